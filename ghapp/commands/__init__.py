@@ -1,0 +1,1 @@
+"""The `ghapp` sub-commands, one module each; `ghapp.cli.COMMANDS` lists them."""

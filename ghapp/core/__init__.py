@@ -1,0 +1,1 @@
+"""The pure policy engine: facts in, a Decision out, no I/O."""

@@ -1,0 +1,157 @@
+"""What the engine concludes: findings, tool reports, gate results and the Decision, all frozen and JSON-ready."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "note"]
+Confidence = Literal["strong", "medium", "weak"]
+VerdictKind = Literal["ai", "suspected", "human", "attested_human", "contradictory"]
+
+
+class Gate(StrEnum):
+    """The check runs the App owns; the value is the part after `prompt-to-pr / `."""
+
+    PROVENANCE = "provenance"
+    LINT = "lint"
+    TYPES = "types"
+    SEMGREP = "semgrep"
+    DEPENDENCY_AUDIT = "dependency-audit"
+    APPROVALS = "approvals"
+    POLICY = "policy"
+
+
+class Conclusion(StrEnum):
+    """GitHub's check-run conclusions that the App uses."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+    NEUTRAL = "neutral"
+    ACTION_REQUIRED = "action_required"
+    SKIPPED = "skipped"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a tool found, at a place in the head commit. Lines are 1-based; columns 1-based or None."""
+
+    path: str
+    line: int
+    rule: str
+    message: str
+    severity: Severity = "error"
+    end_line: int | None = None
+    column: int | None = None
+    end_column: int | None = None
+    category: str | None = None  # a sensitive category (secrets, billing, auth) a rule marks the file with
+
+
+@dataclass(frozen=True)
+class ToolReport:
+    """What one runner produced on the head: findings, plus why it could not judge something.
+
+    `status` is "ok" when the tool ran and its output was understood; "error" and "timeout" mean the gate
+    cannot pass (fail closed). `unaudited` names inputs the tool skipped (a package pip-audit could not
+    check): each is a reason the gate cannot pass either.
+    """
+
+    gate: Gate
+    tool: str
+    version: str = ""
+    status: Literal["ok", "error", "timeout"] = "ok"
+    findings: tuple[Finding, ...] = ()
+    error: str = ""
+    unaudited: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One piece of evidence that a commit or the PR was written with an AI tool (or attested human)."""
+
+    id: str
+    family: str
+    confidence: Confidence
+    where: str
+    evidence: str
+    tool: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """AI detection's answer for a PR or a commit."""
+
+    verdict: VerdictKind
+    tools: tuple[str, ...] = ()
+    signals: tuple[Signal, ...] = ()
+
+    @property
+    def is_ai(self) -> bool:
+        return self.verdict in ("ai", "suspected", "contradictory")
+
+
+@dataclass(frozen=True)
+class CategoryResult:
+    """One sensitive category's approval state on the current head."""
+
+    category: str
+    files: tuple[str, ...]
+    satisfied: bool
+    approved_by: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()  # human-readable: "1 more of @org/billing", "@alice"
+    request_users: tuple[str, ...] = ()  # whom to ask for a review
+    request_teams: tuple[str, ...] = ()  # team slugs (without org) to ask
+    stale: tuple[str, ...] = ()  # approvers whose approval no longer counts because files changed since
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One check run's content: conclusion, a one-line title, a Markdown summary, annotations."""
+
+    gate: Gate
+    conclusion: Conclusion
+    title: str
+    summary: str
+    annotations: tuple[Finding, ...] = ()
+    would_conclude: Conclusion | None = None  # in report mode, what enforce mode would have concluded
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The engine's answer for one head: every gate's result, the AI verdict, the approval state."""
+
+    head_sha: str
+    mode: Literal["enforce", "report"]
+    verdict: Verdict
+    gates: tuple[GateResult, ...]
+    approvals: tuple[CategoryResult, ...] = ()
+
+    def gate(self, gate: Gate) -> GateResult | None:
+        return next((g for g in self.gates if g.gate is gate), None)
+
+    @property
+    def passed(self) -> bool:
+        ok = (Conclusion.SUCCESS, Conclusion.NEUTRAL, Conclusion.SKIPPED)
+        return all(g.conclusion in ok for g in self.gates)
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain dict for `json.dumps`: enums become their values."""
+        return _plain(dataclasses.asdict(self))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | frozenset | set):
+        items = [_plain(v) for v in value]
+        return sorted(items) if isinstance(value, frozenset | set) else items
+    if isinstance(value, StrEnum):
+        return value.value
+    return value

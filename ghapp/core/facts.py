@@ -1,0 +1,128 @@
+"""What the engine knows about a pull request: frozen values gathered by the shell, never fetched here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from ghapp.core.decisions import ToolReport
+
+ActorType = Literal["User", "Bot", "Organization"]
+FileStatus = Literal["added", "modified", "removed", "renamed", "copied", "changed", "unchanged"]
+ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]
+
+_EMPTY: Mapping[str, frozenset[str]] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A GitHub account: a user, a bot (`login[bot]`) or an organisation."""
+
+    login: str
+    type: ActorType = "User"
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A git identity as written in a commit (name and email), with the GitHub login when GitHub resolved it."""
+
+    name: str = ""
+    email: str = ""
+    login: str | None = None
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit of the pull request (or of a push), with its full message."""
+
+    sha: str
+    message: str = ""
+    author: Person = field(default_factory=Person)
+    committer: Person = field(default_factory=Person)
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    """One entry of the PR's file list. A rename counts under both `path` and `previous_path`.
+
+    `added_lines` are the new-side line numbers the diff added or changed (from the patch);
+    GitHub omits the patch for binary and very large files, so `patch_missing` says so.
+    """
+
+    path: str
+    status: FileStatus = "modified"
+    previous_path: str | None = None
+    additions: int = 0
+    deletions: int = 0
+    added_lines: frozenset[int] = frozenset()
+    patch_missing: bool = False
+    binary: bool = False
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every path this change touches: the new one and, for a rename or copy, the old one."""
+        if self.previous_path and self.previous_path != self.path:
+            return (self.path, self.previous_path)
+        return (self.path,)
+
+
+@dataclass(frozen=True)
+class Review:
+    """A submitted review. `commit_id` is the head the reviewer saw (None when GitHub lost the commit)."""
+
+    reviewer: Actor
+    state: ReviewState
+    commit_id: str | None = None
+    submitted_at: str = ""
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """The pull request itself, as the webhook and the pulls API describe it."""
+
+    number: int
+    author: Actor
+    title: str = ""
+    body: str = ""
+    head_ref: str = ""
+    head_sha: str = ""
+    base_ref: str = ""
+    base_sha: str = ""
+    labels: tuple[str, ...] = ()
+    draft: bool = False
+    from_fork: bool = False
+
+
+@dataclass(frozen=True)
+class Override:
+    """`/prompt-to-pr override <gate> <reason>` said by `by` on `head_sha`; the engine decides if it counts."""
+
+    gate: str
+    reason: str
+    by: Actor
+    head_sha: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything `evaluate` may look at. The shell fills only what `Policy.needs()` asks for.
+
+    `team_members` maps `org/team` to the logins known to be members. `changed_since` maps a reviewed
+    commit sha to the paths changed between that commit and the head (for stale approvals); a sha
+    missing from it means unknown, which the engine treats as "everything changed".
+    """
+
+    pull_request: PullRequest | None = None
+    commits: tuple[Commit, ...] = ()
+    files: tuple[ChangedFile, ...] = ()
+    reviews: tuple[Review, ...] = ()
+    team_members: Mapping[str, frozenset[str]] = field(default_factory=lambda: _EMPTY)
+    codeowners: str | None = None
+    changed_since: Mapping[str, frozenset[str]] = field(default_factory=lambda: _EMPTY)
+    tool_reports: tuple[ToolReport, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    files_truncated: bool = False
+    commits_truncated: bool = False
