@@ -143,7 +143,8 @@ class Decision:
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for `json.dumps`: enums become their values."""
-        return _plain(dataclasses.asdict(self))
+        plain: dict[str, Any] = _plain(dataclasses.asdict(self))
+        return plain
 
 
 def _plain(value: Any) -> Any:

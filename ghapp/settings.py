@@ -1,0 +1,111 @@
+"""Frozen Settings read once from the environment (GHAPP_*, and `.env` if present) and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+
+class SettingsError(ValueError):
+    """A GHAPP_* variable has a value the App cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Secrets are excluded from `repr` so they never reach a log line."""
+
+    app_id: str = ""
+    private_key: str = field(default="", repr=False)
+    webhook_secret: str = field(default="", repr=False)
+    oauth_client_id: str = ""
+    oauth_client_secret: str = field(default="", repr=False)
+    github_api_url: str = "https://api.github.com"
+    github_web_url: str = "https://github.com"
+    public_url: str = "http://localhost:3000"
+    database_url: str = "sqlite:///ghapp.db"
+    redis_url: str = ""
+    queue_path: str = "ghapp-queue.db"
+    host: str = "0.0.0.0"  # noqa: S104 - the App is a server; GHAPP_HOST narrows it
+    port: int = 3000
+    osv_url: str = "https://api.osv.dev/v1/query"
+    data_dir: Path = Path("var")
+    allow_unsigned: bool = False  # development only: accept deliveries without a signature
+    max_body_bytes: int = 25 * 1024 * 1024  # GitHub's own payload cap
+    workers: int = 2
+    lease_seconds: int = 600
+    max_attempts: int = 8
+    queue_depth_limit: int = 1000
+    runner_timeout_s: int = 300
+    runner_memory_mb: int = 2048
+    tarball_max_bytes: int = 512 * 1024 * 1024
+    tarball_max_files: int = 50_000
+    otlp_endpoint: str = ""
+    log_level: str = "INFO"
+    session_secret: str = field(default="", repr=False)
+
+    @property
+    def has_app_credentials(self) -> bool:
+        return bool(self.app_id and self.private_key and self.webhook_secret)
+
+    @property
+    def credentials_file(self) -> Path:
+        """Where the manifest flow stores the App's credentials (mode 0600)."""
+        return self.data_dir / "app-credentials.json"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+_INT_FIELDS = {
+    "PORT": "port", "MAX_BODY_BYTES": "max_body_bytes", "WORKERS": "workers", "LEASE_SECONDS": "lease_seconds",
+    "MAX_ATTEMPTS": "max_attempts", "QUEUE_DEPTH_LIMIT": "queue_depth_limit",
+    "RUNNER_TIMEOUT_S": "runner_timeout_s", "RUNNER_MEMORY_MB": "runner_memory_mb",
+    "TARBALL_MAX_BYTES": "tarball_max_bytes", "TARBALL_MAX_FILES": "tarball_max_files",
+}
+_STR_FIELDS = {
+    "APP_ID": "app_id", "PRIVATE_KEY": "private_key", "WEBHOOK_SECRET": "webhook_secret",
+    "OAUTH_CLIENT_ID": "oauth_client_id", "OAUTH_CLIENT_SECRET": "oauth_client_secret",
+    "GITHUB_API_URL": "github_api_url", "GITHUB_WEB_URL": "github_web_url", "PUBLIC_URL": "public_url",
+    "DATABASE_URL": "database_url", "REDIS_URL": "redis_url", "QUEUE_PATH": "queue_path", "HOST": "host",
+    "OSV_URL": "osv_url", "OTLP_ENDPOINT": "otlp_endpoint", "LOG_LEVEL": "log_level",
+    "SESSION_SECRET": "session_secret",
+}
+
+
+def from_env(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    """Build Settings from `environ` (default: the process environment) over the values in `dotenv`."""
+    env: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        env.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    env.update(os.environ if environ is None else environ)
+    values: dict[str, object] = {}
+    for suffix, name in _STR_FIELDS.items():
+        if f"GHAPP_{suffix}" in env:
+            values[name] = env[f"GHAPP_{suffix}"]
+    for suffix, name in _INT_FIELDS.items():
+        raw = env.get(f"GHAPP_{suffix}")
+        if raw is not None:
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                raise SettingsError(f"GHAPP_{suffix} must be a whole number, not {raw!r}") from None
+    if "GHAPP_DATA_DIR" in env:
+        values["data_dir"] = Path(env["GHAPP_DATA_DIR"])
+    if env.get("GHAPP_ALLOW_UNSIGNED", "").lower() in ("1", "true", "yes"):
+        values["allow_unsigned"] = True
+    key_path = env.get("GHAPP_PRIVATE_KEY_PATH")
+    if key_path and not values.get("private_key"):
+        try:
+            values["private_key"] = Path(key_path).read_text()
+        except OSError as exc:
+            raise SettingsError(f"GHAPP_PRIVATE_KEY_PATH: cannot read {key_path}: {exc.strerror}") from None
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.github_api_url.rstrip("/") != "https://api.github.com" and "GHAPP_GITHUB_WEB_URL" not in env:
+        # GitHub Enterprise Server serves the API under /api/v3 on the web host.
+        web = settings.github_api_url.rstrip("/").removesuffix("/api/v3")
+        settings = replace(settings, github_web_url=web)
+    return settings
