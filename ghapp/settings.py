@@ -39,6 +39,9 @@ class Settings:
     lease_seconds: int = 600
     max_attempts: int = 8
     queue_depth_limit: int = 1000
+    job_timeout_s: int = 900  # a handler running longer is cancelled and retried
+    sweep_interval_s: int = 30  # expired leases and stalled deliveries are re-enqueued this often
+    redeliver_interval_s: int = 900  # how often GitHub's failed deliveries are asked for again
     runner_timeout_s: int = 300
     runner_memory_mb: int = 2048
     tarball_max_bytes: int = 512 * 1024 * 1024
@@ -63,6 +66,8 @@ class Settings:
 _INT_FIELDS = {
     "PORT": "port", "MAX_BODY_BYTES": "max_body_bytes", "WORKERS": "workers", "LEASE_SECONDS": "lease_seconds",
     "MAX_ATTEMPTS": "max_attempts", "QUEUE_DEPTH_LIMIT": "queue_depth_limit",
+    "JOB_TIMEOUT_S": "job_timeout_s", "SWEEP_INTERVAL_S": "sweep_interval_s",
+    "REDELIVER_INTERVAL_S": "redeliver_interval_s",
     "RUNNER_TIMEOUT_S": "runner_timeout_s", "RUNNER_MEMORY_MB": "runner_memory_mb",
     "TARBALL_MAX_BYTES": "tarball_max_bytes", "TARBALL_MAX_FILES": "tarball_max_files",
 }
