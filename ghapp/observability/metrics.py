@@ -1,0 +1,69 @@
+"""The App's Prometheus metrics, on a registry of its own, and the `/metrics` endpoint that exposes them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+
+# Webhook acknowledgement has a 250 ms p95 target: resolve finely below a second.
+_ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 10.0)
+# Gates range from a few milliseconds (provenance) to minutes (semgrep on a big diff).
+_JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+
+
+class Metrics:
+    """Every metric the App exports. Create one per process (tests: one per test) with its own registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.deliveries = Counter(
+            "ghapp_deliveries_total", "Webhook deliveries by event and outcome "
+            "(accepted, duplicate, bad_signature, rejected, processed, failed).", ["event", "outcome"], registry=r)
+        self.webhook_ack_seconds = Histogram(
+            "ghapp_webhook_ack_seconds", "Time from request to the webhook's 2xx/4xx answer.",
+            buckets=_ACK_BUCKETS, registry=r)
+        self.queue_depth = Gauge("ghapp_queue_depth", "Inbox rows waiting or leased, not yet done.", registry=r)
+        self.job_duration_seconds = Histogram(
+            "ghapp_job_duration_seconds", "Time spent per gate of one evaluation.", ["gate"],
+            buckets=_JOB_BUCKETS, registry=r)
+        self.github_api_calls = Counter(
+            "ghapp_github_api_calls_total", "GitHub REST calls by route template and status class.",
+            ["route", "status"], registry=r)
+        self.github_ratelimit_remaining = Gauge(
+            "ghapp_github_ratelimit_remaining", "x-ratelimit-remaining of the last GitHub answer per installation.",
+            ["installation"], registry=r)
+        self.runner_failures = Counter(
+            "ghapp_runner_failures_total", "Scanner runs that crashed, timed out or produced unreadable output.",
+            ["tool", "reason"], registry=r)
+
+    def track_queue_depth(self, depth: Callable[[], int]) -> None:
+        """Read the queue depth from `depth()` at every scrape (e.g. the inbox's count of open rows)."""
+        self.queue_depth.set_function(lambda: float(depth()))
+
+    def delivery(self, event: str, outcome: str) -> None:
+        self.deliveries.labels(event=event or "unknown", outcome=outcome).inc()
+
+    def github_call(self, route: str, status: int, remaining: int | None = None, installation: str = "app") -> None:
+        """Count one GitHub call; `route` is the template (`/repos/{owner}/{repo}/pulls/{number}`), never the URL."""
+        self.github_api_calls.labels(route=route, status=f"{status // 100}xx").inc()
+        if remaining is not None:
+            self.github_ratelimit_remaining.labels(installation=installation).set(remaining)
+
+    def runner_failure(self, tool: str, reason: str = "error") -> None:
+        self.runner_failures.labels(tool=tool, reason=reason).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def metrics_endpoint(metrics: Metrics) -> Callable[[Request], Response]:
+    """A Starlette endpoint serving the text exposition format."""
+
+    def endpoint(request: Request) -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return endpoint

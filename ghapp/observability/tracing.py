@@ -1,0 +1,84 @@
+"""OpenTelemetry traces from webhook to job to GitHub call to runner: OTLP over HTTP when configured, off otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+_PROPAGATOR = TraceContextTextMapPropagator()
+SERVICE_NAME = "prompt-to-pr"
+
+
+class Tracing:
+    """A tracer of the App's own (never the process-global provider) and the span helpers the layers use."""
+
+    def __init__(self, provider: TracerProvider | None) -> None:
+        self._provider = provider
+        self.tracer: trace.Tracer = provider.get_tracer("ghapp") if provider else trace.NoOpTracer()
+
+    @property
+    def enabled(self) -> bool:
+        return self._provider is not None
+
+    @contextmanager
+    def span(
+        self, name: str, attributes: Mapping[str, Any] | None = None, parent: Mapping[str, str] | None = None
+    ) -> Iterator[trace.Span]:
+        """A span named `name`; `parent` is a carrier from `carrier()` when the parent ran in another process."""
+        ctx = _PROPAGATOR.extract(dict(parent)) if parent else None
+        clean = {k: v for k, v in (attributes or {}).items() if v is not None}
+        with self.tracer.start_as_current_span(name, context=ctx, attributes=clean) as span:
+            yield span
+
+    def carrier(self) -> dict[str, str]:
+        """The current span as a W3C `traceparent` dict, to store with a queued job."""
+        carrier: dict[str, str] = {}
+        _PROPAGATOR.inject(carrier, otel_context.get_current())
+        return carrier
+
+    def webhook(self, event: str, delivery_id: str) -> AbstractContextManager[trace.Span]:
+        return self.span("webhook", {"github.event": event, "github.delivery": delivery_id})
+
+    def job(
+        self, delivery_id: str, parent: Mapping[str, str] | None = None, **attributes: Any
+    ) -> AbstractContextManager[trace.Span]:
+        """The worker's span for one delivery; `attributes` e.g. repo="o/r", pr=5 become `ghapp.*` attributes."""
+        attrs = {"github.delivery": delivery_id, **{f"ghapp.{k}": v for k, v in attributes.items()}}
+        return self.span("job", attrs, parent=parent)
+
+    def github_call(self, method: str, route: str) -> AbstractContextManager[trace.Span]:
+        return self.span(f"GitHub {method} {route}", {"http.request.method": method, "url.template": route})
+
+    def runner(self, tool: str, files: int) -> AbstractContextManager[trace.Span]:
+        return self.span(f"runner {tool}", {"ghapp.tool": tool, "ghapp.files": files})
+
+    def shutdown(self) -> None:
+        if self._provider is not None:
+            self._provider.shutdown()
+
+
+def otlp_traces_url(endpoint: str) -> str:
+    """GHAPP_OTLP_ENDPOINT may be the collector's base URL (`http://collector:4318`) or the full traces URL."""
+    endpoint = endpoint.rstrip("/")
+    return endpoint if endpoint.endswith("/v1/traces") else f"{endpoint}/v1/traces"
+
+
+def setup_tracing(otlp_endpoint: str, exporter: SpanExporter | None = None) -> Tracing:
+    """Tracing for this process: `exporter` (tests) or OTLP to `otlp_endpoint`; neither means no-op spans."""
+    if exporter is None and not otlp_endpoint:
+        return Tracing(None)
+    provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME}))
+    if exporter is not None:
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+    else:
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_traces_url(otlp_endpoint))))
+    return Tracing(provider)

@@ -1,0 +1,79 @@
+"""The metrics live on their own registry, count what the App does, and `/metrics` serves them to Prometheus."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from ghapp.observability.metrics import Metrics, metrics_endpoint
+
+
+def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(metrics.render().decode()):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def test_each_metric_counts_what_happened() -> None:
+    m = Metrics()
+    m.delivery("pull_request", "accepted")
+    m.delivery("pull_request", "accepted")
+    m.delivery("", "bad_signature")
+    m.webhook_ack_seconds.observe(0.02)
+    m.webhook_ack_seconds.observe(0.3)
+    m.job_duration_seconds.labels(gate="semgrep").observe(4.2)
+    m.github_call("/repos/{owner}/{repo}/pulls/{number}", 200, remaining=4999, installation="7")
+    m.github_call("/repos/{owner}/{repo}/pulls/{number}", 404)
+    m.runner_failure("mypy", "timeout")
+    got = samples(m)
+    assert got[("ghapp_deliveries_total", (("event", "pull_request"), ("outcome", "accepted")))] == 2
+    assert got[("ghapp_deliveries_total", (("event", "unknown"), ("outcome", "bad_signature")))] == 1
+    assert got[("ghapp_webhook_ack_seconds_bucket", (("le", "0.025"),))] == 1
+    assert got[("ghapp_webhook_ack_seconds_bucket", (("le", "0.5"),))] == 2
+    assert got[("ghapp_webhook_ack_seconds_count", ())] == 2
+    assert got[("ghapp_job_duration_seconds_sum", (("gate", "semgrep"),))] == 4.2
+    route = ("route", "/repos/{owner}/{repo}/pulls/{number}")
+    assert got[("ghapp_github_api_calls_total", (route, ("status", "2xx")))] == 1
+    assert got[("ghapp_github_api_calls_total", (route, ("status", "4xx")))] == 1
+    assert got[("ghapp_github_ratelimit_remaining", (("installation", "7"),))] == 4999
+    assert got[("ghapp_runner_failures_total", (("reason", "timeout"), ("tool", "mypy")))] == 1
+
+
+def test_queue_depth_is_read_at_scrape_time() -> None:
+    depth = [3]
+    m = Metrics()
+    m.track_queue_depth(lambda: depth[0])
+    assert samples(m)[("ghapp_queue_depth", ())] == 3
+    depth[0] = 11
+    assert samples(m)[("ghapp_queue_depth", ())] == 11
+
+
+def test_registries_are_separate_and_never_the_global_one() -> None:
+    registry = CollectorRegistry()
+    a, b = Metrics(registry), Metrics()
+    a.delivery("push", "accepted")
+    assert a.registry is registry and b.registry is not REGISTRY
+    assert ("ghapp_deliveries_total", (("event", "push"), ("outcome", "accepted"))) not in samples(b)
+    assert REGISTRY.get_sample_value("ghapp_deliveries_total", {"event": "push", "outcome": "accepted"}) is None
+
+
+def test_metrics_endpoint_serves_the_exposition_format() -> None:
+    m = Metrics()
+    m.delivery("check_run", "duplicate")
+    app = Starlette(routes=[Route("/metrics", metrics_endpoint(m))])
+
+    async def scrape() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return await client.get("/metrics")
+
+    response = asyncio.run(scrape())
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    assert 'ghapp_deliveries_total{event="check_run",outcome="duplicate"} 1.0' in response.text
