@@ -113,4 +113,24 @@ def from_env(environ: Mapping[str, str] | None = None, dotenv: Path | None = Pat
         # GitHub Enterprise Server serves the API under /api/v3 on the web host.
         web = settings.github_api_url.rstrip("/").removesuffix("/api/v3")
         settings = replace(settings, github_web_url=web)
+    if not settings.has_app_credentials:
+        settings = with_stored_credentials(settings, api_url_set="GHAPP_GITHUB_API_URL" in env)
     return settings
+
+
+def with_stored_credentials(settings: Settings, api_url_set: bool = False) -> Settings:
+    """Fill the credentials the environment left empty from the file `ghapp setup` / `/setup` wrote."""
+    from ghapp.web.credentials import CredentialsError, load_credentials  # noqa: PLC0415 - stdlib-only module
+
+    try:
+        creds = load_credentials(settings.credentials_file)
+    except CredentialsError as exc:
+        raise SettingsError(str(exc)) from None
+    if creds is None:
+        return settings
+    stored = {"app_id": creds.app_id, "private_key": creds.pem, "webhook_secret": creds.webhook_secret,
+              "oauth_client_id": creds.client_id, "oauth_client_secret": creds.client_secret}
+    changes: dict[str, object] = {k: v for k, v in stored.items() if not getattr(settings, k)}
+    if creds.github_api_url and not api_url_set:  # registered on a GitHub Enterprise host
+        changes.update(github_api_url=creds.github_api_url, github_web_url=creds.github_web_url)
+    return settings.with_overrides(**changes)
