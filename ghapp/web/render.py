@@ -1,0 +1,52 @@
+"""Renders the server-side pages: one Jinja2 environment (autoescaped), the static files, strict response headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+_HERE = Path(__file__).resolve().parent
+TEMPLATES_DIR = _HERE / "templates"
+STATIC_DIR = _HERE / "static"
+
+# No inline scripts, no third-party origins; forms may post to GitHub (the manifest flow) and to us.
+_CSP = (
+    "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": _CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+_templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a misspelt variable is an error in tests, not an empty string
+    )
+)
+
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    """Render templates/`name` with `context`, with the security headers every page carries."""
+    context.setdefault("user", None)
+    context.setdefault("csrf_token", "")
+    return _templates.TemplateResponse(request, name, context, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def message(request: Request, title: str, text: str, status_code: int) -> Response:
+    """A plain page saying what happened and what to do next (errors, closed setup, not found)."""
+    return page(request, "message.html", status_code=status_code, title=title, text=text)
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=STATIC_DIR)
