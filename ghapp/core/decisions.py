@@ -107,8 +107,9 @@ class CategoryResult:
     approved_by: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # human-readable: "1 more of @org/billing", "@alice"
     request_users: tuple[str, ...] = ()  # whom to ask for a review
-    request_teams: tuple[str, ...] = ()  # team slugs (without org) to ask
+    request_teams: tuple[str, ...] = ()  # teams to ask, as "org/team"
     stale: tuple[str, ...] = ()  # approvers whose approval no longer counts because files changed since
+    ignored: tuple[str, ...] = ()  # eligible approvals that do not count, with why: "@bob: is the author"
 
 
 @dataclass(frozen=True)
