@@ -1,0 +1,83 @@
+"""Installation access tokens: fetched with the App JWT, cached per installation until shortly before expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from ghapp.github.errors import GitHubError
+
+# GitHub (and githubkit, which parses it with exactly this format) writes `expires_at` like 2016-07-11T22:14:10Z.
+EXPIRES_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclass(frozen=True)
+class InstallationToken:
+    """A token and its expiry. Tokens can be ~520 characters (`ghs_APPID_...`): never log or truncate them."""
+
+    value: str = field(repr=False)
+    expires_at: datetime
+
+
+def parse_token_reply(body: object) -> InstallationToken:
+    """Read `POST /app/installations/{id}/access_tokens`'s 201 body."""
+    if not isinstance(body, dict) or not isinstance(body.get("token"), str):
+        raise GitHubError("installation token reply has no token")
+    try:
+        expires = datetime.strptime(str(body.get("expires_at")), EXPIRES_AT_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        raise GitHubError(f"installation token reply has a bad expires_at: {body.get('expires_at')!r}") from None
+    return InstallationToken(body["token"], expires)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TokenCache:
+    """Per-installation token cache shared by every call of a `GitHubApp`.
+
+    Concurrent callers for the same installation wait on one fetch (one token request, not one per task).
+    """
+
+    def __init__(self, *, refresh_margin: timedelta = timedelta(minutes=5), clock: Callable[[], datetime] = utcnow):
+        self._margin = refresh_margin
+        self._clock = clock
+        self._tokens: dict[int, InstallationToken] = {}
+        self._guard = threading.Lock()
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Lock]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _fresh(self, installation_id: int) -> InstallationToken | None:
+        with self._guard:
+            token = self._tokens.get(installation_id)
+        if token is not None and token.expires_at - self._margin > self._clock():
+            return token
+        return None
+
+    def _lock(self, installation_id: int) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        with self._guard:
+            return self._locks.setdefault(loop, {}).setdefault(installation_id, asyncio.Lock())
+
+    async def get(self, installation_id: int, fetch: Callable[[int], Awaitable[InstallationToken]]) -> str:
+        token = self._fresh(installation_id)
+        if token is not None:
+            return token.value
+        async with self._lock(installation_id):
+            token = self._fresh(installation_id)
+            if token is None:
+                token = await fetch(installation_id)
+                with self._guard:
+                    self._tokens[installation_id] = token
+        return token.value
+
+    def invalidate(self, installation_id: int) -> None:
+        """Forget a token GitHub refused (revoked, or expired early)."""
+        with self._guard:
+            self._tokens.pop(installation_id, None)
