@@ -1,0 +1,83 @@
+"""Reads Markdown the way AI detection needs it: without code and quotes, ticked checkboxes, a prompt section."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_QUOTE = re.compile(r" {0,3}>")
+_INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*")
+_BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(.+?)\1[ \t]*:?[ \t]*")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]")
+_CHECKED = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[xX]\][ \t]+(.*)")
+_PROMPT_HEADING = re.compile(r" {0,3}(#{1,6})[ \t]+(?:original |ai |agent )?prompts?(?: used)?[ \t]*:?[ \t]*#*[ \t]*",
+                             re.IGNORECASE)
+
+
+def plain_text(text: str) -> str:
+    """`text` with fenced code blocks, `>` quotes and inline code spans emptied; the lines stay in place."""
+    lines: list[str] = []
+    fence = ""
+    for line in text.replace("\r\n", "\n").split("\n"):
+        opener = _FENCE.match(line)
+        if fence:
+            closing = opener is not None and opener[1][0] == fence[0] and len(opener[1]) >= len(fence)
+            if closing and opener is not None and not line[opener.end():].strip():
+                fence = ""
+            lines.append("")
+        elif opener is not None:
+            fence = opener[1]
+            lines.append("")
+        elif _QUOTE.match(line):
+            lines.append("")
+        else:
+            lines.append(_INLINE_CODE.sub("", line))
+    return "\n".join(lines)
+
+
+def without_comments(text: str) -> str:
+    """`text` without HTML comments (where PR templates keep their instructions)."""
+    return _COMMENT.sub("", text)
+
+
+def checked_boxes(text: str, headings: Sequence[re.Pattern[str]]) -> Iterator[tuple[str, bool]]:
+    """Each ticked `- [x] label`, with whether it sits below a heading matching one of `headings`.
+
+    A heading is a `#` line, a line in bold, or a question (a line ending in `?` that is no list item);
+    the checkbox belongs to the nearest one above it.
+    """
+    under = False
+    for line in text.split("\n"):
+        box = _CHECKED.fullmatch(line)
+        if box is not None:
+            yield box[1].strip(), under
+            continue
+        heading = _HEADING.fullmatch(line) or _BOLD_LINE.fullmatch(line)
+        title = heading[2] or "" if heading else None
+        if title is None and line.rstrip().endswith("?") and not _LIST_ITEM.match(line):
+            title = line
+        if title is not None:
+            under = any(pattern.search(title) for pattern in headings)
+
+
+def prompt_section(text: str) -> bool:
+    """Whether `text` has a `## Prompt` heading (outside code) followed by some content before the next
+    heading of the same or a higher level. HTML comments (a template's placeholder) are not content."""
+    raw = text.replace("\r\n", "\n").split("\n")
+    flat = plain_text(text).split("\n")
+    for index, line in enumerate(flat):
+        heading = _PROMPT_HEADING.fullmatch(line)
+        if heading is None:
+            continue
+        content: list[str] = []
+        for raw_line, flat_line in zip(raw[index + 1:], flat[index + 1:], strict=True):
+            following = _HEADING.fullmatch(flat_line)
+            if following is not None and len(following[1]) <= len(heading[1]):
+                break
+            content.append(raw_line)
+        if without_comments("\n".join(content)).strip():
+            return True
+    return False
