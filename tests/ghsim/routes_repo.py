@@ -1,0 +1,215 @@
+"""Simulated repository routes: repos, pulls, files, commits, reviews, review requests, teams, contents, tarballs,
+compare."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from tests.ghsim import render
+from tests.ghsim.context import Ctx, Reply, SimError, paginate
+from tests.ghsim.gitdata import blob_sha, diff_files, tarball
+from tests.ghsim.state import Pull, Repo
+
+RAW_TYPES = ("application/vnd.github.raw", "application/vnd.github.v3.raw")
+
+
+def get_repo(ctx: Ctx) -> Reply:
+    return Reply(json=render.repo(ctx.state, ctx.repo()))
+
+
+def _pull(ctx: Ctx) -> tuple[Repo, Pull]:
+    repo = ctx.repo()
+    pull = repo.pull(ctx.number())
+    if pull is None:
+        raise SimError(404, "Not Found")
+    return repo, pull
+
+
+def get_pull(ctx: Ctx) -> Reply:
+    repo, pull = _pull(ctx)
+    return Reply(json=render.pull(ctx.state, repo, pull))
+
+
+def pull_files(ctx: Ctx) -> Reply:
+    repo, pull = _pull(ctx)
+    return paginate(ctx, ctx.state.pull_files(repo, pull), cap=3000)  # GitHub lists 3,000 files at most
+
+
+def pull_commits(ctx: Ctx) -> Reply:
+    repo, pull = _pull(ctx)
+    commits = [render.commit(ctx.state, repo, repo.commits[sha]) for sha in pull.commits]
+    return paginate(ctx, commits, cap=250)  # and 250 commits at most
+
+
+def list_reviews(ctx: Ctx) -> Reply:
+    repo, pull = _pull(ctx)
+    return paginate(ctx, [render.review(ctx.state, repo, pull, r) for r in pull.reviews])
+
+
+def create_review(ctx: Ctx) -> Reply:
+    """The App reviewing: `event` APPROVE | REQUEST_CHANGES | COMMENT, blank for a pending review."""
+    repo, pull = _pull(ctx)
+    body = ctx.json_body()
+    states = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "COMMENT": "COMMENTED", None: "PENDING"}
+    event = body.get("event")
+    if event not in states:
+        raise SimError(422, f"Unprocessable Entity: event {event!r} is not one of APPROVE, REQUEST_CHANGES, COMMENT")
+    if event in ("REQUEST_CHANGES", "COMMENT") and not body.get("body"):
+        raise SimError(422, "Unprocessable Entity: body is required for this event")
+    review = ctx.state.add_review(repo.full_name, pull.number, f"{ctx.state.app_slug}[bot]", states[event],
+                                  body=body.get("body", ""), commit_id=body.get("commit_id"))
+    return Reply(json=render.review(ctx.state, repo, pull, review))
+
+
+def get_requested(ctx: Ctx) -> Reply:
+    repo, pull = _pull(ctx)
+    return Reply(json={"users": [render.user(u) for u in pull.requested_users],
+                       "teams": [render.team(ctx.state, repo.owner, t) for t in pull.requested_teams]})
+
+
+def _reviewer_lists(ctx: Ctx) -> tuple[list[str], list[str]]:
+    body = ctx.json_body()
+    users, teams = body.get("reviewers", []), body.get("team_reviewers", [])
+    if not isinstance(users, list) or not isinstance(teams, list):
+        raise SimError(422, "Invalid request: reviewers and team_reviewers must be arrays")
+    return [str(u) for u in users], [str(t) for t in teams]
+
+
+def request_reviewers(ctx: Ctx) -> Reply:
+    repo, pull = _pull(ctx)
+    users, teams = _reviewer_lists(ctx)
+    if any(u.lower() == pull.user.lower() for u in users):
+        raise SimError(422, "Review cannot be requested from pull request author.")
+    for team in teams:
+        if (repo.owner.lower(), team.lower()) not in ctx.state.teams:
+            raise SimError(422, "Reviews may only be requested from collaborators. One or more of the teams you "
+                                "specified is not a collaborator of the repository.")
+    with ctx.state.lock:
+        pull.requested_users += [u for u in users if u not in pull.requested_users]
+        pull.requested_teams += [t for t in teams if t not in pull.requested_teams]
+    return Reply(201, json=render.pull(ctx.state, repo, pull))
+
+
+def remove_requested(ctx: Ctx) -> Reply:
+    repo, pull = _pull(ctx)
+    users, teams = _reviewer_lists(ctx)
+    with ctx.state.lock:
+        pull.requested_users = [u for u in pull.requested_users if u not in users]
+        pull.requested_teams = [t for t in pull.requested_teams if t not in teams]
+    return Reply(json=render.pull(ctx.state, repo, pull))
+
+
+def team_membership(ctx: Ctx) -> Reply:
+    org, team, login = ctx.params["org"], ctx.params["team"], ctx.params["username"]
+    if ctx.installation is not None and ctx.installation.account.lower() != org.lower():
+        raise SimError(404, "Not Found")
+    found = ctx.state.membership(org, team, login)
+    if found is None:
+        raise SimError(404, "Not Found")
+    role, state = found
+    url = f"{ctx.base}organizations/{org}/team/{ctx.state.teams[(org.lower(), team.lower())].id}/memberships/{login}"
+    return Reply(json={"url": url, "role": role, "state": state})
+
+
+def get_content(ctx: Ctx) -> Reply:
+    """JSON with base64 `content` and the blob `sha`, or the bytes with the raw media type; 404 when missing."""
+    repo = ctx.repo()
+    sha = repo.resolve(ctx.query.get("ref"))
+    if sha is None:
+        raise SimError(404, f"No commit found for the ref {ctx.query.get('ref')}")
+    tree = repo.commits[sha].tree
+    path = ctx.params.get("path", "").strip("/")
+    accept = ctx.headers.get("accept", "")
+    if path in tree:
+        data = tree[path]
+        if any(t in accept for t in RAW_TYPES):
+            return Reply(content=data, media_type="application/vnd.github.raw")
+        return Reply(json=_file_entry(ctx, repo, path, data) | {
+            "encoding": "base64", "content": _wrapped_base64(data)})
+    prefix = f"{path}/" if path else ""
+    children = sorted({p[len(prefix):].split("/", 1)[0] for p in tree if p.startswith(prefix)})
+    if not children:
+        raise SimError(404, "Not Found")
+    entries = []
+    for name in children:
+        child = prefix + name
+        if child in tree:
+            entries.append(_file_entry(ctx, repo, child, tree[child]))
+        else:
+            entries.append({"type": "dir", "name": name, "path": child, "sha": blob_sha(child.encode()), "size": 0})
+    return Reply(json=entries)
+
+
+def _wrapped_base64(data: bytes) -> str:
+    """GitHub wraps the base64 content at 60 characters a line."""
+    encoded = base64.b64encode(data).decode()
+    return "".join(encoded[i:i + 60] + "\n" for i in range(0, len(encoded), 60))
+
+
+def _file_entry(ctx: Ctx, repo: Repo, path: str, data: bytes) -> dict[str, Any]:
+    return {
+        "type": "file", "name": path.rsplit("/", 1)[-1], "path": path, "sha": blob_sha(data), "size": len(data),
+        "url": f"{ctx.base}repos/{repo.full_name}/contents/{path}",
+        "html_url": f"{render.WEB}/{repo.full_name}/blob/{repo.default_branch}/{path}",
+        "download_url": f"https://raw.githubusercontent.com/{repo.full_name}/{repo.default_branch}/{path}",
+    }
+
+
+def get_tarball(ctx: Ctx) -> Reply:
+    """302 to a codeload-like URL on the simulator; the link works for 5 minutes, like private-repo links."""
+    repo = ctx.repo()
+    sha = repo.resolve(ctx.params.get("ref") or None)
+    if sha is None:
+        raise SimError(404, "Not Found")
+    token = secrets.token_urlsafe(24)
+    with ctx.state.lock:
+        ctx.state.downloads[token] = (repo.full_name, sha, ctx.state.clock.now() + timedelta(minutes=5))
+    location = f"{ctx.root}_codeload/{repo.full_name}/legacy.tar.gz/{sha}?token={token}"
+    return Reply(302, content=b"", media_type="text/html", headers={"location": location})
+
+
+def codeload(ctx: Ctx) -> Reply:
+    found = ctx.state.downloads.get(ctx.query.get("token", ""))
+    if found is None or found[2] < ctx.state.clock.now() or found[1] != ctx.params["sha"]:
+        raise SimError(404, "Not Found")
+    repo = ctx.state.repo(found[0])
+    top = f"{repo.owner}-{repo.name}-{found[1][:7]}"
+    data = tarball(repo.commits[found[1]].tree, top)
+    return Reply(content=data, media_type="application/x-gzip",
+                 headers={"content-disposition": f"attachment; filename={top}.tar.gz"})
+
+
+def compare(ctx: Ctx) -> Reply:
+    repo = ctx.repo()
+    base_ref, sep, head_ref = ctx.params["basehead"].partition("...")
+    base, head = repo.resolve(base_ref), repo.resolve(head_ref) if sep else None
+    if base is None or head is None:
+        raise SimError(404, "Not Found")
+    ahead = _ancestry(repo, head)
+    behind = _ancestry(repo, base)
+    merge_base = next((sha for sha in ahead if sha in behind), base)
+    new = [sha for sha in ahead if sha not in behind][::-1]
+    gone = [sha for sha in behind if sha not in ahead]
+    status = "identical" if base == head else "ahead" if not gone else "behind" if not new else "diverged"
+    return Reply(json={
+        "url": f"{ctx.base}repos/{repo.full_name}/compare/{ctx.params['basehead']}", "status": status,
+        "ahead_by": len(new), "behind_by": len(gone), "total_commits": len(new),
+        "base_commit": render.commit(ctx.state, repo, repo.commits[base]),
+        "merge_base_commit": render.commit(ctx.state, repo, repo.commits[merge_base]),
+        "commits": [render.commit(ctx.state, repo, repo.commits[sha]) for sha in new[:250]],
+        "files": diff_files(repo.commits[merge_base].tree, repo.commits[head].tree)[:300],
+    })
+
+
+def _ancestry(repo: Repo, sha: str) -> list[str]:
+    """First-parent history, newest first."""
+    chain = []
+    current: str | None = sha
+    while current is not None:
+        chain.append(current)
+        parents = repo.commits[current].parents
+        current = parents[0] if parents else None
+    return chain

@@ -1,0 +1,362 @@
+"""The simulator's world: installations, tokens, repositories with commits, pull requests, reviews, teams, check
+runs, issues, hook deliveries, rate limits and a log of every request. Tests build it with the helpers below."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.ghsim.gitdata import CommitData, Tree, apply_changes, commit_sha, diff_files
+
+Changes = Mapping[str, str | bytes | None]
+
+
+class SimClock:
+    """Wall clock with an offset tests can advance (token expiry, rate-limit windows)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
+@dataclass
+class Installation:
+    id: int
+    account: str
+    account_type: str = "Organization"
+    repositories: set[str] | None = None  # full names; None = all of the account's repositories
+    suspended: bool = False
+
+    def covers(self, full_name: str) -> bool:
+        owner = full_name.split("/", 1)[0]
+        return owner.lower() == self.account.lower() and (self.repositories is None or full_name in self.repositories)
+
+
+@dataclass
+class Token:
+    installation_id: int
+    expires_at: datetime
+
+
+@dataclass
+class Review:
+    id: int
+    user: str
+    state: str  # REST spelling: APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
+    body: str
+    commit_id: str | None
+    submitted_at: datetime
+
+
+@dataclass
+class Comment:
+    id: int
+    user: str
+    body: str
+    created_at: datetime
+
+
+@dataclass
+class Issue:
+    number: int
+    title: str
+    body: str | None
+    user: str
+    created_at: datetime
+    state: str = "open"
+    labels: list[str] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+
+
+@dataclass
+class Pull(Issue):
+    base_ref: str = "main"
+    head_ref: str = "feature"
+    base_sha: str = ""
+    head_sha: str = ""
+    commits: list[str] = field(default_factory=list)  # oldest first
+    draft: bool = False
+    merged: bool = False
+    requested_users: list[str] = field(default_factory=list)
+    requested_teams: list[str] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+
+
+@dataclass
+class CheckRun:
+    id: int
+    repo: str
+    name: str
+    head_sha: str
+    status: str
+    conclusion: str | None
+    started_at: datetime
+    completed_at: datetime | None = None
+    external_id: str | None = None
+    details_url: str | None = None
+    output: dict[str, Any] = field(default_factory=dict)
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Repo:
+    id: int
+    owner: str
+    name: str
+    owner_type: str
+    private: bool
+    default_branch: str
+    branches: dict[str, str] = field(default_factory=dict)
+    commits: dict[str, CommitData] = field(default_factory=dict)
+    issues: dict[int, Issue] = field(default_factory=dict)  # pull requests included: they share the numbers
+    labels: dict[str, str] = field(default_factory=dict)  # name -> colour
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    def resolve(self, ref: str | None) -> str | None:
+        """A branch name, `refs/heads/x`, or a (prefix of a) commit sha -> the commit sha."""
+        ref = (ref or self.default_branch).removeprefix("refs/heads/")
+        if ref in self.branches:
+            return self.branches[ref]
+        if re.fullmatch(r"[0-9a-f]{7,40}", ref):
+            matches = [sha for sha in self.commits if sha.startswith(ref)]
+            return matches[0] if len(matches) == 1 else None
+        return None
+
+    def pull(self, number: int) -> Pull | None:
+        issue = self.issues.get(number)
+        return issue if isinstance(issue, Pull) else None
+
+
+@dataclass
+class Team:
+    id: int
+    org: str
+    slug: str
+    parent: str | None = None
+    members: dict[str, tuple[str, str]] = field(default_factory=dict)  # login -> (role, state)
+
+
+@dataclass
+class Delivery:
+    id: int
+    guid: str
+    delivered_at: datetime
+    redelivery: bool
+    duration: float
+    status: str
+    status_code: int
+    event: str
+    action: str | None
+    installation_id: int | None
+    repository_id: int | None
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    path: str  # without the GitHub Enterprise prefix
+    query: dict[str, str]
+    body: Any  # parsed JSON, or the raw text, or None
+    status: int
+    auth: str  # "jwt", "installation:<id>", "none"
+
+
+@dataclass
+class RateBucket:
+    limit: int
+    remaining: int
+    reset: int  # epoch seconds
+
+
+class SimState:
+    """Everything the simulated GitHub knows. Mutations hold `lock` (the server runs in another thread)."""
+
+    def __init__(self, app_id: int = 4242, app_slug: str = "prompt-to-pr", public_key_pem: str = "") -> None:
+        self.lock = threading.RLock()
+        self.clock = SimClock()
+        self.app_id = app_id
+        self.app_slug = app_slug
+        self.public_key_pem = public_key_pem
+        self.api_url = "https://api.github.com/"  # set by the server to where it really listens
+        self.webhook_url: str | None = None  # where deliveries and redeliveries go
+        self.webhook_transport: Any = None  # an httpx async transport when the App runs in-process
+        self.installations: dict[int, Installation] = {}
+        self.tokens: dict[str, Token] = {}
+        self.repos: dict[str, Repo] = {}
+        self.teams: dict[tuple[str, str], Team] = {}
+        self.check_runs: dict[int, CheckRun] = {}
+        self.downloads: dict[str, tuple[str, str, datetime]] = {}  # codeload token -> (repo, sha, expiry)
+        self.deliveries: list[Delivery] = []
+        self.log: list[LoggedRequest] = []
+        self.rate_limit = 5000  # per installation per hour, GitHub's minimum
+        self.buckets: dict[str, RateBucket] = {}
+        self.token_lifetime = timedelta(hours=1)
+        self._ids = 1000
+
+    def next_id(self) -> int:
+        with self.lock:
+            self._ids += 1
+            return self._ids
+
+    # installations and tokens
+    def create_installation(self, account: str, *, account_type: str = "Organization",
+                            installation_id: int | None = None, repositories: Sequence[str] | None = None
+                            ) -> Installation:
+        with self.lock:
+            inst = Installation(installation_id or self.next_id(), account, account_type,
+                                set(repositories) if repositories is not None else None)
+            self.installations[inst.id] = inst
+            return inst
+
+    def issue_token(self, installation_id: int) -> tuple[str, Token]:
+        """A new-format installation token: `ghs_<app id>_` and a long JWT-like tail (~520 characters)."""
+        parts = [secrets.token_urlsafe(190), secrets.token_urlsafe(110), secrets.token_urlsafe(70)]
+        value = f"ghs_{self.app_id}_" + ".".join(parts)
+        expires = (self.clock.now() + self.token_lifetime).replace(microsecond=0)
+        with self.lock:
+            token = self.tokens[value] = Token(installation_id, expires)
+        return value, token
+
+    def installation_for(self, full_name: str) -> Installation | None:
+        return next((i for i in self.installations.values() if i.covers(full_name)), None)
+
+    # repositories and commits
+    def create_repo(self, full_name: str, *, files: Changes | None = None, default_branch: str = "main",
+                    private: bool = True, owner_type: str = "Organization") -> Repo:
+        owner, name = full_name.split("/", 1)
+        with self.lock:
+            repo = Repo(self.next_id(), owner, name, owner_type, private, default_branch)
+            self.repos[full_name.lower()] = repo
+            self.commit(repo, files or {"README.md": f"# {name}\n"}, branch=default_branch, message="Initial commit")
+            return repo
+
+    def repo(self, full_name: str) -> Repo:
+        return self.repos[full_name.lower()]
+
+    def commit(self, repo: Repo, changes: Changes, *, branch: str, message: str = "Update",
+               author: str = "octocat", parent: str | None = None) -> str:
+        """Add a commit on top of `branch` (or `parent`) and move the branch to it; return its sha."""
+        with self.lock:
+            parent_sha = parent or repo.branches.get(branch)
+            base: Tree = repo.commits[parent_sha].tree if parent_sha else {}
+            tree = apply_changes(base, changes)
+            parents = [parent_sha] if parent_sha else []
+            sha = commit_sha(parents, tree, message, self.next_id())
+            repo.commits[sha] = CommitData(sha, tree, parents, message, author, author.title(),
+                                           f"{author}@users.noreply.github.com", self.clock.now())
+            repo.branches[branch] = sha
+            return sha
+
+    # pull requests
+    def create_pull(self, full_name: str, *, changes: Changes | None = None,
+                    commits: Sequence[Changes] | None = None, messages: Sequence[str] | None = None,
+                    title: str = "A change", body: str | None = "", user: str = "octocat", base: str = "main",
+                    head: str | None = None, draft: bool = False) -> Pull:
+        """Open a pull request whose head adds one commit per change set (`commits`, or `changes` alone)."""
+        repo = self.repo(full_name)
+        change_sets = list(commits or [changes or {"CHANGELOG.md": "changed\n"}])
+        with self.lock:
+            number = len(repo.issues) + 1
+            head = head or f"{user}/change-{number}"
+            base_sha = repo.branches[base]
+            repo.branches[head] = base_sha
+            shas = []
+            for index, change_set in enumerate(change_sets):
+                message = messages[index] if messages and index < len(messages) else f"Change {index + 1}"
+                shas.append(self.commit(repo, change_set, branch=head, message=message, author=user))
+            pull = Pull(number, title, body, user, self.clock.now(), base_ref=base, head_ref=head,
+                        base_sha=base_sha, head_sha=shas[-1], commits=shas, draft=draft)
+            repo.issues[number] = pull
+            return pull
+
+    def push(self, full_name: str, number: int, changes: Changes, *, message: str = "More changes",
+             author: str | None = None) -> str:
+        """Push a commit to the pull request's head branch (a `synchronize`); return the new head sha."""
+        repo = self.repo(full_name)
+        pull = repo.pull(number)
+        assert pull is not None, f"no pull request #{number} in {full_name}"
+        with self.lock:
+            sha = self.commit(repo, changes, branch=pull.head_ref, message=message, author=author or pull.user)
+            pull.head_sha = sha
+            pull.commits.append(sha)
+            return sha
+
+    def pull_files(self, repo: Repo, pull: Pull) -> list[dict[str, Any]]:
+        return diff_files(repo.commits[pull.base_sha].tree, repo.commits[pull.head_sha].tree)
+
+    def add_review(self, full_name: str, number: int, user: str, state: str = "APPROVED", *, body: str = "",
+                   commit_id: str | None = None) -> Review:
+        """A submitted review; the reviewer leaves the requested reviewers, as on GitHub."""
+        pull = self.repo(full_name).pull(number)
+        assert pull is not None, f"no pull request #{number} in {full_name}"
+        with self.lock:
+            review = Review(self.next_id(), user, state.upper(), body, commit_id or pull.head_sha, self.clock.now())
+            pull.reviews.append(review)
+            if user in pull.requested_users:
+                pull.requested_users.remove(user)
+            return review
+
+    # teams
+    def add_team_member(self, org: str, team: str, login: str, *, role: str = "member", state: str = "active",
+                        parent: str | None = None) -> Team:
+        with self.lock:
+            entry = self.teams.setdefault((org.lower(), team.lower()), Team(self.next_id(), org, team, parent))
+            if parent is not None:
+                entry.parent = parent
+            entry.members[login] = (role, state)
+            return entry
+
+    def membership(self, org: str, team: str, login: str) -> tuple[str, str] | None:
+        """(role, state), looking into child teams as GitHub does."""
+        with self.lock:
+            found = self.teams.get((org.lower(), team.lower()))
+            if found is None:
+                return None
+            for candidate in self.teams.values():
+                if candidate is found or self._descends(candidate, found):
+                    for member, value in candidate.members.items():
+                        if member.lower() == login.lower():
+                            return value
+            return None
+
+    def _descends(self, team: Team, ancestor: Team) -> bool:
+        seen = set()
+        while team.parent is not None and team.slug not in seen:
+            seen.add(team.slug)
+            parent = self.teams.get((team.org.lower(), team.parent.lower()))
+            if parent is None:
+                return False
+            if parent is ancestor:
+                return True
+            team = parent
+        return False
+
+    # assertions
+    def requests(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
+        """Logged requests, filtered by method and a regular expression searched in the path."""
+        with self.lock:
+            return [r for r in self.log if (method is None or r.method == method)
+                    and (path is None or re.search(path, r.path))]
+
+    def check_runs_for(self, full_name: str, head_sha: str | None = None) -> list[CheckRun]:
+        return [run for run in self.check_runs.values() if run.repo.lower() == full_name.lower()
+                and (head_sha is None or run.head_sha == head_sha)]
