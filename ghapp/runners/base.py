@@ -1,0 +1,222 @@
+"""The Runner protocol and `run()`, the only place a subprocess starts: timeout, memory limit, clean environment.
+
+A runner is pure: `prepare` returns the files it needs written (our own configs, never the PR's), `command`
+builds argv, `parse` turns a finished ToolRun into a ToolReport. `run` does the I/O around them and fails
+closed: a crash, a timeout or output it cannot read becomes a ToolReport that cannot pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Protocol
+
+from ghapp.core.decisions import Gate, ToolReport
+from ghapp.core.facts import ChangedFile
+
+DEFAULT_RUFF_SELECT = ("E", "F", "W", "B", "S", "UP")
+_SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
+_TAIL = 2000
+
+
+class RunnerError(Exception):
+    """A runner could not prepare its inputs or understand the tool's output."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where and how the runners work on one head.
+
+    `root` is a throw-away copy of the head (tools run there and may scribble on it); `scratch` is our own
+    directory outside it for generated configs, caches and the tools' HOME.
+    """
+
+    root: Path
+    scratch: Path
+    ruff_select: tuple[str, ...] = DEFAULT_RUFF_SELECT
+    semgrep_rules: tuple[Path, ...] = ()  # extra rule files: the repository's own, read from the base branch
+    osv_url: str = "https://api.osv.dev/v1/query"
+    semgrep_timeout_s: int = 30
+    memory_mb: int = 2048
+    tool_dir: Path = field(default_factory=lambda: Path(sys.executable).parent)
+
+    def tool(self, name: str) -> str:
+        """A tool from our own environment, never one the PR could have put on the PATH."""
+        return str(self.tool_dir / name)
+
+    def scratch_for(self, runner: str) -> Path:
+        return self.scratch / runner
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """One finished tool process, plus the inputs we generated for it (name -> text)."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    files: tuple[str, ...] = ()
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+    @property
+    def stderr_tail(self) -> str:
+        return self.stderr[-_TAIL:].strip()
+
+
+class Runner(Protocol):
+    """One gate's tool. `command` and `parse` are pure; `prepare` may only read files under `ctx.root`."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def gate(self) -> Gate: ...
+
+    @property
+    def dist(self) -> str:
+        """The Python distribution that ships the tool (for its version)."""
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """Extra environment variables for the tool, all safe to show it."""
+
+    def applies_to(self, path: str) -> bool: ...
+
+    def prepare(self, ctx: RunContext, files: Sequence[str]) -> dict[str, str]: ...
+
+    def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]: ...
+
+    def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport: ...
+
+
+def tool_version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def relative(ctx: RunContext, path: str) -> str:
+    """A path as the PR names it (relative to the head root, POSIX), whatever form the tool printed."""
+    candidate = Path(path)
+    if candidate.is_absolute():
+        with contextlib.suppress(ValueError):
+            return candidate.relative_to(ctx.root).as_posix()
+        with contextlib.suppress(ValueError, OSError):
+            return candidate.resolve().relative_to(ctx.root.resolve()).as_posix()
+    return candidate.as_posix().removeprefix("./")
+
+
+def environment(ctx: RunContext, runner: Runner) -> dict[str, str]:
+    """PATH, HOME, LANG and a temp dir: nothing inherited, so no token or GHAPP_* secret reaches a tool."""
+    home = ctx.scratch / "home"
+    tmp = ctx.scratch / "tmp"
+    return {
+        "PATH": f"{ctx.tool_dir}:{_SAFE_PATH}", "HOME": str(home), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "TMPDIR": str(tmp), "XDG_CACHE_HOME": str(home / ".cache"), "XDG_CONFIG_HOME": str(home / ".config"),
+        **runner.env,
+    }
+
+
+def _limits(memory_mb: int) -> Callable[[], None]:
+    def apply() -> None:
+        # RLIMIT_DATA, not RLIMIT_AS: semgrep-core reserves far more address space than it ever touches.
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def _report(runner: Runner, files: Sequence[str], started: float, **fields: object) -> ToolReport:
+    return ToolReport(
+        gate=runner.gate, tool=runner.name, version=tool_version(runner.dist), files=tuple(files),
+        duration_s=round(time.monotonic() - started, 3), **fields,  # type: ignore[arg-type]
+    )
+
+
+async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_s: float,
+              memory_mb: int | None = None) -> ToolReport:
+    """Run one tool on `files` (paths relative to `ctx.root`) and return its report; never raises for the
+    tool's own failures."""
+    started = time.monotonic()
+    try:
+        inputs = runner.prepare(ctx, files)
+        argv = runner.command(ctx, files)
+    except RunnerError as exc:
+        return _report(runner, files, started, status="error", error=str(exc))
+    env = environment(ctx, runner)
+    for directory in (Path(env["HOME"]), Path(env["TMPDIR"]), ctx.scratch_for(runner.name)):
+        directory.mkdir(parents=True, exist_ok=True)
+    for name, text in inputs.items():
+        (ctx.scratch_for(runner.name) / name).write_text(text, encoding="utf-8")
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, cwd=ctx.root, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, start_new_session=True,
+            preexec_fn=_limits(memory_mb or ctx.memory_mb),
+        )
+    except OSError as exc:
+        return _report(runner, files, started, status="error", error=f"cannot start {argv[0]}: {exc.strerror}")
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
+    except TimeoutError:
+        _kill_group(proc.pid)
+        await proc.wait()
+        return _report(runner, files, started, status="timeout", error=f"{runner.name} ran over {timeout_s:g} s")
+    finally:
+        if proc.returncode is None:  # cancelled from outside: leave nothing running
+            _kill_group(proc.pid)
+    tool_run = ToolRun(
+        argv=tuple(argv), returncode=proc.returncode if proc.returncode is not None else -1,
+        stdout=out.decode("utf-8", "replace"), stderr=err.decode("utf-8", "replace"), files=tuple(files),
+        inputs=inputs, duration_s=time.monotonic() - started,
+    )
+    try:
+        report = runner.parse(tool_run, ctx)
+    except RunnerError as exc:
+        detail = f"{exc} (exit {tool_run.returncode}): {tool_run.stderr_tail}".rstrip(": ")
+        return _report(runner, files, started, status="error", error=detail)
+    return _report(
+        runner, files, started, status=report.status, findings=report.findings, error=report.error,
+        unaudited=report.unaudited, rules=report.rules,
+    )
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def applicable(runner: Runner, ctx: RunContext, changed: Iterable[ChangedFile | str]) -> list[str]:
+    """The changed paths this runner should look at: present in the head, of a kind it reads."""
+    paths = [c if isinstance(c, str) else c.path for c in changed if isinstance(c, str) or c.status != "removed"]
+    return sorted({p for p in paths if runner.applies_to(p) and (ctx.root / p).is_file()})
+
+
+async def run_all(runners: Sequence[Runner], ctx: RunContext, changed_files: Iterable[ChangedFile | str], *,
+                  timeout_s: float = 300, memory_mb: int | None = None, concurrency: int = 2,
+                  ) -> tuple[ToolReport, ...]:
+    """One report per runner, in `runners` order; a runner with nothing to look at reports ok on no files."""
+    changed = list(changed_files)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(runner: Runner) -> ToolReport:
+        files = applicable(runner, ctx, changed)
+        if not files:
+            return ToolReport(gate=runner.gate, tool=runner.name, version=tool_version(runner.dist))
+        async with gate:
+            return await run(runner, ctx, files, timeout_s=timeout_s, memory_mb=memory_mb)
+
+    return tuple(await asyncio.gather(*(one(r) for r in runners)))

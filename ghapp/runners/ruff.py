@@ -1,0 +1,54 @@
+"""The lint gate: ruff with an explicit rule selection, ignoring any configuration the PR ships."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ghapp.core.decisions import Finding, Gate, ToolReport
+from ghapp.runners.base import RunContext, RunnerError, ToolRun, relative
+
+_PYTHON = (".py", ".pyi")
+
+
+@dataclass(frozen=True)
+class Ruff:
+    """`ruff check --isolated`: the repository's ruff config (and its `extend` paths) is never read."""
+
+    name: str = "ruff"
+    gate: Gate = Gate.LINT
+    dist: str = "ruff"
+    env: Mapping[str, str] = field(default_factory=lambda: {"RUFF_NO_CACHE": "true"})
+
+    def applies_to(self, path: str) -> bool:
+        return path.endswith(_PYTHON)
+
+    def prepare(self, ctx: RunContext, files: Sequence[str]) -> dict[str, str]:
+        return {}
+
+    def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
+        select = ",".join(ctx.ruff_select)
+        return [ctx.tool("ruff"), "check", "--isolated", "--no-cache", "--output-format", "json",
+                "--select", select, "--exit-zero", "--", *files]
+
+    def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
+        if run.returncode not in (0, 1):
+            raise RunnerError("ruff failed")
+        try:
+            items: list[dict[str, Any]] = json.loads(run.stdout)
+            findings = tuple(_finding(item, ctx) for item in items)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RunnerError(f"cannot read ruff's JSON output: {exc}") from exc
+        return ToolReport(gate=self.gate, tool=self.name, findings=findings, rules=tuple(ctx.ruff_select))
+
+
+def _finding(item: dict[str, Any], ctx: RunContext) -> Finding:
+    start, end = item["location"], item.get("end_location") or {}
+    code = item.get("code") or "invalid-syntax"
+    return Finding(
+        path=relative(ctx, item["filename"]), line=int(start["row"]), column=int(start["column"]),
+        end_line=end.get("row"), end_column=end.get("column"), rule=code,
+        message=f"{item['message']} ({code})" if code != "invalid-syntax" else item["message"], severity="error",
+    )
