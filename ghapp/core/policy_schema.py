@@ -125,11 +125,7 @@ def published_schema() -> dict[str, Any]:
 
 def _allow_null(schema: dict[str, Any]) -> None:
     """Recursively let every mapping value (object properties, definitions used as values) be null."""
-    extra = schema.get("additionalProperties")
-    values = [*schema.get("properties", {}).values(), *schema.get("$defs", {}).values()]
-    if isinstance(extra, dict) and "$ref" not in extra:
-        values.append(extra)
-    for child in values:
+    for child in [*schema.get("properties", {}).values(), *schema.get("$defs", {}).values()]:
         _nullable(child)
         _allow_null(child)
 
@@ -175,7 +171,7 @@ def _describe(root: Node, error: ValidationError) -> list[PolicyIssue]:
         where = f" in {name}" if path else ""
         return [(child.key_mark or child.mark).issue(f"unknown key {key!r}{where}; expected one of: {allowed}")
                 for key, child in node.value.items() if key not in schema.get("properties", {})]
-    if keyword == "propertyNames":
+    if "propertyNames" in error.schema_path:  # the error is about a key; point at it
         child = node.value[error.instance]
         return [(child.key_mark or child.mark).issue(f"{name}: {error.instance!r} {schema['errorMessage']}")]
     return [node.mark.issue(_message(name, keyword, error.validator_value, error.instance, schema))]

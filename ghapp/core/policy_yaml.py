@@ -116,9 +116,8 @@ class _Loader(yaml.SafeLoader):
 
 
 def _mark(source: str, mark: Any) -> Mark:
-    if mark is None:
-        return Mark(source, 1, 1)
-    return Mark(source, mark.line + 1, mark.column + 1)
+    """A PyYAML mark (0-based; None when PyYAML has no position) as a 1-based Mark."""
+    return Mark(source, getattr(mark, "line", 0) + 1, getattr(mark, "column", 0) + 1)
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -147,7 +146,7 @@ def read_yaml(text: str, source: str) -> tuple[Node | None, tuple[PolicyIssue, .
         return None, (mark.issue(f"invalid YAML: {problem}"),)
     finally:
         loader.dispose()
-    if root is None:
+    if root is None or root.tag == "tag:yaml.org,2002:null":  # no document, or `---` alone: nothing set
         return Node({}, Mark(source, 1, 1)), ()
     issues: list[PolicyIssue] = []
     tree = _Converter(loader, source, issues).node(root, None)

@@ -1,0 +1,147 @@
+"""Policy layers end to end: read, merge over the bundled default, build; a broken layer stops the policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ghapp.core.approvals import ApprovalRule
+from ghapp.core.decisions import Gate
+from ghapp.core.policy import (
+    GateSettings,
+    Layer,
+    OverrideSettings,
+    Policy,
+    PolicyIssue,
+    build_policy,
+    load_policy,
+    parse_layer,
+)
+from ghapp.core.policy_yaml import Mark
+from ghapp.core.signals import SignalTable
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8")
+SIGNALS = SignalTable.from_mapping(yaml.safe_load((ROOT / "policies" / "ai-signals.yml").read_text(encoding="utf-8")))
+
+
+def _policy(*texts: str) -> Policy:
+    result = load_policy([("default.yml", DEFAULT), *((f"layer{i}.yml", t) for i, t in enumerate(texts))])
+    assert result.issues == (), [str(i) for i in result.issues]
+    assert result.policy is not None and result.ok
+    return result.policy
+
+
+def test_the_bundled_default_builds() -> None:
+    policy = _policy()
+    assert policy.mode == "enforce"
+    assert [rule.category for rule in policy.approvals] == ["auth", "billing", "governance", "secrets"]
+    assert all(rule.codeowners and rule.count == 1 and rule.applies_to == "ai" for rule in policy.approvals)
+    assert policy.gate(Gate.LINT) == GateSettings(Gate.LINT, rules=("E", "F", "W", "B", "S", "UP"))
+    assert policy.ai.require_prompt and policy.ai.treat_as_ai == ("ai", "suspected", "contradictory")
+    assert policy.overrides == OverrideSettings(team=None)
+
+
+def test_an_empty_policy_uses_the_built_in_defaults() -> None:
+    result = load_policy([("empty.yml", "")])
+    assert result.policy == Policy()
+
+
+def test_a_repository_layer_changes_only_what_it_names() -> None:
+    policy = _policy(
+        "mode: report\n"
+        "gates:\n  lint:\n    whole_file: true\n  dependency_audit:\n    applies_to: all\n    ignore: [GHSA-1]\n"
+        "approvals:\n"
+        "  secrets:\n    owners: ['@alice', '@Acme/Security']\n    count: 2\n"
+        "  billing: null\n"
+        "  infra:\n    paths: [terraform/]\n    owners: ['@bob', '@carol']\n    count: 2\n    applies_to: all\n"
+        "    all_of: ['@acme/sre']\n    allow_author: true\n    allow_commit_authors: true\n    allow_bots: true\n"
+        "    stale_on_change: false\n"
+        "overrides:\n  team: '@Acme/Leads'\n  gates: [lint, approvals]\n"
+        "direct_push:\n  branches: [release/*]\n  open_issue: true\n  mention: ['@acme/security']\n"
+    )
+    assert policy.mode == "report"
+    assert policy.gate(Gate.LINT).whole_file and policy.gate(Gate.LINT).rules == ("E", "F", "W", "B", "S", "UP")
+    audit = policy.gate(Gate.DEPENDENCY_AUDIT)
+    assert (audit.applies_to, audit.ignore) == ("all", ("GHSA-1",))
+    rules = {rule.category: rule for rule in policy.approvals}
+    assert set(rules) == {"auth", "governance", "infra", "secrets"}
+    assert rules["secrets"].users == ("alice",) and rules["secrets"].teams == ("acme/security",)
+    assert rules["secrets"].codeowners and rules["secrets"].count == 2  # still from the default
+    assert rules["infra"] == ApprovalRule(
+        category="infra", patterns=("terraform/",), users=("bob", "carol"), count=2, all_of=("acme/sre",),
+        allow_author=True, allow_commit_authors=True, allow_bots=True, applies_to="all", stale_on_change=False)
+    assert policy.overrides == OverrideSettings(team="acme/leads", gates=(Gate.LINT, Gate.APPROVALS))
+    assert policy.direct_push.branches == ("release/*",) and policy.direct_push.open_issue
+    assert policy.direct_push.mention == ("@acme/security",)
+
+
+def test_layers_merge_in_order_the_last_wins() -> None:
+    policy = _policy("mode: report\ngates: {types: {block_on: warning}}\n", "mode: enforce\n")
+    assert policy.mode == "enforce"
+    assert policy.gate(Gate.TYPES).block_on == "warning"
+
+
+def test_parse_layer_keeps_extends_apart_from_the_data() -> None:
+    layer = parse_layer("# org policy\n_extends: acme/policies:base.yml\nmode: report\n", "repo.yml")
+    assert layer.issues == ()
+    assert layer.extends == "acme/policies:base.yml"
+    assert layer.extends_mark == Mark("repo.yml", 2, 11)
+    assert layer.data == {"mode": "report"}
+
+
+@pytest.mark.parametrize("text", ["_extends: null\nmode: report\n", "mode: report\n"])
+def test_a_layer_without_extends(text: str) -> None:
+    layer = parse_layer(text, "r.yml")
+    assert (layer.extends, layer.extends_mark, layer.issues) == (None, None, ())
+
+
+def test_an_invalid_layer_has_issues_and_no_extends() -> None:
+    layer = parse_layer("_extends: base\nmode: x\n", "r.yml")
+    assert layer.extends is None
+    assert [str(i) for i in layer.issues] == ["r.yml:2:7: mode must be one of: enforce, report; got the string 'x'"]
+
+
+def test_an_unreadable_layer_has_no_data() -> None:
+    layer = parse_layer("- a\n", "r.yml")
+    assert layer.root is None and layer.data == {}
+    assert layer.issues == (PolicyIssue("r.yml", 1, 1, "the policy file must be a mapping of keys to values"),)
+
+
+def test_any_layer_issue_stops_the_policy_and_all_are_reported() -> None:
+    result = load_policy([("default.yml", DEFAULT), ("org.yml", "mode: x\n"), ("repo.yml", "colour: 1\n")])
+    assert result.policy is None and not result.ok
+    assert [str(i) for i in result.issues] == [
+        "org.yml:1:7: mode must be one of: enforce, report; got the string 'x'",
+        "repo.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, gates, mode, "
+        "overrides",
+    ]
+
+
+def test_checks_after_merging_point_into_the_layer_that_set_the_value() -> None:
+    result = load_policy([("default.yml", DEFAULT),
+                          ("repo.yml", "approvals:\n  auth:\n    paths: ['src/[a]uth/']\n  ops:\n    count: 2\n")])
+    assert [str(i) for i in result.issues] == [
+        "repo.yml:3:13: approvals.auth.paths[0]: 'src/[a]uth/': character ranges (`[ ]`) are not supported in "
+        "CODEOWNERS; write `\\[` for a bracket",
+        "repo.yml:5:5: approvals.ops has no paths: list the CODEOWNERS-style patterns whose files belong to the "
+        "category",
+        "repo.yml:5:5: approvals.ops names nobody who can approve: set owners, all_of or codeowners: true",
+    ]
+
+
+def test_build_policy_extends_the_signal_table_given() -> None:
+    layer = parse_layer("ai:\n  signals:\n    branches:\n      - {id: our-bot, family: branch, confidence: strong, "
+                        "tool: ourbot, pattern: '^ourbot/'}\n", "repo.yml")
+    policy = build_policy([layer], signals=SIGNALS).policy
+    assert policy is not None and policy.signals is not None
+    ids = [rule.id for rule in policy.signals.branches]
+    assert ids[-1] == "our-bot" and len(ids) == len(SIGNALS.branches) + 1
+    assert build_policy([parse_layer("", "e.yml")], signals=SIGNALS).policy == Policy(signals=SIGNALS)
+
+
+def test_layer_data_is_plain() -> None:
+    layer = Layer("x.yml", None)
+    assert layer.data == {}

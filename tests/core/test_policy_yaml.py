@@ -1,0 +1,141 @@
+"""Line-aware YAML reading: every refusal is an issue at the right line and column, never a crash."""
+
+from __future__ import annotations
+
+import pytest
+
+from ghapp.core.policy_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, PolicyIssue, merge, read_yaml, without_nulls
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "words"),
+    [
+        ("a: 1\nb: [x, *y]\n", 2, 8, "anchors and aliases"),
+        ("a: &x [1, 2]\nb: *x\n", 2, 4, "anchors and aliases"),
+        ("base: &b {k: 1}\nother:\n  <<: *b\n", 3, 7, "anchors and aliases"),
+        ("a: 1\n  b: \x07\n", 2, 6, "invalid character"),
+        ("on: 1\n", 1, 1, "the key 'on' is not a plain string"),
+        ("a:\n  1: x\n", 2, 3, "the key '1' is not a plain string"),
+        ("? [a, b]\n: 1\n", 1, 3, "the key 'a collection' is not a plain string"),
+        ("mode: report\nmode: enforce\n", 2, 1, "duplicate key 'mode' (first set at line 1)"),
+        ("a:\n  b: 1\n  c: 2\n  b: 3\n", 4, 3, "duplicate key 'b' (first set at line 2)"),
+        ("a: 2024-01-01\n", 1, 4, "unsupported YAML value '2024-01-01'"),
+        ("a:\n  - !!binary aGk=\n", 2, 5, "unsupported YAML value"),
+        ("a: !custom x\n", 1, 4, "tag !custom"),
+        ("- a\n- b\n", 1, 1, "must be a mapping"),
+        ("just text\n", 1, 1, "must be a mapping"),
+        ("a: 1\n---\nb: 2\n", 2, 1, "expected a single document in the stream, but found another document"),
+        ("a:\n  b: [1, 2]\n- x\n", 3, 1, "invalid YAML: while parsing a block mapping"),
+        ("a: 'unclosed\n", 2, 1, "invalid YAML: while scanning a quoted scalar"),
+        ("a: {b: 1\n", 2, 1, "invalid YAML"),
+        ("[" * 40 + "]" * 40, 1, MAX_DEPTH + 1, f"nests deeper than {MAX_DEPTH} levels"),
+        ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), 32, 63, "nests deeper"),
+    ],
+)
+def test_refused_yaml_is_an_issue_at_its_place(text: str, line: int, column: int, words: str) -> None:
+    _, issues = read_yaml(text, "p.yml")
+    assert issues, "expected an issue"
+    first = issues[0]
+    assert (first.file, first.line, first.column) == ("p.yml", line, column), str(first)
+    assert words in first.message
+
+
+def test_a_file_over_the_size_limit_is_refused_before_parsing() -> None:
+    tree, issues = read_yaml("a: '" + "x" * MAX_BYTES + "'\n", "big.yml")
+    assert tree is None
+    assert str(issues[0]).startswith("big.yml:1:1: the file is ")
+    assert "256 KiB" in issues[0].message
+
+
+def test_an_alias_bomb_is_refused_quickly() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 30)]
+    tree, issues = read_yaml("\n".join(lines), "bomb.yml")
+    assert tree is None
+    assert (issues[0].line, issues[0].column) == (2, 10)
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n", "~\n"])
+def test_an_empty_file_is_an_empty_mapping(text: str) -> None:
+    tree, issues = read_yaml(text, "e.yml")
+    assert issues == ()
+    assert tree is not None
+    assert tree.plain() == {}
+
+
+def test_values_keep_their_positions_and_types() -> None:
+    text = "mode: report\ngates:\n  lint:\n    enabled: false\n    rules: [E, F]\ncount: 3\nratio: 0.5\nnone: ~\n"
+    tree, issues = read_yaml(text, "p.yml")
+    assert issues == ()
+    assert tree is not None
+    assert tree.plain() == {"mode": "report", "gates": {"lint": {"enabled": False, "rules": ["E", "F"]}},
+                            "count": 3, "ratio": 0.5, "none": None}
+    rules = tree.find(("gates", "lint", "rules"))
+    assert rules.mark == Mark("p.yml", 5, 12)
+    assert rules.key_mark == Mark("p.yml", 5, 5)
+    assert tree.find(("gates", "lint", "rules", 1)).mark == Mark("p.yml", 5, 16)
+
+
+@pytest.mark.parametrize(
+    ("path", "stop"),
+    [
+        (("gates", "lint", "nope"), ("gates", "lint")),  # stops at the deepest existing node
+        (("gates", "lint", "rules", 7), ("gates", "lint", "rules")),  # index past the end
+        (("gates", "lint", "rules", "x"), ("gates", "lint", "rules")),  # a key into a list
+        (("gates", 0), ("gates",)),  # an index into a mapping
+        (("x", "y"), ("x",)),  # a key into a scalar
+        ((), ()),
+    ],
+)
+def test_find_stops_at_the_deepest_existing_node(path: tuple[str | int, ...], stop: tuple[str, ...]) -> None:
+    tree, _ = read_yaml("x: 1\ngates:\n  lint:\n    rules: [E]\n", "p.yml")
+    assert tree is not None
+    expected = tree
+    for key in stop:
+        expected = expected.value[key]
+    assert tree.find(path) is expected
+
+
+def test_get_on_a_scalar_is_none() -> None:
+    assert Node(3, Mark("f", 1, 1)).get("a") is None
+
+
+def test_issue_prints_as_file_line_column() -> None:
+    assert str(PolicyIssue("a.yml", 3, 7, "bad")) == "a.yml:3:7: bad"
+    assert Mark("b.yml", 2, 1).issue("x") == PolicyIssue("b.yml", 2, 1, "x")
+
+
+def _tree(text: str, source: str) -> Node:
+    tree, issues = read_yaml(text, source)
+    assert issues == () and tree is not None
+    return tree
+
+
+@pytest.mark.parametrize(
+    ("base", "over", "expected"),
+    [
+        ("a: {b: 1, c: 2}", "a: {c: 3, d: 4}", {"a": {"b": 1, "c": 3, "d": 4}}),  # mappings merge
+        ("a: [1, 2]", "a: [3]", {"a": [3]}),  # lists replace
+        ("a: 1", "a: {b: 2}", {"a": {"b": 2}}),  # a mapping replaces a scalar
+        ("a: {b: 1}", "a: 2", {"a": 2}),  # a scalar replaces a mapping
+        ("a: {b: 1, c: 2}", "a: {b: null}", {"a": {"c": 2}}),  # null removes a key
+        ("a: 1\nb: 2", "a: null", {"b": 2}),
+        ("a: 1", "z: null", {"a": 1}),  # removing a missing key is fine
+        ("a: 1", "b: {c: null, d: 1}", {"a": 1, "b": {"d": 1}}),  # nulls never survive in new subtrees
+        ("a: 1", "b: [1, null]", {"a": 1, "b": [1, None]}),  # list items are values, not removals
+        ("a: {b: {c: 1, d: 2}}", "a: {b: {d: 3}}", {"a": {"b": {"c": 1, "d": 3}}}),  # deep
+    ],
+)
+def test_merge_rules(base: str, over: str, expected: dict[str, object]) -> None:
+    assert merge(_tree(base, "base.yml"), _tree(over, "over.yml")).plain() == expected
+
+
+def test_merged_values_remember_the_layer_they_came_from() -> None:
+    merged = merge(_tree("a: {b: 1, c: 2}\n", "base.yml"), _tree("x: 0\na:\n  c: 3\n", "repo.yml"))
+    assert merged.find(("a", "b")).mark == Mark("base.yml", 1, 8)
+    assert merged.find(("a", "c")).mark == Mark("repo.yml", 3, 6)
+
+
+def test_without_nulls_leaves_scalars_alone() -> None:
+    node = Node("x", Mark("f", 1, 1))
+    assert without_nulls(node) is node
