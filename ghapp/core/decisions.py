@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning", "note"]
 Confidence = Literal["strong", "medium", "weak"]
-VerdictKind = Literal["ai", "suspected", "human", "attested_human", "contradictory"]
+# "unknown": not judged, because the policy (and so the signal table) could not be read
+VerdictKind = Literal["ai", "suspected", "human", "attested_human", "contradictory", "unknown"]
 
 
 class Gate(StrEnum):
