@@ -20,6 +20,7 @@ from sqlalchemy import (
     Engine,
     Index,
     Integer,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Field, Session, SQLModel
 
@@ -169,6 +171,12 @@ def engine_url(database_url: str) -> str:
         if database_url.startswith(scheme):
             return "postgresql+psycopg://" + database_url.removeprefix(scheme)
     return database_url
+
+
+def upsert_statement(conn: Connection, table: Table) -> Any:
+    """`INSERT` with `.on_conflict_do_nothing()` / `.on_conflict_do_update()` for this connection's database."""
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return module.insert(table)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

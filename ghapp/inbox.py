@@ -16,10 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 
-from ghapp.db import Database, Delivery, PullRequestLock, utcnow
+from ghapp.db import Database, Delivery, PullRequestLock, upsert_statement, utcnow
 
 PENDING, PROCESSING, DONE, FAILED, IGNORED, SHED = "pending", "processing", "done", "failed", "ignored", "shed"
 STATES = (PENDING, PROCESSING, DONE, FAILED, IGNORED, SHED)
@@ -75,11 +73,6 @@ class Busy:
 BUSY = Busy()
 
 
-def _dialect_insert(conn: Connection, table: Table) -> Any:
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return module.insert(table)
-
-
 class Inbox:
     def __init__(self, db: Database, *, max_attempts: int = 8,
                  clock: Callable[[], datetime] = utcnow, rand: Callable[[], float] = random.random) -> None:
@@ -95,7 +88,7 @@ class Inbox:
         with self.db.write() as conn:
             for d in deliveries:
                 done = now if d.state != PENDING else None
-                stmt = _dialect_insert(conn, D).values(
+                stmt = upsert_statement(conn, D).values(
                     delivery_id=d.delivery_id, event=d.event, action=d.action, installation_id=d.installation_id,
                     repository=d.repository, pr_number=d.pr_number, received_at=now, state=d.state, attempts=0,
                     next_attempt_at=now, payload=d.payload, finished_at=done,
@@ -128,7 +121,7 @@ class Inbox:
                     return None
                 claim = Claim(*row)
                 if claim.repository and claim.pr_number is not None:
-                    lock = _dialect_insert(conn, L).values(
+                    lock = upsert_statement(conn, L).values(
                         repository=claim.repository, pr_number=claim.pr_number, owner=delivery_id, lease_until=until,
                     ).on_conflict_do_update(
                         index_elements=["repository", "pr_number"],
@@ -245,6 +238,11 @@ class Inbox:
         with self.db.engine.connect() as conn:
             rows = conn.execute(select(D.c.state, func.count()).group_by(D.c.state)).all()
         return {state: 0 for state in STATES} | {state: int(n) for state, n in rows}
+
+    def known(self, delivery_ids: Sequence[str]) -> set[str]:
+        """Which of these delivery ids are in the inbox (in any state)."""
+        with self.db.engine.connect() as conn:
+            return set(conn.execute(select(D.c.delivery_id).where(D.c.delivery_id.in_(list(delivery_ids)))).scalars())
 
     def get(self, delivery_id: str) -> Delivery | None:
         with self.db.session() as session:

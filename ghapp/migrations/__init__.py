@@ -12,7 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from ghapp.db import Database
+from ghapp.db import Database, open_database
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,3 +44,21 @@ def upgrade(db: Database, revision: str = "head") -> None:
     with db.write() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+
+
+class SchemaNotCurrent(Exception):
+    """The PostgreSQL schema is not at this version's head: `ghapp db upgrade` must run first."""
+
+
+def ready_database(database_url: str) -> Database:
+    """Open the database for `serve` / `worker`. A SQLite file is migrated on the spot (one box, one
+    writer). PostgreSQL is only checked: with several replicas starting at once, migrating is a release
+    step (`ghapp db upgrade`), not something each process races to do."""
+    db = open_database(database_url)
+    if db.is_sqlite:
+        upgrade(db)
+    elif (found := current(db)) != (wanted := head()):
+        db.engine.dispose()
+        raise SchemaNotCurrent(f"the database schema is at revision {found or 'none'}, this version needs "
+                               f"{wanted}: run `ghapp db upgrade` first")
+    return db

@@ -1,0 +1,123 @@
+"""The composition root: `create_app(settings, ...)` builds the one Starlette app with everything it uses.
+
+Tests pass fakes through the keyword arguments (store, queue, github, handlers, telemetry). Web pages are
+mounted from `page_routes` (add a module's `routes(...)` there); `routes=` adds more for one app.
+With no App credentials the app still starts: webhooks answer 503 and `/` points at `/setup`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ghapp.github import GitHubApp
+from ghapp.handlers import HANDLERS
+from ghapp.inbox import Inbox
+from ghapp.jobs import HandlerTable, Queue, find_handler
+from ghapp.migrations import ready_database
+from ghapp.recorder import Recorder
+from ghapp.settings import Settings, with_stored_credentials
+from ghapp.web import health
+from ghapp.web.credentials import AppCredentials
+from ghapp.web.render import message
+from ghapp.web.setup import SetupFlow
+from ghapp.webhooks import WEBHOOK_PATH, WebhookReceiver, refusal
+from ghapp.worker import Worker, WorkerThread
+
+if TYPE_CHECKING:
+    from ghapp.observability import Telemetry
+
+log = logging.getLogger(__name__)
+DEFAULT_API_URL = "https://api.github.com"
+
+
+class Runtime:
+    """What one process may change while it runs: the settings (the setup flow stores credentials) and the
+    GitHub client built from them."""
+
+    def __init__(self, settings: Settings, github: GitHubApp | None) -> None:
+        self.settings = settings
+        self.github = github
+        self.listeners: list[Callable[[Settings], None]] = []
+
+    def use_stored_credentials(self, _creds: AppCredentials | None = None) -> None:
+        settings = with_stored_credentials(self.settings, api_url_set=self.settings.github_api_url != DEFAULT_API_URL)
+        self.settings = settings
+        if self.github is None and settings.app_id and settings.private_key:
+            self.github = GitHubApp(settings)
+        for listener in self.listeners:
+            listener(settings)
+        log.info("App credentials loaded; webhook deliveries are accepted from now on")
+
+
+def page_routes(runtime: Runtime) -> list[BaseRoute]:
+    """The pages people open. Add a web module's routes here (e.g. the dashboard's `routes(settings)`)."""
+
+    async def home(request: Request) -> Response:
+        if refusal(runtime.settings) is not None:
+            return message(request, "prompt-to-pr is not set up yet",
+                           "Register the GitHub App first: open /setup on this server.", 200)
+        return message(request, "prompt-to-pr is running", "Webhook deliveries are accepted.", 200)
+
+    setup = SetupFlow(runtime.settings, on_saved=runtime.use_stored_credentials)
+    return [*setup.routes(), Route("/", home, methods=["GET"])]
+
+
+def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue | None = None,
+               github: GitHubApp | None = None, handlers: HandlerTable | None = None,
+               telemetry: Telemetry | None = None, run_worker: bool = True,
+               routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The App. `run_worker` starts a worker thread in the process (the single-box default of `ghapp serve`).
+    Without `store` the database comes from settings (SQLite migrated on the spot; PostgreSQL must be current)."""
+    inbox = store or Inbox(ready_database(settings.database_url), max_attempts=settings.max_attempts)
+    transport = queue or Queue.from_settings(settings)
+    table = HANDLERS if handlers is None else handlers
+    if github is None and settings.app_id and settings.private_key:
+        github = GitHubApp(settings)
+    runtime = Runtime(settings, github)
+    metrics = telemetry.metrics if telemetry is not None else None
+    worker = Worker(settings, inbox, transport, handlers=table, github=lambda: runtime.github,
+                    metrics=metrics) if run_worker else None
+    recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None)
+    receiver = WebhookReceiver(settings, recorder, lambda event, action: find_handler(table, event, action) is not None,
+                               metrics)
+    runtime.listeners.append(lambda new: setattr(receiver, "settings", new))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        problem = refusal(settings)
+        if settings.allow_unsigned and not settings.webhook_secret:
+            log.warning("GHAPP_ALLOW_UNSIGNED is set and there is no webhook secret: ANYONE who can reach this "
+                        "server can submit webhook deliveries. Development only.")
+        elif problem is not None:
+            log.warning("webhook deliveries are refused until the App is configured: %s", problem)
+        if metrics is not None:
+            metrics.track_queue_depth(inbox.depth)
+        recorder.start()
+        thread = WorkerThread(worker) if worker is not None else None
+        if thread is not None:
+            thread.start()
+        try:
+            yield
+        finally:
+            recorder.stop()
+            if thread is not None:
+                thread.stop()
+
+    all_routes: list[BaseRoute] = [
+        Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),
+        *health.routes({"database": inbox.db.ping, "queue": transport.ping}),
+        *routes,
+        *page_routes(runtime),
+    ]
+    app = Starlette(routes=all_routes, lifespan=lifespan)
+    app.state.runtime, app.state.inbox, app.state.queue = runtime, inbox, transport
+    app.state.recorder, app.state.worker = recorder, worker
+    return app

@@ -1,0 +1,110 @@
+"""What the App does for each webhook event: one async function per (event, action), and the explicit
+HANDLERS table at the bottom that the worker dispatches on.
+
+Adding handlers (pull requests, reviews, check runs, ...): write `async def on_x(ctx: JobContext) -> None`
+in the module that owns the behaviour, import it here and add its rows to HANDLERS, keyed by
+`(event, action)` or by the bare event name for every action. A delivery whose event has no row is
+recorded as "ignored" and never queued. A handler returns normally (done), raises `Retry(after_s)` to
+run again later without counting a failure, or raises anything else (counted; retried with backoff,
+then failed, visible and re-runnable). `ctx.final_attempt` tells it when to publish a failure outcome.
+Low-value events that may be shed under backpressure are listed in LOW_VALUE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import Table, delete, update
+from sqlalchemy.engine import Connection
+
+from ghapp.db import Database, Installation, Repository, upsert_statement, utcnow
+from ghapp.jobs import Handler, JobContext
+
+INST: Table = Installation.__table__  # type: ignore[attr-defined]
+REPO: Table = Repository.__table__  # type: ignore[attr-defined]
+
+
+def _save_installation(conn: Connection, installation: dict[str, Any], *, suspended: bool) -> int:
+    account = installation.get("account") or {}
+    now = utcnow()
+    values = {"account_login": account.get("login") or "", "account_type": account.get("type") or "",
+              "suspended": suspended, "updated_at": now}
+    conn.execute(upsert_statement(conn, INST).values(id=installation["id"], created_at=now, **values)
+                 .on_conflict_do_update(index_elements=["id"], set_=values))
+    return int(installation["id"])
+
+
+def _save_repositories(conn: Connection, installation_id: int, repositories: list[dict[str, Any]],
+                       *, removed: bool) -> None:
+    for repo in repositories:
+        values = {"installation_id": installation_id, "full_name": repo["full_name"],
+                  "private": bool(repo.get("private")), "removed": removed}
+        conn.execute(upsert_statement(conn, REPO).values(id=repo["id"], **values)
+                     .on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+def apply_installation(db: Database, action: str | None, payload: dict[str, Any]) -> None:
+    """Keep the installations and repositories tables in step with an `installation` event."""
+    installation = payload["installation"]
+    with db.write() as conn:
+        if action == "deleted":
+            conn.execute(delete(INST).where(INST.c.id == installation["id"]))
+            conn.execute(update(REPO).where(REPO.c.installation_id == installation["id"]).values(removed=True))
+            return
+        # `suspend` arrives with suspended_at set; `unsuspend` with it cleared. Trust the action first.
+        suspended = action == "suspend" or (action != "unsuspend" and bool(installation.get("suspended_at")))
+        installation_id = _save_installation(conn, installation, suspended=suspended)
+        _save_repositories(conn, installation_id, payload.get("repositories") or [], removed=False)
+
+
+def apply_installation_repositories(db: Database, payload: dict[str, Any]) -> None:
+    """Repositories added to or removed from an installation's selection."""
+    installation = payload["installation"]
+    with db.write() as conn:
+        installation_id = _save_installation(conn, installation, suspended=bool(installation.get("suspended_at")))
+        _save_repositories(conn, installation_id, payload.get("repositories_added") or [], removed=False)
+        _save_repositories(conn, installation_id, payload.get("repositories_removed") or [], removed=True)
+
+
+async def on_installation(ctx: JobContext) -> None:
+    await asyncio.to_thread(apply_installation, ctx.store.db, ctx.action, ctx.payload)
+
+
+async def on_installation_repositories(ctx: JobContext) -> None:
+    await asyncio.to_thread(apply_installation_repositories, ctx.store.db, ctx.payload)
+
+
+async def on_ping(ctx: JobContext) -> None:
+    """GitHub's hello when the webhook is created: nothing to do but say so."""
+    hook = ctx.payload.get("hook") or {}
+    ctx.log.info("ping from GitHub", extra={"hook_id": hook.get("id"), "zen": ctx.payload.get("zen")})
+
+
+# Shed first when the queue is over its depth limit: nothing a gate decides depends on them, or a later
+# event (synchronize, review) recomputes the same result.
+LOW_VALUE: frozenset[tuple[str, str]] = frozenset({
+    ("pull_request", "labeled"), ("pull_request", "unlabeled"), ("pull_request", "edited"),
+    ("pull_request", "assigned"), ("pull_request", "unassigned"),
+    ("check_suite", "completed"), ("check_run", "completed"), ("check_run", "created"),
+})
+
+
+def low_value(event: str, action: str | None, payload: dict[str, Any]) -> bool:
+    """True for deliveries that may be dropped under backpressure (pushes to a branch other than the default)."""
+    if event == "push":
+        default = (payload.get("repository") or {}).get("default_branch")
+        return payload.get("ref") != f"refs/heads/{default}"
+    return (event, action or "") in LOW_VALUE
+
+
+HANDLERS: dict[tuple[str, str] | str, Handler] = {
+    ("installation", "created"): on_installation,
+    ("installation", "deleted"): on_installation,
+    ("installation", "suspend"): on_installation,
+    ("installation", "unsuspend"): on_installation,
+    ("installation", "new_permissions_accepted"): on_installation,
+    ("installation_repositories", "added"): on_installation_repositories,
+    ("installation_repositories", "removed"): on_installation_repositories,
+    "ping": on_ping,
+}
