@@ -5,7 +5,9 @@ Three kinds of pattern, each looked up its own way; the answer is the highest ru
   segments, so only the handful of rules under its directories are tried (a plain-name rule needs no regex);
 - a single floating segment (`*.js`, `apps/`, `**/logs`) matches when some segment of the path matches it,
   so each distinct directory or file name is tried once per call against one combined regex;
-- anything else (`*/x`, `**/a/b`, `**`) is tried against the whole path, again as one combined regex.
+- floating patterns of several segments starting with a plain name (`**/a/b*`) are grouped by that name and
+  tried only on paths with a directory of that name;
+- anything else (`*/x`, `**`) is tried against the whole path, again as one combined regex.
 A combined regex lists its rules newest first, so the alternative that matches is the last matching line.
 """
 
@@ -60,13 +62,14 @@ class OwnerIndex:
         floating_dirs: list[tuple[int, str]] = []
         general: list[tuple[int, str]] = []
         nodes: list[_Node] = []
+        floating_named: dict[str, list[tuple[int, str]]] = {}
         for number, pattern in enumerate(patterns):
-            if pattern.literal:
+            if pattern.anchored and pattern.literal:
                 node = self._root
                 for name in pattern.literal:
                     node = node.children.setdefault(name, _Node())
                 if len(pattern.literal) < len(pattern.parts):
-                    node.pending.append((number, pattern.regex.pattern))
+                    node.pending.append((number, pattern.source))
                     nodes.append(node)
                 elif pattern.dir_only:
                     node.dirs = number
@@ -76,8 +79,10 @@ class OwnerIndex:
                 segment = pattern.parts[0]
                 assert segment is not None  # compile_pattern never leaves a lone `**` segment
                 (floating_dirs if pattern.dir_only else floating).append((number, segment))
+            elif pattern.literal:  # floating, several segments: the path needs a directory named literal[0]
+                floating_named.setdefault(pattern.literal[0], []).append((number, pattern.source))
             else:
-                general.append((number, pattern.regex.pattern))
+                general.append((number, pattern.source))
         for node in nodes:
             if node.pending:
                 node.wild = _Group(node.pending)
@@ -85,6 +90,7 @@ class OwnerIndex:
         self._floating = _group(floating)
         self._floating_dirs = _group(floating_dirs)
         self._floating_top = max([-1] + [number for number, _ in floating + floating_dirs])
+        self._named = {name: _Group(members) for name, members in floating_named.items()}
         self._general = _group(general)
 
     def last_match(self, path: str, cache: dict[str, tuple[int, int]]) -> int:
@@ -108,6 +114,10 @@ class OwnerIndex:
                 if hit is None:
                     hit = cache[name] = (self._best(self._floating, name), self._best(self._floating_dirs, name))
                 best = max(best, hit[0], hit[1] if depth < last else -1)
+        for name in set(segments[:-1]).intersection(self._named):
+            group = self._named[name]
+            if group.top > best:
+                best = max(best, group.best(path))
         if self._general is not None and self._general.top > best:
             best = max(best, self._general.best(path))
         return best

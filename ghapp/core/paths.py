@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ghapp.core.owner_index import OwnerIndex
 
@@ -31,14 +31,20 @@ class PatternError(ValueError):
 @dataclass(frozen=True)
 class PathPattern:
     """One compiled pattern. `parts` holds a regex per segment (None for a `**` segment); `literal` the leading
-    segments that are plain names when the pattern is anchored (an index narrows candidates with them)."""
+    segments that are plain names, after any leading `**` (an index narrows candidates with them); `source`
+    the regex a path must fully match."""
 
     text: str
     anchored: bool  # matched from the repository root: a leading `/` or a `/` inside the pattern
     dir_only: bool  # a trailing `/` (or `/**`): only what lies inside a directory of that name
     parts: tuple[str | None, ...]
     literal: tuple[str, ...]
-    regex: re.Pattern[str] = field(compare=False, repr=False)
+    source: str = field(repr=False)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """Compiled on first use: an index answers most plain-name rules without it."""
+        return re.compile(self.source, re.DOTALL)
 
     def matches(self, path: str) -> bool:
         """Whether this pattern covers `path` (a file path relative to the repository root)."""
@@ -70,12 +76,14 @@ def compile_pattern(text: str) -> PathPattern:
         dir_only = True
     parts = [p for i, p in enumerate(parts) if p is not None or parts[i - 1] is not None]
     literal: list[str] = []
-    for _, shape, name in body if anchored else ():
+    names = [(shape, name) for _, shape, name in body]
+    while names[0][0] == "**" and len(names) > 1:
+        names.pop(0)
+    for shape, name in names:
         if "*" in shape or "?" in shape:
             break
         literal.append(name)
-    regex = re.compile(_regex(parts, anchored, dir_only), re.DOTALL)
-    return PathPattern(text, anchored, dir_only, tuple(parts), tuple(literal), regex)
+    return PathPattern(text, anchored, dir_only, tuple(parts), tuple(literal), _regex(parts, anchored, dir_only))
 
 
 def _split(text: str) -> list[tuple[str, str, str]]:
