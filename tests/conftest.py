@@ -20,6 +20,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from ghapp.db import Database, open_database
 from ghapp.migrations import upgrade
 from ghapp.settings import Settings
+from tests.ghsim.fixtures import ghsim, ghsim_ghes, ghsim_inprocess  # noqa: F401 - the GitHub simulator
 
 with warnings.catch_warnings():
     # Starlette 1.10 wants the `httpx2` fork for its TestClient and warns when it finds httpx; the App
