@@ -23,7 +23,7 @@ from ghapp.github.counter import CallCounter
 from ghapp.github.errors import GitHubError, RateLimited, ValidationFailed
 from ghapp.github.etag import ETagCache
 from ghapp.github.retry import CircuitBreaker, RetryPolicy, Verdict, classify
-from ghapp.github.transport import CURRENT_ROUTE, CountingTransport
+from ghapp.github.transport import CURRENT_ATTEMPT, Attempt, CountingTransport
 
 if TYPE_CHECKING:
     from ghapp.settings import Settings
@@ -158,7 +158,7 @@ class GitHubApp:
         while True:
             gh = await client()
             breaker.before_call(self._base.host)
-            route_token = CURRENT_ROUTE.set(route)
+            attempt_token = CURRENT_ATTEMPT.set(Attempt(route))
             try:
                 headers = {"If-None-Match": cached.etag} if cached is not None else {}
                 response = (await call(gh, headers)).raw_response
@@ -175,7 +175,7 @@ class GitHubApp:
                     self.etags.put(etag_key, response)
                 return response
             finally:
-                CURRENT_ROUTE.reset(route_token)
+                CURRENT_ATTEMPT.reset(attempt_token)
             if verdict.breaker_failure:
                 breaker.failure()
             else:

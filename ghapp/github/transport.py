@@ -8,8 +8,18 @@ import httpx
 
 from ghapp.github.counter import CallCounter, bound_counters
 
-# The route template of the call in flight, set by the client around each githubkit request.
-CURRENT_ROUTE: ContextVar[str] = ContextVar("ghapp_github_route", default="")
+
+class Attempt:
+    """One attempt of a call: its route template, and whether its first request already went out (any later
+    request of the same attempt follows a redirect, e.g. a tarball to codeload, not charged to the API)."""
+
+    def __init__(self, route: str) -> None:
+        self.route = route
+        self.sent = False
+
+
+# The attempt in flight, set by the client around each githubkit request.
+CURRENT_ATTEMPT: ContextVar[Attempt | None] = ContextVar("ghapp_github_attempt", default=None)
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
@@ -23,10 +33,11 @@ class CountingTransport(httpx.AsyncBaseTransport):
         self._counter = counter
 
     def _route(self, request: httpx.Request) -> str:
-        if not str(request.url).startswith(self._api_prefix):
-            # A redirect off the API (tarballs go to codeload): not charged to the API rate limit.
-            return f"{request.method} {request.url.host}"
-        return CURRENT_ROUTE.get() or f"{request.method} {request.url.path}"
+        attempt = CURRENT_ATTEMPT.get()
+        if attempt is None or attempt.sent or not str(request.url).startswith(self._api_prefix):
+            return f"{request.method} {request.url.host}"  # a redirect, off the API (tarballs go to codeload)
+        attempt.sent = True
+        return attempt.route
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self._inner.handle_async_request(request)

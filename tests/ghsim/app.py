@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from tests.ghsim import oauth
 from tests.ghsim import routes_app as a
 from tests.ghsim import routes_checks as c
 from tests.ghsim import routes_repo as r
@@ -267,5 +268,5 @@ class DropLayer:
 def create_app(state: SimState, faults: Faults, prefix: str = "") -> DropLayer:
     sim = Simulator(state, faults, prefix)
     methods = ["GET", "POST", "PATCH", "PUT", "DELETE"]
-    inner = Starlette(routes=[Route("/{path:path}", sim.handle, methods=methods)])
+    inner = Starlette(routes=[*oauth.routes(state, prefix), Route("/{path:path}", sim.handle, methods=methods)])
     return DropLayer(sim, inner)

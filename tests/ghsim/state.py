@@ -211,6 +211,7 @@ class SimState:
         self.buckets: dict[str, RateBucket] = {}
         self.token_lifetime = timedelta(hours=1)
         self._ids = 1000
+        self._diffs: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def next_id(self) -> int:
         with self.lock:
@@ -301,7 +302,10 @@ class SimState:
             return sha
 
     def pull_files(self, repo: Repo, pull: Pull) -> list[dict[str, Any]]:
-        return diff_files(repo.commits[pull.base_sha].tree, repo.commits[pull.head_sha].tree)
+        key = (pull.base_sha, pull.head_sha)
+        if key not in self._diffs:  # commits never change: the diff of two shas can be kept
+            self._diffs[key] = diff_files(repo.commits[pull.base_sha].tree, repo.commits[pull.head_sha].tree)
+        return self._diffs[key]
 
     def add_review(self, full_name: str, number: int, user: str, state: str = "APPROVED", *, body: str = "",
                    commit_id: str | None = None) -> Review:
