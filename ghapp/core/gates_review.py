@@ -15,6 +15,7 @@ _VERDICT_WORDS = {
     "contradictory": "AI-written, although the description declares no AI use",
     "human": "no AI signals",
     "attested_human": "declared human-written",
+    "unknown": "not judged",
 }
 HOW_TO_ADD_PROMPT = (
     "**How to fix:** add a `## Prompt` section to the PR description with the prompt(s) given to the tool, "

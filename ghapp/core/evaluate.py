@@ -1,0 +1,80 @@
+"""`evaluate(policy, facts) -> Decision`: the one pure function that judges a pull request's head.
+
+It composes AI detection, the provenance gate, the four tool gates, required approvals, overrides and the
+report mode. The shell gathers what `Policy.needs()` names, runs the tools `gates_to_run` lists, and
+publishes the Decision; when the policy cannot be read, `evaluate_policy_error` still gives every gate an
+outcome, so a pull request never waits on a check that will not come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ghapp.core.ai_detect import detect, prompt_provenance
+from ghapp.core.approvals import evaluate_approvals
+from ghapp.core.decisions import Decision, Gate, GateResult, Verdict
+from ghapp.core.facts import Actor, Facts, PullRequest
+from ghapp.core.gates import tool_gate
+from ghapp.core.gates_outcome import apply_mode, apply_overrides, not_judged
+from ghapp.core.gates_review import approvals_gate, policy_edit_gate, policy_gate, provenance_gate
+from ghapp.core.policy_model import GateSettings, Policy
+from ghapp.core.policy_yaml import PolicyIssue
+from ghapp.core.signals import SignalTable
+
+__all__ = ["evaluate", "evaluate_policy_error", "gates_to_run"]
+
+_JUDGED = (Gate.PROVENANCE, Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT, Gate.APPROVALS)
+
+
+def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue] | None = None) -> Decision:
+    """Judge the head of `facts.pull_request` under `policy`.
+
+    `policy_edit`, when the PR edits the policy file, holds the issues of the edited version (empty when it
+    is valid): a `policy` gate reports them.
+    """
+    pr = facts.pull_request
+    head_sha = pr.head_sha if pr is not None else ""
+    table = policy.signals if policy.signals is not None else SignalTable()
+    verdict = detect(table, pr, facts.commits)
+    is_ai = policy.ai.is_ai(verdict)
+    prompt = prompt_provenance(pr, facts.commits) if is_ai else None
+    results: list[GateResult] = [provenance_gate(verdict, policy.ai, prompt)]
+    for settings in policy.gates:
+        reports = [report for report in facts.tool_reports if report.gate is settings.gate]
+        results.append(tool_gate(settings, reports, facts.files, is_ai=is_ai, files_truncated=facts.files_truncated))
+    approvals = evaluate_approvals(policy.approvals, facts, is_ai=is_ai, is_ai_actor=_ai_actor(table))
+    any_apply = any(rule.applies_to == "all" or is_ai for rule in policy.approvals)
+    results.append(approvals_gate(approvals, files_truncated=facts.files_truncated, any_apply=any_apply))
+    if policy_edit is not None:
+        results.append(policy_edit_gate(policy_edit))
+    author = pr.author.login if pr is not None else ""
+    final = tuple(
+        apply_mode(apply_overrides(result, facts.overrides, policy.overrides, head_sha=head_sha, author=author,
+                                   members=facts.team_members), policy.gate_mode(result.gate))
+        for result in results
+    )
+    return Decision(head_sha=head_sha, mode=policy.mode, verdict=verdict, gates=final, approvals=approvals)
+
+
+def gates_to_run(policy: Policy, verdict: Verdict) -> tuple[GateSettings, ...]:
+    """The tool gates that judge a PR with this verdict: the tools the shell must run on the head."""
+    is_ai = policy.ai.is_ai(verdict)
+    return tuple(settings for settings in policy.gates if settings.applies(is_ai))
+
+
+def evaluate_policy_error(issues: Sequence[PolicyIssue], head_sha: str) -> Decision:
+    """The Decision for a head whose policy cannot be read: `policy` fails with the issues, every other
+    gate fails as not judged (nothing merges unchecked), and the verdict is "unknown"."""
+    reason = "the policy file is invalid (see the policy check)"
+    gates = (policy_gate(issues), *(not_judged(gate, reason) for gate in _JUDGED))
+    return Decision(head_sha=head_sha, mode="enforce", verdict=Verdict("unknown"), gates=gates)
+
+
+def _ai_actor(table: SignalTable) -> Callable[[Actor], bool]:
+    """Whether an account is an AI tool's identity (its approval never counts unless `allow_bots`)."""
+
+    def is_ai_actor(actor: Actor) -> bool:
+        verdict = detect(table, PullRequest(number=0, author=actor), ())
+        return any(signal.family == "identity" for signal in verdict.signals)
+
+    return is_ai_actor
