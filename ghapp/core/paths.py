@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Literal
 
 from ghapp.core.owner_index import OwnerIndex
 
@@ -188,7 +189,7 @@ def parse_codeowners(text: str) -> CodeOwners:
         return CodeOwners((), (CodeOwnersError(0, "the file is 3 MB or larger; GitHub ignores all of it"),))
     rules: list[CodeOwnersRule] = []
     errors: list[CodeOwnersError] = []
-    for number, raw in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
+    for number, raw in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):  # `\r` goes with strip()
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -215,7 +216,7 @@ def _parse_line(number: int, line: str) -> CodeOwnersRule:
     return CodeOwnersRule(number, compiled, tuple(owners))
 
 
-def owner_kind(owner: str) -> str:
+def owner_kind(owner: str) -> Literal["user", "team", "email"]:
     """"team" for `@org/team`, "user" for `@login`, "email" for an address (owners of a parsed file only)."""
     if owner.startswith("@"):
         return "team" if "/" in owner else "user"

@@ -198,7 +198,7 @@ def test_line_syntax(line: str, path: str, owners: tuple[str, ...] | None) -> No
 
 
 def test_bom_crlf_and_line_numbers() -> None:
-    codeowners = parse_codeowners("\ufeff# header\r\n*.py @py\r\n\r\n!x @a\r\n/docs/ @docs\r\n")
+    codeowners = parse_codeowners("\ufeff# header\x0cpage\r\n*.py @py\r\n\r\n!x @a\r\n/docs/ @docs\r\n")
     assert codeowners.errors == (CodeOwnersError(4, "negation (`!`) is not supported in CODEOWNERS"),)
     assert [(rule.line, rule.pattern.text, rule.owners) for rule in codeowners.rules] == [
         (2, "*.py", ("@py",)),
