@@ -99,7 +99,8 @@ Co-authored-by: Cursor <cursoragent@cursor.com>
 CURSOR_AGENT_BODY = """<!-- CURSOR_AGENT_PR_BODY_BEGIN -->
 Adds the cache acquire CLI.
 <!-- CURSOR_AGENT_PR_BODY_END -->
-<div><a href="https://cursor.com/agents/bc-5c0de2a1-8f4e-4b6a-9a51-2f7c3d9e1b00?cursor_ref=pr_footer">Open in Web</a></div>
+<div><a href="https://cursor.com/agents/bc-5c0de2a1-8f4e-4b6a-9a51-2f7c3d9e1b00?cursor_ref=pr_footer">\
+Open in Web</a></div>
 """
 CODEX_BODY = """## Summary
 - replace the HashSet load with an iterator
@@ -117,7 +118,8 @@ Requested by: Jane Dev (jane@example.com)"""
 JULES_BODY = """Adds input validation.
 
 ---
-*PR created automatically by Jules for task [8812306462](https://jules.google.com/task/8812306462) started by @janedev*"""
+*PR created automatically by Jules for task [8812306462](https://jules.google.com/task/8812306462) \
+started by @janedev*"""
 DEPENDABOT = Person("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com", "dependabot[bot]")
 DEPENDABOT_MESSAGE = """Bump requests from 2.31.0 to 2.32.0
 
@@ -165,7 +167,8 @@ CASES: list[Any] = [
                   "copilot-original-prompt", "copilot-initial-plan", "copilot-agent-logs"},
                  id="copilot-coding-agent"),
     pytest.param(pr(head_ref="cursor/v011-cache-acquire-cli-bd04"), [commit(CURSOR)], "ai", ("cursor",),
-                 {"cursor-agent-branch", "cursor-prefix", "cursor-made-with", "cursor-email"}, id="cursor-branch-made-with"),
+                 {"cursor-agent-branch", "cursor-prefix", "cursor-made-with", "cursor-email"},
+                 id="cursor-branch-made-with"),
     pytest.param(pr(body=CURSOR_AGENT_BODY), [], "ai", ("cursor",), {"cursor-agent-html", "cursor-agent-url"},
                  id="cursor-cloud-agent-body"),
     pytest.param(None, [commit("Fix off-by-one", Person("Jane Dev (aider)", "jane@example.com"))], "ai", ("aider",),
@@ -183,7 +186,8 @@ CASES: list[Any] = [
                  {"jules", "jules-task"}, id="jules-body"),
     pytest.param(pr(author=Actor("dependabot[bot]", "Bot", 49699333), head_ref="dependabot/pip/requests-2.32.0"),
                  [commit(DEPENDABOT_MESSAGE, DEPENDABOT)], "human", (), set(), id="dependabot"),
-    pytest.param(None, [commit("Merge main\n\nCo-authored-by: dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>")],
+    pytest.param(None, [commit("Merge main\n\nCo-authored-by: dependabot[bot] "
+                               "<49699333+dependabot[bot]@users.noreply.github.com>")],
                  "human", (), set(), id="dependabot-co-author"),
     pytest.param(pr(body=QUOTING_HUMAN_BODY), [commit("Reject agent footers\n\nSee `Co-Authored-By: Claude` in CI.")],
                  "human", (), set(), id="human-quoting-claude-footer"),
@@ -199,12 +203,14 @@ CASES: list[Any] = [
                  id="co-author-without-email"),
     pytest.param(None, [commit("Regenerate stubs\n\nGenerated-by: protoc 3.21.12")], "suspected", (), {"assisted-by"},
                  id="generated-by-non-ai-generator"),
-    pytest.param(None, [commit("mm: fix\n\nAssisted-by: Claude:claude-3-opus coccinelle sparse\nSigned-off-by: A <a@kernel.org>")],
+    pytest.param(None, [commit("mm: fix\n\nAssisted-by: Claude:claude-3-opus coccinelle sparse\n"
+                               "Signed-off-by: A <a@kernel.org>")],
                  "ai", ("claude",), {"assisted-by"}, id="kernel-assisted-by"),
     pytest.param(None, [commit("Fix\n\nAssisted-by: generic LLM chatbot")], "ai", (), {"assisted-by"},
                  id="fedora-generic-llm"),
     pytest.param(None, [commit("Fix\n\nAI-assisted: no")], "human", (), set(), id="ai-assisted-no"),
-    pytest.param(None, [commit("Fix\n\nAI-assisted: true")], "ai", (), {"ai-disclosure-trailer"}, id="ai-assisted-true"),
+    pytest.param(None, [commit("Fix\n\nAI-assisted: true")], "ai", (), {"ai-disclosure-trailer"},
+                 id="ai-assisted-true"),
     pytest.param(None, [commit("Fix\n\nAssisted-by:\nSigned-off-by: A <a@x.org>")], "human", (), set(),
                  id="empty-disclosure"),
     pytest.param(pr(body=ATTESTED), [commit(CLAUDE_CODE)], "contradictory", ("claude",),
@@ -223,15 +229,18 @@ CASES: list[Any] = [
                  ("claude", "cursor"), {"claude-code-plain", "cursor-footer"}, id="two-medium-same-family"),
     pytest.param(pr(title="[WIP] Update the README", labels=("codex", "bug")), [], "human", (),
                  {"wip-title", "codex-label"}, id="weak-only"),
-    pytest.param(pr(body=AIRFLOW_BODY), [], "ai", ("claude",), {"ai-checkbox-yes", "assisted-by"}, id="airflow-template"),
+    pytest.param(pr(body=AIRFLOW_BODY), [], "ai", ("claude",), {"ai-checkbox-yes", "assisted-by"},
+                 id="airflow-template"),
     pytest.param(pr(body="## Checklist\n- [x] Yes, tests pass"), [], "human", (), set(), id="yes-under-other-heading"),
     pytest.param(pr(body="## AI use\n<!-- Generated-by: [Tool Name] -->\n- [ ] Yes"), [], "human", (), set(),
                  id="template-placeholders"),
     pytest.param(pr(body="- [x] Parts of this PR were created with the help of an AI tool"), [], "ai", (),
                  {"ai-checkbox-used"}, id="freelaw-checkbox"),
-    pytest.param(None, [commit("Apply suggestion\n\nCo-authored-by: Copilot Autofix powered by AI <175728472+Copilot@users.noreply.github.com>")],
+    pytest.param(None, [commit("Apply suggestion\n\nCo-authored-by: Copilot Autofix powered by AI "
+                               "<175728472+Copilot@users.noreply.github.com>")],
                  "suspected", ("copilot",), {"copilot-suggestion"}, id="copilot-autofix-suggestion"),
-    pytest.param(None, [commit("Apply suggestion\n\nCo-authored-by: gemini-code-assist[bot] <176961590+gemini-code-assist[bot]@users.noreply.github.com>")],
+    pytest.param(None, [commit("Apply suggestion\n\nCo-authored-by: gemini-code-assist[bot] "
+                               "<176961590+gemini-code-assist[bot]@users.noreply.github.com>")],
                  "suspected", ("gemini",), {"gemini-code-assist"}, id="gemini-review-suggestion"),
     pytest.param(None, [commit("Fix\n\nCo-authored-by: Copilot <223556219+Copilot@users.noreply.github.com>")], "ai",
                  ("copilot",), {"copilot-cli"}, id="copilot-cli-co-author"),
@@ -243,9 +252,11 @@ CASES: list[Any] = [
                  {"claude-code-email"}, id="co-developed-by-ai-address"),
     pytest.param(None, [commit("Add page\n\nReplit-Commit-Author: Agent\nReplit-Commit-Session-Id: 3f1c")], "ai",
                  ("replit",), {"replit-agent"}, id="replit-agent"),
-    pytest.param(None, [commit("Deploy\n\nReplit-Commit-Author: Deployment\nCo-authored-by: Claude <noreply@anthropic.com>")],
+    pytest.param(None, [commit("Deploy\n\nReplit-Commit-Author: Deployment\n"
+                               "Co-authored-by: Claude <noreply@anthropic.com>")],
                  "human", (), set(), id="replit-deployment-is-automation"),
-    pytest.param(None, [commit("Fix\n\nAmp-Thread-ID: https://ampcode.com/threads/T-7f3a\nCo-authored-by: Amp <amp@ampcode.com>")],
+    pytest.param(None, [commit("Fix\n\nAmp-Thread-ID: https://ampcode.com/threads/T-7f3a\n"
+                               "Co-authored-by: Amp <amp@ampcode.com>")],
                  "ai", ("amp",), {"amp-thread", "amp-email"}, id="amp"),
     pytest.param(None, [commit("Fix\n\nEntire-Session: 2b7e\nEntire-Checkpoint: a1")], "suspected", ("entire",),
                  {"entire-session"}, id="entire-session-medium"),
@@ -264,7 +275,8 @@ CASES: list[Any] = [
                  [commit(CLAUDE_CODE)], "ai", ("claude",), {"claude-code-email"}, id="non-ai-bot-pr-with-ai-commit"),
     pytest.param(None, [commit("Fix", Person("mergify[bot]", "37929162+mergify[bot]@users.noreply.github.com"))],
                  "human", (), set(), id="mergify-by-account-id"),
-    pytest.param(None, [commit("Bump\n\nCo-authored-by: Claude <noreply@anthropic.com>", Person("Bot", "support@github.com"))],
+    pytest.param(None, [commit("Bump\n\nCo-authored-by: Claude <noreply@anthropic.com>",
+                               Person("Bot", "support@github.com"))],
                  "human", (), set(), id="automation-by-email"),
     pytest.param(None, [commit("Fix\n\nKey: value")], "human", (), set(), id="unrelated-trailer"),
     pytest.param(None, [], "human", (), set(), id="nothing"),

@@ -73,7 +73,8 @@ def test_trailer_compares_keys_lower_case_and_prints_as_written() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("Claude Opus 4.6 (1M context) <noreply@anthropic.com>", ("Claude Opus 4.6 (1M context)", "noreply@anthropic.com")),
+        ("Claude Opus 4.6 (1M context) <noreply@anthropic.com>",
+         ("Claude Opus 4.6 (1M context)", "noreply@anthropic.com")),
         ("Cursor <CursorAgent@Cursor.com> ", ("Cursor", "cursoragent@cursor.com")),
         ("<noreply@aider.chat>", ("", "noreply@aider.chat")),
         ("Claude", ("Claude", "")),
