@@ -155,7 +155,8 @@ class Simulator:
                 "x-ratelimit-used": str(self.state.rate_limit), "x-ratelimit-reset": str(now + fault.reset_in),
                 "x-ratelimit-resource": "core"})
         status = 429 if fault.kind == "429" else 403
-        return SimError(status, SECONDARY, headers={"retry-after": str(fault.retry_after)})
+        headers = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
+        return SimError(status, SECONDARY, headers=headers)
 
     async def handle(self, request: Request) -> Response:
         raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1").split("?")[0]
