@@ -1,0 +1,140 @@
+"""Dashboard sign-in with GitHub (the App's OAuth client), the signed session cookie, and CSRF tokens.
+
+At sign-in GitHub tells us which installations the user may see and which teams they are in; the session
+keeps only that (never the user's token) and lasts eight hours, so a lost membership stops counting at the
+next sign-in at the latest. Every state-changing request must carry the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ghapp.github import oauth
+from ghapp.github.errors import GitHubError
+from ghapp.settings import Settings
+from ghapp.web.credentials import session_secret
+from ghapp.web.render import message
+
+log = logging.getLogger(__name__)
+SESSION_COOKIE = "ghapp_session"
+_STATE_COOKIE = "ghapp_oauth"
+SESSION_MAX_AGE_S = 8 * 3600
+_STATE_MAX_AGE_S = 600
+
+
+@dataclass(frozen=True)
+class UserSession:
+    """A signed-in user: what GitHub said they may see, and the token their forms must send back."""
+
+    user_id: int
+    login: str
+    installations: tuple[int, ...]
+    teams: tuple[str, ...]
+    csrf: str
+
+    def sees(self, installation_id: int) -> bool:
+        return installation_id in self.installations
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: `//evil.example` and `https://evil.example` become `/`."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/"
+
+
+class Auth:
+    """Sign-in routes plus `current(request)` and `csrf_ok(...)` for the pages and actions that need them."""
+
+    def __init__(self, settings: Settings, github_transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self._transport = github_transport
+        secret = session_secret(settings.data_dir, settings.session_secret)
+        self._sessions = URLSafeTimedSerializer(secret, salt="ghapp-session")
+        self._states = URLSafeTimedSerializer(secret, salt="ghapp-oauth-state")
+        self._secure = settings.public_url.startswith("https://")
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.settings.public_url.rstrip('/')}/auth/callback"
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/auth/login", self.login, methods=["GET"]),
+            Route("/auth/callback", self.callback, methods=["GET"]),
+            Route("/auth/logout", self.logout, methods=["POST"]),
+        ]
+
+    def current(self, request: Request) -> UserSession | None:
+        raw = request.cookies.get(SESSION_COOKIE)
+        if not raw:
+            return None
+        try:
+            data: dict[str, Any] = self._sessions.loads(raw, max_age=SESSION_MAX_AGE_S)
+            return UserSession(int(data["user_id"]), str(data["login"]), tuple(int(i) for i in data["installations"]),
+                               tuple(str(t) for t in data["teams"]), str(data["csrf"]))
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+
+    @staticmethod
+    def csrf_ok(user: UserSession, form: FormData) -> bool:
+        sent = form.get("csrf_token")
+        return isinstance(sent, str) and hmac.compare_digest(sent.encode(), user.csrf.encode())
+
+    async def login(self, request: Request) -> Response:
+        if not (self.settings.oauth_client_id and self.settings.oauth_client_secret):
+            return message(request, "Sign-in is not configured", "Set GHAPP_OAUTH_CLIENT_ID and "
+                           "GHAPP_OAUTH_CLIENT_SECRET (the App's client id and secret), or finish /setup.", 503)
+        state = secrets.token_urlsafe(24)
+        target = oauth.authorize_url(self.settings.github_web_url, self.settings.oauth_client_id,
+                                     self.redirect_uri, state)
+        response = RedirectResponse(target, status_code=303)
+        cookie = self._states.dumps({"state": state, "next": safe_next(request.query_params.get("next"))})
+        response.set_cookie(_STATE_COOKIE, cookie, max_age=_STATE_MAX_AGE_S, path="/auth", httponly=True,
+                            secure=self._secure, samesite="lax")
+        return response
+
+    async def callback(self, request: Request) -> Response:
+        code, state = request.query_params.get("code", ""), request.query_params.get("state", "")
+        try:
+            pending = self._states.loads(request.cookies.get(_STATE_COOKIE, ""), max_age=_STATE_MAX_AGE_S)
+        except BadSignature:
+            pending = None
+        if not code or not isinstance(pending, dict) or not hmac.compare_digest(str(pending["state"]), state):
+            return message(request, "Sign-in link not valid", "This sign-in did not start in this browser "
+                           "or took over ten minutes. Sign in again.", 400)
+        try:
+            token = await oauth.exchange_code(self.settings.github_web_url, self.settings.oauth_client_id,
+                                              self.settings.oauth_client_secret, code, self.redirect_uri,
+                                              transport=self._transport)
+            user = await oauth.identify(self.settings.github_api_url, token, transport=self._transport)
+        except GitHubError as exc:
+            return message(request, "Sign-in failed", f"{exc}. Sign in again.", 502)
+        session = UserSession(user.id, user.login, user.installations, user.teams, secrets.token_urlsafe(24))
+        log.info("signed in", extra={"user": user.login, "installations": len(user.installations)})
+        response = RedirectResponse(safe_next(str(pending.get("next"))), status_code=303)
+        response.set_cookie(SESSION_COOKIE, self._sessions.dumps(asdict(session)), max_age=SESSION_MAX_AGE_S,
+                            path="/", httponly=True, secure=self._secure, samesite="lax")
+        response.delete_cookie(_STATE_COOKIE, path="/auth")
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        user = self.current(request)
+        if user is not None and not self.csrf_ok(user, await request.form()):
+            return message(request, "Request refused", "The form was missing its security token.", 403)
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response

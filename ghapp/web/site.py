@@ -1,0 +1,55 @@
+"""Everything a browser or a scraper opens, composed for `create_app`: setup, sign-in, dashboard, static, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from starlette.routing import BaseRoute, Mount, Route
+
+from ghapp.observability.metrics import Metrics, metrics_endpoint
+from ghapp.settings import Settings
+from ghapp.web.auth import Auth
+from ghapp.web.credentials import AppCredentials
+from ghapp.web.dashboard import Dashboard, DashboardDeps
+from ghapp.web.render import static_files
+from ghapp.web.setup import SetupFlow
+
+
+def rerun_with(requeue: Callable[[str], bool], enqueue: Callable[[str], None]) -> Callable[[str], bool]:
+    """The dashboard's re-run: put the finished delivery back in the inbox, then on the queue."""
+
+    def rerun(delivery_id: str) -> bool:
+        if not requeue(delivery_id):
+            return False
+        enqueue(delivery_id)  # if this is lost, the sweeper finds the pending row again
+        return True
+
+    return rerun
+
+
+class Site:
+    """The web pages of one process. `use_settings` takes the credentials `/setup` stored without a restart."""
+
+    def __init__(
+        self, settings: Settings, deps: DashboardDeps, *, metrics: Metrics | None = None,
+        on_credentials: Callable[[AppCredentials], None] | None = None,
+        github_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.setup = SetupFlow(settings, on_saved=on_credentials, github_transport=github_transport)
+        self.auth = Auth(settings, github_transport)
+        self.dashboard = Dashboard(deps, self.auth, setup_open=lambda: not self.setup.closed)
+        self._metrics = metrics
+
+    def use_settings(self, settings: Settings) -> None:
+        self.setup.settings = settings
+        self.auth.settings = settings
+
+    def routes(self) -> list[BaseRoute]:
+        routes: list[BaseRoute] = [
+            *self.setup.routes(), *self.auth.routes(), *self.dashboard.routes(),
+            Mount("/static", app=static_files(), name="static"),
+        ]
+        if self._metrics is not None:
+            routes.append(Route("/metrics", metrics_endpoint(self._metrics), methods=["GET"]))
+        return routes
