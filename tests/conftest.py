@@ -133,3 +133,8 @@ def db(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def redis_url() -> str:
     return REDIS_URL
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -1,0 +1,58 @@
+"""`ghapp worker`: workers only (scale-out): process queued deliveries, sweep, ask GitHub for missed ones."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import signal
+import sys
+
+from ghapp.github import GitHubApp
+from ghapp.handlers import HANDLERS
+from ghapp.inbox import Inbox
+from ghapp.jobs import HandlerTable, Queue
+from ghapp.migrations import SchemaNotCurrent, ready_database
+from ghapp.observability import configure_logging, secrets_of
+from ghapp.settings import SettingsError, from_env
+from ghapp.worker import Worker
+
+HELP = "Run workers without the web server (for scale-out); stops cleanly on SIGTERM or Ctrl-C."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--concurrency", type=int, default=None, help="jobs at once (default: GHAPP_WORKERS)")
+    parser.add_argument("--handlers", default=None, metavar="MODULE:NAME",
+                        help="use another handler table (an extension's, or a test's) instead of ghapp.handlers")
+
+
+def load_handlers(spec: str | None) -> HandlerTable:
+    if spec is None:
+        return HANDLERS
+    module_name, _, attr = spec.partition(":")
+    table: HandlerTable = getattr(importlib.import_module(module_name), attr or "HANDLERS")
+    return table
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = from_env()
+        handlers = load_handlers(args.handlers)
+        db = ready_database(settings.database_url)
+    except (SettingsError, SchemaNotCurrent, ImportError, AttributeError) as exc:
+        print(f"ghapp worker: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, secrets_of(settings))
+    github = GitHubApp(settings) if settings.app_id and settings.private_key else None
+    worker = Worker(settings, Inbox(db, max_attempts=settings.max_attempts), Queue.from_settings(settings),
+                    handlers=handlers, github=lambda: github, concurrency=args.concurrency)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await worker.run(stop)
+
+    asyncio.run(main())
+    return 0
