@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SIGNALS = parse_signal_table((ROOT / "policies" / "ai-signals.yml").read_text(encoding="utf-8"))
 DEFAULT = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8")
 HEAD = "h" * 40
-FOOTER = "\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n"
+FOOTER = ("\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\n"
+          "Co-Authored-By: Claude <noreply@anthropic.com>\n")
 ALICE = Person("Alice", "alice@example.com", "alice")
 
 
