@@ -38,6 +38,7 @@ def _parse_time(raw: object) -> datetime:
 
 async def list_failed_deliveries(app: GitHubApp, since: datetime) -> list[FailedDelivery]:
     """Failed deliveries delivered at or after `since` (timezone-aware), newest first, one per guid."""
+    since = since.replace(microsecond=0)  # GitHub reports whole seconds
     attempts: dict[str, list[dict[str, Any]]] = {}
     url: str | None = "/app/hook/deliveries"
     params: dict[str, Any] | None = {"per_page": 100}

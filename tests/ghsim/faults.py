@@ -25,7 +25,7 @@ class Fault:
     count: int | None = 1  # None: until cleared
     method: str | None = None
     status: int = 502
-    retry_after: int = 1
+    retry_after: int | None = 1  # None: no retry-after header (GitHub then expects >= 1 minute)
     reset_in: int = 60
     delay: float = 1.0
     hits: int = 0
@@ -40,7 +40,7 @@ class Faults:
         self._lock = threading.Lock()
 
     def add(self, route: str, kind: Kind, count: int | None = 1, *, method: str | None = None, status: int = 502,
-            retry_after: int = 1, reset_in: int = 60, delay: float = 1.0) -> Fault:
+            retry_after: int | None = 1, reset_in: int = 60, delay: float = 1.0) -> Fault:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; one of {KINDS}")
         fault = Fault(route, kind, count, method, status, retry_after, reset_in, delay)

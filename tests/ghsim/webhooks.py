@@ -7,9 +7,11 @@ import asyncio
 import hashlib
 import hmac
 import json
+import ssl
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import httpx
@@ -48,11 +50,17 @@ def headers_for(event: str, body: bytes, secret: str, guid: str, app_id: int) ->
     }
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every delivery (building one per client costs ~45 ms)."""
+    return ssl.create_default_context()
+
+
 async def _post(url: str, body: bytes, headers: dict[str, str],
                 transport: httpx.AsyncBaseTransport | None) -> tuple[str, int, dict[str, str], str, float]:
     started = time.monotonic()
     try:
-        async with httpx.AsyncClient(transport=transport, timeout=TIMEOUT_S) as client:
+        async with httpx.AsyncClient(transport=transport, timeout=TIMEOUT_S, verify=_tls()) as client:
             response = await client.post(url, content=body, headers=headers)
     except httpx.TimeoutException:
         return "timed out", 0, {}, "", time.monotonic() - started

@@ -9,7 +9,6 @@ import logging
 import tarfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
@@ -227,7 +226,7 @@ def test_short_rate_limit_waits_are_honoured_in_place(ghsim: GitHubSim, kind: st
     assert sleeps.waits == [2.0]
 
 
-def test_secondary_limit_without_retry_after_waits_a_minute_so_reschedules(ghsim: GitHubSim) -> None:
+def test_a_bare_403_is_forbidden_and_an_empty_bucket_waits_for_the_reset(ghsim: GitHubSim) -> None:
     world(ghsim)
     ghsim.faults.add(r"/pulls/1$", "5xx", 1, status=403)  # a bare 403 is not a rate limit: Forbidden
     ghsim.state.rate_limit = 2
@@ -244,6 +243,17 @@ def test_secondary_limit_without_retry_after_waits_a_minute_so_reschedules(ghsim
     with pytest.raises(RateLimited) as caught:
         run(ghsim, body)
     assert 3500 < caught.value.retry_after_s <= 3600  # until the window resets
+
+
+def test_secondary_limit_without_retry_after_means_a_minute_so_reschedules(ghsim: GitHubSim) -> None:
+    ghsim.faults.add(r"/pulls/1$", "secondary", 1, retry_after=None)
+
+    async def body(app: GitHubApp, iid: int) -> None:
+        await app.installation(iid).get_pull("octo-org", "hello", 1)
+
+    with pytest.raises(RateLimited) as caught:
+        run(ghsim, body)
+    assert caught.value.retry_after_s == 60
 
 
 def test_primary_rate_limit_raises_with_the_reset_time(ghsim: GitHubSim) -> None:
@@ -405,7 +415,3 @@ def test_tokens_never_reach_the_logs(ghsim: GitHubSim, caplog: pytest.LogCapture
 def test_missing_credentials_are_a_clear_error(ghsim: GitHubSim) -> None:
     with pytest.raises(GitHubError, match="GHAPP_APP_ID"):
         GitHubApp(ghsim.settings(private_key=""))
-
-
-def test_token_cache_margin() -> None:
-    assert TokenCache()._margin == timedelta(minutes=5)
