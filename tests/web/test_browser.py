@@ -1,0 +1,130 @@
+"""The dashboard in a real headless Chromium against the GitHub simulator over HTTP: sign-in, what an admin and
+an outsider see, re-run, and a forged POST without the CSRF token."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
+
+from ghapp.db import Database, open_database
+from ghapp.inbox import Inbox
+from ghapp.migrations import upgrade
+from ghapp.web.site import Site
+from tests.ghsim import GitHubSim
+from tests.ghsim.server import ServerThread
+from tests.web.world import ACME, GLOBEX, recording_rerun, seed, settings_for, simulator_world
+
+pytestmark = pytest.mark.browser
+CHROMIUM = os.environ.get("GHAPP_TEST_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+Served = tuple[str, Database, list[str]]
+
+
+class Late:
+    """An ASGI app set after the server started (the App's public URL is the server's own address)."""
+
+    app: Any = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture
+def served(ghsim: GitHubSim, tmp_path: Path) -> Iterator[Served]:
+    simulator_world(ghsim)
+    db = open_database(f"sqlite:///{tmp_path / 'ghapp.db'}")
+    upgrade(db)
+    seed(db)
+    late = Late()
+    server = ServerThread(late).start()
+    url = server.url.rstrip("/")
+    enqueued: list[str] = []
+    late.app = Starlette(routes=Site(settings_for(ghsim, tmp_path, url), recording_rerun(db, enqueued)).routes())
+    try:
+        yield url, db, enqueued
+    finally:
+        server.stop()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(browser: Browser, url: str, login: str) -> tuple[BrowserContext, Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url + "/")
+    page.click("#signin")
+    page.wait_for_selector("#login_field")  # GitHub's (simulated) authorize page
+    assert "/login/oauth/authorize" in page.url and not page.url.startswith(url)
+    page.fill("#login_field", login)
+    page.click("#authorize")
+    page.wait_for_url(url + "/")
+    assert page.locator("header .who").inner_text() == f"@{login}"
+    return context, page
+
+
+def test_admin_signs_in_sees_deliveries_and_reruns_one(browser: Browser, served: Served) -> None:
+    url, db, enqueued = served
+    context, page = sign_in(browser, url, "alice")
+    assert page.locator("tr.installation").all_inner_texts() == ["acme\tOrganization\t2\t"]
+    page.click("text=acme")
+    page.wait_for_url(f"{url}/installations/{ACME}")
+    rows = page.locator("tr.delivery")
+    assert rows.count() == 3
+    failed = page.locator('tr.delivery[data-delivery="acme-failed-1"]')
+    assert "failed" in failed.inner_text() and "GitHubUnavailable: 502 from GitHub" in failed.inner_text()
+    assert page.locator('tr.delivery[data-delivery="acme-pending-3"] button').count() == 0
+    provenance = page.locator("tr.decision", has_text="provenance")
+    assert not provenance.locator("text=Claude-Session").is_visible()
+    provenance.locator("summary").click()  # the evidence folds out
+    assert provenance.locator("text=Claude-Session").is_visible()
+    failed.locator("button").click()
+    page.wait_for_url(f"{url}/installations/{ACME}#deliveries")
+    assert "pending" in page.locator('tr.delivery[data-delivery="acme-failed-1"]').inner_text()
+    row = Inbox(db).get("acme-failed-1")
+    assert row is not None and row.state == "pending" and enqueued == ["acme-failed-1"]
+    context.close()
+
+
+def test_a_user_of_another_installation_sees_nothing_of_it(browser: Browser, served: Served) -> None:
+    url, _, enqueued = served
+    context, page = sign_in(browser, url, "gabe")
+    assert page.locator("tr.installation").all_inner_texts() == ["globex\tOrganization\t1\t"]
+    assert "acme" not in page.content()
+    response = page.goto(f"{url}/installations/{ACME}")
+    assert response is not None and response.status == 404
+    assert "acme" not in page.content() and "cannot see it" in page.content()
+    response = page.goto(f"{url}/installations/{GLOBEX}")
+    assert response is not None and response.status == 200 and "globex private failure" in page.content()
+    assert enqueued == []
+    context.close()
+
+
+def test_a_post_without_the_csrf_token_is_refused(browser: Browser, served: Served) -> None:
+    url, db, enqueued = served
+    context, page = sign_in(browser, url, "alice")
+    page.goto(f"{url}/installations/{ACME}")
+    form = page.locator('tr.delivery[data-delivery="acme-failed-1"] form')
+    form.locator('input[name="csrf_token"]').evaluate("input => input.remove()")  # a forged form has no token
+    with page.expect_navigation() as navigation:
+        form.locator("button").click()
+    response = navigation.value
+    assert response is not None and response.status == 403
+    assert "security token" in page.content()
+    row = Inbox(db).get("acme-failed-1")
+    assert row is not None and row.state == "failed" and enqueued == []
+    context.close()
