@@ -1,0 +1,169 @@
+"""`ghapp policy validate|explain|schema`: check policy files, show what a policy requires, print its schema.
+
+`validate FILE...` reads each file as the repository layer over the bundled default (and any `--base`
+layers, such as the org's policy) and prints `FILE:LINE:COL: message` per problem. `explain` shows, for
+a set of changed files, which sensitive categories they touch, who must approve, and which gates run in
+which mode, for an AI-written PR and for a human one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ghapp.commands.owners import LOCATIONS
+from ghapp.core.ai_detect import parse_signal_table
+from ghapp.core.approvals import evaluate_approvals
+from ghapp.core.decisions import Gate, Verdict
+from ghapp.core.facts import ChangedFile, Facts
+from ghapp.core.paths import parse_codeowners
+from ghapp.core.policy import Policy, PolicyResult, load_policy
+from ghapp.core.policy_model import GATE_KEYS
+from ghapp.core.policy_schema import published_schema
+from ghapp.resources import DEFAULT_POLICY, POLICIES_DIR, ai_signals_text, default_policy_text
+
+HELP = "validate policy files, explain what a policy requires for some changed files, print the schema"
+DEFAULT_SOURCE = str(DEFAULT_POLICY.relative_to(POLICIES_DIR.parent))
+REPO_POLICY = ".github/prompt-to-pr.yml"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    validate = sub.add_parser("validate", help="print FILE:LINE:COL: message for every problem; exit 1 on any")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="a policy file (.github/prompt-to-pr.yml)")
+    validate.add_argument("--base", action="append", default=[], metavar="FILE",
+                          help="a layer to merge under each FILE, after the bundled default (repeatable)")
+    validate.set_defaults(_action=_validate)
+    explain = sub.add_parser("explain", help="what the policy requires for a PR changing PATH...")
+    explain.add_argument("--policy", action="append", default=[], metavar="FILE",
+                         help=f"policy layers over the bundled default, base first (default: {REPO_POLICY} "
+                              "when it exists)")
+    explain.add_argument("--files", nargs="+", required=True, metavar="PATH", help="the PR's changed files")
+    explain.add_argument("--codeowners", metavar="FILE",
+                         help=f"the CODEOWNERS file (default: the first of {', '.join(LOCATIONS)} found)")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.set_defaults(_action=_explain)
+    schema = sub.add_parser("schema", help="print the policy file's JSON Schema (policies/schema.json)")
+    schema.set_defaults(_action=lambda args: _print_json(published_schema()))
+
+
+def run(args: argparse.Namespace) -> int:
+    code: int = args._action(args)
+    return code
+
+
+def _load(paths: list[str]) -> tuple[PolicyResult | None, str]:
+    """The policy of the bundled default plus `paths`; (None, why) when a file cannot be read."""
+    texts = [(DEFAULT_SOURCE, default_policy_text())]
+    for path in paths:
+        try:
+            texts.append((path, Path(path).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            return None, f"cannot read {path}: {exc}"
+    return load_policy(texts, signals=parse_signal_table(ai_signals_text())), ""
+
+
+def _validate(args: argparse.Namespace) -> int:
+    worst = 0
+    for path in args.files:
+        result, error = _load([*args.base, path])
+        if result is None:
+            print(f"ghapp policy: {error}", file=sys.stderr)
+            worst = 2
+            continue
+        for issue in result.issues:
+            print(issue)
+        if result.issues:
+            worst = max(worst, 1)
+        else:
+            print(f"{path}: valid")
+    return worst
+
+
+def _explain(args: argparse.Namespace) -> int:
+    layers = args.policy or ([REPO_POLICY] if Path(REPO_POLICY).is_file() else [])
+    result, error = _load(layers)
+    if result is None:
+        print(f"ghapp policy: {error}", file=sys.stderr)
+        return 2
+    if result.policy is None:
+        for issue in result.issues:
+            print(issue, file=sys.stderr)
+        return 1
+    owners_path = args.codeowners or next((loc for loc in LOCATIONS if Path(loc).is_file()), None)
+    try:
+        codeowners = Path(owners_path).read_text(encoding="utf-8") if owners_path else None
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"ghapp policy: cannot read {owners_path}: {exc}", file=sys.stderr)
+        return 2
+    report = explain(result.policy, args.files, codeowners, [DEFAULT_SOURCE, *layers])
+    if args.format == "json":
+        return _print_json(report)
+    print(render(report))
+    return 0
+
+
+def explain(policy: Policy, paths: list[str], codeowners: str | None, sources: list[str]) -> dict[str, Any]:
+    """What `policy` requires of a PR changing `paths`, for an AI-written PR and a human-written one."""
+    # team membership is not known offline: every team is listed as known, so the report says who may
+    # approve rather than that the App could not read a team
+    owners = parse_codeowners(codeowners).owners_for(paths).values() if codeowners is not None else []
+    teams = policy.teams() | {owner[1:].lower() for found in owners for owner in found if "/" in owner}
+    facts = Facts(files=tuple(ChangedFile(path) for path in paths), codeowners=codeowners,
+                  team_members={team: frozenset() for team in teams})
+    report: dict[str, Any] = {"policy": sources, "mode": policy.mode, "files": paths}
+    for kind, verdict in (("ai", Verdict("ai")), ("human", Verdict("human"))):
+        is_ai = policy.ai.is_ai(verdict)
+        gates = [{"gate": "provenance", "runs": True, "mode": policy.gate_mode(Gate.PROVENANCE),
+                  "detail": "the PR must show its prompt (a `## Prompt` section or an agent session link)"
+                  if is_ai and policy.ai.require_prompt else "the AI verdict and its evidence are reported"}]
+        for settings in policy.gates:
+            key = GATE_KEYS[settings.gate]
+            if not settings.applies(is_ai):
+                why = "disabled" if not settings.enabled else "applies to AI-written PRs only"
+                gates.append({"gate": settings.gate.value, "runs": False, "mode": None, "detail": why})
+                continue
+            scope = "whole changed files" if settings.whole_file or key == "dependency_audit" else "changed lines"
+            rules = f"; rules {', '.join(settings.rules)}" if settings.rules else ""
+            ignore = f"; ignores {', '.join(settings.ignore)}" if settings.ignore else ""
+            gates.append({"gate": settings.gate.value, "runs": True, "mode": policy.gate_mode(settings.gate),
+                          "detail": f"findings on {scope}; blocks on {settings.block_on} or worse{rules}{ignore}"})
+        categories = evaluate_approvals(policy.approvals, facts, is_ai=is_ai, is_ai_actor=lambda actor: False)
+        touched = {path for result in categories for path in result.files}
+        gates.append({"gate": "approvals", "runs": True, "mode": policy.gate_mode(Gate.APPROVALS),
+                      "detail": f"{len(categories)} sensitive categor{'y' if len(categories) == 1 else 'ies'} "
+                                "to approve on the current head"})
+        report[kind] = {
+            "gates": gates,
+            "approvals": [{"category": r.category, "files": list(r.files), "needs": list(r.missing),
+                           "request_users": list(r.request_users), "request_teams": list(r.request_teams)}
+                          for r in categories],
+            "no_approval_needed": [path for path in paths if path not in touched],
+        }
+    return report
+
+
+def render(report: dict[str, Any]) -> str:
+    """The explain report as text for a terminal."""
+    lines = [f"Policy: {' + '.join(report['policy'])} (mode: {report['mode']})"]
+    for kind, heading in (("ai", "an AI-written PR"), ("human", "a human-written PR")):
+        part = report[kind]
+        lines += ["", f"For {heading} changing {len(report['files'])} file(s):", "  Gates:"]
+        for gate in part["gates"]:
+            state = gate["mode"] if gate["runs"] else "not run"
+            lines.append(f"    {gate['gate']:<17} {state:<8} {gate['detail']}")
+        lines.append("  Approvals:")
+        for category in part["approvals"]:
+            lines.append(f"    {category['category']}: {', '.join(category['files'])}")
+            lines += [f"      needs {need}" for need in category["needs"]]
+        if part["no_approval_needed"]:
+            lines.append(f"    no approval needed for: {', '.join(part['no_approval_needed'])}")
+    return "\n".join(lines)
+
+
+def _print_json(data: object) -> int:
+    print(json.dumps(data, indent=2))
+    return 0
