@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ghapp.github.errors import Reschedulable
+from ghapp.github.errors import GitHubError, Reschedulable
 from ghapp.handlers import HANDLERS, low_value
 from ghapp.inbox import BUSY, IGNORED, SHED, Claim, Inbox
 from ghapp.jobs import HandlerTable, JobContext, Queue, Retry, find_handler
@@ -122,6 +122,8 @@ class Worker:
                     last_redeliver = now
                     if await self._io(take_turn, self.inbox.db, "redeliver", s.redeliver_interval_s * 0.9):
                         await redeliver_missed(app, self.inbox)
+            except GitHubError as exc:  # GitHub down or the App misconfigured: the next run covers this one
+                log.warning("the missed-delivery job could not reach GitHub: %s", exc)
             except Exception:
                 log.exception("a periodic duty failed")
             await self._idle(1.0)
