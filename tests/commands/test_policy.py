@@ -59,8 +59,16 @@ def test_validate_an_unreadable_file_is_an_environment_error(tmp_path: Path,
     assert captured.out == f"{good}: valid\n"
 
 
-def test_the_bundled_default_and_every_policy_in_the_docs_validate(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_bundled_default_and_every_policy_in_the_docs_validate(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["policy", "validate", str(ROOT / "policies" / "default.yml")]) == 0
+    docs = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in docs.split("```yaml\n")[1:]]
+    assert len(blocks) >= 6
+    files = [_write(tmp_path, f"doc{i}.yml", block) for i, block in enumerate(blocks)]
+    assert main(["policy", "validate", *files]) == 0, capsys.readouterr().out
+    org, repo = files[-2:]  # the complete example: an org file and a repository file over it
+    assert main(["policy", "validate", "--base", org, repo]) == 0, capsys.readouterr().out
 
 
 def test_explain_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
