@@ -1,0 +1,136 @@
+"""A small OSV-compatible HTTP server over the advisory fixtures, on loopback, for the dependency-audit tests.
+
+It answers `POST /v1/query` (full advisories) and `POST /v1/querybatch` (ids and modified times) like
+api.osv.dev: a version is affected when it is listed in an `affected[].versions` list or falls in an
+ECOSYSTEM range (`introduced` / `fixed` / `last_affected` events, evaluated in version order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+ADVISORIES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "advisories"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime):  # unquoted timestamps in some files load as datetimes
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.isoformat().replace("+00:00", "Z")
+    return value
+
+
+def load_advisories(root: Path = ADVISORIES) -> list[dict[str, Any]]:
+    return [_jsonable(yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted(root.rglob("*.yaml"))]
+
+
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _in_range(version: Version, events: list[dict[str, str]]) -> bool:
+    """OSV's range evaluation: walk the events sorted by version; `introduced: 0` is the lowest."""
+    def key(event: dict[str, str]) -> Version:
+        raw = next(iter(event.values()))
+        return Version("0") if raw == "0" else (_version(raw) or Version("0"))
+
+    affected = False
+    for event in sorted(events, key=key):
+        kind, bound = next(iter(event)), key(event)
+        if kind == "introduced" and version >= bound:
+            affected = True
+        elif (kind == "fixed" and version >= bound) or (kind == "last_affected" and version > bound):
+            affected = False
+    return affected
+
+
+def affects(advisory: dict[str, Any], name: str, version: str) -> bool:
+    wanted = _version(version)
+    for entry in advisory.get("affected", []):
+        package = entry.get("package", {})
+        if package.get("ecosystem") != "PyPI" or canonicalize_name(package.get("name", "")) != name:
+            continue
+        if version in entry.get("versions", []):
+            return True
+        for rng in entry.get("ranges", []):
+            if rng.get("type") == "ECOSYSTEM" and wanted is not None and _in_range(wanted, rng.get("events", [])):
+                return True
+    return False
+
+
+class OsvIndex:
+    def __init__(self, advisories: list[dict[str, Any]]) -> None:
+        self.advisories = advisories
+        self.queries: list[dict[str, Any]] = []
+
+    def query(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        self.queries.append(body)
+        package = body.get("package", {})
+        if package.get("ecosystem", "PyPI") != "PyPI" or "version" not in body:
+            return []
+        name = canonicalize_name(package.get("name", ""))
+        return [a for a in self.advisories if affects(a, name, str(body["version"]))]
+
+
+def _handler(index: OsvIndex) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            try:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+            except ValueError:
+                self._send(400, {"code": 3, "message": "invalid JSON"})
+                return
+            if self.path == "/v1/query":
+                vulns = index.query(body)
+                self._send(200, {"vulns": vulns} if vulns else {})
+            elif self.path == "/v1/querybatch":
+                results = [{"vulns": [{"id": v["id"], "modified": v.get("modified")} for v in index.query(q)]}
+                           for q in body.get("queries", [])]
+                self._send(200, {"results": results})
+            else:
+                self._send(404, {"code": 5, "message": "Not Found"})
+
+        def _send(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+@contextmanager
+def serve(root: Path = ADVISORIES) -> Iterator[tuple[str, OsvIndex]]:
+    """Run the server on an ephemeral loopback port; yields (base URL, index with the queries it saw)."""
+    index = OsvIndex(load_advisories(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", index
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

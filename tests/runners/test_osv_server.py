@@ -1,0 +1,75 @@
+"""The local OSV-compatible server the dependency-audit tests run against: real HTTP, real advisory data."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from tests.osv_server import OsvIndex, affects, load_advisories
+
+
+def _post(url: str, body: Any) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, json.loads(exc.read())
+
+
+def test_loads_every_fixture_with_timestamps_as_strings() -> None:
+    advisories = load_advisories()
+    assert len(advisories) == 79
+    assert all(isinstance(a["modified"], str) for a in advisories)
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "expected", "not_expected"),
+    [
+        ("requests", "2.19.0", {"PYSEC-2018-28", "PYSEC-2023-74"}, {"PYSEC-2014-13"}),
+        ("requests", "2.31.0", set(), {"PYSEC-2023-74"}),
+        ("PyYAML", "5.3", {"PYSEC-2020-96", "PYSEC-2021-142"}, {"PYSEC-2018-49"}),
+        ("pyyaml", "5.2b1", {"PYSEC-2020-96"}, {"PYSEC-2020-176"}),  # the fix version itself is not affected
+        ("urllib3", "2.0.5", {"PYSEC-2023-192"}, set()),  # second introduced/fixed pair
+        ("django", "2.1.5", {"PYSEC-2019-79"}, set()),  # unsorted ranges
+        ("aiohttp", "3.9.5", {"PYSEC-2022-43059"}, set()),  # withdrawn, still served (clients filter)
+        ("not-a-package", "1.0", set(), set()),
+    ],
+)
+def test_query(osv: tuple[str, OsvIndex], name: str, version: str, expected: set[str], not_expected: set[str]) -> None:
+    url, _ = osv
+    status, body = _post(f"{url}/v1/query", {"package": {"name": name, "ecosystem": "PyPI"}, "version": version})
+    assert status == 200
+    ids = {v["id"] for v in body.get("vulns", [])}
+    assert expected <= ids and not (not_expected & ids)
+    if not ids:
+        assert body == {}  # OSV answers an empty object when nothing matches
+
+
+def test_querybatch_and_errors(osv: tuple[str, OsvIndex]) -> None:
+    url, _ = osv
+    queries = [{"package": {"name": "requests", "ecosystem": "PyPI"}, "version": "2.19.0"},
+               {"package": {"name": "requests", "ecosystem": "npm"}, "version": "2.19.0"}]
+    status, body = _post(f"{url}/v1/querybatch", {"queries": queries})
+    assert status == 200 and len(body["results"]) == 2
+    assert {"id": "PYSEC-2018-28", "modified": "2021-06-16T00:03:24.800813Z"} in body["results"][0]["vulns"]
+    assert body["results"][1] == {"vulns": []}
+    assert _post(f"{url}/v1/nothing", {})[0] == 404
+    request = urllib.request.Request(f"{url}/v1/query", data=b"{not json", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=10)
+    error.value.close()
+    assert error.value.code == 400
+
+
+def test_last_affected_and_versions_lists() -> None:
+    advisory = {"affected": [{"package": {"name": "x", "ecosystem": "PyPI"}, "versions": ["0.9"],
+                              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0"},
+                                                                         {"last_affected": "1.2"}]},
+                                         {"type": "GIT", "events": [{"introduced": "abc"}]}]}]}
+    assert [affects(advisory, "x", v) for v in ("0.9", "1.0", "1.2", "1.3", "junk")] == [True, True, True, False, False]
