@@ -144,6 +144,73 @@ class CheckRun(SQLModel, table=True):
     status: str = Field(max_length=32)
     conclusion: str | None = Field(default=None, max_length=32)
     updated_at: datetime = _when()
+    digest: str | None = Field(default=None, max_length=64)  # of the last output sent: an equal one is not resent
+    annotations: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))  # JSON keys already sent
+
+
+class StoredToolReport(SQLModel, table=True):
+    """A tool's report on one head, kept so re-evaluations of the same head (reviews, edits, overrides) need no
+    re-run. `fingerprint` names the tool settings it was made under; another fingerprint means run again."""
+
+    __tablename__ = "tool_reports"
+    __table_args__ = (UniqueConstraint("repository", "head_sha", "gate"),)
+    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
+    repository: str = Field(max_length=255)
+    head_sha: str = Field(max_length=64)
+    gate: str = Field(max_length=64)
+    fingerprint: str = Field(max_length=64)
+    report: str = Field(sa_column=Column(Text(), nullable=False))  # JSON
+    created_at: datetime = _when()
+
+
+class OverrideRecord(SQLModel, table=True):
+    """`/prompt-to-pr override <gate> <reason>` as said on a pull request: the audit trail of overrides."""
+
+    __tablename__ = "overrides"
+    __table_args__ = (Index("ix_overrides_repository_pr_number", "repository", "pr_number"),)
+    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
+    comment_id: int = Field(sa_column=Column(BigInteger(), nullable=False, unique=True))
+    repository: str = Field(max_length=255)
+    pr_number: int
+    head_sha: str = Field(max_length=64)
+    gate: str = Field(max_length=64)
+    reason: str = Field(default="", sa_column=Column(Text(), nullable=False))
+    login: str = Field(max_length=255)
+    accepted: bool | None = None  # as last judged: None until evaluated
+    verdict: str = Field(default="", sa_column=Column(Text(), nullable=False))  # why it was (not) accepted
+    delivery_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _when()
+
+
+class ReviewRequestRecord(SQLModel, table=True):
+    """A review the App asked for on one head of a pull request: asked once per head, never again."""
+
+    __tablename__ = "review_requests"
+    __table_args__ = (UniqueConstraint("repository", "pr_number", "head_sha", "kind", "reviewer"),)
+    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
+    repository: str = Field(max_length=255)
+    pr_number: int
+    head_sha: str = Field(max_length=64)
+    kind: str = Field(max_length=8)  # user, team
+    reviewer: str = Field(max_length=255)  # login, or the team slug without the org
+    created_at: datetime = _when()
+
+
+class DirectPush(SQLModel, table=True):
+    """AI-written commits that reached a watched branch without a pull request (one row per pushed head)."""
+
+    __tablename__ = "direct_pushes"
+    __table_args__ = (UniqueConstraint("repository", "after_sha"),)
+    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
+    repository: str = Field(max_length=255)
+    branch: str = Field(max_length=255)
+    before_sha: str = Field(max_length=64)
+    after_sha: str = Field(max_length=64)
+    pusher: str = Field(max_length=255)
+    commits: str = Field(default="[]", sa_column=Column(Text(), nullable=False))  # JSON: sha, tools, evidence
+    check_run_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
+    issue_number: int | None = None
+    created_at: datetime = _when()
 
 
 class PullRequestLock(SQLModel, table=True):
