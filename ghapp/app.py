@@ -13,8 +13,6 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ghapp.github import GitHubApp
@@ -26,13 +24,13 @@ from ghapp.recorder import Recorder
 from ghapp.settings import Settings, with_stored_credentials
 from ghapp.web import health
 from ghapp.web.credentials import AppCredentials
-from ghapp.web.render import message
-from ghapp.web.setup import SetupFlow
+from ghapp.web.dashboard import DashboardDeps
+from ghapp.web.site import Site, rerun_with
 from ghapp.webhooks import WEBHOOK_PATH, WebhookReceiver, refusal
 from ghapp.worker import Worker, WorkerThread
 
 if TYPE_CHECKING:
-    from ghapp.observability import Telemetry
+    from ghapp.observability import Metrics, Telemetry
 
 log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.github.com"
@@ -57,17 +55,12 @@ class Runtime:
         log.info("App credentials loaded; webhook deliveries are accepted from now on")
 
 
-def page_routes(runtime: Runtime) -> list[BaseRoute]:
-    """The pages people open. Add a web module's routes here (e.g. the dashboard's `routes(settings)`)."""
-
-    async def home(request: Request) -> Response:
-        if refusal(runtime.settings) is not None:
-            return message(request, "prompt-to-pr is not set up yet",
-                           "Register the GitHub App first: open /setup on this server.", 200)
-        return message(request, "prompt-to-pr is running", "Webhook deliveries are accepted.", 200)
-
-    setup = SetupFlow(runtime.settings, on_saved=runtime.use_stored_credentials)
-    return [*setup.routes(), Route("/", home, methods=["GET"])]
+def page_routes(runtime: Runtime, inbox: Inbox, queue: Queue, metrics: Metrics | None = None) -> list[BaseRoute]:
+    """The pages people open (setup, sign-in, dashboard, static files) and `/metrics` (see ghapp.web.site)."""
+    deps = DashboardDeps(inbox.db, rerun_with(inbox.requeue, queue.enqueue))
+    site = Site(runtime.settings, deps, metrics=metrics, on_credentials=runtime.use_stored_credentials)
+    runtime.listeners.append(site.use_settings)
+    return site.routes()
 
 
 def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue | None = None,
@@ -115,7 +108,7 @@ def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue |
         Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),
         *health.routes({"database": inbox.db.ping, "queue": transport.ping}),
         *routes,
-        *page_routes(runtime),
+        *page_routes(runtime, inbox, transport, metrics),
     ]
     app = Starlette(routes=all_routes, lifespan=lifespan)
     app.state.runtime, app.state.inbox, app.state.queue = runtime, inbox, transport
