@@ -1,8 +1,10 @@
 """The policy file `.github/prompt-to-pr.yml`: read each layer strictly, merge the layers, build the Policy.
 
 Layers go base first: the bundled default, the org's `<org>/.github` file, the files named by `_extends`,
-the repository's own file last. Every problem becomes a `PolicyIssue` naming file, line and column; a policy
-with any issue is not built, so a broken policy never half-applies.
+the repository's own file last. They merge deep: mappings merge key by key, lists and scalars from the
+later layer replace the earlier one, and a key set to `null` removes the key. Every problem becomes a
+`PolicyIssue` naming file, line and column; a policy with any issue is not built, so a broken policy never
+half-applies.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ghapp.core.policy_model import (
     Policy,
 )
 from ghapp.core.policy_schema import schema_issues
-from ghapp.core.policy_yaml import Mark, Node, PolicyError, PolicyIssue, merge, read_yaml
+from ghapp.core.policy_yaml import Mark, Node, PolicyError, PolicyIssue, read_yaml
 from ghapp.core.signals import SignalTable
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "PolicyResult",
     "build_policy",
     "load_policy",
+    "merge",
     "parse_layer",
 ]
 
@@ -103,6 +106,29 @@ def build_policy(layers: Sequence[Layer], *, signals: SignalTable | None = None)
 def load_policy(texts: Sequence[tuple[str, str]], *, signals: SignalTable | None = None) -> PolicyResult:
     """`build_policy` over `[(source, text), ...]`, base first."""
     return build_policy([parse_layer(text, source) for source, text in texts], signals=signals)
+
+
+def merge(base: Node, over: Node) -> Node:
+    """`over` laid on `base`: mappings merge recursively, anything else from `over` replaces, null removes."""
+    if not (isinstance(base.value, dict) and isinstance(over.value, dict)):
+        return without_nulls(over)
+    merged = dict(base.value)
+    for key, child in over.value.items():
+        if child.value is None:
+            merged.pop(key, None)
+        elif key in merged:
+            merged[key] = merge(merged[key], child)
+        else:
+            merged[key] = without_nulls(child)
+    return Node(merged, over.mark, over.key_mark)
+
+
+def without_nulls(node: Node) -> Node:
+    """`node` with every mapping key set to null left out (null means "remove", even with nothing below)."""
+    if not isinstance(node.value, dict):
+        return node
+    kept = {key: without_nulls(child) for key, child in node.value.items() if child.value is not None}
+    return Node(kept, node.mark, node.key_mark)
 
 
 def _order(issue: PolicyIssue) -> tuple[str, int, int]:

@@ -3,8 +3,6 @@
 Refused, as clear issues rather than crashes: files over 256 KiB, nesting deeper than 32 levels, anchors
 and aliases (the classic "billion laughs" expansion), duplicate keys, non-string keys (YAML 1.1 reads an
 unquoted `on:` or `yes:` as a boolean), tags and types other than strings, numbers, booleans and null.
-Layers merge deep: mappings merge key by key, lists and scalars from the later layer replace the earlier
-one, and a key set to `null` removes the key.
 """
 
 from __future__ import annotations
@@ -143,6 +141,8 @@ def read_yaml(text: str, source: str) -> tuple[Node | None, tuple[PolicyIssue, .
     except yaml.MarkedYAMLError as exc:
         mark = _mark(source, exc.problem_mark or exc.context_mark)
         problem = ", ".join(part for part in (exc.context, exc.problem) if part)
+        if "'\\t'" in problem:
+            problem += " (indent with spaces: YAML does not allow tabs there)"
         return None, (mark.issue(f"invalid YAML: {problem}"),)
     finally:
         loader.dispose()
@@ -196,25 +196,3 @@ class _Converter:
         assert isinstance(node, yaml.ScalarNode)
         return self.loader.construct_object(node)
 
-
-def merge(base: Node, over: Node) -> Node:
-    """`over` laid on `base`: mappings merge recursively, anything else from `over` replaces, null removes."""
-    if not (isinstance(base.value, dict) and isinstance(over.value, dict)):
-        return without_nulls(over)
-    merged = dict(base.value)
-    for key, child in over.value.items():
-        if child.value is None:
-            merged.pop(key, None)
-        elif key in merged:
-            merged[key] = merge(merged[key], child)
-        else:
-            merged[key] = without_nulls(child)
-    return Node(merged, over.mark, over.key_mark)
-
-
-def without_nulls(node: Node) -> Node:
-    """`node` with every mapping key set to null left out (null means "remove", even with nothing below)."""
-    if not isinstance(node.value, dict):
-        return node
-    kept = {key: without_nulls(child) for key, child in node.value.items() if child.value is not None}
-    return Node(kept, node.mark, node.key_mark)

@@ -17,9 +17,11 @@ from ghapp.core.policy import (
     PolicyIssue,
     build_policy,
     load_policy,
+    merge,
     parse_layer,
+    without_nulls,
 )
-from ghapp.core.policy_yaml import Mark
+from ghapp.core.policy_yaml import Mark, Node, read_yaml
 from ghapp.core.signals import SignalTable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,3 +147,39 @@ def test_build_policy_extends_the_signal_table_given() -> None:
 def test_layer_data_is_plain() -> None:
     layer = Layer("x.yml", None)
     assert layer.data == {}
+
+
+def _tree(text: str, source: str) -> Node:
+    tree, issues = read_yaml(text, source)
+    assert issues == () and tree is not None
+    return tree
+
+
+@pytest.mark.parametrize(
+    ("base", "over", "expected"),
+    [
+        ("a: {b: 1, c: 2}", "a: {c: 3, d: 4}", {"a": {"b": 1, "c": 3, "d": 4}}),  # mappings merge
+        ("a: [1, 2]", "a: [3]", {"a": [3]}),  # lists replace
+        ("a: 1", "a: {b: 2}", {"a": {"b": 2}}),  # a mapping replaces a scalar
+        ("a: {b: 1}", "a: 2", {"a": 2}),  # a scalar replaces a mapping
+        ("a: {b: 1, c: 2}", "a: {b: null}", {"a": {"c": 2}}),  # null removes a key
+        ("a: 1\nb: 2", "a: null", {"b": 2}),
+        ("a: 1", "z: null", {"a": 1}),  # removing a missing key is fine
+        ("a: 1", "b: {c: null, d: 1}", {"a": 1, "b": {"d": 1}}),  # nulls never survive in new subtrees
+        ("a: 1", "b: [1, null]", {"a": 1, "b": [1, None]}),  # list items are values, not removals
+        ("a: {b: {c: 1, d: 2}}", "a: {b: {d: 3}}", {"a": {"b": {"c": 1, "d": 3}}}),  # deep
+    ],
+)
+def test_merge_rules(base: str, over: str, expected: dict[str, object]) -> None:
+    assert merge(_tree(base, "base.yml"), _tree(over, "over.yml")).plain() == expected
+
+
+def test_merged_values_remember_the_layer_they_came_from() -> None:
+    merged = merge(_tree("a: {b: 1, c: 2}\n", "base.yml"), _tree("x: 0\na:\n  c: 3\n", "repo.yml"))
+    assert merged.find(("a", "b")).mark == Mark("base.yml", 1, 8)
+    assert merged.find(("a", "c")).mark == Mark("repo.yml", 3, 6)
+
+
+def test_without_nulls_leaves_scalars_alone() -> None:
+    node = Node("x", Mark("f", 1, 1))
+    assert without_nulls(node) is node

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ghapp.core.approvals import ApprovalRule
 from ghapp.core.decisions import Gate, Verdict
+from ghapp.core.facts import Facts
 from ghapp.core.policy_model import (
     AISettings,
     DirectPushSettings,
@@ -68,6 +71,7 @@ def test_gate_mode_falls_back_to_the_policy_mode() -> None:
 )
 def test_needs_names_only_the_facts_the_policy_uses(policy: Policy, needs: set[str]) -> None:
     assert policy.needs() == needs
+    assert needs <= {f.name for f in dataclasses.fields(Facts)}  # the shell maps each name to a Facts field
 
 
 def test_teams_lists_every_team_the_engine_asks_about() -> None:

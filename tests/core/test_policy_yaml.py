@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ghapp.core.policy_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, PolicyIssue, merge, read_yaml, without_nulls
+from ghapp.core.policy_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, PolicyIssue, read_yaml
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,7 @@ from ghapp.core.policy_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, PolicyIssue
         ("a:\n  b: [1, 2]\n- x\n", 3, 1, "invalid YAML: while parsing a block mapping"),
         ("a: 'unclosed\n", 2, 1, "invalid YAML: while scanning a quoted scalar"),
         ("a: {b: 1\n", 2, 1, "invalid YAML"),
+        ("ai:\n\trequire_prompt: true\n", 2, 1, "(indent with spaces: YAML does not allow tabs there)"),
         ("[" * 40 + "]" * 40, 1, MAX_DEPTH + 1, f"nests deeper than {MAX_DEPTH} levels"),
         ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), 32, 63, "nests deeper"),
     ],
@@ -103,39 +104,3 @@ def test_get_on_a_scalar_is_none() -> None:
 def test_issue_prints_as_file_line_column() -> None:
     assert str(PolicyIssue("a.yml", 3, 7, "bad")) == "a.yml:3:7: bad"
     assert Mark("b.yml", 2, 1).issue("x") == PolicyIssue("b.yml", 2, 1, "x")
-
-
-def _tree(text: str, source: str) -> Node:
-    tree, issues = read_yaml(text, source)
-    assert issues == () and tree is not None
-    return tree
-
-
-@pytest.mark.parametrize(
-    ("base", "over", "expected"),
-    [
-        ("a: {b: 1, c: 2}", "a: {c: 3, d: 4}", {"a": {"b": 1, "c": 3, "d": 4}}),  # mappings merge
-        ("a: [1, 2]", "a: [3]", {"a": [3]}),  # lists replace
-        ("a: 1", "a: {b: 2}", {"a": {"b": 2}}),  # a mapping replaces a scalar
-        ("a: {b: 1}", "a: 2", {"a": 2}),  # a scalar replaces a mapping
-        ("a: {b: 1, c: 2}", "a: {b: null}", {"a": {"c": 2}}),  # null removes a key
-        ("a: 1\nb: 2", "a: null", {"b": 2}),
-        ("a: 1", "z: null", {"a": 1}),  # removing a missing key is fine
-        ("a: 1", "b: {c: null, d: 1}", {"a": 1, "b": {"d": 1}}),  # nulls never survive in new subtrees
-        ("a: 1", "b: [1, null]", {"a": 1, "b": [1, None]}),  # list items are values, not removals
-        ("a: {b: {c: 1, d: 2}}", "a: {b: {d: 3}}", {"a": {"b": {"c": 1, "d": 3}}}),  # deep
-    ],
-)
-def test_merge_rules(base: str, over: str, expected: dict[str, object]) -> None:
-    assert merge(_tree(base, "base.yml"), _tree(over, "over.yml")).plain() == expected
-
-
-def test_merged_values_remember_the_layer_they_came_from() -> None:
-    merged = merge(_tree("a: {b: 1, c: 2}\n", "base.yml"), _tree("x: 0\na:\n  c: 3\n", "repo.yml"))
-    assert merged.find(("a", "b")).mark == Mark("base.yml", 1, 8)
-    assert merged.find(("a", "c")).mark == Mark("repo.yml", 3, 6)
-
-
-def test_without_nulls_leaves_scalars_alone() -> None:
-    node = Node("x", Mark("f", 1, 1))
-    assert without_nulls(node) is node
