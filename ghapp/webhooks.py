@@ -49,19 +49,31 @@ def refusal(settings: Settings) -> str | None:
     return "No webhook secret is configured (GHAPP_WEBHOOK_SECRET), so deliveries are refused: open /setup."
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any, limit: int) -> str | None:
+    """A routing string that fits its column (PostgreSQL refuses longer ones and NUL characters)."""
+    return value if isinstance(value, str) and len(value) <= limit and "\x00" not in value else None
+
+
+def _number(value: Any, bits: int) -> int | None:
+    """A positive id or number that fits a signed `bits`-bit column."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2 ** (bits - 1)
+    return value if ok else None
+
+
 def describe(event: str, delivery_id: str, payload: dict[str, Any], raw: str,
              handled: Callable[[str, str | None], bool]) -> NewDelivery:
     """The inbox row for a delivery: where it comes from, which pull request it concerns, and whether a
-    handler wants it (if not it is recorded as ignored and never queued)."""
-    action = payload.get("action") if isinstance(payload.get("action"), str) else None
-    installation = payload.get("installation")
-    installation_id = installation.get("id") if isinstance(installation, dict) else None
-    repository = payload.get("repository")
-    full_name = repository.get("full_name") if isinstance(repository, dict) else None
+    handler wants it (if not it is recorded as ignored and never queued). Routing fields of the wrong type
+    or size are left empty: the delivery is still recorded byte for byte, and its handler judges it."""
+    action = _text(payload.get("action"), 64)
     return NewDelivery(
         delivery_id=delivery_id, event=event, action=action,
-        installation_id=installation_id if isinstance(installation_id, int) else None,
-        repository=full_name if isinstance(full_name, str) else None,
+        installation_id=_number(_mapping(payload.get("installation")).get("id"), 64),
+        repository=_text(_mapping(payload.get("repository")).get("full_name"), 255),
         pr_number=pull_request_number(event, payload), payload=raw,
         state=PENDING if handled(event, action) else IGNORED,
     )
@@ -71,14 +83,15 @@ def pull_request_number(event: str, payload: dict[str, Any]) -> int | None:
     """The pull request a delivery is about, when there is exactly one."""
     candidates: list[Any] = []
     if event in ("pull_request", "pull_request_review", "pull_request_review_comment", "pull_request_review_thread"):
-        candidates = [(payload.get("pull_request") or {}).get("number"), payload.get("number")]
-    elif event == "issue_comment" and (payload.get("issue") or {}).get("pull_request"):
+        candidates = [_mapping(payload.get("pull_request")).get("number"), payload.get("number")]
+    elif event == "issue_comment" and _mapping(payload.get("issue")).get("pull_request"):
         candidates = [payload["issue"].get("number")]
     elif event in ("check_suite", "check_run"):
         # Pushes to forks carry no pull_requests at all; one suite may also belong to several PRs.
-        prs = (payload.get(event) or {}).get("pull_requests") or []
-        candidates = [prs[0].get("number")] if len(prs) == 1 and isinstance(prs[0], dict) else []
-    return next((n for n in candidates if isinstance(n, int) and not isinstance(n, bool)), None)
+        prs = _mapping(payload.get(event)).get("pull_requests") or []
+        candidates = [prs[0].get("number")] if isinstance(prs, list) and len(prs) == 1 and isinstance(
+            prs[0], dict) else []
+    return next((n for n in (_number(c, 32) for c in candidates) if n is not None), None)
 
 
 def _error(status: int, message: str) -> JSONResponse:
