@@ -59,7 +59,7 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", R + "/check-runs/{check_run_id}", c.get_check_run, "token"),
     ("PATCH", R + "/check-runs/{check_run_id}", c.update_check_run, "token"),
     ("GET", R + "/check-runs/{check_run_id}/annotations", c.list_annotations, "token"),
-    ("GET", R + "/commits/{ref}/check-runs", c.check_runs_for_ref, "token"),
+    ("GET", R + "/commits/{ref+}/check-runs", c.check_runs_for_ref, "token"),
     ("POST", R + "/issues", c.create_issue, "token"),
     ("GET", R + "/issues/{number}", c.get_issue, "token"),
     ("GET", R + "/issues/{number}/labels", c.list_labels, "token"),
@@ -199,8 +199,8 @@ class Simulator:
 
     def route(self, ctx: Ctx, path: str | None) -> tuple[Handler, str]:
         allowed = False
-        for method, pattern, handler, kind in COMPILED if path is not None else []:
-            match = pattern.fullmatch(path)
+        for method, pattern, handler, kind in COMPILED:
+            match = pattern.fullmatch(path) if path is not None else None
             if match:
                 allowed = True
                 if method == ctx.method:

@@ -94,7 +94,7 @@ class Payloads:
     def push(self, full_name: str, branch: str, before: str, after: str, *, sender: str = "octocat") -> JSON:
         repo = self.state.repo(full_name)
         data = fixture("push", "with-installation")
-        chain = []
+        chain: list[str] = []
         current = after
         while current and current != before and len(chain) < 2048:  # GitHub caps `commits` at 2048
             chain.append(current)

@@ -128,7 +128,7 @@ class Repo:
 
     def resolve(self, ref: str | None) -> str | None:
         """A branch name, `refs/heads/x`, or a (prefix of a) commit sha -> the commit sha."""
-        ref = (ref or self.default_branch).removeprefix("refs/heads/")
+        ref = (ref or self.default_branch).removeprefix("refs/").removeprefix("heads/")
         if ref in self.branches:
             return self.branches[ref]
         if re.fullmatch(r"[0-9a-f]{7,40}", ref):

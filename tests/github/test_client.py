@@ -164,7 +164,7 @@ def test_circuit_breaker_opens_fails_fast_then_half_opens(ghsim: GitHubSim) -> N
 
     async def body(app: GitHubApp, iid: int) -> list[str]:
         api = app.installation(iid)
-        seen = []
+        seen: list[str] = []
         for _ in range(2):  # 2 attempts each: the third failure opens the breaker
             with pytest.raises(GitHubUnavailable):
                 await api.get_pull("octo-org", "hello", 1)
