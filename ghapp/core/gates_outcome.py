@@ -21,7 +21,8 @@ PASSING = (Conclusion.SUCCESS, Conclusion.NEUTRAL, Conclusion.SKIPPED)
 def apply_overrides(result: GateResult, overrides: Sequence[Override], settings: OverrideSettings, *,
                     head_sha: str, author: str, members: Mapping[str, frozenset[str]]) -> GateResult:
     """`result`, passed by the latest valid override for its gate, or annotated with the rejected ones."""
-    mine = [o for o in overrides if o.gate.strip().lower() == result.gate.value]
+    # `dependency_audit` (the policy key) and `dependency-audit` (the check name) both name the gate
+    mine = [o for o in overrides if o.gate.strip().lower().replace("_", "-") == result.gate.value]
     if not mine:
         return result
     accepted: Override | None = None

@@ -76,6 +76,10 @@ def approvals_gate(results: Sequence[CategoryResult], *, files_truncated: bool, 
     if waiting:
         title = "Approval needed: " + ", ".join(r.category for r in waiting)
         return GateResult(Gate.APPROVALS, Conclusion.ACTION_REQUIRED, title[:200], finish(sections))
+    if not any_apply:
+        return GateResult(Gate.APPROVALS, Conclusion.SUCCESS, "No sensitive category applies to this PR",
+                          "The policy's sensitive categories apply to AI-written PRs only (`applies_to: ai`), "
+                          "and this PR is not judged AI-written.")
     if not results:
         return GateResult(Gate.APPROVALS, Conclusion.SUCCESS, "No sensitive paths changed",
                           "No sensitive category of the policy matches the files this PR changes.")

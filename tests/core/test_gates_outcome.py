@@ -60,6 +60,10 @@ def test_overrides_of_other_gates_are_not_looked_at() -> None:
 
 def test_the_gate_name_is_matched_loosely() -> None:
     assert _apply(_override(gate=" Lint ")).conclusion is Conclusion.SUCCESS
+    audit = GateResult(Gate.DEPENDENCY_AUDIT, Conclusion.FAILURE, "1 finding", "x")
+    settings = OverrideSettings(team="acme/leads", gates=(Gate.DEPENDENCY_AUDIT,))
+    assert _apply(_override(gate="dependency_audit"), result=audit, settings=settings).conclusion is \
+        Conclusion.SUCCESS
 
 
 def test_the_latest_valid_override_wins_and_rejected_ones_are_still_listed() -> None:
