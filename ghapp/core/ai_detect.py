@@ -24,6 +24,7 @@ from ghapp.core.trailers import Trailer, parse_person, parse_trailers
 __all__ = ["detect", "detect_commit", "parse_signal_table", "prompt_provenance"]
 
 _EVIDENCE_MAX = 120
+_EMAIL_MAX = 254  # RFC 5321: anything longer is not an address, and patterns need not look at it
 # GitHub's private-email address; the number is the account id, stable when the account is renamed
 _NOREPLY = re.compile(r"(\d+)\+[a-z0-9-]+(?:\[bot\])?@users\.noreply\.github\.com")
 _COAUTHOR_KEYS = ("co-authored-by", "co-developed-by")
@@ -151,7 +152,7 @@ def _coauthor_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hi
         return [_hit(found[0], where, str(trailer), family="coauthor")]
     if trailer.lower_key != "co-authored-by":  # Co-developed-by names a human unless its address is an AI's
         return []
-    machine = not email or table.is_machine_email(email)
+    machine = not email or (len(email) <= _EMAIL_MAX and table.is_machine_email(email))
     return [_hit(rule, where, str(trailer)) for rule in table.coauthor_names
             if rule.pattern.search(name) and (rule.any_email or machine)][:1]
 

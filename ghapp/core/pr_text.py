@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+# PR bodies and commit messages come from anyone who can open a pull request: every pattern here has a
+# single way to match, so no input can make it backtrack for long.
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _QUOTE = re.compile(r" {0,3}>")
-_INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*")
-_BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(.+?)\1[ \t]*:?[ \t]*")
+_TICKS = re.compile(r"`+")
+_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?")
+_BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(.+?)\1[ \t]*(?::[ \t]*)?")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]")
 _CHECKED = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[xX]\][ \t]+(.*)")
-_PROMPT_HEADING = re.compile(r" {0,3}(#{1,6})[ \t]+(?:original |ai |agent )?prompts?(?: used)?[ \t]*:?[ \t]*#*[ \t]*",
-                             re.IGNORECASE)
+_PROMPT_HEADING = re.compile(
+    r" {0,3}(#{1,6})[ \t]+(?:original |ai |agent )?prompts?(?: used)?[ \t]*(?::[ \t]*)?(?:#+[ \t]*)?", re.IGNORECASE)
 
 
 def plain_text(text: str) -> str:
@@ -34,13 +35,43 @@ def plain_text(text: str) -> str:
         elif _QUOTE.match(line):
             lines.append("")
         else:
-            lines.append(_INLINE_CODE.sub("", line))
+            lines.append(_without_code_spans(line))
     return "\n".join(lines)
 
 
+def _without_code_spans(line: str) -> str:
+    """`line` without inline code: a run of backticks opens a span closed by the next run of the same length."""
+    runs = [match.span() for match in _TICKS.finditer(line)]
+    following: dict[int, int] = {}
+    last_of_length: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        if length in last_of_length:
+            following[index] = last_of_length[length]
+        last_of_length[length] = index
+    parts: list[str] = []
+    position = index = 0
+    while index < len(runs):
+        closer = following.get(index)
+        if closer is None:
+            index += 1
+            continue
+        parts.append(line[position:runs[index][0]])
+        position = runs[closer][1]
+        index = closer + 1
+    parts.append(line[position:])
+    return "".join(parts)
+
+
 def without_comments(text: str) -> str:
-    """`text` without HTML comments (where PR templates keep their instructions)."""
-    return _COMMENT.sub("", text)
+    """`text` without HTML comments (where PR templates keep their instructions); an unclosed one stays."""
+    parts: list[str] = []
+    position = 0
+    while (start := text.find("<!--", position)) >= 0 and (end := text.find("-->", start + 4)) >= 0:
+        parts.append(text[position:start])
+        position = end + 3
+    parts.append(text[position:])
+    return "".join(parts)
 
 
 def checked_boxes(text: str, headings: Sequence[re.Pattern[str]]) -> Iterator[tuple[str, bool]]:

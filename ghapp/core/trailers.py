@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 _TRAILER = re.compile(r"([A-Za-z0-9-]+)[ \t]*:[ \t]*(.*)")
 _GIT_GENERATED = ("signed-off-by:", "(cherry picked from commit ")
-_PERSON = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*")
+# one way to split, so a hostile value cannot make the match backtrack
+_PERSON = re.compile(r"(?P<name>[^<>]*)<(?P<email>[^<>]*)>\s*")
 
 
 @dataclass(frozen=True)
@@ -77,4 +78,4 @@ def parse_person(value: str) -> tuple[str, str]:
     match = _PERSON.fullmatch(value)
     if match is None:
         return value.strip(), ""
-    return match["name"], match["email"].strip().lower()
+    return match["name"].strip(), match["email"].strip().lower()

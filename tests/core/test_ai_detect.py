@@ -7,6 +7,8 @@ session links, PR templates); the human pull request is GitHub's own example web
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -386,6 +388,30 @@ branches:
     assert detect(extended, pr(author=Actor("acme-agent[bot]", "Bot")), []).tools == ("acme",)
     assert detect(extended, pr(head_ref="codex/x"), []).verdict == "human"
     assert detect(table(), pr(head_ref="codex/x"), []).verdict == "suspected"
+
+
+HOSTILE = 200_000  # characters; a pattern that backtracks quadratically would need minutes on these
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        pytest.param(lambda: detect_commit(table(), commit("T\n\nCo-authored-by: a" + " " * HOSTILE + "x")),
+                     id="co-author-spaces"),
+        pytest.param(lambda: detect_commit(table(), commit("T\n\nCo-authored-by: Claude <" + "a." * HOSTILE + ">")),
+                     id="huge-co-author-address"),
+        pytest.param(lambda: detect(table(), pr(body="# a" + " " * HOSTILE + "b"), []), id="heading-spaces"),
+        pytest.param(lambda: detect(table(), pr(body="**AI**" + " " * HOSTILE + "b"), []), id="bold-spaces"),
+        pytest.param(lambda: detect(table(), pr(body="<!--" * (HOSTILE // 4)), []), id="unclosed-comments"),
+        pytest.param(lambda: detect(table(), pr(body="".join("`" * i + "a" for i in range(1, 600))), []),
+                     id="backtick-runs"),
+        pytest.param(lambda: prompt_provenance(pr(body="## Prompt" + " " * HOSTILE + "x"), []), id="prompt-spaces"),
+    ],
+)
+def test_hostile_text_is_read_in_linear_time(run: Callable[[], object]) -> None:
+    started = time.perf_counter()
+    run()
+    assert time.perf_counter() - started < 3
 
 
 # ---- prompt provenance ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from ghapp.core.pr_text import checked_boxes, plain_text, prompt_section, withou
         pytest.param("use `Generated with Claude Code` here", "use  here", id="inline-code"),
         pytest.param("a ``code with ` inside`` b", "a  b", id="double-backtick-span"),
         pytest.param("a `unclosed b", "a `unclosed b", id="unmatched-backtick"),
+        pytest.param("x `a` y ``b`c`` z ``` q", "x  y  z ``` q", id="spans-pair-by-run-length"),
         pytest.param("x\r\ny", "x\ny", id="crlf"),
     ],
 )
