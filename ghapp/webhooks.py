@@ -147,6 +147,8 @@ class WebhookReceiver:
             payload = json.loads(text)
         except (UnicodeDecodeError, ValueError):
             return _error(400, "body is not valid JSON"), "rejected"
+        except RecursionError:  # json.loads gives up on deep nesting with this, not a ValueError
+            return _error(400, "body is not valid JSON: nested too deeply"), "rejected"
         if not isinstance(payload, dict):
             return _error(400, "body is not a JSON object"), "rejected"
         delivery = describe(event, delivery_id, payload, text, self.handled)

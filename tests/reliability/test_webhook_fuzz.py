@@ -190,6 +190,16 @@ def test_signed_bodies_that_are_not_a_utf8_json_object_are_a_400(client: TestCli
     assert rows(client, delivery_id) == 0
 
 
+def test_a_signed_body_nested_too_deeply_is_a_400(make_settings: Callable[..., Settings]) -> None:
+    body = b'{"zen": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"  # Python's JSON reader recurses per level
+    headers = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": "deep-1", "X-Hub-Signature-256": sign(WEBHOOK_SECRET,
+                                                                                                    body)}
+    with TestClient(create_app(make_settings(), run_worker=False), raise_server_exceptions=False) as deep:
+        response = post(deep, body, headers)
+        assert (response.status_code, response.json()) == (400, {"error": "body is not valid JSON: nested too deeply"})
+        assert rows(deep, "deep-1") == 0
+
+
 def _padded(size: int) -> bytes:
     """A JSON object of exactly `size` bytes."""
     skeleton = b'{"zen": ""}'
