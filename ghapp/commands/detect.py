@@ -29,8 +29,8 @@ class FactsError(ValueError):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="JSON facts about the pull request and its commits; - reads stdin")
     parser.add_argument("--signals", metavar="YAML", action="append", default=[], type=Path,
-                        help="extra signals in the policy's ai_signals schema, merged over the bundled table "
-                             "(repeatable)")
+                        help="extra signals in the schema of the policy's ai.signals section, merged over "
+                             "the bundled table (repeatable)")
 
 
 def run(args: argparse.Namespace) -> int:
