@@ -73,6 +73,11 @@ class ToolRun:
     def stderr_tail(self) -> str:
         return self.stderr[-_TAIL:].strip()
 
+    @property
+    def last_error_line(self) -> str:
+        """The last non-empty stderr line: where tracebacks and CLIs put the actual error."""
+        return next((line.strip() for line in reversed(self.stderr.splitlines()) if line.strip()), "")
+
 
 class Runner(Protocol):
     """One gate's tool. `command` and `parse` are pure; `prepare` may only read files under `ctx.root`."""
@@ -186,7 +191,9 @@ async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_
     try:
         report = runner.parse(tool_run, ctx)
     except RunnerError as exc:
-        detail = f"{exc} (exit {tool_run.returncode}): {tool_run.stderr_tail}".rstrip(": ")
+        detail = f"{exc} (exit {tool_run.returncode})"
+        if tool_run.stderr_tail:
+            detail += f": {tool_run.last_error_line}\n--- stderr tail ---\n{tool_run.stderr_tail}"
         return _report(runner, files, started, status="error", error=detail)
     return _report(
         runner, files, started, status=report.status, findings=report.findings, error=report.error,
@@ -207,16 +214,26 @@ def applicable(runner: Runner, ctx: RunContext, changed: Iterable[ChangedFile | 
 
 async def run_all(runners: Sequence[Runner], ctx: RunContext, changed_files: Iterable[ChangedFile | str], *,
                   timeout_s: float = 300, memory_mb: int | None = None, concurrency: int = 2,
-                  ) -> tuple[ToolReport, ...]:
-    """One report per runner, in `runners` order; a runner with nothing to look at reports ok on no files."""
+                  on_start: Callable[[Runner, Sequence[str]], None] | None = None,
+                  on_done: Callable[[ToolReport], None] | None = None) -> tuple[ToolReport, ...]:
+    """One report per runner, in `runners` order; a runner with nothing to look at reports ok on no files.
+
+    `on_start` and `on_done` are told as each tool starts and finishes (for progress displays).
+    """
     changed = list(changed_files)
     gate = asyncio.Semaphore(concurrency)
 
     async def one(runner: Runner) -> ToolReport:
         files = applicable(runner, ctx, changed)
         if not files:
-            return ToolReport(gate=runner.gate, tool=runner.name, version=tool_version(runner.dist))
-        async with gate:
-            return await run(runner, ctx, files, timeout_s=timeout_s, memory_mb=memory_mb)
+            report = ToolReport(gate=runner.gate, tool=runner.name, version=tool_version(runner.dist))
+        else:
+            async with gate:
+                if on_start is not None:
+                    on_start(runner, files)
+                report = await run(runner, ctx, files, timeout_s=timeout_s, memory_mb=memory_mb)
+        if on_done is not None:
+            on_done(report)
+        return report
 
     return tuple(await asyncio.gather(*(one(r) for r in runners)))

@@ -141,7 +141,8 @@ def test_memory_limit_stops_a_greedy_tool(ctx: RunContext) -> None:
 @pytest.mark.parametrize(
     ("script", "error"),
     [
-        (Script("import sys; sys.stderr.write('boom: bad things\\n'); print('garbage')"), "not JSON (exit 0): boom"),
+        (Script("import sys; sys.stderr.write('boom: bad things\\nlast line\\n'); print('garbage')"),
+         "not JSON (exit 0): last line\n--- stderr tail ---\nboom: bad things"),
         (Script("print(1)", fail_prepare=True), "cannot read the repository's config"),
     ],
 )
@@ -170,7 +171,15 @@ def test_run_all_gives_one_report_per_runner_and_skips_what_does_not_apply(ctx: 
         def applies_to(self, path: str) -> bool:
             return path.endswith(".rst")
 
-    reports = asyncio.run(run_all([Script(code), OnlyMarkdown(code, name="docs")], ctx, changed, timeout_s=30))
+    started: list[tuple[str, list[str]]] = []
+    done: list[str] = []
+    reports = asyncio.run(run_all(
+        [Script(code), OnlyMarkdown(code, name="docs")], ctx, changed, timeout_s=30,
+        on_start=lambda runner, files: started.append((runner.name, list(files))),
+        on_done=lambda report: done.append(report.tool),
+    ))
+    assert started == [("script", ["a.py", "b.py"])]  # nothing starts for a runner without files
+    assert sorted(done) == ["docs", "script"]
     assert [r.tool for r in reports] == ["script", "docs"]
     assert reports[0].files == ("a.py", "b.py")
     assert {f.path for f in reports[0].findings} == {"a.py", "b.py"}
