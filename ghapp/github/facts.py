@@ -1,0 +1,178 @@
+"""Gather from GitHub only the facts the policy needs to judge a pull request's head.
+
+Always: the PR, its commits (full messages) and its files (patches -> added lines). Only when a sensitive
+category matches a changed file: reviews, CODEOWNERS (base branch, GitHub's three locations), memberships
+of the teams that could approve (asked only for the people who approved), and the files changed since each
+approved commit. Commits and files of a (base, head) pair never change, so they are kept in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ghapp.core.ai_detect import detect
+from ghapp.core.approvals import evaluate_approvals
+from ghapp.core.decisions import ToolReport
+from ghapp.core.facts import ChangedFile, Commit, Facts, Override, Review
+from ghapp.core.paths import owner_kind, parse_codeowners
+from ghapp.core.policy import Policy
+from ghapp.core.signals import SignalTable
+from ghapp.github import shapes
+from ghapp.github.api import PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
+from ghapp.github.errors import NotFound
+
+JSON = shapes.JSON
+CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's order: first wins
+COMPARE_FILES_CAP = 300  # the compare API lists at most 300 files
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Head:
+    commits: tuple[Commit, ...]
+    files: tuple[ChangedFile, ...]
+    commits_truncated: bool
+    files_truncated: bool
+
+
+async def _bounded(calls: Iterable[Awaitable[T]], limit: int = 8) -> list[T]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(call: Awaitable[T]) -> T:
+        async with gate:
+            return await call
+
+    return list(await asyncio.gather(*(one(c) for c in calls)))
+
+
+class FactsGatherer:
+    """One per process: remembers commits and files per (repository, base sha, head sha)."""
+
+    def __init__(self, max_heads: int = 256) -> None:
+        self._heads: OrderedDict[tuple[str, str, str], _Head] = OrderedDict()
+        self._max = max_heads
+
+    async def gather(self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON, policy: Policy, *,
+                     overrides: Sequence[Override] = (), tool_reports: Sequence[ToolReport] = ()) -> Facts:
+        pr = shapes.pull_request(pr_json)
+        head = await self._head(api, owner, repo, pr_json)
+        facts = Facts(pull_request=pr, commits=head.commits, files=head.files, tool_reports=tuple(tool_reports),
+                      overrides=tuple(overrides), files_truncated=head.files_truncated,
+                      commits_truncated=head.commits_truncated)
+        table = policy.signals if policy.signals is not None else SignalTable()
+        is_ai = policy.ai.is_ai(detect(table, pr, head.commits))
+        matched = {r.category for r in evaluate_approvals(policy.approvals, facts, is_ai=is_ai,
+                                                          is_ai_actor=lambda _: False)}
+        rules = [rule for rule in policy.approvals if rule.category in matched]
+        if not rules and not overrides:
+            return facts
+        reviews: tuple[Review, ...] = ()
+        codeowners: str | None = None
+        if rules:
+            wants_owners = any(rule.codeowners for rule in rules)
+            found, codeowners = await asyncio.gather(
+                api.list_reviews(owner, repo, pr.number),
+                self._codeowners(api, owner, repo, pr.base_ref) if wants_owners else _none(),
+            )
+            reviews = tuple(r for r in (shapes.review(item) for item in found) if r is not None)
+        approvers = _approvers(reviews)
+        teams = {team.lower() for rule in rules for team in (*rule.teams, *rule.all_of)}
+        if codeowners is not None:
+            matched_files = [p for f in head.files for p in f.paths]
+            for owners in parse_codeowners(codeowners).owners_for(matched_files).values():
+                teams |= {o.lstrip("@").lower() for o in owners if owner_kind(o) == "team"}
+        asks = {team: set(approvers) for team in teams}
+        if overrides and policy.overrides.team:
+            asks.setdefault(policy.overrides.team, set()).update(o.by.login for o in overrides)
+        members, changed = await asyncio.gather(
+            self._members(api, owner, asks), self._changed_since(api, owner, repo, pr.head_sha, reviews))
+        return Facts(pull_request=pr, commits=head.commits, files=head.files, reviews=reviews, team_members=members,
+                     codeowners=codeowners, changed_since=changed, tool_reports=tuple(tool_reports),
+                     overrides=tuple(overrides), files_truncated=head.files_truncated,
+                     commits_truncated=head.commits_truncated)
+
+    async def _head(self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON) -> _Head:
+        pr = shapes.pull_request(pr_json)
+        key = (f"{owner}/{repo}".lower(), pr.base_sha, pr.head_sha)
+        cached = self._heads.get(key)
+        if cached is not None and pr.head_sha:
+            self._heads.move_to_end(key)
+            return cached
+        raw_commits, raw_files = await asyncio.gather(api.list_pull_commits(owner, repo, pr.number),
+                                                      api.list_pull_files(owner, repo, pr.number))
+        commits = tuple(shapes.commit(c) for c in raw_commits)
+        files = tuple(shapes.changed_file(f) for f in raw_files)
+        # Webhook PR objects carry the true counts; the lists stop at GitHub's caps.
+        total_files = int(pr_json.get("changed_files") or 0)
+        total_commits = int(pr_json.get("commits") or 0)
+        head = _Head(commits, files, commits_truncated=_cut(len(commits), total_commits, PULL_COMMITS_CAP),
+                     files_truncated=_cut(len(files), total_files, PULL_FILES_CAP))
+        if pr.head_sha:
+            self._heads[key] = head
+            while len(self._heads) > self._max:
+                self._heads.popitem(last=False)
+        return head
+
+    @staticmethod
+    async def _codeowners(api: InstallationAPI, owner: str, repo: str, base_ref: str) -> str | None:
+        """The first CODEOWNERS GitHub would use, from the base branch."""
+        for path in CODEOWNERS_LOCATIONS:
+            found = await api.get_content(owner, repo, path, base_ref or None)
+            if found is not None:
+                return found[0]
+        return None
+
+    @staticmethod
+    async def _members(api: InstallationAPI, org: str, asks: dict[str, set[str]]) -> dict[str, frozenset[str]]:
+        """`org/team` -> the asked logins that are active members. Teams of other orgs stay unknown (absent):
+        an installation can only read its own org's teams."""
+        pairs = [(team, login) for team, logins in sorted(asks.items()) if team.split("/", 1)[0] == org.lower()
+                 for login in sorted(logins)]
+        answers = await _bounded(api.team_membership(org, team.split("/", 1)[1], login) for team, login in pairs)
+        members: dict[str, set[str]] = {team: set() for team in asks if team.split("/", 1)[0] == org.lower()}
+        for (team, login), yes in zip(pairs, answers, strict=True):
+            if yes:
+                members[team].add(login.lower())
+        return {team: frozenset(logins) for team, logins in members.items()}
+
+    @staticmethod
+    async def _changed_since(api: InstallationAPI, owner: str, repo: str, head_sha: str,
+                             reviews: Sequence[Review]) -> dict[str, frozenset[str]]:
+        """Paths changed between each approved older commit and the head; unknown ones are left out."""
+        shas = sorted({r.commit_id for r in reviews if r.state == "APPROVED" and r.commit_id
+                       and r.commit_id != head_sha})
+
+        async def one(sha: str) -> frozenset[str] | None:
+            try:
+                body = await api.compare(owner, repo, sha, head_sha)
+            except NotFound:
+                return None  # the reviewed commit is gone (force-push and garbage collection)
+            files = [shapes.changed_file(f) for f in body.get("files") or []]
+            if len(files) >= COMPARE_FILES_CAP:
+                return None
+            return frozenset(p for f in files for p in f.paths)
+
+        answers = await _bounded(one(sha) for sha in shas)
+        return {sha: paths for sha, paths in zip(shas, answers, strict=True) if paths is not None}
+
+
+def _approvers(reviews: Sequence[Review]) -> set[str]:
+    """Logins whose latest decisive review approves (only they can matter for team-based approvals)."""
+    latest: dict[str, str] = {}
+    for review in reviews:
+        if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+            latest[review.reviewer.login] = review.state
+    return {login for login, state in latest.items() if state == "APPROVED"}
+
+
+def _cut(listed: int, total: int, cap: int) -> bool:
+    """Whether GitHub's list stopped short: fewer than the PR's count, or at the cap with no count known."""
+    return total > listed or (listed >= cap and not total)
+
+
+async def _none() -> None:
+    return None
