@@ -40,6 +40,16 @@ class _LoopResources:
     owns_pool: bool
 
 
+@dataclass
+class _Tally:
+    """Attempts and waits so far within one call."""
+
+    attempts: int = 0
+    backoff: float = 0.0
+    rate_waits: float = 0.0
+    reauthed: bool = False
+
+
 class GitHubApp:
     """GitHub as seen by the App: JWT-authenticated app calls and installation-token calls.
 
@@ -152,53 +162,62 @@ class GitHubApp:
         """
         breaker = self.breaker()
         cached = self.etags.get(etag_key) if etag_key else None
-        backoff_total = rate_wait_total = 0.0
-        attempt = 0
-        reauthed = False
+        tally = _Tally()
         while True:
             gh = await client()
             breaker.before_call(self._base.host)
             attempt_token = CURRENT_ATTEMPT.set(Attempt(route))
+            settled = False  # did GitHub tell us anything about its health?
+            response: httpx.Response | None = None
             try:
                 headers = {"If-None-Match": cached.etag} if cached is not None else {}
                 response = (await call(gh, headers)).raw_response
+                settled = True
             except ValidationError as exc:  # githubkit's own body check (e.g. > 50 annotations): never sent
                 raise ValidationFailed(f"{route}: request body rejected before sending: {exc}") from None
             except RequestError as exc:
-                verdict: Verdict = classify(exc, method, self._clock())
+                settled = True
+                verdict: Verdict = classify(exc, method, self._clock(), self.policy)
                 last: Exception = exc
-            else:
+            finally:
+                CURRENT_ATTEMPT.reset(attempt_token)
+                if not settled:
+                    breaker.abandon()
+            if response is not None:
                 breaker.success()
                 if response.status_code == 304 and cached is not None:
                     return cached.response(response.request)
                 if etag_key:
                     self.etags.put(etag_key, response)
                 return response
-            finally:
-                CURRENT_ATTEMPT.reset(attempt_token)
             if verdict.breaker_failure:
                 breaker.failure()
             else:
                 breaker.success()
-            attempt += 1
-            if verdict.action == "reauth" and reauth is not None and not reauthed:
-                reauth()  # GitHub refused the token (revoked, expired early): fetch a new one once
-                reauthed = True
-                continue
-            if verdict.action == "wait":
-                rate_wait_total += verdict.wait_s
-                if rate_wait_total > self.policy.rate_limit_wait_cap_s or attempt >= self.policy.attempts:
-                    raise RateLimited(str(verdict.error), retry_after_s=verdict.wait_s,
-                                      status=verdict.error.status) from last
-                await self._sleep(verdict.wait_s)
-                continue
-            if verdict.action == "retry" and attempt < self.policy.attempts:
-                delay = self.policy.backoff_s(attempt - 1, self._rng)
-                if backoff_total + delay <= self.policy.total_wait_cap_s:
-                    backoff_total += delay
-                    await self._sleep(delay)
-                    continue
-            raise verdict.error from last
+            await self._after_failure(verdict, tally, reauth, last)
+
+    async def _after_failure(self, verdict: Verdict, tally: _Tally, reauth: Callable[[], None] | None,
+                             cause: Exception) -> None:
+        """Wait before the next attempt, or raise: rate-limit waits beyond the cap become `RateLimited`."""
+        tally.attempts += 1
+        if verdict.action == "reauth" and reauth is not None and not tally.reauthed:
+            reauth()  # GitHub refused the token (revoked, expired early): fetch a new one once
+            tally.reauthed = True
+            return
+        if verdict.action == "wait":
+            tally.rate_waits += verdict.wait_s
+            if tally.rate_waits > self.policy.rate_limit_wait_cap_s or tally.attempts >= self.policy.attempts:
+                raise RateLimited(str(verdict.error), retry_after_s=verdict.wait_s,
+                                  status=verdict.error.status) from cause
+            await self._sleep(verdict.wait_s)
+            return
+        if verdict.action == "retry" and tally.attempts < self.policy.attempts:
+            delay = self.policy.backoff_s(tally.attempts - 1, self._rng)
+            if tally.backoff + delay <= self.policy.total_wait_cap_s:
+                tally.backoff += delay
+                await self._sleep(delay)
+                return
+        raise verdict.error from cause
 
     async def aclose(self) -> None:
         """Close the connection pool this event loop uses (call before the loop ends)."""

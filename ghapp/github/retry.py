@@ -58,13 +58,14 @@ class Verdict:
     breaker_failure: bool = False  # counts towards opening the circuit breaker
 
 
-def classify(exc: RequestError[Any], method: str, now: float) -> Verdict:
+def classify(exc: RequestError[Any], method: str, now: float, policy: RetryPolicy | None = None) -> Verdict:
     """Decide on a githubkit error. `now` is the wall clock (epoch seconds) used for `x-ratelimit-reset`."""
+    default_wait = (policy or RetryPolicy()).secondary_default_wait_s
     if isinstance(exc, RequestFailed):
-        return _classify_response(exc.response.raw_response, now)
+        return _classify_response(exc.response.raw_response, now, default_wait)
     origin = exc.exc
     if isinstance(origin, RequestFailed):  # raised inside an httpx auth flow and wrapped once more
-        return _classify_response(origin.response.raw_response, now)
+        return _classify_response(origin.response.raw_response, now, default_wait)
     error = GitHubUnavailable(f"GitHub unreachable: {type(origin).__name__}: {origin}", retry_after_s=30.0)
     if isinstance(origin, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return Verdict("retry", error, breaker_failure=True)  # the request never reached GitHub
@@ -103,10 +104,10 @@ def rate_limit_wait(response: httpx.Response, now: float, default_s: float) -> f
     return None
 
 
-def _classify_response(response: httpx.Response, now: float) -> Verdict:
+def _classify_response(response: httpx.Response, now: float, default_wait: float) -> Verdict:
     status = response.status_code
     message = f"{response.request.method} {response.request.url.path}: {status} {_message(response)}".strip()
-    wait = rate_limit_wait(response, now, RetryPolicy.secondary_default_wait_s)
+    wait = rate_limit_wait(response, now, default_wait)
     if wait is not None:
         return Verdict("wait", RateLimited(message, retry_after_s=wait, status=status), wait_s=wait)
     if status >= 500:
@@ -152,6 +153,12 @@ class CircuitBreaker:
         with self._lock:
             self._failures = 0
             self._opened_at = None
+            self._probing = False
+
+    def abandon(self) -> None:
+        """An attempt ended without news about GitHub's health (refused before sending, cancelled): if it was
+        the half-open probe, let the next call probe instead of keeping the breaker open for ever."""
+        with self._lock:
             self._probing = False
 
     def failure(self) -> None:
