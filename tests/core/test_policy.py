@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ghapp.core.approvals import ApprovalRule
 from ghapp.core.decisions import Gate
@@ -183,3 +185,19 @@ def test_merged_values_remember_the_layer_they_came_from() -> None:
 def test_without_nulls_leaves_scalars_alone() -> None:
     node = Node("x", Mark("f", 1, 1))
     assert without_nulls(node) is node
+
+
+KEYS = st.sampled_from(["mode", "ai", "gates", "approvals", "lint", "paths", "owners", "count", "all_of",
+                        "treat_as_ai", "signals", "rules", "enabled", "secrets", "team", "overrides", "x"])
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 30), st.sampled_from(
+    ["enforce", "report", "ai", "all", "@a", "@o/t", "a/", "[x", "*.pem", "E", "error", ""]))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                       st.dictionaries(KEYS, inner, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(KEYS, VALUES, max_size=5))
+def test_any_layer_over_the_default_builds_or_reports_issues(data: dict[str, object]) -> None:
+    result = load_policy([("default.yml", DEFAULT), ("fuzz.yml", yaml.safe_dump(data))], signals=SIGNALS)
+    assert (result.policy is None) == bool(result.issues)
+    assert all(issue.line >= 1 and issue.column >= 1 for issue in result.issues)

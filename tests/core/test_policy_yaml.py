@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ghapp.core.policy_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, PolicyIssue, read_yaml
 
@@ -104,3 +106,15 @@ def test_get_on_a_scalar_is_none() -> None:
 def test_issue_prints_as_file_line_column() -> None:
     assert str(PolicyIssue("a.yml", 3, 7, "bad")) == "a.yml:3:7: bad"
     assert Mark("b.yml", 2, 1).issue("x") == PolicyIssue("b.yml", 2, 1, "x")
+
+
+YAMLISH = st.text(alphabet=st.sampled_from(list("ab:- \n\t[]{}&*!|>'\"#,?%@`~01.\x07\u00e9")), max_size=80)
+
+
+@settings(max_examples=400, deadline=None)
+@given(YAMLISH)
+def test_any_text_is_read_or_refused_never_a_crash(text: str) -> None:
+    tree, issues = read_yaml(text, "fuzz.yml")
+    assert tree is not None or issues
+    for issue in issues:
+        assert issue.file == "fuzz.yml" and issue.line >= 1 and issue.column >= 1
