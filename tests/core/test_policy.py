@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ghapp.core.approvals import ApprovalRule
 from ghapp.core.decisions import Gate
+from ghapp.core.paths import compile_pattern
 from ghapp.core.policy import (
     GateSettings,
     Layer,
@@ -201,3 +202,30 @@ def test_any_layer_over_the_default_builds_or_reports_issues(data: dict[str, obj
     result = load_policy([("default.yml", DEFAULT), ("fuzz.yml", yaml.safe_dump(data))], signals=SIGNALS)
     assert (result.policy is None) == bool(result.issues)
     assert all(issue.line >= 1 and issue.column >= 1 for issue in result.issues)
+
+
+@pytest.mark.parametrize(
+    ("path", "categories"),
+    [
+        (".env", {"secrets"}), ("config/.env.production", {"secrets"}), ("deploy/prod.tfvars", {"secrets"}),
+        ("certs/server.pem", {"secrets"}), ("app/secrets/api.py", {"secrets"}), ("pkg/vault/client.go", {"secrets"}),
+        ("internal/kms/keys.go", {"secrets"}), ("src/credentials.ts", {"secrets"}), (".npmrc", {"secrets"}),
+        ("src/billing/views.py", {"billing"}), ("lib/payments/stripe.ts", {"billing"}),
+        ("web/src/components/Checkout.tsx", {"billing"}), ("internal/invoice/render.go", {"billing"}),
+        ("app/models/subscription.rb", {"billing"}),
+        ("src/auth/views.py", {"auth"}), ("internal/auth/jwt.go", {"auth"}), ("pkg/oauth2/client.go", {"auth"}),
+        ("src/components/AuthProvider.tsx", {"auth"}), ("app/middleware/auth.ts", {"auth"}),
+        ("src/api/middlewares/authenticate.js", {"auth"}), ("accounts/login.html", {"auth"}),
+        ("app/permissions.py", {"auth"}), ("django_app/sessions.py", {"auth"}),
+        (".github/workflows/ci.yml", {"governance"}), (".github/prompt-to-pr.yml", {"governance"}),
+        ("docs/CODEOWNERS", {"governance"}),
+        ("src/billing/auth_keys.py", {"auth", "billing"}),
+        ("app/Author.tsx", set()), ("src/authors.py", set()), ("docs/authoring.md", set()), ("README.md", set()),
+        ("cmd/server/main.go", set()), ("src/utils/strings.py", set()), ("sub/.github/workflows/x.yml", set()),
+    ],
+)
+def test_the_bundled_categories_cover_common_layouts(path: str, categories: set[str]) -> None:
+    policy = _policy()
+    found = {rule.category for rule in policy.approvals
+             if any(compile_pattern(pattern).matches(path) for pattern in rule.patterns)}
+    assert found == categories
