@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -19,6 +27,7 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
+        self.http_port: int | None = None  # set by `serve_metrics`
         r = self.registry
         self.deliveries = Counter(
             "ghapp_deliveries_total", "Webhook deliveries by event and outcome "
@@ -34,8 +43,7 @@ class Metrics:
             "ghapp_github_api_calls_total", "GitHub REST calls by route template and status class.",
             ["route", "status"], registry=r)
         self.github_ratelimit_remaining = Gauge(
-            "ghapp_github_ratelimit_remaining", "x-ratelimit-remaining of the last GitHub answer per installation.",
-            ["installation"], registry=r)
+            "ghapp_github_ratelimit_remaining", "x-ratelimit-remaining of the last GitHub answer.", registry=r)
         self.runner_failures = Counter(
             "ghapp_runner_failures_total", "Scanner runs that crashed, timed out or produced unreadable output.",
             ["tool", "reason"], registry=r)
@@ -47,11 +55,11 @@ class Metrics:
     def delivery(self, event: str, outcome: str) -> None:
         self.deliveries.labels(event=event or "unknown", outcome=outcome).inc()
 
-    def github_call(self, route: str, status: int, remaining: int | None = None, installation: str = "app") -> None:
-        """Count one GitHub call; `route` is the template (`/repos/{owner}/{repo}/pulls/{number}`), never the URL."""
+    def github_call(self, route: str, status: int, remaining: int | None = None) -> None:
+        """Count one GitHub call; `route` is the template (`GET /repos/{owner}/{repo}`), never the URL."""
         self.github_api_calls.labels(route=route, status=f"{status // 100}xx").inc()
         if remaining is not None:
-            self.github_ratelimit_remaining.labels(installation=installation).set(remaining)
+            self.github_ratelimit_remaining.set(remaining)
 
     def runner_failure(self, tool: str, reason: str = "error") -> None:
         self.runner_failures.labels(tool=tool, reason=reason).inc()
@@ -67,3 +75,17 @@ def metrics_endpoint(metrics: Metrics) -> Callable[[Request], Response]:
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint
+
+
+def serve_metrics(metrics: Metrics, port: int, addr: str = "0.0.0.0") -> Callable[[], None]:  # noqa: S104
+    """Serve `/metrics` on its own port in a daemon thread (for `ghapp worker`, which has no web server);
+    returns the function that stops it. Port 0 picks a free port (tests read it from the returned server)."""
+    server, thread = start_http_server(port, addr=addr, registry=metrics.registry)
+    metrics.http_port = server.server_port
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+    return stop

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from ghapp.observability.metrics import Metrics, metrics_endpoint
+from ghapp.observability.metrics import Metrics, metrics_endpoint, serve_metrics
 
 
 def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -29,7 +30,7 @@ def test_each_metric_counts_what_happened() -> None:
     m.webhook_ack_seconds.observe(0.02)
     m.webhook_ack_seconds.observe(0.3)
     m.job_duration_seconds.labels(gate="semgrep").observe(4.2)
-    m.github_call("/repos/{owner}/{repo}/pulls/{number}", 200, remaining=4999, installation="7")
+    m.github_call("/repos/{owner}/{repo}/pulls/{number}", 200, remaining=4999)
     m.github_call("/repos/{owner}/{repo}/pulls/{number}", 404)
     m.runner_failure("mypy", "timeout")
     got = samples(m)
@@ -42,7 +43,7 @@ def test_each_metric_counts_what_happened() -> None:
     route = ("route", "/repos/{owner}/{repo}/pulls/{number}")
     assert got[("ghapp_github_api_calls_total", (route, ("status", "2xx")))] == 1
     assert got[("ghapp_github_api_calls_total", (route, ("status", "4xx")))] == 1
-    assert got[("ghapp_github_ratelimit_remaining", (("installation", "7"),))] == 4999
+    assert got[("ghapp_github_ratelimit_remaining", ())] == 4999
     assert got[("ghapp_runner_failures_total", (("reason", "timeout"), ("tool", "mypy")))] == 1
 
 
@@ -77,3 +78,17 @@ def test_metrics_endpoint_serves_the_exposition_format() -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=")
     assert 'ghapp_deliveries_total{event="check_run",outcome="duplicate"} 1.0' in response.text
+
+
+def test_serve_metrics_on_a_port_of_its_own() -> None:
+    m = Metrics()
+    m.runner_failure("semgrep", "timeout")
+    stop = serve_metrics(m, 0, addr="127.0.0.1")
+    try:
+        assert m.http_port
+        body = httpx.get(f"http://127.0.0.1:{m.http_port}/metrics", timeout=5).text
+    finally:
+        stop()
+    assert 'ghapp_runner_failures_total{reason="timeout",tool="semgrep"} 1.0' in body
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{m.http_port}/metrics", timeout=2)
