@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
-from ghapp.github import GitHubApp
+from ghapp.github import CallCounter, GitHubApp
 from ghapp.handlers import HANDLERS
 from ghapp.inbox import Inbox
 from ghapp.jobs import HandlerTable, Queue, find_handler
 from ghapp.migrations import ready_database
+from ghapp.observability.github import MetricsCounter
 from ghapp.recorder import Recorder
 from ghapp.settings import Settings, with_stored_credentials
 from ghapp.web import health
@@ -40,16 +41,17 @@ class Runtime:
     """What one process may change while it runs: the settings (the setup flow stores credentials) and the
     GitHub client built from them."""
 
-    def __init__(self, settings: Settings, github: GitHubApp | None) -> None:
+    def __init__(self, settings: Settings, github: GitHubApp | None, counter: CallCounter | None = None) -> None:
         self.settings = settings
         self.github = github
+        self.counter = counter  # GitHub calls feed the metrics through it
         self.listeners: list[Callable[[Settings], None]] = []
 
     def use_stored_credentials(self, _creds: AppCredentials | None = None) -> None:
         settings = with_stored_credentials(self.settings, api_url_set=self.settings.github_api_url != DEFAULT_API_URL)
         self.settings = settings
         if self.github is None and settings.app_id and settings.private_key:
-            self.github = GitHubApp(settings)
+            self.github = GitHubApp(settings, counter=self.counter)
         for listener in self.listeners:
             listener(settings)
         log.info("App credentials loaded; webhook deliveries are accepted from now on")
@@ -72,10 +74,11 @@ def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue |
     inbox = store or Inbox(ready_database(settings.database_url), max_attempts=settings.max_attempts)
     transport = queue or Queue.from_settings(settings)
     table = HANDLERS if handlers is None else handlers
-    if github is None and settings.app_id and settings.private_key:
-        github = GitHubApp(settings)
-    runtime = Runtime(settings, github)
     metrics = telemetry.metrics if telemetry is not None else None
+    counter = MetricsCounter(metrics) if metrics is not None else None
+    if github is None and settings.app_id and settings.private_key:
+        github = GitHubApp(settings, counter=counter)
+    runtime = Runtime(settings, github, counter)
     worker = Worker(settings, inbox, transport, handlers=table, github=lambda: runtime.github,
                     metrics=metrics) if run_worker else None
     recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None)

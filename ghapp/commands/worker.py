@@ -13,7 +13,9 @@ from ghapp.handlers import HANDLERS
 from ghapp.inbox import Inbox
 from ghapp.jobs import HandlerTable, Queue
 from ghapp.migrations import SchemaNotCurrent, ready_database
-from ghapp.observability import configure_logging, secrets_of
+from ghapp.observability import Telemetry, configure_logging, secrets_of
+from ghapp.observability.github import MetricsCounter
+from ghapp.observability.metrics import serve_metrics
 from ghapp.settings import SettingsError, from_env
 from ghapp.worker import Worker
 
@@ -24,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=None, help="jobs at once (default: GHAPP_WORKERS)")
     parser.add_argument("--handlers", default=None, metavar="MODULE:NAME",
                         help="use another handler table (an extension's, or a test's) instead of ghapp.handlers")
+    parser.add_argument("--metrics-port", type=int, default=None,
+                        help="serve Prometheus /metrics on this port (the worker has no web server otherwise)")
 
 
 def load_handlers(spec: str | None) -> HandlerTable:
@@ -43,9 +47,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"ghapp worker: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, secrets_of(settings))
-    github = GitHubApp(settings) if settings.app_id and settings.private_key else None
-    worker = Worker(settings, Inbox(db, max_attempts=settings.max_attempts), Queue.from_settings(settings),
-                    handlers=handlers, github=lambda: github, concurrency=args.concurrency)
+    telemetry = Telemetry.create(settings)
+    inbox = Inbox(db, max_attempts=settings.max_attempts)
+    counter = MetricsCounter(telemetry.metrics)
+    github = GitHubApp(settings, counter=counter) if settings.app_id and settings.private_key else None
+    worker = Worker(settings, inbox, Queue.from_settings(settings), handlers=handlers, github=lambda: github,
+                    concurrency=args.concurrency, metrics=telemetry.metrics)
+    stop_metrics = None
+    if args.metrics_port is not None:
+        telemetry.metrics.track_queue_depth(inbox.depth)
+        stop_metrics = serve_metrics(telemetry.metrics, args.metrics_port)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -54,5 +65,10 @@ def run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, stop.set)
         await worker.run(stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        if stop_metrics is not None:
+            stop_metrics()
+        telemetry.tracing.shutdown()
     return 0
