@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ghapp.github.errors import GitHubError, GitHubUnavailable, NotFound, TooLarge
+from ghapp.github.errors import GitHubError, GitHubUnavailable, NotFound, TooLarge, ValidationFailed
 
 if TYPE_CHECKING:
     from ghapp.github.client import AnyGitHub, Call, GitHubApp
@@ -204,9 +204,28 @@ class InstallationAPI:
         return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/labels",
                                  f"/repos/{owner}/{repo}/issues/{number}/labels")
 
-    async def create_issue(self, owner: str, repo: str, title: str, body: str, labels: Sequence[str] = ()) -> JSON:
+    async def create_issue(self, owner: str, repo: str, title: str, body: str, labels: Sequence[str] = (), *,
+                           assignees: Sequence[str] = ()) -> JSON:
+        data: JSON = {"title": title, "body": body, "labels": list(labels)}
+        if assignees:
+            data["assignees"] = list(assignees)
         return _obj((await self._request("POST", "/repos/{owner}/{repo}/issues", f"/repos/{owner}/{repo}/issues",
-                                    json={"title": title, "body": body, "labels": list(labels)})).json())
+                                    json=data)).json())
+
+    async def create_label(self, owner: str, repo: str, name: str, color: str, description: str = "") -> bool:
+        """Create a repository label; False when it exists already (GitHub answers 422 `already_exists`)."""
+        body = {"name": name, "color": color, "description": description}
+        try:
+            await self._request("POST", "/repos/{owner}/{repo}/labels", f"/repos/{owner}/{repo}/labels", json=body)
+        except ValidationFailed:
+            return False
+        return True
+
+    async def list_commit_pulls(self, owner: str, repo: str, sha: str) -> list[JSON]:
+        """Pull requests that contain the commit: open ones, and merged ones whose merge brought it in."""
+        url = f"/repos/{owner}/{repo}/commits/{_q(sha)}/pulls"
+        return _objs((await self._request("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", url,
+                                     params={"per_page": 100})).json())
 
     async def create_comment(self, owner: str, repo: str, number: int, body: str) -> JSON:
         url = f"/repos/{owner}/{repo}/issues/{number}/comments"
