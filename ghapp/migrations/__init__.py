@@ -62,3 +62,12 @@ def ready_database(database_url: str) -> Database:
         raise SchemaNotCurrent(f"the database schema is at revision {found or 'none'}, this version needs "
                                f"{wanted}: run `ghapp db upgrade` first")
     return db
+
+
+def downgrade(db: Database, revision: str) -> None:
+    """Migrate down to `revision` ("base": nothing left). For rolling back a release; data in dropped
+    columns and tables is gone."""
+    config = alembic_config()
+    with db.write() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
