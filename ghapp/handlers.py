@@ -93,7 +93,8 @@ LOW_VALUE: frozenset[tuple[str, str]] = frozenset({
 def low_value(event: str, action: str | None, payload: dict[str, Any]) -> bool:
     """True for deliveries that may be dropped under backpressure (pushes to a branch other than the default)."""
     if event == "push":
-        default = (payload.get("repository") or {}).get("default_branch")
+        repository = payload.get("repository")
+        default = repository.get("default_branch") if isinstance(repository, dict) else None
         return payload.get("ref") != f"refs/heads/{default}"
     return (event, action or "") in LOW_VALUE
 
