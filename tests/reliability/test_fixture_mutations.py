@@ -25,7 +25,7 @@ import pytest
 from ghapp.app import create_app
 from ghapp.handlers import HANDLERS
 from ghapp.inbox import DONE, FAILED, IGNORED, PENDING, SHED, Inbox
-from ghapp.jobs import JobContext, Queue, find_handler
+from ghapp.jobs import HandlerTable, JobContext, Queue, find_handler
 from ghapp.settings import Settings
 from ghapp.webhooks import WEBHOOK_PATH
 from ghapp.worker import Worker
@@ -178,7 +178,7 @@ def test_shedding_under_backpressure_reads_mutated_payloads_safely(fixture: Path
     """Over the queue-depth limit the worker looks into the payload to decide what to shed (a push to the
     default branch is kept): a mutated payload is shed or run, never an exception out of the worker."""
     settings = app_settings.with_overrides(queue_depth_limit=0)
-    table = {"push": _noop, ("pull_request", "labeled"): _noop}
+    table: HandlerTable = {"push": _noop, ("pull_request", "labeled"): _noop}
     with TestClient(create_app(settings, run_worker=False, handlers=table)) as client:
         inbox: Inbox = client.app.state.inbox  # type: ignore[attr-defined]
         queue: Queue = client.app.state.queue  # type: ignore[attr-defined]
