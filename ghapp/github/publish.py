@@ -1,0 +1,199 @@
+"""Gate results -> check runs named `prompt-to-pr / <gate>`, exactly one per (repository, head, gate).
+
+The `check_runs` table (unique on repository, head, gate) remembers each run's id, the digest of the output
+last sent and the annotations already sent: a replay or a duplicate delivery updates the run instead of
+creating another, an unchanged result is not sent again, and annotations, which GitHub appends on every
+update, are never sent twice. Annotations go 50 per request; summaries are cut to GitHub's 65,535 characters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+
+from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
+from ghapp.db import CheckRun, Database, upsert_statement, utcnow
+from ghapp.github.api import InstallationAPI
+
+JSON = dict[str, Any]
+CR: Table = CheckRun.__table__  # type: ignore[attr-defined]
+NAME_PREFIX = "prompt-to-pr / "
+PER_REQUEST = 50  # GitHub takes at most 50 annotations per create or update
+MAX_ANNOTATIONS = 500  # per run; the summary says when more were found
+MAX_SUMMARY = 65_535
+_LEVEL = {"error": "failure", "warning": "warning", "note": "notice"}
+RERUN = {"label": "Re-run", "description": "Evaluate this commit again", "identifier": "rerun"}
+REQUEST_REVIEWS = {"label": "Request reviews", "description": "Ask the missing approvers again",
+                   "identifier": "request-reviews"}
+_PASSING = (Conclusion.SUCCESS, Conclusion.NEUTRAL, Conclusion.SKIPPED)
+
+
+def check_name(gate: Gate) -> str:
+    return NAME_PREFIX + gate.value
+
+
+def gate_of(name: str) -> Gate | None:
+    """The gate a check run of ours is named after, or None for anyone else's run."""
+    if not name.startswith(NAME_PREFIX):
+        return None
+    try:
+        return Gate(name.removeprefix(NAME_PREFIX))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where check runs go: a head commit of a repository, for a pull request (or a push when pr_number is None)."""
+
+    owner: str
+    repo: str
+    head_sha: str
+    pr_number: int | None = None
+    details_url: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repo}"
+
+    @property
+    def external_id(self) -> str:
+        return f"pr:{self.pr_number}" if self.pr_number is not None else f"push:{self.head_sha}"
+
+
+def fit_summary(text: str) -> str:
+    if len(text) <= MAX_SUMMARY:
+        return text
+    note = "\n\n_…summary truncated: GitHub shows at most 65,535 characters._"
+    return text[: MAX_SUMMARY - len(note)] + note
+
+
+def annotation(finding: Finding) -> JSON:
+    start = max(finding.line, 1)
+    end = max(finding.end_line or start, start)
+    note: JSON = {"path": finding.path, "start_line": start, "end_line": end,
+                  "annotation_level": _LEVEL[finding.severity], "message": finding.message[:60_000] or finding.rule,
+                  "title": finding.rule[:255]}
+    if start == end and finding.column is not None:  # GitHub takes columns only on one-line annotations
+        note["start_column"] = finding.column
+        note["end_column"] = max(finding.end_column or finding.column, finding.column)
+    return note
+
+
+def _key(note: JSON) -> str:
+    return hashlib.sha256(json.dumps(note, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def default_actions(result: GateResult, *, can_request: bool) -> list[JSON]:
+    """Buttons: ask the missing approvers again on a waiting approvals check; re-run on any check that fails."""
+    if result.conclusion in _PASSING and result.would_conclude in (None, *_PASSING):
+        return []
+    actions = [REQUEST_REVIEWS] if result.gate is Gate.APPROVALS and can_request else []
+    return [*actions, RERUN]
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CheckPublisher:
+    """Publishes the check runs of one target. Database work runs in threads; one publisher per job."""
+
+    def __init__(self, api: InstallationAPI, db: Database, target: Target) -> None:
+        self.api = api
+        self.db = db
+        self.target = target
+        self.sent: list[Gate] = []  # gates whose result was sent by `complete`
+
+    def _row(self, gate: Gate) -> Any:
+        t = self.target
+        with self.db.engine.connect() as conn:
+            return conn.execute(select(CR).where(CR.c.repository == t.full_name, CR.c.head_sha == t.head_sha,
+                                                 CR.c.gate == gate.value)).first()
+
+    def _save(self, gate: Gate, run_id: int, **values: Any) -> None:
+        t = self.target
+        with self.db.write() as conn:
+            conn.execute(upsert_statement(conn, CR).values(
+                repository=t.full_name, head_sha=t.head_sha, gate=gate.value, check_run_id=run_id,
+                updated_at=utcnow(), **values,
+            ).on_conflict_do_update(index_elements=["repository", "head_sha", "gate"],
+                                    set_={"check_run_id": run_id, "updated_at": utcnow(), **values}))
+
+    def _base(self, gate: Gate) -> JSON:
+        body: JSON = {"name": check_name(gate), "external_id": self.target.external_id}
+        if self.target.details_url:
+            body["details_url"] = self.target.details_url
+        return body
+
+    async def _send(self, gate: Gate, row: Any, body: JSON) -> int:
+        t = self.target
+        if row is None:
+            created = await self.api.create_check_run(t.owner, t.repo, {**self._base(gate), "head_sha": t.head_sha,
+                                                                         **body})
+            return int(created["id"])
+        await self.api.update_check_run(t.owner, t.repo, int(row.check_run_id), body)
+        return int(row.check_run_id)
+
+    async def queue(self, gates: Sequence[Gate], title: str, summary: str) -> None:
+        """Create the runs that do not exist yet as `queued` (existing runs keep their state until `start`)."""
+        for gate in gates:
+            if await asyncio.to_thread(self._row, gate) is not None:
+                continue
+            output = {"title": title, "summary": fit_summary(summary)}
+            run_id = await self._send(gate, None, {"status": "queued", "output": output})
+            await asyncio.to_thread(self._save, gate, run_id, status="queued", conclusion=None, digest=None)
+
+    async def start(self, gates: Sequence[Gate], title: str, summary: str) -> None:
+        """Mark the runs `in_progress` (creating any that are missing)."""
+        for gate in gates:
+            row = await asyncio.to_thread(self._row, gate)
+            body = {**self._base(gate), "status": "in_progress", "started_at": _now(),
+                    "output": {"title": title, "summary": fit_summary(summary)}}
+            run_id = await self._send(gate, row, body)
+            await asyncio.to_thread(self._save, gate, run_id, status="in_progress", conclusion=None, digest=None)
+
+    async def complete(self, result: GateResult, actions: Sequence[JSON] | None = None) -> bool:
+        """Conclude the gate's run with `result`; False when the run already shows exactly this."""
+        row = await asyncio.to_thread(self._row, result.gate)
+        sent_keys: set[str] = set(json.loads(row.annotations)) if row is not None and row.annotations else set()
+        notes = [annotation(f) for f in result.annotations]
+        summary = result.summary
+        if len(notes) > MAX_ANNOTATIONS:
+            summary += (f"\n\n_{len(notes)} findings; the first {MAX_ANNOTATIONS} are shown as annotations._")
+            notes = notes[:MAX_ANNOTATIONS]
+        summary = fit_summary(summary)
+        buttons = list(actions) if actions is not None else default_actions(result, can_request=False)
+        digest = hashlib.sha256(json.dumps([result.conclusion.value, result.title, summary, [_key(n) for n in notes],
+                                            buttons], sort_keys=True).encode()).hexdigest()
+        if row is not None and row.digest == digest and row.status == "completed":
+            return False
+        fresh = [n for n in notes if _key(n) not in sent_keys]
+        output: JSON = {"title": result.title, "summary": summary}
+        body: JSON = {**self._base(result.gate), "status": "completed", "conclusion": result.conclusion.value,
+                      "completed_at": _now(), "output": {**output, "annotations": fresh[:PER_REQUEST]},
+                      "actions": buttons}
+        run_id = await self._send(result.gate, row, body)
+        sent_keys |= {_key(n) for n in fresh[:PER_REQUEST]}
+        for start in range(PER_REQUEST, len(fresh), PER_REQUEST):  # further updates append the rest
+            batch = fresh[start:start + PER_REQUEST]
+            await self.api.update_check_run(self.target.owner, self.target.repo, run_id,
+                                            {"output": {**output, "annotations": batch}})
+            sent_keys |= {_key(n) for n in batch}
+        await asyncio.to_thread(self._save, result.gate, run_id, status="completed",
+                                conclusion=result.conclusion.value, digest=digest,
+                                annotations=json.dumps(sorted(sent_keys)))
+        self.sent.append(result.gate)
+        return True
+
+    async def existing(self, gates: Sequence[Gate]) -> dict[Gate, Any]:
+        """The recorded runs of these gates on the target's head."""
+        rows = {gate: await asyncio.to_thread(self._row, gate) for gate in gates}
+        return {gate: row for gate, row in rows.items() if row is not None}

@@ -1,0 +1,117 @@
+"""Review requests for the approvals a pull request still needs: once per head, never to the author, never to
+someone GitHub already lists as requested, so a busy PR does not become a notification storm.
+
+What was asked is recorded in `review_requests` (unique per repository, PR, head, kind, reviewer). Team
+reviewers go to the API as slugs without the `org/` part; a team of another org cannot be requested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, select
+
+from ghapp.core.decisions import CategoryResult
+from ghapp.db import Database, ReviewRequestRecord, upsert_statement, utcnow
+from ghapp.github.api import InstallationAPI
+from ghapp.github.errors import ValidationFailed
+
+RR: Table = ReviewRequestRecord.__table__  # type: ignore[attr-defined]
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Requested:
+    users: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()  # slugs
+    refused: tuple[str, ...] = ()  # what GitHub would not accept, with why
+
+    @property
+    def any(self) -> bool:
+        return bool(self.users or self.teams)
+
+
+def wanted(results: Sequence[CategoryResult], org: str, author: str) -> tuple[list[str], list[str]]:
+    """(logins, team slugs) the unsatisfied categories ask for; teams of other orgs are left out."""
+    users: dict[str, str] = {}
+    teams: dict[str, str] = {}
+    for result in results:
+        if result.satisfied:
+            continue
+        for login in result.request_users:
+            if login.lower() != author.lower() and not login.lower().endswith("[bot]"):
+                users.setdefault(login.lower(), login)
+        for team in result.request_teams:
+            team_org, _, slug = team.lstrip("@").partition("/")
+            if slug and team_org.lower() == org.lower():
+                teams.setdefault(slug.lower(), slug)
+    return list(users.values()), list(teams.values())
+
+
+def _pending(pr_json: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """Who GitHub already lists as requested on the PR (a reviewer leaves the list once they review)."""
+    users = {str(u.get("login", "")).lower() for u in pr_json.get("requested_reviewers") or [] if isinstance(u, dict)}
+    teams = {str(t.get("slug", "")).lower() for t in pr_json.get("requested_teams") or [] if isinstance(t, dict)}
+    return users, teams
+
+
+class ReviewRequester:
+    def __init__(self, api: InstallationAPI, db: Database, owner: str, repo: str) -> None:
+        self.api, self.db, self.owner, self.repo = api, db, owner, repo
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repo}"
+
+    def _asked(self, number: int, head_sha: str) -> set[tuple[str, str]]:
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(select(RR.c.kind, RR.c.reviewer).where(
+                RR.c.repository == self.full_name, RR.c.pr_number == number, RR.c.head_sha == head_sha)).all()
+        return {(kind, reviewer.lower()) for kind, reviewer in rows}
+
+    def _record(self, number: int, head_sha: str, entries: Sequence[tuple[str, str]]) -> None:
+        with self.db.write() as conn:
+            for kind, reviewer in entries:
+                conn.execute(upsert_statement(conn, RR).values(
+                    repository=self.full_name, pr_number=number, head_sha=head_sha, kind=kind, reviewer=reviewer,
+                    created_at=utcnow()).on_conflict_do_nothing())
+
+    async def request(self, pr_json: dict[str, Any], results: Sequence[CategoryResult], *,
+                      force: bool = False) -> Requested:
+        """Ask for the missing reviews on the PR's head. `force` asks again even if asked on this head
+        (the "Request reviews" button), but still not those GitHub lists as pending."""
+        number = int(pr_json["number"])
+        head_sha = str((pr_json.get("head") or {}).get("sha") or "")
+        author = str((pr_json.get("user") or {}).get("login") or "")
+        users, teams = wanted(results, self.owner, author)
+        pending_users, pending_teams = _pending(pr_json)
+        asked = set() if force else await asyncio.to_thread(self._asked, number, head_sha)
+        users = [u for u in users if u.lower() not in pending_users and ("user", u.lower()) not in asked]
+        teams = [t for t in teams if t.lower() not in pending_teams and ("team", t.lower()) not in asked]
+        if not users and not teams:
+            return Requested()
+        refused: list[str] = []
+        try:
+            await self.api.request_reviewers(self.owner, self.repo, number, users, teams)
+            done_users, done_teams = users, teams
+        except ValidationFailed:
+            # GitHub refuses the whole request when one reviewer cannot review (not a collaborator, ...):
+            # ask one by one so the others still get their request.
+            done_users, done_teams = [], []
+            for kind, name in [("user", u) for u in users] + [("team", t) for t in teams]:
+                try:
+                    await self.api.request_reviewers(self.owner, self.repo, number,
+                                                     [name] if kind == "user" else [], [name] if kind == "team" else [])
+                except ValidationFailed as exc:
+                    refused.append(f"{'@' + name if kind == 'user' else '@' + self.owner + '/' + name}: {exc}")
+                    continue
+                (done_users if kind == "user" else done_teams).append(name)
+        entries = [("user", u.lower()) for u in users] + [("team", t.lower()) for t in teams]
+        await asyncio.to_thread(self._record, number, head_sha, entries)  # refused ones too: no retry storm
+        if refused:
+            log.info("some review requests were refused", extra={"refused": refused})
+        return Requested(tuple(done_users), tuple(done_teams), tuple(refused))
