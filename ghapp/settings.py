@@ -29,6 +29,7 @@ class Settings:
     database_url: str = "sqlite:///ghapp.db"
     redis_url: str = ""
     queue_path: str = "ghapp-queue.db"
+    queue_name: str = "ghapp"  # the queue's key prefix: Apps sharing one Redis need different names
     host: str = "0.0.0.0"  # noqa: S104 - the App is a server; GHAPP_HOST narrows it
     port: int = 3000
     osv_url: str = "https://api.osv.dev/v1/query"
@@ -76,6 +77,7 @@ _STR_FIELDS = {
     "OAUTH_CLIENT_ID": "oauth_client_id", "OAUTH_CLIENT_SECRET": "oauth_client_secret",
     "GITHUB_API_URL": "github_api_url", "GITHUB_WEB_URL": "github_web_url", "PUBLIC_URL": "public_url",
     "DATABASE_URL": "database_url", "REDIS_URL": "redis_url", "QUEUE_PATH": "queue_path", "HOST": "host",
+    "QUEUE_NAME": "queue_name",
     "OSV_URL": "osv_url", "OTLP_ENDPOINT": "otlp_endpoint", "LOG_LEVEL": "log_level",
     "SESSION_SECRET": "session_secret",
 }
