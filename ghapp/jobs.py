@@ -100,7 +100,8 @@ class Queue:
         self._task = huey.task(name=TASK_NAME)(_never_run)
 
     @classmethod
-    def from_settings(cls, settings: Settings, name: str = "ghapp") -> Queue:
+    def from_settings(cls, settings: Settings, name: str | None = None) -> Queue:
+        name = name or settings.queue_name
         if settings.redis_url:
             return cls(RedisHuey(name, url=settings.redis_url, results=False, read_timeout=1))
         return cls(SqliteHuey(name, filename=settings.queue_path, results=False))
