@@ -117,7 +117,8 @@ class InstallationAPI:
             raise GitHubError(f"{owner}/{repo}:{path} is not a file")
         if body.get("encoding") == "base64":
             try:
-                data = base64.b64decode(body.get("content", ""))
+                # GitHub wraps the base64 at 60 characters a line
+                data = base64.b64decode("".join(str(body.get("content", "")).split()), validate=True)
             except (binascii.Error, ValueError):
                 raise GitHubError(f"{owner}/{repo}:{path}: GitHub sent undecodable content") from None
         else:  # files over 1 MB come without content: ask for the raw media type

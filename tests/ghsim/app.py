@@ -60,6 +60,8 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("PATCH", R + "/check-runs/{check_run_id}", c.update_check_run, "token"),
     ("GET", R + "/check-runs/{check_run_id}/annotations", c.list_annotations, "token"),
     ("GET", R + "/commits/{ref+}/check-runs", c.check_runs_for_ref, "token"),
+    ("GET", R + "/commits/{sha}/pulls", r.commit_pulls, "token"),
+    ("POST", R + "/labels", c.create_repo_label, "token"),
     ("POST", R + "/issues", c.create_issue, "token"),
     ("GET", R + "/issues/{number}", c.get_issue, "token"),
     ("GET", R + "/issues/{number}/labels", c.list_labels, "token"),

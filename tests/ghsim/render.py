@@ -69,7 +69,8 @@ def label(name: str, colour: str) -> dict[str, Any]:
 def issue(state: SimState, r: Repo, i: Issue) -> dict[str, Any]:
     return {
         "id": r.id * 100_000 + i.number, "number": i.number, "title": i.title, "body": i.body, "state": i.state,
-        "user": user(i.user), "labels": [label(n, r.labels.get(n, "ededed")) for n in i.labels],
+        "user": user(i.user), "assignees": [user(a) for a in i.assignees],
+        "labels": [label(n, r.labels.get(n, "ededed")) for n in i.labels],
         "url": f"{state.api_url}repos/{r.full_name}/issues/{i.number}",
         "html_url": f"{WEB}/{r.full_name}/issues/{i.number}", "comments": len(i.comments),
         "created_at": ts(i.created_at), "updated_at": ts(i.created_at), "author_association": "MEMBER",

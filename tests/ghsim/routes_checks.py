@@ -187,6 +187,20 @@ def remove_label(ctx: Ctx) -> Reply:
     return Reply(json=_labels(repo, issue))
 
 
+def create_repo_label(ctx: Ctx) -> Reply:
+    repo = ctx.repo()
+    body = ctx.json_body()
+    name = str(body.get("name") or "")
+    if not name:
+        raise invalid("name", "name is required", "Label")
+    if name in repo.labels:
+        raise SimError(422, "Validation Failed",
+                       errors=[{"resource": "Label", "code": "already_exists", "field": "name"}])
+    with ctx.state.lock:
+        repo.labels[name] = str(body.get("color") or "ededed").lstrip("#")
+    return Reply(201, json=render.label(name, repo.labels[name]) | {"description": body.get("description")})
+
+
 def create_issue(ctx: Ctx) -> Reply:
     repo = ctx.repo()
     body = ctx.json_body()
@@ -195,6 +209,7 @@ def create_issue(ctx: Ctx) -> Reply:
     with ctx.state.lock:
         issue = Issue(len(repo.issues) + 1, str(body["title"]), body.get("body"), f"{ctx.state.app_slug}[bot]",
                       ctx.state.clock.now(), labels=[str(n) for n in body.get("labels") or []])
+        issue.assignees = [str(a) for a in body.get("assignees") or []]
         for name in issue.labels:
             repo.labels.setdefault(name, "ededed")
         repo.issues[issue.number] = issue

@@ -127,6 +127,8 @@ def get_content(ctx: Ctx) -> Reply:
         data = tree[path]
         if any(t in accept for t in RAW_TYPES):
             return Reply(content=data, media_type="application/vnd.github.raw")
+        if len(data) > 1024 * 1024:  # GitHub leaves the content out of the JSON above 1 MB
+            return Reply(json=_file_entry(ctx, repo, path, data) | {"encoding": "none", "content": ""})
         return Reply(json=_file_entry(ctx, repo, path, data) | {
             "encoding": "base64", "content": _wrapped_base64(data)})
     prefix = f"{path}/" if path else ""
@@ -180,6 +182,17 @@ def codeload(ctx: Ctx) -> Reply:
     data = tarball(repo.commits[found[1]].tree, top)
     return Reply(content=data, media_type="application/x-gzip",
                  headers={"content-disposition": f"attachment; filename={top}.tar.gz"})
+
+
+def commit_pulls(ctx: Ctx) -> Reply:
+    """Open pull requests whose commits include the sha (and merged ones whose head it was)."""
+    repo = ctx.repo()
+    sha = repo.resolve(ctx.params["sha"])
+    if sha is None:
+        raise SimError(422, f"No commit found for SHA: {ctx.params['sha']}")
+    pulls = [p for p in repo.issues.values() if isinstance(p, Pull) and sha in p.commits
+             and (p.state == "open" or p.merged)]
+    return paginate(ctx, [render.pull(ctx.state, repo, p) for p in pulls])
 
 
 def compare(ctx: Ctx) -> Reply:

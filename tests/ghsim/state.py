@@ -76,6 +76,7 @@ class Issue:
     state: str = "open"
     labels: list[str] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
 
 
 @dataclass
