@@ -105,7 +105,12 @@ class Worker:
                 delay = min(delay * 2, POLL_MAX_S)
                 continue
             delay = POLL_MIN_S
-            await self.process(delivery_id)
+            try:
+                await self.process(delivery_id)
+            except Exception:  # the database or queue failed around the handler: the row's lease or the
+                # sweeper brings the delivery back; this slot must live on to take it
+                log.exception("processing a delivery failed outside its handler", extra={"delivery_id": delivery_id})
+                await self._idle(POLL_MAX_S)
 
     async def _duties(self, stop: asyncio.Event) -> None:
         s = self.settings
