@@ -102,7 +102,8 @@ def pg_database() -> Iterator[str]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _truncate(db: Database) -> None:
+def truncate_all(db: Database) -> None:
+    """Empty every table of a migrated database (PostgreSQL)."""
     tables = [t.name for t in SQLModel.metadata.sorted_tables]
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(tables)}"))
@@ -118,7 +119,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     else:
         url = request.getfixturevalue("pg_database")
         db = open_database(url)
-        _truncate(db)
+        truncate_all(db)
     db.engine.dispose()
     return url
 
