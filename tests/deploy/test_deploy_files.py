@@ -219,3 +219,17 @@ def test_app_yml_subscribes_to_every_event_a_handler_handles() -> None:
     assert handled - AUTOMATIC_EVENTS <= subscribed
     fixtures = {p.name for p in (ROOT / ".." / "shared" / "fixtures" / "webhooks").iterdir() if p.is_dir()}
     assert subscribed - fixtures <= {"issue_comment"}  # real event names (issue_comment has no fixture)
+
+
+def test_operations_doc_lists_every_setting_and_metric() -> None:
+    doc = (ROOT / "docs" / "operations.md").read_text()
+    settings_py = (ROOT / "ghapp" / "settings.py").read_text()
+    variables = {f"GHAPP_{name}" for name in re.findall(r'"([A-Z_]+)": "[a-z_]+"', settings_py)}
+    variables |= set(re.findall(r'"(GHAPP_[A-Z_]+)"', settings_py))
+    assert len(variables) >= 30
+    documented = set(re.findall(r"^\| `(GHAPP_[A-Z_]+)` \|", doc, re.MULTILINE))
+    assert variables <= documented, f"not in docs/operations.md: {sorted(variables - documented)}"
+    assert documented <= variables, f"documented but not read: {sorted(documented - variables)}"
+    exported = {m.name for m in Metrics().registry.collect()}
+    listed = set(re.findall(r"^\| `(ghapp_[a-z_]+)` \|", doc, re.MULTILINE))
+    assert {n.removesuffix("_total") for n in listed} == exported
