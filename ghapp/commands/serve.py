@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 import uvicorn
@@ -35,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     except SchemaNotCurrent as exc:
         print(f"ghapp serve: {exc}", file=sys.stderr)
         return 2
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the handler that was
+    # there before it started; with these no-op handlers in place that ends here, as a clean exit 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_config=None,
                 access_log=args.access_log, timeout_graceful_shutdown=15, server_header=False)
     return 0
