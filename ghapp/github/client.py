@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
@@ -85,6 +86,7 @@ class GitHubApp:
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._breakers: dict[str, CircuitBreaker] = {}
+        self._lock = threading.Lock()
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopResources] = (
             weakref.WeakKeyDictionary()
         )
@@ -95,22 +97,25 @@ class GitHubApp:
 
     def breaker(self, host: str | None = None) -> CircuitBreaker:
         host = host or self._base.host
-        if host not in self._breakers:
-            self._breakers[host] = CircuitBreaker(self.policy.breaker_threshold, self.policy.breaker_cooldown_s)
-        return self._breakers[host]
+        with self._lock:
+            if host not in self._breakers:
+                self._breakers[host] = CircuitBreaker(self.policy.breaker_threshold, self.policy.breaker_cooldown_s)
+            return self._breakers[host]
 
     def _resources(self) -> _LoopResources:
         loop = asyncio.get_running_loop()
-        res = self._loops.get(loop)
-        if res is None:
-            owns = self._transport is None
-            inner = self._transport or httpx.AsyncHTTPTransport(retries=0, limits=httpx.Limits(keepalive_expiry=4.0))
-            counting = CountingTransport(inner, self._base, self.counter)
-            config = get_config(
-                base_url=self._base, timeout=self._timeout, async_transport=counting, cache_strategy=self._jwt_cache,
-                http_cache=False, auto_retry=False, user_agent="prompt-to-pr",
-            )
-            res = self._loops[loop] = _LoopResources(counting, config, owns)
+        with self._lock:  # worker threads each run their own loop
+            return self._loops.get(loop) or self._new_resources(loop)
+
+    def _new_resources(self, loop: asyncio.AbstractEventLoop) -> _LoopResources:
+        owns = self._transport is None
+        inner = self._transport or httpx.AsyncHTTPTransport(retries=0, limits=httpx.Limits(keepalive_expiry=4.0))
+        counting = CountingTransport(inner, self._base, self.counter)
+        config = get_config(
+            base_url=self._base, timeout=self._timeout, async_transport=counting, cache_strategy=self._jwt_cache,
+            http_cache=False, auto_retry=False, user_agent="prompt-to-pr",
+        )
+        res = self._loops[loop] = _LoopResources(counting, config, owns)
         return res
 
     def app_client(self) -> GitHub[AppAuthStrategy]:
@@ -221,7 +226,8 @@ class GitHubApp:
 
     async def aclose(self) -> None:
         """Close the connection pool this event loop uses (call before the loop ends)."""
-        res = self._loops.pop(asyncio.get_running_loop(), None)
+        with self._lock:
+            res = self._loops.pop(asyncio.get_running_loop(), None)
         if res is not None and res.owns_pool:
             await res.transport.close_pool()
 
