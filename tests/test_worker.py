@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 
 from ghapp.db import Database
+from ghapp.github import RetryPolicy
 from ghapp.github.errors import RateLimited
 from ghapp.inbox import DONE, FAILED, IGNORED, PENDING, SHED, Claim, Inbox, NewDelivery
 from ghapp.jobs import HandlerTable, JobContext, Queue, Retry
 from ghapp.settings import Settings
 from ghapp.worker import Worker, WorkerThread
+from tests.ghsim import GitHubSim
 
 pytestmark = pytest.mark.anyio
 
@@ -220,3 +222,30 @@ def test_the_worker_thread_starts_and_stops(setup: Callable[..., tuple[Worker, I
         time.sleep(0.05)
     thread.stop()
     assert len(h.calls) == 1
+
+
+async def test_a_github_outage_defers_the_delivery_until_github_is_back(
+    setup: Callable[..., tuple[Worker, Inbox, Queue]],
+) -> None:
+    sim = GitHubSim()
+    sim.state.create_installation("octo-org", installation_id=9)
+    sim.state.create_repo("octo-org/hello")
+    github = sim.github_app(policy=RetryPolicy(attempts=2, base_delay_s=0.01, breaker_threshold=100))
+    fetched: list[str] = []
+
+    async def needs_github(ctx: JobContext) -> None:
+        repo = await ctx.installation().get_repo("octo-org", "hello")
+        fetched.append(repo["full_name"])
+
+    worker, inbox, _ = setup({"pull_request": needs_github})
+    worker.github = lambda: github
+    record(inbox, "d1")
+    sim.faults.add(r"/repos/", "5xx", count=None, status=502)
+    assert await worker.process("d1") == "deferred"
+    row = inbox.get("d1")
+    assert row is not None and row.state == PENDING and row.attempts == 0 and "502" in (row.last_error or "")
+    sim.faults.clear()
+    inbox.postpone("d1", -60)  # the deferral has run out
+    assert await worker.process("d1") == "done"
+    assert fetched == ["octo-org/hello"]
+    await github.aclose()
