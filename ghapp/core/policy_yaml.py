@@ -194,5 +194,9 @@ class _Converter:
                                           "policy values are strings, numbers, booleans or null; quote it"))
             return None
         assert isinstance(node, yaml.ScalarNode)
-        return self.loader.construct_object(node)
+        try:
+            return self.loader.construct_object(node)
+        except ValueError:  # Python refuses to read integers of more than 4,300 digits
+            self.issues.append(mark.issue(f"the number {node.value[:20]}... is too large"))
+            return None
 

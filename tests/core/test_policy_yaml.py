@@ -32,6 +32,7 @@ from ghapp.core.policy_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, PolicyIssue
         ("a: {b: 1\n", 2, 1, "invalid YAML"),
         ("ai:\n\trequire_prompt: true\n", 2, 1, "(indent with spaces: YAML does not allow tabs there)"),
         ("[" * 40 + "]" * 40, 1, MAX_DEPTH + 1, f"nests deeper than {MAX_DEPTH} levels"),
+        ("a:\n  b: " + "1" * 5000 + "\n", 2, 6, "the number 11111111111111111111... is too large"),
         ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), 32, 63, "nests deeper"),
     ],
 )
