@@ -1,0 +1,39 @@
+"""The enforcement's long-lived parts, one set per process: the runners, and the caches of policies, PR heads
+and labels. Tests build one with fake runners and hand its handler table to `create_app(handlers=...)`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ghapp.github.facts import FactsGatherer
+from ghapp.github.labels import LabelSync
+from ghapp.github.policy_source import PolicySource
+from ghapp.jobs import JobContext
+from ghapp.runners import RUNNERS, Runner
+
+
+@dataclass
+class Enforcer:
+    runners: Sequence[Runner] = RUNNERS
+    policies: PolicySource = field(default_factory=PolicySource)
+    gatherer: FactsGatherer = field(default_factory=FactsGatherer)
+    labels: LabelSync = field(default_factory=LabelSync)
+
+
+def repository(payload: dict[str, Any]) -> tuple[str, str]:
+    """(owner, name) of the repository a delivery concerns."""
+    full_name = str((payload.get("repository") or {}).get("full_name") or "")
+    owner, _, name = full_name.partition("/")
+    if not owner or not name:
+        raise ValueError("the delivery names no repository")
+    return owner, name
+
+
+def details_url(ctx: JobContext) -> str:
+    """Where a check run's "Details" link goes: the installation's page on the App's dashboard."""
+    base = ctx.settings.public_url.rstrip("/")
+    iid = ctx.delivery.installation_id
+    return f"{base}/installations/{iid}" if iid is not None else f"{base}/"
+

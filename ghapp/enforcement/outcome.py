@@ -1,0 +1,88 @@
+"""The job-layer guard around every enforcement handler: GitHub asking us to wait becomes `Retry(after_s)`, and
+on the final attempt a failure still publishes an outcome, so a pull request never waits on a check that will
+never come."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import Table, select
+
+from ghapp.core.decisions import Conclusion, Gate, GateResult
+from ghapp.db import CheckRun
+from ghapp.enforcement.enforcer import Enforcer, details_url
+from ghapp.github.errors import Reschedulable
+from ghapp.github.publish import RERUN, CheckPublisher, Target
+from ghapp.jobs import Handler, JobContext, Retry
+
+CR: Table = CheckRun.__table__  # type: ignore[attr-defined]
+STANDARD = (Gate.PROVENANCE, Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT, Gate.APPROVALS)
+log = logging.getLogger(__name__)
+EnforcementHandler = Callable[[Enforcer, JobContext], Awaitable[None]]
+
+
+def guarded(enforcer: Enforcer, handler: EnforcementHandler, *, focus: tuple[Gate, ...] = STANDARD) -> Handler:
+    """A job handler running `handler`. `focus`: the gates this kind of event decides (its error outcome
+    covers them, plus any check of the head left unfinished)."""
+
+    async def run(ctx: JobContext) -> None:
+        try:
+            await handler(enforcer, ctx)
+        except Retry:
+            raise
+        except Reschedulable as exc:
+            raise Retry(exc.retry_after_s, str(exc)) from exc
+        except Exception as exc:
+            if ctx.final_attempt:
+                try:
+                    await publish_error(ctx, exc, focus)
+                except Exception:
+                    log.warning("could not publish the error outcome", exc_info=True)
+            raise
+
+    run.__name__ = getattr(handler, "__name__", "enforcement")
+    return run
+
+
+def _target(ctx: JobContext) -> Target | None:
+    payload: dict[str, Any] = ctx.payload
+    full_name = str((payload.get("repository") or {}).get("full_name") or "")
+    owner, _, repo = full_name.partition("/")
+    pr = payload.get("pull_request") or {}
+    run = payload.get(ctx.event) if ctx.event in ("check_run", "check_suite") else None
+    if pr.get("head"):
+        return Target(owner, repo, str(pr["head"].get("sha")), int(pr["number"]), details_url(ctx))
+    if isinstance(run, dict) and run.get("head_sha"):
+        external = str(run.get("external_id") or "")
+        number = int(external[3:]) if external.startswith("pr:") and external[3:].isdigit() else None
+        return Target(owner, repo, str(run["head_sha"]), number, details_url(ctx))
+    if ctx.event == "push" and payload.get("after"):
+        return Target(owner, repo, str(payload["after"]), None, details_url(ctx))
+    return None
+
+
+def _unfinished(ctx: JobContext, target: Target) -> tuple[set[Gate], bool]:
+    """(gates whose runs on the head are not completed, whether the head has any run of ours at all)."""
+    with ctx.store.db.engine.connect() as conn:
+        rows = conn.execute(select(CR.c.gate, CR.c.status).where(
+            CR.c.repository == target.full_name, CR.c.head_sha == target.head_sha)).all()
+    return {Gate(gate) for gate, status in rows if status != "completed"}, bool(rows)
+
+
+async def publish_error(ctx: JobContext, exc: Exception, focus: tuple[Gate, ...]) -> None:
+    target = _target(ctx)
+    if target is None:
+        return
+    unfinished, any_runs = await asyncio.to_thread(_unfinished, ctx, target)
+    gates = unfinished | set(focus if any_runs or target.pr_number is None else STANDARD)
+    checks = CheckPublisher(ctx.installation(), ctx.store.db, target)
+    why = f"{type(exc).__name__}: {exc}"[:500]
+    for gate in sorted(gates):
+        await checks.complete(GateResult(
+            gate, Conclusion.FAILURE, "The App could not evaluate this commit",
+            f"prompt-to-pr failed while evaluating this commit and gave up after several attempts:\n\n"
+            f"```\n{why}\n```\n\nNothing was judged, so this check does not pass. Use **Re-run** once the "
+            "cause is fixed, or push a new commit."), [RERUN])

@@ -1,0 +1,196 @@
+"""Evaluate one pull request's head and publish the outcome: the one path every PR event goes through.
+
+Policy from the base branch (invalid: the `policy` gate fails with file:line:col and nothing else is judged)
+-> facts -> a first decision published at once (provenance, approvals, skipped gates, tool gates whose
+stored report still holds) -> review requests and labels -> the tool gates that must run: queued, in
+progress, run on the changed files, completed -> the evaluations recorded. A PR closed meanwhile stops the
+work (its unfinished checks are cancelled); a newer head leaves this one alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection
+from dataclasses import replace
+from typing import Any
+
+from ghapp.core.decisions import CategoryResult, Conclusion, Decision, Gate, GateResult
+from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
+from ghapp.core.facts import Facts
+from ghapp.core.policy import Policy, PolicyIssue
+from ghapp.core.summary import finish
+from ghapp.enforcement import records
+from ghapp.enforcement.enforcer import Enforcer, details_url
+from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, run_tools
+from ghapp.github import shapes
+from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
+from ghapp.github.facts import Head
+from ghapp.github.policy_source import POLICY_PATH
+from ghapp.github.publish import CheckPublisher, Target, default_actions
+from ghapp.github.review_requests import ReviewRequester
+from ghapp.jobs import JobContext
+
+JSON = dict[str, Any]
+DRAFT_NOTE = ("This pull request is a draft: the App asks for reviews once it is marked ready for review. "
+              "Every check runs on drafts too, so nothing waits for the ready state.")
+
+
+class PullRun:
+    """One evaluation of one PR head, for one delivery."""
+
+    def __init__(self, enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, pr_json: JSON) -> None:
+        self.e, self.ctx, self.api, self.pr_json = enforcer, ctx, api, pr_json
+        self.pr = shapes.pull_request(pr_json)
+        base_repo = (pr_json.get("base") or {}).get("repo") or ctx.payload.get("repository") or {}
+        self.owner, _, self.repo = str(base_repo.get("full_name", "")).partition("/")
+        self.full_name = f"{self.owner}/{self.repo}"
+        self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number, details_url(ctx))
+        self.checks = CheckPublisher(api, ctx.store.db, self.target)
+
+    async def moot(self) -> str | None:
+        """"closed" or "newer" when a later delivery made this work pointless."""
+        claim = self.ctx.delivery
+        return await asyncio.to_thread(records.superseded, self.ctx.store.db, self.full_name, self.pr.number,
+                                       claim.delivery_id, claim.received_at)
+
+    async def run(self, *, tools: bool = True, rerun: Collection[Gate] = (), only: Collection[Gate] | None = None,
+                  ask_reviews: bool = True, force_requests: bool = False) -> Decision | None:
+        """Evaluate and publish. `tools`: run the tool gates that have no stored report for this head;
+        `rerun`: run these even if they have; `only`: publish only these gates (reviews: approvals)."""
+        if self.pr_json.get("state") == "closed" or await self.moot():
+            return None
+        loaded = await self.e.policies.load(self.api, self.owner, self.repo, self.pr.base_ref)
+        head = await self.e.gatherer.head(self.api, self.owner, self.repo, self.pr_json)
+        edit = await self._edit_issues(head)
+        if loaded.policy is None:
+            decision = _edit_note(evaluate_policy_error(loaded.issues, self.pr.head_sha), edit)
+            await self._publish(decision, only)
+            return await self._record(decision)
+        return await self._judge(loaded.policy, edit, tools=tools, rerun=rerun, only=only, ask_reviews=ask_reviews,
+                                 force_requests=force_requests)
+
+    async def _judge(self, policy: Policy, edit: tuple[PolicyIssue, ...] | None, *, tools: bool,
+                     rerun: Collection[Gate], only: Collection[Gate] | None, ask_reviews: bool,
+                     force_requests: bool) -> Decision | None:
+        db = self.ctx.store.db
+        runners = {r.gate: r for r in self.e.runners}
+        prints = {gate: fingerprint(policy, runner) for gate, runner in runners.items()}
+        stored = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
+                                         {g: p for g, p in prints.items() if g not in rerun})
+        overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
+        facts = await self.e.gatherer.gather(self.api, self.owner, self.repo, self.pr_json, policy,
+                                             overrides=overrides, tool_reports=tuple(stored.values()))
+        first = self._decide(policy, facts, edit)
+        wanted = {s.gate for s in gates_to_run(policy, first.verdict)}
+        missing = [runners[g] for g in sorted(wanted & runners.keys()) if g not in stored] if tools else []
+        work = [] if facts.files_truncated else busy(missing, facts.files)
+        done = list(failed(missing, "not run: GitHub listed only part of the PR's files (over 3,000), so it "
+                                    "cannot be checked completely; split the PR")) if facts.files_truncated else []
+        done += [idle_report(r) for r in missing if r not in work and not facts.files_truncated]
+        facts = replace(facts, tool_reports=(*facts.tool_reports, *done))
+        decision = self._decide(policy, facts, edit)
+        pending = {r.gate for r in work}
+        await self._publish(decision, only, skip=pending)
+        if work and (only is None or pending & set(only)):
+            await self.checks.queue(sorted(pending), "Waiting to run", "The tools run on the changed files shortly.")
+        if ask_reviews and not self.pr.draft and (only is None or Gate.APPROVALS in only):
+            requester = ReviewRequester(self.api, db, self.owner, self.repo)
+            await requester.request(self.pr_json, decision.approvals, force=force_requests)
+        if only is None:
+            current = [str(label.get("name", "")) for label in self.pr_json.get("labels") or []]
+            await self.e.labels.sync(self.api, self.owner, self.repo, self.pr.number, current=current,
+                                     verdict=decision.verdict)
+        if work and (only is None or pending & set(only)):
+            finished = await self._tools(policy, facts, work, prints)
+            if finished is None:
+                return await self._record(decision)
+            decision = self._decide(policy, replace(facts, tool_reports=(*facts.tool_reports, *finished)), edit)
+            await self._publish(decision, only)
+        return await self._record(decision)
+
+    async def _tools(self, policy: Policy, facts: Facts, work: list[Any], prints: dict[Gate, str]) -> Any:
+        """Run the tools; None when the PR was closed or got a newer head meanwhile."""
+        if await self._stopped([r.gate for r in work]):
+            return None
+        names = ", ".join(r.name for r in work)
+        await self.checks.start([r.gate for r in work], f"Running {names}", "Analysing the changed files.")
+        reports = await run_tools(self.api, self.ctx.settings, owner=self.owner, repo=self.repo,
+                                  head_sha=self.pr.head_sha, base_ref=self.pr.base_ref, policy=policy,
+                                  runners=work, files=facts.files)
+        await asyncio.to_thread(records.save_reports, self.ctx.store.db, self.full_name, self.pr.head_sha, reports,
+                                prints)
+        if await self._stopped([r.gate for r in work]):
+            return None
+        return reports
+
+    async def _stopped(self, gates: list[Gate]) -> bool:
+        why = await self.moot()
+        if why == "closed":
+            for gate in gates:
+                await self.checks.complete(GateResult(
+                    gate, Conclusion.CANCELLED, "Cancelled: the pull request was closed",
+                    "The pull request was closed before this check finished. Reopen it to run the check again."))
+        return why is not None
+
+    def _decide(self, policy: Policy, facts: Facts, edit: tuple[PolicyIssue, ...] | None) -> Decision:
+        decision = evaluate(policy, facts, policy_edit=edit)
+        notes: dict[Gate, str] = {}
+        if facts.commits_truncated:
+            total = int(self.pr_json.get("commits") or 0)
+            notes[Gate.PROVENANCE] = (f"GitHub lists only the first {PULL_COMMITS_CAP} commits of a pull request; "
+                                      f"this one has {total or 'more'}, so the later commits were not inspected "
+                                      "for AI signals. Split the PR to have every commit judged.")
+        if self.pr.draft and any(not c.satisfied for c in decision.approvals):
+            notes[Gate.APPROVALS] = DRAFT_NOTE
+        return _with_notes(decision, notes)
+
+    async def _edit_issues(self, head: Head) -> tuple[PolicyIssue, ...] | None:
+        """The issues of the policy file as this PR edits it (empty: valid), or None when it does not."""
+        touched = [f for f in head.files if POLICY_PATH in f.paths]
+        if not touched:
+            return None
+        kept = next((f for f in touched if f.path == POLICY_PATH and f.status != "removed"), None)
+        text = None
+        if kept is not None:
+            found = await self.api.get_content(self.owner, self.repo, POLICY_PATH, self.pr.head_sha)
+            text = found[0] if found is not None else None
+        loaded = await self.e.policies.load(self.api, self.owner, self.repo, None, repo_text=text,
+                                            repo_removed=text is None)
+        return loaded.issues
+
+    async def _publish(self, decision: Decision, only: Collection[Gate] | None, skip: Collection[Gate] = ()) -> None:
+        can_request = any(_asks(c) for c in decision.approvals)
+        for result in decision.gates:
+            if result.gate in skip or (only is not None and result.gate not in only):
+                continue
+            await self.checks.complete(result, default_actions(result, can_request=can_request))
+
+    async def _record(self, decision: Decision) -> Decision:
+        await asyncio.to_thread(records.record_evaluations, self.ctx.store.db,
+                                delivery_id=self.ctx.delivery.delivery_id, repository=self.full_name,
+                                pr_number=self.pr.number, decision=decision, gates=self.checks.sent)
+        return decision
+
+
+def _asks(category: CategoryResult) -> bool:
+    return not category.satisfied and bool(category.request_users or category.request_teams)
+
+
+def _with_notes(decision: Decision, notes: dict[Gate, str]) -> Decision:
+    if not notes:
+        return decision
+    gates = tuple(replace(g, summary=finish([g.summary, notes[g.gate]])) if g.gate in notes else g
+                  for g in decision.gates)
+    return replace(decision, gates=gates)
+
+
+def _edit_note(decision: Decision, edit: tuple[PolicyIssue, ...] | None) -> Decision:
+    """On an unreadable base policy, say whether this PR's edit of the file would fix it."""
+    if edit is None:
+        return decision
+    if not edit:
+        note = "This pull request edits the policy file, and the edited version is valid: merging it fixes the policy."
+    else:
+        shown = "\n".join(str(issue) for issue in edit[:50]).replace("```", "'''")
+        note = f"This pull request edits the policy file, but the edited version is invalid too:\n```\n{shown}\n```"
+    return _with_notes(decision, {Gate.POLICY: note})

@@ -1,0 +1,65 @@
+"""`pull_request` events: evaluate the head on opened, synchronize, reopened, edited, ready_for_review,
+labeled and unlabeled; on closed, cancel any check of the head still waiting.
+
+Tools run once per head: an edited description or a label change re-evaluates with the stored tool reports.
+The App's own label changes come back as labeled/unlabeled events and are ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import Table, select
+
+from ghapp.core.decisions import Conclusion, Gate, GateResult
+from ghapp.db import CheckRun
+from ghapp.enforcement.enforcer import Enforcer, details_url
+from ghapp.enforcement.pipeline import PullRun
+from ghapp.github.publish import CheckPublisher, Target
+from ghapp.github.shapes import is_owned_label
+from ghapp.jobs import JobContext
+
+CR: Table = CheckRun.__table__  # type: ignore[attr-defined]
+EVALUATE = ("opened", "synchronize", "reopened", "edited", "ready_for_review", "labeled", "unlabeled")
+
+
+def own_label_change(payload: dict[str, Any]) -> bool:
+    """A label the App owns, added or removed by a bot (the App itself keeping it in sync)."""
+    label = str((payload.get("label") or {}).get("name") or "")
+    sender = payload.get("sender") or {}
+    return is_owned_label(label) and (sender.get("type") == "Bot" or str(sender.get("login", "")).endswith("[bot]"))
+
+
+async def on_pull_request(enforcer: Enforcer, ctx: JobContext) -> None:
+    payload = ctx.payload
+    if ctx.action in ("labeled", "unlabeled") and own_label_change(payload):
+        return
+    if ctx.action == "edited" and not set(payload.get("changes") or {}) & {"title", "body", "base"}:
+        return  # nothing the policy reads changed
+    run = PullRun(enforcer, ctx, ctx.installation(), payload["pull_request"])
+    await run.run()
+
+
+def _waiting(ctx: JobContext, full_name: str, head_sha: str) -> list[Gate]:
+    with ctx.store.db.engine.connect() as conn:
+        rows = conn.execute(select(CR.c.gate).where(CR.c.repository == full_name, CR.c.head_sha == head_sha,
+                                                    CR.c.status != "completed")).scalars().all()
+    return [Gate(gate) for gate in rows]
+
+
+async def on_closed(enforcer: Enforcer, ctx: JobContext) -> None:
+    """A closed PR's checks that never finished are cancelled, so none is left spinning."""
+    pr = ctx.payload["pull_request"]
+    full_name = str(ctx.payload["repository"]["full_name"])
+    head_sha = str(pr["head"]["sha"])
+    waiting = await asyncio.to_thread(_waiting, ctx, full_name, head_sha)
+    if not waiting:
+        return
+    owner, _, repo = full_name.partition("/")
+    checks = CheckPublisher(ctx.installation(), ctx.store.db,
+                            Target(owner, repo, head_sha, int(pr["number"]), details_url(ctx)))
+    for gate in waiting:
+        await checks.complete(GateResult(gate, Conclusion.CANCELLED, "Cancelled: the pull request was closed",
+                                         "The pull request was closed before this check finished. Reopen it to "
+                                         "run the check again."), [])

@@ -1,0 +1,150 @@
+"""`push` events: AI-written commits that reach the default branch (or a branch `direct_push.branches` names)
+without a pull request are a policy violation.
+
+The App cannot undo a push. It marks the pushed head with a failing `prompt-to-pr / provenance` check that
+names the commits and the evidence, records the push, and (with `direct_push.open_issue`) opens one issue
+assigned to the pusher that mentions the policy's owners. Commits that arrived through a merged pull request
+(GitHub's commit -> pulls association) are fine. The policy is read as it was before the push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, select, update
+
+from ghapp.core.ai_detect import detect_commit
+from ghapp.core.decisions import Conclusion, Gate, GateResult, Verdict
+from ghapp.core.facts import Commit
+from ghapp.core.gates_outcome import apply_mode
+from ghapp.core.policy import Policy
+from ghapp.core.summary import cell, code, finish, plural, table
+from ghapp.db import DirectPush, upsert_statement, utcnow
+from ghapp.enforcement.enforcer import Enforcer, details_url, repository
+from ghapp.github import shapes
+from ghapp.github.api import InstallationAPI
+from ghapp.github.errors import ValidationFailed
+from ghapp.github.publish import RERUN, CheckPublisher, Target
+from ghapp.jobs import JobContext
+
+DP: Table = DirectPush.__table__  # type: ignore[attr-defined]
+ZERO_SHA = "0" * 40
+PUSH_COMMITS_CAP = 2048  # a push payload lists at most 2,048 commits
+
+
+async def _commits(api: InstallationAPI, owner: str, repo: str, payload: dict[str, Any]) -> tuple[list[Commit], str]:
+    """The pushed commits, re-read through compare when the payload's list is cut short; and a note if even
+    compare could not list them all."""
+    listed = [shapes.push_commit(c) for c in payload.get("commits") or []]
+    before = str(payload.get("before") or ZERO_SHA)
+    if len(listed) < PUSH_COMMITS_CAP or before == ZERO_SHA:
+        return listed, ""
+    body = await api.compare(owner, repo, before, str(payload["after"]))
+    commits = [shapes.commit(c) for c in body.get("commits") or []]
+    total = int(body.get("total_commits") or len(commits))
+    note = f"This push has {total} commits; only {len(commits)} could be read." if total > len(commits) else ""
+    return commits or listed, note
+
+
+async def _via_pull(api: InstallationAPI, owner: str, repo: str, sha: str, branch: str) -> int | None:
+    """The merged pull request into `branch` that brought in `sha`, if any."""
+    for pull in await api.list_commit_pulls(owner, repo, sha):
+        base = (pull.get("base") or {}).get("ref")
+        if pull.get("merged_at") and base == branch:
+            return int(pull["number"])
+    return None
+
+
+def violation(commits: Sequence[tuple[Commit, Verdict]], branch: str, note: str) -> GateResult:
+    rows = [[code(c.sha[:12]), cell(", ".join(v.tools) or "—"), cell(c.message.splitlines()[0] if c.message else ""),
+             cell("; ".join(f"{s.id}: {s.evidence}" for s in v.signals[:3]), 160)] for c, v in commits]
+    title = f"{plural(len(commits), 'AI-written commit')} pushed to {branch} without a pull request"
+    summary = finish([
+        f"**{title}.** The prompt-to-PR policy requires AI-written code to arrive as a pull request that passes "
+        "lint, type checks and security scans, with the approvals sensitive paths need.",
+        table(["Commit", "Tool", "Message", "Evidence"], rows),
+        note,
+        "**What to do:** open a pull request with these changes (or a revert) so they are checked and reviewed, "
+        "and protect the branch with a rule that requires pull requests.",
+    ])
+    return GateResult(Gate.PROVENANCE, Conclusion.FAILURE, title[:200], summary)
+
+
+def _recorded(ctx: JobContext, full_name: str, after: str) -> Any:
+    with ctx.store.db.engine.connect() as conn:
+        return conn.execute(select(DP).where(DP.c.repository == full_name, DP.c.after_sha == after)).first()
+
+
+def _record(ctx: JobContext, values: dict[str, Any]) -> None:
+    with ctx.store.db.write() as conn:
+        conn.execute(upsert_statement(conn, DP).values(created_at=utcnow(), **values)
+                     .on_conflict_do_nothing(index_elements=["repository", "after_sha"]))
+
+
+def _set_issue(ctx: JobContext, full_name: str, after: str, number: int) -> None:
+    with ctx.store.db.write() as conn:
+        conn.execute(update(DP).where(DP.c.repository == full_name, DP.c.after_sha == after)
+                     .values(issue_number=number))
+
+
+def _mentions(policy: Policy) -> list[str]:
+    named = list(policy.direct_push.mention)
+    if not named and policy.overrides.team:
+        named = [f"@{policy.overrides.team}"]
+    return [m if m.startswith("@") else f"@{m}" for m in named]
+
+
+async def on_push(enforcer: Enforcer, ctx: JobContext) -> None:
+    payload = ctx.payload
+    ref = str(payload.get("ref") or "")
+    if not ref.startswith("refs/heads/") or payload.get("deleted") or not payload.get("after"):
+        return
+    branch = ref.removeprefix("refs/heads/")
+    owner, repo = repository(payload)
+    full_name = f"{owner}/{repo}"
+    default = str((payload.get("repository") or {}).get("default_branch") or "")
+    api = ctx.installation()
+    before, after = str(payload.get("before") or ZERO_SHA), str(payload["after"])
+    loaded = await enforcer.policies.load(api, owner, repo, before if before != ZERO_SHA else default or None)
+    policy = loaded.policy
+    if policy is None:
+        ctx.log.warning("push not judged: the policy is invalid", extra={"issues": [str(i) for i in loaded.issues]})
+        return
+    if not policy.direct_push.watches(branch, default):
+        return
+    commits, note = await _commits(api, owner, repo, payload)
+    signals = policy.signals if policy.signals is not None else enforcer.policies.signals
+    flagged = [(c, v) for c, v in ((c, detect_commit(signals, c)) for c in commits) if policy.ai.is_ai(v)]
+    if not flagged or await _via_pull(api, owner, repo, after, branch) is not None:
+        return
+    lone = [(c, v) for c, v in flagged if c.sha == after or await _via_pull(api, owner, repo, c.sha, branch) is None]
+    if not lone:
+        return
+    result = apply_mode(violation(lone, branch, note), policy.gate_mode(Gate.PROVENANCE))
+    pusher = str((payload.get("sender") or {}).get("login") or (payload.get("pusher") or {}).get("name") or "")
+    evidence = [{"sha": c.sha, "tools": list(v.tools), "signals": [s.id for s in v.signals]} for c, v in lone]
+    await asyncio.to_thread(_record, ctx, {"repository": full_name, "branch": branch, "before_sha": before,
+                                           "after_sha": after, "pusher": pusher, "commits": json.dumps(evidence)})
+    checks = CheckPublisher(api, ctx.store.db, Target(owner, repo, after, None, details_url(ctx)))
+    await checks.complete(result, [RERUN] if result.conclusion is Conclusion.FAILURE else [])
+    row = await asyncio.to_thread(_recorded, ctx, full_name, after)
+    if policy.direct_push.open_issue and row is not None and row.issue_number is None:
+        number = await _open_issue(api, owner, repo, result, pusher=pusher, mentions=_mentions(policy),
+                                   after=after)
+        await asyncio.to_thread(_set_issue, ctx, full_name, after, number)
+
+
+async def _open_issue(api: InstallationAPI, owner: str, repo: str, result: GateResult, *, pusher: str,
+                      mentions: list[str], after: str) -> int:
+    who = f"@{pusher} pushed" if pusher else "Someone pushed"
+    cc = f"\n\ncc {' '.join(mentions)}" if mentions else ""
+    body = f"{who} `{after[:12]}`.\n\n{result.summary}{cc}"
+    title = f"prompt-to-pr: {result.title}"[:256]
+    try:
+        issue = await api.create_issue(owner, repo, title, body, assignees=[pusher] if pusher else [])
+    except ValidationFailed:  # the pusher cannot be assigned (not a collaborator): open it unassigned
+        issue = await api.create_issue(owner, repo, title, body)
+    return int(issue["number"])
