@@ -7,6 +7,7 @@ decisions where GitHub documents nothing are listed in docs/codeowners.md. Match
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -97,7 +98,7 @@ def _split(text: str) -> list[tuple[str, str, str]]:
     chars = iter(text)
     for ch in chars:
         if ch == "/":
-            segments.append(("".join(rx), "".join(shape), "".join(name)))
+            segments.append((_segment(rx), "".join(shape), "".join(name)))
             rx, shape, name = [], [], []
         elif ch == "\\":
             escaped = next(chars, None)
@@ -120,8 +121,21 @@ def _split(text: str) -> list[tuple[str, str, str]]:
             rx.append("[^/]" if ch == "?" else re.escape(ch))
             shape.append("?" if ch == "?" else "l")
             name.append(ch)
-    segments.append(("".join(rx), "".join(shape), "".join(name)))
+    segments.append((_segment(rx), "".join(shape), "".join(name)))
     return segments
+
+
+def _segment(tokens: list[str]) -> str:
+    """One segment's regex from its tokens (`_STAR` for each run of `*`). With several stars, each chunk
+    between two of them is matched at its first place and never reconsidered (an atomic group): the first
+    place is always a right one, and without it `*a*a*a*...*b` backtracks exponentially on a long name."""
+    stars = [i for i, token in enumerate(tokens) if token is _STAR]
+    if len(stars) < 2:
+        return "".join(tokens)
+    out = "".join(tokens[: stars[0]])
+    for start, end in itertools.pairwise(stars):
+        out += f"(?>{_STAR}?{''.join(tokens[start + 1 : end])})"
+    return out + "".join(tokens[stars[-1] :])
 
 
 def _regex(parts: list[str | None], anchored: bool, dir_only: bool) -> str:
