@@ -7,7 +7,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from ghapp.observability import Telemetry
-from ghapp.observability.tracing import otlp_traces_url, setup_tracing
+from ghapp.observability.tracing import delivery_span_ids, otlp_traces_url, setup_tracing
 from ghapp.settings import Settings
 
 
@@ -67,3 +67,29 @@ def test_telemetry_bundles_metrics_and_tracer() -> None:
         pass
     assert [s.name for s in exporter.get_finished_spans()] == ["custom"]
     assert telemetry.metrics.registry is not None
+
+
+def test_a_job_finds_its_webhook_span_from_the_delivery_id_alone() -> None:
+    exporter = InMemorySpanExporter()
+    web, worker = setup_tracing("", exporter), setup_tracing("", exporter)  # two processes
+    with web.webhook("pull_request", "72d3162e-cc78-11e3-81ab-4c9367dc0958"), web.span("record"):
+        pass
+    for attempt in (1, 2):  # a retry joins the same trace
+        with worker.job("72d3162e-cc78-11e3-81ab-4c9367dc0958", attempt=attempt), worker.runner("semgrep", 1):
+            pass
+    with web.webhook("push", "another-delivery"):
+        pass
+    spans = exporter.get_finished_spans()
+    webhook = next(s for s in spans if s.name == "webhook" and s.attributes["github.event"] == "pull_request")
+    jobs = [s for s in spans if s.name == "job"]
+    assert len(jobs) == 2 and {j.attributes["ghapp.attempt"] for j in jobs} == {1, 2}
+    assert all(j.parent is not None and j.parent.span_id == webhook.context.span_id for j in jobs)
+    assert all(j.context.trace_id == webhook.context.trace_id for j in jobs)
+    assert jobs[0].context.span_id != jobs[1].context.span_id
+    assert (webhook.context.trace_id, webhook.context.span_id) == delivery_span_ids(
+        "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+    record = next(s for s in spans if s.name == "record")
+    assert record.parent.span_id == webhook.context.span_id  # type: ignore[union-attr]
+    assert record.context.span_id != webhook.context.span_id  # only the webhook span's ids are derived
+    other = next(s for s in spans if s.name == "webhook" and s.attributes["github.event"] == "push")
+    assert other.context.trace_id != webhook.context.trace_id and other.parent is None

@@ -10,14 +10,14 @@ import httpx
 
 class Client:
     def __init__(self, app: Any, base_url: str = "http://testserver") -> None:
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
 
     @property
     def cookies(self) -> httpx.Cookies:
-        return self._client.cookies
+        return self.client.cookies
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return asyncio.run(self._client.request(method, url, **kwargs))
+        return asyncio.run(self.client.request(method, url, **kwargs))
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
