@@ -79,11 +79,12 @@ def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue |
     if github is None and settings.app_id and settings.private_key:
         github = GitHubApp(settings, counter=counter)
     runtime = Runtime(settings, github, counter)
+    tracing = telemetry.tracing if telemetry is not None else None
     worker = Worker(settings, inbox, transport, handlers=table, github=lambda: runtime.github,
-                    metrics=metrics) if run_worker else None
+                    metrics=metrics, tracing=tracing) if run_worker else None
     recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None)
     receiver = WebhookReceiver(settings, recorder, lambda event, action: find_handler(table, event, action) is not None,
-                               metrics)
+                               metrics, tracing)
     runtime.listeners.append(lambda new: setattr(receiver, "settings", new))
 
     @asynccontextmanager

@@ -23,7 +23,7 @@ from ghapp.recorder import Recorder, RecordError
 from ghapp.settings import Settings
 
 if TYPE_CHECKING:
-    from ghapp.observability import Metrics
+    from ghapp.observability import Metrics, Tracing
 
 WEBHOOK_PATH = "/api/github/webhooks"
 log = logging.getLogger(__name__)
@@ -102,16 +102,24 @@ class WebhookReceiver:
     """The endpoint. `settings` may be replaced while running (the setup flow stores new credentials)."""
 
     def __init__(self, settings: Settings, recorder: Recorder, handled: Callable[[str, str | None], bool],
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, tracing: Tracing | None = None) -> None:
         self.settings = settings
         self.recorder = recorder
         self.handled = handled
         self.metrics = metrics
+        self.tracing = tracing
 
     async def receive(self, request: Request) -> JSONResponse:
         started = time.perf_counter()
         event = request.headers.get("x-github-event", "")
-        response, outcome = await self._receive(request, event)
+        if self.tracing is None:
+            response, outcome = await self._receive(request, event)
+        else:
+            delivery_id = request.headers.get("x-github-delivery", "")
+            with self.tracing.webhook(event if _NAME.match(event) else "unknown",
+                                      delivery_id if _NAME.match(delivery_id) else "") as span:
+                response, outcome = await self._receive(request, event)
+                span.set_attribute("ghapp.outcome", outcome)
         if self.metrics is not None:
             self.metrics.delivery(event if _NAME.match(event) else "unknown", outcome)
             self.metrics.webhook_ack_seconds.observe(time.perf_counter() - started)

@@ -32,7 +32,7 @@ from ghapp.settings import Settings
 
 if TYPE_CHECKING:
     from ghapp.github import GitHubApp
-    from ghapp.observability import Metrics
+    from ghapp.observability import Metrics, Tracing
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ DEPTH_CACHE_S = 1.0
 class Worker:
     def __init__(self, settings: Settings, inbox: Inbox, queue: Queue, *, handlers: HandlerTable = HANDLERS,
                  github: Callable[[], GitHubApp | None] = lambda: None, concurrency: int | None = None,
-                 metrics: Metrics | None = None, periodic: bool = True) -> None:
+                 metrics: Metrics | None = None, periodic: bool = True, tracing: Tracing | None = None) -> None:
         self.settings = settings
         self.inbox = inbox
         self.queue = queue
@@ -52,6 +52,7 @@ class Worker:
         self.github = github
         self.concurrency = max(1, concurrency or settings.workers)
         self.metrics = metrics
+        self.tracing = tracing
         self.periodic = periodic
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pool = ThreadPoolExecutor(self.concurrency * 2 + 2, thread_name_prefix="ghapp-worker")
@@ -160,8 +161,15 @@ class Worker:
             await self._io(self.queue.enqueue, delivery_id, BUSY_DELAY_S)
             return "busy"
         assert isinstance(claim, Claim)
-        with log_context(delivery_id=delivery_id, event=claim.event, action=claim.action, repo=claim.repository):
-            return await self._run(claim)
+        with log_context(delivery_id=delivery_id, event=claim.event, action=claim.action, repo=claim.repository,
+                         pr=claim.pr_number, installation_id=claim.installation_id):
+            if self.tracing is None:
+                return await self._run(claim)
+            with self.tracing.job(delivery_id, event=claim.event, repo=claim.repository, pr=claim.pr_number,
+                                  attempt=claim.attempts) as span:
+                outcome = await self._run(claim)
+                span.set_attribute("ghapp.outcome", outcome)
+                return outcome
 
     async def _run(self, claim: Claim) -> str:
         handler = find_handler(self.handlers, claim.event, claim.action)

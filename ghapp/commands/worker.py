@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     counter = MetricsCounter(telemetry.metrics)
     github = GitHubApp(settings, counter=counter) if settings.app_id and settings.private_key else None
     worker = Worker(settings, inbox, Queue.from_settings(settings), handlers=handlers, github=lambda: github,
-                    concurrency=args.concurrency, metrics=telemetry.metrics)
+                    concurrency=args.concurrency, metrics=telemetry.metrics, tracing=telemetry.tracing)
     stop_metrics = None
     if args.metrics_port is not None:
         telemetry.metrics.track_queue_depth(inbox.depth)
