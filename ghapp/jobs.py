@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from huey import Huey, RedisHuey, SqliteHuey
+from huey.storage import SqliteStorage
 
 from ghapp.inbox import Claim, Inbox
 from ghapp.settings import Settings
@@ -88,6 +89,17 @@ def find_handler(handlers: HandlerTable, event: str, action: str | None) -> Hand
     return (handlers.get((event, action)) if action else None) or handlers.get(event)
 
 
+class _SqliteQueueStorage(SqliteStorage):  # type: ignore[misc]
+    """huey's SQLite storage with `synchronous=NORMAL` (WAL: no fsync per commit, still crash-safe) instead of
+    FULL: an fsync for every enqueue and dequeue cost more than the rest of the acknowledgement, and a
+    message lost to a power cut is found again by the sweeper."""
+
+    def _create_connection(self) -> Any:
+        conn = super()._create_connection()
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+
 def _never_run(delivery_id: str) -> None:
     raise RuntimeError("deliveries are processed by ghapp.worker, not by huey's own consumer")
 
@@ -104,7 +116,7 @@ class Queue:
         name = name or settings.queue_name
         if settings.redis_url:
             return cls(RedisHuey(name, url=settings.redis_url, results=False, read_timeout=1))
-        return cls(SqliteHuey(name, filename=settings.queue_path, results=False))
+        return cls(SqliteHuey(name, filename=settings.queue_path, results=False, storage_class=_SqliteQueueStorage))
 
     def enqueue(self, delivery_id: str, delay_s: float = 0.0) -> None:
         if delay_s > 0:

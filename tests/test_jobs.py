@@ -132,3 +132,11 @@ async def _other(ctx: JobContext) -> None:
 def test_find_handler_prefers_the_action_row(event: str, action: str | None, expected: object) -> None:
     table = {("pull_request", "opened"): _noop, "pull_request": _other, "push": _other}
     assert find_handler(table, event, action) is expected
+
+
+def test_the_sqlite_queue_commits_without_an_fsync_each(make_settings: Callable[..., Settings]) -> None:
+    q = Queue.from_settings(make_settings())
+    q.enqueue("x")
+    assert q.huey.storage.conn.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    assert q.huey.storage.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    q.close()
