@@ -19,6 +19,7 @@ from sqlalchemy import Table, delete, update
 from sqlalchemy.engine import Connection
 
 from ghapp.db import Database, Installation, Repository, upsert_statement, utcnow
+from ghapp.enforcement import handler_table
 from ghapp.jobs import Handler, JobContext
 
 INST: Table = Installation.__table__  # type: ignore[attr-defined]
@@ -87,6 +88,7 @@ LOW_VALUE: frozenset[tuple[str, str]] = frozenset({
     ("pull_request", "labeled"), ("pull_request", "unlabeled"), ("pull_request", "edited"),
     ("pull_request", "assigned"), ("pull_request", "unassigned"),
     ("check_suite", "completed"), ("check_run", "completed"), ("check_run", "created"),
+    ("pull_request_review", "edited"),  # an edited review body changes no approval
 })
 
 
@@ -108,4 +110,6 @@ HANDLERS: dict[tuple[str, str] | str, Handler] = {
     ("installation_repositories", "added"): on_installation_repositories,
     ("installation_repositories", "removed"): on_installation_repositories,
     "ping": on_ping,
+    # pull requests, reviews, re-runs and check buttons, override comments, direct pushes
+    **handler_table(),
 }

@@ -77,7 +77,8 @@ async def publish_error(ctx: JobContext, exc: Exception, focus: tuple[Gate, ...]
     if target is None:
         return
     unfinished, any_runs = await asyncio.to_thread(_unfinished, ctx, target)
-    gates = unfinished | set(focus if any_runs or target.pr_number is None else STANDARD)
+    chosen = focus if any_runs or target.pr_number is None or not focus else STANDARD
+    gates = unfinished | set(chosen)
     checks = CheckPublisher(ctx.installation(), ctx.store.db, target)
     why = f"{type(exc).__name__}: {exc}"[:500]
     for gate in sorted(gates):

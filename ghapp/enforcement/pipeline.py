@@ -29,6 +29,7 @@ from ghapp.github.policy_source import POLICY_PATH
 from ghapp.github.publish import CheckPublisher, Target, default_actions
 from ghapp.github.review_requests import ReviewRequester
 from ghapp.jobs import JobContext
+from ghapp.observability.reports import observe_reports
 
 JSON = dict[str, Any]
 DRAFT_NOTE = ("This pull request is a draft: the App asks for reviews once it is marked ready for review. "
@@ -117,6 +118,7 @@ class PullRun:
         reports = await run_tools(self.api, self.ctx.settings, owner=self.owner, repo=self.repo,
                                   head_sha=self.pr.head_sha, base_ref=self.pr.base_ref, policy=policy,
                                   runners=work, files=facts.files)
+        observe_reports(reports, self.ctx.metrics, self.ctx.tracing)
         await asyncio.to_thread(records.save_reports, self.ctx.store.db, self.full_name, self.pr.head_sha, reports,
                                 prints)
         if await self._stopped([r.gate for r in work]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, select, update
@@ -102,39 +103,79 @@ async def on_push(enforcer: Enforcer, ctx: JobContext) -> None:
     ref = str(payload.get("ref") or "")
     if not ref.startswith("refs/heads/") or payload.get("deleted") or not payload.get("after"):
         return
-    branch = ref.removeprefix("refs/heads/")
     owner, repo = repository(payload)
-    full_name = f"{owner}/{repo}"
-    default = str((payload.get("repository") or {}).get("default_branch") or "")
     api = ctx.installation()
-    before, after = str(payload.get("before") or ZERO_SHA), str(payload["after"])
-    loaded = await enforcer.policies.load(api, owner, repo, before if before != ZERO_SHA else default or None)
+    commits, note = await _commits(api, owner, repo, payload)
+    pusher = str((payload.get("sender") or {}).get("login") or (payload.get("pusher") or {}).get("name") or "")
+    push = _Push(owner, repo, ref.removeprefix("refs/heads/"), str(payload.get("before") or ZERO_SHA),
+                 str(payload["after"]), str((payload.get("repository") or {}).get("default_branch") or ""), pusher)
+    await _judge(enforcer, ctx, api, push, commits=commits, note=note)
+
+
+async def recheck_push(enforcer: Enforcer, ctx: JobContext, after: str) -> None:
+    """Judge a recorded direct push again ("Re-run" on its check): the policy may have changed since."""
+    owner, repo = repository(ctx.payload)
+    row = await asyncio.to_thread(_recorded, ctx, f"{owner}/{repo}", after)
+    if row is None:
+        return
+    api = ctx.installation()
+    default = str((ctx.payload.get("repository") or {}).get("default_branch") or "")
+    body = await api.compare(owner, repo, row.before_sha, after) if row.before_sha != ZERO_SHA else {}
+    commits = [shapes.commit(c) for c in body.get("commits") or []]
+    push = _Push(owner, repo, row.branch, row.before_sha, after, default, row.pusher)
+    if await _judge(enforcer, ctx, api, push, commits=commits, note="") is None:
+        checks = CheckPublisher(api, ctx.store.db, Target(owner, repo, after, None, details_url(ctx)))
+        await checks.complete(GateResult(Gate.PROVENANCE, Conclusion.SUCCESS, "No violation under the current policy",
+                                         "Judged again: the current policy does not flag this push."), [])
+
+
+@dataclass(frozen=True)
+class _Push:
+    owner: str
+    repo: str
+    branch: str
+    before: str
+    after: str
+    default_branch: str
+    pusher: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repo}"
+
+
+async def _judge(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, push: _Push, *, commits: list[Commit],
+                 note: str) -> GateResult | None:
+    """Flag the push if it carries AI-written commits that no merged pull request brought in."""
+    at = push.before if push.before != ZERO_SHA else push.default_branch or None
+    loaded = await enforcer.policies.load(api, push.owner, push.repo, at)
     policy = loaded.policy
     if policy is None:
         ctx.log.warning("push not judged: the policy is invalid", extra={"issues": [str(i) for i in loaded.issues]})
-        return
-    if not policy.direct_push.watches(branch, default):
-        return
-    commits, note = await _commits(api, owner, repo, payload)
+        return None
+    if not policy.direct_push.watches(push.branch, push.default_branch):
+        return None
     signals = policy.signals if policy.signals is not None else enforcer.policies.signals
     flagged = [(c, v) for c, v in ((c, detect_commit(signals, c)) for c in commits) if policy.ai.is_ai(v)]
-    if not flagged or await _via_pull(api, owner, repo, after, branch) is not None:
-        return
-    lone = [(c, v) for c, v in flagged if c.sha == after or await _via_pull(api, owner, repo, c.sha, branch) is None]
+    if not flagged or await _via_pull(api, push.owner, push.repo, push.after, push.branch) is not None:
+        return None
+    lone = [(c, v) for c, v in flagged
+            if c.sha == push.after or await _via_pull(api, push.owner, push.repo, c.sha, push.branch) is None]
     if not lone:
-        return
-    result = apply_mode(violation(lone, branch, note), policy.gate_mode(Gate.PROVENANCE))
-    pusher = str((payload.get("sender") or {}).get("login") or (payload.get("pusher") or {}).get("name") or "")
+        return None
+    result = apply_mode(violation(lone, push.branch, note), policy.gate_mode(Gate.PROVENANCE))
     evidence = [{"sha": c.sha, "tools": list(v.tools), "signals": [s.id for s in v.signals]} for c, v in lone]
-    await asyncio.to_thread(_record, ctx, {"repository": full_name, "branch": branch, "before_sha": before,
-                                           "after_sha": after, "pusher": pusher, "commits": json.dumps(evidence)})
-    checks = CheckPublisher(api, ctx.store.db, Target(owner, repo, after, None, details_url(ctx)))
+    await asyncio.to_thread(_record, ctx, {"repository": push.full_name, "branch": push.branch,
+                                           "before_sha": push.before, "after_sha": push.after, "pusher": push.pusher,
+                                           "commits": json.dumps(evidence)})
+    checks = CheckPublisher(api, ctx.store.db, Target(push.owner, push.repo, push.after, None, details_url(ctx)))
     await checks.complete(result, [RERUN] if result.conclusion is Conclusion.FAILURE else [])
-    row = await asyncio.to_thread(_recorded, ctx, full_name, after)
+    row = await asyncio.to_thread(_recorded, ctx, push.full_name, push.after)
     if policy.direct_push.open_issue and row is not None and row.issue_number is None:
-        number = await _open_issue(api, owner, repo, result, pusher=pusher, mentions=_mentions(policy),
-                                   after=after)
-        await asyncio.to_thread(_set_issue, ctx, full_name, after, number)
+        number = await _open_issue(api, push.owner, push.repo, result, pusher=push.pusher,
+                                   mentions=_mentions(policy), after=push.after)
+        await asyncio.to_thread(_set_issue, ctx, push.full_name, push.after, number)
+    return result
 
 
 async def _open_issue(api: InstallationAPI, owner: str, repo: str, result: GateResult, *, pusher: str,
