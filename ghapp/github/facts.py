@@ -32,7 +32,9 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class _Head:
+class Head:
+    """A PR head's commits and files, and whether GitHub cut either list short."""
+
     commits: tuple[Commit, ...]
     files: tuple[ChangedFile, ...]
     commits_truncated: bool
@@ -53,13 +55,13 @@ class FactsGatherer:
     """One per process: remembers commits and files per (repository, base sha, head sha)."""
 
     def __init__(self, max_heads: int = 256) -> None:
-        self._heads: OrderedDict[tuple[str, str, str], _Head] = OrderedDict()
+        self._heads: OrderedDict[tuple[str, str, str], Head] = OrderedDict()
         self._max = max_heads
 
     async def gather(self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON, policy: Policy, *,
                      overrides: Sequence[Override] = (), tool_reports: Sequence[ToolReport] = ()) -> Facts:
         pr = shapes.pull_request(pr_json)
-        head = await self._head(api, owner, repo, pr_json)
+        head = await self.head(api, owner, repo, pr_json)
         facts = Facts(pull_request=pr, commits=head.commits, files=head.files, tool_reports=tuple(tool_reports),
                       overrides=tuple(overrides), files_truncated=head.files_truncated,
                       commits_truncated=head.commits_truncated)
@@ -95,7 +97,8 @@ class FactsGatherer:
                      overrides=tuple(overrides), files_truncated=head.files_truncated,
                      commits_truncated=head.commits_truncated)
 
-    async def _head(self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON) -> _Head:
+    async def head(self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON) -> Head:
+        """The PR's commits and files (fetched once per base and head)."""
         pr = shapes.pull_request(pr_json)
         key = (f"{owner}/{repo}".lower(), pr.base_sha, pr.head_sha)
         cached = self._heads.get(key)
@@ -109,7 +112,7 @@ class FactsGatherer:
         # Webhook PR objects carry the true counts; the lists stop at GitHub's caps.
         total_files = int(pr_json.get("changed_files") or 0)
         total_commits = int(pr_json.get("commits") or 0)
-        head = _Head(commits, files, commits_truncated=_cut(len(commits), total_commits, PULL_COMMITS_CAP),
+        head = Head(commits, files, commits_truncated=_cut(len(commits), total_commits, PULL_COMMITS_CAP),
                      files_truncated=_cut(len(files), total_files, PULL_FILES_CAP))
         if pr.head_sha:
             self._heads[key] = head

@@ -62,10 +62,17 @@ class PolicySource:
     """Loads policies for one process; parsed layers and built policies are kept by blob sha (LRU)."""
 
     def __init__(self, signals: SignalTable | None = None, max_entries: int = 512) -> None:
-        self.signals = signals if signals is not None else bundled_signals()
+        self._signals = signals
         self._max = max_entries
         self._layers: OrderedDict[tuple[str, str], Layer] = OrderedDict()
         self._built: OrderedDict[tuple[tuple[str, str], ...], PolicyResult] = OrderedDict()
+
+    @property
+    def signals(self) -> SignalTable:
+        """The AI signal table the policy's `ai.signals` extend (the bundled one, read on first use)."""
+        if self._signals is None:
+            self._signals = bundled_signals()
+        return self._signals
 
     async def load(self, api: InstallationAPI, owner: str, repo: str, ref: str | None, *,
                    repo_text: str | None = None, repo_removed: bool = False) -> LoadedPolicy:
