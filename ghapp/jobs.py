@@ -24,6 +24,7 @@ from ghapp.settings import Settings
 
 if TYPE_CHECKING:
     from ghapp.github import GitHubApp, InstallationAPI
+    from ghapp.observability import Metrics, Tracing
 
 TASK_NAME = "ghapp.process_delivery"
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class JobContext:
     github_app: GitHubApp | None
     final_attempt: bool = False  # the last try before the delivery is marked failed: publish an outcome
     log: logging.Logger = field(default=log)
+    metrics: Metrics | None = None  # e.g. `observe_reports(reports, ctx.metrics, ctx.tracing)`
+    tracing: Tracing | None = None
 
     @cached_property
     def payload(self) -> dict[str, Any]:

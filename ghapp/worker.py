@@ -183,7 +183,8 @@ class Worker:
                            note=f"shed: {depth} deliveries waiting, over the limit of {limit}")
             return "shed"
         ctx = JobContext(delivery=claim, settings=self.settings, store=self.inbox, github_app=self.github(),
-                         final_attempt=claim.attempts >= self.inbox.max_attempts, log=log)
+                         final_attempt=claim.attempts >= self.inbox.max_attempts, log=log,
+                         metrics=self.metrics, tracing=self.tracing)
         started = time.perf_counter()
         heartbeat = asyncio.create_task(self._heartbeat(claim.delivery_id))
         try:
