@@ -13,8 +13,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client import CollectorRegistry
 
 from ghapp.app import create_app
+from ghapp.core.decisions import Gate, ToolReport
 from ghapp.jobs import JobContext
 from ghapp.observability import Telemetry, configure_logging
+from ghapp.observability.reports import observe_reports
 from ghapp.settings import Settings
 from ghapp.worker import Worker
 from tests.conftest import delivery_headers, load_webhook
@@ -31,8 +33,10 @@ async def test_one_delivery_one_trace_logged_and_counted(make_settings: Callable
 
     async def handler(ctx: JobContext) -> None:
         ctx.log.info("evaluating")
-        with telemetry.tracing.runner("ruff", 2):
-            seen.append(ctx.delivery.delivery_id)
+        seen.append(ctx.delivery.delivery_id)
+        # what the enforcement pipeline does with the tools' reports, through the handler's context
+        observe_reports([ToolReport(Gate.LINT, "ruff", duration_s=0.2, files=("a.py", "b.py"))], ctx.metrics,
+                        ctx.tracing)
 
     handlers = {("pull_request", "ready_for_review"): handler}
     app = create_app(settings, telemetry=telemetry, handlers=handlers, run_worker=False)
@@ -67,3 +71,4 @@ async def test_one_delivery_one_trace_logged_and_counted(make_settings: Callable
     assert value("ghapp_deliveries_total", {"event": "pull_request", "outcome": "accepted"}) == 1
     assert value("ghapp_deliveries_total", {"event": "pull_request", "outcome": "processed"}) == 1
     assert value("ghapp_webhook_ack_seconds_count", {}) == 1
+    assert value("ghapp_job_duration_seconds_count", {"gate": "lint"}) == 1
