@@ -1,6 +1,7 @@
 """Reads one YAML policy file into a tree of located values, so every later error can name file:line:col.
 
-Refused, as clear issues rather than crashes: files over 256 KiB, nesting deeper than 32 levels, anchors
+Refused, as clear issues rather than crashes: files over 256 KiB or of more than 10,000 values (so the slow
+pure-Python reader stays well under a second), nesting deeper than 32 levels, anchors
 and aliases (the classic "billion laughs" expansion), duplicate keys, non-string keys (YAML 1.1 reads an
 unquoted `on:` or `yes:` as a boolean), tags and types other than strings, numbers, booleans and null.
 """
@@ -14,6 +15,7 @@ import yaml
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 32
+MAX_NODES = 10_000  # values in one file (the bundled default has 230); PyYAML reads ~25k a second
 _SCALARS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -97,6 +99,7 @@ class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader with aliases refused and nesting capped while composing."""
 
     depth = 0
+    nodes = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self.check_event()  # loads the next event into current_event
@@ -104,6 +107,9 @@ class _Loader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise _Refused("anchors and aliases (*name) are not supported in a policy file: write the value out",
                            event.start_mark)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(f"the file holds more than {MAX_NODES} values", event.start_mark)
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _Refused(f"the file nests deeper than {MAX_DEPTH} levels", event.start_mark)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghapp.core.policy_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, PolicyIssue, read_yaml
+from ghapp.core.policy_yaml import MAX_BYTES, MAX_DEPTH, MAX_NODES, Mark, Node, PolicyIssue, read_yaml
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,7 @@ from ghapp.core.policy_yaml import MAX_BYTES, MAX_DEPTH, Mark, Node, PolicyIssue
         ("ai:\n\trequire_prompt: true\n", 2, 1, "(indent with spaces: YAML does not allow tabs there)"),
         ("[" * 40 + "]" * 40, 1, MAX_DEPTH + 1, f"nests deeper than {MAX_DEPTH} levels"),
         ("a:\n  b: " + "1" * 5000 + "\n", 2, 6, "the number 11111111111111111111... is too large"),
+        ("a: [" + "1, " * MAX_NODES + "]\n", 1, 3 * MAX_NODES - 4, f"more than {MAX_NODES} values"),  # item 9,998
         ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), 32, 63, "nests deeper"),
     ],
 )
