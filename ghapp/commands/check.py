@@ -92,7 +92,7 @@ def show(repo: Path, ref: str, path: str) -> str | None:
 def run(args: argparse.Namespace) -> int:
     try:
         decision = check(args)
-    except (CheckError, WorkspaceError, SettingsError, SignalTableError) as exc:
+    except (CheckError, WorkspaceError, SettingsError, SignalTableError, OSError, UnicodeDecodeError) as exc:
         print(f"ghapp check: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> Decision:
     repo = Path(git(args.repo, "rev-parse", "--show-toplevel").strip())
-    settings = from_env(dotenv=repo / ".env")
+    settings = from_env()
     base = base_ref(repo, args.base)
     merge_base = git(repo, "merge-base", base, "HEAD").strip()
     head = git(repo, "rev-parse", "HEAD").strip()

@@ -159,8 +159,8 @@ async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_
     try:
         inputs = runner.prepare(ctx, files)
         argv = runner.command(ctx, files)
-    except RunnerError as exc:
-        return _report(runner, files, started, status="error", error=str(exc))
+    except (RunnerError, OSError) as exc:
+        return _report(runner, files, started, status="error", error=f"cannot prepare {runner.name}: {exc}")
     env = environment(ctx, runner)
     for directory in (Path(env["HOME"]), Path(env["TMPDIR"]), ctx.scratch_for(runner.name)):
         directory.mkdir(parents=True, exist_ok=True)

@@ -141,7 +141,8 @@ def test_an_invalid_base_policy_fails_every_gate(repo: Path, capsys: pytest.Capt
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--base", "no-such-branch"], "is not a commit"), (["--format", "xml"], "")],
+    [(["--base", "no-such-branch"], "is not a commit"), (["--format", "xml"], ""),
+     (["--body-file", "/nonexistent/body.md"], "No such file")],
 )
 def test_usage_errors_exit_2(repo: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     code, _, err = _check(repo, capsys, *args)
