@@ -1,0 +1,160 @@
+"""The App under test over real HTTP: `create_app` served by uvicorn (lifespan on, so the recorder and the
+in-process worker run) on a loopback port, talking to the GitHub simulator; plus the world the scenarios
+share (an org with a billing team, a repository with CODEOWNERS) and fake runners for fast tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+
+from ghapp.app import create_app
+from ghapp.core.decisions import Finding, Gate, ToolReport
+from ghapp.enforcement import Enforcer, handler_table
+from ghapp.github import CallCounter, GitHubApp
+from ghapp.handlers import HANDLERS
+from ghapp.inbox import PENDING, PROCESSING
+from ghapp.runners import RunContext, Runner, ToolRun
+from ghapp.settings import Settings
+from tests.ghsim import GitHubSim, render
+
+ORG = "acme"
+REPO = "acme/payments"
+AI_MESSAGE = ("Add a refund fee to charge()\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\n"
+              "Co-Authored-By: Claude <noreply@anthropic.com>")
+AI_BODY = "Adds a refund fee.\n\n## Prompt\nAdd a 2% refund fee to charge() in billing/charge.py.\n"
+CHARGE = 'def charge(amount: int) -> int:\n    """Charge `amount` cents."""\n    return amount\n'
+CHARGE_AI = ('def charge(amount: int) -> int:\n    """Charge `amount` cents plus the refund fee."""\n'
+             "    fee = amount // 50\n    return amount + fee\n")
+CODEOWNERS = "* @acme/platform\nbilling/ @acme/billing\n"
+
+
+def build_world(sim: GitHubSim, *, policy: str | None = None, files: dict[str, str] | None = None) -> int:
+    """The `acme` org: `payments` with CODEOWNERS (billing/ -> @acme/billing), teams billing (bob),
+    platform (pat) and security (sec); returns the installation id."""
+    inst = sim.state.create_installation(ORG)
+    tree = {"README.md": "# payments\n", "billing/charge.py": CHARGE, "app/util.py": "VALUE = 1\n",
+            ".github/CODEOWNERS": CODEOWNERS, **(files or {})}
+    if policy is not None:
+        tree[".github/prompt-to-pr.yml"] = policy
+    sim.state.create_repo(REPO, files=tree)
+    sim.state.add_team_member(ORG, "billing", "bob")
+    sim.state.add_team_member(ORG, "platform", "pat")
+    sim.state.add_team_member(ORG, "security", "sec")
+    return inst.id
+
+
+@dataclass(frozen=True)
+class FakeRunner:
+    """A runner that never starts a process: `findings` are reported for whichever files it is given."""
+
+    name: str
+    gate: Gate
+    suffixes: tuple[str, ...] = (".py",)
+    findings: tuple[Finding, ...] = ()
+    dist: str = "prompt-to-pr"
+    env: dict[str, str] = field(default_factory=dict)
+    calls: list[tuple[str, ...]] = field(default_factory=list)
+
+    def applies_to(self, path: str) -> bool:
+        return path.endswith(self.suffixes)
+
+    def prepare(self, ctx: RunContext, files: Sequence[str]) -> dict[str, str]:
+        return {}
+
+    def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
+        self.calls.append(tuple(files))
+        return ["/bin/true"]
+
+    def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
+        wanted = set(run.files)
+        return ToolReport(gate=self.gate, tool=self.name, findings=tuple(f for f in self.findings if f.path in wanted))
+
+
+def fake_runners(**findings: Sequence[Finding]) -> tuple[FakeRunner, ...]:
+    return (FakeRunner("ruff", Gate.LINT, findings=tuple(findings.get("lint", ()))),
+            FakeRunner("mypy", Gate.TYPES, findings=tuple(findings.get("types", ()))),
+            FakeRunner("semgrep", Gate.SEMGREP, suffixes=(".py", ".yml", ".txt"),
+                       findings=tuple(findings.get("semgrep", ()))),
+            FakeRunner("pip-audit", Gate.DEPENDENCY_AUDIT, suffixes=("requirements.txt",)))
+
+
+class AppServer:
+    """The App (web tier + in-process worker) served over HTTP."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self._sock = sock
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}/api/github/webhooks"
+        config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan="on", loop="asyncio")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+
+    def start(self) -> AppServer:
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            assert self._thread.is_alive() and time.monotonic() < deadline, "the App did not start"
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+        self._sock.close()
+
+    def idle(self, timeout: float = 120.0) -> None:
+        """Wait until every accepted delivery has been processed."""
+        inbox = self.app.state.inbox
+        deadline = time.monotonic() + timeout
+        while True:
+            counts = inbox.counts()
+            if counts[PENDING] == 0 and counts[PROCESSING] == 0:
+                return
+            assert time.monotonic() < deadline, f"deliveries still waiting: {counts}"
+            time.sleep(0.05)
+
+
+def app_settings(sim: GitHubSim, tmp_path: Path, **overrides: Any) -> Settings:
+    return sim.settings(database_url=f"sqlite:///{tmp_path / 'app.db'}", queue_path=str(tmp_path / "queue.db"),
+                        data_dir=tmp_path / "var", public_url="https://ghapp.example.test", workers=1,
+                        sweep_interval_s=1, **overrides)
+
+
+@contextmanager
+def running_app(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner] | None = None,
+                counter: CallCounter | None = None, **overrides: Any) -> Iterator[AppServer]:
+    settings = app_settings(sim, tmp_path, **overrides)
+    enforcer = Enforcer(runners=runners) if runners is not None else Enforcer()
+    handlers = {**HANDLERS, **handler_table(enforcer)}
+    github = GitHubApp(settings, counter=counter)
+    server = AppServer(create_app(settings, github=github, handlers=handlers)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def comment_payload(sim: GitHubSim, number: int, login: str, body: str, comment_id: int) -> dict[str, Any]:
+    """An `issue_comment` `created` delivery on a pull request (the simulator has no example payload for it)."""
+    repo = sim.state.repo(REPO)
+    pull = repo.pull(number)
+    assert pull is not None
+    inst = sim.state.installation_for(REPO)
+    assert inst is not None
+    issue = render.issue(sim.state, repo, pull) | {
+        "pull_request": {"url": f"{sim.state.api_url}repos/{REPO}/pulls/{number}"}}
+    comment = {"id": comment_id, "body": body, "user": render.user(login), "created_at": "2026-11-28T10:00:00Z"}
+    return {"action": "created", "issue": issue, "comment": comment, "repository": render.repo(sim.state, repo),
+            "installation": {"id": inst.id}, "sender": render.user(login)}
