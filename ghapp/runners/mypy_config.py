@@ -23,7 +23,10 @@ _LIST_OPTIONS = ("disable_error_code", "enable_error_code", "always_true", "alwa
 _CODE = re.compile(r"[A-Za-z0-9_-]+")
 _MODULE = re.compile(r"[A-Za-z0-9_.*]+")
 _KEY = re.compile(r"[a-z_]+")
-_BASE = {"ignore_missing_imports": "True", "follow_imports": "silent", "show_error_codes": "True"}
+# Always ours: the PR's dependencies are never installed, so third-party imports cannot resolve; module names
+# come from paths (a `src/` layout included), so two `conftest.py` in different folders are not duplicates.
+_BASE = {"ignore_missing_imports": "True", "follow_imports": "silent", "show_error_codes": "True",
+         "explicit_package_bases": "True", "mypy_path": "src"}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ CTX = RunContext(root=Path("/ROOT"), scratch=Path("/SCRATCH"))
     [
         ({}, ["ignore_missing_imports = True", "follow_imports = silent"], ["strict"]),
         ({"mypy.ini": "[mypy]\nstrict = true\nplugins = evil.py\npython_executable = ./x.sh\nmypy_path = /etc\n"},
-         ["strict = True"], ["plugins", "python_executable", "mypy_path", "evil"]),
+         ["strict = True", "mypy_path = src"], ["plugins", "python_executable", "/etc", "evil"]),
         ({"setup.cfg": "[mypy]\nwarn_unused_ignores = yes\ndisallow_any_generics = 0\ncache_dir = /tmp/x\n"
                        "[mypy-tests.*]\ndisallow_untyped_defs = false\nplugins = x\n[mypy-bad module]\nstrict=1\n"},
          ["warn_unused_ignores = True", "disallow_any_generics = False", "[mypy-tests.*]",
@@ -118,6 +118,24 @@ def test_real_mypy_finds_the_type_error(repo: Callable[..., RunContext]) -> None
     report = asyncio.run(run(Mypy(), repo("bad"), ["app.py"], timeout_s=120))
     assert report.status == "ok"
     assert [(f.line, f.column, f.rule) for f in report.findings] == [(6, 12, "return-value")]
+
+
+@pytest.mark.tools
+def test_real_mypy_with_same_named_modules_and_a_src_layout(repo: Callable[..., RunContext]) -> None:
+    ctx = repo("good")
+    for folder in ("tests/a", "tests/b", "src/pkg"):
+        (ctx.root / folder).mkdir(parents=True)
+    (ctx.root / "tests/a/conftest.py").write_text("x: int = 1\n")
+    (ctx.root / "tests/b/conftest.py").write_text("y: int = 'a'\n")
+    (ctx.root / "src/pkg/__init__.py").write_text("")
+    (ctx.root / "src/pkg/other.py").write_text("def z() -> int:\n    return 1\n")
+    (ctx.root / "src/pkg/mod.py").write_text("from pkg.other import z\n\nw: str = z()\n")
+    files = ["tests/a/conftest.py", "tests/b/conftest.py", "src/pkg/mod.py"]
+    report = asyncio.run(run(Mypy(), ctx, files, timeout_s=120))
+    assert report.status == "ok", report.error
+    assert {(f.path, f.line, f.rule) for f in report.findings} == {
+        ("tests/b/conftest.py", 1, "assignment"), ("src/pkg/mod.py", 3, "assignment"),
+    }
 
 
 @pytest.mark.tools
