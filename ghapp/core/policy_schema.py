@@ -16,7 +16,10 @@ from jsonschema.exceptions import ValidationError
 from ghapp.core.policy_yaml import Node, PolicyIssue
 
 # Probot's `_extends` grammar: [owner/]repo[:path.yml]; owner follows GitHub's login rules.
-EXTENDS_PATTERN = r"^(?:([a-zA-Z\d](?:[a-zA-Z\d]|-(?=[a-zA-Z\d])){0,38})/)?([-_.\w\d]+)(?::([-_./\w\d]+\.ya?ml))?$"
+# Probot's `_extends` grammar, without `.`/`..` as a repository or path segment and without `/` at the start
+# of a path or `//` in it: each would walk the contents URL to another GitHub API route.
+EXTENDS_PATTERN = (r"^(?:([a-zA-Z\d](?:[a-zA-Z\d]|-(?=[a-zA-Z\d])){0,38})/)?(?!\.\.?(?::|$))([-_.\w\d]+)"
+                   r"(?::(?!/)(?![^:]*//)(?!(?:[^/]*/)*\.\.?/)([-_./\w\d]+\.ya?ml))?$")
 _LOGIN = r"[A-Za-z\d](?:[A-Za-z\d]|-(?=[A-Za-z\d])){0,38}"
 _TEAM = rf"@{_LOGIN}/[A-Za-z\d][A-Za-z\d_.-]*"
 OWNER_PATTERN = rf"^(?:@{_LOGIN}|{_TEAM})$"

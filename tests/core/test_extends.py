@@ -22,6 +22,7 @@ PATH = ".github/prompt-to-pr.yml"
                                                                        ".github/policies/strict.yaml")),
         ("  policies  ", ExtendsRef("acme", "policies", PATH)),
         ("a/b", ExtendsRef("a", "b", PATH)),
+        ("policies:a..b/..c.yml", ExtendsRef("acme", "policies", "a..b/..c.yml")),  # dots inside names are fine
     ],
 )
 def test_parse_extends(value: str, expected: ExtendsRef) -> None:
@@ -31,7 +32,8 @@ def test_parse_extends(value: str, expected: ExtendsRef) -> None:
 @pytest.mark.parametrize(
     "value",
     ["", "a/b/c", "-org/repo", "org-/repo", "a--b/repo", "repo:file.json", "repo:", "o" * 40 + "/repo",
-     "repo name", "repo:../x.txt"],
+     "repo name", "repo:../x.txt", "repo:../../../../installation.yml", "repo:a/../../x.yml", "repo:/x.yml",
+     "repo:a//x.yml", "repo:./x.yml", "..", ".", "org/..:x.yml"],
 )
 def test_parse_extends_refuses(value: str) -> None:
     with pytest.raises(ExtendsError) as caught:
