@@ -70,10 +70,12 @@ def _finding(item: dict[str, Any], ctx: RunContext) -> Finding | None:
     hint = f" ({item['hint']})" if item.get("hint") else ""
     column = item.get("column")
     end_column = item.get("end_column")
+    end_line = item.get("end_line")
     return Finding(
-        path=relative(ctx, item["file"]), line=int(item["line"]), rule=code,
+        # mypy says line -1 for file-level errors; our file-level line is 0
+        path=relative(ctx, item["file"]), line=max(int(item["line"]), 0), rule=code,
         message=f"{item['message']}{hint} [{code}]", severity=severity,
-        end_line=item.get("end_line"),
+        end_line=end_line if isinstance(end_line, int) and end_line > 0 else None,
         # mypy's JSON columns are 0-based; ours are 1-based (end columns: exclusive 0-based == inclusive 1-based)
         column=int(column) + 1 if isinstance(column, int) and column >= 0 else None,
         end_column=int(end_column) if isinstance(end_column, int) and end_column > 0 else None,

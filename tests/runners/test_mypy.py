@@ -94,6 +94,13 @@ def test_parse_cases(code: int, out: str, rules: list[str]) -> None:
     assert [f.rule for f in report.findings] == rules
 
 
+def test_parse_file_level_error_is_line_0() -> None:
+    out = ('{"file": "b/conftest.py", "line": -1, "column": -1, "end_line": -1, "end_column": 0, '
+           '"message": "Duplicate module", "hint": null, "code": null, "severity": "error"}')
+    (finding,) = Mypy().parse(ToolRun(argv=(), returncode=2, stdout=out, stderr=""), CTX).findings
+    assert (finding.line, finding.end_line, finding.column, finding.end_column) == (0, None, None, None)
+
+
 def test_parse_hint_and_unknown_column() -> None:
     out = '{"file": "a.py", "line": 2, "column": -1, "message": "m", "hint": "try x", "code": "c", "severity": "error"}'
     (finding,) = Mypy().parse(ToolRun(argv=(), returncode=1, stdout=out, stderr=""), CTX).findings
