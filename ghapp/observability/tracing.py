@@ -101,8 +101,10 @@ class Tracing:
             _PROPAGATOR.inject(parent, trace.set_span_in_context(trace.NonRecordingSpan(remote)))
         return self.span("job", attrs, parent=parent)
 
-    def github_call(self, method: str, route: str) -> AbstractContextManager[trace.Span]:
-        return self.span(f"GitHub {method} {route}", {"http.request.method": method, "url.template": route})
+    def github_call(self, route: str) -> AbstractContextManager[trace.Span]:
+        """A GitHub request; `route` is the client's "METHOD /template" (`GET /repos/{owner}/{repo}`)."""
+        method, _, template = route.partition(" ")
+        return self.span(f"GitHub {route}", {"http.request.method": method, "url.template": template})
 
     def runner(self, tool: str, files: int) -> AbstractContextManager[trace.Span]:
         return self.span(f"runner {tool}", {"ghapp.tool": tool, "ghapp.files": files})

@@ -19,7 +19,7 @@ def test_webhook_job_github_and_runner_spans_form_one_trace() -> None:
     assert carrier["traceparent"].startswith("00-")
     worker = setup_tracing("", exporter)  # another process in production
     with worker.job("d-1", parent=carrier, repo="octo/app", pr=5, skipped=None):
-        with worker.github_call("GET", "/repos/{owner}/{repo}/pulls/{number}"):
+        with worker.github_call("GET /repos/{owner}/{repo}/pulls/{number}"):
             pass
         with worker.runner("ruff", files=3):
             pass
