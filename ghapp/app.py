@@ -31,7 +31,7 @@ from ghapp.webhooks import WEBHOOK_PATH, WebhookReceiver, refusal
 from ghapp.worker import Worker, WorkerThread
 
 if TYPE_CHECKING:
-    from ghapp.observability import Metrics, Telemetry
+    from ghapp.observability import Metrics, Telemetry, Tracing
 
 log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.github.com"
@@ -41,17 +41,19 @@ class Runtime:
     """What one process may change while it runs: the settings (the setup flow stores credentials) and the
     GitHub client built from them."""
 
-    def __init__(self, settings: Settings, github: GitHubApp | None, counter: CallCounter | None = None) -> None:
+    def __init__(self, settings: Settings, github: GitHubApp | None, counter: CallCounter | None = None,
+                 tracing: Tracing | None = None) -> None:
         self.settings = settings
         self.github = github
         self.counter = counter  # GitHub calls feed the metrics through it
+        self.tracing = tracing  # and get a span each
         self.listeners: list[Callable[[Settings], None]] = []
 
     def use_stored_credentials(self, _creds: AppCredentials | None = None) -> None:
         settings = with_stored_credentials(self.settings, api_url_set=self.settings.github_api_url != DEFAULT_API_URL)
         self.settings = settings
         if self.github is None and settings.app_id and settings.private_key:
-            self.github = GitHubApp(settings, counter=self.counter)
+            self.github = GitHubApp(settings, counter=self.counter, tracing=self.tracing)
         for listener in self.listeners:
             listener(settings)
         log.info("App credentials loaded; webhook deliveries are accepted from now on")
@@ -76,10 +78,10 @@ def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue |
     table = HANDLERS if handlers is None else handlers
     metrics = telemetry.metrics if telemetry is not None else None
     counter = MetricsCounter(metrics) if metrics is not None else None
-    if github is None and settings.app_id and settings.private_key:
-        github = GitHubApp(settings, counter=counter)
-    runtime = Runtime(settings, github, counter)
     tracing = telemetry.tracing if telemetry is not None else None
+    if github is None and settings.app_id and settings.private_key:
+        github = GitHubApp(settings, counter=counter, tracing=tracing)
+    runtime = Runtime(settings, github, counter, tracing)
     worker = Worker(settings, inbox, transport, handlers=table, github=lambda: runtime.github,
                     metrics=metrics, tracing=tracing) if run_worker else None
     recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None)

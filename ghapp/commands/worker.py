@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     telemetry = Telemetry.create(settings)
     inbox = Inbox(db, max_attempts=settings.max_attempts)
     counter = MetricsCounter(telemetry.metrics)
-    github = GitHubApp(settings, counter=counter) if settings.app_id and settings.private_key else None
+    github = (GitHubApp(settings, counter=counter, tracing=telemetry.tracing)
+              if settings.app_id and settings.private_key else None)
     worker = Worker(settings, inbox, Queue.from_settings(settings), handlers=handlers, github=lambda: github,
                     concurrency=args.concurrency, metrics=telemetry.metrics, tracing=telemetry.tracing)
     stop_metrics = None

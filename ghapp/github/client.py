@@ -27,6 +27,7 @@ from ghapp.github.retry import CircuitBreaker, RetryPolicy, Verdict, classify
 from ghapp.github.transport import CURRENT_ATTEMPT, Attempt, CountingTransport
 
 if TYPE_CHECKING:
+    from ghapp.observability.tracing import Tracing
     from ghapp.settings import Settings
 
 AnyGitHub = GitHub[Any]
@@ -55,7 +56,8 @@ class GitHubApp:
     """GitHub as seen by the App: JWT-authenticated app calls and installation-token calls.
 
     One instance per process (or per worker thread); it keeps one connection pool per event loop.
-    `transport` replaces the network (tests pass `httpx.ASGITransport(simulator)`); `counter` sees every call.
+    `transport` replaces the network (tests pass `httpx.ASGITransport(simulator)`); `counter` sees every call;
+    `tracing` adds a span per request.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class GitHubApp:
         transport: httpx.AsyncBaseTransport | None = None,
         token_cache: TokenCache | None = None,
         counter: CallCounter | None = None,
+        tracing: Tracing | None = None,
         policy: RetryPolicy | None = None,
         timeout_s: float = 15.0,
         clock: Callable[[], float] = time.time,
@@ -78,6 +81,7 @@ class GitHubApp:
         self._transport = transport
         self.tokens = token_cache or TokenCache()
         self.counter = counter
+        self.tracing = tracing
         self.policy = policy or RetryPolicy()
         self._timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
         self._jwt_cache = MemCacheStrategy()  # isolated: githubkit's default cache is process-global
@@ -110,7 +114,7 @@ class GitHubApp:
     def _new_resources(self, loop: asyncio.AbstractEventLoop) -> _LoopResources:
         owns = self._transport is None
         inner = self._transport or httpx.AsyncHTTPTransport(retries=0, limits=httpx.Limits(keepalive_expiry=4.0))
-        counting = CountingTransport(inner, self._base, self.counter)
+        counting = CountingTransport(inner, self._base, self.counter, self.tracing)
         config = get_config(
             base_url=self._base, timeout=self._timeout, async_transport=counting, cache_strategy=self._jwt_cache,
             http_cache=False, auto_retry=False, user_agent="prompt-to-pr",

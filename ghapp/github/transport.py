@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 import httpx
 
 from ghapp.github.counter import CallCounter, bound_counters
+
+if TYPE_CHECKING:
+    from ghapp.observability.tracing import Tracing
 
 
 class Attempt:
@@ -27,10 +31,12 @@ class CountingTransport(httpx.AsyncBaseTransport):
     the shared connection pool, so `aclose` here does nothing and the owner calls `close_pool`.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, api_base: httpx.URL, counter: CallCounter | None) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, api_base: httpx.URL, counter: CallCounter | None,
+                 tracing: Tracing | None = None) -> None:
         self._inner = inner
         self._api_prefix = str(api_base)
         self._counter = counter
+        self._tracing = tracing  # a span per request sent, when tracing is on
 
     def _route(self, request: httpx.Request) -> str:
         attempt = CURRENT_ATTEMPT.get()
@@ -40,8 +46,13 @@ class CountingTransport(httpx.AsyncBaseTransport):
         return attempt.route
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._inner.handle_async_request(request)
         route = self._route(request)
+        if self._tracing is None:
+            response = await self._inner.handle_async_request(request)
+        else:
+            with self._tracing.github_call(route) as span:
+                response = await self._inner.handle_async_request(request)
+                span.set_attribute("http.response.status_code", response.status_code)
         raw = response.headers.get("x-ratelimit-remaining")
         remaining = int(raw) if raw is not None and raw.isdigit() else None
         for counter in (self._counter, *bound_counters()):
