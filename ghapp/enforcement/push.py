@@ -54,7 +54,7 @@ async def _via_pull(api: InstallationAPI, owner: str, repo: str, sha: str, branc
     """The merged pull request into `branch` that brought in `sha`, if any."""
     for pull in await api.list_commit_pulls(owner, repo, sha):
         base = (pull.get("base") or {}).get("ref")
-        if pull.get("merged_at") and base == branch:
+        if (pull.get("merged_at") or pull.get("merged")) and base == branch:
             return int(pull["number"])
     return None
 
@@ -113,7 +113,8 @@ async def on_push(enforcer: Enforcer, ctx: JobContext) -> None:
 
 
 async def recheck_push(enforcer: Enforcer, ctx: JobContext, after: str) -> None:
-    """Judge a recorded direct push again ("Re-run" on its check): the policy may have changed since."""
+    """Judge a recorded direct push again ("Re-run" on its check), by the policy that governed the push; the
+    App's signal table may have changed since, and a run that failed half way gets its outcome."""
     owner, repo = repository(ctx.payload)
     row = await asyncio.to_thread(_recorded, ctx, f"{owner}/{repo}", after)
     if row is None:
@@ -125,8 +126,8 @@ async def recheck_push(enforcer: Enforcer, ctx: JobContext, after: str) -> None:
     push = _Push(owner, repo, row.branch, row.before_sha, after, default, row.pusher)
     if await _judge(enforcer, ctx, api, push, commits=commits, note="") is None:
         checks = CheckPublisher(api, ctx.store.db, Target(owner, repo, after, None, details_url(ctx)))
-        await checks.complete(GateResult(Gate.PROVENANCE, Conclusion.SUCCESS, "No violation under the current policy",
-                                         "Judged again: the current policy does not flag this push."), [])
+        await checks.complete(GateResult(Gate.PROVENANCE, Conclusion.SUCCESS, "No violation when judged again",
+                                         "Judged again, this push is not a violation of the policy."), [])
 
 
 @dataclass(frozen=True)

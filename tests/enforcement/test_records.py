@@ -1,0 +1,37 @@
+"""The App's records: tool reports survive a round trip, and later deliveries make work moot."""
+
+from __future__ import annotations
+
+from ghapp.core.decisions import Finding, Gate, ToolReport
+from ghapp.enforcement import records
+from tests.e2e.harness import REPO, build_world
+from tests.enforcement.conftest import Driver
+from tests.enforcement.test_pull_request import ai_pull, opened
+
+
+def test_tool_reports_round_trip_and_are_kept_per_fingerprint(driver: Driver) -> None:
+    report = ToolReport(gate=Gate.SEMGREP, tool="semgrep", version="1.0", status="error", error="boom",
+                        findings=(Finding("a.py", 3, "r1", "m", "warning", 4, 1, 2, "billing"),),
+                        unaudited=("b.py: timeout",), files=("a.py", "b.py"), rules=("secrets",), duration_s=1.5)
+    assert records.report_from_json(records.report_to_json(report)) == report
+    records.save_reports(driver.db, REPO, "abc", [report], {Gate.SEMGREP: "v1"})
+    assert records.load_reports(driver.db, REPO, "abc", {Gate.SEMGREP: "v1"}) == {Gate.SEMGREP: report}
+    assert records.load_reports(driver.db, REPO, "abc", {Gate.SEMGREP: "v2"}) == {}
+    assert records.load_reports(driver.db, REPO, "other", {Gate.SEMGREP: "v1"}) == {}
+
+
+def test_later_deliveries_make_the_work_moot(driver: Driver) -> None:
+    build_world(driver.sim)
+    pull = ai_pull(driver)
+    claim = driver.claim(driver.record("pull_request", opened(driver, pull)))
+
+    def moot() -> str | None:
+        return records.superseded(driver.db, REPO, pull.number, claim.delivery_id, claim.received_at)
+
+    assert moot() is None
+    driver.record("pull_request", opened(driver, pull, "edited"))
+    assert moot() is None
+    driver.record("pull_request", opened(driver, pull, "closed"))
+    assert moot() == "closed"
+    driver.record("pull_request", opened(driver, pull, "reopened"))
+    assert moot() == "newer"
