@@ -5,12 +5,22 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 import threading
 from collections.abc import Iterator
 
 import pytest
 
-from ghapp.observability.logs import REDACTED, Redactor, configure_logging, current_context, log_context
+from ghapp.observability import secrets_of
+from ghapp.observability.logs import (
+    REDACTED,
+    JsonFormatter,
+    Redactor,
+    configure_logging,
+    current_context,
+    log_context,
+)
+from ghapp.settings import Settings
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx7\nabc/def+ghi==\n-----END RSA PRIVATE KEY-----"
 JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiIxMjMiLCJpYXQiOjF9.c2lnbmF0dXJlLXBhcnQ"
@@ -106,3 +116,17 @@ def test_reconfiguring_replaces_the_handler_instead_of_duplicating_lines() -> No
     finally:
         logging.getLogger().removeHandler(handler)
     assert first.getvalue() == "" and [r["msg"] for r in records(second)] == ["once"]
+
+
+def test_the_formatter_alone_writes_the_traceback() -> None:
+    try:
+        raise KeyError("missing")
+    except KeyError:
+        record = logging.getLogger("x").makeRecord("x", logging.ERROR, "f", 1, "failed", None, sys.exc_info())
+    line = json.loads(JsonFormatter().format(record))
+    assert line["msg"] == "failed" and "KeyError: 'missing'" in line["exc"]
+
+
+def test_configured_secrets_are_collected_from_settings() -> None:
+    settings = Settings(webhook_secret="whsec-1", oauth_client_secret="", session_secret="sess-2", private_key="pem")
+    assert secrets_of(settings) == ("whsec-1", "sess-2", "pem")

@@ -93,3 +93,14 @@ def test_a_job_finds_its_webhook_span_from_the_delivery_id_alone() -> None:
     assert record.context.span_id != webhook.context.span_id  # only the webhook span's ids are derived
     other = next(s for s in spans if s.name == "webhook" and s.attributes["github.event"] == "push")
     assert other.context.trace_id != webhook.context.trace_id and other.parent is None
+
+
+def test_shutdown_flushes_and_stops_export() -> None:
+    exporter = InMemorySpanExporter()
+    tracing = setup_tracing("", exporter)
+    with tracing.span("before"):
+        pass
+    tracing.shutdown()
+    with tracing.span("after"):
+        pass
+    assert [s.name for s in exporter.get_finished_spans()] == ["before"]

@@ -16,6 +16,7 @@ from ghapp.web.credentials import (
     load_credentials,
     save_credentials,
     session_secret,
+    write_private,
 )
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n"
@@ -107,3 +108,12 @@ def test_session_secret_is_configured_or_generated_once_and_shared(tmp_path: Pat
     assert stat.S_IMODE((tmp_path / "d" / "session-secret").stat().st_mode) == 0o600
     assert session_secret(tmp_path / "d") == results[0]
     assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["session-secret"]
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.mkdir()
+    (target / "inside").write_text("x")  # replacing a non-empty directory fails
+    with pytest.raises(OSError):
+        write_private(target, "secret")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
