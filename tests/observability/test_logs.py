@@ -123,8 +123,9 @@ def test_the_formatter_alone_writes_the_traceback() -> None:
         raise KeyError("missing")
     except KeyError:
         record = logging.getLogger("x").makeRecord("x", logging.ERROR, "f", 1, "failed", None, sys.exc_info())
+    record.color_message = "\x1b[31mfailed\x1b[0m"  # what uvicorn adds
     line = json.loads(JsonFormatter().format(record))
-    assert line["msg"] == "failed" and "KeyError: 'missing'" in line["exc"]
+    assert line["msg"] == "failed" and "KeyError: 'missing'" in line["exc"] and "color_message" not in line
 
 
 def test_configured_secrets_are_collected_from_settings() -> None:
