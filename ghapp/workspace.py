@@ -4,7 +4,8 @@ The tarball is untrusted: it comes from the pull request. Only regular files and
 top-level folder are written; links of any kind are skipped (runners never need them and a link is the usual
 way out of the tree); device files, FIFOs, absolute paths, `..` and archives over the size or file-count
 limits are refused. Sizes are counted on the decompressed stream while reading, so a decompression bomb
-stops at the limit instead of filling the disk.
+stops at the limit instead of filling the disk, and on what is written (a sparse member stores little and
+unpacks to its full size). Directories count against the file limit separately.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def unpack_tarball(
         if head == b"\x1f\x8b":  # gzip magic
             rest = gzip.GzipFile(fileobj=rest, mode="rb")
         counted: IO[bytes] = io.BufferedReader(_Counted(rest, max_bytes), _CHUNK)
-        return _extract(counted, dest, max_files=max_files, max_member_bytes=max_member_bytes)
+        return _extract(counted, dest, max_bytes=max_bytes, max_files=max_files, max_member_bytes=max_member_bytes)
     except (tarfile.TarError, EOFError, gzip.BadGzipFile, OSError) as exc:
         raise WorkspaceError(f"cannot read the archive: {exc}") from exc
     finally:
@@ -103,9 +104,9 @@ class _Chain(io.RawIOBase):
         return len(data)
 
 
-def _extract(stream: IO[bytes], dest: Path, *, max_files: int, max_member_bytes: int) -> Path:
+def _extract(stream: IO[bytes], dest: Path, *, max_bytes: int, max_files: int, max_member_bytes: int) -> Path:
     top: str | None = None
-    files = 0
+    files = dirs = written = 0
     with tarfile.open(fileobj=stream, mode="r|") as archive:
         for member in archive:
             path = _member_path(member.name)
@@ -119,6 +120,9 @@ def _extract(stream: IO[bytes], dest: Path, *, max_files: int, max_member_bytes:
                 raise WorkspaceError(f"archive member is a device, FIFO or other special file: {member.name!r}")
             target = dest.joinpath(*path.parts)
             if member.isdir():
+                dirs += 1  # directories cost inodes too: as many as files at most
+                if dirs > max_files:
+                    raise WorkspaceError(f"archive has more than the limit of {max_files} directories")
                 target.mkdir(parents=True, exist_ok=True)
                 continue
             files += 1
@@ -126,6 +130,10 @@ def _extract(stream: IO[bytes], dest: Path, *, max_files: int, max_member_bytes:
                 raise WorkspaceError(f"archive has more than the limit of {max_files} files")
             if member.size > max_member_bytes:
                 raise WorkspaceError(f"{member.name!r} is larger than the per-file limit of {max_member_bytes} bytes")
+            # A sparse member unpacks to its full size from a few stored bytes: count what is written.
+            written += member.size
+            if written > max_bytes:
+                raise WorkspaceError(f"archive is larger than the limit of {max_bytes} bytes once unpacked")
             _write(archive, member, target)
     if top is None:
         raise WorkspaceError("archive is empty")
