@@ -13,8 +13,14 @@ _ESCAPES = {"a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r
 
 def added_lines(patch: str) -> frozenset[int]:
     """New-side line numbers that the hunks in `patch` add or change (GitHub's `patch` field, or one file's diff)."""
-    lines, _, _ = _count(patch.splitlines())
+    lines, _, _ = _count(_lines(patch))
     return lines
+
+
+def _lines(text: str) -> list[str]:
+    """Diff lines split at newlines only: `str.splitlines` also splits at form feeds, U+2028, U+0085 and other
+    characters that sit inside source lines, which would shift every later line number."""
+    return text.split("\n")
 
 
 def _count(body: list[str]) -> tuple[frozenset[int], int, int]:
@@ -101,7 +107,7 @@ def parse_unified_diff(text: str) -> dict[str, ChangedFile]:
     """Every file in a `git diff` (renames, copies, binary files, deletions), keyed by its path on the new side
     (the old path for a deletion)."""
     files: list[_File] = []
-    for raw in text.splitlines():
+    for raw in _lines(text):
         if raw.startswith("diff --git "):
             old, new = _git_line_paths(raw[len("diff --git ") :])
             files.append(_File(old=old, new=new))

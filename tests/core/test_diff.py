@@ -30,6 +30,10 @@ DATA = Path(__file__).resolve().parent / "data"
         ("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b", {1}),
         # an empty context line (GitHub sometimes drops the single space)
         ("@@ -1,3 +1,3 @@\n a\n\n-c\n+C", {3}),
+        # characters str.splitlines treats as line ends stay inside their line (form feed, U+2028, NEL, FS)
+        ("@@ -0,0 +1,4 @@\n+x = 1\x0c\n+y = 2\n+z\u2028w\n+k\x85\x1c", {1, 2, 3, 4}),
+        # CRLF files keep their \r; invalid UTF-8 arrives as U+FFFD and is just text
+        ("@@ -1,2 +1,3 @@\r\n a\r\n+caf\ufffd \ufffd\r\n b\r\n", {2}),
     ],
 )
 def test_added_lines(patch: str, expected: set[int]) -> None:
@@ -77,6 +81,10 @@ def test_real_git_diff_with_rename_binary_deletion_and_quoted_name() -> None:
         (
             "diff --git a/a.py b/b.py\nsimilarity index 100%\ncopy from a.py\ncopy to b.py\n",
             {"b.py": ChangedFile(path="b.py", status="copied", previous_path="a.py")},
+        ),
+        (
+            "diff --git a/f.py b/f.py\n--- a/f.py\n+++ b/f.py\n@@ -1,2 +1,3 @@\n ctx\x1c\n+new\x85line\n+third\n",
+            {"f.py": ChangedFile(path="f.py", additions=2, added_lines=frozenset({2, 3}))},
         ),
         (
             "diff --git a/x.sh b/x.sh\nold mode 100644\nnew mode 100755\n",
