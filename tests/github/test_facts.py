@@ -1,0 +1,119 @@
+"""Facts from the simulated GitHub: only what the policy needs, read in as few calls as the answers allow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ghapp.core.facts import Actor, Facts, Override
+from ghapp.core.policy import Policy, load_policy
+from ghapp.github import CallCounter
+from ghapp.github.facts import FactsGatherer
+from ghapp.github.policy_source import bundled_signals
+from ghapp.resources import default_policy_text
+from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, build_world
+from tests.ghsim import GitHubSim, render
+from tests.github.test_policy_source import call
+
+
+def policy(extra: str = "mode: enforce\n") -> Policy:
+    result = load_policy([("default", default_policy_text()), ("repo", extra)], signals=bundled_signals())
+    assert result.policy is not None, result.issues
+    return result.policy
+
+
+def pr_json(sim: GitHubSim, number: int) -> dict[str, Any]:
+    repo = sim.state.repo(REPO)
+    pull = repo.pull(number)
+    assert pull is not None
+    return render.pull(sim.state, repo, pull)
+
+
+def gather(sim: GitHubSim, number: int, the_policy: Policy, *, gatherer: FactsGatherer | None = None,
+           counter: CallCounter | None = None, **kwargs: Any) -> Facts:
+    found = gatherer or FactsGatherer()
+    data = pr_json(sim, number)
+    return call(sim, lambda api: found.gather(api, "acme", "payments", data, the_policy, **kwargs), counter)
+
+
+def test_a_human_pull_request_needs_only_its_commits_and_files(ghsim_inprocess: GitHubSim) -> None:
+    build_world(ghsim_inprocess)
+    pull = ghsim_inprocess.state.create_pull(
+        REPO, commits=[{"app/util.py": "VALUE = 2\nOTHER = 3\n"}, {"app/new.py": "x = 1\n", "README.md": None}],
+        messages=["Change util\n\nLonger body.", "Add new"], user="alice", body="Plain change.")
+    ghsim_inprocess.state.repo(REPO).issues[pull.number].labels += ["ai-generated", "needs-review"]
+    counter = CallCounter()
+    facts = gather(ghsim_inprocess, pull.number, policy(), counter=counter)
+    assert [c.message for c in facts.commits] == ["Change util\n\nLonger body.", "Add new"]
+    assert facts.commits[0].author.login == "alice"
+    by_path = {f.path: f for f in facts.files}
+    assert by_path["app/util.py"].added_lines == frozenset({1, 2})
+    assert by_path["README.md"].status == "removed"
+    assert facts.pull_request is not None and facts.pull_request.labels == ("needs-review",)  # owned labels dropped
+    assert facts.reviews == () and facts.codeowners is None and dict(facts.team_members) == {}
+    assert set(counter.snapshot().calls) == {"POST /app/installations/{installation_id}/access_tokens",
+                                             "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+                                             "GET /repos/{owner}/{repo}/pulls/{pull_number}/files"}
+
+
+def test_an_ai_pull_request_on_billing_gathers_reviews_owners_teams_and_changes_since(
+        ghsim_inprocess: GitHubSim) -> None:
+    sim = ghsim_inprocess
+    build_world(sim)
+    pull = sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE], body=AI_BODY,
+                                 user="alice")
+    first_head = pull.head_sha
+    sim.state.add_review(REPO, pull.number, "bob")
+    sim.state.add_review(REPO, pull.number, "carol", "COMMENTED")
+    sim.state.push(REPO, pull.number, {"app/util.py": "VALUE = 5\n"}, message=AI_MESSAGE)
+    sim.state.add_review(REPO, pull.number, "pat")
+    facts = gather(sim, pull.number, policy(), overrides=(Override("lint", "ok", Actor("sec"), pull.head_sha),))
+    assert [r.reviewer.login for r in facts.reviews] == ["bob", "carol", "pat"]
+    assert facts.codeowners is not None and "@acme/billing" in facts.codeowners
+    # only people who approved are looked up, only in the teams that matter
+    assert dict(facts.team_members) == {"acme/billing": frozenset({"bob"}), "acme/platform": frozenset({"pat"})}
+    assert dict(facts.changed_since) == {first_head: frozenset({"app/util.py"})}
+    asked = {r.path.split("/memberships/")[1] for r in sim.state.requests("GET", "/memberships/")}
+    assert asked == {"bob", "pat"}
+
+
+def test_the_override_team_is_asked_about_the_people_who_overrode(ghsim_inprocess: GitHubSim) -> None:
+    build_world(ghsim_inprocess)
+    pull = ghsim_inprocess.state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, user="alice")
+    facts = gather(ghsim_inprocess, pull.number, policy("overrides:\n  team: '@acme/security'\n"),
+                   overrides=(Override("lint", "fine", Actor("sec"), pull.head_sha),
+                              Override("lint", "fine", Actor("alice"), pull.head_sha)))
+    assert dict(facts.team_members) == {"acme/security": frozenset({"sec"})}
+
+
+def test_commits_and_files_of_a_head_are_read_once(ghsim_inprocess: GitHubSim) -> None:
+    build_world(ghsim_inprocess)
+    pull = ghsim_inprocess.state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, user="alice")
+    gatherer = FactsGatherer()
+    gather(ghsim_inprocess, pull.number, policy(), gatherer=gatherer)
+    gather(ghsim_inprocess, pull.number, policy(), gatherer=gatherer)
+    assert len(ghsim_inprocess.state.requests("GET", "/files$")) == 1
+    ghsim_inprocess.state.push(REPO, pull.number, {"app/util.py": "VALUE = 3\n"})
+    facts = gather(ghsim_inprocess, pull.number, policy(), gatherer=gatherer)
+    assert len(ghsim_inprocess.state.requests("GET", "/files$")) == 2
+    assert len(facts.commits) == 2
+
+
+@pytest.mark.parametrize(("count", "truncated"), [(250, False), (251, True)])
+def test_commit_lists_past_githubs_cap_are_flagged(ghsim_inprocess: GitHubSim, count: int, truncated: bool) -> None:
+    build_world(ghsim_inprocess)
+    commits: list[dict[str, str | bytes | None]] = [{f"n/{i}.md": "x\n"} for i in range(count)]
+    pull = ghsim_inprocess.state.create_pull(REPO, commits=commits, user="alice")
+    facts = gather(ghsim_inprocess, pull.number, policy())
+    assert len(facts.commits) == 250 and facts.commits_truncated is truncated
+
+
+def test_codeowners_is_read_from_githubs_first_location_on_the_base_branch(ghsim_inprocess: GitHubSim) -> None:
+    build_world(ghsim_inprocess, files={"CODEOWNERS": "* @acme/root\n", "docs/CODEOWNERS": "* @acme/docs\n"})
+    pull = ghsim_inprocess.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI,
+                                                            ".github/CODEOWNERS": "* @acme/pr-head\n"},
+                                             messages=[AI_MESSAGE], user="alice")
+    facts = gather(ghsim_inprocess, pull.number, policy())
+    assert facts.codeowners is not None and "@acme/billing" in facts.codeowners  # base, .github/ first
+    assert "pr-head" not in facts.codeowners
