@@ -98,7 +98,8 @@ def test_a_diff_of_three_thousand_files_with_quoted_binary_and_renamed_paths() -
             parts.append(f'diff --git "a/d/\\303\\251{i}.py" "b/d/\\303\\251{i}.py"\n--- "a/d/\\303\\251{i}.py"\n'
                          f'+++ "b/d/\\303\\251{i}.py"\n@@ -1 +1,2 @@\n x\n+y\n')
         elif i % 3 == 1:
-            parts.append(f"diff --git a/b{i}.bin b/b{i}.bin\nindex 1..2\nBinary files a/b{i}.bin and b/b{i}.bin differ\n")
+            parts.append(f"diff --git a/b{i}.bin b/b{i}.bin\nindex 1..2\n"
+                         f"Binary files a/b{i}.bin and b/b{i}.bin differ\n")
         else:
             parts.append(f"diff --git a/old{i}.py b/new{i}.py\nsimilarity index 90%\nrename from old{i}.py\n"
                          f"rename to new{i}.py\n--- a/old{i}.py\n+++ b/new{i}.py\n@@ -1 +1 @@\n-a\n+b\n")
