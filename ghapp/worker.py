@@ -194,7 +194,9 @@ class Worker:
             after = exc.after_s if isinstance(exc, Retry) else exc.retry_after_s
             return await self._again(claim, "deferred", self.inbox.defer, after, str(exc))
         except Exception as exc:
-            log.warning("handler failed", exc_info=True)
+            # GitHub's own refusals (404, 422, bad credentials) say all there is to say in one line; anything
+            # else is a bug worth its traceback.
+            log.warning("handler failed: %s", exc, exc_info=not isinstance(exc, GitHubError))
             reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             return await self._again(claim, "retry", self.inbox.fail, reason)
         finally:
