@@ -67,8 +67,8 @@ class FactsGatherer:
                       commits_truncated=head.commits_truncated)
         table = policy.signals if policy.signals is not None else SignalTable()
         is_ai = policy.ai.is_ai(detect(table, pr, head.commits))
-        matched = {r.category for r in evaluate_approvals(policy.approvals, facts, is_ai=is_ai,
-                                                          is_ai_actor=lambda _: False)}
+        matched = {r.category: r.files for r in evaluate_approvals(policy.approvals, facts, is_ai=is_ai,
+                                                                   is_ai_actor=lambda _: False)}
         rules = [rule for rule in policy.approvals if rule.category in matched]
         if not rules and not overrides:
             return facts
@@ -84,8 +84,9 @@ class FactsGatherer:
         approvers = _approvers(reviews)
         teams = {team.lower() for rule in rules for team in (*rule.teams, *rule.all_of)}
         if codeowners is not None:
-            matched_files = [p for f in head.files for p in f.paths]
-            for owners in parse_codeowners(codeowners).owners_for(matched_files).values():
+            # only the owners of the files a CODEOWNERS-based category matched can approve
+            owned = sorted({path for rule in rules if rule.codeowners for path in matched[rule.category]})
+            for owners in parse_codeowners(codeowners).owners_for(owned).values():
                 teams |= {o.lstrip("@").lower() for o in owners if owner_kind(o) == "team"}
         asks = {team: set(approvers) for team in teams}
         if overrides and policy.overrides.team:

@@ -9,8 +9,9 @@ repository) is a policy error at the `_extends` line, never silently skipped.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -61,9 +62,13 @@ class _File:
 class PolicySource:
     """Loads policies for one process; parsed layers and built policies are kept by blob sha (LRU)."""
 
-    def __init__(self, signals: SignalTable | None = None, max_entries: int = 512) -> None:
+    def __init__(self, signals: SignalTable | None = None, max_entries: int = 512, absent_ttl_s: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._signals = signals
         self._max = max_entries
+        self._absent_ttl = absent_ttl_s
+        self._clock = clock
+        self._absent: dict[tuple[str, str, str, str | None], float] = {}  # file -> when it was found missing
         self._layers: OrderedDict[tuple[str, str], Layer] = OrderedDict()
         self._built: OrderedDict[tuple[tuple[str, str], ...], PolicyResult] = OrderedDict()
 
@@ -136,16 +141,30 @@ class PolicySource:
             layers[target.key] = (layer, fetched.sha)
 
     async def _fetch(self, api: InstallationAPI, ref: ExtendsRef, at: str | None) -> _File | None:
-        """The file's text and blob sha, or None when it is missing or the installation cannot read it."""
+        """The file's text and blob sha, or None when it is missing or the installation cannot read it.
+
+        A 404 carries no ETag, so "missing" is remembered for `absent_ttl_s` (most repositories have no org
+        or repository policy file, and this saves a call per event); a file added meanwhile counts after that.
+        """
+        key = (*ref.key, at)
+        missing_since = self._absent.get(key)
+        if missing_since is not None and self._clock() - missing_since < self._absent_ttl:
+            return None
         try:
             found = await api.get_content(ref.owner, ref.repo, ref.path, at)
         except (NotFound, Forbidden):
-            return None  # another org's repository, or one outside the installation's selection
+            found = None  # another org's repository, or one outside the installation's selection
         except GitHubError as exc:
             if exc.status is not None:
                 raise
             return _File("", f"unreadable:{ref}", problem=f"cannot read the file: {exc}")
-        return _File(found[0], found[1]) if found is not None else None
+        if found is None:
+            if len(self._absent) >= self._max:
+                self._absent.clear()
+            self._absent[key] = self._clock()
+            return None
+        self._absent.pop(key, None)
+        return _File(found[0], found[1])
 
     def _parse(self, file: _File, source: str) -> Layer:
         key = (source, file.sha)

@@ -127,3 +127,17 @@ def test_files_are_parsed_once_per_blob_and_re_read_conditionally(ghsim_inproces
     assert first == second and first.policy is not None and first.policy.mode == "report"
     assert counter.snapshot().not_modified == 2  # both files answered 304 the second time
     assert len(source._layers) == 2 and len(source._built) == 1
+
+
+def test_a_missing_file_is_asked_for_again_only_after_a_minute(ghsim_inprocess: GitHubSim) -> None:
+    world(ghsim_inprocess)
+    now = [0.0]
+    source = PolicySource(clock=lambda: now[0])
+    assert load(ghsim_inprocess, source).policy.mode == "enforce"  # type: ignore[union-attr]
+    asked = len(ghsim_inprocess.state.requests("GET", "/contents/"))
+    repo = ghsim_inprocess.state.repo("acme/payments")
+    ghsim_inprocess.state.commit(repo, {POLICY_PATH: "mode: report\n"}, branch="main")
+    assert load(ghsim_inprocess, source).policy.mode == "enforce"  # type: ignore[union-attr]
+    assert len(ghsim_inprocess.state.requests("GET", "/contents/")) == asked
+    now[0] = 61.0
+    assert load(ghsim_inprocess, source).policy.mode == "report"  # type: ignore[union-attr]
