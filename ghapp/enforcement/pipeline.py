@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
-from ghapp.core.decisions import CategoryResult, Conclusion, Decision, Gate, GateResult
+from ghapp.core.decisions import CategoryResult, Conclusion, Decision, Gate, GateResult, ToolReport
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Facts
 from ghapp.core.policy import Policy, PolicyIssue
@@ -30,6 +30,7 @@ from ghapp.github.publish import CheckPublisher, Target, default_actions
 from ghapp.github.review_requests import ReviewRequester
 from ghapp.jobs import JobContext
 from ghapp.observability.reports import observe_reports
+from ghapp.runners import Runner
 
 JSON = dict[str, Any]
 DRAFT_NOTE = ("This pull request is a draft: the App asks for reviews once it is marked ready for review. "
@@ -109,7 +110,8 @@ class PullRun:
             await self._publish(decision, only)
         return await self._record(decision)
 
-    async def _tools(self, policy: Policy, facts: Facts, work: list[Any], prints: dict[Gate, str]) -> Any:
+    async def _tools(self, policy: Policy, facts: Facts, work: list[Runner], prints: dict[Gate, str]
+                     ) -> tuple[ToolReport, ...] | None:
         """Run the tools; None when the PR was closed or got a newer head meanwhile."""
         if await self._stopped([r.gate for r in work]):
             return None
@@ -118,6 +120,7 @@ class PullRun:
         reports = await run_tools(self.api, self.ctx.settings, owner=self.owner, repo=self.repo,
                                   head_sha=self.pr.head_sha, base_ref=self.pr.base_ref, policy=policy,
                                   runners=work, files=facts.files)
+        observe_reports(reports, self.ctx.metrics, self.ctx.tracing)
         observe_reports(reports, self.ctx.metrics, self.ctx.tracing)
         await asyncio.to_thread(records.save_reports, self.ctx.store.db, self.full_name, self.pr.head_sha, reports,
                                 prints)
