@@ -169,6 +169,10 @@ class PullRun:
             if result.gate in skip or (only is not None and result.gate not in only):
                 continue
             await self.checks.complete(result, default_actions(result, can_request=can_request))
+        if only is None and decision.gate(Gate.POLICY) is None and await self.checks.existing([Gate.POLICY]):
+            # the policy was broken when this head was judged before: its failing check must not linger
+            await self.checks.complete(GateResult(Gate.POLICY, Conclusion.SUCCESS, "The policy is valid",
+                                                  "The policy this pull request is judged by can be read."), [])
 
     async def _record(self, decision: Decision) -> Decision:
         await asyncio.to_thread(records.record_evaluations, self.ctx.store.db,

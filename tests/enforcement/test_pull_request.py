@@ -161,3 +161,50 @@ def test_a_pull_request_over_250_commits_says_the_later_ones_were_not_inspected(
     driver.handle("pull_request", opened(driver, pull))
     provenance = runs(driver, pull.head_sha)["provenance"]
     assert "first 250 commits" in provenance.output["summary"] and "251" in provenance.output["summary"]
+
+
+def test_a_policy_fixed_on_the_base_branch_clears_the_failing_policy_check(driver: Driver) -> None:
+    build_world(driver.sim, policy="mode: sometimes\n")
+    pull = ai_pull(driver)
+    driver.handle("pull_request", opened(driver, pull))
+    assert runs(driver, pull.head_sha)["policy"].conclusion == "failure"
+    repo = driver.sim.state.repo(REPO)
+    driver.sim.state.commit(repo, {".github/prompt-to-pr.yml": "mode: enforce\n"}, branch="main")
+    driver.handle("pull_request", opened(driver, pull, "reopened"))
+    checks = runs(driver, pull.head_sha)
+    assert checks["policy"].conclusion == "success"
+    assert checks["lint"].conclusion == "success" and checks["approvals"].conclusion == "action_required"
+
+
+def test_closing_a_pull_request_cancels_checks_left_waiting(driver: Driver) -> None:
+    build_world(driver.sim)
+    pull = ai_pull(driver)
+    reopened = opened(driver, pull, "reopened")
+    lint = MeanwhileRunner("ruff", Gate.LINT, meanwhile=[lambda: driver.record("pull_request", reopened)])
+    driver.use((lint, *fake_runners()[1:]))  # a newer delivery arrives: this run stops with its checks in progress
+    driver.handle("pull_request", opened(driver, pull))
+    assert runs(driver, pull.head_sha)["lint"].status == "in_progress"
+    driver.handle("pull_request", opened(driver, pull, "closed"))
+    checks = runs(driver, pull.head_sha)
+    assert {checks[g].conclusion for g in ("lint", "types", "semgrep")} == {"cancelled"}
+    assert checks["provenance"].conclusion == "success"
+    calls = len(driver.sim.state.log)
+    driver.handle("pull_request", opened(driver, pull, "closed"))  # nothing left waiting: no call
+    assert len(driver.sim.state.log) == calls
+
+
+def test_a_comment_review_changes_nothing_and_costs_nothing(driver: Driver) -> None:
+    build_world(driver.sim)
+    pull = ai_pull(driver)
+    driver.handle("pull_request", opened(driver, pull))
+    review = driver.sim.state.add_review(REPO, pull.number, "bob", "COMMENTED", body="nice")
+    calls = len(driver.sim.state.log)
+    driver.handle("pull_request_review", driver.sim.payloads.pull_request_review(REPO, pull.number, review.id))
+    assert len(driver.sim.state.log) == calls
+    dismissed = driver.sim.state.add_review(REPO, pull.number, "bob")
+    driver.handle("pull_request_review", driver.sim.payloads.pull_request_review(REPO, pull.number, dismissed.id))
+    assert runs(driver, pull.head_sha)["approvals"].conclusion == "success"
+    dismissed.state = "DISMISSED"
+    driver.handle("pull_request_review",
+                  driver.sim.payloads.pull_request_review(REPO, pull.number, dismissed.id, "dismissed"))
+    assert runs(driver, pull.head_sha)["approvals"].conclusion == "action_required"
