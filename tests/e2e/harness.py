@@ -127,9 +127,10 @@ class AppServer:
 
 
 def app_settings(sim: GitHubSim, tmp_path: Path, **overrides: Any) -> Settings:
-    return sim.settings(database_url=f"sqlite:///{tmp_path / 'app.db'}", queue_path=str(tmp_path / "queue.db"),
-                        data_dir=tmp_path / "var", public_url="https://ghapp.example.test", workers=1,
-                        sweep_interval_s=1, **overrides)
+    values: dict[str, Any] = {"database_url": f"sqlite:///{tmp_path / 'app.db'}", "queue_path": str(tmp_path / "q.db"),
+                              "data_dir": tmp_path / "var", "public_url": "https://ghapp.example.test", "workers": 1,
+                              "sweep_interval_s": 1}
+    return sim.settings(**{**values, **overrides})
 
 
 @contextmanager
@@ -144,6 +145,7 @@ def running_app(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner] | N
         yield server
     finally:
         server.stop()
+        server.app.state.inbox.db.engine.dispose()  # the App's pool (PostgreSQL keeps real connections)
 
 
 def comment_payload(sim: GitHubSim, number: int, login: str, body: str, comment_id: int) -> dict[str, Any]:

@@ -179,11 +179,11 @@ def test_a_human_push_and_a_merged_pull_request_are_not_flagged(ghsim: GitHubSim
 
 
 def test_replays_and_duplicate_events_update_the_same_runs_and_ask_for_reviews_once(
-        ghsim: GitHubSim, tmp_path: Path) -> None:
+        ghsim: GitHubSim, tmp_path: Path, database_url: str) -> None:
     build_world(ghsim)
     pull = ai_pull(ghsim)
     payload = ghsim.payloads.pull_request(REPO, pull.number, "opened")
-    with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
+    with running_app(ghsim, tmp_path, runners=fake_runners(), database_url=database_url) as app:
         deliver(ghsim, app, "pull_request", payload, guid="guid-1")
         created = len(ghsim.state.requests("POST", r"/check-runs$"))
         calls = len(ghsim.state.log)
