@@ -113,7 +113,9 @@ class Auth:
             pending = self._states.loads(request.cookies.get(_STATE_COOKIE, ""), max_age=_STATE_MAX_AGE_S)
         except BadSignature:
             pending = None
-        if not code or not isinstance(pending, dict) or not hmac.compare_digest(str(pending["state"]).encode(), state.encode()):
+        # bytes: compare_digest refuses str holding non-ASCII (a TypeError, so a 500, for an odd `state`)
+        if not code or not isinstance(pending, dict) or not hmac.compare_digest(
+                str(pending["state"]).encode(), state.encode()):
             return message(request, "Sign-in link not valid", "This sign-in did not start in this browser "
                            "or took over ten minutes. Sign in again.", 400)
         try:

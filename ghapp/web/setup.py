@@ -140,7 +140,9 @@ class SetupFlow:
             pending = self._signer.loads(request.cookies.get(_COOKIE, ""), max_age=_STATE_MAX_AGE_S)
         except BadSignature:
             pending = None
-        if not code or not isinstance(pending, dict) or not hmac.compare_digest(str(pending["state"]).encode(), state.encode()):
+        # bytes: compare_digest refuses str holding non-ASCII (a TypeError, so a 500, for an odd `state`)
+        if not code or not isinstance(pending, dict) or not hmac.compare_digest(
+                str(pending["state"]).encode(), state.encode()):
             return message(request, "Setup link not valid", "This link does not match the setup started in this "
                            "browser, or it is over an hour old. Start again from /setup.", 400)
         try:
