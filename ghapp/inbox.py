@@ -154,6 +154,11 @@ class Inbox:
                 conn.execute(delete(L).where(L.c.owner == delivery_id))
         return ok
 
+    def _progress(self, delivery_id: str) -> Any:
+        """(attempts, received_at) of a delivery without loading its payload, or None."""
+        with self.db.engine.connect() as conn:
+            return conn.execute(select(D.c.attempts, D.c.received_at).where(D.c.delivery_id == delivery_id)).first()
+
     def complete(self, delivery_id: str, owner: str, duration_ms: float, *, state: str = DONE,
                  note: str | None = None) -> bool:
         """Mark the leased delivery done (or ignored / shed, with a note). False: the lease was lost."""
@@ -163,7 +168,7 @@ class Inbox:
     def fail(self, delivery_id: str, owner: str, error: str) -> float | None:
         """Record a failed attempt. Returns the delay before the retry, or None when the delivery gave up
         (state failed) or the lease was lost."""
-        row = self.get(delivery_id)
+        row = self._progress(delivery_id)
         if row is None:
             return None
         now = self.clock()
@@ -179,7 +184,7 @@ class Inbox:
     def defer(self, delivery_id: str, owner: str, after_s: float, reason: str) -> float | None:
         """Back to pending after `after_s` without counting an attempt (rate limits, GitHub asking to wait);
         past RETRY_HORIZON it counts as a failure like any other. Returns the delay as `fail` does."""
-        row = self.get(delivery_id)
+        row = self._progress(delivery_id)
         if row is None:
             return None
         now = self.clock()
