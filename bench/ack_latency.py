@@ -1,7 +1,9 @@
 """Webhook acknowledgement latency under burst load, on embedded defaults (SQLite inbox, SQLite queue,
 in-process worker), with the App and this load generator on the same machine.
 
-It starts `ghapp serve` (uvicorn, real HTTP on loopback) in a fresh directory, then sends signed real
+It starts `ghapp serve` (uvicorn, real HTTP on loopback) in a fresh directory, with its in-process worker
+(GitHub itself is unreachable, as in an outage: handlers defer their deliveries; `--no-worker` measures the
+web tier alone), then sends signed real
 payloads from ../shared/fixtures/webhooks (every one of the 77, round robin, each with a new delivery id)
 at fixed arrival rates with a fixed number of connections, for a fixed time per rate. Latency is measured
 from each delivery's scheduled send time (open loop: a slow server cannot hide its queueing) to the 202.
@@ -30,6 +32,8 @@ import uuid
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOKS = ROOT / ".." / "shared" / "fixtures" / "webhooks"
@@ -46,14 +50,27 @@ def payloads() -> list[tuple[str, bytes]]:
     return [(p.parent.name, p.read_bytes()) for p in sorted(WEBHOOKS.glob("*/*.json"))]
 
 
-def start_app(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "GHAPP_WEBHOOK_SECRET": SECRET, "GHAPP_APP_ID": "1", "GHAPP_PRIVATE_KEY": "unused",
+def private_key() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                             serialization.NoEncryption()).decode()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_app(workdir: Path, port: int, worker: bool) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "GHAPP_WEBHOOK_SECRET": SECRET, "GHAPP_APP_ID": "1", "GHAPP_PRIVATE_KEY": private_key(),
            "GHAPP_HOST": "127.0.0.1", "GHAPP_PORT": str(port), "GHAPP_LOG_LEVEL": "WARNING",
            "GHAPP_REDELIVER_INTERVAL_S": "86400", "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9"}
     env.pop("GHAPP_DATABASE_URL", None)
     env.pop("GHAPP_REDIS_URL", None)
     log = (workdir / "serve.log").open("wb")
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ghapp"), "serve"], cwd=workdir, env=env,
+    args = ["serve"] if worker else ["serve", "--no-worker"]
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ghapp"), *args], cwd=workdir, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -113,7 +130,7 @@ async def phase(clients: list[httpx.AsyncClient], url: str, bodies: list[tuple[s
             "p50": percentile(ms, 50), "p95": percentile(ms, 95), "p99": percentile(ms, 99), "max": max(ms or [0])}
 
 
-async def run(args: argparse.Namespace, port: int) -> tuple[list[dict[str, float]], list[str]]:
+async def run(args: argparse.Namespace, port: int, pid: int) -> tuple[list[dict[str, float]], list[str]]:
     url = f"http://127.0.0.1:{port}/api/github/webhooks"
     bodies = payloads()
     sent: list[str] = []
@@ -124,7 +141,10 @@ async def run(args: argparse.Namespace, port: int) -> tuple[list[dict[str, float
     try:
         await phase(clients, url, bodies, 50, 1, [])  # warm up connections and code paths
         for rate in args.rates:
-            results.append(await phase(clients, url, bodies, rate, args.seconds, sent))
+            cpu = cpu_seconds(pid)
+            result = await phase(clients, url, bodies, rate, args.seconds, sent)
+            result["cpu_ms"] = (cpu_seconds(pid) - cpu) * 1000 / max(1.0, result["ok"])
+            results.append(result)
             await asyncio.sleep(args.pause)
     finally:
         for client in clients:
@@ -139,14 +159,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each rate")
     parser.add_argument("--concurrency", type=int, default=32, help="connections the load generator keeps open")
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between rates")
+    parser.add_argument("--no-worker", action="store_true", help="run `ghapp serve --no-worker` (web tier alone)")
     args = parser.parse_args()
     port = free_port()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ghapp-bench-") as tmp:
         workdir = Path(tmp)
-        proc = start_app(workdir, port)
+        proc = start_app(workdir, port, worker=not args.no_worker)
         try:
-            results, sent = asyncio.run(run(args, port))
+            results, sent = asyncio.run(run(args, port, proc.pid))
         finally:
             proc.terminate()
             proc.wait(30)
@@ -156,13 +177,14 @@ def main() -> int:
                 if line.startswith("model name")), platform.processor())
     print(f"machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.platform()}, "
           f"load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after")
-    print(f"load: {args.concurrency} connections, {args.seconds:g} s per rate, {len(payloads())} real payloads")
-    print("| offered/s | sent | 202 | errors | achieved/s | p50 ms | p95 ms | p99 ms | max ms | SLO |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(f"load: {args.concurrency} connections, {args.seconds:g} s per rate, {len(payloads())} real payloads, "
+          f"{'web tier alone' if args.no_worker else 'in-process worker'}")
+    print("| offered/s | sent | 202 | errors | achieved/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms | SLO |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         slo = "ok" if r["p95"] < 250 and r["p99"] < 500 and not r["errors"] else "MISSED"
         print(f"| {r['rate']:.0f} | {r['sent']:.0f} | {r['ok']:.0f} | {r['errors']:.0f} | {r['achieved']:.0f} | "
-              f"{r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | {slo} |")
+              f"{r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | {r['cpu_ms']:.2f} | {slo} |")
     missing = [d for d in sent if d not in stored]
     print(f"acknowledged deliveries committed to the inbox: {len(sent) - len(missing)} of {len(sent)}")
     print(json.dumps({"results": results}, indent=None))
