@@ -72,7 +72,7 @@ _INT_FIELDS = {
     "RUNNER_TIMEOUT_S": "runner_timeout_s", "RUNNER_MEMORY_MB": "runner_memory_mb",
     "TARBALL_MAX_BYTES": "tarball_max_bytes", "TARBALL_MAX_FILES": "tarball_max_files",
 }
-_STR_FIELDS = {
+_STR_FIELDS = {  # nosemgrep: secrets-hardcoded-credential - names of variables and fields, no values
     "APP_ID": "app_id", "PRIVATE_KEY": "private_key", "WEBHOOK_SECRET": "webhook_secret",
     "OAUTH_CLIENT_ID": "oauth_client_id", "OAUTH_CLIENT_SECRET": "oauth_client_secret",
     "GITHUB_API_URL": "github_api_url", "GITHUB_WEB_URL": "github_web_url", "PUBLIC_URL": "public_url",
