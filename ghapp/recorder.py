@@ -21,6 +21,7 @@ from ghapp.inbox import PENDING, Inbox, NewDelivery
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
+TIMEOUT_S = 8.0  # GitHub gives up on a delivery after 10 s: say 503 before that rather than nothing at all
 
 
 class RecordError(Exception):
@@ -45,11 +46,13 @@ def _resolve(future: asyncio.Future[bool], result: bool | BaseException) -> None
 
 class Recorder:
     def __init__(self, inbox: Inbox, enqueue: Callable[[str], None],
-                 on_enqueued: Callable[[], None] | None = None, max_batch: int = MAX_BATCH) -> None:
+                 on_enqueued: Callable[[], None] | None = None, max_batch: int = MAX_BATCH,
+                 timeout_s: float = TIMEOUT_S) -> None:
         self.inbox = inbox
         self.enqueue = enqueue
         self.on_enqueued = on_enqueued
         self.max_batch = max_batch
+        self.timeout_s = timeout_s
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -69,12 +72,17 @@ class Recorder:
             thread.join(timeout)
 
     async def record(self, delivery: NewDelivery) -> bool:
-        """Commit `delivery`; True if it is new, False if its id was recorded before. Raises RecordError."""
+        """Commit `delivery`; True if it is new, False if its id was recorded before. Raises RecordError, also
+        when the database does not answer within `timeout_s` (the row may still be committed: GitHub's
+        redelivery of it is then a duplicate)."""
         self.start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
         self._queue.put(_Item(delivery, future, loop))
-        return await future
+        try:
+            return await asyncio.wait_for(future, self.timeout_s)
+        except TimeoutError:
+            raise RecordError(f"delivery {delivery.delivery_id} not committed within {self.timeout_s:g} s") from None
 
     def _run(self) -> None:
         stopping = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -93,3 +94,17 @@ def test_batch_size_is_bounded(db: Database, batch: int) -> None:
     asyncio.run(burst())
     recorder.stop()
     assert max(inbox.batches) <= batch and sum(inbox.batches) == 10
+
+
+def test_a_database_that_does_not_answer_in_time_is_a_record_error(db: Database) -> None:
+    class SlowInbox(Inbox):
+        def record_many(self, deliveries: Any) -> list[bool]:
+            time.sleep(0.5)
+            return super().record_many(deliveries)
+
+    inbox = SlowInbox(db)
+    recorder = Recorder(inbox, lambda _id: None, timeout_s=0.1)
+    with pytest.raises(RecordError, match=r"not committed within 0\.1 s"):
+        asyncio.run(recorder.record(new("slow")))
+    recorder.stop()
+    assert inbox.get("slow") is not None  # committed after all: GitHub's redelivery will be a duplicate
