@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 JSON = dict[str, Any]
 PULL_FILES_CAP = 3000  # GitHub lists at most 3,000 files of a pull request
 PULL_COMMITS_CAP = 250  # and at most 250 commits
+MEMBERSHIP_TTL_S = 300.0  # how long a team membership answer is shared between the App's processes
 
 
 def _obj(body: Any) -> JSON:
@@ -130,14 +131,26 @@ class InstallationAPI:
             raise GitHubError(f"{owner}/{repo}:{path} is not UTF-8 text") from None
 
     async def team_membership(self, org: str, team_slug: str, username: str) -> bool:
-        """True when `username` is an active member of the team (child teams included, GitHub resolves that)."""
+        """True when `username` is an active member of the team (child teams included, GitHub resolves that).
+
+        With the App's shared cache the answer is kept for MEMBERSHIP_TTL_S, so workers judging reviews of the
+        same pull request ask once: someone added to or removed from a team counts after at most that long.
+        """
+        key = f"team-member:{self.installation_id}:{org}/{team_slug}:{username}".lower()
+        cache = self.app.cache
+        known = cache.get(key) if cache is not None else None
+        if isinstance(known, bool):
+            return known
         url = f"/orgs/{org}/teams/{_q(team_slug)}/memberships/{_q(username)}"
         try:
             response = await self._request("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", url,
                                            conditional=True)
+            member = bool(response.json().get("state") == "active")
         except NotFound:
-            return False
-        return bool(response.json().get("state") == "active")
+            member = False
+        if cache is not None:
+            cache.set(key, member, MEMBERSHIP_TTL_S)
+        return member
 
     # check runs (githubkit validates the body: <= 50 annotations, <= 3 actions, summary <= 65535 chars)
     async def create_check_run(self, owner: str, repo: str, body: JSON) -> JSON:

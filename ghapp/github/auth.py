@@ -8,8 +8,12 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ghapp.github.errors import GitHubError
+
+if TYPE_CHECKING:
+    from ghapp.cache import Cache
 
 # GitHub (and githubkit, which parses it with exactly this format) writes `expires_at` like 2016-07-11T22:14:10Z.
 EXPIRES_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -42,11 +46,16 @@ class TokenCache:
     """Per-installation token cache shared by every call of a `GitHubApp`.
 
     Concurrent callers for the same installation wait on one fetch (one token request, not one per task).
+    With `shared` (the App's cache: Redis when scaled out) other processes reuse a token one of them fetched;
+    it is stored there until the refresh margin before its `expires_at`, so no process takes a token GitHub is
+    about to reject.
     """
 
-    def __init__(self, *, refresh_margin: timedelta = timedelta(minutes=5), clock: Callable[[], datetime] = utcnow):
+    def __init__(self, *, refresh_margin: timedelta = timedelta(minutes=5), clock: Callable[[], datetime] = utcnow,
+                 shared: Cache | None = None):
         self._margin = refresh_margin
         self._clock = clock
+        self._shared = shared
         self._tokens: dict[int, InstallationToken] = {}
         self._guard = threading.Lock()
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Lock]] = (
@@ -70,14 +79,37 @@ class TokenCache:
         if token is not None:
             return token.value
         async with self._lock(installation_id):
-            token = self._fresh(installation_id)
+            token = self._fresh(installation_id) or self._from_shared(installation_id)
             if token is None:
                 token = await fetch(installation_id)
-                with self._guard:
-                    self._tokens[installation_id] = token
+                self._to_shared(installation_id, token)
+            with self._guard:
+                self._tokens[installation_id] = token
         return token.value
 
+    def _from_shared(self, installation_id: int) -> InstallationToken | None:
+        if self._shared is None:
+            return None
+        entry = self._shared.get(_shared_key(installation_id))
+        try:
+            token = InstallationToken(str(entry["token"]), datetime.fromisoformat(entry["expires_at"]))
+            return token if token.expires_at - self._margin > self._clock() else None
+        except (TypeError, KeyError, ValueError):
+            return None  # absent, or not a token entry
+
+    def _to_shared(self, installation_id: int, token: InstallationToken) -> None:
+        if self._shared is not None:
+            ttl = (token.expires_at - self._margin - self._clock()).total_seconds()
+            self._shared.set(_shared_key(installation_id),
+                             {"token": token.value, "expires_at": token.expires_at.isoformat()}, ttl)
+
     def invalidate(self, installation_id: int) -> None:
-        """Forget a token GitHub refused (revoked, or expired early)."""
+        """Forget a token GitHub refused (revoked, or expired early), here and in the shared cache."""
         with self._guard:
             self._tokens.pop(installation_id, None)
+        if self._shared is not None:
+            self._shared.delete(_shared_key(installation_id))
+
+
+def _shared_key(installation_id: int) -> str:
+    return f"installation-token:{installation_id}"

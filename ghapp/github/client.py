@@ -27,6 +27,7 @@ from ghapp.github.retry import CircuitBreaker, RetryPolicy, Verdict, classify
 from ghapp.github.transport import CURRENT_ATTEMPT, Attempt, CountingTransport
 
 if TYPE_CHECKING:
+    from ghapp.cache import Cache
     from ghapp.observability.tracing import Tracing
     from ghapp.settings import Settings
 
@@ -57,7 +58,9 @@ class GitHubApp:
 
     One instance per process (or per worker thread); it keeps one connection pool per event loop.
     `transport` replaces the network (tests pass `httpx.ASGITransport(simulator)`); `counter` sees every call;
-    `tracing` adds a span per request.
+    `tracing` adds a span per request; `cache` (from `ghapp.cache.cache_from_settings`) holds installation
+    tokens, ETag-revalidated responses and team memberships for every process sharing it (without it, tokens
+    and ETags stay in this instance and memberships are asked each time).
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class GitHubApp:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         token_cache: TokenCache | None = None,
+        cache: Cache | None = None,
         counter: CallCounter | None = None,
         tracing: Tracing | None = None,
         policy: RetryPolicy | None = None,
@@ -79,13 +83,14 @@ class GitHubApp:
         self._auth = AppAuthStrategy(settings.app_id, settings.private_key)
         self._base = get_config(base_url=settings.github_api_url).base_url
         self._transport = transport
-        self.tokens = token_cache or TokenCache()
+        self.cache = cache
+        self.tokens = token_cache or TokenCache(shared=cache)
         self.counter = counter
         self.tracing = tracing
         self.policy = policy or RetryPolicy()
         self._timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
         self._jwt_cache = MemCacheStrategy()  # isolated: githubkit's default cache is process-global
-        self.etags = ETagCache()
+        self.etags = ETagCache(shared=cache)
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security

@@ -145,8 +145,14 @@ class PolicySource:
 
         A 404 carries no ETag, so "missing" is remembered for `absent_ttl_s` (most repositories have no org
         or repository policy file, and this saves a call per event); a file added meanwhile counts after that.
+        With the App's shared cache every process remembers what one of them found missing; found files are
+        shared through the ETag cache (each read is a conditional request: a 304 is free).
         """
         key = (*ref.key, at)
+        shared = api.app.cache
+        shared_key = f"policy-absent:{api.installation_id}:{'/'.join(ref.key)}@{at or ''}"
+        if shared is not None and shared.get(shared_key) is True:
+            return None
         missing_since = self._absent.get(key)
         if missing_since is not None and self._clock() - missing_since < self._absent_ttl:
             return None
@@ -162,6 +168,8 @@ class PolicySource:
             if len(self._absent) >= self._max:
                 self._absent.clear()
             self._absent[key] = self._clock()
+            if shared is not None:
+                shared.set(shared_key, True, self._absent_ttl)
             return None
         self._absent.pop(key, None)
         return _File(found[0], found[1])

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ghapp.cache import MemoryCache
 from ghapp.github.auth import InstallationToken, TokenCache, parse_token_reply
 from ghapp.github.errors import GitHubError
 
@@ -52,3 +53,43 @@ def test_concurrent_callers_share_one_fetch_and_expiry_margin_applies() -> None:
 
     assert asyncio.run(main()) == ["ghs_1", "ghs_1", "ghs_2", "ghs_3", "ghs_4"]
     assert fetches == [7, 7, 7, 8]
+
+
+def test_a_token_in_the_shared_cache_serves_another_process_until_the_margin() -> None:
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    shared = MemoryCache()
+    first = TokenCache(clock=lambda: now[0], shared=shared)
+    second = TokenCache(clock=lambda: now[0], shared=shared)
+    fetches: list[str] = []
+
+    async def fetch(installation_id: int) -> InstallationToken:
+        fetches.append(f"ghs_{len(fetches) + 1}")
+        return InstallationToken(fetches[-1], now[0] + timedelta(hours=1))
+
+    async def main() -> list[str]:
+        got = [await first.get(7, fetch), await second.get(7, fetch)]
+        second.invalidate(7)  # GitHub refused it in the second process: the first must not hand it out again
+        third = TokenCache(clock=lambda: now[0], shared=shared)
+        got.append(await third.get(7, fetch))
+        return got
+
+    assert asyncio.run(main()) == ["ghs_1", "ghs_1", "ghs_2"]
+    assert fetches == ["ghs_1", "ghs_2"]
+
+
+@pytest.mark.parametrize("entry", [
+    None, "ghs_x", {"token": "ghs_x"}, {"token": "ghs_x", "expires_at": "soon"},
+    {"token": "ghs_x", "expires_at": "2026-01-01T00:00:00"},  # no zone: not one this cache wrote
+    {"token": "ghs_x", "expires_at": "2026-01-01T00:04:00+00:00"},  # inside the refresh margin
+])
+def test_shared_entries_that_are_not_a_fresh_token_are_fetched_again(entry: object) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    shared = MemoryCache()
+    shared.set("installation-token:7", entry, 60)
+    cache = TokenCache(clock=lambda: now, shared=shared)
+
+    async def fetch(installation_id: int) -> InstallationToken:
+        return InstallationToken("ghs_new", now + timedelta(hours=1))
+
+    assert asyncio.run(cache.get(7, fetch)) == "ghs_new"
+    assert shared.get("installation-token:7") == {"token": "ghs_new", "expires_at": "2026-01-01T01:00:00+00:00"}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from ghapp.github.etag import ETagCache
+from ghapp.cache import MemoryCache
+from ghapp.github.etag import SHARED_MAX_BYTES, ETagCache
 
 
 def reply(status: int = 200, etag: str | None = '"a"', body: bytes = b"{}") -> httpx.Response:
@@ -32,3 +34,22 @@ def test_least_recently_used_goes_first() -> None:
     assert cache.get("a") is not None  # a is now the most recent
     cache.put("c", reply())
     assert cache.get("b") is None and cache.get("a") is not None and len(cache) == 2
+
+
+def test_with_a_shared_cache_entries_live_there_and_large_bodies_stay_out() -> None:
+    shared = MemoryCache()
+    one, other = ETagCache(shared=shared), ETagCache(shared=shared)
+    one.put("policy", reply(body=b'{"sha": "abc"}'))
+    one.put("huge", reply(body=b"x" * (SHARED_MAX_BYTES + 1)))
+    hit = other.get("policy")
+    assert hit is not None and hit.etag == '"a"' and hit.content == b'{"sha": "abc"}'
+    assert dict(hit.headers) == {"content-type": "application/json", "etag": '"a"'}
+    assert other.get("huge") is None and len(one) == 0  # nothing kept in the process itself
+
+
+@pytest.mark.parametrize("entry", ["text", {"etag": '"a"'}, {"etag": '"a"', "content": "!!", "headers": []},
+                                   {"etag": '"a"', "content": "", "headers": [["only-a-name"]]}])
+def test_a_malformed_shared_entry_is_a_miss(entry: object) -> None:
+    shared = MemoryCache()
+    shared.set("etag:k", entry, 60)
+    assert ETagCache(shared=shared).get("k") is None
