@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
+from ghapp.cache import Cache, cache_from_settings
 from ghapp.github import CallCounter, GitHubApp
 from ghapp.handlers import HANDLERS
 from ghapp.inbox import Inbox
@@ -48,12 +49,24 @@ class Runtime:
         self.counter = counter  # GitHub calls feed the metrics through it
         self.tracing = tracing  # and get a span each
         self.listeners: list[Callable[[Settings], None]] = []
+        self.caches: list[Cache] = []  # the caches this process built (closed when it stops)
+
+    def new_github(self, settings: Settings) -> GitHubApp:
+        """The GitHub client, with the cache the App's processes share (Redis when configured, sealed with the
+        App's private key, hence built with the credentials)."""
+        cache = cache_from_settings(settings)
+        self.caches.append(cache)
+        return GitHubApp(settings, cache=cache, counter=self.counter, tracing=self.tracing)
+
+    def close(self) -> None:
+        for cache in self.caches:
+            cache.close()
 
     def use_stored_credentials(self, _creds: AppCredentials | None = None) -> None:
         settings = with_stored_credentials(self.settings, api_url_set=self.settings.github_api_url != DEFAULT_API_URL)
         self.settings = settings
         if self.github is None and settings.app_id and settings.private_key:
-            self.github = GitHubApp(settings, counter=self.counter, tracing=self.tracing)
+            self.github = self.new_github(settings)
         for listener in self.listeners:
             listener(settings)
         log.info("App credentials loaded; webhook deliveries are accepted from now on")
@@ -79,9 +92,9 @@ def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue |
     metrics = telemetry.metrics if telemetry is not None else None
     counter = MetricsCounter(metrics) if metrics is not None else None
     tracing = telemetry.tracing if telemetry is not None else None
-    if github is None and settings.app_id and settings.private_key:
-        github = GitHubApp(settings, counter=counter, tracing=tracing)
     runtime = Runtime(settings, github, counter, tracing)
+    if github is None and settings.app_id and settings.private_key:
+        runtime.github = runtime.new_github(settings)
     worker = Worker(settings, inbox, transport, handlers=table, github=lambda: runtime.github,
                     metrics=metrics, tracing=tracing) if run_worker else None
     recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None)
@@ -109,6 +122,7 @@ def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue |
             recorder.stop()
             if thread is not None:
                 thread.stop()
+            runtime.close()
 
     all_routes: list[BaseRoute] = [
         Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),

@@ -12,11 +12,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 from huey import SqliteHuey
 from sqlmodel import select
 
 from ghapp.app import create_app
+from ghapp.cache import MemoryCache, RedisCache
 from ghapp.db import Installation, open_database
 from ghapp.inbox import DONE, Inbox
 from ghapp.jobs import JobContext, Queue
@@ -169,3 +171,18 @@ def test_real_http_deliveries_are_processed_exactly_once(make_settings: Callable
         assert wait_for(lambda: all(state_of(inbox, d) == DONE for d, _ in sent))
         assert httpx.get(base + "/readyz").status_code == 200
     assert sorted(calls) == sorted(d for d, _ in sent)
+
+
+@pytest.mark.redis
+def test_the_github_client_shares_the_cache_the_settings_choose(make_settings: Callable[..., Settings],
+                                                                 redis_url: str) -> None:
+    alone = create_app(make_settings(), run_worker=False)
+    assert isinstance(alone.state.runtime.github.cache, MemoryCache)
+    scaled = create_app(make_settings(redis_url=redis_url, queue_name="ghapp-test-app-cache"), run_worker=False)
+    cache = scaled.state.runtime.github.cache
+    assert isinstance(cache, RedisCache) and cache.prefix == "ghapp-test-app-cache:cache:"
+    with TestClient(scaled):
+        cache.set("k", 1, 5)
+        assert cache.get("k") == 1
+    cache.clear()
+    assert scaled.state.runtime.caches == [cache]

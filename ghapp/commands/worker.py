@@ -8,6 +8,7 @@ import importlib
 import signal
 import sys
 
+from ghapp.cache import cache_from_settings
 from ghapp.github import GitHubApp
 from ghapp.handlers import HANDLERS
 from ghapp.inbox import Inbox
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     telemetry = Telemetry.create(settings)
     inbox = Inbox(db, max_attempts=settings.max_attempts)
     counter = MetricsCounter(telemetry.metrics)
-    github = (GitHubApp(settings, counter=counter, tracing=telemetry.tracing)
+    github = (GitHubApp(settings, cache=cache_from_settings(settings), counter=counter, tracing=telemetry.tracing)
               if settings.app_id and settings.private_key else None)
     worker = Worker(settings, inbox, Queue.from_settings(settings), handlers=handlers, github=lambda: github,
                     concurrency=args.concurrency, metrics=telemetry.metrics, tracing=telemetry.tracing)
