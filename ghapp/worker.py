@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ghapp.github.errors import GitHubError, Reschedulable
+from ghapp.github.errors import GitHubError, GitHubUnavailable, Reschedulable
 from ghapp.handlers import HANDLERS, low_value
 from ghapp.inbox import BUSY, IGNORED, SHED, Claim, Inbox
 from ghapp.jobs import HandlerTable, JobContext, Queue, Retry, find_handler
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 BUSY_DELAY_S = 3.0  # another delivery holds the pull request: look again this much later
 POLL_MIN_S, POLL_MAX_S = 0.05, 1.0
 DEPTH_CACHE_S = 1.0
+MAX_PAUSE_S = 120.0
 
 
 class Worker:
@@ -59,9 +60,17 @@ class Worker:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._depth = (0.0, 0)  # (monotonic time read, depth)
+        self._paused_until = 0.0  # monotonic
 
     async def _io(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args, **kwargs))
+
+    def pause(self, seconds: float) -> None:
+        """Take no new deliveries for `seconds` (running ones finish): GitHub said it is unavailable."""
+        until = time.monotonic() + min(seconds, MAX_PAUSE_S)
+        if until > self._paused_until:
+            log.warning("GitHub is unavailable: taking no deliveries for %.0f s", until - time.monotonic())
+            self._paused_until = until
 
     def wake(self) -> None:
         """Thread-safe: a delivery was just enqueued, stop waiting between polls."""
@@ -96,6 +105,12 @@ class Worker:
     async def _slot(self, stop: asyncio.Event) -> None:
         delay = POLL_MIN_S
         while not stop.is_set():
+            if (pause := self._paused_until - time.monotonic()) > 0:
+                # GitHub is down: leave the queue alone instead of cycling every delivery through a handler
+                # that can only defer it again. Stop still ends the pause.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), pause)
+                continue
             try:
                 delivery_id = await self._io(self.queue.dequeue)
             except Exception:
@@ -192,6 +207,8 @@ class Worker:
                 await handler(ctx)
         except (Retry, Reschedulable) as exc:
             after = exc.after_s if isinstance(exc, Retry) else exc.retry_after_s
+            if isinstance(exc, GitHubUnavailable):
+                self.pause(after)
             return await self._again(claim, "deferred", self.inbox.defer, after, str(exc))
         except Exception as exc:
             # GitHub's own refusals (404, 422, bad credentials) say all there is to say in one line; anything

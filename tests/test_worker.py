@@ -244,8 +244,30 @@ async def test_a_github_outage_defers_the_delivery_until_github_is_back(
     assert await worker.process("d1") == "deferred"
     row = inbox.get("d1")
     assert row is not None and row.state == PENDING and row.attempts == 0 and "502" in (row.last_error or "")
+    assert worker._paused_until > time.monotonic()  # the worker stops taking deliveries for a while
     sim.faults.clear()
     inbox.postpone("d1", -60)  # the deferral has run out
     assert await worker.process("d1") == "done"
     assert fetched == ["octo-org/hello"]
     await github.aclose()
+
+
+async def test_a_paused_worker_takes_no_deliveries_until_the_pause_ends(
+    setup: Callable[..., tuple[Worker, Inbox, Queue]],
+) -> None:
+    h = Recorder()
+    worker, inbox, queue = setup({"pull_request": h.ok})
+    record(inbox, "d1")
+    queue.enqueue("d1")
+    worker.pause(0.8)
+    stop = asyncio.Event()
+    run = asyncio.create_task(worker.run(stop))
+    await asyncio.sleep(0.4)
+    assert h.calls == []
+    for _ in range(100):
+        if h.calls:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await run
+    assert len(h.calls) == 1
