@@ -82,18 +82,29 @@ class Inbox:
         self.rand = rand
 
     def record_many(self, deliveries: Sequence[NewDelivery]) -> list[bool]:
-        """Insert in one transaction; True for each delivery that is new, False for a duplicate id."""
+        """Insert in one transaction; True for each delivery that is new, False for a duplicate id (already
+        recorded, or earlier in the same batch). One multi-row INSERT: the web tier's writer calls this."""
         now = self.clock()
-        inserted = []
+        inserted: list[bool] = []
+        fresh: list[dict[str, Any]] = []
         with self.db.write() as conn:
+            ids = list({d.delivery_id for d in deliveries})
+            seen = set(conn.execute(select(D.c.delivery_id).where(D.c.delivery_id.in_(ids))).scalars())
             for d in deliveries:
-                done = now if d.state != PENDING else None
-                stmt = upsert_statement(conn, D).values(
-                    delivery_id=d.delivery_id, event=d.event, action=d.action, installation_id=d.installation_id,
-                    repository=d.repository, pr_number=d.pr_number, received_at=now, state=d.state, attempts=0,
-                    next_attempt_at=now, payload=d.payload, finished_at=done,
-                ).on_conflict_do_nothing(index_elements=["delivery_id"]).returning(D.c.delivery_id)
-                inserted.append(conn.execute(stmt).first() is not None)
+                new = d.delivery_id not in seen
+                inserted.append(new)
+                seen.add(d.delivery_id)
+                if new:
+                    fresh.append({
+                        "delivery_id": d.delivery_id, "event": d.event, "action": d.action,
+                        "installation_id": d.installation_id, "repository": d.repository, "pr_number": d.pr_number,
+                        "received_at": now, "state": d.state, "attempts": 0, "next_attempt_at": now,
+                        "payload": d.payload, "finished_at": now if d.state != PENDING else None,
+                    })
+            if fresh:
+                # DO NOTHING covers another writer (a second web replica on PostgreSQL) racing us to an id;
+                # both then answer "new" and the claim makes sure it still runs once.
+                conn.execute(upsert_statement(conn, D).on_conflict_do_nothing(index_elements=["delivery_id"]), fresh)
         return inserted
 
     def record(self, delivery: NewDelivery) -> bool:
