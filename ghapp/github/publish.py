@@ -111,6 +111,7 @@ class CheckPublisher:
         self.db = db
         self.target = target
         self.sent: list[Gate] = []  # gates whose result was sent by `complete`
+        self._remote: dict[str, int] | None = None  # our runs GitHub shows on the head, read before a create
 
     def _row(self, gate: Gate) -> Any:
         t = self.target
@@ -133,14 +134,26 @@ class CheckPublisher:
             body["details_url"] = self.target.details_url
         return body
 
+    async def _on_github(self, gate: Gate) -> int | None:
+        """Our run of `gate` that GitHub already shows on the head though none is recorded: a create whose
+        answer was lost, or a job stopped between the create and the record, left it. One list call per
+        publisher, made only when a run is about to be created."""
+        t = self.target
+        if self._remote is None:
+            runs = await self.api.list_check_runs_for_ref(t.owner, t.repo, t.head_sha)
+            self._remote = {str(r.get("name")): int(r["id"]) for r in runs
+                            if r.get("external_id") == t.external_id and isinstance(r.get("id"), int)}
+        return self._remote.get(check_name(gate))
+
     async def _send(self, gate: Gate, row: Any, body: JSON) -> int:
         t = self.target
-        if row is None:
+        run_id = int(row.check_run_id) if row is not None else await self._on_github(gate)
+        if run_id is None:
             created = await self.api.create_check_run(t.owner, t.repo, {**self._base(gate), "head_sha": t.head_sha,
                                                                          **body})
             return int(created["id"])
-        await self.api.update_check_run(t.owner, t.repo, int(row.check_run_id), body)
-        return int(row.check_run_id)
+        await self.api.update_check_run(t.owner, t.repo, run_id, body)
+        return run_id
 
     async def queue(self, gates: Sequence[Gate], title: str, summary: str) -> None:
         """Create the runs that do not exist yet as `queued` (existing runs keep their state until `start`)."""

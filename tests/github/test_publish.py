@@ -75,7 +75,8 @@ def test_annotations_go_50_a_request_and_never_twice(ghsim_inprocess: GitHubSim,
     world(ghsim_inprocess)
     many = GateResult(Gate.LINT, Conclusion.FAILURE, "120 findings", "Many.", findings(120))
     publish(ghsim_inprocess, database, lambda c: c.complete(many))
-    sizes = [len(r.body["output"]["annotations"]) for r in ghsim_inprocess.state.requests(None, "/check-runs")]
+    sizes = [len(r.body["output"]["annotations"]) for r in ghsim_inprocess.state.requests(None, "/check-runs")
+             if r.method != "GET"]  # the GET: runs already on the head, read once before the first create
     assert sizes == [50, 50, 20]
     more = GateResult(Gate.LINT, Conclusion.FAILURE, "125 findings", "More.", findings(125))
     publish(ghsim_inprocess, database, lambda c: c.complete(more))
@@ -112,7 +113,7 @@ def test_tool_runs_go_queued_then_in_progress_then_completed(ghsim_inprocess: Gi
         await checks.complete(GateResult(Gate.LINT, Conclusion.SUCCESS, "done", "ok"))
 
     publish(ghsim_inprocess, database, flow)
-    statuses = [r.body["status"] for r in ghsim_inprocess.state.requests(None, "/check-runs")]
+    statuses = [r.body["status"] for r in ghsim_inprocess.state.requests(None, "/check-runs") if r.method != "GET"]
     assert statuses == ["queued", "in_progress", "completed", "in_progress", "completed"]
     assert len(ghsim_inprocess.state.check_runs_for("acme/payments")) == 1
 
