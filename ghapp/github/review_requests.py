@@ -92,6 +92,14 @@ class ReviewRequester:
         asked = set() if force else await asyncio.to_thread(self._asked, number, head_sha)
         users = [u for u in users if u.lower() not in pending_users and ("user", u.lower()) not in asked]
         teams = [t for t in teams if t.lower() not in pending_teams and ("team", t.lower()) not in asked]
+        if users or teams:
+            # The payload's list may be stale, and a request whose answer was lost is not recorded: ask
+            # GitHub who is requested now, so nobody is asked twice.
+            now = await self.api.list_requested_reviewers(self.owner, self.repo, number)
+            listed_users, listed_teams = _pending({"requested_reviewers": now.get("users"),
+                                                   "requested_teams": now.get("teams")})
+            users = [u for u in users if u.lower() not in listed_users]
+            teams = [t for t in teams if t.lower() not in listed_teams]
         if not users and not teams:
             return Requested()
         refused: list[str] = []
