@@ -20,7 +20,7 @@ from ghapp.core.extends import ExtendsChain, ExtendsError, ExtendsRef, merge_ord
 from ghapp.core.policy import Layer, Policy, PolicyIssue, PolicyResult, build_policy, parse_layer
 from ghapp.core.signals import SignalTable
 from ghapp.github.api import InstallationAPI
-from ghapp.github.errors import Forbidden, GitHubError, NotFound
+from ghapp.github.errors import Forbidden, GitHubError, NotFound, Reschedulable
 from ghapp.resources import DEFAULT_POLICY, POLICIES_DIR, ai_signals_text, default_policy_text
 
 POLICY_PATH = ".github/prompt-to-pr.yml"
@@ -160,6 +160,8 @@ class PolicySource:
             found = await api.get_content(ref.owner, ref.repo, ref.path, at)
         except (NotFound, Forbidden):
             found = None  # another org's repository, or one outside the installation's selection
+        except Reschedulable:
+            raise  # GitHub unreachable or limiting us: the job runs again later, the policy is not "unreadable"
         except GitHubError as exc:
             if exc.status is not None:
                 raise
