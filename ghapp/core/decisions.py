@@ -114,6 +114,15 @@ class CategoryResult:
 
 
 @dataclass(frozen=True)
+class OverrideOutcome:
+    """How the engine judged one `/prompt-to-pr override` on a gate: in force, or not and why."""
+
+    login: str
+    accepted: bool
+    why: str
+
+
+@dataclass(frozen=True)
 class GateResult:
     """One check run's content: conclusion, a one-line title, a Markdown summary, annotations."""
 
@@ -123,6 +132,12 @@ class GateResult:
     summary: str
     annotations: tuple[Finding, ...] = ()
     would_conclude: Conclusion | None = None  # in report mode, what enforce mode would have concluded
+    overrides: tuple[OverrideOutcome, ...] = ()  # every override said for this gate, judged
+
+    def override_by(self, login: str) -> OverrideOutcome | None:
+        """The latest judged override by `login` (case-insensitive), if any."""
+        mine = [o for o in self.overrides if o.login.lower() == login.lower()]
+        return mine[-1] if mine else None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from ghapp.core.decisions import Conclusion, Gate, GateResult
+from ghapp.core.decisions import Conclusion, Gate, GateResult, OverrideOutcome
 from ghapp.core.facts import Override
 from ghapp.core.policy_model import Mode, OverrideSettings
 from ghapp.core.summary import bullets, cell, finish
@@ -25,24 +25,31 @@ def apply_overrides(result: GateResult, overrides: Sequence[Override], settings:
     mine = [o for o in overrides if o.gate.strip().lower().replace("_", "-") == result.gate.value]
     if not mine:
         return result
-    accepted: Override | None = None
+    valid: list[Override] = []
     rejected: list[str] = []
+    outcomes: list[OverrideOutcome] = []
     for override in mine:
         why = _rejection(override, result.gate, settings, head_sha=head_sha, author=author, members=members)
         if why:
             rejected.append(f"@{override.by.login}: {why}")
+            outcomes.append(OverrideOutcome(override.by.login, False, why))
         else:
-            accepted = override
+            valid.append(override)
     notes = "### Overrides not accepted\n" + bullets(rejected) if rejected else ""
-    if accepted is None or result.conclusion in PASSING:
-        if accepted is not None:
-            notes = finish([f"The override by @{accepted.by.login} was not needed: the gate passes.", notes])
-        return replace(result, summary=finish([result.summary, notes]))
+    if not valid:
+        return replace(result, summary=finish([result.summary, notes]), overrides=tuple(outcomes))
+    accepted = valid[-1]  # the latest valid override is the one in force
+    outcomes.extend(OverrideOutcome(o.by.login, False, "a later override is in force") for o in valid[:-1])
+    if result.conclusion in PASSING:
+        notes = finish([f"The override by @{accepted.by.login} was not needed: the gate passes.", notes])
+        outcomes.append(OverrideOutcome(accepted.by.login, False, "not needed: the check passes without it"))
+        return replace(result, summary=finish([result.summary, notes]), overrides=tuple(outcomes))
+    outcomes.append(OverrideOutcome(accepted.by.login, True, "accepted"))
     reason = cell(accepted.reason, 150)
     header = (f"**Overridden** by @{accepted.by.login} on `{accepted.head_sha[:12]}`: {reason}\n\n"
               f"Without the override this check concludes `{result.conclusion.value}`: {cell(result.title)}")
     return replace(result, conclusion=Conclusion.SUCCESS, title=f"Overridden by @{accepted.by.login}: {reason}"[:200],
-                   summary=finish([header, result.summary, notes]))
+                   summary=finish([header, result.summary, notes]), overrides=tuple(outcomes))
 
 
 def _rejection(override: Override, gate: Gate, settings: OverrideSettings, *, head_sha: str, author: str,

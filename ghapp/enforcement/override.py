@@ -34,19 +34,14 @@ def parse(body: str) -> tuple[str, str] | None:
 
 
 def verdict(decision: Decision | None, gate: Gate, login: str) -> tuple[bool, str]:
-    """Whether the override by `login` is in force on the evaluated head, and why (from the gate's summary)."""
+    """Whether the override by `login` is in force on the evaluated head, and why not (as the engine judged it)."""
     result = decision.gate(gate) if decision is not None else None
     if result is None:
         return False, "the pull request was not evaluated (closed, or a newer commit is being evaluated)"
-    if f"**Overridden** by @{login}" in result.summary:
-        return True, "accepted"
-    prefix = f"- @{login}: "
-    reasons = [line[len(prefix):] for line in result.summary.splitlines() if line.startswith(prefix)]
-    if reasons:
-        return False, reasons[-1]
-    if f"override by @{login} was not needed" in result.summary:
-        return False, "not needed: the check passes without it"
-    return False, "another override is in force"
+    outcome = result.override_by(login)
+    if outcome is None:
+        return False, "the override was not seen on the evaluated head"
+    return outcome.accepted, outcome.why
 
 
 async def on_comment(enforcer: Enforcer, ctx: JobContext) -> None:

@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import pytest
 
-from ghapp.core.decisions import Conclusion, Gate, GateResult
+from ghapp.core.decisions import Conclusion, Gate, GateResult, OverrideOutcome
 from ghapp.core.facts import Actor, Override
 from ghapp.core.gates_outcome import apply_mode, apply_overrides, not_judged
 from ghapp.core.policy_model import OverrideSettings
@@ -33,6 +33,7 @@ def test_a_valid_override_passes_the_gate_and_keeps_the_findings() -> None:
     assert result.summary.startswith(f"**Overridden** by @lead on `{HEAD[:12]}`: false positive")
     assert "Without the override this check concludes `failure`: 3 findings on changed lines" in result.summary
     assert "the table" in result.summary
+    assert result.overrides == (OverrideOutcome("lead", True, "accepted"),)
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,8 @@ def test_a_rejected_override_is_mentioned_with_why(override: Override, settings:
     result = _apply(override, settings=settings)
     assert result.conclusion is Conclusion.FAILURE
     assert f"### Overrides not accepted\n- @{override.by.login}: {why}" in result.summary
+    (outcome,) = result.overrides
+    assert outcome.login == override.by.login and not outcome.accepted and outcome.why.startswith(why)
 
 
 def test_overrides_of_other_gates_are_not_looked_at() -> None:
@@ -70,6 +73,11 @@ def test_the_latest_valid_override_wins_and_rejected_ones_are_still_listed() -> 
     result = _apply(_override(reason="first"), _override(by="eve"), _override(reason="second"))
     assert result.title == "Overridden by @lead: second"
     assert "- @eve: not a member of @acme/leads" in result.summary
+    assert result.overrides == (OverrideOutcome("eve", False, "not a member of @acme/leads"),
+                                OverrideOutcome("lead", False, "a later override is in force"),
+                                OverrideOutcome("lead", True, "accepted"))
+    assert result.override_by("LEAD") == OverrideOutcome("lead", True, "accepted")
+    assert result.override_by("nobody") is None
 
 
 def test_an_override_of_a_passing_gate_is_noted_as_not_needed() -> None:
@@ -77,6 +85,7 @@ def test_an_override_of_a_passing_gate_is_noted_as_not_needed() -> None:
     result = _apply(_override(), result=passing)
     assert result.conclusion is Conclusion.SUCCESS and result.title == passing.title
     assert "The override by @lead was not needed: the gate passes." in result.summary
+    assert result.overrides == (OverrideOutcome("lead", False, "not needed: the check passes without it"),)
 
 
 @pytest.mark.parametrize("conclusion", list(Conclusion))

@@ -1,10 +1,10 @@
-"""Reading the override command, and judging from a gate's summary whether it is in force."""
+"""Reading the override command, and reading the engine's judgement of it from the evaluated gate."""
 
 from __future__ import annotations
 
 import pytest
 
-from ghapp.core.decisions import Conclusion, Decision, Gate, GateResult, Verdict
+from ghapp.core.decisions import Conclusion, Decision, Gate, GateResult, OverrideOutcome, Verdict
 from ghapp.enforcement.override import parse, verdict
 
 
@@ -21,21 +21,22 @@ def test_parse(body: str, expected: tuple[str, str] | None) -> None:
     assert parse(body) == expected
 
 
-def _decision(summary: str) -> Decision:
-    return Decision("abc", "enforce", Verdict("ai"), (GateResult(Gate.LINT, Conclusion.FAILURE, "t", summary),))
+def _decision(*outcomes: OverrideOutcome) -> Decision:
+    gate = GateResult(Gate.LINT, Conclusion.FAILURE, "t", "summary", overrides=outcomes)
+    return Decision("abc", "enforce", Verdict("ai"), (gate,))
 
 
-@pytest.mark.parametrize(("summary", "expected"), [
-    ("**Overridden** by @sec on `abc`: why", (True, "accepted")),
-    ("x\n### Overrides not accepted\n- @sec: not a member of @acme/security",
-     (False, "not a member of @acme/security")),
-    ("The override by @sec was not needed: the gate passes.", (False, "not needed: the check passes without it")),
-    ("**Overridden** by @other on `abc`: why", (False, "another override is in force")),
+@pytest.mark.parametrize(("outcomes", "expected"), [
+    ((OverrideOutcome("sec", True, "accepted"),), (True, "accepted")),
+    ((OverrideOutcome("SEC", False, "not a member of @acme/security"),), (False, "not a member of @acme/security")),
+    ((OverrideOutcome("sec", False, "no reason given"), OverrideOutcome("sec", True, "accepted")), (True, "accepted")),
+    ((OverrideOutcome("other", True, "accepted"),), (False, "the override was not seen on the evaluated head")),
 ])
-def test_verdict(summary: str, expected: tuple[bool, str]) -> None:
-    assert verdict(_decision(summary), Gate.LINT, "sec") == expected
+def test_verdict_reads_the_engines_judgement(outcomes: tuple[OverrideOutcome, ...],
+                                             expected: tuple[bool, str]) -> None:
+    assert verdict(_decision(*outcomes), Gate.LINT, "sec") == expected
 
 
 def test_verdict_without_an_evaluation() -> None:
     assert verdict(None, Gate.LINT, "sec")[0] is False
-    assert verdict(_decision(""), Gate.TYPES, "sec")[0] is False
+    assert verdict(_decision(), Gate.TYPES, "sec")[0] is False
