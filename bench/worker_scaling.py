@@ -10,6 +10,8 @@ work per delivery (claim, policy, facts, evaluation, check runs, review request,
 calls), not ruff or semgrep. N `pull_request` `opened` deliveries are recorded in the inbox, then enqueued;
 throughput is N over the time from the first enqueue to the last `finished_at`. Warm-up pings make sure every
 worker is up before the clock starts. CPU seconds of the workers and the simulator come from /proc.
+`--latency-ms` makes the simulator answer each call that much later, as GitHub across the internet does
+(the work becomes I/O-bound instead of CPU-bound).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ NO_TOOLS = ("gates:\n  lint:\n    enabled: false\n  types:\n    enabled: false\n
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def simulator(world_file: str, count: int) -> None:
+def simulator(world_file: str, count: int, latency_s: float) -> None:
     """The simulator's own process: build the world, serve it, write what the bench needs, wait for stdin to close,
     then print the requests it answered by route."""
     from collections import Counter  # noqa: PLC0415
@@ -56,6 +58,8 @@ def simulator(world_file: str, count: int) -> None:
     from tests.ghsim import GitHubSim  # noqa: PLC0415
 
     with GitHubSim() as sim:
+        if latency_s > 0:  # every answer waits, as GitHub's do, without using the simulator's CPU
+            sim.faults.add(r".", "slow", count=None, delay=latency_s)
         installation = build_world(sim, policy=NO_TOOLS)
         pulls = [sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI + f"# change {i}\n",
                                                       f"app/feature_{i}.py": f"VALUE = {i}\n"},
@@ -93,10 +97,12 @@ def wait_until(predicate: Any, timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def run_one(workers: int, count: int, concurrency: int, timeout: float, tmp: Path) -> dict[str, Any]:
+def run_one(workers: int, count: int, concurrency: int, timeout: float, tmp: Path,
+            latency_ms: float) -> dict[str, Any]:
     tmp.mkdir(parents=True, exist_ok=True)
     world_file = tmp / f"world-{workers}.json"
-    sim = subprocess.Popen([sys.executable, __file__, "--simulator", str(world_file), "--deliveries", str(count)],
+    sim = subprocess.Popen([sys.executable, __file__, "--simulator", str(world_file), "--deliveries", str(count),
+                            "--latency-ms", str(latency_ms)],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     database = f"ghapp_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
@@ -183,13 +189,15 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,4", help="worker process counts to compare")
     parser.add_argument("--concurrency", type=int, default=2, help="jobs at once per worker process (GHAPP_WORKERS)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per worker count")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="the simulator answers every call this much later (GitHub's own latency)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per worker count (the median is reported)")
     parser.add_argument("--simulator", metavar="WORLD_FILE", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     count = max(1, min(args.deliveries, 1000))
     if args.simulator:
-        simulator(args.simulator, count)
+        simulator(args.simulator, count, args.latency_ms / 1000)
         return 0
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown CPU")
@@ -198,7 +206,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for attempt in range(max(1, args.repeat)):  # interleaved, so a noisy minute hits every count alike
             for workers in counts:
-                runs[workers].append(run_one(workers, count, args.concurrency, args.timeout, Path(tmp) / str(attempt)))
+                runs[workers].append(run_one(workers, count, args.concurrency, args.timeout, Path(tmp) / str(attempt),
+                                             args.latency_ms))
                 print(json.dumps(runs[workers][-1]), file=sys.stderr)
     results = [sorted(runs[w], key=lambda r: r["per_second"])[len(runs[w]) // 2] | {
         "all_per_second": [r["per_second"] for r in runs[w]]} for w in counts]  # the median run of each count
@@ -206,7 +215,8 @@ def main() -> int:
         print(json.dumps({"nproc": os.cpu_count(), "cpu": cpu, "results": results}, indent=2))
         return 0
     print(f"{os.cpu_count()} x {cpu}, Python {sys.version.split()[0]}; {count} pull_request opened deliveries, "
-          f"tools off by policy, {args.concurrency} jobs per worker process; median of {args.repeat} runs")
+          f"tools off by policy, {args.concurrency} jobs per worker process, GitHub latency {args.latency_ms:g} ms; "
+          f"median of {args.repeat} runs")
     base = results[0]["per_second"]
     for r in results:
         print(f"{r['workers']} worker(s): {r['per_second']:6.2f} deliveries/s {r['all_per_second']} ({r['seconds']} s,"
