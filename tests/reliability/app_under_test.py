@@ -28,11 +28,12 @@ FAST = RetryPolicy(base_delay_s=0.02, max_delay_s=0.1, total_wait_cap_s=0.3, rat
 
 @contextmanager
 def serving(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner], policy: RetryPolicy = FAST,
-            **overrides: Any) -> Iterator[AppServer]:
+            run_worker: bool = True, **overrides: Any) -> Iterator[AppServer]:
+    """With `run_worker=False` the web tier only records and enqueues: worker processes do the rest."""
     settings = app_settings(sim, tmp_path, **overrides)
     github = GitHubApp(settings, policy=policy)
     handlers = {**HANDLERS, **handler_table(Enforcer(runners=runners))}
-    server = AppServer(create_app(settings, github=github, handlers=handlers)).start()
+    server = AppServer(create_app(settings, github=github, handlers=handlers, run_worker=run_worker)).start()
     try:
         yield server
     finally:

@@ -6,17 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from ghapp.db import Database
-from ghapp.inbox import DONE, Inbox, NewDelivery
+from ghapp.inbox import DONE, FAILED, Inbox, NewDelivery
 from ghapp.jobs import JobContext, Queue
 from ghapp.settings import Settings
 from ghapp.worker import Worker
+from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, build_world
+from tests.ghsim import GitHubSim
+from tests.reliability.app_under_test import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -69,3 +79,85 @@ async def test_a_database_error_outside_the_handler_does_not_stop_the_worker(
     assert {d: getattr(inbox.get(d), "state", None) for d in ids} == dict.fromkeys(ids, DONE)
     assert set(seen) == set(ids)
     queue.close()
+
+
+# --- a worker process SIGKILLed in the middle of a pull-request job --------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+           "GHAPP_APP_ID": settings.app_id, "GHAPP_PRIVATE_KEY": settings.private_key,
+           "GHAPP_WEBHOOK_SECRET": settings.webhook_secret, "GHAPP_GITHUB_API_URL": settings.github_api_url,
+           "GHAPP_DATABASE_URL": settings.database_url, "GHAPP_QUEUE_PATH": settings.queue_path,
+           "GHAPP_DATA_DIR": str(settings.data_dir), "GHAPP_LEASE_SECONDS": "3", "GHAPP_SWEEP_INTERVAL_S": "1",
+           "GHAPP_WORKERS": "1", "GHAPP_LOG_LEVEL": "WARNING", "GHAPP_PUBLIC_URL": settings.public_url,
+           "PYTHONPATH": str(ROOT)}  # the test handler table lives in tests/
+    if settings.redis_url:
+        env["GHAPP_REDIS_URL"] = settings.redis_url
+        env["GHAPP_QUEUE_NAME"] = settings.queue_name
+    return {**env, **extra}
+
+
+def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen([str(Path(sys.executable).parent / "ghapp"), "worker", "--handlers",
+                                 "tests.reliability.slow_handlers:HANDLERS"], env=worker_env(settings), cwd=ROOT,
+                                stdout=out, stderr=out)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+# kill point -> how many of the job's requests GitHub must have seen first
+KILL_POINTS = {
+    "after the first check run was created": ("POST", r"/check-runs$", 1),
+    "after all six were created, before the review request": ("POST", r"/check-runs$", 6),
+    "while the tools run": ("GET", r"/_codeload/", 1),
+}
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
+    with GitHubSim() as sim:
+        build_world(sim)
+        with serving(sim, tmp_path, runners=(), run_worker=False) as app:
+            settings: Settings = app.app.state.runtime.settings
+            log = tmp_path / "worker.log"
+            pulls = []
+            for point, (method, route, seen) in KILL_POINTS.items():
+                pull = sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI + f"# {point}\n"},
+                                             messages=[AI_MESSAGE], body=AI_BODY, user="alice", title=point)
+                before = len(sim.state.requests(method, route))
+                worker = start_worker(settings, log)
+                assert sim.send_webhook(app.url, "pull_request",
+                                        sim.payloads.pull_request(REPO, pull.number)).status_code == 202
+
+
+                def reached(m: str = method, r: str = route, b: int = before, n: int = seen) -> bool:
+                    return len(sim.state.requests(m, r)) - b >= n
+
+                wait_until(reached, 30, point)
+                worker.send_signal(signal.SIGKILL)
+                worker.wait(10)
+                pulls.append((point, pull))
+            survivor = start_worker(settings, log)
+            try:
+                inbox: Inbox = app.app.state.inbox
+                wait_until(lambda: inbox.counts()[DONE] == len(KILL_POINTS), 90, "every delivery to be done")
+            finally:
+                survivor.send_signal(signal.SIGTERM)
+                survivor.wait(30)
+    for point, pull in pulls:
+        runs = Counter(r.name for r in sim.state.check_runs_for(REPO, pull.head_sha))
+        assert set(runs.values()) == {1} and len(runs) == 6, f"{point}: {runs}"
+        assert all(r.status == "completed" for r in sim.state.check_runs_for(REPO, pull.head_sha)), point
+        asked = [r for r in sim.state.requests("POST", rf"/pulls/{pull.number}/requested_reviewers$")
+                 if r.status == 201]
+        assert len(asked) == 1, f"{point}: {len(asked)} review requests"
+    assert inbox.counts()[FAILED] == 0
