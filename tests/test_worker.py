@@ -1,13 +1,14 @@
-"""The worker on SQLite and the real PostgreSQL: outcomes, retries, deferrals, shedding, PR serialisation,
-timeouts and heartbeats, and the run loop end to end."""
+"""The worker on SQLite (embedded queue) and on PostgreSQL with a Redis queue: outcomes, retries, deferrals,
+shedding, PR serialisation, timeouts and heartbeats, and the run loop end to end."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
+import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from ghapp.inbox import DONE, FAILED, IGNORED, PENDING, SHED, Claim, Inbox, NewD
 from ghapp.jobs import HandlerTable, JobContext, Queue, Retry
 from ghapp.settings import Settings
 from ghapp.worker import Worker, WorkerThread
+from tests.conftest import REDIS_URL
 from tests.ghsim import GitHubSim
 
 pytestmark = pytest.mark.anyio
@@ -52,13 +54,23 @@ def record(inbox: Inbox, delivery_id: str, *, event: str = "pull_request", actio
 
 
 @pytest.fixture
-def setup(db: Database, make_settings: Callable[..., Settings]) -> Callable[..., tuple[Worker, Inbox, Queue]]:
+def setup(db: Database, make_settings: Callable[..., Settings]) -> Iterator[Callable[..., tuple[Worker, Inbox, Queue]]]:
+    """Workers on SQLite with the embedded queue, or scaled out: PostgreSQL with a Redis queue of its own."""
+    queues: list[Queue] = []
+    scaled = {} if db.is_sqlite else {"redis_url": REDIS_URL, "queue_name": f"ghapp-test-{uuid.uuid4().hex[:10]}"}
+
     def build(handlers: HandlerTable, **overrides: Any) -> tuple[Worker, Inbox, Queue]:
-        settings = make_settings(**overrides)
+        settings = make_settings(**{**scaled, **overrides})
         inbox = Inbox(db, max_attempts=settings.max_attempts)
         queue = Queue.from_settings(settings)
+        queues.append(queue)
         return Worker(settings, inbox, queue, handlers=handlers, periodic=False), inbox, queue
-    return build
+
+    yield build
+    for queue in queues:
+        if scaled:
+            queue.huey.flush()
+        queue.close()
 
 
 async def test_a_handled_delivery_is_done_once(setup: Callable[..., tuple[Worker, Inbox, Queue]]) -> None:
@@ -198,7 +210,7 @@ async def test_the_run_loop_processes_everything_and_serialises_each_pull_reques
         queue.enqueue(delivery_id)
     stop = asyncio.Event()
     run = asyncio.create_task(worker.run(stop))
-    for _ in range(400):
+    for _ in range(1200):  # each busy round waits BUSY_DELAY_S; a loaded CI box needs the room
         if inbox.counts()[DONE] == len(ids):
             break
         await asyncio.sleep(0.05)
