@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from ghapp.app import create_app
+from ghapp.cache import RedisCache, cache_from_settings
 from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.enforcement import Enforcer, handler_table
 from ghapp.github import CallCounter, GitHubApp
@@ -24,6 +26,7 @@ from ghapp.handlers import HANDLERS
 from ghapp.inbox import PENDING, PROCESSING
 from ghapp.runners import RunContext, Runner, ToolRun
 from ghapp.settings import Settings
+from tests.conftest import REDIS_URL
 from tests.ghsim import GitHubSim, render
 
 ORG = "acme"
@@ -139,13 +142,27 @@ def running_app(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner] | N
     settings = app_settings(sim, tmp_path, **overrides)
     enforcer = Enforcer(runners=runners) if runners is not None else Enforcer()
     handlers = {**HANDLERS, **handler_table(enforcer)}
-    github = GitHubApp(settings, counter=counter)
+    cache = cache_from_settings(settings)  # as `ghapp serve` builds it: Redis when the settings name one
+    github = GitHubApp(settings, counter=counter, cache=cache)
     server = AppServer(create_app(settings, github=github, handlers=handlers)).start()
     try:
         yield server
     finally:
         server.stop()
         server.app.state.inbox.db.engine.dispose()  # the App's pool (PostgreSQL keeps real connections)
+        if isinstance(cache, RedisCache):  # the test's own queue name: leave nothing behind in Redis
+            server.app.state.queue.huey.flush()
+            cache.clear()
+        server.app.state.queue.close()
+        cache.close()
+
+
+def scaled_out(database_url: str) -> dict[str, Any]:
+    """Settings overrides for the `database_url` fixture's database: with PostgreSQL, also a Redis queue and
+    cache under a name of this test's own (the scale-out configuration); SQLite keeps the embedded queue."""
+    if database_url.startswith("sqlite"):
+        return {"database_url": database_url}
+    return {"database_url": database_url, "redis_url": REDIS_URL, "queue_name": f"ghapp-e2e-{uuid.uuid4().hex[:10]}"}
 
 
 def comment_payload(sim: GitHubSim, number: int, login: str, body: str, comment_id: int) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """End to end over real HTTP both ways: signed webhooks POSTed by the GitHub simulator to the App's endpoint
-(uvicorn, in-process worker), the App calling the simulator's REST API, and the final GitHub state asserted."""
+(uvicorn, in-process worker), the App calling the simulator's REST API, and the final GitHub state asserted.
+Tests taking `database_url` also run scaled out: PostgreSQL, and the queue and shared cache in Redis."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.e2e.harness import (
     comment_payload,
     fake_runners,
     running_app,
+    scaled_out,
 )
 from tests.ghsim import GitHubSim
 from tests.ghsim.state import CheckRun
@@ -183,7 +185,9 @@ def test_replays_and_duplicate_events_update_the_same_runs_and_ask_for_reviews_o
     build_world(ghsim)
     pull = ai_pull(ghsim)
     payload = ghsim.payloads.pull_request(REPO, pull.number, "opened")
-    with running_app(ghsim, tmp_path, runners=fake_runners(), database_url=database_url) as app:
+    with running_app(ghsim, tmp_path, runners=fake_runners(), **scaled_out(database_url)) as app:
+        scaled = type(app.app.state.queue.huey.storage).__name__ == "RedisStorage"
+        assert scaled is not database_url.startswith("sqlite")
         deliver(ghsim, app, "pull_request", payload, guid="guid-1")
         created = len(ghsim.state.requests("POST", r"/check-runs$"))
         calls = len(ghsim.state.log)
@@ -200,11 +204,11 @@ def test_replays_and_duplicate_events_update_the_same_runs_and_ask_for_reviews_o
 
 
 def test_an_override_counts_from_the_override_team_and_never_from_the_author(
-        ghsim: GitHubSim, tmp_path: Path) -> None:
+        ghsim: GitHubSim, tmp_path: Path, database_url: str) -> None:
     build_world(ghsim, policy="overrides:\n  team: '@acme/security'\n")
     pull = ai_pull(ghsim)
     finding = Finding("billing/charge.py", 4, "B001", "something risky")
-    with running_app(ghsim, tmp_path, runners=fake_runners(lint=[finding])) as app:
+    with running_app(ghsim, tmp_path, runners=fake_runners(lint=[finding]), **scaled_out(database_url)) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
         assert runs(ghsim, pull.head_sha)["lint"].conclusion == "failure"
         deliver(ghsim, app, "issue_comment",
