@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
+
 from ghapp.github.errors import GitHubError, GitHubUnavailable, Reschedulable
 from ghapp.handlers import HANDLERS, low_value
 from ghapp.inbox import BUSY, IGNORED, SHED, Claim, Inbox
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 BUSY_DELAY_S = 3.0  # another delivery holds the pull request: look again this much later
 POLL_MIN_S, POLL_MAX_S = 0.05, 1.0
 DEPTH_CACHE_S = 1.0
+BOOK_RETRIES_S = (0.2, 0.5, 1.0, 2.0)  # pauses between tries of an outcome write when the database drops out
 MAX_PAUSE_S = 120.0
 
 
@@ -189,12 +192,12 @@ class Worker:
     async def _run(self, claim: Claim) -> str:
         handler = find_handler(self.handlers, claim.event, claim.action)
         if handler is None:
-            await self._io(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=IGNORED, note="no handler")
+            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=IGNORED, note="no handler")
             return "ignored"
         limit = self.settings.queue_depth_limit
         depth = await self._queue_depth()
         if depth > limit and low_value(claim.event, claim.action, json.loads(claim.payload)):
-            await self._io(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=SHED,
+            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=SHED,
                            note=f"shed: {depth} deliveries waiting, over the limit of {limit}")
             return "shed"
         ctx = JobContext(delivery=claim, settings=self.settings, store=self.inbox, github_app=self.github(),
@@ -219,17 +222,30 @@ class Worker:
         finally:
             heartbeat.cancel()
         elapsed_ms = (time.perf_counter() - started) * 1000
-        await self._io(self.inbox.complete, claim.delivery_id, self.owner, elapsed_ms)
+        await self._book(self.inbox.complete, claim.delivery_id, self.owner, elapsed_ms)
         self._count(claim.event, "processed")
         return "done"
 
     async def _again(self, claim: Claim, outcome: str, record: Callable[..., float | None], *args: Any) -> str:
-        delay = await self._io(record, claim.delivery_id, self.owner, *args)
+        delay = await self._book(record, claim.delivery_id, self.owner, *args)
         if delay is None:
             self._count(claim.event, "failed")
             return "failed"
         await self._io(self.queue.enqueue, claim.delivery_id, delay)
         return outcome
+
+    async def _book(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Record a job's outcome. A database that just dropped its connections (a restart, a failover) gets
+        a few short retries while the pool reconnects; otherwise the finished job would wait for its lease
+        to expire (minutes) before anyone looks at it again. Each outcome write is conditional on the lease,
+        so writing it twice changes nothing."""
+        for pause in BOOK_RETRIES_S:
+            try:
+                return await self._io(fn, *args, **kwargs)
+            except OperationalError:
+                log.warning("recording a job's outcome failed; trying again", exc_info=True)
+                await asyncio.sleep(pause)
+        return await self._io(fn, *args, **kwargs)
 
     async def _heartbeat(self, delivery_id: str) -> None:
         lease = self.settings.lease_seconds

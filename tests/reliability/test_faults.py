@@ -81,6 +81,32 @@ async def test_a_database_error_outside_the_handler_does_not_stop_the_worker(
     queue.close()
 
 
+@pytest.mark.parametrize("method", ["complete", "fail"])
+async def test_an_outcome_write_cut_by_the_database_is_retried_not_left_to_the_lease(
+        db: Database, make_settings: Callable[..., Settings], method: str) -> None:
+    """With a 10-minute lease, a finished job whose outcome write met a dropped connection would otherwise
+    sit leased for ten minutes: the write is tried again as soon as the pool reconnects."""
+    settings = make_settings(lease_seconds=600, max_attempts=1)
+    inbox = Inbox(db, max_attempts=1)
+    queue = Queue.from_settings(settings)
+
+    async def handler(ctx: JobContext) -> None:
+        if method == "fail":
+            raise ValueError("the handler failed")
+
+    worker = Worker(settings, inbox, queue, handlers={"ping": handler}, concurrency=1, periodic=False)
+    flaky = Flaky(getattr(inbox, method), times=2)
+    setattr(inbox, method, flaky)
+    _record(inbox, "cut")
+    started = time.monotonic()
+    outcome = await worker.process("cut")
+    row = inbox.get("cut")
+    assert row is not None
+    assert row.state == (DONE if method == "complete" else FAILED), outcome
+    assert flaky.raised == 2 and time.monotonic() - started < 5
+    queue.close()
+
+
 # --- a worker process SIGKILLed in the middle of a pull-request job --------------------------------------
 
 ROOT = Path(__file__).resolve().parents[2]
