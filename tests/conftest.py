@@ -106,7 +106,7 @@ def truncate_all(db: Database) -> None:
     """Empty every table of a migrated database (PostgreSQL)."""
     tables = [t.name for t in SQLModel.metadata.sorted_tables]
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(tables)}"))
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))  # ids from 1, as in a new database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
