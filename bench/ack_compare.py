@@ -1,0 +1,351 @@
+"""Webhook acknowledgement, side by side in one run on one machine: prompt-to-pr on its embedded defaults
+(SQLite inbox and queue, in-process worker), prompt-to-pr scaled out (PostgreSQL inbox, Redis queue), and a
+minimal Probot app (bench/probot: Probot's own middleware, same path, same secret, same HMAC-SHA256 check,
+a no-op handler). Every server gets the same load from the same generators:
+
+- fixed arrival rates (open loop, asyncio + httpx): each delivery is scheduled at its time whatever the
+  server does, and its latency runs from that scheduled time to the answer, so queueing shows;
+- saturation (closed loop, `wrk` with a Lua script): as fast as `--connections` connections go.
+
+Every request carries the same real, signed 28 KB `pull_request` payload from ../shared/fixtures/webhooks
+(signed once) and a new `X-GitHub-Delivery` id. GitHub's API is unreachable for prompt-to-pr (a closed
+port), so its worker defers each delivery after one failed token request, as in an outage; Probot does no
+work after the acknowledgement either. After each server, the deliveries prompt-to-pr acknowledged are
+counted in its inbox.
+
+    .venv/bin/python bench/ack_compare.py                            # 100, 200, 400/s for 8 s + 10 s of wrk
+    .venv/bin/python bench/ack_compare.py --rates 100,200 --seconds 5 --only probot,sqlite
+
+Needs: node + `npm ci` in bench/probot, wrk (apt-get install -y wrk), PostgreSQL and Redis on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import platform
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+import redis
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+ROOT = Path(__file__).resolve().parents[1]
+PAYLOAD = ROOT / ".." / "shared" / "fixtures" / "webhooks" / "pull_request" / "opened.json"
+PROBOT = ROOT / "bench" / "probot"
+PATH = "/api/github/webhooks"
+SECRET = "bench-" + uuid.uuid4().hex
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_DB = 12
+SERVERS = ("probot", "sqlite", "postgres+redis")
+
+WRK_SCRIPT = r"""
+wrk.method = "POST"
+local f = assert(io.open("%(body)s", "rb"))
+wrk.body = f:read("*a")
+f:close()
+local base = {["Content-Type"] = "application/json", ["User-Agent"] = "GitHub-Hookshot/bench",
+              ["X-GitHub-Event"] = "pull_request", ["X-Hub-Signature-256"] = "%(signature)s"}
+local threads, counter, tid = {}, 0, 0
+function setup(thread)
+  tid = tid + 1
+  thread:set("tid", tid)
+  table.insert(threads, thread)
+end
+function request()
+  counter = counter + 1
+  local headers = {}
+  for k, v in pairs(base) do headers[k] = v end
+  headers["X-GitHub-Delivery"] = string.format("%(prefix)s-%%d-%%d", tid, counter)
+  return wrk.format(nil, nil, headers, nil)
+end
+function done(summary, latency, requests)
+  io.write(string.format("JSON {\"requests\": %%d, \"duration_us\": %%d, \"non2xx\": %%d, \"errors\": %%d, " ..
+    "\"p50\": %%d, \"p95\": %%d, \"p99\": %%d, \"max\": %%d}\n", summary.requests, summary.duration,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write +
+    summary.errors.timeout, latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+
+@dataclass
+class Result:
+    server: str
+    phase: str
+    sent: int
+    rate: float  # deliveries acknowledged per second
+    p50: float
+    p95: float
+    p99: float
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def private_key() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                             serialization.NoEncryption()).decode()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
+
+
+class Server:
+    """One server under test in its own process(es); `stop` also drops what it created."""
+
+    def __init__(self, name: str, workdir: Path, key: str) -> None:
+        self.name, self.workdir, self.key = name, workdir, key
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}{PATH}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.database = ""
+        self.queue_name = f"bench-{uuid.uuid4().hex[:8]}"
+
+    def env(self) -> dict[str, str]:
+        base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+        if self.name == "probot":
+            return {**base, "PORT": str(self.port), "WEBHOOK_SECRET": SECRET, "PRIVATE_KEY": self.key, "APP_ID": "1",
+                    "NODE_ENV": "production"}
+        env = {**base, "GHAPP_APP_ID": "1", "GHAPP_PRIVATE_KEY": self.key, "GHAPP_WEBHOOK_SECRET": SECRET,
+               "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9/", "GHAPP_HOST": "127.0.0.1", "GHAPP_PORT": str(self.port),
+               "GHAPP_LOG_LEVEL": "WARNING", "GHAPP_DATA_DIR": str(self.workdir / "var")}
+        if self.name == "postgres+redis":
+            env |= {"GHAPP_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{self.database}",
+                    "GHAPP_REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}", "GHAPP_QUEUE_NAME": self.queue_name}
+        return env
+
+    def start(self) -> None:
+        log = (self.workdir / f"{self.name.replace('+', '-')}.log").open("wb")
+        if self.name == "probot":
+            self.process = subprocess.Popen(["node", "app.js"], cwd=PROBOT, env=self.env(), stdout=log, stderr=log)
+        else:
+            if self.name == "postgres+redis":
+                self.database = f"ghapp_bench_{uuid.uuid4().hex[:10]}"
+                with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                    admin.execute(f'CREATE DATABASE "{self.database}"')
+                subprocess.run([str(Path(sys.executable).parent / "ghapp"), "db", "upgrade"], env=self.env(),
+                               cwd=self.workdir, check=True, capture_output=True)
+            self.process = subprocess.Popen([str(Path(sys.executable).parent / "ghapp"), "serve"], cwd=self.workdir,
+                                            env=self.env(), stdout=log, stderr=log)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                probe = httpx.post(self.url, content=b"{}", timeout=2, headers={
+                    "X-GitHub-Event": "ping", "X-GitHub-Delivery": "probe", "Content-Type": "application/json"})
+                if 400 <= probe.status_code < 500:  # up, and refusing an unsigned delivery
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not start; see {log.name}")
+            time.sleep(0.2)
+
+    def recorded(self) -> int | None:
+        """Deliveries in prompt-to-pr's inbox (None for Probot, which keeps nothing)."""
+        if self.name == "sqlite":
+            with sqlite3.connect(self.workdir / "ghapp.db") as conn:
+                return int(conn.execute("SELECT count(*) FROM deliveries").fetchone()[0])
+        if self.name == "postgres+redis":
+            with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{self.database}") as conn:
+                row = conn.execute("SELECT count(*) FROM deliveries").fetchone()
+                return int(row[0]) if row else 0
+        return None
+
+    def cpu_seconds(self) -> float:
+        if self.process is None:
+            return 0.0
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.database:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+            keys = list(client.scan_iter(f"*{self.queue_name}*"))
+            if keys:
+                client.delete(*keys)
+            client.close()
+
+
+async def fixed_rate(url: str, body: bytes, signature: str, rate: float, seconds: float, connections: int,
+                     prefix: str) -> tuple[list[float], Counter[str], float]:
+    """Open loop: delivery i is due at start + i / rate; latency runs from that moment to the answer."""
+    count = int(rate * seconds)
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        start = time.perf_counter() + 0.05
+        last = start
+
+        async def one(i: int) -> None:
+            nonlocal last
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            headers = {"Content-Type": "application/json", "X-GitHub-Event": "pull_request",
+                       "X-GitHub-Delivery": f"{prefix}-{i}", "X-Hub-Signature-256": signature}
+            try:
+                response = await client.post(url, content=body, headers=headers)
+                statuses[str(response.status_code)] += 1
+            except httpx.HTTPError as exc:
+                statuses[type(exc).__name__] += 1
+            now = time.perf_counter()
+            latencies.append(now - due)
+            last = max(last, now)
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return latencies, statuses, count / (last - start)
+
+
+def saturate(url: str, body_path: Path, signature: str, seconds: int, connections: int, threads: int,
+             workdir: Path) -> dict[str, float]:
+    script = workdir / f"wrk-{uuid.uuid4().hex[:6]}.lua"
+    script.write_text(WRK_SCRIPT % {"body": str(body_path), "signature": signature, "prefix": uuid.uuid4().hex[:12]})
+    done = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+                           "-s", str(script), url], capture_output=True, text=True, check=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("JSON "))
+    data: dict[str, float] = json.loads(line[5:])
+    return data
+
+
+def machine() -> dict[str, str]:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False).stdout.split("[")[0].strip()
+    probot = json.loads((PROBOT / "node_modules" / "probot" / "package.json").read_text())["version"]
+    return {"nproc": str(os.cpu_count()), "cpu": model, "python": platform.python_version(), "node": node,
+            "wrk": wrk, "probot": probot, "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+
+
+def run_server(name: str, args: argparse.Namespace, key: str, body: bytes, signature: str, body_path: Path
+               ) -> tuple[list[Result], dict[str, object]]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"ack-{name.replace('+', '-')}-"))
+    server = Server(name, workdir, key)
+    results: list[Result] = []
+    acked = 0
+    try:
+        server.start()
+        asyncio.run(fixed_rate(server.url, body, signature, 50, 2, args.connections, f"warm-{uuid.uuid4().hex}"))
+        cpu_before = server.cpu_seconds()
+        for rate in args.rates:
+            lat, statuses, achieved = asyncio.run(fixed_rate(server.url, body, signature, rate, args.seconds,
+                                                             args.connections, f"r{rate}-{uuid.uuid4().hex}"))
+            acked += sum(n for code, n in statuses.items() if code.startswith("2"))
+            results.append(Result(name, f"{rate:g}/s", len(lat), achieved, 1000 * percentile(lat, 50),
+                                  1000 * percentile(lat, 95), 1000 * percentile(lat, 99), dict(statuses)))
+            time.sleep(args.pause)
+        sat = saturate(server.url, body_path, signature, args.wrk_seconds, args.wrk_connections, args.wrk_threads,
+                       workdir)
+        acked += int(sat["requests"] - sat["non2xx"] - sat["errors"])
+        results.append(Result(name, f"saturation (wrk -c{args.wrk_connections})", int(sat["requests"]),
+                              sat["requests"] / (sat["duration_us"] / 1e6), sat["p50"] / 1000, sat["p95"] / 1000,
+                              sat["p99"] / 1000, {"non-2xx": int(sat["non2xx"]), "socket errors": int(sat["errors"])}))
+        cpu = server.cpu_seconds() - cpu_before
+        time.sleep(1.0)
+        recorded = server.recorded()
+        extra = {"acknowledged": acked, "recorded": recorded, "server_cpu_s": round(cpu, 1)}
+        return results, extra
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def table(results: list[Result], extras: dict[str, dict[str, object]]) -> str:
+    probot = {r.phase: r for r in results if r.server == "probot"}
+    lines = ["| server | load | sent | acknowledged/s | p50 ms | p95 ms | p99 ms | answers | vs Probot (rate, p99) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        base = probot.get(r.phase)
+        ratio = (f"x{r.rate / base.rate:.2f}, x{r.p99 / base.p99:.2f}" if base is not None and r.server != "probot"
+                 and base.rate and base.p99 else "")
+        answers = ", ".join(f"{k}: {v}" for k, v in sorted(r.statuses.items()))
+        lines.append(f"| {r.server} | {r.phase} | {r.sent} | {r.rate:,.0f} | {r.p50:.1f} | {r.p95:.1f} | {r.p99:.1f} "
+                     f"| {answers} | {ratio} |")
+    lines.append("")
+    for name, extra in extras.items():
+        lines.append(f"- {name}: " + ", ".join(f"{k} {v}" for k, v in extra.items()))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", default="100,200,400", help="fixed arrival rates, deliveries per second")
+    parser.add_argument("--seconds", type=float, default=8.0, help="seconds per fixed rate")
+    parser.add_argument("--connections", type=int, default=32, help="connections of the fixed-rate generator")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--wrk-connections", type=int, default=32)
+    parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument("--pause", type=float, default=1.0, help="seconds between phases")
+    parser.add_argument("--only", default=",".join(SERVERS), help=f"servers to run, of {', '.join(SERVERS)}")
+    parser.add_argument("--out", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args()
+    args.rates = [float(x) for x in args.rates.split(",")]
+    if not (PROBOT / "node_modules" / "probot").is_dir():
+        print("run `npm ci` in bench/probot first", file=sys.stderr)
+        return 2
+    key = private_key()
+    body = PAYLOAD.read_bytes()
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    info = machine()
+    print(f"machine: {info}", flush=True)
+    results: list[Result] = []
+    extras: dict[str, dict[str, object]] = {}
+    for name in [n.strip() for n in args.only.split(",") if n.strip()]:
+        print(f"== {name}", flush=True)
+        found, extra = run_server(name, args, key, body, signature, PAYLOAD.resolve())
+        results += found
+        extras[name] = extra
+        for r in found:
+            print(f"   {r.phase}: {r.rate:,.0f}/s p50 {r.p50:.1f} p95 {r.p95:.1f} p99 {r.p99:.1f} ms {r.statuses}",
+                  flush=True)
+        print(f"   {extra}", flush=True)
+    info["load after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print()
+    print(table(results, extras))
+    if args.out is not None:
+        args.out.write_text(json.dumps({"machine": info, "command": " ".join(sys.argv),
+                                        "results": [r.__dict__ for r in results], "extras": extras}, indent=2))
+    bad = [name for name, extra in extras.items() if extra["recorded"] is not None
+           and extra["recorded"] < extra["acknowledged"]]  # type: ignore[operator]
+    if bad:
+        print(f"acknowledged deliveries missing from the inbox: {bad}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
