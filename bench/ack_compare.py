@@ -3,8 +3,9 @@
 minimal Probot app (bench/probot: Probot's own middleware, same path, same secret, same HMAC-SHA256 check,
 a no-op handler). Every server gets the same load from the same generators:
 
-- fixed arrival rates (open loop, asyncio + httpx): each delivery is scheduled at its time whatever the
-  server does, and its latency runs from that scheduled time to the answer, so queueing shows;
+- fixed arrival rates (open loop, asyncio on raw kept-alive connections with pre-built requests): each
+  delivery is due at its time whatever the server does, and its latency runs from that due time to the
+  answer, so queueing shows;
 - saturation (closed loop, `wrk` with a Lua script): as fast as `--connections` connections go.
 
 Every request carries the same real, signed 28 KB `pull_request` payload from ../shared/fixtures/webhooks
@@ -39,6 +40,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -198,33 +200,68 @@ class Server:
             client.close()
 
 
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> str:
+    """One HTTP/1.1 request on a kept-alive connection; returns the status code."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = lines[0].split(" ")[1]
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding") == "chunked":
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    return status
+
+
 async def fixed_rate(url: str, body: bytes, signature: str, rate: float, seconds: float, connections: int,
                      prefix: str) -> tuple[list[float], Counter[str], float]:
-    """Open loop: delivery i is due at start + i / rate; latency runs from that moment to the answer."""
+    """Open loop: delivery i is due at start + i / rate and goes out on the next free connection; latency
+    runs from the due time to the answer. Requests are pre-built bytes on raw kept-alive connections, so the
+    generator spends microseconds per delivery (an HTTP client library would be the bottleneck on 2 cores)."""
+    parts = urlsplit(url)
     count = int(rate * seconds)
+    head = (f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+            f"User-Agent: GitHub-Hookshot/bench\r\nX-GitHub-Event: pull_request\r\n"
+            f"X-Hub-Signature-256: {signature}\r\nContent-Length: {len(body)}\r\n")
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        start = time.perf_counter() + 0.05
-        last = start
+    jobs: asyncio.Queue[int] = asyncio.Queue()
+    start = time.perf_counter() + 0.1
+    last = start
 
-        async def one(i: int) -> None:
-            nonlocal last
-            due = start + i / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            headers = {"Content-Type": "application/json", "X-GitHub-Event": "pull_request",
-                       "X-GitHub-Delivery": f"{prefix}-{i}", "X-Hub-Signature-256": signature}
-            try:
-                response = await client.post(url, content=body, headers=headers)
-                statuses[str(response.status_code)] += 1
-            except httpx.HTTPError as exc:
-                statuses[type(exc).__name__] += 1
-            now = time.perf_counter()
-            latencies.append(now - due)
-            last = max(last, now)
+    async def connection() -> None:
+        nonlocal last
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        try:
+            while True:
+                i = await jobs.get()
+                if i < 0:
+                    return
+                request = (head + f"X-GitHub-Delivery: {prefix}-{i}\r\n\r\n").encode() + body
+                try:
+                    statuses[await _exchange(reader, writer, request)] += 1
+                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    statuses[type(exc).__name__] += 1
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+                now = time.perf_counter()
+                latencies.append(now - (start + i / rate))
+                last = max(last, now)
+        finally:
+            writer.close()
 
-        await asyncio.gather(*(one(i) for i in range(count)))
+    workers = [asyncio.create_task(connection()) for _ in range(connections)]
+    for i in range(count):
+        await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        jobs.put_nowait(i)
+    for _ in workers:
+        jobs.put_nowait(-1)
+    await asyncio.gather(*workers)
     return latencies, statuses, count / (last - start)
 
 
