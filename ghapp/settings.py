@@ -37,7 +37,7 @@ class Settings:
     allow_unsigned: bool = False  # development only: accept deliveries without a signature
     max_body_bytes: int = 25 * 1024 * 1024  # GitHub's own payload cap
     workers: int = 2
-    lease_seconds: int = 600
+    lease_seconds: int = 90  # renewed every third of it while the job runs, so a dead worker costs ~90 s
     max_attempts: int = 8
     queue_depth_limit: int = 1000
     job_timeout_s: int = 900  # a handler running longer is cancelled and retried
