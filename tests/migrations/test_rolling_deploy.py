@@ -181,12 +181,12 @@ def test_migrations_after_the_first_only_expand_unless_they_say_so(path: Path) -
     for call in calls:
         name = call.func.attr  # type: ignore[attr-defined]
         if name in FORBIDDEN_IN_EXPAND and not (phase == "contract" or (phase == "backfill" and name == "execute")):
-            problems.append(f"line {call.lineno}: {name} in a {phase} migration")
+            problems.append(f"line {call.lineno}: {name} in a migration of phase {phase}")
         if name == "add_column" and phase == "expand":
             column = call.args[-1] if call.args else None
             keywords = {k.arg: k.value for k in getattr(column, "keywords", [])}
             nullable = keywords.get("nullable")
             if not (isinstance(nullable, ast.Constant) and nullable.value is True) and "server_default" not in keywords:
-                problems.append(f"line {call.lineno}: a column added without nullable=True or a server_default")
+                problems.append(f"line {call.lineno}: column added without explicit nullable=True or server_default")
     assert phase in ("expand", "backfill", "contract"), f"{path.name}: unknown phase {phase!r}"
     assert not problems, f"{path.name} is not safe for a rolling deploy: {problems}"
