@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,18 +30,13 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from ghapp.app import create_app
 from ghapp.core.decisions import Finding
-from ghapp.enforcement import Enforcer, handler_table
-from ghapp.github import GitHubApp
-from ghapp.github.retry import RetryPolicy
-from ghapp.handlers import HANDLERS
 from ghapp.observability import configure_logging
-from ghapp.runners import Runner
 from ghapp.webhooks import WEBHOOK_PATH
-from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, AppServer, app_settings, build_world, fake_runners
+from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, AppServer, build_world, fake_runners
 from tests.ghsim import GitHubSim
 from tests.ghsim.webhooks import signature_256
+from tests.reliability.app_under_test import fast_forward, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "whsec-" + secrets.token_hex(20)
@@ -133,32 +128,6 @@ def _responses(app: AppServer) -> list[httpx.Response]:
             client.get("/dashboard"), client.get("/healthz"), client.get("/readyz"), client.get("/metrics"),
             client.get("/"),
         ]
-
-
-@contextmanager
-def serving(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner], **overrides: Any) -> Iterator[AppServer]:
-    """The App over HTTP with the simulator, its circuit breaker cooling down in a second (not 30)."""
-    settings = app_settings(sim, tmp_path, **overrides)
-    github = GitHubApp(settings, policy=RetryPolicy(breaker_cooldown_s=1.0))
-    handlers = {**HANDLERS, **handler_table(Enforcer(runners=runners))}
-    server = AppServer(create_app(settings, github=github, handlers=handlers)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        server.app.state.inbox.db.engine.dispose()
-
-
-def fast_forward(app: AppServer) -> None:
-    """As if the wait GitHub's outage asked for were over: every pending delivery due now and enqueued."""
-    inbox = app.app.state.inbox
-    with inbox.db.engine.begin() as conn:
-        ids = conn.execute(text("SELECT delivery_id FROM deliveries WHERE state = 'pending'")).scalars().all()
-        conn.execute(text("UPDATE deliveries SET next_attempt_at = :now WHERE state = 'pending'"),
-                     {"now": inbox.clock()})
-    for delivery_id in ids:
-        app.app.state.queue.enqueue(delivery_id)
-    app.app.state.worker.wake()
 
 
 def _stored_errors(app: AppServer) -> str:
