@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,15 +26,7 @@ from ghapp.settings import Settings
 from ghapp.web.credentials import AppCredentials, save_credentials
 from ghapp.webhooks import WEBHOOK_PATH
 from tests.conftest import TestClient, delivery_headers, load_webhook
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+from tests.polling import wait_for
 
 
 def state_of(inbox: Inbox, delivery_id: str) -> str | None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,24 +19,12 @@ from ghapp.cli import main
 from ghapp.db import open_database
 from ghapp.inbox import DONE, PENDING, Inbox
 from tests.conftest import WEBHOOK_SECRET, delivery_headers, load_webhook
+from tests.polling import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 GHAPP = ROOT / ".venv" / "bin" / "ghapp"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def app_env(tmp_path: Path, *, credentials: bool = True) -> dict[str, str]:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -21,19 +19,12 @@ from ghapp.jobs import Queue
 from ghapp.migrations import upgrade
 from ghapp.settings import from_env
 from tests.conftest import PG_ADMIN, REDIS_URL, truncate_all
+from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 GHAPP = ROOT / ".venv" / "bin" / "ghapp"
 HANDLERS = "tests.commands.blocking_handlers:HANDLERS"
 
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres+redis", marks=[pytest.mark.postgres, pytest.mark.redis])])
