@@ -158,7 +158,7 @@ def test_no_secret_reaches_logs_pages_or_stored_errors(sim: GitHubSim, tmp_path:
         sim.state.push(REPO, pull.number, {"billing/charge.py": CHARGE_AI + "# more\n"}, message=AI_MESSAGE)
         sent.append(sim.send_webhook(app.url, "pull_request",
                                      sim.payloads.pull_request(REPO, pull.number, "synchronize")))
-        _wait_for(lambda: "502" in _stored_errors(app))  # the job met the outage and was put off
+        _wait_for(lambda: "502" in _stored_errors(app), what="the outage to be recorded")  # the job met the outage and was put off
         sim.faults.clear()
         fast_forward(app)
         app.idle()
@@ -199,7 +199,9 @@ def test_ghapp_serve_writes_no_secret_to_stderr(sim: GitHubSim, tmp_path: Path) 
     issued = Issued(sim)
     build_world(sim)
     port = _free_port()
-    env = {**os.environ, "GHAPP_APP_ID": str(sim.state.app_id), "GHAPP_PRIVATE_KEY": sim.keys.private_pem,
+    # nothing inherited but PATH and HOME: no setting of another test can leak into the process
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+           "GHAPP_APP_ID": str(sim.state.app_id), "GHAPP_PRIVATE_KEY": sim.keys.private_pem,
            "GHAPP_WEBHOOK_SECRET": WEBHOOK_SECRET, "GHAPP_GITHUB_API_URL": sim.api_url,
            "GHAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "GHAPP_QUEUE_PATH": str(tmp_path / "q.db"),
            "GHAPP_DATA_DIR": str(tmp_path / "var"), "GHAPP_HOST": "127.0.0.1", "GHAPP_PORT": str(port),
@@ -224,11 +226,11 @@ def test_ghapp_serve_writes_no_secret_to_stderr(sim: GitHubSim, tmp_path: Path) 
         pull = sim.state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, user="alice", title="Bump")
         first = sim.send_webhook(f"{url}{WEBHOOK_PATH}", "pull_request",
                                  sim.payloads.pull_request(REPO, pull.number, "opened"))
-        _wait_for(lambda: len(sim.state.check_runs_for(REPO, pull.head_sha)) >= 1)
+        _wait_for(lambda: len(sim.state.check_runs_for(REPO, pull.head_sha)) >= 1, what="the first check run")
         sim.faults.add(r".*", "5xx", count=None, status=503)
         second = sim.send_webhook(f"{url}{WEBHOOK_PATH}", "pull_request",
                                   sim.payloads.pull_request(REPO, pull.number, "reopened"))
-        _wait_for(lambda: sum(1 for r in sim.state.requests() if r.status >= 500) >= 3)
+        _wait_for(lambda: sum(1 for r in sim.state.requests() if r.status >= 500) >= 3, what="the outage to be met")
         time.sleep(1.0)
         sim.faults.clear()
         bad = httpx.post(f"{url}{WEBHOOK_PATH}", content=b"{}", headers={
@@ -253,8 +255,8 @@ def test_ghapp_serve_writes_no_secret_to_stderr(sim: GitHubSim, tmp_path: Path) 
     assert_clean("ghapp serve pages", "\n".join(f"{p.headers} {p.text}" for p in pages), values)
 
 
-def _wait_for(condition: Any, timeout: float = 60.0) -> None:
+def _wait_for(condition: Any, timeout: float = 60.0, what: str = "a condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
