@@ -158,7 +158,8 @@ def test_no_secret_reaches_logs_pages_or_stored_errors(sim: GitHubSim, tmp_path:
         sim.state.push(REPO, pull.number, {"billing/charge.py": CHARGE_AI + "# more\n"}, message=AI_MESSAGE)
         sent.append(sim.send_webhook(app.url, "pull_request",
                                      sim.payloads.pull_request(REPO, pull.number, "synchronize")))
-        _wait_for(lambda: "502" in _stored_errors(app), what="the outage to be recorded")  # the job met the outage and was put off
+        # the job met the outage and was put off
+        _wait_for(lambda: "502" in _stored_errors(app), what="the outage to be recorded")
         sim.faults.clear()
         fast_forward(app)
         app.idle()
