@@ -211,6 +211,19 @@ class Inbox:
             conn.execute(update(D).where(D.c.delivery_id == delivery_id, D.c.state == PENDING)
                          .values(next_attempt_at=self.clock() + timedelta(seconds=after_s)))
 
+    def release(self, delivery_id: str, owner: str) -> bool:
+        """Give back a lease `owner` may hold without knowing it (its claim's reply was lost): the delivery is
+        pending and due again, the attempt not counted. False when `owner` held nothing."""
+        with self.db.write() as conn:
+            released = conn.execute(
+                update(D).where(D.c.delivery_id == delivery_id, D.c.lease_owner == owner, D.c.state == PROCESSING)
+                .values(state=PENDING, lease_owner=None, lease_until=None, attempts=D.c.attempts - 1,
+                        next_attempt_at=self.clock())
+            ).rowcount == 1
+            if released:
+                conn.execute(delete(L).where(L.c.owner == delivery_id))
+        return released
+
     def requeue(self, delivery_id: str) -> bool:
         """Run a finished delivery (failed, shed, ignored or done) again from a clean attempt count."""
         with self.db.write() as conn:

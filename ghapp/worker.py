@@ -171,7 +171,13 @@ class Worker:
 
     async def process(self, delivery_id: str) -> str:
         """Run one delivery. Returns what happened: skipped, busy, ignored, shed, done, deferred, retry, failed."""
-        claim = await self._io(self.inbox.claim, delivery_id, self.owner, self.settings.lease_seconds)
+        try:
+            claim = await self._io(self.inbox.claim, delivery_id, self.owner, self.settings.lease_seconds)
+        except OperationalError:
+            # The connection may have dropped after the claim committed: a lease this worker holds without
+            # knowing it would keep the delivery from everyone until it expires. Give it back, run it again.
+            await self._give_back(delivery_id)
+            raise
         if claim is None:
             return "skipped"  # done already, leased by another worker, or not due yet
         if claim is BUSY:
@@ -179,15 +185,25 @@ class Worker:
             await self._io(self.queue.enqueue, delivery_id, BUSY_DELAY_S)
             return "busy"
         assert isinstance(claim, Claim)
-        with log_context(delivery_id=delivery_id, event=claim.event, action=claim.action, repo=claim.repository,
-                         pr=claim.pr_number, installation_id=claim.installation_id):
-            if self.tracing is None:
-                return await self._run(claim)
-            with self.tracing.job(delivery_id, event=claim.event, repo=claim.repository, pr=claim.pr_number,
-                                  attempt=claim.attempts) as span:
-                outcome = await self._run(claim)
-                span.set_attribute("ghapp.outcome", outcome)
-                return outcome
+        try:
+            with log_context(delivery_id=delivery_id, event=claim.event, action=claim.action,
+                             repo=claim.repository, pr=claim.pr_number, installation_id=claim.installation_id):
+                if self.tracing is None:
+                    return await self._run(claim)
+                with self.tracing.job(delivery_id, event=claim.event, repo=claim.repository, pr=claim.pr_number,
+                                      attempt=claim.attempts) as span:
+                    outcome = await self._run(claim)
+                    span.set_attribute("ghapp.outcome", outcome)
+                    return outcome
+        except OperationalError:  # the database dropped out around the handler (its outcome is recorded
+            await self._give_back(delivery_id)  # when the write succeeds): run it again soon, not in 10 min
+            raise
+
+    async def _give_back(self, delivery_id: str) -> None:
+        """Release a lease this worker may hold on `delivery_id` and queue the delivery again."""
+        with contextlib.suppress(OperationalError):
+            if await self._book(self.inbox.release, delivery_id, self.owner):
+                await self._io(self.queue.enqueue, delivery_id)
 
     async def _run(self, claim: Claim) -> str:
         handler = find_handler(self.handlers, claim.event, claim.action)

@@ -107,6 +107,52 @@ async def test_an_outcome_write_cut_by_the_database_is_retried_not_left_to_the_l
     queue.close()
 
 
+class LostReply:
+    """Wraps Inbox.claim: the first call is carried out, then the reply is lost (the connection drops)."""
+
+    def __init__(self, inner: Callable[..., Any]) -> None:
+        self.inner, self.lost = inner, 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        result = self.inner(*args, **kwargs)
+        if self.lost == 0:
+            self.lost += 1
+            raise OperationalError("UPDATE deliveries ... RETURNING", {}, Exception("server closed the connection"))
+        return result
+
+
+async def test_a_claim_whose_reply_was_lost_is_given_back_not_left_to_the_lease(
+        db: Database, make_settings: Callable[..., Settings]) -> None:
+    """The claim committed, its reply never came: without giving the lease back the delivery would wait for
+    the 10-minute lease to expire."""
+    settings = make_settings(lease_seconds=600, sweep_interval_s=600)
+    inbox = Inbox(db, max_attempts=settings.max_attempts)
+    queue = Queue.from_settings(settings)
+    seen: list[str] = []
+
+    async def handler(ctx: JobContext) -> None:
+        seen.append(ctx.delivery.delivery_id)
+
+    worker = Worker(settings, inbox, queue, handlers={"ping": handler}, concurrency=1)
+    lost = LostReply(inbox.claim)
+    inbox.claim = lost  # type: ignore[method-assign]
+    _record(inbox, "lost-reply")
+    queue.enqueue("lost-reply")
+    stop = asyncio.Event()
+    run = asyncio.create_task(worker.run(stop, grace_s=2))
+    for _ in range(100):
+        row = inbox.get("lost-reply")
+        if row is not None and row.state == DONE:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await run
+    row = inbox.get("lost-reply")
+    assert lost.lost == 1 and row is not None and row.state == DONE and row.attempts == 1
+    assert seen == ["lost-reply"]
+    queue.close()
+
+
 # --- a worker process SIGKILLed in the middle of a pull-request job --------------------------------------
 
 ROOT = Path(__file__).resolve().parents[2]
