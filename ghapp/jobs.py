@@ -44,6 +44,11 @@ class NotConfigured(Exception):
     """A handler needed the GitHub App credentials and there are none yet."""
 
 
+class Unprocessable(Exception):
+    """The delivery itself can never be processed (it names no installation, say): it fails at once with the
+    reason, visible and re-runnable, instead of burning every retry on the same answer."""
+
+
 @dataclass(frozen=True)
 class JobContext:
     """Everything a handler gets for one delivery. The payload is the raw JSON dict GitHub sent."""
@@ -79,7 +84,7 @@ class JobContext:
     def installation(self) -> InstallationAPI:
         """The GitHub API as the installation that sent this delivery."""
         if self.delivery.installation_id is None:
-            raise NotConfigured(f"delivery {self.delivery.delivery_id} carries no installation")
+            raise Unprocessable(f"delivery {self.delivery.delivery_id} carries no installation")
         return self.github.installation(self.delivery.installation_id)
 
 

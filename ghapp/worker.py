@@ -26,8 +26,8 @@ from sqlalchemy.exc import OperationalError
 
 from ghapp.github.errors import GitHubError, GitHubUnavailable, Reschedulable
 from ghapp.handlers import HANDLERS, low_value
-from ghapp.inbox import BUSY, IGNORED, SHED, Claim, Inbox
-from ghapp.jobs import HandlerTable, JobContext, Queue, Retry, find_handler
+from ghapp.inbox import BUSY, FAILED, IGNORED, SHED, Claim, Inbox
+from ghapp.jobs import HandlerTable, JobContext, Queue, Retry, Unprocessable, find_handler
 from ghapp.observability import log_context
 from ghapp.periodic import redeliver_missed, sweep, take_turn
 from ghapp.settings import Settings
@@ -229,6 +229,11 @@ class Worker:
             if isinstance(exc, GitHubUnavailable):
                 self.pause(after)
             return await self._again(claim, "deferred", self.inbox.defer, after, str(exc))
+        except Unprocessable as exc:
+            log.warning("delivery cannot be processed: %s", exc)
+            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=FAILED, note=str(exc))
+            self._count(claim.event, "failed")
+            return "failed"
         except Exception as exc:
             # GitHub's own refusals (404, 422, bad credentials) say all there is to say in one line; anything
             # else is a bug worth its traceback.

@@ -13,7 +13,7 @@ import pytest
 
 from ghapp.db import Database
 from ghapp.inbox import Claim, Inbox, NewDelivery
-from ghapp.jobs import JobContext, NotConfigured, Queue, Retry, find_handler
+from ghapp.jobs import JobContext, NotConfigured, Queue, Retry, Unprocessable, find_handler
 from ghapp.settings import Settings
 
 
@@ -97,7 +97,7 @@ def test_job_context_reads_the_payload_and_refuses_github_without_credentials(
     assert (ctx.event, ctx.action) == ("pull_request", "opened")
     with pytest.raises(NotConfigured, match="/setup"):
         _ = ctx.github
-    with pytest.raises(NotConfigured, match="carries no installation"):
+    with pytest.raises(Unprocessable, match="carries no installation"):
         ctx.installation()
 
 

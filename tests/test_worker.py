@@ -39,6 +39,10 @@ class Recorder:
         self.calls.append(ctx)
         raise ValueError("handler broke")
 
+    async def needs_installation(self, ctx: JobContext) -> None:
+        self.calls.append(ctx)
+        ctx.installation()
+
     async def later(self, ctx: JobContext) -> None:
         self.calls.append(ctx)
         raise Retry(30, "wait for it")
@@ -103,6 +107,19 @@ async def test_failures_retry_with_backoff_then_fail_visibly(
     row = inbox.get("d1")
     assert row is not None and row.state == FAILED
     assert row.last_error == "gave up after 2 attempts: ValueError: handler broke"
+
+
+async def test_a_delivery_that_can_never_be_processed_fails_at_once(
+    setup: Callable[..., tuple[Worker, Inbox, Queue]],
+) -> None:
+    h = Recorder()
+    worker, inbox, queue = setup({"pull_request": h.needs_installation}, max_attempts=8)
+    inbox.record(NewDelivery("d1", "pull_request", "opened", None, "o/r", 1, json.dumps({"action": "opened"})))
+    assert await worker.process("d1") == "failed"
+    assert len(h.calls) == 1 and queue.huey.scheduled_count() == 0
+    row = inbox.get("d1")
+    assert row is not None and row.state == FAILED and row.attempts == 1
+    assert row.last_error == "delivery d1 carries no installation"
 
 
 @pytest.mark.parametrize("kind", ["later", "rate_limited"])
