@@ -92,29 +92,37 @@ class Timed:
 
     def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
         ended = time.time()
-        report = self.inner.parse(run, ctx)
         rss = self.rss_dir / self.name if self.rss_dir is not None else None
-        self.log.append({"tool": self.name, "start": self.started, "end": ended, "duration_s": run.duration_s,
-                         "files": len(run.files), "findings": len(report.findings), "status": report.status,
-                         "peak_rss_mb": round(int(rss.read_text()) / 1024) if rss and rss.exists() else None})
+        entry = {"tool": self.name, "start": self.started, "end": ended, "duration_s": run.duration_s,
+                 "files": len(run.files), "findings": 0, "status": "error", "exit": run.returncode,
+                 "peak_rss_mb": round(int(rss.read_text()) / 1024) if rss and rss.exists() else None}
+        self.log.append(entry)
+        try:
+            report = self.inner.parse(run, ctx)
+        except Exception:
+            entry["stderr"] = run.stderr_tail  # the check run says "error": keep what the tool said
+            raise
+        entry.update(findings=len(report.findings), status=report.status)
         return report
 
 
-def wait_completed(sim: GitHubSim, head_sha: str, timeout: float) -> dict[str, float]:
-    """Check-run name (without the App's prefix) -> the time it was first seen completed."""
+def wait_completed(sim: GitHubSim, head_sha: str, timeout: float) -> tuple[dict[str, float], dict[str, str]]:
+    """Check-run name (without the App's prefix) -> the time it was first seen completed, and its conclusion."""
     seen: dict[str, float] = {}
+    conclusions: dict[str, str] = {}
     deadline = time.monotonic() + timeout
     while len(seen) < len(GATES):
         if time.monotonic() > deadline:
             raise SystemExit(f"timed out: completed so far {sorted(seen)}")
         with sim.state.lock:
-            done = [run.name.rsplit("/ ", 1)[-1] for run in sim.state.check_runs_for(REPO, head_sha)
-                    if run.status == "completed"]
+            done = {run.name.rsplit("/ ", 1)[-1]: str(run.conclusion)
+                    for run in sim.state.check_runs_for(REPO, head_sha) if run.status == "completed"}
         now = time.time()
         for name in done:
             seen.setdefault(name, now)
+        conclusions.update(done)
         time.sleep(0.01)
-    return seen
+    return seen, conclusions
 
 
 @contextmanager
@@ -146,7 +154,7 @@ def one_run(sim: GitHubSim, app: AppServer, counter: CallCounter, exporter: InMe
     delivery = sim.send_webhook(app.url, "pull_request", payload)
     acked = time.time()
     assert delivery.status_code == 202, delivery.status_code
-    completed = wait_completed(sim, pull.head_sha, timeout)
+    completed, conclusions = wait_completed(sim, pull.head_sha, timeout)
     app.idle(timeout)
     calls = Counter(counter.snapshot().calls) - calls_before
     spans = exporter.get_finished_spans()
@@ -163,7 +171,7 @@ def one_run(sim: GitHubSim, app: AppServer, counter: CallCounter, exporter: InMe
                      "tools (wall)": last_tool - first_tool, "publish results": done - last_tool},
         "app_s": (tarball - job_start) + (first_tool - tarball) + (done - last_tool),
         "github_wait_s": sum(((s.end_time or 0) - (s.start_time or 0)) / 1e9 for s in trace),
-        "gate_done_s": {gate: completed[gate] - sent for gate in GATES},
+        "gate_done_s": {gate: completed[gate] - sent for gate in GATES}, "conclusions": conclusions,
         "tools": {t["tool"]: {k: v for k, v in t.items() if k not in ("tool", "start", "end")} for t in tools},
         "api_calls": sum(n for route, n in calls.items() if route != PERIODIC and " /" in route),
         "api_routes": {route: n for route, n in sorted(calls.items()) if route != PERIODIC},
@@ -180,8 +188,9 @@ def summary(runs: list[dict[str, Any]]) -> list[str]:
         for run in runs:
             value: Any = run
             for key in keys:
-                value = value[key]
-            values.append(value)
+                value = value.get(key, {})
+            if isinstance(value, float | int):  # a tool that timed out or did not start has no entry
+                values.append(value)
         return spread(values)
 
     first, loads = runs[0], [r["load"] for r in runs]
@@ -192,12 +201,18 @@ def summary(runs: list[dict[str, Any]]) -> list[str]:
     lines.append(f"  the App's own time (all but the tools and the wait for the worker): {of('app_s')}; "
                  f"of it waiting on GitHub {of('github_wait_s')}")
     lines += [f"  check run {gate} completed after {of('gate_done_s', gate)}" for gate in GATES]
-    for tool, report in first["tools"].items():
-        rss = [r["tools"][tool]["peak_rss_mb"] for r in runs if r["tools"][tool]["peak_rss_mb"] is not None]
+    for tool in sorted({tool for r in runs for tool in r["tools"]}):
+        reports = [r["tools"][tool] for r in runs if tool in r["tools"]]
+        rss = [t["peak_rss_mb"] for t in reports if t["peak_rss_mb"] is not None]
         memory = f", peak RSS {max(rss)} MB" if rss else ""
-        lines.append(f"  {tool}: {of('tools', tool, 'duration_s')} s on {report['files']} files, "
-                     f"{report['findings']} findings, {report['status']}{memory}")
+        lines.append(f"  {tool}: {of('tools', tool, 'duration_s')} s on {max(t['files'] for t in reports)} files, "
+                     f"{max(t['findings'] for t in reports)} findings{memory}")
     lines.append(f"  GitHub API calls for the event: {sorted({r['api_calls'] for r in runs})}")
+    outcomes = {gate: dict(Counter(r["conclusions"][gate] for r in runs)) for gate in GATES}
+    lines.append(f"  conclusions: {outcomes}")
+    for n, run in enumerate(runs):
+        lines += [f"  run {n}: {tool} {t['status']} (exit {t['exit']}): {t.get('stderr', '')[-300:]!r}"
+                  for tool, t in run["tools"].items() if t["status"] != "ok"]
     return lines
 
 
