@@ -172,7 +172,8 @@ def one_run(sim: GitHubSim, app: AppServer, counter: CallCounter, exporter: InMe
         "app_s": (tarball - job_start) + (first_tool - tarball) + (done - last_tool),
         "github_wait_s": sum(((s.end_time or 0) - (s.start_time or 0)) / 1e9 for s in trace),
         "gate_done_s": {gate: completed[gate] - sent for gate in GATES}, "conclusions": conclusions,
-        "tools": {t["tool"]: {k: v for k, v in t.items() if k not in ("tool", "start", "end")} for t in tools},
+        "tools": {t["tool"]: {**{k: v for k, v in t.items() if k not in ("tool", "start", "end")},
+                              "start_s": t["start"] - sent, "end_s": t["end"] - sent} for t in tools},
         "api_calls": sum(n for route, n in calls.items() if route != PERIODIC and " /" in route),
         "api_routes": {route: n for route, n in sorted(calls.items()) if route != PERIODIC},
     }
