@@ -247,7 +247,7 @@ def main() -> int:
                     results[size].append(one_run(sim, app, counter, exporter, log, size, f"run {n}", args.timeout))
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({"warm-up": warm, **{str(size): runs for size, runs in results.items()}}, indent=2))
     print(f"machine: {os.cpu_count()} x {cpu_model()}, Python {platform.python_version()}; "
           f"largest child process of the run: {children_mb:.0f} MB RSS")
     print(f"warm-up (the first delivery after start, {warm['size']} files: token, policy, CODEOWNERS and labels "
