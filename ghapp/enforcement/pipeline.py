@@ -121,7 +121,6 @@ class PullRun:
                                   head_sha=self.pr.head_sha, base_ref=self.pr.base_ref, policy=policy,
                                   runners=work, files=facts.files)
         observe_reports(reports, self.ctx.metrics, self.ctx.tracing)
-        observe_reports(reports, self.ctx.metrics, self.ctx.tracing)
         await asyncio.to_thread(records.save_reports, self.ctx.store.db, self.full_name, self.pr.head_sha, reports,
                                 prints)
         if await self._stopped([r.gate for r in work]):

@@ -228,9 +228,11 @@ def test_ghapp_serve_writes_no_secret_to_stderr(sim: GitHubSim, tmp_path: Path) 
         first = sim.send_webhook(f"{url}{WEBHOOK_PATH}", "pull_request",
                                  sim.payloads.pull_request(REPO, pull.number, "opened"))
         _wait_for(lambda: len(sim.state.check_runs_for(REPO, pull.head_sha)) >= 1, what="the first check run")
+        # a second pull request, so the App must ask GitHub (the first head's answers may all be cached by now)
+        other = sim.state.create_pull(REPO, changes={"app/other.py": "VALUE = 3\n"}, user="alice", title="Other")
         sim.faults.add(r".*", "5xx", count=None, status=503)
         second = sim.send_webhook(f"{url}{WEBHOOK_PATH}", "pull_request",
-                                  sim.payloads.pull_request(REPO, pull.number, "reopened"))
+                                  sim.payloads.pull_request(REPO, other.number, "opened"))
         _wait_for(lambda: sum(1 for r in sim.state.requests() if r.status >= 500) >= 3, what="the outage to be met")
         time.sleep(1.0)
         sim.faults.clear()
