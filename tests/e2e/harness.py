@@ -24,6 +24,7 @@ from ghapp.enforcement import Enforcer, handler_table
 from ghapp.github import CallCounter, GitHubApp
 from ghapp.handlers import HANDLERS
 from ghapp.inbox import PENDING, PROCESSING
+from ghapp.observability import Telemetry
 from ghapp.runners import RunContext, Runner, ToolRun
 from ghapp.settings import Settings
 from tests.conftest import REDIS_URL
@@ -138,13 +139,14 @@ def app_settings(sim: GitHubSim, tmp_path: Path, **overrides: Any) -> Settings:
 
 @contextmanager
 def running_app(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner] | None = None,
-                counter: CallCounter | None = None, **overrides: Any) -> Iterator[AppServer]:
+                counter: CallCounter | None = None, telemetry: Telemetry | None = None,
+                **overrides: Any) -> Iterator[AppServer]:
     settings = app_settings(sim, tmp_path, **overrides)
     enforcer = Enforcer(runners=runners) if runners is not None else Enforcer()
     handlers = {**HANDLERS, **handler_table(enforcer)}
     cache = cache_from_settings(settings)  # as `ghapp serve` builds it: Redis when the settings name one
     github = GitHubApp(settings, counter=counter, cache=cache)
-    server = AppServer(create_app(settings, github=github, handlers=handlers)).start()
+    server = AppServer(create_app(settings, github=github, handlers=handlers, telemetry=telemetry)).start()
     try:
         yield server
     finally:

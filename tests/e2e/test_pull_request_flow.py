@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 
 from ghapp.core.decisions import Finding
+from ghapp.observability import Telemetry
 from tests.e2e.harness import (
     AI_BODY,
     AI_MESSAGE,
@@ -58,7 +60,7 @@ def test_an_ai_pull_request_on_billing_needs_the_billing_team_on_the_current_hea
         assert set(checks) == SIX
         assert checks["provenance"].conclusion == "success"
         assert "claude" in checks["provenance"].output["title"]
-        for gate in ("lint", "types", "semgrep", "dependency-audit"):
+        for gate in ("lint", "types", "semgrep"):  # the gates with a changed file to run on (no dependency file)
             assert checks[gate].conclusion == "success", (gate, checks[gate].output)
         assert "ruff" in checks["lint"].output["summary"] and "mypy" in checks["types"].output["summary"]
         assert checks["approvals"].conclusion == "action_required"
@@ -234,3 +236,16 @@ def test_an_override_counts_from_the_override_team_and_never_from_the_author(
     assert "no reason given" in replies[1]
     assert "override accepted" in replies[2]
     assert len(ghsim.state.requests("GET", "/tarball/")) == 1  # overrides reuse the head's tool reports
+
+
+def test_each_gate_of_an_evaluation_is_measured_once(ghsim: GitHubSim, tmp_path: Path) -> None:
+    build_world(ghsim)
+    pull = ai_pull(ghsim)
+    settings = ghsim.settings()
+    telemetry = Telemetry.create(settings, registry=CollectorRegistry())
+    with running_app(ghsim, tmp_path, runners=fake_runners(), telemetry=telemetry) as app:
+        deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
+    assert len(runs(ghsim, pull.head_sha)) == 6
+    registry = telemetry.metrics.registry
+    for gate in ("lint", "types", "semgrep"):  # the gates with a changed file to run on (no dependency file)
+        assert registry.get_sample_value("ghapp_job_duration_seconds_count", {"gate": gate}) == 1, gate
