@@ -134,6 +134,12 @@ def environment(ctx: RunContext, runner: Runner) -> dict[str, str]:
     }
 
 
+# The data-segment cap is the memory limit times this. semgrep-core's runtime maps data segments it never
+# touches (VmData well over its heap), and under load a cap of the plain limit killed it now and then on a
+# 6,000-file checkout; its heap stays bounded by semgrep's own `--max-memory`, which gets the plain limit.
+DATA_HEADROOM: dict[str, int] = {"semgrep": 4}
+
+
 def _limits(memory_mb: int) -> Callable[[], None]:
     def apply() -> None:
         # RLIMIT_DATA, not RLIMIT_AS: semgrep-core reserves far more address space than it ever touches.
@@ -170,7 +176,7 @@ async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_
         proc = await asyncio.create_subprocess_exec(
             *argv, cwd=ctx.root, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, start_new_session=True,
-            preexec_fn=_limits(memory_mb or ctx.memory_mb),
+            preexec_fn=_limits((memory_mb or ctx.memory_mb) * DATA_HEADROOM.get(runner.name, 1)),
         )
     except OSError as exc:
         return _report(runner, files, started, status="error", error=f"cannot start {argv[0]}: {exc.strerror}")

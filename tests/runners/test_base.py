@@ -15,7 +15,7 @@ import pytest
 
 from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.core.facts import ChangedFile
-from ghapp.runners.base import RunContext, RunnerError, ToolRun, applicable, relative, run, run_all
+from ghapp.runners.base import DATA_HEADROOM, RunContext, RunnerError, ToolRun, applicable, relative, run, run_all
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,14 @@ def test_memory_limit_stops_a_greedy_tool(ctx: RunContext) -> None:
     assert report.status == "error"
     assert "MemoryError" in report.error
     assert asyncio.run(run(Script(code), ctx, ["a.py"], timeout_s=30, memory_mb=2048)).status == "ok"
+
+
+def test_a_runner_with_data_headroom_gets_a_larger_data_segment_cap(
+    ctx: RunContext, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code = "x = bytearray(600 * 1024 * 1024); print('{\"findings\": []}')"
+    monkeypatch.setitem(DATA_HEADROOM, "script", 4)
+    assert asyncio.run(run(Script(code), ctx, ["a.py"], timeout_s=30, memory_mb=200)).status == "ok"  # 800 MB cap
 
 
 @pytest.mark.parametrize(
