@@ -8,6 +8,7 @@ import json
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,19 +88,34 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     return build
 
 
+@contextmanager
+def scratch_pg_database(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database named `<prefix>_<random>`, dropped (connections and all) after."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def migrated_pg_database(prefix: str) -> Iterator[str]:
+    """Like `scratch_pg_database`, migrated to head."""
+    with scratch_pg_database(prefix) as url:
+        db = open_database(url)
+        upgrade(db)
+        db.engine.dispose()
+        yield url
+
+
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A PostgreSQL database of its own for this test run, migrated to head, dropped afterwards."""
-    name = f"ghapp_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    db = open_database(url)
-    upgrade(db)
-    db.engine.dispose()
-    yield url
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with migrated_pg_database("ghapp_test") as url:
+        yield url
 
 
 def truncate_all(db: Database) -> None:

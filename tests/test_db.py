@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -17,7 +16,7 @@ from sqlmodel import SQLModel
 
 from ghapp.db import CheckRun, Database, Delivery, Evaluation, UTCDateTime, engine_url, open_database
 from ghapp.migrations import SchemaNotCurrent, current, downgrade, head, is_current, ready_database, upgrade
-from tests.conftest import PG_ADMIN
+from tests.conftest import scratch_pg_database
 
 TABLES = {"installations", "repositories", "deliveries", "evaluations", "check_runs", "pr_locks", "app_state",
           "alembic_version"}
@@ -93,12 +92,8 @@ def test_sqlite_is_migrated_at_start_and_twice_is_harmless(tmp_path: Path) -> No
 
 @pytest.fixture
 def empty_pg() -> Iterator[str]:
-    name = f"ghapp_empty_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_pg_database("ghapp_empty") as url:
+        yield url
 
 
 @pytest.mark.postgres

@@ -9,7 +9,6 @@ import subprocess
 import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from ghapp.cli import main
@@ -18,7 +17,7 @@ from ghapp.inbox import DONE, Inbox, NewDelivery
 from ghapp.jobs import Queue
 from ghapp.migrations import upgrade
 from ghapp.settings import from_env
-from tests.conftest import PG_ADMIN, REDIS_URL, truncate_all
+from tests.conftest import REDIS_URL, scratch_pg_database, truncate_all
 from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,14 +100,8 @@ def test_a_bad_handler_table_is_a_usage_error(capsys: pytest.CaptureFixture[str]
 @pytest.mark.postgres
 def test_a_postgres_schema_behind_stops_the_worker(capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    name = f"ghapp_behind_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with scratch_pg_database("ghapp_behind") as url:
         monkeypatch.chdir(tmp_path)
-        monkeypatch.setenv("GHAPP_DATABASE_URL", f"postgresql://postgres@127.0.0.1:5432/{name}")
+        monkeypatch.setenv("GHAPP_DATABASE_URL", url)
         assert main(["worker"]) == 2
         assert "ghapp db upgrade" in capsys.readouterr().err
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -15,11 +15,9 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
@@ -28,7 +26,7 @@ from sqlmodel import select
 from ghapp.db import CheckRun, Database, Delivery, Evaluation, StoredToolReport, open_database
 from ghapp.inbox import DONE, PENDING, Inbox, NewDelivery
 from ghapp.migrations import alembic_config, head, is_current, ready_database, upgrade
-from tests.conftest import PG_ADMIN
+from tests.conftest import scratch_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("previous_release.py")
@@ -83,14 +81,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'compat.db'}"
         return
-    name = f"ghapp_compat_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_pg_database("ghapp_compat") as url:
+        yield url
 
 
 def new_release_writes(db: Database) -> None:

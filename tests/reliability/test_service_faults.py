@@ -20,10 +20,8 @@ import psycopg
 import pytest
 import redis
 
-from ghapp.db import open_database
 from ghapp.inbox import DONE, FAILED, PENDING, PROCESSING
-from ghapp.migrations import upgrade
-from tests.conftest import PG_ADMIN
+from tests.conftest import PG_ADMIN, migrated_pg_database
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, AppServer, build_world, fake_runners
 from tests.ghsim import GitHubSim
 from tests.ghsim.state import Pull
@@ -35,16 +33,8 @@ PULLS = 12
 
 @pytest.fixture
 def own_database() -> Iterator[str]:
-    name = f"ghapp_faults_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    db = open_database(url)
-    upgrade(db)
-    db.engine.dispose()
-    yield url
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with migrated_pg_database("ghapp_faults") as url:
+        yield url
 
 
 def terminate_backends(database: str) -> int:
