@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 
 def main(url: str) -> dict[str, Any]:
     import ghapp  # noqa: PLC0415 - imported here so the caller's PYTHONPATH decides which code this is
-    try:  # the layout since the store package
+    # Choose by the release's own tree: the editable install's import hook would find the new
+    # `ghapp.store` for an old `ghapp` package, so a try/except ImportError cannot tell.
+    if (Path(ghapp.__file__).parent / "store").is_dir():  # the layout since the store package
         from ghapp.store.database import CheckRun, Evaluation, open_database  # noqa: PLC0415
         from ghapp.store.inbox import Inbox, NewDelivery  # noqa: PLC0415
         from ghapp.store.migrations import current, head  # noqa: PLC0415
-    except ImportError:  # releases before it
+    else:  # releases before it
         from ghapp.db import CheckRun, Evaluation, open_database  # type: ignore[no-redef]  # noqa: PLC0415
         from ghapp.inbox import Inbox, NewDelivery  # type: ignore[no-redef]  # noqa: PLC0415
         from ghapp.migrations import current, head  # type: ignore[no-redef]  # noqa: PLC0415
