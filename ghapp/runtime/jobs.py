@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.storage import SqliteStorage
 
+from ghapp.runtime.queue_codec import DeliveryIdSerializer
 from ghapp.settings import Settings
 from ghapp.store.inbox import Claim, Inbox
 
@@ -118,13 +119,17 @@ class Queue:
     def __init__(self, huey: Huey) -> None:
         self.huey = huey
         self._task = huey.task(name=TASK_NAME)(_never_run)
+        if isinstance(huey.serializer, DeliveryIdSerializer):  # the one task name it lets through
+            huey.serializer.task_name = huey._registry.task_to_string(self._task.task_class)
 
     @classmethod
     def from_settings(cls, settings: Settings, name: str | None = None) -> Queue:
         name = name or settings.queue_name
+        serializer = DeliveryIdSerializer()  # JSON, never pickle: see queue_codec
         if settings.redis_url:
-            return cls(RedisHuey(name, url=settings.redis_url, results=False, read_timeout=1))
-        return cls(SqliteHuey(name, filename=settings.queue_path, results=False, storage_class=_SqliteQueueStorage))
+            return cls(RedisHuey(name, url=settings.redis_url, results=False, read_timeout=1, serializer=serializer))
+        return cls(SqliteHuey(name, filename=settings.queue_path, results=False, serializer=serializer,
+                              storage_class=_SqliteQueueStorage))
 
     def enqueue(self, delivery_id: str, delay_s: float = 0.0) -> None:
         if delay_s > 0:
@@ -136,7 +141,11 @@ class Queue:
 
     def dequeue(self) -> str | None:
         """The next delivery id, or None when the queue is empty (Redis waits up to a second for one)."""
-        task = self.huey.dequeue()
+        try:
+            task = self.huey.dequeue()
+        except ValueError as exc:  # RefusedMessage: written by someone else; the sweeper re-enqueues ours
+            log.warning("queue message refused: %s", exc)
+            return None
         if task is None:
             return None
         if not self.huey.ready_to_run(task):  # enqueued with an eta by another writer
