@@ -1,4 +1,4 @@
-"""How a queue message is written: JSON holding one delivery id, never pickle.
+"""How a queue message is written: JSON holding one delivery id, never pickle (the huey glue is in queue.py).
 
 huey's default serializer is pickle, so whoever could write to the Redis or the SQLite queue file could run
 code in every worker. A message here is `{"id", "name", "eta", "delivery_id"}` and nothing else; anything
@@ -11,44 +11,36 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any
-
-from huey.registry import Message
-from huey.serializer import Serializer
+from dataclasses import dataclass
 
 MAX_MESSAGE_BYTES = 1024
-_DELIVERY_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # the inbox accepts GitHub's GUIDs and test ids like these
+_DELIVERY_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # what the webhook endpoint accepts as a delivery id
 _TASK_ID = re.compile(r"[0-9a-f-]{1,64}")
 _KEYS = {"id", "name", "eta", "delivery_id"}
 
 
 class RefusedMessage(ValueError):
-    """A queue message that is not one of ours; `reason` says why (it never quotes the message)."""
+    """A queue message that is not one of ours; the text says why (it never quotes the message)."""
 
 
-class DeliveryIdSerializer(Serializer):  # type: ignore[misc]
-    """huey's serializer seam: `Message` <-> JSON bytes for the one task the App enqueues."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.task_name = ""  # set by the queue once its task is registered
-
-    def _serialize(self, data: Any) -> bytes:
-        if not isinstance(data, Message) or data.name != self.task_name or len(data.args or ()) != 1:
-            raise RefusedMessage("only a delivery id is ever enqueued")
-        delivery_id = data.args[0]
-        if not isinstance(delivery_id, str) or not _DELIVERY_ID.fullmatch(delivery_id):
-            raise RefusedMessage("not a delivery id")
-        eta = data.eta.isoformat() if isinstance(data.eta, dt.datetime) else None
-        body = {"id": data.id, "name": data.name, "eta": eta, "delivery_id": delivery_id}
-        return json.dumps(body, separators=(",", ":")).encode()
-
-    def _deserialize(self, data: bytes) -> Message:
-        return Message(*decode(data, self.task_name))
+@dataclass(frozen=True)
+class DeliveryMessage:
+    task_id: str
+    name: str
+    eta: dt.datetime | None  # naive UTC, as huey keeps it
+    delivery_id: str
 
 
-def decode(data: bytes, task_name: str) -> tuple[Any, ...]:
-    """The fields of a `Message` for one delivery id, or `RefusedMessage`."""
+def encode(message: DeliveryMessage) -> bytes:
+    if not _DELIVERY_ID.fullmatch(message.delivery_id):
+        raise RefusedMessage("not a delivery id")
+    eta = message.eta.isoformat() if message.eta is not None else None
+    body = {"id": message.task_id, "name": message.name, "eta": eta, "delivery_id": message.delivery_id}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def decode(data: bytes, task_name: str) -> DeliveryMessage:
+    """The message for one delivery id of task `task_name`, or `RefusedMessage`."""
     if not isinstance(data, bytes | bytearray) or len(data) > MAX_MESSAGE_BYTES:
         raise RefusedMessage("not a message of ours (too large)")
     if not data.startswith(b"{"):
@@ -74,4 +66,4 @@ def decode(data: bytes, task_name: str) -> tuple[Any, ...]:
             when = None
         if when is None or when.tzinfo is not None:
             raise RefusedMessage("bad eta")
-    return (task_id, name, when, None, None, None, (delivery_id,), {})
+    return DeliveryMessage(task_id, name, when, delivery_id)

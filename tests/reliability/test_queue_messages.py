@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from huey.registry import Message
 
-from ghapp.runtime.jobs import Queue
+from ghapp.runtime.queue import Queue
 from ghapp.settings import Settings
 
 
@@ -67,7 +67,7 @@ def test_a_pickle_or_foreign_message_in_the_queue_is_refused_not_run(
     for data in hostile:
         queue.huey.storage.enqueue(data)
     queue.enqueue("after")
-    caplog.set_level(logging.WARNING, logger="ghapp.runtime.jobs")
+    caplog.set_level(logging.WARNING, logger="ghapp.runtime.queue")
     seen = [queue.dequeue() for _ in range(len(hostile) + 2)]
     assert not marker.exists(), "a queue message ran a command in the worker"
     assert [s for s in seen if s is not None] == ["before", "after"]
