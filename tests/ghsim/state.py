@@ -302,6 +302,31 @@ class SimState:
             pull.commits.append(sha)
             return sha
 
+    def force_push(self, full_name: str, number: int, sha: str) -> str:
+        """Move the pull request's head branch to an existing commit (`git push --force`), older or unrelated;
+        the PR's commits become those of `sha` not on the base branch. Returns `sha`."""
+        repo = self.repo(full_name)
+        pull = repo.pull(number)
+        assert pull is not None, f"no pull request #{number} in {full_name}"
+        assert sha in repo.commits, f"no commit {sha} in {full_name}"
+        with self.lock:
+            on_base = set(self.ancestry(repo, pull.base_sha))
+            pull.commits = [c for c in self.ancestry(repo, sha) if c not in on_base][::-1]
+            repo.branches[pull.head_ref] = sha
+            pull.head_sha = sha
+            return sha
+
+    @staticmethod
+    def ancestry(repo: Repo, sha: str) -> list[str]:
+        """First-parent history of `sha`, newest first."""
+        chain: list[str] = []
+        current: str | None = sha
+        while current is not None:
+            chain.append(current)
+            parents = repo.commits[current].parents
+            current = parents[0] if parents else None
+        return chain
+
     def pull_files(self, repo: Repo, pull: Pull) -> list[dict[str, Any]]:
         key = (pull.base_sha, pull.head_sha)
         if key not in self._diffs:  # commits never change: the diff of two shas can be kept
