@@ -48,8 +48,10 @@ import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.paths import FIXTURES
+
 ROOT = Path(__file__).resolve().parents[1]
-PAYLOAD = ROOT / ".." / "shared" / "fixtures" / "webhooks" / "pull_request" / "opened.json"
+PAYLOAD = FIXTURES / "webhooks" / "pull_request" / "opened.json"
 PROBOT = ROOT / "bench" / "probot"
 PATH = "/api/github/webhooks"
 SECRET = "bench-" + uuid.uuid4().hex

@@ -36,8 +36,10 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.paths import FIXTURES
+
 ROOT = Path(__file__).resolve().parents[1]
-WEBHOOKS = ROOT / ".." / "shared" / "fixtures" / "webhooks"
+WEBHOOKS = FIXTURES / "webhooks"
 SECRET = "bench-secret"
 
 

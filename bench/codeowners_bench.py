@@ -13,11 +13,11 @@ import statistics
 import time
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 
-from ghapp.core.paths import CodeOwners, compile_pattern, parse_codeowners
+from ghapp.core.codeowners.patterns import CodeOwners, compile_pattern, parse_codeowners
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "codeowners"
+CODEOWNERS_FIXTURES = FIXTURES / "codeowners"
 REAL = ["home-assistant__core__CODEOWNERS", "python__cpython__CODEOWNERS", "gitlabhq__gitlabhq__CODEOWNERS"]
 WORDS = ["api", "core", "auth", "billing", "secrets", "util", "models", "views", "tests", "docs", "build", "logs"]
 EXTS = [".py", ".js", ".go", ".md", ".json", ".yaml", ".c", ".h", ".rb", ".txt"]
@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--naive", action="store_true", help="also time the try-every-rule baseline (slow)")
     args = parser.parse_args()
     rng = random.Random(20240601)
-    cases = [(name.split("__")[1], (FIXTURES / name).read_text(encoding="utf-8")) for name in REAL]
+    cases = [(name.split("__")[1], (CODEOWNERS_FIXTURES / name).read_text(encoding="utf-8")) for name in REAL]
     cases.append(("synthetic-1000", synthetic_rules(rng)))
     print(f"{'file':16} {'rules':>5} {'paths':>5}  {'parse cold':>10} {'parse warm':>10}  "
           f"{'owners_for median':>17} {'best':>6}  {'per path':>8}{'  naive' if args.naive else ''}")

@@ -35,12 +35,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from codeowners_bench import EXTS, WORDS, paths_for, synthetic_rules  # noqa: E402  (bench/, this folder)
 
-from ghapp.core.ai_detect import parse_signal_table  # noqa: E402
+from ghapp.core.codeowners.patterns import compile_pattern, parse_codeowners  # noqa: E402
 from ghapp.core.decisions import Finding, Gate, ToolReport  # noqa: E402
+from ghapp.core.detection.detect import parse_signal_table  # noqa: E402
 from ghapp.core.evaluate import evaluate  # noqa: E402
 from ghapp.core.facts import Actor, ChangedFile, Commit, Facts, Person, PullRequest, Review  # noqa: E402
-from ghapp.core.paths import compile_pattern, parse_codeowners  # noqa: E402
-from ghapp.core.policy import Policy, load_policy  # noqa: E402
+from ghapp.core.policy.load import Policy, load_policy  # noqa: E402
 
 SIGNALS = parse_signal_table((ROOT / "policies" / "ai-signals.yml").read_text(encoding="utf-8"))
 DEFAULT = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8")

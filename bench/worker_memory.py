@@ -37,12 +37,12 @@ from typing import Any
 import httpx
 import psycopg
 
-from ghapp.cache import RedisCache, cache_from_settings
-from ghapp.db import open_database
-from ghapp.inbox import DONE, FAILED, Inbox
-from ghapp.jobs import Queue
-from ghapp.migrations import upgrade
+from ghapp.github.cache import RedisCache, cache_from_settings
+from ghapp.runtime.jobs import Queue
 from ghapp.settings import Settings
+from ghapp.store.database import open_database
+from ghapp.store.inbox import DONE, FAILED, Inbox
+from ghapp.store.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 GHAPP = ROOT / ".venv" / "bin" / "ghapp"

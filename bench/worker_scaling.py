@@ -34,12 +34,12 @@ sys.path.insert(0, str(ROOT))  # the tests package (simulator, world)
 import psycopg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from ghapp.cache import RedisCache, cache_from_settings  # noqa: E402
-from ghapp.db import Delivery, open_database  # noqa: E402
-from ghapp.inbox import DONE, FAILED, Inbox, NewDelivery  # noqa: E402
-from ghapp.jobs import Queue  # noqa: E402
-from ghapp.migrations import upgrade  # noqa: E402
+from ghapp.github.cache import RedisCache, cache_from_settings  # noqa: E402
+from ghapp.runtime.jobs import Queue  # noqa: E402
 from ghapp.settings import Settings  # noqa: E402
+from ghapp.store.database import Delivery, open_database  # noqa: E402
+from ghapp.store.inbox import DONE, FAILED, Inbox, NewDelivery  # noqa: E402
+from ghapp.store.migrations import upgrade  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"

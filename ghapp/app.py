@@ -15,21 +15,21 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
-from ghapp.cache import Cache, cache_from_settings
+from ghapp.credentials import AppCredentials
 from ghapp.github import CallCounter, GitHubApp
+from ghapp.github.cache import Cache, cache_from_settings
 from ghapp.handlers import HANDLERS
-from ghapp.inbox import Inbox
-from ghapp.jobs import HandlerTable, Queue, find_handler
-from ghapp.migrations import ready_database
 from ghapp.observability.github import MetricsCounter
-from ghapp.recorder import Recorder
+from ghapp.runtime.jobs import HandlerTable, Queue, find_handler
+from ghapp.runtime.recorder import Recorder
+from ghapp.runtime.webhooks import WEBHOOK_PATH, WebhookReceiver, refusal
+from ghapp.runtime.worker import Worker, WorkerThread
 from ghapp.settings import Settings, with_stored_credentials
+from ghapp.store.inbox import Inbox
+from ghapp.store.migrations import ready_database
 from ghapp.web import health
-from ghapp.web.credentials import AppCredentials
 from ghapp.web.dashboard import DashboardDeps
 from ghapp.web.site import Site, rerun_with
-from ghapp.webhooks import WEBHOOK_PATH, WebhookReceiver, refusal
-from ghapp.worker import Worker, WorkerThread
 
 if TYPE_CHECKING:
     from ghapp.observability import Metrics, Telemetry, Tracing

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import Table, delete, update
 from sqlalchemy.engine import Connection
 
-from ghapp.db import Database, Installation, Repository, upsert_statement, utcnow
 from ghapp.enforcement import handler_table
-from ghapp.jobs import Handler, JobContext
+from ghapp.runtime.jobs import Handler, JobContext
+from ghapp.store.database import Database, Installation, Repository, upsert_statement, utcnow
 
 INST: Table = Installation.__table__  # type: ignore[attr-defined]
 REPO: Table = Repository.__table__  # type: ignore[attr-defined]

@@ -122,7 +122,7 @@ def from_env(environ: Mapping[str, str] | None = None, dotenv: Path | None = Pat
 
 def with_stored_credentials(settings: Settings, api_url_set: bool = False) -> Settings:
     """Fill the credentials the environment left empty from the file `ghapp setup` / `/setup` wrote."""
-    from ghapp.web.credentials import CredentialsError, load_credentials  # noqa: PLC0415 - stdlib-only module
+    from ghapp.credentials import CredentialsError, load_credentials  # noqa: PLC0415 - stdlib-only module
 
     try:
         creds = load_credentials(settings.credentials_file)

@@ -18,10 +18,11 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 from starlette.exceptions import StarletteDeprecationWarning
 
-from ghapp.db import Database, open_database
-from ghapp.migrations import upgrade
 from ghapp.settings import Settings
+from ghapp.store.database import Database, open_database
+from ghapp.store.migrations import upgrade
 from tests.ghsim.fixtures import ghsim, ghsim_ghes, ghsim_inprocess  # noqa: F401 - the GitHub simulator
+from tests.paths import FIXTURES
 
 with warnings.catch_warnings():
     # Starlette 1.10 wants the `httpx2` fork for its TestClient and warns when it finds httpx; the App
@@ -31,8 +32,6 @@ with warnings.catch_warnings():
 
 __all__ = ["TestClient", "delivery_headers", "load_webhook", "sign"]
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / ".." / "shared" / "fixtures"
 WEBHOOKS = FIXTURES / "webhooks"
 WEBHOOK_SECRET = "It's a Secret to Everybody"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"

@@ -20,7 +20,9 @@ import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-ADVISORIES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "advisories"
+from tests.paths import FIXTURES
+
+ADVISORIES = FIXTURES / "advisories"
 
 
 def _jsonable(value: Any) -> Any:

@@ -17,14 +17,14 @@ from huey import SqliteHuey
 from sqlmodel import select
 
 from ghapp.app import create_app
-from ghapp.cache import MemoryCache, RedisCache
-from ghapp.db import Installation, open_database
-from ghapp.inbox import DONE, Inbox
-from ghapp.jobs import JobContext, Queue
-from ghapp.migrations import upgrade
+from ghapp.credentials import AppCredentials, save_credentials
+from ghapp.github.cache import MemoryCache, RedisCache
+from ghapp.runtime.jobs import JobContext, Queue
+from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.settings import Settings
-from ghapp.web.credentials import AppCredentials, save_credentials
-from ghapp.webhooks import WEBHOOK_PATH
+from ghapp.store.database import Installation, open_database
+from ghapp.store.inbox import DONE, Inbox
+from ghapp.store.migrations import upgrade
 from tests.conftest import TestClient, delivery_headers, load_webhook
 from tests.polling import wait_for
 

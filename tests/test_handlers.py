@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from ghapp.db import Database, Installation, Repository
 from ghapp.handlers import HANDLERS, LOW_VALUE, apply_installation, low_value, on_ping
-from ghapp.inbox import Claim, Inbox, NewDelivery
-from ghapp.jobs import JobContext, find_handler
+from ghapp.runtime.jobs import JobContext, find_handler
 from ghapp.settings import Settings
+from ghapp.store.database import Database, Installation, Repository
+from ghapp.store.inbox import Claim, Inbox, NewDelivery
 
 Payload = Callable[[str, str], dict[str, Any]]
 

@@ -19,18 +19,18 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from ghapp.commands.check_report import render_sarif, render_text
-from ghapp.core.ai_detect import detect, parse_signal_table
 from ghapp.core.decisions import Decision, Gate, ToolReport
+from ghapp.core.detection.detect import detect, parse_signal_table
+from ghapp.core.detection.signals import SignalTable, SignalTableError
 from ghapp.core.diff import parse_unified_diff
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, ChangedFile, Commit, Facts, Person, PullRequest
-from ghapp.core.policy import GateSettings, Policy, PolicyIssue, load_policy
-from ghapp.core.signals import SignalTable, SignalTableError
+from ghapp.core.policy.load import GateSettings, Policy, PolicyIssue, load_policy
 from ghapp.resources import ai_signals_text, default_policy_text
 from ghapp.runners import RUNNERS, RunContext, Runner, run_all
 from ghapp.runners.base import DEFAULT_RUFF_SELECT
+from ghapp.runners.workspace import Workspace, WorkspaceError
 from ghapp.settings import SettingsError, from_env
-from ghapp.workspace import Workspace, WorkspaceError
 
 HELP = "evaluate the current branch as the App would evaluate its pull request"
 POLICY_FILE = ".github/prompt-to-pr.yml"

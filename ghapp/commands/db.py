@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ghapp.db import open_database
-from ghapp.inbox import Inbox
-from ghapp.jobs import Queue
-from ghapp.migrations import current, head, upgrade
+from ghapp.runtime.jobs import Queue
 from ghapp.settings import SettingsError, from_env
+from ghapp.store.database import open_database
+from ghapp.store.inbox import Inbox
+from ghapp.store.migrations import current, head, upgrade
 
 HELP = "Database tasks: `upgrade` (run migrations), `current` (show revision), `requeue ID` (run a delivery again)."
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast, get_args
 
-from ghapp.core.ai_detect import detect, parse_signal_table, prompt_provenance
+from ghapp.core.detection.detect import detect, parse_signal_table, prompt_provenance
+from ghapp.core.detection.signals import SignalTable, SignalTableError
 from ghapp.core.facts import Actor, ActorType, Commit, Person, PullRequest
-from ghapp.core.signals import SignalTable, SignalTableError
 from ghapp.resources import ai_signals_text
 
 HELP = "judge whether a pull request (JSON facts, or - for stdin) was written with AI tools"

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ghapp.core.paths import parse_codeowners
+from ghapp.core.codeowners.patterns import parse_codeowners
 
 HELP = "Print the CODEOWNERS owners of each PATH as JSON; invalid lines of the file go to stderr."
 

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from ghapp.commands.owners import LOCATIONS
-from ghapp.core.ai_detect import parse_signal_table
-from ghapp.core.approvals import evaluate_approvals
+from ghapp.core.codeowners.patterns import parse_codeowners
 from ghapp.core.decisions import Gate, Verdict
+from ghapp.core.detection.detect import parse_signal_table
 from ghapp.core.facts import ChangedFile, Facts
-from ghapp.core.paths import parse_codeowners
-from ghapp.core.policy import Policy, PolicyResult, load_policy
-from ghapp.core.policy_model import GATE_KEYS
-from ghapp.core.policy_schema import published_schema
+from ghapp.core.gates.approvals import evaluate_approvals
+from ghapp.core.policy.load import Policy, PolicyResult, load_policy
+from ghapp.core.policy.model import GATE_KEYS
+from ghapp.core.policy.schema import published_schema
 from ghapp.resources import DEFAULT_POLICY, POLICIES_DIR, ai_signals_text, default_policy_text
 
 HELP = "validate policy files, explain what a policy requires for some changed files, print the schema"

@@ -9,9 +9,9 @@ import sys
 import uvicorn
 
 from ghapp.app import create_app
-from ghapp.migrations import SchemaNotCurrent
 from ghapp.observability import Telemetry, configure_logging, secrets_of
 from ghapp.settings import SettingsError, from_env
+from ghapp.store.migrations import SchemaNotCurrent
 
 HELP = "Run the App (webhooks, setup, health) with an in-process worker; SQLite is migrated at start."
 

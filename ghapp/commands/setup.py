@@ -7,9 +7,9 @@ import asyncio
 import json
 import sys
 
+from ghapp.credentials import AppCredentials, CredentialsError, load_credentials, save_credentials
 from ghapp.github.errors import GitHubError
 from ghapp.settings import SettingsError, from_env
-from ghapp.web.credentials import AppCredentials, CredentialsError, load_credentials, save_credentials
 from ghapp.web.setup import build_manifest, github_urls
 
 HELP = "Register the App on GitHub from app.yml and store its credentials (or say where to do it)."

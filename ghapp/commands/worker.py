@@ -8,17 +8,17 @@ import importlib
 import signal
 import sys
 
-from ghapp.cache import cache_from_settings
 from ghapp.github import GitHubApp
+from ghapp.github.cache import cache_from_settings
 from ghapp.handlers import HANDLERS
-from ghapp.inbox import Inbox
-from ghapp.jobs import HandlerTable, Queue
-from ghapp.migrations import SchemaNotCurrent, ready_database
 from ghapp.observability import Telemetry, configure_logging, secrets_of
 from ghapp.observability.github import MetricsCounter
 from ghapp.observability.metrics import serve_metrics
+from ghapp.runtime.jobs import HandlerTable, Queue
+from ghapp.runtime.worker import Worker
 from ghapp.settings import SettingsError, from_env
-from ghapp.worker import Worker
+from ghapp.store.inbox import Inbox
+from ghapp.store.migrations import SchemaNotCurrent, ready_database
 
 HELP = "Run workers without the web server (for scale-out); stops cleanly on SIGTERM or Ctrl-C."
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ghapp.core.ai_detect import detect, prompt_provenance
-from ghapp.core.approvals import evaluate_approvals
 from ghapp.core.decisions import Decision, Gate, GateResult, Verdict
+from ghapp.core.detection.detect import detect, prompt_provenance
+from ghapp.core.detection.signals import SignalTable
 from ghapp.core.facts import Actor, Facts, PullRequest
-from ghapp.core.gates import tool_gate
-from ghapp.core.gates_outcome import apply_mode, apply_overrides, not_judged
-from ghapp.core.gates_review import approvals_gate, policy_edit_gate, policy_gate, provenance_gate
-from ghapp.core.policy_model import GateSettings, Policy
-from ghapp.core.policy_yaml import PolicyIssue
-from ghapp.core.signals import SignalTable
+from ghapp.core.gates.approvals import evaluate_approvals
+from ghapp.core.gates.outcome import apply_mode, apply_overrides, not_judged
+from ghapp.core.gates.review import approvals_gate, policy_edit_gate, policy_gate, provenance_gate
+from ghapp.core.gates.tools import tool_gate
+from ghapp.core.policy.located_yaml import PolicyIssue
+from ghapp.core.policy.model import GateSettings, Policy
 
 __all__ = ["evaluate", "evaluate_policy_error", "gates_to_run"]
 

@@ -12,7 +12,7 @@ from ghapp.enforcement.override import on_comment
 from ghapp.enforcement.pull_request import EVALUATE, on_closed, on_pull_request
 from ghapp.enforcement.push import on_push
 from ghapp.enforcement.review import on_review
-from ghapp.jobs import Handler
+from ghapp.runtime.jobs import Handler
 
 __all__ = ["Enforcer", "handler_table"]
 

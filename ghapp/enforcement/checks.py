@@ -11,13 +11,13 @@ from collections.abc import Collection
 from typing import Any
 
 from ghapp.core.decisions import Gate
-from ghapp.core.policy_model import TOOL_GATES
+from ghapp.core.policy.model import TOOL_GATES
 from ghapp.enforcement.enforcer import Enforcer, repository
 from ghapp.enforcement.pipeline import PullRun
 from ghapp.enforcement.push import recheck_push
 from ghapp.github.api import InstallationAPI
 from ghapp.github.publish import gate_of
-from ghapp.jobs import JobContext
+from ghapp.runtime.jobs import JobContext
 
 RERUN = "rerun"
 REQUEST_REVIEWS = "request-reviews"

@@ -10,8 +10,8 @@ from typing import Any
 from ghapp.github.facts import FactsGatherer
 from ghapp.github.labels import LabelSync
 from ghapp.github.policy_source import PolicySource
-from ghapp.jobs import JobContext
 from ghapp.runners import RUNNERS, Runner
+from ghapp.runtime.jobs import JobContext
 
 
 @dataclass

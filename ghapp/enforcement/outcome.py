@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from ghapp.core.decisions import Conclusion, Gate, GateResult
-from ghapp.db import CheckRun
 from ghapp.enforcement.enforcer import Enforcer, details_url
 from ghapp.github.errors import Reschedulable
 from ghapp.github.publish import RERUN, CheckPublisher, Target
-from ghapp.jobs import Handler, JobContext, Retry
+from ghapp.runtime.jobs import Handler, JobContext, Retry
+from ghapp.store.database import CheckRun
 
 CR: Table = CheckRun.__table__  # type: ignore[attr-defined]
 STANDARD = (Gate.PROVENANCE, Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT, Gate.APPROVALS)

@@ -17,7 +17,7 @@ from ghapp.enforcement import records
 from ghapp.enforcement.enforcer import Enforcer, repository
 from ghapp.enforcement.pipeline import PullRun
 from ghapp.github.publish import check_name
-from ghapp.jobs import JobContext
+from ghapp.runtime.jobs import JobContext
 
 COMMAND = re.compile(r"^[ \t]*/prompt-to-pr[ \t]+override\b[ \t]*(?P<gate>[A-Za-z-]*)[ \t]*(?P<reason>.*)$",
                      re.IGNORECASE | re.MULTILINE)

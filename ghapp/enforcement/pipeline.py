@@ -17,8 +17,8 @@ from typing import Any
 from ghapp.core.decisions import CategoryResult, Conclusion, Decision, Gate, GateResult, ToolReport
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Facts
-from ghapp.core.policy import Policy, PolicyIssue
-from ghapp.core.summary import finish
+from ghapp.core.gates.summary import finish
+from ghapp.core.policy.load import Policy, PolicyIssue
 from ghapp.enforcement import records
 from ghapp.enforcement.enforcer import Enforcer, details_url
 from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, run_tools
@@ -28,9 +28,9 @@ from ghapp.github.facts import Head
 from ghapp.github.policy_source import POLICY_PATH
 from ghapp.github.publish import CheckPublisher, Target, default_actions
 from ghapp.github.review_requests import ReviewRequester
-from ghapp.jobs import JobContext
 from ghapp.observability.reports import observe_reports
 from ghapp.runners import Runner
+from ghapp.runtime.jobs import JobContext
 
 JSON = dict[str, Any]
 DRAFT_NOTE = ("This pull request is a draft: the App asks for reviews once it is marked ready for review. "

@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from ghapp.core.decisions import Conclusion, Gate, GateResult
-from ghapp.db import CheckRun
 from ghapp.enforcement.enforcer import Enforcer, details_url
 from ghapp.enforcement.pipeline import PullRun
 from ghapp.github.publish import CheckPublisher, Target
 from ghapp.github.shapes import is_owned_label
-from ghapp.jobs import JobContext
+from ghapp.runtime.jobs import JobContext
+from ghapp.store.database import CheckRun
 
 CR: Table = CheckRun.__table__  # type: ignore[attr-defined]
 EVALUATE = ("opened", "synchronize", "reopened", "edited", "ready_for_review", "labeled", "unlabeled")

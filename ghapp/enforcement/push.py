@@ -17,19 +17,19 @@ from typing import Any
 
 from sqlalchemy import Table, select, update
 
-from ghapp.core.ai_detect import detect_commit
 from ghapp.core.decisions import Conclusion, Gate, GateResult, Verdict
+from ghapp.core.detection.detect import detect_commit
 from ghapp.core.facts import Commit
-from ghapp.core.gates_outcome import apply_mode
-from ghapp.core.policy import Policy
-from ghapp.core.summary import cell, code, finish, plural, table
-from ghapp.db import DirectPush, upsert_statement, utcnow
+from ghapp.core.gates.outcome import apply_mode
+from ghapp.core.gates.summary import cell, code, finish, plural, table
+from ghapp.core.policy.load import Policy
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.github import shapes
 from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import ValidationFailed
 from ghapp.github.publish import RERUN, CheckPublisher, Target
-from ghapp.jobs import JobContext
+from ghapp.runtime.jobs import JobContext
+from ghapp.store.database import DirectPush, upsert_statement, utcnow
 
 DP: Table = DirectPush.__table__  # type: ignore[attr-defined]
 ZERO_SHA = "0" * 40

@@ -13,7 +13,15 @@ from sqlalchemy import Table, and_, select, update
 
 from ghapp.core.decisions import Decision, Finding, Gate, GateResult, ToolReport
 from ghapp.core.facts import Actor, Override
-from ghapp.db import Database, Delivery, Evaluation, OverrideRecord, StoredToolReport, upsert_statement, utcnow
+from ghapp.store.database import (
+    Database,
+    Delivery,
+    Evaluation,
+    OverrideRecord,
+    StoredToolReport,
+    upsert_statement,
+    utcnow,
+)
 
 TR: Table = StoredToolReport.__table__  # type: ignore[attr-defined]
 OV: Table = OverrideRecord.__table__  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ghapp.core.decisions import Gate
 from ghapp.enforcement.enforcer import Enforcer
 from ghapp.enforcement.pipeline import PullRun
-from ghapp.jobs import JobContext
+from ghapp.runtime.jobs import JobContext
 
 
 async def on_review(enforcer: Enforcer, ctx: JobContext) -> None:

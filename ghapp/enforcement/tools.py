@@ -16,13 +16,13 @@ from pathlib import Path, PurePosixPath
 
 from ghapp.core.decisions import Gate, ToolReport
 from ghapp.core.facts import ChangedFile
-from ghapp.core.policy import Policy
+from ghapp.core.policy.load import Policy
 from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import TooLarge
 from ghapp.runners import RunContext, Runner, run_all
 from ghapp.runners.base import DEFAULT_RUFF_SELECT, tool_version
+from ghapp.runners.workspace import Workspace, WorkspaceError
 from ghapp.settings import Settings
-from ghapp.workspace import Workspace, WorkspaceError
 
 
 def checkable(files: Sequence[ChangedFile]) -> list[ChangedFile]:

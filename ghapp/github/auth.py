@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ghapp.github.errors import GitHubError
 
 if TYPE_CHECKING:
-    from ghapp.cache import Cache
+    from ghapp.github.cache import Cache
 
 # GitHub (and githubkit, which parses it with exactly this format) writes `expires_at` like 2016-07-11T22:14:10Z.
 EXPIRES_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"

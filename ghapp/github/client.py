@@ -27,7 +27,7 @@ from ghapp.github.retry import CircuitBreaker, RetryPolicy, Verdict, classify
 from ghapp.github.transport import CURRENT_ATTEMPT, Attempt, CountingTransport
 
 if TYPE_CHECKING:
-    from ghapp.cache import Cache
+    from ghapp.github.cache import Cache
     from ghapp.observability.tracing import Tracing
     from ghapp.settings import Settings
 
@@ -58,7 +58,7 @@ class GitHubApp:
 
     One instance per process (or per worker thread); it keeps one connection pool per event loop.
     `transport` replaces the network (tests pass `httpx.ASGITransport(simulator)`); `counter` sees every call;
-    `tracing` adds a span per request; `cache` (from `ghapp.cache.cache_from_settings`) holds installation
+    `tracing` adds a span per request; `cache` (from `ghapp.github.cache.cache_from_settings`) holds installation
     tokens, ETag-revalidated responses and team memberships for every process sharing it (without it, tokens
     and ETags stay in this instance and memberships are asked each time).
     """

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from ghapp.cache import Cache
+    from ghapp.github.cache import Cache
 
 # Headers worth keeping with a cached body (the rest describe the original exchange, not the content).
 _KEPT = ("content-type", "etag", "last-modified", "link")

@@ -14,13 +14,13 @@ from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ghapp.core.ai_detect import detect
-from ghapp.core.approvals import evaluate_approvals
+from ghapp.core.codeowners.patterns import owner_kind, parse_codeowners
 from ghapp.core.decisions import ToolReport
+from ghapp.core.detection.detect import detect
+from ghapp.core.detection.signals import SignalTable
 from ghapp.core.facts import ChangedFile, Commit, Facts, Override, Review
-from ghapp.core.paths import owner_kind, parse_codeowners
-from ghapp.core.policy import Policy
-from ghapp.core.signals import SignalTable
+from ghapp.core.gates.approvals import evaluate_approvals
+from ghapp.core.policy.load import Policy
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
 from ghapp.github.errors import NotFound

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from ghapp.core.ai_detect import parse_signal_table
-from ghapp.core.extends import ExtendsChain, ExtendsError, ExtendsRef, merge_order
-from ghapp.core.policy import Layer, Policy, PolicyIssue, PolicyResult, build_policy, parse_layer
-from ghapp.core.signals import SignalTable
+from ghapp.core.detection.detect import parse_signal_table
+from ghapp.core.detection.signals import SignalTable
+from ghapp.core.policy.extends import ExtendsChain, ExtendsError, ExtendsRef, merge_order
+from ghapp.core.policy.load import Layer, Policy, PolicyIssue, PolicyResult, build_policy, parse_layer
 from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import Forbidden, GitHubError, NotFound, Reschedulable
 from ghapp.resources import DEFAULT_POLICY, POLICIES_DIR, ai_signals_text, default_policy_text

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
-from ghapp.db import CheckRun, Database, upsert_statement, utcnow
 from ghapp.github.api import InstallationAPI
+from ghapp.store.database import CheckRun, Database, upsert_statement, utcnow
 
 JSON = dict[str, Any]
 CR: Table = CheckRun.__table__  # type: ignore[attr-defined]

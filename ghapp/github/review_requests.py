@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Table, select
 
 from ghapp.core.decisions import CategoryResult
-from ghapp.db import Database, ReviewRequestRecord, upsert_statement, utcnow
 from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import ValidationFailed
+from ghapp.store.database import Database, ReviewRequestRecord, upsert_statement, utcnow
 
 RR: Table = ReviewRequestRecord.__table__  # type: ignore[attr-defined]
 log = logging.getLogger(__name__)

@@ -21,10 +21,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ghapp.credentials import session_secret
 from ghapp.github import oauth
 from ghapp.github.errors import GitHubError
 from ghapp.settings import Settings
-from ghapp.web.credentials import session_secret
 from ghapp.web.render import message
 
 log = logging.getLogger(__name__)

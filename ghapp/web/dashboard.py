@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ghapp.db import Database, Delivery, Evaluation, Installation, Repository
+from ghapp.store.database import Database, Delivery, Evaluation, Installation, Repository
 from ghapp.web.auth import Auth, UserSession
 from ghapp.web.render import message, page
 from ghapp.web.reviews import Row, evidence, waiting_for

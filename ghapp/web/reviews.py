@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
-from ghapp.db import Evaluation
+from ghapp.store.database import Evaluation
 from ghapp.web.auth import UserSession
 
 E: Table = Evaluation.__table__  # type: ignore[attr-defined]

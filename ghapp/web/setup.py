@@ -26,10 +26,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ghapp.credentials import AppCredentials, CredentialsError, save_credentials, session_secret
 from ghapp.github.errors import GitHubError
 from ghapp.github.manifest import convert_manifest_code
 from ghapp.settings import Settings
-from ghapp.web.credentials import AppCredentials, CredentialsError, save_credentials, session_secret
 from ghapp.web.render import message, page
 
 APP_MANIFEST = Path(__file__).resolve().parents[2] / "app.yml"

@@ -7,10 +7,10 @@ from collections.abc import Callable
 import httpx
 from starlette.routing import BaseRoute, Mount, Route
 
+from ghapp.credentials import AppCredentials
 from ghapp.observability.metrics import Metrics, metrics_endpoint
 from ghapp.settings import Settings
 from ghapp.web.auth import Auth
-from ghapp.web.credentials import AppCredentials
 from ghapp.web.dashboard import Dashboard, DashboardDeps
 from ghapp.web.render import static_files
 from ghapp.web.setup import SetupFlow

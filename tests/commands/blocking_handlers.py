@@ -7,7 +7,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from ghapp.jobs import Handler, JobContext
+from ghapp.runtime.jobs import Handler, JobContext
 
 
 async def block_while_flagged(ctx: JobContext) -> None:

@@ -16,8 +16,9 @@ from ghapp.cli import main
 from ghapp.commands.check_report import render_sarif, render_text
 from ghapp.core.decisions import Conclusion, Decision, Finding, Gate, GateResult, Verdict
 from tests.osv_server import serve
+from tests.paths import FIXTURES
 
-REPOS = Path(__file__).resolve().parents[1] / "fixtures" / "repos"
+REPOS = FIXTURES / "repos"
 AI_TRAILER = "\n\nCo-authored-by: Claude <noreply@anthropic.com>"
 
 # The parts of SARIF 2.1.0 that GitHub code scanning requires, as a JSON schema.

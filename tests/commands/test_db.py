@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from ghapp.cli import main
-from ghapp.db import open_database
-from ghapp.inbox import FAILED, PENDING, Inbox, NewDelivery
-from ghapp.jobs import Queue
+from ghapp.runtime.jobs import Queue
 from ghapp.settings import from_env
-
-ROOT = Path(__file__).resolve().parents[2]
+from ghapp.store.database import open_database
+from ghapp.store.inbox import FAILED, PENDING, Inbox, NewDelivery
+from tests.paths import ROOT
 
 
 @pytest.fixture

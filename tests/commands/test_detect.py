@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from ghapp.cli import main
+from tests.paths import FIXTURES
 
-WEBHOOKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "webhooks" / "pull_request"
+WEBHOOKS = FIXTURES / "webhooks" / "pull_request"
 Capture = pytest.CaptureFixture[str]
 Run = Callable[..., tuple[int, str, str]]
 

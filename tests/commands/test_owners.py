@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from ghapp.cli import main
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "codeowners"
+CODEOWNERS_FIXTURES = FIXTURES / "codeowners"
 GHAPP = Path(sys.executable).with_name("ghapp")
 
 
@@ -87,7 +88,7 @@ def test_paths_are_required(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_real_gitlab_file_as_a_subprocess() -> None:
-    file = FIXTURES / "gitlabhq__gitlabhq__CODEOWNERS"
+    file = CODEOWNERS_FIXTURES / "gitlabhq__gitlabhq__CODEOWNERS"
     run = subprocess.run(
         [str(GHAPP), "owners", "--codeowners", str(file), ".gitlab/CODEOWNERS", "app/models/vulnerability.rb"],
         capture_output=True, text=True, timeout=60, check=False,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ghapp.cli import main
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 GHAPP = Path(sys.executable).with_name("ghapp")
 
 

@@ -16,12 +16,12 @@ import httpx
 import pytest
 
 from ghapp.cli import main
-from ghapp.db import open_database
-from ghapp.inbox import DONE, PENDING, Inbox
+from ghapp.store.database import open_database
+from ghapp.store.inbox import DONE, PENDING, Inbox
 from tests.conftest import WEBHOOK_SECRET, delivery_headers, load_webhook
+from tests.paths import ROOT
 from tests.polling import free_port, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 GHAPP = ROOT / ".venv" / "bin" / "ghapp"
 
 

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ghapp.cli import main
-from ghapp.web.credentials import load_credentials
+from ghapp.credentials import load_credentials
 from tests.web.live import serve
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEheadless\n-----END RSA PRIVATE KEY-----\n"

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 
 from ghapp.cli import main
-from ghapp.db import open_database
-from ghapp.inbox import DONE, Inbox, NewDelivery
-from ghapp.jobs import Queue
-from ghapp.migrations import upgrade
+from ghapp.runtime.jobs import Queue
 from ghapp.settings import from_env
+from ghapp.store.database import open_database
+from ghapp.store.inbox import DONE, Inbox, NewDelivery
+from ghapp.store.migrations import upgrade
 from tests.conftest import REDIS_URL, scratch_pg_database, truncate_all
+from tests.paths import ROOT
 from tests.polling import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 GHAPP = ROOT / ".venv" / "bin" / "ghapp"
 HANDLERS = "tests.commands.blocking_handlers:HANDLERS"
 

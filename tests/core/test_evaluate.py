@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from ghapp.core.ai_detect import parse_signal_table
 from ghapp.core.decisions import Conclusion, Finding, Gate, ToolReport, Verdict
+from ghapp.core.detection.detect import parse_signal_table
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, ChangedFile, Commit, Facts, Override, Person, PullRequest, Review
-from ghapp.core.policy import Policy, PolicyIssue, load_policy
+from ghapp.core.policy.load import Policy, PolicyIssue, load_policy
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SIGNALS = parse_signal_table((ROOT / "policies" / "ai-signals.yml").read_text(encoding="utf-8"))
 DEFAULT = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8")
 HEAD = "h" * 40

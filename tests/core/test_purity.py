@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-CORE = Path(__file__).resolve().parents[2] / "ghapp" / "core"
+from tests.paths import ROOT
+
+CORE = ROOT / "ghapp" / "core"
 
 # Standard-library modules that do no I/O, and pure third-party libraries the core may use.
 ALLOWED_ROOTS = {

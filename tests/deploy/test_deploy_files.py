@@ -13,8 +13,8 @@ import yaml
 from ghapp.cli import COMMANDS, build_parser
 from ghapp.handlers import HANDLERS
 from ghapp.observability.metrics import Metrics
+from tests.paths import FIXTURES, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
@@ -218,7 +218,7 @@ def test_app_yml_subscribes_to_every_event_a_handler_handles() -> None:
     handled = {key[0] if isinstance(key, tuple) else key for key in HANDLERS}
     assert handled - AUTOMATIC_EVENTS <= subscribed, "a handler's event is not subscribed in app.yml"
     assert subscribed <= handled, "app.yml subscribes to events no handler acts on (each costs a delivery)"
-    fixtures = {p.name for p in (ROOT / ".." / "shared" / "fixtures" / "webhooks").iterdir() if p.is_dir()}
+    fixtures = {p.name for p in (FIXTURES / "webhooks").iterdir() if p.is_dir()}
     assert subscribed - fixtures <= {"issue_comment"}  # real event names (issue_comment has no fixture)
 
 

@@ -18,15 +18,15 @@ import uvicorn
 from starlette.applications import Starlette
 
 from ghapp.app import create_app
-from ghapp.cache import RedisCache, cache_from_settings
 from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.enforcement import Enforcer, handler_table
 from ghapp.github import CallCounter, GitHubApp
+from ghapp.github.cache import RedisCache, cache_from_settings
 from ghapp.handlers import HANDLERS
-from ghapp.inbox import PENDING, PROCESSING
 from ghapp.observability import Telemetry
 from ghapp.runners import RunContext, Runner, ToolRun
 from ghapp.settings import Settings
+from ghapp.store.inbox import PENDING, PROCESSING
 from tests.conftest import REDIS_URL
 from tests.ghsim import GitHubSim, render
 

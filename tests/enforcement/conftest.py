@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from ghapp.db import Database, open_database
 from ghapp.enforcement import Enforcer, handler_table
 from ghapp.github import GitHubApp
-from ghapp.inbox import Claim, Inbox
-from ghapp.jobs import JobContext, find_handler
-from ghapp.migrations import upgrade
 from ghapp.runners import Runner
-from ghapp.webhooks import describe
+from ghapp.runtime.jobs import JobContext, find_handler
+from ghapp.runtime.webhooks import describe
+from ghapp.store.database import Database, open_database
+from ghapp.store.inbox import Claim, Inbox
+from ghapp.store.migrations import upgrade
 from tests.e2e.harness import fake_runners
 from tests.ghsim import GitHubSim
 

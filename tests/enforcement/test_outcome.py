@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ghapp.github.errors import GitHubError
-from ghapp.jobs import Retry
+from ghapp.runtime.jobs import Retry
 from tests.e2e.harness import REPO, build_world
 from tests.enforcement.conftest import Driver
 from tests.enforcement.test_pull_request import ai_pull, opened, runs

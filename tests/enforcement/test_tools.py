@@ -7,7 +7,7 @@ import asyncio
 
 from ghapp.core.decisions import Gate, ToolReport
 from ghapp.core.facts import ChangedFile
-from ghapp.core.policy import load_policy
+from ghapp.core.policy.load import load_policy
 from ghapp.enforcement.tools import busy, checkable, run_tools
 from ghapp.github.policy_source import bundled_signals
 from ghapp.resources import default_policy_text

@@ -6,13 +6,13 @@ from __future__ import annotations
 import copy
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from tests.ghsim import render
 from tests.ghsim.state import Installation, Pull, Repo, SimState
+from tests.paths import FIXTURES
 
-WEBHOOKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "webhooks"
+WEBHOOKS = FIXTURES / "webhooks"
 JSON = dict[str, Any]
 
 

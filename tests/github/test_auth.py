@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ghapp.cache import MemoryCache
 from ghapp.github.auth import InstallationToken, TokenCache, parse_token_reply
+from ghapp.github.cache import MemoryCache
 from ghapp.github.errors import GitHubError
 
 

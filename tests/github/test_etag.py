@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ghapp.cache import MemoryCache
+from ghapp.github.cache import MemoryCache
 from ghapp.github.etag import SHARED_MAX_BYTES, ETagCache
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ghapp.core.facts import Actor, Facts, Override
-from ghapp.core.policy import Policy, load_policy
+from ghapp.core.policy.load import Policy, load_policy
 from ghapp.github import CallCounter
 from ghapp.github.facts import FactsGatherer
 from ghapp.github.policy_source import bundled_signals

@@ -11,7 +11,6 @@ from typing import TypeVar
 import pytest
 
 from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
-from ghapp.db import Database, open_database
 from ghapp.github.publish import (
     MAX_SUMMARY,
     REQUEST_REVIEWS,
@@ -22,7 +21,8 @@ from ghapp.github.publish import (
     default_actions,
     gate_of,
 )
-from ghapp.migrations import upgrade
+from ghapp.store.database import Database, open_database
+from ghapp.store.migrations import upgrade
 from tests.ghsim import GitHubSim
 
 T = TypeVar("T")

@@ -7,9 +7,9 @@ import asyncio
 from pathlib import Path
 
 from ghapp.core.decisions import CategoryResult
-from ghapp.db import open_database
 from ghapp.github.review_requests import Requested, ReviewRequester, wanted
-from ghapp.migrations import upgrade
+from ghapp.store.database import open_database
+from ghapp.store.migrations import upgrade
 from tests.ghsim import GitHubSim, render
 
 BILLING = CategoryResult("billing", ("billing/x.py",), False, request_users=("alice", "dave", "ci[bot]"),

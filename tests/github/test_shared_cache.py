@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ghapp.cache import Cache, MemoryCache, RedisCache, cache_from_settings
 from ghapp.core.decisions import Gate
 from ghapp.github import GitHubApp
 from ghapp.github.api import MEMBERSHIP_TTL_S
+from ghapp.github.cache import Cache, MemoryCache, RedisCache, cache_from_settings
 from ghapp.github.policy_source import POLICY_PATH, PolicySource
 from tests.conftest import REDIS_URL
 from tests.ghsim import GitHubSim

@@ -39,7 +39,7 @@ def records(stream: io.StringIO) -> list[dict[str, object]]:
 
 
 def test_every_line_of_a_job_carries_its_context(lines: io.StringIO) -> None:
-    log = logging.getLogger("ghapp.jobs")
+    log = logging.getLogger("ghapp.runtime.jobs")
     with log_context(delivery_id="d-1", installation_id=7, repo="octo/app"):
         log.info("claimed")
         with log_context(pr=42):
@@ -51,7 +51,7 @@ def test_every_line_of_a_job_carries_its_context(lines: io.StringIO) -> None:
     assert out[0]["delivery_id"] == "d-1" and out[0]["installation_id"] == 7 and "pr" not in out[0]
     assert out[1]["pr"] == 42 and out[1]["repo"] == "octo/app" and out[1]["gate"] == "lint"
     assert out[2]["level"] == "warning" and "pr" not in out[2]
-    assert "delivery_id" not in out[3] and out[3]["logger"] == "ghapp.jobs"
+    assert "delivery_id" not in out[3] and out[3]["logger"] == "ghapp.runtime.jobs"
     assert current_context() == {}
 
 

@@ -14,11 +14,11 @@ from prometheus_client import CollectorRegistry
 
 from ghapp.app import create_app
 from ghapp.core.decisions import Gate, ToolReport
-from ghapp.jobs import JobContext
 from ghapp.observability import Telemetry, configure_logging
 from ghapp.observability.reports import observe_reports
+from ghapp.runtime.jobs import JobContext
+from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
-from ghapp.worker import Worker
 from tests.conftest import delivery_headers, load_webhook
 from tests.web.asgi import Client
 

@@ -17,8 +17,8 @@ from ghapp.enforcement import Enforcer, handler_table
 from ghapp.github import GitHubApp
 from ghapp.github.retry import RetryPolicy
 from ghapp.handlers import HANDLERS
-from ghapp.inbox import PENDING, PROCESSING
 from ghapp.runners import Runner
+from ghapp.store.inbox import PENDING, PROCESSING
 from tests.e2e.harness import AppServer, app_settings
 from tests.ghsim import GitHubSim
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from ghapp.core.decisions import Finding, Gate
 from ghapp.enforcement import Enforcer, handler_table
 from ghapp.handlers import HANDLERS as APP_HANDLERS
-from ghapp.jobs import HandlerTable
 from ghapp.runners import RunContext
+from ghapp.runtime.jobs import HandlerTable
 from tests.e2e.harness import FakeRunner
 
 FINDING = Finding("billing/charge.py", 3, "S105", "possible hardcoded password")

@@ -8,19 +8,18 @@ from __future__ import annotations
 import ast
 import hmac
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ghapp.app import create_app
+from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.settings import Settings
 from ghapp.web.auth import Auth
 from ghapp.web.setup import SetupFlow
-from ghapp.webhooks import WEBHOOK_PATH
 from tests.conftest import WEBHOOK_SECRET, TestClient, sign
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 BODY = b'{"zen": "Design for failure."}'
 
 

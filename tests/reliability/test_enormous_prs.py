@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from pathlib import Path
 
-from ghapp.core.ai_detect import parse_signal_table
 from ghapp.core.decisions import Conclusion, Finding, Gate, ToolReport
+from ghapp.core.detection.detect import parse_signal_table
 from ghapp.core.diff import added_lines, parse_unified_diff
 from ghapp.core.evaluate import evaluate
 from ghapp.core.facts import Actor, ChangedFile, Commit, Facts, Person, PullRequest, Review
-from ghapp.core.policy import load_policy
+from ghapp.core.policy.load import load_policy
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SIGNALS = parse_signal_table((ROOT / "policies" / "ai-signals.yml").read_text(encoding="utf-8"))
 DEFAULT = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8")
 HEAD = "f" * 40

@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from ghapp.db import Database
-from ghapp.inbox import DONE, FAILED, Inbox, NewDelivery
-from ghapp.jobs import JobContext, Queue
+from ghapp.runtime.jobs import JobContext, Queue
+from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
-from ghapp.worker import Worker
+from ghapp.store.database import Database
+from ghapp.store.inbox import DONE, FAILED, Inbox, NewDelivery
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, build_world
 from tests.ghsim import GitHubSim
+from tests.paths import ROOT
 from tests.reliability.app_under_test import serving
 
 pytestmark = pytest.mark.anyio
@@ -155,7 +156,6 @@ async def test_a_claim_whose_reply_was_lost_is_given_back_not_left_to_the_lease(
 
 # --- a worker process SIGKILLed in the middle of a pull-request job --------------------------------------
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:

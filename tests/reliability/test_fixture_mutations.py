@@ -25,11 +25,11 @@ import pytest
 
 from ghapp.app import create_app
 from ghapp.handlers import HANDLERS
-from ghapp.inbox import DONE, FAILED, IGNORED, PENDING, SHED, Inbox
-from ghapp.jobs import HandlerTable, JobContext, Queue, find_handler
+from ghapp.runtime.jobs import HandlerTable, JobContext, Queue, find_handler
+from ghapp.runtime.webhooks import WEBHOOK_PATH
+from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
-from ghapp.webhooks import WEBHOOK_PATH
-from ghapp.worker import Worker
+from ghapp.store.inbox import DONE, FAILED, IGNORED, PENDING, SHED, Inbox
 from tests.conftest import WEBHOOKS, TestClient, delivery_headers
 from tests.ghsim import GitHubSim
 

@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 
 from ghapp.cli import main
-from ghapp.core.policy import load_policy
+from ghapp.core.policy.load import load_policy
 from ghapp.github.policy_source import POLICY_PATH, LoadedPolicy, PolicySource
 from ghapp.resources import default_policy_text
 from tests.ghsim import GitHubSim
+from tests.paths import ROOT
 
 BOUND_S = 2.0  # per file, generous for a shared CI box
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _laughs(levels: int = 9) -> str:

@@ -1,5 +1,5 @@
-"""Hostile head tarballs through ghapp.workspace, beyond tests/test_workspace.py: names smuggled in PAX and GNU
-long-name headers, sparse-file and directory bombs, links followed by files of the same name, special
+"""Hostile head tarballs through ghapp.runners.workspace, beyond tests/runners/test_workspace.py: names smuggled
+in PAX and GNU long-name headers, sparse-file and directory bombs, links followed by files of the same name, special
 permission bits, over-long and over-deep names, truncated and foreign archives. Each is refused with a
 WorkspaceError or defanged, nothing lands outside the destination, and the work stays bounded."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ghapp.workspace import Workspace, WorkspaceError, unpack_tarball
+from ghapp.runners.workspace import Workspace, WorkspaceError, unpack_tarball
 
 LIMITS = {"max_bytes": 5_000_000, "max_files": 200, "max_member_bytes": 1_000_000}
 

@@ -32,13 +32,12 @@ from sqlalchemy import text
 
 from ghapp.core.decisions import Finding
 from ghapp.observability import configure_logging
-from ghapp.webhooks import WEBHOOK_PATH
+from ghapp.runtime.webhooks import WEBHOOK_PATH
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, AppServer, build_world, fake_runners
 from tests.ghsim import GitHubSim
 from tests.ghsim.webhooks import signature_256
 from tests.reliability.app_under_test import fast_forward, serving
 
-ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "whsec-" + secrets.token_hex(20)
 OAUTH_SECRET = "oauth-" + secrets.token_hex(20)
 SESSION_SECRET = "session-" + secrets.token_hex(20)

@@ -17,8 +17,8 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from tests.osv_server import serve
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 RULES = ROOT / "policies" / "semgrep"
 NOSEM = re.compile(r"#\s*nosemgrep\b(?P<rest>.*)$")
@@ -38,7 +38,7 @@ def test_semgrep_with_the_bundled_rules_finds_no_error_in_the_app() -> None:
     report = _semgrep(ROOT / "ghapp")
     assert report["errors"] == []
     scanned = report["paths"]["scanned"]
-    assert len(scanned) > 50 and any(p.endswith("ghapp/webhooks.py") for p in scanned)
+    assert len(scanned) > 50 and any(p.endswith("ghapp/runtime/webhooks.py") for p in scanned)
     errors = [f"{r['path']}:{r['start']['line']}: {r['check_id']}: {r['extra']['message']}"
               for r in report["results"] if r["extra"]["severity"] == "ERROR"]
     assert errors == []

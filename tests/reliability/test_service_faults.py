@@ -20,7 +20,7 @@ import psycopg
 import pytest
 import redis
 
-from ghapp.inbox import DONE, FAILED, PENDING, PROCESSING
+from ghapp.store.inbox import DONE, FAILED, PENDING, PROCESSING
 from tests.conftest import PG_ADMIN, migrated_pg_database
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, AppServer, build_world, fake_runners
 from tests.ghsim import GitHubSim

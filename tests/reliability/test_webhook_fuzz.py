@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from ghapp.app import create_app
-from ghapp.db import Delivery
-from ghapp.inbox import Inbox
+from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.settings import Settings
-from ghapp.webhooks import WEBHOOK_PATH
+from ghapp.store.database import Delivery
+from ghapp.store.inbox import Inbox
 from tests.conftest import WEBHOOK_SECRET, TestClient, sign
 
 LIMIT = 4096  # a small body limit so sizes around it are cheap to try

@@ -10,8 +10,9 @@ import pytest
 
 from ghapp.runners.base import RunContext
 from tests.osv_server import OsvIndex, serve
+from tests.paths import FIXTURES
 
-REPOS = Path(__file__).resolve().parents[1] / "fixtures" / "repos"
+REPOS = FIXTURES / "repos"
 DATA = Path(__file__).resolve().parent / "data"
 
 

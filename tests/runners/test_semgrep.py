@@ -13,9 +13,10 @@ import yaml
 from ghapp.resources import SEMGREP_RULES
 from ghapp.runners.base import RunContext, RunnerError, ToolRun, run
 from ghapp.runners.semgrep import Semgrep, bundled_rules
+from tests.paths import FIXTURES
 from tests.runners.conftest import DATA
 
-CASES = Path(__file__).resolve().parents[1] / "fixtures" / "semgrep"
+CASES = FIXTURES / "semgrep"
 CTX = RunContext(root=Path("/ROOT"), scratch=Path("/SCRATCH"))
 CAPTURED_RULES = tuple(Path("/work/main/policies/semgrep") / p.name for p in bundled_rules())
 SENSITIVE = {"secrets", "auth", "billing"}

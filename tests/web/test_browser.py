@@ -13,9 +13,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
-from ghapp.db import Database, open_database
-from ghapp.inbox import Inbox
-from ghapp.migrations import upgrade
+from ghapp.store.database import Database, open_database
+from ghapp.store.inbox import Inbox
+from ghapp.store.migrations import upgrade
 from ghapp.web.site import Site
 from tests.ghsim import GitHubSim
 from tests.ghsim.server import ServerThread

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from ghapp.db import Database
-from ghapp.inbox import Inbox
+from ghapp.store.database import Database
+from ghapp.store.inbox import Inbox
 from ghapp.web.site import Site
 from tests.ghsim import GitHubSim
 from tests.ghsim.oauth import oauth_of

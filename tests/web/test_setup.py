@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ghapp.credentials import AppCredentials, load_credentials
 from ghapp.settings import Settings
-from ghapp.web.credentials import AppCredentials, load_credentials
 from ghapp.web.setup import APP_MANIFEST, SetupFlow, build_manifest, github_urls
 from tests.web.asgi import Client
 

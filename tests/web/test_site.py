@@ -8,9 +8,9 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from ghapp.app import create_app
+from ghapp.credentials import AppCredentials, save_credentials
 from ghapp.observability import Telemetry
 from ghapp.settings import Settings
-from ghapp.web.credentials import AppCredentials, save_credentials
 from tests.web.asgi import Client
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from ghapp.db import Database, Delivery, Evaluation, Installation, Repository
-from ghapp.inbox import Inbox
 from ghapp.settings import Settings
+from ghapp.store.database import Database, Delivery, Evaluation, Installation, Repository
+from ghapp.store.inbox import Inbox
 from ghapp.web.dashboard import DashboardDeps
 from ghapp.web.site import rerun_with
 from tests.ghsim import GitHubSim

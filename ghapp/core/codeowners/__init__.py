@@ -1,0 +1,1 @@
+"""CODEOWNERS with GitHub's semantics: patterns, files, and the owner index."""

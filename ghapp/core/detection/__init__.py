@@ -1,0 +1,1 @@
+"""AI detection: the signal table, trailers, PR text, and the verdict."""

@@ -1,0 +1,247 @@
+"""Decides whether a pull request or a commit was written with an AI tool, from the signal table's evidence.
+
+Decision: any strong signal, or medium signals from two different families, is "ai"; medium signals
+from one family only are "suspected"; weak signals never decide. A ticked "no AI" checkbox makes it
+"attested_human", or "contradictory" when strong signals fire anyway. Automation that is not AI
+(dependabot, renovate, ...) is never AI. Markers are searched after fenced code, inline code and `>`
+quotes are removed, so a PR that quotes an agent's footer to discuss it is not flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import yaml
+
+from ghapp.core.decisions import Confidence, Signal, Verdict, VerdictKind
+from ghapp.core.detection.pr_text import checked_boxes, plain_text, prompt_section, without_comments
+from ghapp.core.detection.signals import FAMILIES, IdentityRule, Rule, SignalTable, SignalTableError
+from ghapp.core.detection.trailers import Trailer, parse_person, parse_trailers
+from ghapp.core.facts import Commit, Person, PullRequest
+
+__all__ = ["detect", "detect_commit", "parse_signal_table", "prompt_provenance"]
+
+_EVIDENCE_MAX = 120
+_EMAIL_MAX = 254  # RFC 5321: anything longer is not an address, and patterns need not look at it
+# GitHub's private-email address; the number is the account id, stable when the account is renamed
+_NOREPLY = re.compile(r"(\d+)\+[a-z0-9-]+(?:\[bot\])?@users\.noreply\.github\.com")
+_COAUTHOR_KEYS = ("co-authored-by", "co-developed-by")
+_KEY_VALUE = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(\S.*)")
+_ORIGINAL_PROMPT = re.compile(r"<summary>\s*Original prompt\s*</summary>", re.IGNORECASE)
+_SESSION_URL = re.compile(
+    r"https://(?:chatgpt\.com/codex/tasks/task_[a-z]_[0-9a-f]+|app\.devin\.ai/sessions/[0-9a-f]+"
+    r"|jules\.google\.com/task/\d+|cursor\.com/agents/bc-[0-9a-f-]+|claude\.ai/code/session_[A-Za-z0-9]+)",
+    re.IGNORECASE,
+)
+_SESSION_TRAILERS = ("agent-logs-url", "claude-session")
+
+
+@dataclass(frozen=True)
+class _Hit:
+    rank: tuple[int, int]  # (family strength, 0 for a login / 1 for an address) orders the tools
+    signal: Signal
+
+
+def parse_signal_table(text: str) -> SignalTable:
+    """The table in YAML `text` (policies/ai-signals.yml, or an org's `ai_signals:` section)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SignalTableError((), "not valid YAML: " + " ".join(str(exc).split())) from exc
+    return SignalTable.from_mapping({} if data is None else data)
+
+
+def detect(table: SignalTable, pull_request: PullRequest | None, commits: Sequence[Commit]) -> Verdict:
+    """The verdict on a pull request as a whole: its author, branch, labels, title, body and every commit."""
+    hits = _pull_request_hits(table, pull_request) if pull_request is not None else []
+    for commit in commits:
+        hits += _commit_hits(table, commit)
+    return _decide(hits)
+
+
+def detect_commit(table: SignalTable, commit: Commit) -> Verdict:
+    """The verdict on one commit (a direct push): its author, committer, trailers and message."""
+    return _decide(_commit_hits(table, commit))
+
+
+def prompt_provenance(pull_request: PullRequest | None, commits: Sequence[Commit]) -> str | None:
+    """What records the prompt behind the change, or None: a `## Prompt` section, Copilot's original
+    prompt block, an agent session link in the body, or a session trailer on a commit."""
+    body = pull_request.body if pull_request is not None else ""
+    if prompt_section(body):
+        return "## Prompt section in the pull request body"
+    if _ORIGINAL_PROMPT.search(body):
+        return "Copilot's original prompt in the pull request body"
+    url = _SESSION_URL.search(body)
+    if url:
+        return f"agent session link in the pull request body: {url[0]}"
+    for commit in commits:
+        for trailer in parse_trailers(commit.message):
+            if trailer.lower_key in _SESSION_TRAILERS and trailer.value.startswith("https://"):
+                return f"{_commit_where(commit, 'trailer')}: {_clip(str(trailer))}"
+    return None
+
+
+# ---- gathering evidence ------------------------------------------------------------------------------
+
+def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
+    bot = pr.author.type == "Bot" or pr.author.login.lower().endswith("[bot]")
+    logins = _login_keys(pr.author.login, bot)
+    if logins & table.non_ai.logins or pr.author.id in table.non_ai.github_ids:
+        return []
+    hits: list[_Hit] = []
+    found = _identity(table, logins, bot, pr.author.id)
+    if found is not None:
+        hits.append(_hit(found[0], "pull request author", f"{pr.author.login} ({pr.author.type})"))
+    hits += [_hit(rule, "branch", pr.head_ref) for rule in table.branches
+             if pr.head_ref and rule.pattern.search(pr.head_ref)]
+    hits += [_hit(rule, "labels", label) for rule in table.labels for label in pr.labels
+             if label.strip().lower() in rule.names]
+    hits += _marker_hits(table, "pr_title", plain_text(pr.title), "pull request title")
+    hits += _marker_hits(table, "pr_body", plain_text(pr.body), "pull request body")
+    prose = plain_text(without_comments(pr.body))  # a template's commented-out example is not an answer
+    for line in prose.split("\n"):
+        pair = _KEY_VALUE.fullmatch(line)
+        if pair:
+            hits += _disclosure_hits(table, pair[1], pair[2], "pull request body")
+    for label, under_heading in checked_boxes(prose, table.checkbox_headings):
+        for rule in table.checkboxes:
+            if (under_heading or not rule.under_heading) and rule.pattern.search(label):
+                tool = table.name_tool(label)[0] if rule.family == "disclosure" else None
+                hits.append(_hit(rule, "pull request body", f"[x] {label}", tool=tool))
+    return hits
+
+
+def _commit_hits(table: SignalTable, commit: Commit) -> list[_Hit]:
+    trailers = parse_trailers(commit.message)
+    if _is_automation(table, commit.author) or any(
+            (t.lower_key, t.value.lower()) in table.non_ai.trailers for t in trailers):
+        return []
+    hits: list[_Hit] = []
+    people = [("author", commit.author)] + ([("committer", commit.committer)]
+                                          if commit.committer != commit.author else [])
+    for role, person in people:
+        login = (person.login or "").lower()
+        found = _identity(table, _login_keys(login, login.endswith("[bot]")) if login else frozenset(),
+                          login.endswith("[bot]"), None, email=person.email, name=person.name)
+        if found is not None:
+            rule, by_login = found
+            hits.append(_hit(rule, _commit_where(commit, role), _person(person), sub=0 if by_login else 1))
+    for trailer in trailers:
+        hits += _trailer_hits(table, trailer, _commit_where(commit, "trailer"))
+    hits += _marker_hits(table, "commit_message", plain_text(commit.message), _commit_where(commit, "message"))
+    return hits
+
+
+def _trailer_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hit]:
+    hits = [_hit(rule, where, str(trailer)) for rule in table.trailers
+            if rule.key.fullmatch(trailer.key) and rule.value.search(trailer.value)]
+    if trailer.lower_key in _COAUTHOR_KEYS:
+        hits += _coauthor_hits(table, trailer, where)
+    return hits + _disclosure_hits(table, trailer.key, trailer.value, where)
+
+
+def _coauthor_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hit]:
+    name, email = parse_person(trailer.value)
+    if _is_automation(table, Person(name=name, email=email)):
+        return []
+    found = _identity(table, frozenset(), False, None, email=email)
+    if found is not None:
+        return [_hit(found[0], where, str(trailer), family="coauthor")]
+    if trailer.lower_key != "co-authored-by":  # Co-developed-by names a human unless its address is an AI's
+        return []
+    machine = not email or (len(email) <= _EMAIL_MAX and table.is_machine_email(email))
+    return [_hit(rule, where, str(trailer)) for rule in table.coauthor_names
+            if rule.pattern.search(name) and (rule.any_email or machine)][:1]
+
+
+def _disclosure_hits(table: SignalTable, key: str, value: str, where: str) -> list[_Hit]:
+    hits = []
+    for rule in table.disclosures:
+        if not value.strip() or not rule.key.fullmatch(key):
+            continue
+        if rule.ignore_values is not None and rule.ignore_values.search(value.strip()):
+            continue
+        tool, named = table.name_tool(value)
+        confidence = rule.confidence if named else rule.unnamed_confidence
+        hits.append(_hit(rule, where, f"{key}: {value}", confidence=confidence, tool=tool))
+    return hits
+
+
+def _marker_hits(table: SignalTable, scope: str, text: str, where: str) -> list[_Hit]:
+    matches = ((rule, rule.pattern.search(text)) for rule in table.markers if scope in rule.scopes)
+    return [_hit(rule, where, match[0]) for rule, match in matches if match is not None]
+
+
+def _identity(table: SignalTable, logins: frozenset[str], bot: bool, account_id: int | None, *,
+              email: str = "", name: str = "") -> tuple[IdentityRule, bool] | None:
+    """The first identity matching, and whether it matched on a login (stronger than an address)."""
+    noreply = _NOREPLY.fullmatch(email.lower())
+    ids = {i for i in (account_id, int(noreply[1]) if noreply else None) if i is not None}
+    for rule in table.identities:
+        if rule.logins & logins and (bot or not rule.bot_only):
+            return rule, True
+        if rule.github_ids & ids:  # a PR author's own id counts like its login
+            return rule, account_id is not None
+        if email.lower() in rule.emails or (name and any(p.search(name) for p in rule.names)):
+            return rule, False
+    return None
+
+
+def _is_automation(table: SignalTable, person: Person) -> bool:
+    keys = {(person.login or "").lower(), person.name.strip().lower()} - {""}
+    noreply = _NOREPLY.fullmatch(person.email.lower())
+    return bool(keys & table.non_ai.logins or person.email.lower() in table.non_ai.emails
+                or (noreply and int(noreply[1]) in table.non_ai.github_ids))
+
+
+def _login_keys(login: str, bot: bool) -> frozenset[str]:
+    key = login.strip().lower()
+    if key.startswith("app/"):  # GraphQL names GitHub App accounts `app/<slug>`
+        key = key[4:] + "[bot]"
+    # GraphQL also drops the `[bot]` suffix that REST logins of App accounts carry
+    return frozenset({key, key + "[bot]"} if bot and not key.endswith("[bot]") else {key})
+
+
+# ---- deciding ----------------------------------------------------------------------------------------
+
+def _decide(hits: Iterable[_Hit]) -> Verdict:
+    ordered = sorted(dict.fromkeys(hits), key=lambda hit: hit.rank)
+    evidence = [hit for hit in ordered if hit.signal.family != "attestation"]
+    strong = [hit for hit in evidence if hit.signal.confidence == "strong"]
+    medium = [hit for hit in evidence if hit.signal.confidence == "medium"]
+    families = {hit.signal.family for hit in medium}
+    attested = len(evidence) < len(ordered)
+    kind: VerdictKind
+    if strong:
+        kind = "contradictory" if attested else "ai"
+    elif attested:
+        kind = "attested_human"
+    else:
+        kind = "ai" if len(families) >= 2 else "suspected" if families else "human"
+    counted = sorted(strong + medium, key=lambda hit: hit.rank) if kind != "attested_human" else []
+    tools = tuple(dict.fromkeys(hit.signal.tool for hit in counted if hit.signal.tool))
+    return Verdict(verdict=kind, tools=tools, signals=tuple(hit.signal for hit in ordered))
+
+
+def _hit(rule: Rule, where: str, evidence: str, *, confidence: Confidence | None = None,
+         tool: str | None = None, family: str | None = None, sub: int = 0) -> _Hit:
+    family = family or rule.family
+    signal = Signal(id=rule.id, family=family, confidence=confidence or rule.confidence, where=where,
+                    evidence=_clip(evidence), tool=tool or rule.tool)
+    return _Hit((FAMILIES.index(family), sub), signal)
+
+
+def _commit_where(commit: Commit, part: str) -> str:
+    return f"commit {commit.sha[:7] or '(no sha)'} {part}"
+
+
+def _person(person: Person) -> str:
+    return f"{person.name} <{person.email}>".strip() if person.email else person.name or person.login or ""
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _EVIDENCE_MAX else text[: _EVIDENCE_MAX - 1] + "…"

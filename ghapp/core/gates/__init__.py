@@ -1,0 +1,1 @@
+"""The gates: tool findings, review gates, approvals, outcomes and summaries."""

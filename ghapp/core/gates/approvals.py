@@ -1,0 +1,190 @@
+"""Required approvals for sensitive categories (secrets, billing, auth, ...): who must approve the current head."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ghapp.core.codeowners.patterns import CodeOwners, compile_pattern, owner_kind, parse_codeowners
+from ghapp.core.decisions import CategoryResult
+from ghapp.core.facts import Actor, Facts, Review
+
+_DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")  # a later COMMENTED leaves an approval standing
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    """One sensitive category as the policy states it.
+
+    `users` are logins (no `@`), `teams` are `org/team`; an approval by any of them counts toward `count`
+    distinct approvers. With `codeowners`, the CODEOWNERS owners of the matched files count too.
+    Each team in `all_of` must additionally approve (one member each); its members also count toward `count`.
+    """
+
+    category: str
+    patterns: tuple[str, ...]
+    users: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    codeowners: bool = False
+    count: int = 1
+    all_of: tuple[str, ...] = ()
+    allow_author: bool = False
+    allow_commit_authors: bool = False
+    allow_bots: bool = False
+    applies_to: Literal["ai", "all"] = "ai"
+    stale_on_change: bool = True
+
+
+@dataclass(frozen=True)
+class _Context:
+    author: str
+    head_sha: str
+    contributors: frozenset[str]
+    members: Mapping[str, frozenset[str]]
+    changed_since: Mapping[str, frozenset[str]]
+    codeowners: CodeOwners | None
+    is_ai_actor: Callable[[Actor], bool]
+
+
+def evaluate_approvals(
+    rules: Sequence[ApprovalRule], facts: Facts, *, is_ai: bool, is_ai_actor: Callable[[Actor], bool]
+) -> tuple[CategoryResult, ...]:
+    """The approval state of every category that applies and touches a changed file, in policy order.
+
+    A category applies when `applies_to == "all"` or the PR is AI-generated (`is_ai`). `is_ai_actor` tells
+    whether an account is an AI identity (its approval never counts unless `allow_bots`). A category whose
+    patterns match no changed file is left out. Invalid patterns raise PatternError (the policy checks them).
+    """
+    pr = facts.pull_request
+    context = _Context(
+        author=pr.author.login.lower() if pr else "",
+        head_sha=pr.head_sha if pr else "",
+        contributors=frozenset(
+            person.login.lower()
+            for commit in facts.commits
+            for person in (commit.author, commit.committer)
+            if person.login
+        ),
+        members={team.lower(): frozenset(m.lower() for m in logins) for team, logins in facts.team_members.items()},
+        changed_since=facts.changed_since,
+        codeowners=parse_codeowners(facts.codeowners) if facts.codeowners is not None else None,
+        is_ai_actor=is_ai_actor,
+    )
+    approvals = _latest_approvals(facts.reviews)
+    results = []
+    for rule in rules:
+        if rule.applies_to != "all" and not is_ai:
+            continue
+        patterns = [compile_pattern(text) for text in rule.patterns]
+        files = sorted({p for f in facts.files for p in f.paths if any(pat.matches(p) for pat in patterns)})
+        if files:
+            results.append(_evaluate(rule, tuple(files), approvals, context))
+    return tuple(results)
+
+
+def _latest_approvals(reviews: Iterable[Review]) -> list[Review]:
+    """Each reviewer's latest decisive review, when it is an approval (reviews arrive oldest first)."""
+    latest: dict[str, Review] = {}
+    for review in reviews:
+        if review.state in _DECISIVE:
+            latest[review.reviewer.login.lower()] = review
+    return [latest[login] for login in sorted(latest) if latest[login].state == "APPROVED"]
+
+
+def _evaluate(rule: ApprovalRule, files: tuple[str, ...], approvals: list[Review], ctx: _Context) -> CategoryResult:
+    users, teams, emails = _eligible(rule, files, ctx)
+    pool_teams = _unique([*teams, *(team.lstrip("@") for team in rule.all_of)])
+    approved: list[str] = []
+    stale: list[str] = []
+    ignored: list[str] = []
+    for review in approvals:
+        login = review.reviewer.login
+        if login.lower() not in users and not any(login.lower() in ctx.members.get(t.lower(), ()) for t in pool_teams):
+            continue
+        reason = _veto(rule, review.reviewer, ctx)
+        if reason:
+            ignored.append(f"@{login}: {reason}")
+        elif _is_stale(rule, review, files, ctx):
+            stale.append(login)
+        else:
+            approved.append(login)
+    done = {login.lower() for login in approved}
+    missing_teams = [t for t in rule.all_of if not done & ctx.members.get(t.lstrip("@").lower(), frozenset())]
+    count_short = max(rule.count - len(approved), 0)
+    satisfied = not count_short and not missing_teams
+    ask_users = [u for u in users.values() if u.lower() not in done | {ctx.author} and not _veto(rule, Actor(u), ctx)]
+    ask_teams = pool_teams if count_short else []
+    missing: list[str] = []
+    if not satisfied:
+        if count_short:
+            who = ", ".join([f"@{name}" for name in ask_users + ask_teams])
+            plural = "s" if count_short > 1 else ""
+            missing.append(
+                f"{count_short} more approval{plural} from {who}" if who else
+                f"{count_short} more approval{plural}, but nobody is eligible: name users or teams for {rule.category}"
+            )
+        missing += [f"an approval from a member of @{team.lstrip('@')}" for team in missing_teams]
+        missing += [f"the members of @{t} are unknown, so their approvals cannot be recognised"
+                    for t in pool_teams if t.lower() not in ctx.members]
+        missing += [f"CODEOWNERS owner {email} is an email address, which cannot be matched to a GitHub login"
+                    for email in emails]
+        if rule.codeowners and ctx.codeowners is None:
+            missing.append("there is no CODEOWNERS file, so no code owner can approve")
+    return CategoryResult(
+        category=rule.category,
+        files=files,
+        satisfied=satisfied,
+        approved_by=tuple(approved),
+        missing=tuple(missing),
+        request_users=tuple(ask_users if count_short else ()),
+        request_teams=tuple(_unique([*ask_teams, *(t.lstrip("@") for t in missing_teams)])),
+        stale=tuple(stale),
+        ignored=tuple(ignored),
+    )
+
+
+def _eligible(rule: ApprovalRule, files: tuple[str, ...], ctx: _Context) -> tuple[dict[str, str], list[str], list[str]]:
+    """Eligible users (lower-case login -> login as written), teams (`org/team`) and email owners."""
+    users = {u.lstrip("@").lower(): u.lstrip("@") for u in rule.users}
+    teams = [team.lstrip("@") for team in rule.teams]
+    emails: list[str] = []
+    if rule.codeowners and ctx.codeowners is not None:
+        for owners in ctx.codeowners.owners_for(files).values():
+            for owner in owners:
+                kind = owner_kind(owner)
+                if kind == "user":
+                    users.setdefault(owner[1:].lower(), owner[1:])
+                else:
+                    (teams if kind == "team" else emails).append(owner.lstrip("@"))
+    return users, _unique(teams), _unique(emails)
+
+
+def _veto(rule: ApprovalRule, actor: Actor, ctx: _Context) -> str | None:
+    """Why this account's approval cannot count for `rule`, or None."""
+    login = actor.login.lower()
+    is_author = login == ctx.author
+    if is_author and not rule.allow_author:
+        return "is the author of the pull request"
+    if not rule.allow_bots and (actor.type == "Bot" or login.endswith("[bot]")):
+        return "is a bot"
+    if not rule.allow_bots and ctx.is_ai_actor(actor):
+        return "is an AI identity"
+    if not is_author and login in ctx.contributors and not rule.allow_commit_authors:
+        return "authored or committed a commit of the pull request"
+    return None
+
+
+def _is_stale(rule: ApprovalRule, review: Review, files: tuple[str, ...], ctx: _Context) -> bool:
+    """An approval of an older head is stale when the category's files changed since (or we cannot tell)."""
+    if review.commit_id == ctx.head_sha or not rule.stale_on_change:
+        return False
+    changed = ctx.changed_since.get(review.commit_id) if review.commit_id else None
+    return changed is None or not changed.isdisjoint(files)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for item in items:
+        seen.setdefault(item.lower(), item)
+    return list(seen.values())

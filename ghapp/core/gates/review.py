@@ -1,0 +1,124 @@
+"""The gates that judge the PR rather than its code: provenance (AI verdict and prompt), approvals, policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ghapp.core.decisions import CategoryResult, Conclusion, Gate, GateResult, Verdict
+from ghapp.core.gates.summary import bullets, cell, code, finish, plural, table
+from ghapp.core.policy.located_yaml import PolicyIssue
+from ghapp.core.policy.model import AISettings
+
+_VERDICT_WORDS = {
+    "ai": "AI-written",
+    "suspected": "possibly AI-written",
+    "contradictory": "AI-written, although the description declares no AI use",
+    "human": "no AI signals",
+    "attested_human": "declared human-written",
+    "unknown": "not judged",
+}
+HOW_TO_ADD_PROMPT = (
+    "**How to fix:** add a `## Prompt` section to the PR description with the prompt(s) given to the tool, "
+    "or link the agent session: `https://claude.ai/code/session_…`, `https://chatgpt.com/codex/tasks/…`, "
+    "`https://app.devin.ai/sessions/…`, `https://jules.google.com/task/…`, `https://cursor.com/agents/…`, "
+    "Copilot's `<summary>Original prompt</summary>` block, or an `Agent-Logs-Url:` commit trailer. "
+    "This check runs again when the description is edited."
+)
+
+
+def provenance_gate(verdict: Verdict, ai: AISettings, prompt: str | None) -> GateResult:
+    """AI verdict with its evidence; fails when an AI PR lacks the prompt the policy requires."""
+    is_ai = ai.is_ai(verdict)
+    tools = f" ({', '.join(verdict.tools)})" if verdict.tools else ""
+    words = _VERDICT_WORDS[verdict.verdict] + tools
+    lines = [f"**Verdict:** {cell(words)}."]
+    if verdict.verdict == "contradictory":
+        lines.append("The description says no AI tool was used, but the signals below say otherwise; "
+                     "correct the declaration or explain in the description.")
+    if not is_ai and verdict.is_ai:
+        lines.append("This policy does not treat this verdict as AI-written (`ai.treat_as_ai`), so the AI rules "
+                     "do not apply.")
+    if is_ai and ai.require_prompt and not prompt:
+        conclusion, title = Conclusion.FAILURE, f"{words[0].upper()}{words[1:]}: the prompt is missing"
+        lines.append(HOW_TO_ADD_PROMPT)
+        if verdict.verdict == "suspected":
+            lines.append("If no AI tool was used, say so in the PR template's AI section.")
+    elif is_ai:
+        shown = f"prompt: {prompt}" if prompt else "the policy does not require the prompt"
+        conclusion, title = Conclusion.SUCCESS, f"{words[0].upper()}{words[1:]}; {shown}"
+        lines.append(f"**Prompt provenance:** {cell(prompt) if prompt else 'not required (`ai.require_prompt`)'}.")
+    else:
+        conclusion, title = Conclusion.SUCCESS, f"{words[0].upper()}{words[1:]}"
+    return GateResult(Gate.PROVENANCE, conclusion, title[:200], finish([" ".join(lines[:1]), *lines[1:],
+                                                                        _evidence(verdict)]))
+
+
+def _evidence(verdict: Verdict) -> str:
+    if not verdict.signals:
+        return "No AI signals were found in the PR, its branch or its commits."
+    rows = [[cell(s.where), code(s.id), s.confidence, cell(s.tool or "—"), cell(s.evidence, 120)]
+            for s in verdict.signals]
+    return "### Evidence\n" + table(["Where", "Signal", "Confidence", "Tool", "Evidence"], rows)
+
+
+def approvals_gate(results: Sequence[CategoryResult], *, files_truncated: bool, any_apply: bool) -> GateResult:
+    """Action required until every matched category is approved on the current head.
+
+    `any_apply` says whether any category applies to this PR: with a cut-short file list, the unseen files
+    could be sensitive, so the gate fails closed.
+    """
+    sections = [_category(result) for result in results]
+    if files_truncated and any_apply:
+        return GateResult(Gate.APPROVALS, Conclusion.FAILURE, "The file list is incomplete: sensitive paths unknown",
+                          finish(["GitHub listed only part of the PR's files, so the App cannot tell whether it "
+                                  "touches sensitive paths. Split the PR into smaller ones.", *sections]))
+    waiting = [r for r in results if not r.satisfied]
+    if waiting:
+        title = "Approval needed: " + ", ".join(r.category for r in waiting)
+        return GateResult(Gate.APPROVALS, Conclusion.ACTION_REQUIRED, title[:200], finish(sections))
+    if not any_apply:
+        return GateResult(Gate.APPROVALS, Conclusion.SUCCESS, "No sensitive category applies to this PR",
+                          "The policy's sensitive categories apply to AI-written PRs only (`applies_to: ai`), "
+                          "and this PR is not judged AI-written.")
+    if not results:
+        return GateResult(Gate.APPROVALS, Conclusion.SUCCESS, "No sensitive paths changed",
+                          "No sensitive category of the policy matches the files this PR changes.")
+    title = "Approved: " + ", ".join(r.category for r in results)
+    return GateResult(Gate.APPROVALS, Conclusion.SUCCESS, title[:200], finish(sections))
+
+
+def _category(result: CategoryResult) -> str:
+    state = "approved" if result.satisfied else "needs approval"
+    files = ", ".join(code(path) for path in result.files[:20])
+    more = f" and {len(result.files) - 20} more" if len(result.files) > 20 else ""
+    lines = [f"Files: {files}{more}"]
+    if result.approved_by:
+        lines.append("Approved by: " + ", ".join(f"@{login}" for login in result.approved_by))
+    lines += [f"Still needed: {cell(item)}" for item in result.missing]
+    if result.stale:
+        lines.append("Stale (the files changed after they approved; approve again): "
+                     + ", ".join(f"@{login}" for login in result.stale))
+    lines += [f"Not counted: {cell(item)}" for item in result.ignored]
+    return f"### {result.category}: {state}\n" + bullets(lines)
+
+
+def policy_gate(issues: Sequence[PolicyIssue]) -> GateResult:
+    """Failure: the policy cannot be read, so nothing else is judged until it is fixed."""
+    return GateResult(Gate.POLICY, Conclusion.FAILURE, f"The policy is invalid ({plural(len(issues), 'problem')})",
+                      finish(["The App reads the policy from the base branch and cannot use it. Fix these "
+                              "problems there (`ghapp policy validate FILE` shows them locally):", _issues(issues)]))
+
+
+def policy_edit_gate(issues: Sequence[PolicyIssue]) -> GateResult:
+    """This PR edits the policy file: whether the edited version is valid (it applies once merged)."""
+    note = "The policy applies from the base branch, so this edit takes effect once the PR is merged."
+    if not issues:
+        return GateResult(Gate.POLICY, Conclusion.SUCCESS, "The edited policy is valid", note)
+    title = f"The edited policy is invalid ({plural(len(issues), 'problem')})"
+    return GateResult(Gate.POLICY, Conclusion.FAILURE, title, finish([note, _issues(issues)]))
+
+
+def _issues(issues: Sequence[PolicyIssue]) -> str:
+    shown = "\n".join(str(issue) for issue in issues[:200]).replace("```", "'''")
+    more = f"\n…and {len(issues) - 200} more" if len(issues) > 200 else ""
+    return f"```\n{shown}{more}\n```"

@@ -1,0 +1,220 @@
+"""The policy file's JSON Schema (draft 2020-12) and the structural check of one layer against it.
+
+`SCHEMA` is the one source of the file's shape; `policies/schema.json` is `published_schema()` written out
+(a test keeps them equal). Every mapping key may also be `null`, which removes it when layers merge.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from ghapp.core.policy.located_yaml import Node, PolicyIssue
+
+# Probot's `_extends` grammar: [owner/]repo[:path.yml]; owner follows GitHub's login rules.
+# Probot's `_extends` grammar, without `.`/`..` as a repository or path segment and without `/` at the start
+# of a path or `//` in it: each would walk the contents URL to another GitHub API route.
+EXTENDS_PATTERN = (r"^(?:([a-zA-Z\d](?:[a-zA-Z\d]|-(?=[a-zA-Z\d])){0,38})/)?(?!\.\.?(?::|$))([-_.\w\d]+)"
+                   r"(?::(?!/)(?![^:]*//)(?!(?:[^/]*/)*\.\.?/)([-_./\w\d]+\.ya?ml))?$")
+_LOGIN = r"[A-Za-z\d](?:[A-Za-z\d]|-(?=[A-Za-z\d])){0,38}"
+_TEAM = rf"@{_LOGIN}/[A-Za-z\d][A-Za-z\d_.-]*"
+OWNER_PATTERN = rf"^(?:@{_LOGIN}|{_TEAM})$"
+TEAM_PATTERN = rf"^{_TEAM}$"
+_OWNER_MESSAGE = "must be a GitHub user (@login) or team (@org/team); emails are not accepted: reviews count by login"
+_TEAM_MESSAGE = "must be a GitHub team written @org/team"
+
+_MODE = {"type": "string", "enum": ["enforce", "report"]}
+_APPLIES = {"type": "string", "enum": ["ai", "all"], "default": "ai",
+            "description": "ai: only PRs judged AI-written; all: every PR"}
+_SEVERITY = {"type": "string", "enum": ["error", "warning", "note"], "default": "error",
+             "description": "the least severe finding that blocks"}
+_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}
+_OWNERS = {"type": "array", "uniqueItems": True,
+           "items": {"type": "string", "pattern": OWNER_PATTERN, "errorMessage": _OWNER_MESSAGE}}
+_TEAMS = {"type": "array", "uniqueItems": True,
+          "items": {"type": "string", "pattern": TEAM_PATTERN, "errorMessage": _TEAM_MESSAGE}}
+_GATE_NAMES = ["provenance", "lint", "types", "semgrep", "dependency-audit", "approvals"]
+
+
+def _gate(**extra: Any) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "enabled": {"type": "boolean", "default": True},
+        "applies_to": _APPLIES,
+        "mode": {**_MODE, "description": "this gate's own mode; the top-level mode when unset"},
+        "ignore": {**_STRINGS, "description": "rule or advisory ids whose findings never count"},
+        **extra,
+    }
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
+_WHOLE = {"whole_file": {"type": "boolean", "default": False,
+                         "description": "count findings anywhere in a changed file, not only on changed lines"},
+          "block_on": _SEVERITY}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "urn:prompt-to-pr:policy",
+    "title": "prompt-to-pr policy (.github/prompt-to-pr.yml)",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "_extends": {"type": "string", "pattern": EXTENDS_PATTERN,
+                     "errorMessage": "must be repo, owner/repo, repo:path.yml or owner/repo:path.yml",
+                     "description": "another policy file this one is laid over"},
+        "mode": {**_MODE, "default": "enforce", "description": "report: every check is neutral and says "
+                                                                "what enforce would have done"},
+        "ai": {"type": "object", "additionalProperties": False, "properties": {
+            "treat_as_ai": {"type": "array", "uniqueItems": True, "minItems": 1,
+                            "items": {"type": "string", "enum": ["ai", "suspected", "contradictory"]},
+                            "default": ["ai", "suspected", "contradictory"]},
+            "require_prompt": {"type": "boolean", "default": True},
+            "signals": {"type": "object", "description": "extra AI signal table entries"},
+        }},
+        "gates": {"type": "object", "additionalProperties": False, "properties": {
+            "lint": _gate(**_WHOLE, rules={
+                "type": "array", "uniqueItems": True, "description": "ruff rule codes or prefixes to select",
+                "items": {"type": "string", "pattern": r"^(?:ALL|[A-Z]{1,4}[0-9]{0,4})$",
+                          "errorMessage": "must be a ruff rule code or prefix such as E, F401 or ALL"}}),
+            "types": _gate(**_WHOLE),
+            "semgrep": _gate(**_WHOLE, rules={
+                "type": "array", "uniqueItems": True, "description": "extra rule files from the base branch",
+                "items": {"type": "string", "pattern": r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$))[\w./-]+\.ya?ml$",
+                          "errorMessage": "must be a relative .yml or .yaml path inside the repository"}}),
+            "dependency_audit": _gate(),
+        }},
+        "approvals": {"type": "object", "propertyNames": {
+            "pattern": r"^[a-z][a-z0-9_-]{0,39}$",
+            "errorMessage": "category names are lowercase letters, digits, - and _ (at most 40)"},
+            "additionalProperties": {"$ref": "#/$defs/category"}},
+        "overrides": {"type": "object", "additionalProperties": False, "properties": {
+            "team": {"type": "string", "pattern": TEAM_PATTERN, "errorMessage": _TEAM_MESSAGE},
+            "gates": {"type": "array", "uniqueItems": True, "items": {"type": "string", "enum": _GATE_NAMES},
+                      "default": _GATE_NAMES[:5]},
+        }},
+        "direct_push": {"type": "object", "additionalProperties": False, "properties": {
+            "enabled": {"type": "boolean", "default": True},
+            "default_branch": {"type": "boolean", "default": True},
+            "branches": {**_STRINGS, "description": "more branch names or fnmatch globs to watch"},
+            "open_issue": {"type": "boolean", "default": False},
+            "mention": _OWNERS,
+        }},
+    },
+    "$defs": {"category": {"type": "object", "additionalProperties": False, "properties": {
+        "paths": {"type": "array", "uniqueItems": True, "minItems": 1, "items": {"type": "string", "minLength": 1},
+                  "description": "CODEOWNERS-style patterns"},
+        "owners": _OWNERS,
+        "codeowners": {"type": "boolean", "default": False},
+        "count": {"type": "integer", "minimum": 1, "maximum": 20, "default": 1},
+        "all_of": _TEAMS,
+        "allow_author": {"type": "boolean", "default": False},
+        "allow_commit_authors": {"type": "boolean", "default": False},
+        "allow_bots": {"type": "boolean", "default": False},
+        "applies_to": _APPLIES,
+        "stale_on_change": {"type": "boolean", "default": True},
+    }}},
+}
+
+
+def published_schema() -> dict[str, Any]:
+    """SCHEMA with `null` allowed for every mapping value (null removes a key when layers merge)."""
+    schema: dict[str, Any] = json.loads(json.dumps(SCHEMA))  # a copy with no shared sub-dicts
+    _allow_null(schema)
+    return schema
+
+
+def _allow_null(schema: dict[str, Any]) -> None:
+    """Recursively let every mapping value (object properties, definitions used as values) be null."""
+    for child in [*schema.get("properties", {}).values(), *schema.get("$defs", {}).values()]:
+        _nullable(child)
+        _allow_null(child)
+
+
+def _nullable(schema: dict[str, Any]) -> None:
+    schema["type"] = [schema["type"], "null"]
+    if "enum" in schema:
+        schema["enum"] = [*schema["enum"], None]
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(published_schema())
+
+
+def schema_issues(root: Node) -> list[PolicyIssue]:
+    """Every place where `root` (one layer's tree) breaks the schema, as located, readable issues."""
+    errors = list(_validator().iter_errors(root.plain()))
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    issues: list[PolicyIssue] = []
+    for error in errors:
+        if error.validator == "type" or tuple(error.absolute_path) not in mistyped:
+            issues.extend(_describe(root, error))
+    return sorted(set(issues), key=lambda issue: (issue.line, issue.column, issue.message))
+
+
+def key_path(path: tuple[str | int, ...] | list[str | int]) -> str:
+    """("approvals", "auth", "paths", 2) -> approvals.auth.paths[2]"""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
+
+
+def _describe(root: Node, error: ValidationError) -> list[PolicyIssue]:
+    path = tuple(error.absolute_path)
+    node = root.find(path)
+    name = key_path(path) or "the policy"
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    keyword = error.validator
+    if keyword == "additionalProperties":
+        allowed = ", ".join(sorted(schema.get("properties", {})))
+        where = f" in {name}" if path else ""
+        return [(child.key_mark or child.mark).issue(f"unknown key {key!r}{where}; expected one of: {allowed}")
+                for key, child in node.value.items() if key not in schema.get("properties", {})]
+    if "propertyNames" in error.schema_path:  # the error is about a key; point at it
+        child = node.value[error.instance]
+        return [(child.key_mark or child.mark).issue(f"{name}: {error.instance!r} {schema['errorMessage']}")]
+    return [node.mark.issue(_message(name, keyword, error.validator_value, error.instance, schema))]
+
+
+def _message(name: str, keyword: Any, expected: Any, instance: Any, schema: dict[str, Any]) -> str:
+    if keyword == "type" and "enum" in schema:
+        return _message(name, "enum", schema["enum"], instance, schema)
+    if keyword == "type":
+        wanted = " or ".join(_TYPE_WORDS[t] for t in ([expected] if isinstance(expected, str) else expected)
+                             if t != "null")
+        return f"{name} must be {wanted}, not {_shown(instance)}"
+    if keyword == "enum":
+        return f"{name} must be one of: {', '.join(str(v) for v in expected if v is not None)}; got {_shown(instance)}"
+    if "errorMessage" in schema:
+        return f"{name}: {instance!r} {schema['errorMessage']}"
+    if keyword == "minimum":
+        return f"{name} must be at least {expected}; got {instance}"
+    if keyword == "maximum":
+        return f"{name} must be at most {expected}; got {instance}"
+    if keyword == "minItems":
+        return f"{name} must list at least {expected} item{'s' if expected > 1 else ''}"
+    if keyword == "uniqueItems":
+        return f"{name} lists the same value more than once"
+    if keyword == "minLength":
+        return f"{name} must not be empty"
+    return f"{name}: {instance!r} is invalid ({keyword})"
+
+
+_TYPE_WORDS = {"string": "a string", "boolean": "true or false", "integer": "a whole number",
+               "array": "a list", "object": "a mapping", "number": "a number"}
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return "a list" if isinstance(value, list) else "a mapping"

@@ -1,0 +1,82 @@
+"""Periodic duties shared by every worker process, each run by one process at a time: the sweeper and the
+missed-delivery job. Turns are taken through a row in `app_state`, so ten workers do not sweep ten times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, select, update
+
+from ghapp.github import GitHubApp
+from ghapp.github.deliveries import list_failed_deliveries, redeliver
+from ghapp.github.errors import GitHubError
+from ghapp.store.database import AppState, Database, upsert_statement, utcnow
+from ghapp.store.inbox import Inbox
+
+S: Table = AppState.__table__  # type: ignore[attr-defined]
+REDELIVER_LAST_RUN = "redeliver.last_run"
+REDELIVER_LOOKBACK = timedelta(hours=24)  # GitHub keeps deliveries for 3 days; a day back is plenty
+log = logging.getLogger(__name__)
+
+
+def take_turn(db: Database, key: str, interval_s: float, now: datetime | None = None) -> bool:
+    """True if this caller should run duty `key` now: nobody took a turn in the last `interval_s`."""
+    now = now or utcnow()
+    with db.write() as conn:
+        taken = conn.execute(update(S).where(S.c.key == f"turn.{key}", S.c.updated_at <= now - timedelta(
+            seconds=interval_s)).values(updated_at=now).returning(S.c.key)).first()
+        if taken is not None:
+            return True
+        first = conn.execute(upsert_statement(conn, S).values(key=f"turn.{key}", value="", updated_at=now)
+                             .on_conflict_do_nothing(index_elements=["key"]).returning(S.c.key)).first()
+        return first is not None
+
+
+def read_value(db: Database, key: str) -> str | None:
+    with db.engine.connect() as conn:
+        value: str | None = conn.execute(select(S.c.value).where(S.c.key == key)).scalar_one_or_none()
+        return value
+
+
+def write_value(db: Database, key: str, value: str) -> None:
+    now = utcnow()
+    with db.write() as conn:
+        conn.execute(upsert_statement(conn, S).values(key=key, value=value, updated_at=now)
+                     .on_conflict_do_update(index_elements=["key"], set_={"value": value, "updated_at": now}))
+
+
+def sweep(inbox: Inbox, stale_after_s: float) -> list[str]:
+    """Delivery ids to enqueue again (see Inbox.sweep)."""
+    ids = inbox.sweep(stale_after_s)
+    if ids:
+        log.info("sweeper found %d deliveries to run again", len(ids))
+    return ids
+
+
+async def redeliver_missed(app: GitHubApp, inbox: Inbox, now: datetime | None = None) -> list[str]:
+    """Ask GitHub to send again every delivery it failed to deliver since the last run (at most a day back)
+    that the inbox does not have. Returns the guids asked for. The run's start time is stored only when
+    the whole listing succeeded, so a failed run is covered by the next one."""
+    started = now or utcnow()
+    last = await asyncio.to_thread(read_value, inbox.db, REDELIVER_LAST_RUN)
+    since = started - REDELIVER_LOOKBACK
+    if last:
+        since = max(since, datetime.fromisoformat(last))
+    failed = await list_failed_deliveries(app, since)
+    have = await asyncio.to_thread(inbox.known, [f.guid for f in failed]) if failed else set()
+    asked = []
+    for delivery in failed:
+        if delivery.guid in have:
+            continue  # we recorded it (GitHub saw a timeout or error after our commit): nothing is missing
+        try:
+            await redeliver(app, delivery.delivery_id)
+            asked.append(delivery.guid)
+        except GitHubError as exc:
+            log.warning("redelivery refused", extra={"guid": delivery.guid, "error": str(exc)})
+    await asyncio.to_thread(write_value, inbox.db, REDELIVER_LAST_RUN, started.isoformat())
+    if asked:
+        log.info("asked GitHub to redeliver %d missed deliveries", len(asked))
+    return asked

@@ -1,0 +1,131 @@
+"""The web tier's one database writer: a thread that commits incoming deliveries in batches, then enqueues them.
+
+Many request threads writing SQLite at once fight over its single write lock and wreck the tail latency
+(research/toolchain-facts.md: p99 725 ms through the default thread pool). Here each request hands its
+delivery to this thread and awaits a future; the thread takes everything waiting, inserts it in ONE
+transaction, enqueues the new ids and resolves the futures, so a 202 always means "committed". The same
+path serves PostgreSQL, where batching simply saves round trips.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ghapp.store.inbox import PENDING, Inbox, NewDelivery
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 256
+TIMEOUT_S = 8.0  # GitHub gives up on a delivery after 10 s: say 503 before that rather than nothing at all
+
+
+class RecordError(Exception):
+    """The delivery could not be committed; the web tier answers 503 (GitHub shows it as failed)."""
+
+
+@dataclass(frozen=True)
+class _Item:
+    delivery: NewDelivery
+    future: asyncio.Future[bool]
+    loop: asyncio.AbstractEventLoop
+
+
+def _resolve(future: asyncio.Future[bool], result: bool | BaseException) -> None:
+    if future.done():  # the request was cancelled (client went away); the row is committed anyway
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
+class Recorder:
+    def __init__(self, inbox: Inbox, enqueue: Callable[[str], None],
+                 on_enqueued: Callable[[], None] | None = None, max_batch: int = MAX_BATCH,
+                 timeout_s: float = TIMEOUT_S) -> None:
+        self.inbox = inbox
+        self.enqueue = enqueue
+        self.on_enqueued = on_enqueued
+        self.max_batch = max_batch
+        self.timeout_s = timeout_s
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="ghapp-recorder", daemon=True)
+                self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what was handed over, then end the thread."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout)
+
+    async def record(self, delivery: NewDelivery) -> bool:
+        """Commit `delivery`; True if it is new, False if its id was recorded before. Raises RecordError, also
+        when the database does not answer within `timeout_s` (the row may still be committed: GitHub's
+        redelivery of it is then a duplicate)."""
+        self.start()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        self._queue.put(_Item(delivery, future, loop))
+        try:
+            return await asyncio.wait_for(future, self.timeout_s)
+        except TimeoutError:
+            raise RecordError(f"delivery {delivery.delivery_id} not committed within {self.timeout_s:g} s") from None
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            self._write(batch)
+
+    def _write(self, batch: list[_Item]) -> None:
+        results: list[bool | BaseException]
+        try:
+            results = list(self.inbox.record_many([item.delivery for item in batch]))
+        except Exception:
+            log.exception("recording a batch of %d deliveries failed; recording them one by one", len(batch))
+            results = [self._write_one(item.delivery) for item in batch]
+        enqueued = 0
+        for item, result in zip(batch, results, strict=True):
+            if result is True and item.delivery.state == PENDING:
+                try:
+                    self.enqueue(item.delivery.delivery_id)
+                    enqueued += 1
+                except Exception:  # committed: the sweeper enqueues it again later
+                    log.exception("enqueue failed", extra={"delivery_id": item.delivery.delivery_id})
+        if enqueued and self.on_enqueued is not None:
+            self.on_enqueued()
+        for item, result in zip(batch, results, strict=True):
+            with contextlib.suppress(RuntimeError):  # that event loop has closed: nobody is waiting any more
+                item.loop.call_soon_threadsafe(_resolve, item.future, result)
+
+    def _write_one(self, delivery: NewDelivery) -> bool | BaseException:
+        try:
+            return self.inbox.record(delivery)
+        except Exception as exc:
+            log.exception("recording a delivery failed", extra={"delivery_id": delivery.delivery_id})
+            return RecordError(f"could not record delivery {delivery.delivery_id}: {type(exc).__name__}")

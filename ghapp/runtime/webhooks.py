@@ -1,0 +1,168 @@
+"""`POST /api/github/webhooks`: verify the signature, record the delivery, enqueue it, answer 202. No policy here.
+
+Order of checks: configured (503), size (413), signature (401), headers (400), JSON (400). The signature is
+checked before anything in the request is believed; nothing of the body or the secret is ever logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from ghapp.runtime.recorder import Recorder, RecordError
+from ghapp.settings import Settings
+from ghapp.store.inbox import IGNORED, PENDING, NewDelivery
+
+if TYPE_CHECKING:
+    from ghapp.observability import Metrics, Tracing
+
+WEBHOOK_PATH = "/api/github/webhooks"
+log = logging.getLogger(__name__)
+_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")  # event names and delivery GUIDs
+
+
+def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
+    """True if `header` is `sha256=` + HMAC-SHA256(secret, body). The legacy `sha1=` form is refused."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.encode("utf-8", "replace"))
+
+
+def refusal(settings: Settings) -> str | None:
+    """Why deliveries cannot be accepted with these settings, or None."""
+    if settings.webhook_secret:
+        if not (settings.app_id and settings.private_key):
+            return "The GitHub App is not configured yet (no App id or private key): open /setup."
+        return None
+    if settings.allow_unsigned:
+        return None
+    return "No webhook secret is configured (GHAPP_WEBHOOK_SECRET), so deliveries are refused: open /setup."
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any, limit: int) -> str | None:
+    """A routing string that fits its column (PostgreSQL refuses longer ones and NUL characters)."""
+    return value if isinstance(value, str) and len(value) <= limit and "\x00" not in value else None
+
+
+def _number(value: Any, bits: int) -> int | None:
+    """A positive id or number that fits a signed `bits`-bit column."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2 ** (bits - 1)
+    return value if ok else None
+
+
+def describe(event: str, delivery_id: str, payload: dict[str, Any], raw: str,
+             handled: Callable[[str, str | None], bool]) -> NewDelivery:
+    """The inbox row for a delivery: where it comes from, which pull request it concerns, and whether a
+    handler wants it (if not it is recorded as ignored and never queued). Routing fields of the wrong type
+    or size are left empty: the delivery is still recorded byte for byte, and its handler judges it."""
+    action = _text(payload.get("action"), 64)
+    return NewDelivery(
+        delivery_id=delivery_id, event=event, action=action,
+        installation_id=_number(_mapping(payload.get("installation")).get("id"), 64),
+        repository=_text(_mapping(payload.get("repository")).get("full_name"), 255),
+        pr_number=pull_request_number(event, payload), payload=raw,
+        state=PENDING if handled(event, action) else IGNORED,
+    )
+
+
+def pull_request_number(event: str, payload: dict[str, Any]) -> int | None:
+    """The pull request a delivery is about, when there is exactly one."""
+    candidates: list[Any] = []
+    if event in ("pull_request", "pull_request_review", "pull_request_review_comment", "pull_request_review_thread"):
+        candidates = [_mapping(payload.get("pull_request")).get("number"), payload.get("number")]
+    elif event == "issue_comment" and _mapping(payload.get("issue")).get("pull_request"):
+        candidates = [payload["issue"].get("number")]
+    elif event in ("check_suite", "check_run"):
+        # Pushes to forks carry no pull_requests at all; one suite may also belong to several PRs.
+        prs = _mapping(payload.get(event)).get("pull_requests") or []
+        candidates = [prs[0].get("number")] if isinstance(prs, list) and len(prs) == 1 and isinstance(
+            prs[0], dict) else []
+    return next((n for n in (_number(c, 32) for c in candidates) if n is not None), None)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+class WebhookReceiver:
+    """The endpoint. `settings` may be replaced while running (the setup flow stores new credentials)."""
+
+    def __init__(self, settings: Settings, recorder: Recorder, handled: Callable[[str, str | None], bool],
+                 metrics: Metrics | None = None, tracing: Tracing | None = None) -> None:
+        self.settings = settings
+        self.recorder = recorder
+        self.handled = handled
+        self.metrics = metrics
+        self.tracing = tracing
+
+    async def receive(self, request: Request) -> JSONResponse:
+        started = time.perf_counter()
+        event = request.headers.get("x-github-event", "")
+        if self.tracing is None:
+            response, outcome = await self._receive(request, event)
+        else:
+            delivery_id = request.headers.get("x-github-delivery", "")
+            with self.tracing.webhook(event if _NAME.match(event) else "unknown",
+                                      delivery_id if _NAME.match(delivery_id) else "") as span:
+                response, outcome = await self._receive(request, event)
+                span.set_attribute("ghapp.outcome", outcome)
+        if self.metrics is not None:
+            self.metrics.delivery(event if _NAME.match(event) else "unknown", outcome)
+            self.metrics.webhook_ack_seconds.observe(time.perf_counter() - started)
+        return response
+
+    async def _receive(self, request: Request, event: str) -> tuple[JSONResponse, str]:
+        settings = self.settings
+        problem = refusal(settings)
+        if problem is not None:
+            return _error(503, problem), "rejected"
+        limit = settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return (_error(413, f"body over {limit} bytes") if declared.isdigit()
+                    else _error(400, "bad Content-Length")), "rejected"
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                return _error(413, f"body over {limit} bytes"), "rejected"
+        delivery_id = request.headers.get("x-github-delivery", "")
+        if settings.webhook_secret and not verify_signature(
+                settings.webhook_secret, bytes(body), request.headers.get("x-hub-signature-256")):
+            reason = "missing" if "x-hub-signature-256" not in request.headers else "invalid"
+            log.warning("webhook signature %s", reason, extra={
+                "delivery_id": delivery_id[:64], "event": event[:64],
+                "client": request.client.host if request.client else None})
+            return _error(401, f"signature {reason}"), "bad_signature"
+        if not _NAME.match(event) or not _NAME.match(delivery_id):
+            return _error(400, "X-GitHub-Event and X-GitHub-Delivery headers are required"), "rejected"
+        try:
+            text = body.decode("utf-8")
+            payload = json.loads(text)
+        except (UnicodeDecodeError, ValueError):
+            return _error(400, "body is not valid JSON"), "rejected"
+        except RecursionError:  # json.loads gives up on deep nesting with this, not a ValueError
+            return _error(400, "body is not valid JSON: nested too deeply"), "rejected"
+        if not isinstance(payload, dict):
+            return _error(400, "body is not a JSON object"), "rejected"
+        delivery = describe(event, delivery_id, payload, text, self.handled)
+        try:
+            new = await self.recorder.record(delivery)
+        except RecordError as exc:
+            return _error(503, str(exc)), "rejected"
+        status = ("ignored" if delivery.state == IGNORED else "accepted") if new else "duplicate"
+        return JSONResponse({"delivery_id": delivery_id, "status": status}, status_code=202), status

@@ -1,0 +1,282 @@
+"""The delivery inbox: one row per webhook delivery, its lease, retries and outcome. The inbox is the truth;
+the queue only carries delivery ids, so whatever the queue loses, `sweep` finds again.
+
+States: pending (waiting, maybe for `next_attempt_at`), processing (leased to a worker until `lease_until`),
+done, failed (gave up: `last_error` says why; `requeue` runs it again), ignored (no handler), shed (dropped
+under backpressure). Every transition is one conditional UPDATE, so it is atomic on SQLite and PostgreSQL
+alike; a worker whose lease was taken over can no longer complete or fail the row.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, func, or_, select, update
+
+from ghapp.store.database import Database, Delivery, PullRequestLock, upsert_statement, utcnow
+
+PENDING, PROCESSING, DONE, FAILED, IGNORED, SHED = "pending", "processing", "done", "failed", "ignored", "shed"
+STATES = (PENDING, PROCESSING, DONE, FAILED, IGNORED, SHED)
+
+D: Table = Delivery.__table__  # type: ignore[attr-defined]
+L: Table = PullRequestLock.__table__  # type: ignore[attr-defined]
+
+EARLY = timedelta(seconds=1)  # a scheduled task may arrive a little before `next_attempt_at`
+RETRY_HORIZON = timedelta(hours=24)  # `defer` stops postponing a delivery this old and counts a failure
+BACKOFF_BASE_S, BACKOFF_CAP_S = 2.0, 300.0
+
+
+def backoff_delay(attempt: int, rand: float) -> float:
+    """Seconds before retry number `attempt` (1-based): doubling from 2 s, capped at 5 min, jittered to
+    50-100% so workers that failed together do not retry together. `rand` is uniform in [0, 1)."""
+    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** max(0, attempt - 1))
+    return ceiling * (0.5 + rand / 2)
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A delivery as the web tier records it. `payload` is the raw JSON text GitHub sent."""
+
+    delivery_id: str
+    event: str
+    action: str | None
+    installation_id: int | None
+    repository: str | None
+    pr_number: int | None
+    payload: str
+    state: str = PENDING
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery leased to one worker."""
+
+    delivery_id: str
+    event: str
+    action: str | None
+    installation_id: int | None
+    repository: str | None
+    pr_number: int | None
+    attempts: int
+    received_at: datetime
+    payload: str
+
+
+class Busy:
+    """`claim` found another delivery working on the same pull request."""
+
+
+BUSY = Busy()
+
+
+class Inbox:
+    def __init__(self, db: Database, *, max_attempts: int = 8,
+                 clock: Callable[[], datetime] = utcnow, rand: Callable[[], float] = random.random) -> None:
+        self.db = db
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self.rand = rand
+
+    def record_many(self, deliveries: Sequence[NewDelivery]) -> list[bool]:
+        """Insert in one transaction; True for each delivery that is new, False for a duplicate id (already
+        recorded, or earlier in the same batch). One multi-row INSERT: the web tier's writer calls this."""
+        now = self.clock()
+        inserted: list[bool] = []
+        fresh: list[dict[str, Any]] = []
+        with self.db.write() as conn:
+            ids = list({d.delivery_id for d in deliveries})
+            seen = set(conn.execute(select(D.c.delivery_id).where(D.c.delivery_id.in_(ids))).scalars())
+            for d in deliveries:
+                new = d.delivery_id not in seen
+                inserted.append(new)
+                seen.add(d.delivery_id)
+                if new:
+                    fresh.append({
+                        "delivery_id": d.delivery_id, "event": d.event, "action": d.action,
+                        "installation_id": d.installation_id, "repository": d.repository, "pr_number": d.pr_number,
+                        "received_at": now, "state": d.state, "attempts": 0, "next_attempt_at": now,
+                        "payload": d.payload, "finished_at": now if d.state != PENDING else None,
+                    })
+            if fresh:
+                # DO NOTHING covers another writer (a second web replica on PostgreSQL) racing us to an id;
+                # both then answer "new" and the claim makes sure it still runs once.
+                conn.execute(upsert_statement(conn, D).on_conflict_do_nothing(index_elements=["delivery_id"]), fresh)
+        return inserted
+
+    def record(self, delivery: NewDelivery) -> bool:
+        return self.record_many([delivery])[0]
+
+    def claim(self, delivery_id: str, owner: str, lease_seconds: float) -> Claim | Busy | None:
+        """Lease the delivery to `owner` if it is due, or its previous lease expired. None: not claimable
+        (done, leased, not yet due, unknown); BUSY: another delivery holds its pull request."""
+        now = self.clock()
+        until = now + timedelta(seconds=lease_seconds)
+        claimable = or_(
+            and_(D.c.state == PENDING, or_(D.c.next_attempt_at.is_(None), D.c.next_attempt_at <= now + EARLY)),
+            and_(D.c.state == PROCESSING, D.c.lease_until < now),
+        )
+        stmt = (
+            update(D).where(D.c.delivery_id == delivery_id, claimable)
+            .values(state=PROCESSING, lease_owner=owner, lease_until=until, attempts=D.c.attempts + 1)
+            .returning(D.c.delivery_id, D.c.event, D.c.action, D.c.installation_id, D.c.repository,
+                       D.c.pr_number, D.c.attempts, D.c.received_at, D.c.payload)
+        )
+        try:
+            with self.db.write() as conn:
+                row = conn.execute(stmt).first()
+                if row is None:
+                    return None
+                claim = Claim(*row)
+                if claim.repository and claim.pr_number is not None:
+                    lock = upsert_statement(conn, L).values(
+                        repository=claim.repository, pr_number=claim.pr_number, owner=delivery_id, lease_until=until,
+                    ).on_conflict_do_update(
+                        index_elements=["repository", "pr_number"],
+                        set_={"owner": delivery_id, "lease_until": until},
+                        where=or_(L.c.lease_until < now, L.c.owner == delivery_id),
+                    ).returning(L.c.owner)
+                    if conn.execute(lock).first() is None:
+                        raise _Rollback
+                return claim
+        except _Rollback:
+            return BUSY
+
+    def extend(self, delivery_id: str, owner: str, lease_seconds: float) -> bool:
+        """Heartbeat: push the lease (and the pull request lock) forward while the job runs."""
+        until = self.clock() + timedelta(seconds=lease_seconds)
+        with self.db.write() as conn:
+            mine = conn.execute(update(D).where(D.c.delivery_id == delivery_id, D.c.lease_owner == owner,
+                                                D.c.state == PROCESSING).values(lease_until=until)).rowcount == 1
+            if mine:
+                conn.execute(update(L).where(L.c.owner == delivery_id).values(lease_until=until))
+        return mine
+
+    def _finish(self, delivery_id: str, owner: str, **values: Any) -> bool:
+        with self.db.write() as conn:
+            ok = conn.execute(
+                update(D).where(D.c.delivery_id == delivery_id, D.c.lease_owner == owner, D.c.state == PROCESSING)
+                .values(lease_owner=None, lease_until=None, **values)
+            ).rowcount == 1
+            if ok:
+                conn.execute(delete(L).where(L.c.owner == delivery_id))
+        return ok
+
+    def _progress(self, delivery_id: str) -> Any:
+        """(attempts, received_at) of a delivery without loading its payload, or None."""
+        with self.db.engine.connect() as conn:
+            return conn.execute(select(D.c.attempts, D.c.received_at).where(D.c.delivery_id == delivery_id)).first()
+
+    def complete(self, delivery_id: str, owner: str, duration_ms: float, *, state: str = DONE,
+                 note: str | None = None) -> bool:
+        """Mark the leased delivery done (or ignored / shed, with a note). False: the lease was lost."""
+        return self._finish(delivery_id, owner, state=state, duration_ms=duration_ms, finished_at=self.clock(),
+                            last_error=note)
+
+    def fail(self, delivery_id: str, owner: str, error: str) -> float | None:
+        """Record a failed attempt. Returns the delay before the retry, or None when the delivery gave up
+        (state failed) or the lease was lost."""
+        row = self._progress(delivery_id)
+        if row is None:
+            return None
+        now = self.clock()
+        if row.attempts >= self.max_attempts:
+            gave_up = f"gave up after {row.attempts} attempts: {error}"
+            self._finish(delivery_id, owner, state=FAILED, last_error=gave_up, finished_at=now)
+            return None
+        delay = backoff_delay(row.attempts, self.rand())
+        retry_at = now + timedelta(seconds=delay)
+        ok = self._finish(delivery_id, owner, state=PENDING, last_error=error, next_attempt_at=retry_at)
+        return delay if ok else None
+
+    def defer(self, delivery_id: str, owner: str, after_s: float, reason: str) -> float | None:
+        """Back to pending after `after_s` without counting an attempt (rate limits, GitHub asking to wait);
+        past RETRY_HORIZON it counts as a failure like any other. Returns the delay as `fail` does."""
+        row = self._progress(delivery_id)
+        if row is None:
+            return None
+        now = self.clock()
+        if now - row.received_at > RETRY_HORIZON:
+            return self.fail(delivery_id, owner, f"still waiting after {RETRY_HORIZON}: {reason}")
+        ok = self._finish(delivery_id, owner, state=PENDING, attempts=D.c.attempts - 1, last_error=reason,
+                          next_attempt_at=now + timedelta(seconds=after_s))
+        return after_s if ok else None
+
+    def postpone(self, delivery_id: str, after_s: float) -> None:
+        """A pending delivery that could not start (its pull request is busy) becomes due in `after_s`."""
+        with self.db.write() as conn:
+            conn.execute(update(D).where(D.c.delivery_id == delivery_id, D.c.state == PENDING)
+                         .values(next_attempt_at=self.clock() + timedelta(seconds=after_s)))
+
+    def release(self, delivery_id: str, owner: str) -> bool:
+        """Give back a lease `owner` may hold without knowing it (its claim's reply was lost): the delivery is
+        pending and due again, the attempt not counted. False when `owner` held nothing."""
+        with self.db.write() as conn:
+            released = conn.execute(
+                update(D).where(D.c.delivery_id == delivery_id, D.c.lease_owner == owner, D.c.state == PROCESSING)
+                .values(state=PENDING, lease_owner=None, lease_until=None, attempts=D.c.attempts - 1,
+                        next_attempt_at=self.clock())
+            ).rowcount == 1
+            if released:
+                conn.execute(delete(L).where(L.c.owner == delivery_id))
+        return released
+
+    def requeue(self, delivery_id: str) -> bool:
+        """Run a finished delivery (failed, shed, ignored or done) again from a clean attempt count."""
+        with self.db.write() as conn:
+            return conn.execute(
+                update(D).where(D.c.delivery_id == delivery_id, D.c.state != PROCESSING, D.c.state != PENDING)
+                .values(state=PENDING, attempts=0, next_attempt_at=self.clock(), finished_at=None)
+            ).rowcount == 1
+
+    def sweep(self, stale_after_s: float, limit: int = 500) -> list[str]:
+        """Deliveries to enqueue again: leases that expired (their worker died) and pending rows that have
+        been due for `stale_after_s` (their queue message was lost). Each stale row is stamped so the next
+        sweep leaves it alone for another `stale_after_s`. Leases that expired `max_attempts` times fail."""
+        now = self.clock()
+        stale = now - timedelta(seconds=stale_after_s)
+        with self.db.write() as conn:
+            expired = conn.execute(
+                select(D.c.delivery_id, D.c.attempts)
+                .where(D.c.state == PROCESSING, D.c.lease_until < now).limit(limit)
+            ).all()
+            dead = [d for d, attempts in expired if attempts >= self.max_attempts]
+            if dead:
+                conn.execute(update(D).where(D.c.delivery_id.in_(dead)).values(
+                    state=FAILED, lease_owner=None, lease_until=None, finished_at=now,
+                    last_error=f"gave up: the worker stopped during each of {self.max_attempts} attempts"))
+                conn.execute(delete(L).where(L.c.owner.in_(dead)))
+            due = list(conn.execute(
+                select(D.c.delivery_id).where(D.c.state == PENDING, D.c.next_attempt_at < stale)
+                .order_by(D.c.next_attempt_at).limit(limit)
+            ).scalars())
+            if due:
+                conn.execute(update(D).where(D.c.delivery_id.in_(due)).values(next_attempt_at=now))
+        return [d for d, _ in expired if d not in dead] + due
+
+    def depth(self) -> int:
+        """Queue depth for backpressure and metrics: deliveries waiting to be processed."""
+        with self.db.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(D).where(D.c.state == PENDING)).scalar_one())
+
+    def counts(self) -> dict[str, int]:
+        """Number of deliveries in each state (every state present, zero included)."""
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(select(D.c.state, func.count()).group_by(D.c.state)).all()
+        return {state: 0 for state in STATES} | {state: int(n) for state, n in rows}
+
+    def known(self, delivery_ids: Sequence[str]) -> set[str]:
+        """Which of these delivery ids are in the inbox (in any state)."""
+        with self.db.engine.connect() as conn:
+            return set(conn.execute(select(D.c.delivery_id).where(D.c.delivery_id.in_(list(delivery_ids)))).scalars())
+
+    def get(self, delivery_id: str) -> Delivery | None:
+        with self.db.session() as session:
+            return session.get(Delivery, delivery_id)
+
+
+class _Rollback(Exception):
+    pass

@@ -1,0 +1,28 @@
+"""Alembic environment: migrate the connection `ghapp.store.migrations.upgrade` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+import ghapp.store.database  # noqa: F401 - the table classes fill SQLModel.metadata
+
+config = context.config
+
+
+def run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things in place
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `ghapp db upgrade` (ghapp.store.migrations.upgrade)")
+run(connection)

@@ -1,0 +1,232 @@
+"""Approvals per sensitive category: who counts, what is stale, what is still missing and whom to ask."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from ghapp.core.codeowners.patterns import PatternError
+from ghapp.core.decisions import CategoryResult
+from ghapp.core.facts import Actor, ActorType, ChangedFile, Commit, Facts, Person, PullRequest, Review, ReviewState
+from ghapp.core.gates.approvals import ApprovalRule, evaluate_approvals
+
+HEAD = "h" * 40
+OLD = "0" * 40
+AUTH = ApprovalRule(category="auth", patterns=("auth/",), users=("alice", "bob"))
+AI_BOTS = frozenset({"devin-ai-integration", "cursor-agent"})
+
+
+def review(login: str, state: ReviewState = "APPROVED", commit: str | None = HEAD, kind: ActorType = "User") -> Review:
+    return Review(reviewer=Actor(login, kind), state=state, commit_id=commit)
+
+
+def make_facts(
+    reviews: tuple[Review, ...] = (),
+    files: tuple[ChangedFile, ...] = (ChangedFile("auth/login.py"),),
+    commits: tuple[Commit, ...] = (),
+    team_members: Mapping[str, frozenset[str]] | None = None,
+    codeowners: str | None = None,
+    changed_since: Mapping[str, frozenset[str]] | None = None,
+    author: str | None = "author",
+) -> Facts:
+    pr = PullRequest(number=7, author=Actor(author), head_sha=HEAD) if author is not None else None
+    return Facts(
+        pull_request=pr,
+        commits=commits,
+        files=files,
+        reviews=reviews,
+        team_members=team_members or {},
+        codeowners=codeowners,
+        changed_since=changed_since or {},
+    )
+
+
+def evaluate(rule: ApprovalRule, facts: Facts, is_ai: bool = True) -> tuple[CategoryResult, ...]:
+    return evaluate_approvals([rule], facts, is_ai=is_ai, is_ai_actor=lambda actor: actor.login.lower() in AI_BOTS)
+
+
+def rule(**changes: Any) -> ApprovalRule:
+    return ApprovalRule(**{**AUTH.__dict__, **changes})
+
+
+def commit(author: str | None = None, committer: str | None = None) -> Commit:
+    return Commit(sha="c" * 40, author=Person(login=author), committer=Person(login=committer))
+
+
+CASES: list[tuple[str, ApprovalRule, Facts, dict[str, Any]]] = [
+    # --- counting and the latest review per reviewer
+    ("one approval at head", AUTH, make_facts((review("alice"),)),
+     {"satisfied": True, "approved_by": ("alice",), "missing": (), "request_users": (), "request_teams": ()}),
+    ("no reviews", AUTH, make_facts(),
+     {"satisfied": False, "missing": ("1 more approval from @alice, @bob",), "request_users": ("alice", "bob")}),
+    ("two needed, one given", rule(count=2), make_facts((review("bob"),)),
+     {"satisfied": False, "approved_by": ("bob",), "missing": ("1 more approval from @alice",),
+      "request_users": ("alice",)}),
+    ("two needed, none given", rule(count=2), make_facts(),
+     {"missing": ("2 more approvals from @alice, @bob",)}),
+    ("two needed, two given", rule(count=2), make_facts((review("bob"), review("alice"))),
+     {"satisfied": True, "approved_by": ("alice", "bob")}),
+    ("one reviewer approving twice counts once", rule(count=2), make_facts((review("bob"), review("bob"))),
+     {"satisfied": False, "approved_by": ("bob",)}),
+    ("a later comment keeps the approval", AUTH, make_facts((review("alice"), review("alice", "COMMENTED"))),
+     {"satisfied": True, "approved_by": ("alice",)}),
+    ("a pending review is not decisive", AUTH, make_facts((review("alice"), review("alice", "PENDING"))),
+     {"satisfied": True}),
+    ("changes requested after the approval", AUTH,
+     make_facts((review("alice"), review("alice", "CHANGES_REQUESTED"))),
+     {"satisfied": False, "approved_by": ()}),
+    ("approval dismissed", AUTH, make_facts((review("alice"), review("alice", "DISMISSED"))),
+     {"satisfied": False, "approved_by": ()}),
+    ("approval after changes requested", AUTH,
+     make_facts((review("alice", "CHANGES_REQUESTED"), review("alice"))),
+     {"satisfied": True}),
+    ("logins compare case-insensitively", AUTH, make_facts((review("ALICE"),)),
+     {"satisfied": True, "approved_by": ("ALICE",)}),
+    ("count 0 needs nobody", rule(count=0, users=()), make_facts(),
+     {"satisfied": True, "missing": ()}),
+    ("an approver outside the rule is not counted nor listed", AUTH, make_facts((review("mallory"),)),
+     {"satisfied": False, "approved_by": (), "ignored": ()}),
+    ("nobody eligible", rule(users=()), make_facts(),
+     {"satisfied": False, "missing": ("1 more approval, but nobody is eligible: name users or teams for auth",)}),
+    # --- who can never count
+    ("the author", rule(users=("author", "alice")), make_facts((review("author"),)),
+     {"satisfied": False, "ignored": ("@author: is the author of the pull request",),
+      "request_users": ("alice",)}),
+    ("the author when allowed", rule(users=("author", "alice"), allow_author=True), make_facts((review("author"),)),
+     {"satisfied": True, "approved_by": ("author",)}),
+    ("the author is never asked", rule(users=("author", "alice"), allow_author=True, count=2),
+     make_facts((review("author"),)),
+     {"satisfied": False, "request_users": ("alice",), "missing": ("1 more approval from @alice",)}),
+    ("a commit author", AUTH, make_facts((review("alice"),), commits=(commit(author="alice"),)),
+     {"satisfied": False, "ignored": ("@alice: authored or committed a commit of the pull request",),
+      "request_users": ("bob",)}),
+    ("a committer", AUTH, make_facts((review("alice"),), commits=(commit(committer="alice"),)),
+     {"satisfied": False}),
+    ("a commit author when allowed", rule(allow_commit_authors=True),
+     make_facts((review("alice"),), commits=(commit(author="alice"),)),
+     {"satisfied": True}),
+    ("the allowed author who also committed", rule(users=("author",), allow_author=True),
+     make_facts((review("author"),), commits=(commit(author="author", committer="author"),)),
+     {"satisfied": True}),
+    ("a bot account", rule(users=("helper",)), make_facts((review("helper", kind="Bot"),)),
+     {"satisfied": False, "ignored": ("@helper: is a bot",)}),
+    ("a [bot] login", rule(users=("renovate[bot]", "alice")), make_facts((review("renovate[bot]"),)),
+     {"satisfied": False, "ignored": ("@renovate[bot]: is a bot",), "request_users": ("alice",)}),
+    ("a bot when allowed", rule(users=("renovate[bot]",), allow_bots=True), make_facts((review("renovate[bot]"),)),
+     {"satisfied": True}),
+    ("an AI identity", rule(users=("cursor-agent", "alice")), make_facts((review("cursor-agent"),)),
+     {"satisfied": False, "ignored": ("@cursor-agent: is an AI identity",), "request_users": ("alice",)}),
+    ("an AI identity when allowed", rule(users=("cursor-agent",), allow_bots=True),
+     make_facts((review("cursor-agent"),)),
+     {"satisfied": True}),
+    # --- teams, all_of
+    ("a team member", rule(users=(), teams=("Org/Security",)),
+     make_facts((review("Carol"),), team_members={"org/security": frozenset({"carol"})}),
+     {"satisfied": True, "approved_by": ("Carol",)}),
+    ("a team nobody from which approved", rule(users=(), teams=("org/security",)),
+     make_facts(team_members={"org/security": frozenset({"carol"})}),
+     {"satisfied": False, "missing": ("1 more approval from @org/security",), "request_teams": ("org/security",),
+      "request_users": ()}),
+    ("a team whose members are unknown", rule(users=(), teams=("@org/security",)), make_facts((review("carol"),)),
+     {"satisfied": False,
+      "missing": ("1 more approval from @org/security",
+                  "the members of @org/security are unknown, so their approvals cannot be recognised")}),
+    ("all_of: every team approved", rule(users=(), all_of=("org/a", "org/b")),
+     make_facts((review("x"), review("y")), team_members={"org/a": frozenset({"x"}), "org/b": frozenset({"y"})}),
+     {"satisfied": True, "approved_by": ("x", "y")}),
+    ("all_of: one team missing", rule(users=(), all_of=("org/a", "@org/b")),
+     make_facts((review("x"),), team_members={"org/a": frozenset({"x"}), "org/b": frozenset({"y"})}),
+     {"satisfied": False, "missing": ("an approval from a member of @org/b",), "request_teams": ("org/b",),
+      "request_users": ()}),
+    ("all_of on top of a count", rule(count=2, all_of=("org/a",)),
+     make_facts((review("alice"), review("bob")), team_members={"org/a": frozenset({"x"})}),
+     {"satisfied": False, "approved_by": ("alice", "bob"), "missing": ("an approval from a member of @org/a",)}),
+    # --- CODEOWNERS
+    ("a code owner", rule(users=(), codeowners=True),
+     make_facts((review("carol"),), codeowners="* @root\n/auth/ @carol\n"),
+     {"satisfied": True, "approved_by": ("carol",)}),
+    ("code owners are asked", rule(users=(), codeowners=True), make_facts(codeowners="/auth/ @carol @org/sec\n"),
+     {"satisfied": False, "request_users": ("carol",), "request_teams": ("org/sec",),
+      "missing": ("1 more approval from @carol, @org/sec",
+                  "the members of @org/sec are unknown, so their approvals cannot be recognised")}),
+    ("a code-owner team member", rule(users=(), codeowners=True),
+     make_facts((review("dave"),), codeowners="/auth/ @org/sec\n", team_members={"org/sec": frozenset({"dave"})}),
+     {"satisfied": True}),
+    ("an email code owner", rule(users=(), codeowners=True), make_facts(codeowners="/auth/ sec@example.com\n"),
+     {"satisfied": False,
+      "missing": ("1 more approval, but nobody is eligible: name users or teams for auth",
+                  "CODEOWNERS owner sec@example.com is an email address, which cannot be matched to a GitHub login")}),
+    ("no CODEOWNERS file", rule(users=(), codeowners=True), make_facts(),
+     {"satisfied": False, "missing": ("1 more approval, but nobody is eligible: name users or teams for auth",
+                                      "there is no CODEOWNERS file, so no code owner can approve")}),
+    ("codeowners off: the file is not used", AUTH, make_facts((review("carol"),), codeowners="/auth/ @carol\n"),
+     {"satisfied": False, "approved_by": ()}),
+    ("an unowned file adds nobody", rule(codeowners=True), make_facts((review("carol"),), codeowners="/docs/ @carol\n"),
+     {"satisfied": False, "request_users": ("alice", "bob")}),
+    # --- stale approvals
+    ("approved an older head, changes unknown", AUTH, make_facts((review("alice", commit=OLD),)),
+     {"satisfied": False, "stale": ("alice",), "approved_by": (), "request_users": ("alice", "bob")}),
+    ("approved an older head, category files changed", AUTH,
+     make_facts((review("alice", commit=OLD),), changed_since={OLD: frozenset({"auth/login.py"})}),
+     {"satisfied": False, "stale": ("alice",)}),
+    ("approved an older head, other files changed", AUTH,
+     make_facts((review("alice", commit=OLD),), changed_since={OLD: frozenset({"README.md"})}),
+     {"satisfied": True, "stale": ()}),
+    ("the reviewed commit is unknown", AUTH, make_facts((review("alice", commit=None),)),
+     {"satisfied": False, "stale": ("alice",)}),
+    ("stale approvals allowed", rule(stale_on_change=False), make_facts((review("alice", commit=OLD),)),
+     {"satisfied": True, "stale": ()}),
+    ("a vetoed stale approval is reported once, as ignored", AUTH,
+     make_facts((review("alice", commit=OLD),), commits=(commit(author="alice"),)),
+     {"stale": (), "ignored": ("@alice: authored or committed a commit of the pull request",)}),
+    # --- files
+    ("a rename out of the category counts", AUTH,
+     make_facts((review("alice"),), files=(ChangedFile("lib/login.py", "renamed", previous_path="auth/login.py"),)),
+     {"files": ("auth/login.py",), "satisfied": True}),
+    ("several files, sorted", rule(patterns=("auth/", "*.key")),
+     make_facts(files=(ChangedFile("z.key"), ChangedFile("auth/b.py"), ChangedFile("README.md"))),
+     {"files": ("auth/b.py", "z.key")}),
+    ("without a pull request", AUTH, make_facts((review("alice"),), author=None),
+     {"satisfied": False, "stale": ("alice",)}),
+]
+
+
+@pytest.mark.parametrize(("name", "approval_rule", "facts", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_category_result(name: str, approval_rule: ApprovalRule, facts: Facts, expected: dict[str, Any]) -> None:
+    (result,) = evaluate(approval_rule, facts)
+    assert result.category == "auth"
+    for field, value in expected.items():
+        assert getattr(result, field) == value, field
+
+
+@pytest.mark.parametrize(
+    ("approval_rule", "files", "is_ai", "applies"),
+    [
+        (AUTH, (ChangedFile("auth/x.py"),), True, True),
+        (AUTH, (ChangedFile("auth/x.py"),), False, False),  # an "ai" category on a human PR
+        (rule(applies_to="all"), (ChangedFile("auth/x.py"),), False, True),
+        (AUTH, (ChangedFile("docs/auth.md"),), True, False),  # touches none of its files
+        (AUTH, (), True, False),
+    ],
+)
+def test_which_categories_apply(approval_rule: ApprovalRule, files: tuple[ChangedFile, ...], is_ai: bool,
+                                applies: bool) -> None:
+    assert len(evaluate(approval_rule, make_facts(files=files), is_ai=is_ai)) == int(applies)
+
+
+def test_results_follow_policy_order() -> None:
+    rules = [
+        ApprovalRule(category="secrets", patterns=("*.pem",), users=("alice",)),
+        ApprovalRule(category="docs", patterns=("docs/",), users=("alice",)),
+        ApprovalRule(category="auth", patterns=("auth/",), users=("alice",), applies_to="all"),
+    ]
+    facts = make_facts(files=(ChangedFile("auth/a.py"), ChangedFile("keys/k.pem")))
+    results = evaluate_approvals(rules, facts, is_ai=True, is_ai_actor=lambda _: False)
+    assert [r.category for r in results] == ["secrets", "auth"]
+
+
+def test_invalid_category_pattern_raises() -> None:
+    with pytest.raises(PatternError):
+        evaluate(rule(patterns=("!auth/",)), make_facts())

@@ -1,0 +1,134 @@
+"""Provenance, approvals and policy gates: conclusions, titles, and summaries that say what to do."""
+
+from __future__ import annotations
+
+import pytest
+
+from ghapp.core.decisions import CategoryResult, Conclusion, Gate, Signal, Verdict
+from ghapp.core.gates.review import (
+    HOW_TO_ADD_PROMPT,
+    approvals_gate,
+    policy_edit_gate,
+    policy_gate,
+    provenance_gate,
+)
+from ghapp.core.policy.located_yaml import PolicyIssue
+from ghapp.core.policy.model import AISettings
+
+SIGNAL = Signal("claude-code-footer", "marker", "strong", "commit abc1234 message",
+                "🤖 Generated with [Claude Code](https://claude.com/claude-code) <!-- x | y", "claude")
+AI = Verdict("ai", ("claude",), (SIGNAL,))
+PROMPT = "## Prompt section in the pull request body"
+
+
+@pytest.mark.parametrize(
+    ("verdict", "ai", "prompt", "conclusion", "title"),
+    [
+        (AI, AISettings(), None, Conclusion.FAILURE, "AI-written (claude): the prompt is missing"),
+        (AI, AISettings(), PROMPT, Conclusion.SUCCESS, f"AI-written (claude); prompt: {PROMPT}"),
+        (AI, AISettings(require_prompt=False), None, Conclusion.SUCCESS,
+         "AI-written (claude); the policy does not require the prompt"),
+        (Verdict("suspected", ("codex",)), AISettings(), None, Conclusion.FAILURE,
+         "Possibly AI-written (codex): the prompt is missing"),
+        (Verdict("suspected", ("codex",)), AISettings(treat_as_ai=("ai",)), None, Conclusion.SUCCESS,
+         "Possibly AI-written (codex)"),
+        (Verdict("contradictory", ("cursor",)), AISettings(), PROMPT, Conclusion.SUCCESS,
+         f"AI-written, although the description declares no AI use (cursor); prompt: {PROMPT}"),
+        (Verdict("human"), AISettings(), None, Conclusion.SUCCESS, "No AI signals"),
+        (Verdict("attested_human"), AISettings(), None, Conclusion.SUCCESS, "Declared human-written"),
+    ],
+)
+def test_provenance_conclusions(verdict: Verdict, ai: AISettings, prompt: str | None, conclusion: Conclusion,
+                                title: str) -> None:
+    result = provenance_gate(verdict, ai, prompt)
+    assert result.gate is Gate.PROVENANCE
+    assert (result.conclusion, result.title) == (conclusion, title)
+    assert (HOW_TO_ADD_PROMPT in result.summary) is (conclusion is Conclusion.FAILURE)
+
+
+def test_provenance_summary_shows_the_evidence_escaped() -> None:
+    summary = provenance_gate(AI, AISettings(), None).summary
+    assert summary.startswith("**Verdict:** AI-written (claude).")
+    assert "| Where | Signal | Confidence | Tool | Evidence |" in summary
+    assert "| commit abc1234 message | `claude-code-footer` | strong | claude |" in summary
+    assert "&lt;!-- x \\| y" in summary and "<!--" not in summary
+
+
+def test_provenance_explains_the_special_verdicts() -> None:
+    contradictory = provenance_gate(Verdict("contradictory", (), (SIGNAL,)), AISettings(), None).summary
+    assert "The description says no AI tool was used, but the signals below say otherwise" in contradictory
+    suspected = provenance_gate(Verdict("suspected"), AISettings(), None).summary
+    assert "If no AI tool was used, say so in the PR template's AI section." in suspected
+    ignored = provenance_gate(Verdict("suspected"), AISettings(treat_as_ai=("ai",)), None).summary
+    assert "does not treat this verdict as AI-written (`ai.treat_as_ai`)" in ignored
+    assert "No AI signals were found" in provenance_gate(Verdict("human"), AISettings(), None).summary
+    unsigned = Signal("x", "identity", "strong", "PR author", "bot[bot]")
+    assert "| PR author | `x` | strong | — | bot[bot] |" in provenance_gate(
+        Verdict("ai", (), (unsigned,)), AISettings(), PROMPT).summary
+    assert "**Prompt provenance:** not required (`ai.require_prompt`)." in provenance_gate(
+        AI, AISettings(require_prompt=False), None).summary
+
+
+WAITING = CategoryResult("secrets", ("config/.env", "deploy/key.pem"), False, approved_by=("carol",),
+                         missing=("1 more approval from @alice, @acme/security",), request_users=("alice",),
+                         request_teams=("acme/security",), stale=("bob",), ignored=("@dave: is the author",))
+DONE = CategoryResult("auth", ("src/auth/login.py",), True, approved_by=("erin",))
+
+
+@pytest.mark.parametrize(
+    ("results", "truncated", "any_apply", "conclusion", "title"),
+    [
+        ((), False, True, Conclusion.SUCCESS, "No sensitive paths changed"),
+        ((DONE,), False, True, Conclusion.SUCCESS, "Approved: auth"),
+        ((WAITING, DONE), False, True, Conclusion.ACTION_REQUIRED, "Approval needed: secrets"),
+        ((DONE,), True, True, Conclusion.FAILURE, "The file list is incomplete: sensitive paths unknown"),
+        ((), True, False, Conclusion.SUCCESS, "No sensitive category applies to this PR"),
+        ((), False, False, Conclusion.SUCCESS, "No sensitive category applies to this PR"),
+    ],
+)
+def test_approvals_conclusions(results: tuple[CategoryResult, ...], truncated: bool, any_apply: bool,
+                               conclusion: Conclusion, title: str) -> None:
+    result = approvals_gate(results, files_truncated=truncated, any_apply=any_apply)
+    assert (result.gate, result.conclusion, result.title) == (Gate.APPROVALS, conclusion, title)
+
+
+def test_approvals_summary_says_who_must_still_approve() -> None:
+    summary = approvals_gate((WAITING, DONE), files_truncated=False, any_apply=True).summary
+    assert "### secrets: needs approval" in summary and "### auth: approved" in summary
+    for line in ("- Files: `config/.env`, `deploy/key.pem`", "- Approved by: @carol",
+                 "- Still needed: 1 more approval from @alice, @acme/security",
+                 "- Stale (the files changed after they approved; approve again): @bob",
+                 "- Not counted: @dave: is the author", "- Approved by: @erin"):
+        assert line in summary
+
+
+def test_approvals_summary_caps_long_file_lists() -> None:
+    many = CategoryResult("auth", tuple(f"auth/{i}.py" for i in range(25)), True)
+    assert "and 5 more" in approvals_gate((many,), files_truncated=False, any_apply=True).summary
+
+
+ISSUES = (PolicyIssue(".github/prompt-to-pr.yml", 3, 5, "unknown key 'x'"),
+          PolicyIssue(".github/prompt-to-pr.yml", 9, 1, "bad ``` fence"))
+
+
+def test_policy_gate_lists_every_issue() -> None:
+    result = policy_gate(ISSUES)
+    assert (result.gate, result.conclusion, result.title) == (Gate.POLICY, Conclusion.FAILURE,
+                                                              "The policy is invalid (2 problems)")
+    assert ".github/prompt-to-pr.yml:3:5: unknown key 'x'" in result.summary
+    assert "bad ''' fence" in result.summary
+    assert "ghapp policy validate" in result.summary
+
+
+def test_policy_gate_caps_a_flood_of_issues() -> None:
+    flood = [PolicyIssue("p.yml", i, 1, "x") for i in range(1, 251)]
+    assert "…and 50 more" in policy_gate(flood).summary
+
+
+def test_policy_edit_gate() -> None:
+    valid = policy_edit_gate(())
+    assert (valid.conclusion, valid.title) == (Conclusion.SUCCESS, "The edited policy is valid")
+    assert "takes effect once the PR is merged" in valid.summary
+    invalid = policy_edit_gate(ISSUES[:1])
+    assert (invalid.conclusion, invalid.title) == (Conclusion.FAILURE, "The edited policy is invalid (1 problem)")
+    assert ".github/prompt-to-pr.yml:3:5: unknown key 'x'" in invalid.summary

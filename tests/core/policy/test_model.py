@@ -1,0 +1,96 @@
+"""The Policy value: gate settings, modes, the teams and facts it needs, watched branches."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ghapp.core.decisions import Gate, Verdict
+from ghapp.core.facts import Facts
+from ghapp.core.gates.approvals import ApprovalRule
+from ghapp.core.policy.model import (
+    AISettings,
+    DirectPushSettings,
+    GateSettings,
+    OverrideSettings,
+    Policy,
+)
+
+RULE = ApprovalRule("auth", ("auth/",), users=("alice",), stale_on_change=False)
+
+
+@pytest.mark.parametrize(
+    ("settings", "is_ai", "applies"),
+    [
+        (GateSettings(Gate.LINT), True, True),
+        (GateSettings(Gate.LINT), False, False),
+        (GateSettings(Gate.LINT, applies_to="all"), False, True),
+        (GateSettings(Gate.LINT, enabled=False, applies_to="all"), True, False),
+    ],
+)
+def test_gate_applies(settings: GateSettings, is_ai: bool, applies: bool) -> None:
+    assert settings.applies(is_ai) is applies
+
+
+@pytest.mark.parametrize(
+    ("verdict", "treat", "is_ai"),
+    [
+        ("ai", ("ai", "suspected", "contradictory"), True),
+        ("suspected", ("ai",), False),
+        ("contradictory", ("ai", "contradictory"), True),
+        ("human", ("ai", "suspected", "contradictory"), False),
+    ],
+)
+def test_which_verdicts_count_as_ai(verdict: str, treat: tuple[str, ...], is_ai: bool) -> None:
+    assert AISettings(treat_as_ai=treat).is_ai(Verdict(verdict)) is is_ai  # type: ignore[arg-type]
+
+
+def test_gate_mode_falls_back_to_the_policy_mode() -> None:
+    policy = Policy(mode="report", gates=(GateSettings(Gate.LINT, mode="enforce"), GateSettings(Gate.TYPES)))
+    assert policy.gate_mode(Gate.LINT) == "enforce"
+    assert policy.gate_mode(Gate.TYPES) == "report"
+    assert policy.gate_mode(Gate.APPROVALS) == "report"
+    assert policy.gate(Gate.TYPES) == GateSettings(Gate.TYPES)
+
+
+@pytest.mark.parametrize(
+    ("policy", "needs"),
+    [
+        (Policy(gates=()), {"pull_request", "commits", "files"}),
+        (Policy(), {"pull_request", "commits", "files", "tool_reports"}),
+        (Policy(gates=(GateSettings(Gate.LINT, enabled=False),)), {"pull_request", "commits", "files"}),
+        (Policy(gates=(), approvals=(RULE,)), {"pull_request", "commits", "files", "reviews"}),
+        (Policy(gates=(), approvals=(ApprovalRule("a", ("a/",), codeowners=True),)),
+         {"pull_request", "commits", "files", "reviews", "codeowners", "changed_since"}),
+        (Policy(gates=(), approvals=(ApprovalRule("a", ("a/",), teams=("o/t",), stale_on_change=False),)),
+         {"pull_request", "commits", "files", "reviews", "team_members"}),
+        (Policy(gates=(), overrides=OverrideSettings(team="o/leads")),
+         {"pull_request", "commits", "files", "team_members", "overrides"}),
+    ],
+)
+def test_needs_names_only_the_facts_the_policy_uses(policy: Policy, needs: set[str]) -> None:
+    assert policy.needs() == needs
+    assert needs <= {f.name for f in dataclasses.fields(Facts)}  # the shell maps each name to a Facts field
+
+
+def test_teams_lists_every_team_the_engine_asks_about() -> None:
+    policy = Policy(approvals=(ApprovalRule("a", ("a/",), teams=("o/x",), all_of=("o/y",)), RULE),
+                    overrides=OverrideSettings(team="o/leads"))
+    assert policy.teams() == {"o/x", "o/y", "o/leads"}
+    assert Policy().teams() == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("settings", "branch", "watched"),
+    [
+        (DirectPushSettings(), "main", True),
+        (DirectPushSettings(), "dev", False),
+        (DirectPushSettings(enabled=False), "main", False),
+        (DirectPushSettings(default_branch=False), "main", False),
+        (DirectPushSettings(branches=("release/*",)), "release/1.2", True),
+        (DirectPushSettings(branches=("release/*",)), "Release/1.2", False),
+    ],
+)
+def test_direct_push_watches(settings: DirectPushSettings, branch: str, watched: bool) -> None:
+    assert settings.watches(branch, "main") is watched

@@ -1,0 +1,110 @@
+"""The one writer: concurrent deliveries committed in batches, duplicates told apart, failures isolated."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from ghapp.runtime.recorder import Recorder, RecordError
+from ghapp.store.database import Database
+from ghapp.store.inbox import IGNORED, Inbox, NewDelivery
+
+
+def new(delivery_id: str, state: str = "pending") -> NewDelivery:
+    return NewDelivery(delivery_id, "ping", None, None, None, None, "{}", state)
+
+
+class CountingInbox(Inbox):
+    def __init__(self, db: Database, fail_on: str | None = None) -> None:
+        super().__init__(db)
+        self.batches: list[int] = []
+        self.fail_on = fail_on
+
+    def record_many(self, deliveries: Any) -> list[bool]:
+        self.batches.append(len(deliveries))
+        if any(d.delivery_id == self.fail_on for d in deliveries):
+            raise RuntimeError("disk full")
+        return super().record_many(deliveries)
+
+
+def test_concurrent_deliveries_are_batched_and_enqueued_once(db: Database) -> None:
+    inbox = CountingInbox(db)
+    enqueued: list[str] = []
+    wakes: list[int] = []
+    recorder = Recorder(inbox, enqueued.append, on_enqueued=lambda: wakes.append(1))
+
+    async def burst() -> list[bool]:
+        ids = [f"d{i}" for i in range(200)] + ["d0", "d1", "skip"]
+        deliveries = [new(i, IGNORED if i == "skip" else "pending") for i in ids]
+        return list(await asyncio.gather(*(recorder.record(d) for d in deliveries)))
+
+    results = asyncio.run(burst())
+    recorder.stop()
+    assert results == [True] * 200 + [False, False, True]
+    assert sorted(enqueued) == sorted(f"d{i}" for i in range(200))  # not the duplicates, not the ignored one
+    assert sum(inbox.batches) == 203 and len(inbox.batches) < 203  # some requests shared a transaction
+    assert wakes and inbox.counts()["pending"] == 200
+
+
+def test_a_failing_batch_is_retried_one_by_one(db: Database) -> None:
+    inbox = CountingInbox(db, fail_on="bad")
+    recorder = Recorder(inbox, lambda _id: None)
+
+    async def burst() -> list[Any]:
+        return list(await asyncio.gather(*(recorder.record(new(i)) for i in ("a", "bad", "b")),
+                                         return_exceptions=True))
+
+    results = asyncio.run(burst())
+    recorder.stop()
+    assert results[0] is True and results[2] is True
+    assert isinstance(results[1], RecordError) and "bad" in str(results[1])
+    assert inbox.get("a") is not None and inbox.get("bad") is None
+
+
+def test_an_enqueue_failure_still_acknowledges_the_committed_delivery(db: Database) -> None:
+    def broken(_id: str) -> None:
+        raise ConnectionError("queue down")
+
+    recorder = Recorder(Inbox(db), broken)
+    assert asyncio.run(recorder.record(new("kept"))) is True
+    recorder.stop()
+    assert Inbox(db).get("kept") is not None  # the sweeper enqueues it later
+
+
+def test_stop_drains_and_a_later_record_restarts_the_writer(db: Database) -> None:
+    recorder = Recorder(Inbox(db), lambda _id: None)
+    assert asyncio.run(recorder.record(new("one"))) is True
+    recorder.stop()
+    recorder.stop()  # twice is fine
+    assert asyncio.run(recorder.record(new("two"))) is True
+    recorder.stop()
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_batch_size_is_bounded(db: Database, batch: int) -> None:
+    inbox = CountingInbox(db)
+    recorder = Recorder(inbox, lambda _id: None, max_batch=batch)
+
+    async def burst() -> None:
+        await asyncio.gather(*(recorder.record(new(f"x{i}")) for i in range(10)))
+
+    asyncio.run(burst())
+    recorder.stop()
+    assert max(inbox.batches) <= batch and sum(inbox.batches) == 10
+
+
+def test_a_database_that_does_not_answer_in_time_is_a_record_error(db: Database) -> None:
+    class SlowInbox(Inbox):
+        def record_many(self, deliveries: Any) -> list[bool]:
+            time.sleep(0.5)
+            return super().record_many(deliveries)
+
+    inbox = SlowInbox(db)
+    recorder = Recorder(inbox, lambda _id: None, timeout_s=0.1)
+    with pytest.raises(RecordError, match=r"not committed within 0\.1 s"):
+        asyncio.run(recorder.record(new("slow")))
+    recorder.stop()
+    assert inbox.get("slow") is not None  # committed after all: GitHub's redelivery will be a duplicate
