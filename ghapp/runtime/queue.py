@@ -9,14 +9,19 @@ SQLite queue file by default (`GHAPP_QUEUE_PATH`), Redis when `GHAPP_REDIS_URL` 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
+from huey.registry import Message
+from huey.serializer import Serializer
 from huey.storage import SqliteStorage
 
+from ghapp.runtime.queue_codec import DeliveryMessage, RefusedMessage, decode, encode
 from ghapp.settings import Settings
 
 TASK_NAME = "ghapp.process_delivery"
+log = logging.getLogger(__name__)
 
 
 class _SqliteQueueStorage(SqliteStorage):  # type: ignore[misc]
@@ -30,6 +35,25 @@ class _SqliteQueueStorage(SqliteStorage):  # type: ignore[misc]
         return conn
 
 
+class _DeliveryIdSerializer(Serializer):  # type: ignore[misc]
+    """huey's serializer seam, JSON instead of pickle: a `Message` for our one task <-> `queue_codec` bytes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.task_name = ""  # set by the queue once its task is registered
+
+    def _serialize(self, data: Any) -> bytes:
+        args = data.args if isinstance(data, Message) else None
+        if data.name != self.task_name or not isinstance(args, tuple | list) or len(args) != 1 or not isinstance(
+                args[0], str) or data.kwargs:
+            raise RefusedMessage("only a delivery id is ever enqueued")
+        return encode(DeliveryMessage(data.id, data.name, data.eta, args[0]))
+
+    def _deserialize(self, data: bytes) -> Message:
+        message = decode(data, self.task_name)
+        return Message(message.task_id, message.name, message.eta, args=(message.delivery_id,), kwargs={})
+
+
 def _never_run(delivery_id: str) -> None:
     raise RuntimeError("deliveries are processed by ghapp.runtime.worker, not by huey's own consumer")
 
@@ -40,13 +64,17 @@ class Queue:
     def __init__(self, huey: Huey) -> None:
         self.huey = huey
         self._task = huey.task(name=TASK_NAME)(_never_run)
+        if isinstance(huey.serializer, _DeliveryIdSerializer):  # the one task name it lets through
+            huey.serializer.task_name = huey._registry.task_to_string(self._task.task_class)
 
     @classmethod
     def from_settings(cls, settings: Settings, name: str | None = None) -> Queue:
         name = name or settings.queue_name
+        serializer = _DeliveryIdSerializer()  # JSON, never pickle: see queue_codec
         if settings.redis_url:
-            return cls(RedisHuey(name, url=settings.redis_url, results=False, read_timeout=1))
-        return cls(SqliteHuey(name, filename=settings.queue_path, results=False, storage_class=_SqliteQueueStorage))
+            return cls(RedisHuey(name, url=settings.redis_url, results=False, read_timeout=1, serializer=serializer))
+        return cls(SqliteHuey(name, filename=settings.queue_path, results=False, serializer=serializer,
+                              storage_class=_SqliteQueueStorage))
 
     def enqueue(self, delivery_id: str, delay_s: float = 0.0) -> None:
         if delay_s > 0:
@@ -58,7 +86,11 @@ class Queue:
 
     def dequeue(self) -> str | None:
         """The next delivery id, or None when the queue is empty (Redis waits up to a second for one)."""
-        task = self.huey.dequeue()
+        try:
+            task = self.huey.dequeue()
+        except RefusedMessage as exc:  # written by someone else; the sweeper enqueues ours again
+            log.warning("queue message refused: %s", exc)
+            return None
         if task is None:
             return None
         if not self.huey.ready_to_run(task):  # enqueued with an eta by another writer
