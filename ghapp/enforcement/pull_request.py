@@ -42,7 +42,7 @@ async def on_pull_request(enforcer: Enforcer, ctx: JobContext) -> None:
 
 
 def _waiting(ctx: JobContext, full_name: str, head_sha: str) -> list[Gate]:
-    with ctx.store.db.engine.connect() as conn:
+    with ctx.inbox.db.engine.connect() as conn:
         rows = conn.execute(select(CR.c.gate).where(CR.c.repository == full_name, CR.c.head_sha == head_sha,
                                                     CR.c.status != "completed")).scalars().all()
     return [Gate(gate) for gate in rows]
@@ -57,7 +57,7 @@ async def on_closed(enforcer: Enforcer, ctx: JobContext) -> None:
     if not waiting:
         return
     owner, _, repo = full_name.partition("/")
-    checks = CheckPublisher(ctx.installation(), ctx.store.db,
+    checks = CheckPublisher(ctx.installation(), ctx.inbox.db,
                             Target(owner, repo, head_sha, int(pr["number"]), details_url(ctx)))
     for gate in waiting:
         await checks.complete(GateResult(gate, Conclusion.CANCELLED, "Cancelled: the pull request was closed",

@@ -75,18 +75,18 @@ def violation(commits: Sequence[tuple[Commit, Verdict]], branch: str, note: str)
 
 
 def _recorded(ctx: JobContext, full_name: str, after: str) -> Any:
-    with ctx.store.db.engine.connect() as conn:
+    with ctx.inbox.db.engine.connect() as conn:
         return conn.execute(select(DP).where(DP.c.repository == full_name, DP.c.after_sha == after)).first()
 
 
 def _record(ctx: JobContext, values: dict[str, Any]) -> None:
-    with ctx.store.db.write() as conn:
+    with ctx.inbox.db.write() as conn:
         conn.execute(upsert_statement(conn, DP).values(created_at=utcnow(), **values)
                      .on_conflict_do_nothing(index_elements=["repository", "after_sha"]))
 
 
 def _set_issue(ctx: JobContext, full_name: str, after: str, number: int) -> None:
-    with ctx.store.db.write() as conn:
+    with ctx.inbox.db.write() as conn:
         conn.execute(update(DP).where(DP.c.repository == full_name, DP.c.after_sha == after)
                      .values(issue_number=number))
 
@@ -125,7 +125,7 @@ async def recheck_push(enforcer: Enforcer, ctx: JobContext, after: str) -> None:
     commits = [shapes.commit(c) for c in body.get("commits") or []]
     push = _Push(owner, repo, row.branch, row.before_sha, after, default, row.pusher)
     if await _judge(enforcer, ctx, api, push, commits=commits, note="") is None:
-        checks = CheckPublisher(api, ctx.store.db, Target(owner, repo, after, None, details_url(ctx)))
+        checks = CheckPublisher(api, ctx.inbox.db, Target(owner, repo, after, None, details_url(ctx)))
         await checks.complete(GateResult(Gate.PROVENANCE, Conclusion.SUCCESS, "No violation when judged again",
                                          "Judged again, this push is not a violation of the policy."), [])
 
@@ -169,7 +169,7 @@ async def _judge(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, push
     await asyncio.to_thread(_record, ctx, {"repository": push.full_name, "branch": push.branch,
                                            "before_sha": push.before, "after_sha": push.after, "pusher": push.pusher,
                                            "commits": json.dumps(evidence)})
-    checks = CheckPublisher(api, ctx.store.db, Target(push.owner, push.repo, push.after, None, details_url(ctx)))
+    checks = CheckPublisher(api, ctx.inbox.db, Target(push.owner, push.repo, push.after, None, details_url(ctx)))
     await checks.complete(result, [RERUN] if result.conclusion is Conclusion.FAILURE else [])
     row = await asyncio.to_thread(_recorded, ctx, push.full_name, push.after)
     if policy.direct_push.open_issue and row is not None and row.issue_number is None:

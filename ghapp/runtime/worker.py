@@ -27,8 +27,9 @@ from sqlalchemy.exc import OperationalError
 from ghapp.github.errors import GitHubError, GitHubUnavailable, Reschedulable
 from ghapp.handlers import HANDLERS, low_value
 from ghapp.observability import log_context
-from ghapp.runtime.jobs import HandlerTable, JobContext, Queue, Retry, Unprocessable, find_handler
+from ghapp.runtime.jobs import HandlerTable, JobContext, Retry, Unprocessable, find_handler
 from ghapp.runtime.periodic import redeliver_missed, sweep, take_turn
+from ghapp.runtime.queue import Queue
 from ghapp.settings import Settings
 from ghapp.store.inbox import BUSY, FAILED, IGNORED, SHED, Claim, Inbox
 
@@ -216,7 +217,7 @@ class Worker:
             await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=SHED,
                            note=f"shed: {depth} deliveries waiting, over the limit of {limit}")
             return "shed"
-        ctx = JobContext(delivery=claim, settings=self.settings, store=self.inbox, github_app=self.github(),
+        ctx = JobContext(delivery=claim, settings=self.settings, inbox=self.inbox, github_app=self.github(),
                          final_attempt=claim.attempts >= self.inbox.max_attempts, log=log,
                          metrics=self.metrics, tracing=self.tracing)
         started = time.perf_counter()

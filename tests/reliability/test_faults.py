@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from ghapp.runtime.jobs import JobContext, Queue
+from ghapp.runtime.jobs import JobContext
+from ghapp.runtime.queue import Queue
 from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
 from ghapp.store.database import Database

@@ -13,8 +13,8 @@ import pytest
 
 from ghapp.app import create_app
 from ghapp.github.errors import GitHubError
-from ghapp.runtime.jobs import Queue
 from ghapp.runtime.periodic import REDELIVER_LAST_RUN, read_value, redeliver_missed, take_turn, write_value
+from ghapp.runtime.queue import Queue
 from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
