@@ -23,6 +23,7 @@ from ghapp.observability.github import MetricsCounter
 from ghapp.runtime.jobs import HandlerTable, find_handler
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.recorder import Recorder
+from ghapp.runtime.replay import ReplayWindow
 from ghapp.runtime.webhooks import WEBHOOK_PATH, WebhookReceiver, refusal
 from ghapp.runtime.worker import Worker, WorkerThread
 from ghapp.settings import Settings, with_stored_credentials
@@ -99,8 +100,9 @@ def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue |
     worker = Worker(settings, inbox, transport, handlers=table, github=lambda: runtime.github,
                     metrics=metrics, tracing=tracing) if run_worker else None
     recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None)
+    replays = ReplayWindow.from_settings(settings)
     receiver = WebhookReceiver(settings, recorder, lambda event, action: find_handler(table, event, action) is not None,
-                               metrics, tracing)
+                               metrics, tracing, replays=replays)
     runtime.listeners.append(lambda new: setattr(receiver, "settings", new))
 
     @asynccontextmanager
@@ -124,6 +126,7 @@ def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue |
             if thread is not None:
                 thread.stop()
             runtime.close()
+            replays.close()
 
     all_routes: list[BaseRoute] = [
         Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),
