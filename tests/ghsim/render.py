@@ -73,7 +73,7 @@ def issue(state: SimState, r: Repo, i: Issue) -> dict[str, Any]:
         "labels": [label(n, r.labels.get(n, "ededed")) for n in i.labels],
         "url": f"{state.api_url}repos/{r.full_name}/issues/{i.number}",
         "html_url": f"{WEB}/{r.full_name}/issues/{i.number}", "comments": len(i.comments),
-        "created_at": ts(i.created_at), "updated_at": ts(i.created_at), "author_association": "MEMBER",
+        "created_at": ts(i.created_at), "updated_at": ts(i.updated_at or i.created_at), "author_association": "MEMBER",
     }
 
 
@@ -124,6 +124,7 @@ def check_run(state: SimState, run: CheckRun) -> dict[str, Any]:
         "conclusion": run.conclusion, "started_at": ts(run.started_at), "completed_at": ts(run.completed_at),
         "external_id": run.external_id, "details_url": run.details_url, "url": api,
         "html_url": f"{WEB}/{run.repo}/runs/{run.id}", "output": output,
-        "app": {"id": state.app_id, "slug": state.app_slug}, "check_suite": {"id": run.id // 7 + 1},
+        "app": {"id": run.app_id or state.app_id, "slug": run.app_slug or state.app_slug},
+        "check_suite": {"id": run.id // 7 + 1},
         "pull_requests": [],
     }

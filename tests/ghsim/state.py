@@ -14,6 +14,7 @@ from typing import Any
 from tests.ghsim.gitdata import CommitData, Tree, apply_changes, commit_sha, diff_files
 
 Changes = Mapping[str, str | bytes | None]
+GITHUB_ACTIONS_APP_ID = 15368  # the App that check runs made by GitHub Actions workflows belong to
 
 
 class SimClock:
@@ -77,6 +78,7 @@ class Issue:
     labels: list[str] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
+    updated_at: datetime | None = None  # None: as created
 
 
 @dataclass
@@ -108,6 +110,8 @@ class CheckRun:
     output: dict[str, Any] = field(default_factory=dict)
     annotations: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    app_id: int = 0  # the App that created the run (only it may update the run); 0: the simulated App
+    app_slug: str = ""
 
 
 @dataclass
@@ -299,6 +303,7 @@ class SimState:
         with self.lock:
             sha = self.commit(repo, changes, branch=pull.head_ref, message=message, author=author or pull.user)
             pull.head_sha = sha
+            pull.updated_at = self.clock.now()
             pull.commits.append(sha)
             return sha
 
@@ -314,6 +319,7 @@ class SimState:
             pull.commits = [c for c in self.ancestry(repo, sha) if c not in on_base][::-1]
             repo.branches[pull.head_ref] = sha
             pull.head_sha = sha
+            pull.updated_at = self.clock.now()
             return sha
 
     @staticmethod
@@ -386,6 +392,19 @@ class SimState:
         with self.lock:
             return [r for r in self.log if (method is None or r.method == method)
                     and (path is None or re.search(path, r.path))]
+
+    def add_check_run(self, full_name: str, head_sha: str, name: str, *, app_id: int = GITHUB_ACTIONS_APP_ID,
+                      app_slug: str = "github-actions", conclusion: str | None = "success",
+                      external_id: str | None = None, title: str = "Done", summary: str = "") -> CheckRun:
+        """A check run another App (by default GitHub Actions, as a workflow creates it) put on a commit."""
+        repo = self.repo(full_name)
+        with self.lock:
+            run = CheckRun(self.next_id(), repo.full_name, name, head_sha, "completed" if conclusion else "queued",
+                           conclusion, self.clock.now(), self.clock.now() if conclusion else None,
+                           external_id=external_id, output={"title": title, "summary": summary},
+                           app_id=app_id, app_slug=app_slug)
+            self.check_runs[run.id] = run
+            return run
 
     def check_runs_for(self, full_name: str, head_sha: str | None = None) -> list[CheckRun]:
         return [run for run in self.check_runs.values() if run.repo.lower() == full_name.lower()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ghapp.resources import SEMGREP_RULES
+from ghapp.resources import semgrep_rules_dir
 from ghapp.runners.base import RunContext, RunnerError, ToolRun, run
 from ghapp.runners.semgrep import Semgrep, bundled_rules
 from tests.paths import FIXTURES
@@ -36,6 +36,7 @@ def test_every_bundled_rule_has_category_severity_and_cases() -> None:
 def test_command_defeats_the_ways_a_pr_hides_code() -> None:
     ctx = RunContext(root=Path("/ROOT"), scratch=Path("/S"), semgrep_rules=(Path("/base/.semgrep/team.yml"),))
     argv = Semgrep().command(ctx, ["a.py"])
+    assert argv[1:3] == ["scan", "--experimental"]  # the native command: the flags below are checked against it
     for flag in ("--metrics=off", "--disable-version-check", "--disable-nosem", "--x-ignore-semgrepignore-files"):
         assert flag in argv
     configs = [argv[i + 1] for i, a in enumerate(argv) if a == "--config"]
@@ -152,4 +153,4 @@ def test_a_broken_repository_rule_fails_closed(repo: Callable[..., RunContext], 
 
 
 def test_bundled_rules_live_in_policies() -> None:
-    assert bundled_rules() and all(p.parent == SEMGREP_RULES for p in bundled_rules())
+    assert bundled_rules() and all(p.parent == semgrep_rules_dir() for p in bundled_rules())
