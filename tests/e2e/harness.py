@@ -19,10 +19,10 @@ from starlette.applications import Starlette
 
 from ghapp.app import create_app
 from ghapp.core.decisions import Finding, Gate, ToolReport
-from ghapp.enforcement import Enforcer, handler_table
+from ghapp.enforcement import Enforcer
 from ghapp.github import CallCounter, GitHubApp
 from ghapp.github.cache import RedisCache, cache_from_settings
-from ghapp.handlers import HANDLERS
+from ghapp.handlers import build_handlers
 from ghapp.observability import Telemetry
 from ghapp.runners import RunContext, Runner, ToolRun
 from ghapp.settings import Settings
@@ -143,7 +143,7 @@ def running_app(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner] | N
                 **overrides: Any) -> Iterator[AppServer]:
     settings = app_settings(sim, tmp_path, **overrides)
     enforcer = Enforcer(runners=runners) if runners is not None else Enforcer()
-    handlers = {**HANDLERS, **handler_table(enforcer)}
+    handlers = build_handlers(enforcer)
     cache = cache_from_settings(settings)  # as `ghapp serve` builds it: Redis when the settings name one
     github = GitHubApp(settings, counter=counter, cache=cache)
     server = AppServer(create_app(settings, github=github, handlers=handlers, telemetry=telemetry)).start()
