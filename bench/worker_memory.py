@@ -38,7 +38,7 @@ import httpx
 import psycopg
 
 from ghapp.github.cache import RedisCache, cache_from_settings
-from ghapp.runtime.jobs import Queue
+from ghapp.runtime.queue import Queue
 from ghapp.settings import Settings
 from ghapp.store.database import open_database
 from ghapp.store.deliveries import DeliveryState

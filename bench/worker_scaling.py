@@ -35,7 +35,7 @@ import psycopg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from ghapp.github.cache import RedisCache, cache_from_settings  # noqa: E402
-from ghapp.runtime.jobs import Queue  # noqa: E402
+from ghapp.runtime.queue import Queue  # noqa: E402
 from ghapp.settings import Settings  # noqa: E402
 from ghapp.store.database import open_database  # noqa: E402
 from ghapp.store.deliveries import DELIVERIES, DeliveryState  # noqa: E402

@@ -20,7 +20,8 @@ from ghapp.github import CallCounter, GitHubApp
 from ghapp.github.cache import Cache, cache_from_settings
 from ghapp.handlers import HANDLERS
 from ghapp.observability.github import MetricsCounter
-from ghapp.runtime.jobs import HandlerTable, Queue, find_handler
+from ghapp.runtime.jobs import HandlerTable, find_handler
+from ghapp.runtime.queue import Queue
 from ghapp.runtime.recorder import Recorder
 from ghapp.runtime.webhooks import WEBHOOK_PATH, WebhookReceiver, refusal
 from ghapp.runtime.worker import Worker, WorkerThread

@@ -57,11 +57,11 @@ def apply_installation_repositories(db: Database, payload: dict[str, Any]) -> No
 
 
 async def on_installation(ctx: JobContext) -> None:
-    await asyncio.to_thread(apply_installation, ctx.store.db, ctx.action, ctx.payload)
+    await asyncio.to_thread(apply_installation, ctx.inbox.db, ctx.action, ctx.payload)
 
 
 async def on_installation_repositories(ctx: JobContext) -> None:
-    await asyncio.to_thread(apply_installation_repositories, ctx.store.db, ctx.payload)
+    await asyncio.to_thread(apply_installation_repositories, ctx.inbox.db, ctx.payload)
 
 
 async def on_ping(ctx: JobContext) -> None:

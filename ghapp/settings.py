@@ -25,7 +25,7 @@ class Settings:
     oauth_client_secret: str = field(default="", repr=False)
     github_api_url: str = "https://api.github.com"
     github_web_url: str = "https://github.com"
-    public_url: str = "http://localhost:3000"
+    public_url: str = ""  # empty: http://localhost:<port>, the address this process serves
     database_url: str = "sqlite:///ghapp.db"
     redis_url: str = ""
     queue_path: str = "ghapp-queue.db"
@@ -50,6 +50,19 @@ class Settings:
     otlp_endpoint: str = ""
     log_level: str = "INFO"
     session_secret: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.public_url:
+            object.__setattr__(self, "public_url", self._local_url())
+
+    def _local_url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    def serving_on(self, port: int) -> Settings:
+        """These settings for a process that listens on `port`: a public URL derived from the port follows it,
+        one that was set (GHAPP_PUBLIC_URL) stays."""
+        derived = self.public_url == self._local_url()
+        return replace(self, port=port, public_url="" if derived else self.public_url)
 
     @property
     def has_app_credentials(self) -> bool:

@@ -19,7 +19,8 @@ from sqlmodel import select
 from ghapp.app import create_app
 from ghapp.credentials import AppCredentials, save_credentials
 from ghapp.github.cache import MemoryCache, RedisCache
-from ghapp.runtime.jobs import JobContext, Queue
+from ghapp.runtime.jobs import JobContext
+from ghapp.runtime.queue import Queue
 from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.settings import Settings
 from ghapp.store.database import open_database

@@ -39,7 +39,7 @@ def run(db: Database, settings: Settings, event: str, payload: dict[str, Any]) -
     assert isinstance(claim, Claim)
     handler = find_handler(HANDLERS, event, payload.get("action"))
     assert handler is not None
-    asyncio.run(handler(JobContext(delivery=claim, settings=settings, store=inbox, github_app=None)))
+    asyncio.run(handler(JobContext(delivery=claim, settings=settings, inbox=inbox, github_app=None)))
 
 
 def test_installation_lifecycle(db: Database, make_settings: Callable[..., Settings],

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import io
 import json
+import os
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from ghapp.commands.check_report import render_sarif, render_text
+from ghapp.commands.terminal import Style, wants_colour
 from ghapp.core.decisions import Decision, Gate, ToolReport
 from ghapp.core.detection.detect import detect, parse_signal_table
 from ghapp.core.detection.signals import SignalTable, SignalTableError
@@ -100,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "sarif":
         print(json.dumps(render_sarif(decision), indent=2))
     else:
-        print(render_text(decision))
+        print(render_text(decision, Style(wants_colour(sys.stdout.isatty(), os.environ))))
     return 0 if decision.passed else 1
 
 

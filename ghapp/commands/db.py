@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ghapp.runtime.jobs import Queue
+from ghapp.runtime.queue import Queue
 from ghapp.settings import SettingsError, from_env
 from ghapp.store.database import open_database
 from ghapp.store.inbox import Inbox

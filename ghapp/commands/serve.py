@@ -30,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"ghapp serve: {exc}", file=sys.stderr)
         return 2
+    if args.port is not None:
+        settings = settings.serving_on(args.port)
     configure_logging(settings.log_level, secrets_of(settings))
     try:
         app = create_app(settings, telemetry=Telemetry.create(settings), run_worker=not args.no_worker)
@@ -40,6 +42,6 @@ def run(args: argparse.Namespace) -> int:
     # there before it started; with these no-op handlers in place that ends here, as a clean exit 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: None)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_config=None,
+    uvicorn.run(app, host=args.host or settings.host, port=settings.port, log_config=None,
                 access_log=args.access_log, timeout_graceful_shutdown=15, server_header=False)
     return 0

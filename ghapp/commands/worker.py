@@ -14,7 +14,8 @@ from ghapp.handlers import HANDLERS
 from ghapp.observability import Telemetry, configure_logging, secrets_of
 from ghapp.observability.github import MetricsCounter
 from ghapp.observability.metrics import serve_metrics
-from ghapp.runtime.jobs import HandlerTable, Queue
+from ghapp.runtime.jobs import HandlerTable
+from ghapp.runtime.queue import Queue
 from ghapp.runtime.worker import Worker
 from ghapp.settings import SettingsError, from_env
 from ghapp.store.inbox import Inbox

@@ -63,7 +63,7 @@ def _target(ctx: JobContext) -> Target | None:
 
 def _unfinished(ctx: JobContext, target: Target) -> tuple[set[Gate], bool]:
     """(gates whose runs on the head are not completed, whether the head has any run of ours at all)."""
-    statuses = run_statuses(ctx.store.db, target.full_name, target.head_sha)
+    statuses = run_statuses(ctx.inbox.db, target.full_name, target.head_sha)
     return {Gate(gate) for gate, status in statuses.items() if status != COMPLETED}, bool(statuses)
 
 
@@ -74,7 +74,7 @@ async def publish_error(ctx: JobContext, exc: Exception, focus: tuple[Gate, ...]
     unfinished, any_runs = await asyncio.to_thread(_unfinished, ctx, target)
     chosen = focus if any_runs or target.pr_number is None or not focus else STANDARD
     gates = unfinished | set(chosen)
-    checks = CheckPublisher(ctx.installation(), ctx.store.db, target)
+    checks = CheckPublisher(ctx.installation(), ctx.inbox.db, target)
     why = f"{type(exc).__name__}: {exc}"[:500]
     for gate in sorted(gates):
         await checks.complete(GateResult(

@@ -65,11 +65,11 @@ async def on_comment(enforcer: Enforcer, ctx: JobContext) -> None:
     head = str((pr_json.get("head") or {}).get("sha") or "")
     comment_id = int(comment["id"])
     new = await asyncio.to_thread(
-        overrides.save_override, ctx.store.db, comment_id=comment_id, repository=f"{owner}/{repo}", pr_number=number,
+        overrides.save_override, ctx.inbox.db, comment_id=comment_id, repository=f"{owner}/{repo}", pr_number=number,
         head_sha=head, gate=gate.value, reason=command[1], login=login, delivery_id=ctx.delivery.delivery_id)
     decision = await PullRun(enforcer, ctx, api, pr_json).run()
     accepted, why = verdict(decision, gate, login)
-    await asyncio.to_thread(overrides.judge_override, ctx.store.db, comment_id, accepted, why)
+    await asyncio.to_thread(overrides.judge_override, ctx.inbox.db, comment_id, accepted, why)
     if not new:
         return  # a replayed delivery: the comment was answered the first time
     name = check_name(gate)

@@ -47,12 +47,12 @@ class PullRun:
         self.owner, _, self.repo = str(base_repo.get("full_name", "")).partition("/")
         self.full_name = f"{self.owner}/{self.repo}"
         self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number, details_url(ctx))
-        self.checks = CheckPublisher(api, ctx.store.db, self.target)
+        self.checks = CheckPublisher(api, ctx.inbox.db, self.target)
 
     async def moot(self) -> str | None:
         """"closed" or "newer" when a later delivery made this work pointless."""
         claim = self.ctx.delivery
-        return await asyncio.to_thread(records.superseded, self.ctx.store.db, self.full_name, self.pr.number,
+        return await asyncio.to_thread(records.superseded, self.ctx.inbox.db, self.full_name, self.pr.number,
                                        claim.delivery_id, claim.received_at)
 
     async def run(self, *, tools: bool = True, rerun: Collection[Gate] = (), only: Collection[Gate] | None = None,
@@ -74,7 +74,7 @@ class PullRun:
     async def _judge(self, policy: Policy, edit: tuple[PolicyIssue, ...] | None, *, tools: bool,
                      rerun: Collection[Gate], only: Collection[Gate] | None, ask_reviews: bool,
                      force_requests: bool) -> Decision | None:
-        db = self.ctx.store.db
+        db = self.ctx.inbox.db
         runners = {r.gate: r for r in self.e.runners}
         prints = {gate: fingerprint(policy, runner) for gate, runner in runners.items()}
         stored = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
@@ -121,7 +121,7 @@ class PullRun:
                                   head_sha=self.pr.head_sha, base_ref=self.pr.base_ref, policy=policy,
                                   runners=work, files=facts.files)
         observe_reports(reports, self.ctx.metrics, self.ctx.tracing)
-        await asyncio.to_thread(records.save_reports, self.ctx.store.db, self.full_name, self.pr.head_sha, reports,
+        await asyncio.to_thread(records.save_reports, self.ctx.inbox.db, self.full_name, self.pr.head_sha, reports,
                                 prints)
         if await self._stopped([r.gate for r in work]):
             return None
@@ -174,7 +174,7 @@ class PullRun:
                                                   "The policy this pull request is judged by can be read."), [])
 
     async def _record(self, decision: Decision) -> Decision:
-        await asyncio.to_thread(records.record_evaluations, self.ctx.store.db,
+        await asyncio.to_thread(records.record_evaluations, self.ctx.inbox.db,
                                 delivery_id=self.ctx.delivery.delivery_id, repository=self.full_name,
                                 pr_number=self.pr.number, decision=decision, gates=self.checks.sent)
         return decision

@@ -39,7 +39,7 @@ async def on_pull_request(enforcer: Enforcer, ctx: JobContext) -> None:
 
 
 def _waiting(ctx: JobContext, full_name: str, head_sha: str) -> list[Gate]:
-    statuses = run_statuses(ctx.store.db, full_name, head_sha)
+    statuses = run_statuses(ctx.inbox.db, full_name, head_sha)
     return [Gate(gate) for gate, status in statuses.items() if status != COMPLETED]
 
 
@@ -52,7 +52,7 @@ async def on_closed(enforcer: Enforcer, ctx: JobContext) -> None:
     if not waiting:
         return
     owner, _, repo = full_name.partition("/")
-    checks = CheckPublisher(ctx.installation(), ctx.store.db,
+    checks = CheckPublisher(ctx.installation(), ctx.inbox.db,
                             Target(owner, repo, head_sha, int(pr["number"]), details_url(ctx)))
     for gate in waiting:
         await checks.complete(GateResult(gate, Conclusion.CANCELLED, "Cancelled: the pull request was closed",

@@ -96,7 +96,7 @@ async def recheck_push(enforcer: Enforcer, ctx: JobContext, after: str) -> None:
     """Judge a recorded direct push again ("Re-run" on its check), by the policy that governed the push; the
     App's signal table may have changed since, and a run that failed half way gets its outcome."""
     owner, repo = repository(ctx.payload)
-    row = await asyncio.to_thread(find_push, ctx.store.db, f"{owner}/{repo}", after)
+    row = await asyncio.to_thread(find_push, ctx.inbox.db, f"{owner}/{repo}", after)
     if row is None:
         return
     api = ctx.installation()
@@ -105,7 +105,7 @@ async def recheck_push(enforcer: Enforcer, ctx: JobContext, after: str) -> None:
     commits = [shapes.commit(c) for c in body.get("commits") or []]
     push = _Push(owner, repo, row.branch, row.before_sha, after, default, row.pusher)
     if await _judge(enforcer, ctx, api, push, commits=commits, note="") is None:
-        checks = CheckPublisher(api, ctx.store.db, Target(owner, repo, after, None, details_url(ctx)))
+        checks = CheckPublisher(api, ctx.inbox.db, Target(owner, repo, after, None, details_url(ctx)))
         await checks.complete(GateResult(Gate.PROVENANCE, Conclusion.SUCCESS, "No violation when judged again",
                                          "Judged again, this push is not a violation of the policy."), [])
 
@@ -146,16 +146,16 @@ async def _judge(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, push
         return None
     result = apply_mode(violation(lone, push.branch, note), policy.gate_mode(Gate.PROVENANCE))
     evidence = [{"sha": c.sha, "tools": list(v.tools), "signals": [s.id for s in v.signals]} for c, v in lone]
-    await asyncio.to_thread(record_push, ctx.store.db, repository=push.full_name, branch=push.branch,
+    await asyncio.to_thread(record_push, ctx.inbox.db, repository=push.full_name, branch=push.branch,
                             before_sha=push.before, after_sha=push.after, pusher=push.pusher,
                             commits=json.dumps(evidence))
-    checks = CheckPublisher(api, ctx.store.db, Target(push.owner, push.repo, push.after, None, details_url(ctx)))
+    checks = CheckPublisher(api, ctx.inbox.db, Target(push.owner, push.repo, push.after, None, details_url(ctx)))
     await checks.complete(result, [RERUN] if result.conclusion is Conclusion.FAILURE else [])
-    row = await asyncio.to_thread(find_push, ctx.store.db, push.full_name, push.after)
+    row = await asyncio.to_thread(find_push, ctx.inbox.db, push.full_name, push.after)
     if policy.direct_push.open_issue and row is not None and row.issue_number is None:
         number = await _open_issue(api, push.owner, push.repo, result, pusher=push.pusher,
                                    mentions=_mentions(policy), after=push.after)
-        await asyncio.to_thread(set_push_issue, ctx.store.db, push.full_name, push.after, number)
+        await asyncio.to_thread(set_push_issue, ctx.inbox.db, push.full_name, push.after, number)
     return result
 
 

@@ -81,6 +81,7 @@ class GitHubApp:
         if not settings.app_id or not settings.private_key:
             raise GitHubError("GitHub App credentials are not configured (GHAPP_APP_ID, GHAPP_PRIVATE_KEY)")
         self._auth = AppAuthStrategy(settings.app_id, settings.private_key)
+        self.app_id = str(settings.app_id)  # the App's own id: its check runs are the ones it may adopt
         self._base = get_config(base_url=settings.github_api_url).base_url
         self._transport = transport
         self.cache = cache

@@ -19,7 +19,7 @@ from ghapp.core.decisions import ToolReport
 from ghapp.core.detection.detect import detect
 from ghapp.core.detection.signals import SignalTable
 from ghapp.core.facts import ChangedFile, Commit, Facts, Override, Review
-from ghapp.core.gates.approvals import evaluate_approvals
+from ghapp.core.gates.approvals import evaluate_approvals, files_since
 from ghapp.core.policy.load import Policy
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
@@ -146,7 +146,8 @@ class FactsGatherer:
     @staticmethod
     async def _changed_since(api: InstallationAPI, owner: str, repo: str, head_sha: str,
                              reviews: Sequence[Review]) -> dict[str, frozenset[str]]:
-        """Paths changed between each approved older commit and the head; unknown ones are left out."""
+        """Paths changed between each approved older commit and the head; unknown ones (the commit is gone, is
+        not an ancestor of the head, or the list was cut) are left out, so the engine treats them as stale."""
         shas = sorted({r.commit_id for r in reviews if r.state == "APPROVED" and r.commit_id
                        and r.commit_id != head_sha})
 
@@ -156,9 +157,8 @@ class FactsGatherer:
             except NotFound:
                 return None  # the reviewed commit is gone (force-push and garbage collection)
             files = [shapes.changed_file(f) for f in body.get("files") or []]
-            if len(files) >= COMPARE_FILES_CAP:
-                return None
-            return frozenset(p for f in files for p in f.paths)
+            return files_since(str(body.get("status") or ""), (p for f in files for p in f.paths),
+                               complete=len(files) < COMPARE_FILES_CAP)
 
         answers = await _bounded(one(sha) for sha in shas)
         return {sha: paths for sha, paths in zip(shas, answers, strict=True) if paths is not None}

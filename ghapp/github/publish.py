@@ -128,12 +128,18 @@ class CheckPublisher:
     async def _on_github(self, gate: Gate) -> int | None:
         """Our run of `gate` that GitHub already shows on the head though none is recorded: a create whose
         answer was lost, or a job stopped between the create and the record, left it. One list call per
-        publisher, made only when a run is about to be created."""
+        publisher, made only when a run is about to be created.
+
+        Only runs this App created count (GitHub's `app_id` filter, checked again on each run): anyone who can
+        run a workflow can put a run named `prompt-to-pr / approvals` on a commit, and adopting it would leave
+        that run, with its conclusion, standing in for the App's own."""
         t = self.target
         if self._remote is None:
-            runs = await self.api.list_check_runs_for_ref(t.owner, t.repo, t.head_sha)
+            own = self.api.app.app_id
+            runs = await self.api.list_check_runs_for_ref(t.owner, t.repo, t.head_sha,
+                                                          app_id=int(own) if own.isdigit() else None)
             self._remote = {str(r.get("name")): int(r["id"]) for r in runs
-                            if r.get("external_id") == t.external_id and isinstance(r.get("id"), int)}
+                            if str((r.get("app") or {}).get("id")) == own and isinstance(r.get("id"), int)}
         return self._remote.get(check_name(gate))
 
     async def _send(self, gate: Gate, row: CheckRun | None, body: JSON) -> int:

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ghapp.github.errors import GitHubError, GitHubUnavailable, Reschedulable
 from ghapp.handlers import HANDLERS, low_value
 from ghapp.observability import log_context
-from ghapp.runtime.jobs import HandlerTable, JobContext, Queue, Retry, Unprocessable, find_handler
+from ghapp.runtime.jobs import HandlerTable, JobContext, Retry, Unprocessable, find_handler
 from ghapp.runtime.periodic import redeliver_missed, sweep
+from ghapp.runtime.queue import Queue
 from ghapp.settings import Settings
 from ghapp.store.app_state import take_turn
 from ghapp.store.database import StoreUnavailable
@@ -218,7 +219,7 @@ class Worker:
             await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=DeliveryState.SHED,
                            note=f"shed: {depth} deliveries waiting, over the limit of {limit}")
             return "shed"
-        ctx = JobContext(delivery=claim, settings=self.settings, store=self.inbox, github_app=self.github(),
+        ctx = JobContext(delivery=claim, settings=self.settings, inbox=self.inbox, github_app=self.github(),
                          final_attempt=claim.attempts >= self.inbox.max_attempts, log=log,
                          metrics=self.metrics, tracing=self.tracing)
         started = time.perf_counter()

@@ -87,7 +87,9 @@ def test_serve_without_credentials_shows_setup_and_refuses_deliveries(tmp_path: 
     base = f"http://127.0.0.1:{port}"
     with running(["serve", "--port", str(port)], app_env(tmp_path, credentials=False), tmp_path, "serve"):
         assert wait_for(lambda: ready(base)), (tmp_path / "serve.log").read_text()
-        assert httpx.get(base + "/setup").status_code == 200
+        setup = httpx.get(base + "/setup")
+        assert setup.status_code == 200
+        assert f"http://localhost:{port}/api/github/webhooks" in setup.text  # the port served, not the default
         body = load_webhook("ping", "payload")
         refused = httpx.post(base + "/api/github/webhooks", content=body, headers=delivery_headers("ping", body))
         assert refused.status_code == 503 and "/setup" in refused.json()["error"]

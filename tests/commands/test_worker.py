@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ghapp.cli import main
-from ghapp.runtime.jobs import Queue
+from ghapp.runtime.queue import Queue
 from ghapp.settings import from_env
 from ghapp.store.database import open_database
 from ghapp.store.deliveries import DeliveryState

@@ -50,7 +50,7 @@ class Driver:
         return claim
 
     def context(self, claim: Claim, app: GitHubApp, *, final: bool = False) -> JobContext:
-        return JobContext(delivery=claim, settings=self.settings, store=self.inbox, github_app=app,
+        return JobContext(delivery=claim, settings=self.settings, inbox=self.inbox, github_app=app,
                           final_attempt=final)
 
     def handle(self, event: str, payload: dict[str, Any], *, final: bool = False,

@@ -124,6 +124,7 @@ def check_run(state: SimState, run: CheckRun) -> dict[str, Any]:
         "conclusion": run.conclusion, "started_at": ts(run.started_at), "completed_at": ts(run.completed_at),
         "external_id": run.external_id, "details_url": run.details_url, "url": api,
         "html_url": f"{WEB}/{run.repo}/runs/{run.id}", "output": output,
-        "app": {"id": state.app_id, "slug": state.app_slug}, "check_suite": {"id": run.id // 7 + 1},
+        "app": {"id": run.app_id or state.app_id, "slug": run.app_slug or state.app_slug},
+        "check_suite": {"id": run.id // 7 + 1},
         "pull_requests": [],
     }

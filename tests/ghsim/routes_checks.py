@@ -96,7 +96,7 @@ def create_check_run(ctx: Ctx) -> Reply:
     if body["head_sha"] not in repo.commits:
         raise SimError(422, f"No commit found for SHA: {body['head_sha']}")
     run = CheckRun(ctx.state.next_id(), repo.full_name, body["name"], body["head_sha"], "queued", None,
-                   ctx.state.clock.now())
+                   ctx.state.clock.now(), app_id=ctx.state.app_id, app_slug=ctx.state.app_slug)
     with ctx.state.lock:
         _apply(ctx, run, body)
         ctx.state.check_runs[run.id] = run
@@ -112,6 +112,8 @@ def _run(ctx: Ctx, repo: Repo) -> CheckRun:
 
 def update_check_run(ctx: Ctx) -> Reply:
     run = _run(ctx, ctx.repo())
+    if run.app_id not in (0, ctx.state.app_id):  # only the App that created a run may change it
+        raise SimError(403, "Resource not accessible by integration")
     body = ctx.json_body()
     _validate(body, creating=False)
     with ctx.state.lock:
@@ -132,12 +134,14 @@ def check_runs_for_ref(ctx: Ctx) -> Reply:
     sha = repo.resolve(ctx.params["ref"])
     if sha is None:
         raise SimError(422, f"No commit found for SHA: {ctx.params['ref']}")
+    app_id = ctx.query.get("app_id")
     runs = [r for r in ctx.state.check_runs_for(repo.full_name, sha)
-            if ctx.query.get("check_name") in (None, r.name) and ctx.query.get("status") in (None, r.status)]
-    if ctx.query.get("filter", "latest") == "latest":  # the newest run of each name
-        latest: dict[str, CheckRun] = {}
+            if ctx.query.get("check_name") in (None, r.name) and ctx.query.get("status") in (None, r.status)
+            and app_id in (None, str(r.app_id or ctx.state.app_id))]
+    if ctx.query.get("filter", "latest") == "latest":  # the newest run of each name in each App's suite
+        latest: dict[tuple[int, str], CheckRun] = {}
         for run in runs:
-            latest[run.name] = run
+            latest[(run.app_id or ctx.state.app_id, run.name)] = run
         runs = list(latest.values())
     runs.sort(key=lambda r: r.id, reverse=True)
     page = paginate(ctx, [render.check_run(ctx.state, r) for r in runs])

@@ -11,7 +11,7 @@ from typing import Any
 from tests.ghsim import render
 from tests.ghsim.context import Ctx, Reply, SimError, paginate
 from tests.ghsim.gitdata import blob_sha, diff_files, tarball
-from tests.ghsim.state import Pull, Repo
+from tests.ghsim.state import Pull, Repo, SimState
 
 RAW_TYPES = ("application/vnd.github.raw", "application/vnd.github.v3.raw")
 
@@ -219,10 +219,4 @@ def compare(ctx: Ctx) -> Reply:
 
 def _ancestry(repo: Repo, sha: str) -> list[str]:
     """First-parent history, newest first."""
-    chain = []
-    current: str | None = sha
-    while current is not None:
-        chain.append(current)
-        parents = repo.commits[current].parents
-        current = parents[0] if parents else None
-    return chain
+    return SimState.ancestry(repo, sha)

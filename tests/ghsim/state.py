@@ -14,6 +14,7 @@ from typing import Any
 from tests.ghsim.gitdata import CommitData, Tree, apply_changes, commit_sha, diff_files
 
 Changes = Mapping[str, str | bytes | None]
+GITHUB_ACTIONS_APP_ID = 15368  # the App that check runs made by GitHub Actions workflows belong to
 
 
 class SimClock:
@@ -108,6 +109,8 @@ class CheckRun:
     output: dict[str, Any] = field(default_factory=dict)
     annotations: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    app_id: int = 0  # the App that created the run (only it may update the run); 0: the simulated App
+    app_slug: str = ""
 
 
 @dataclass
@@ -302,6 +305,31 @@ class SimState:
             pull.commits.append(sha)
             return sha
 
+    def force_push(self, full_name: str, number: int, sha: str) -> str:
+        """Move the pull request's head branch to an existing commit (`git push --force`), older or unrelated;
+        the PR's commits become those of `sha` not on the base branch. Returns `sha`."""
+        repo = self.repo(full_name)
+        pull = repo.pull(number)
+        assert pull is not None, f"no pull request #{number} in {full_name}"
+        assert sha in repo.commits, f"no commit {sha} in {full_name}"
+        with self.lock:
+            on_base = set(self.ancestry(repo, pull.base_sha))
+            pull.commits = [c for c in self.ancestry(repo, sha) if c not in on_base][::-1]
+            repo.branches[pull.head_ref] = sha
+            pull.head_sha = sha
+            return sha
+
+    @staticmethod
+    def ancestry(repo: Repo, sha: str) -> list[str]:
+        """First-parent history of `sha`, newest first."""
+        chain: list[str] = []
+        current: str | None = sha
+        while current is not None:
+            chain.append(current)
+            parents = repo.commits[current].parents
+            current = parents[0] if parents else None
+        return chain
+
     def pull_files(self, repo: Repo, pull: Pull) -> list[dict[str, Any]]:
         key = (pull.base_sha, pull.head_sha)
         if key not in self._diffs:  # commits never change: the diff of two shas can be kept
@@ -361,6 +389,19 @@ class SimState:
         with self.lock:
             return [r for r in self.log if (method is None or r.method == method)
                     and (path is None or re.search(path, r.path))]
+
+    def add_check_run(self, full_name: str, head_sha: str, name: str, *, app_id: int = GITHUB_ACTIONS_APP_ID,
+                      app_slug: str = "github-actions", conclusion: str | None = "success",
+                      external_id: str | None = None, title: str = "Done", summary: str = "") -> CheckRun:
+        """A check run another App (by default GitHub Actions, as a workflow creates it) put on a commit."""
+        repo = self.repo(full_name)
+        with self.lock:
+            run = CheckRun(self.next_id(), repo.full_name, name, head_sha, "completed" if conclusion else "queued",
+                           conclusion, self.clock.now(), self.clock.now() if conclusion else None,
+                           external_id=external_id, output={"title": title, "summary": summary},
+                           app_id=app_id, app_slug=app_slug)
+            self.check_runs[run.id] = run
+            return run
 
     def check_runs_for(self, full_name: str, head_sha: str | None = None) -> list[CheckRun]:
         return [run for run in self.check_runs.values() if run.repo.lower() == full_name.lower()

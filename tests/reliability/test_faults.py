@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from ghapp.runtime.jobs import JobContext, Queue
+from ghapp.runtime.jobs import JobContext
+from ghapp.runtime.queue import Queue
 from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
 from ghapp.store.database import Database, StoreUnavailable

@@ -25,7 +25,8 @@ import pytest
 
 from ghapp.app import create_app
 from ghapp.handlers import HANDLERS
-from ghapp.runtime.jobs import HandlerTable, JobContext, Queue, find_handler
+from ghapp.runtime.jobs import HandlerTable, JobContext, find_handler
+from ghapp.runtime.queue import Queue
 from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings

@@ -36,6 +36,7 @@ def test_every_bundled_rule_has_category_severity_and_cases() -> None:
 def test_command_defeats_the_ways_a_pr_hides_code() -> None:
     ctx = RunContext(root=Path("/ROOT"), scratch=Path("/S"), semgrep_rules=(Path("/base/.semgrep/team.yml"),))
     argv = Semgrep().command(ctx, ["a.py"])
+    assert argv[1:3] == ["scan", "--experimental"]  # the native command: the flags below are checked against it
     for flag in ("--metrics=off", "--disable-version-check", "--disable-nosem", "--x-ignore-semgrepignore-files"):
         assert flag in argv
     configs = [argv[i + 1] for i, a in enumerate(argv) if a == "--config"]

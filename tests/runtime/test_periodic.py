@@ -14,8 +14,8 @@ import pytest
 from ghapp.app import create_app
 from ghapp.clock import utcnow
 from ghapp.github.errors import GitHubError
-from ghapp.runtime.jobs import Queue
 from ghapp.runtime.periodic import REDELIVER_LAST_RUN, redeliver_missed
+from ghapp.runtime.queue import Queue
 from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings

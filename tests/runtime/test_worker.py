@@ -15,7 +15,8 @@ import pytest
 
 from ghapp.github import RetryPolicy
 from ghapp.github.errors import RateLimited
-from ghapp.runtime.jobs import HandlerTable, JobContext, Queue, Retry
+from ghapp.runtime.jobs import HandlerTable, JobContext, Retry
+from ghapp.runtime.queue import Queue
 from ghapp.runtime.worker import Worker, WorkerThread
 from ghapp.settings import Settings
 from ghapp.store.database import Database
@@ -87,7 +88,7 @@ async def test_a_handled_delivery_is_done_once(setup: Callable[..., tuple[Worker
     assert len(h.calls) == 1
     ctx = h.calls[0]
     assert ctx.payload == {"action": "opened", "number": 1} and ctx.delivery.attempts == 1
-    assert ctx.final_attempt is False and ctx.store is inbox
+    assert ctx.final_attempt is False and ctx.inbox is inbox
     row = inbox.get("d1")
     assert row is not None and row.state == DeliveryState.DONE
     assert row.duration_ms is not None and row.finished_at is not None
@@ -198,7 +199,7 @@ async def test_the_heartbeat_keeps_a_long_job_leased(setup: Callable[..., tuple[
 
     async def slow(ctx: JobContext) -> None:
         await asyncio.sleep(2.5)
-        seen.append(ctx.store.claim(ctx.delivery.delivery_id, "thief", 60))  # the lease must still hold
+        seen.append(ctx.inbox.claim(ctx.delivery.delivery_id, "thief", 60))  # the lease must still hold
 
     worker, inbox, _ = setup({"pull_request": slow}, lease_seconds=1)
     record(inbox, "d1")

@@ -11,6 +11,7 @@ from ghapp.core.decisions import CategoryResult
 from ghapp.core.facts import Actor, Facts, Review
 
 _DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")  # a later COMMENTED leaves an approval standing
+_DESCENDS = ("ahead", "identical")  # compare statuses saying the head contains the reviewed commit
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,20 @@ def _is_stale(rule: ApprovalRule, review: Review, files: tuple[str, ...], ctx: _
         return False
     changed = ctx.changed_since.get(review.commit_id) if review.commit_id else None
     return changed is None or not changed.isdisjoint(files)
+
+
+def files_since(status: str, paths: Iterable[str], *, complete: bool) -> frozenset[str] | None:
+    """The paths changed between a reviewed commit and the head, from a three-dot compare of the two, or None
+    (unknown: every file counts as changed) when the reviewed commit is not an ancestor of the head.
+
+    A compare `reviewed...head` lists the changes from their merge base to the head. After a force-push back
+    to an older commit (status `behind`) or onto another history (`diverged`) it lists little or nothing, although
+    the head is not what was reviewed: only `ahead` and `identical` say the head still holds the reviewed
+    commit. `complete` is False when GitHub cut the file list short.
+    """
+    if status not in _DESCENDS or not complete:
+        return None
+    return frozenset(paths)
 
 
 def _unique(items: Iterable[str]) -> list[str]:

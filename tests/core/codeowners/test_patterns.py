@@ -90,7 +90,20 @@ PATTERNS = [
     ("foo/**/**/bar", "foo/x/bar", True),
     ("foo/**", "foo/a/b", True),
     ("foo/**", "foo", False),
-    ("foo/**/", "foo/a", True),
+    ("foo/**/", "foo/a", False),  # a trailing `/` after `**`: directories only, so not the file foo/a
+    ("foo/**/", "foo/a/b", True),
+    ("foo/**/", "foo/a/b/c.txt", True),
+    ("foo/**/", "foo", False),
+    ("foo/**/", "xfoo/a/b", False),
+    ("foo/**/**/", "foo/a", False),
+    ("foo/**/**/", "foo/a/b", True),
+    ("/foo/**/", "x/foo/a/b", False),
+    ("**/", "README.md", False),  # every directory: a file at the root is in none
+    ("**/", "docs/a.md", True),
+    ("/**/", "README.md", False),
+    ("/**/", "a/b/c", True),
+    ("a/**/b/**/", "a/x/b/c", False),
+    ("a/**/b/**/", "a/x/b/c/d", True),
     ("**", "any/thing", True),
     ("/**", "x", True),
     ("**/foo/bar", "a/b/foo/bar/c", True),
@@ -136,6 +149,13 @@ def test_many_stars_match_in_linear_time(pattern: str, path: str, expected: bool
 @pytest.mark.parametrize(("pattern", "path", "expected"), PATTERNS)
 def test_pattern_rules(pattern: str, path: str, expected: bool) -> None:
     assert compile_pattern(pattern).matches(path) is expected
+
+
+@pytest.mark.parametrize(("pattern", "path", "expected"), PATTERNS)
+def test_the_owner_index_agrees_with_each_pattern(pattern: str, path: str, expected: bool) -> None:
+    """The index answers most rules without their regex; it must give the same answer as the pattern."""
+    owners = parse_codeowners(f"{pattern} @owner\n").owners_of(path)
+    assert owners == (("@owner",) if expected else ())
 
 
 INVALID_PATTERNS = [

@@ -10,7 +10,7 @@ import pytest
 from ghapp.core.codeowners.patterns import PatternError
 from ghapp.core.decisions import CategoryResult
 from ghapp.core.facts import Actor, ActorType, ChangedFile, Commit, Facts, Person, PullRequest, Review, ReviewState
-from ghapp.core.gates.approvals import ApprovalRule, evaluate_approvals
+from ghapp.core.gates.approvals import ApprovalRule, evaluate_approvals, files_since
 
 HEAD = "h" * 40
 OLD = "0" * 40
@@ -230,3 +230,25 @@ def test_results_follow_policy_order() -> None:
 def test_invalid_category_pattern_raises() -> None:
     with pytest.raises(PatternError):
         evaluate(rule(patterns=("!auth/",)), make_facts())
+
+
+@pytest.mark.parametrize(("status", "complete", "expected"), [
+    ("ahead", True, frozenset({"auth/a.py"})),       # the head descends from the reviewed commit
+    ("identical", True, frozenset({"auth/a.py"})),
+    ("behind", True, None),                          # force-pushed back to an older commit: not what was reviewed
+    ("diverged", True, None),                        # force-pushed onto another history
+    ("", True, None),                                # no status: unknown
+    ("ahead", False, None),                          # GitHub cut the file list: unknown
+])
+def test_files_since_trusts_a_compare_only_when_the_head_descends_from_the_reviewed_commit(
+        status: str, complete: bool, expected: frozenset[str] | None) -> None:
+    assert files_since(status, ["auth/a.py"], complete=complete) == expected
+
+
+def test_an_approval_of_a_commit_the_head_rewound_past_is_stale() -> None:
+    # compare(reviewed...head) after a force-push back: status behind, no files
+    changed = files_since("behind", [], complete=True)
+    facts = make_facts(reviews=(review("alice", commit=OLD),),
+                       changed_since={} if changed is None else {OLD: changed})
+    (result,) = evaluate(AUTH, facts)
+    assert not result.satisfied and result.stale == ("alice",)
