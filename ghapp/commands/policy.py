@@ -23,10 +23,10 @@ from ghapp.core.gates.approvals import evaluate_approvals
 from ghapp.core.policy.load import Policy, PolicyResult, load_policy
 from ghapp.core.policy.model import GATE_KEYS
 from ghapp.core.policy.schema import published_schema
-from ghapp.resources import DEFAULT_POLICY, POLICIES_DIR, ai_signals_text, default_policy_text
+from ghapp.resources import DEFAULT_POLICY_SOURCE, ai_signals_text, default_policy_text
 
 HELP = "validate policy files, explain what a policy requires for some changed files, print the schema"
-DEFAULT_SOURCE = str(DEFAULT_POLICY.relative_to(POLICIES_DIR.parent))
+DEFAULT_SOURCE = DEFAULT_POLICY_SOURCE
 REPO_POLICY = ".github/prompt-to-pr.yml"
 
 

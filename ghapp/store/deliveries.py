@@ -104,3 +104,17 @@ def later_pull_request_actions(db: Database, repository: str, pr_number: int, *,
             delivery.repository == repository, delivery.pr_number == pr_number, delivery.event == "pull_request",
             delivery.action.in_(list(actions)), delivery.delivery_id != after, delivery.received_at > received_at,
             delivery.state != DeliveryState.IGNORED)).scalars())
+
+
+HEAD_ACTIONS = ("opened", "reopened", "synchronize")  # the actions that give a pull request its head
+
+
+def head_payloads(db: Database, repository: str, pr_number: int) -> list[tuple[datetime, str]]:
+    """(received at, raw payload) of every delivery that set this PR's head, oldest first: the heads a pull
+    request had, as the App heard of them."""
+    delivery = DELIVERIES.c
+    with db.read() as conn:
+        rows = conn.execute(select(delivery.received_at, delivery.payload).where(
+            delivery.repository == repository, delivery.pr_number == pr_number, delivery.event == "pull_request",
+            delivery.action.in_(HEAD_ACTIONS)).order_by(delivery.received_at)).all()
+    return [(received, payload) for received, payload in rows]

@@ -176,7 +176,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
 def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen([str(Path(sys.executable).parent / "ghapp"), "worker", "--handlers",
-                                 "tests.reliability.slow_handlers:HANDLERS"], env=worker_env(settings), cwd=ROOT,
+                                 "tests.reliability.slow_handlers:handlers"], env=worker_env(settings), cwd=ROOT,
                                 stdout=out, stderr=out)
 
 

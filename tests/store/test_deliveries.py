@@ -9,6 +9,7 @@ from ghapp.store.database import Database
 from ghapp.store.deliveries import (
     RERUNNABLE,
     DeliveryState,
+    head_payloads,
     installation_of,
     later_pull_request_actions,
     recent_deliveries,
@@ -61,3 +62,14 @@ def test_later_actions_leave_out_this_delivery_earlier_ones_ignored_ones_and_oth
     record("closed-later", 10, "closed")
     assert later() == {"closed"}
 
+
+
+def test_head_payloads_are_the_deliveries_that_set_the_head_oldest_first(db: Database) -> None:
+    for minutes, delivery_id, action in [(3, "sync", "synchronize"), (1, "open", "opened"), (2, "edit", "edited"),
+                                         (4, "close", "closed"), (5, "reopen", "reopened")]:
+        Inbox(db, clock=lambda m=minutes: T0 + timedelta(minutes=m)).record(
+            NewDelivery(delivery_id, "pull_request", action, 501, REPO, 7, f'{{"id": "{delivery_id}"}}'))
+    Inbox(db, clock=lambda: T0).record(NewDelivery("other", "pull_request", "opened", 501, REPO, 8, "{}"))
+    assert head_payloads(db, REPO, 7) == [(T0 + timedelta(minutes=1), '{"id": "open"}'),
+                                          (T0 + timedelta(minutes=3), '{"id": "sync"}'),
+                                          (T0 + timedelta(minutes=5), '{"id": "reopen"}')]
