@@ -26,6 +26,7 @@ from ghapp.observability.github import MetricsCounter
 from ghapp.runtime.jobs import HandlerTable, find_handler
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.recorder import Recorder
+from ghapp.runtime.replay import ReplayWindow
 from ghapp.runtime.webhooks import WEBHOOK_PATH, WebhookReceiver, refusal
 from ghapp.runtime.worker import Worker, WorkerThread
 from ghapp.settings import Settings, with_stored_credentials
@@ -138,7 +139,8 @@ def create_app(settings: Settings, *, inbox: Inbox | None = None, queue: Queue |
     metrics, tracing = services.metrics, services.tracing
     worker = services.worker() if run_worker else None
     recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None)
-    receiver = WebhookReceiver(settings, recorder, services.handled, metrics, tracing)
+    replays = ReplayWindow.from_settings(settings)
+    receiver = WebhookReceiver(settings, recorder, services.handled, metrics, tracing, replays=replays)
     runtime.listeners.append(lambda new: setattr(receiver, "settings", new))
 
     @asynccontextmanager
@@ -162,6 +164,7 @@ def create_app(settings: Settings, *, inbox: Inbox | None = None, queue: Queue |
             if thread is not None:
                 thread.stop()
             services.close()
+            replays.close()
 
     all_routes: list[BaseRoute] = [
         Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),

@@ -117,9 +117,12 @@ def explain(policy: Policy, paths: list[str], codeowners: str | None, sources: l
     report: dict[str, Any] = {"policy": sources, "mode": policy.mode, "files": paths}
     for kind, verdict in (("ai", Verdict("ai")), ("human", Verdict("human"))):
         is_ai = policy.ai.is_ai(verdict)
+        needs = ["the PR must show its prompt (a `## Prompt` section or an agent session link)"
+                 ] if is_ai and policy.ai.require_prompt else []
+        needs += ["the description must say whether and how AI was used (`ai.require_disclosure`)"
+                  ] if policy.ai.require_disclosure else []
         gates = [{"gate": "provenance", "runs": True, "mode": policy.gate_mode(Gate.PROVENANCE),
-                  "detail": "the PR must show its prompt (a `## Prompt` section or an agent session link)"
-                  if is_ai and policy.ai.require_prompt else "the AI verdict and its evidence are reported"}]
+                  "detail": "; ".join(needs) or "the AI verdict and its evidence are reported"}]
         for settings in policy.gates:
             key = GATE_KEYS[settings.gate]
             if not settings.applies(is_ai):

@@ -102,7 +102,9 @@ def test_compose_runs_app_worker_postgres_redis_and_migrates_first() -> None:
     services = compose()["services"]
     assert set(services) == {"postgres", "redis", "migrate", "app", "worker"}
     assert services["migrate"]["command"] == ["db", "upgrade"]
-    assert services["app"]["command"] == ["serve", "--no-worker"]  # the worker service does the work
+    # the worker service does the work; metrics on their own port, not published like the web port
+    assert services["app"]["command"] == ["serve", "--no-worker", "--metrics-port", "9100"]
+    assert all("9100" not in str(p) for p in services["app"]["ports"])
     for role in ("app", "worker"):
         depends = services[role]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
@@ -134,6 +136,11 @@ def test_kubernetes_objects_probes_and_secrets() -> None:
     assert migrate["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "prompt-to-pr", "key": "GHAPP_DATABASE_URL"}
     service = objects[("Service", "prompt-to-pr")]
     assert service["spec"]["selector"]["app.kubernetes.io/component"] == "web"
+    # /metrics is off the web port (it would need GHAPP_METRICS_TOKEN there): its own port, not in the Service
+    assert web["args"][-2:] == ["--metrics-port", "9100"]
+    template = objects[("Deployment", "prompt-to-pr-web")]["spec"]["template"]
+    assert template["metadata"]["annotations"]["prometheus.io/port"] == "9100"
+    assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
 
 
 def test_workers_scale_on_the_exported_queue_depth_metric() -> None:

@@ -28,7 +28,7 @@ from ghapp.core.detection.statements import sentences
 from ghapp.core.detection.trailers import Trailer, parse_person, parse_trailers
 from ghapp.core.facts import Commit, Person, PullRequest
 
-__all__ = ["detect", "detect_commit", "parse_signal_table", "prompt_provenance"]
+__all__ = ["detect", "detect_commit", "is_automation_author", "parse_signal_table", "prompt_provenance"]
 
 _EVIDENCE_MAX = 120
 _EMAIL_MAX = 254  # RFC 5321: anything longer is not an address, and patterns need not look at it
@@ -95,13 +95,19 @@ def prompt_provenance(pull_request: PullRequest | None, commits: Sequence[Commit
     return None
 
 
+def is_automation_author(table: SignalTable, pr: PullRequest) -> bool:
+    """Whether automation that is not AI (dependabot, renovate, ...) opened the pull request."""
+    bot = pr.author.type == "Bot" or pr.author.login.lower().endswith("[bot]")
+    return bool(_login_keys(pr.author.login, bot) & table.non_ai.logins or pr.author.id in table.non_ai.github_ids)
+
+
 # ---- gathering evidence ------------------------------------------------------------------------------
 
 def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
+    if is_automation_author(table, pr):
+        return []
     bot = pr.author.type == "Bot" or pr.author.login.lower().endswith("[bot]")
     logins = _login_keys(pr.author.login, bot)
-    if logins & table.non_ai.logins or pr.author.id in table.non_ai.github_ids:
-        return []
     hits: list[_Hit] = []
     found = _identity(table, logins, bot, pr.author.id)
     if found is not None:
