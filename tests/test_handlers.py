@@ -20,8 +20,10 @@ from ghapp.runtime.jobs import JobContext, find_handler
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
-from ghapp.store.database import Database, Installation, Repository
-from ghapp.store.inbox import FAILED, Claim, Inbox, NewDelivery
+from ghapp.store.database import Database
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Claim, Inbox, NewDelivery
+from ghapp.store.installations import Installation, Repository
 from tests.e2e.harness import fake_runners
 from tests.ghsim import GitHubSim
 
@@ -168,6 +170,6 @@ async def test_a_delivery_that_names_no_repository_fails_at_once(
         await github.aclose()
         queue.close()
     row = inbox.get("d1")
-    assert row is not None and (row.state, row.attempts) == (FAILED, 1)
+    assert row is not None and (row.state, row.attempts) == (DeliveryState.FAILED, 1)
     assert row.last_error == "the delivery names no repository"
     assert sim.state.log == []  # nothing was asked of GitHub, nothing published to a nameless repository

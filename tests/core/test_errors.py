@@ -18,7 +18,7 @@ from ghapp.runners.workspace import WorkspaceError
 from ghapp.runtime.jobs import JobError, NotConfigured, Retry, Unprocessable
 from ghapp.runtime.recorder import RecordError
 from ghapp.settings import SettingsError
-from ghapp.store.errors import StoreError
+from ghapp.store.database import StoreError
 from ghapp.store.migrations import SchemaNotCurrent
 from tests.paths import ROOT
 

@@ -16,8 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from ghapp.store.database import Database, open_database
-from ghapp.store.errors import StoreError
+from ghapp.store.database import Database, StoreError, open_database
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
