@@ -103,6 +103,13 @@ def changed_file(data: JSON) -> ChangedFile:
     )
 
 
+def assignment(data: JSON) -> Assignment | None:
+    """An `assigned` issue event as who assigned whom; any other event is None."""
+    if data.get("event") != "assigned" or not isinstance(data.get("assignee"), dict):
+        return None
+    return Assignment(actor(data.get("assignee")), actor(data.get("assigner") or data.get("actor")))
+
+
 def review(data: JSON) -> Review | None:
     """A submitted review; pending ones (not yet submitted) are None. REST states are upper case, webhook
     states lower case: both are read."""
