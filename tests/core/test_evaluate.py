@@ -160,6 +160,20 @@ def test_without_a_signal_table_nothing_is_ai() -> None:
     assert decision.verdict == Verdict("human")
 
 
+def test_require_disclosure_fails_an_undisclosed_human_pr_but_not_a_dependency_bot() -> None:
+    policy = _policy("ai:\n  require_disclosure: true\n")
+    assert policy.ai.require_disclosure and not _policy().ai.require_disclosure
+    assert _conclusions(policy, _facts(ai=False))["provenance"] == "failure"
+    attested = _facts(ai=False, body="Adds login.\n\n## AI disclosure\n\n"
+                                     "- [x] No AI tools were used for this pull request.")
+    assert _conclusions(policy, attested)["provenance"] == "success"
+    bump = replace(_facts(ai=False), pull_request=PullRequest(8, Actor("dependabot[bot]", "Bot"), title="Bump x",
+                                                              head_sha=HEAD))
+    assert _conclusions(policy, bump)["provenance"] == "success"
+    push = Facts(commits=(Commit("b" * 40, "x", ALICE, ALICE),))
+    assert _conclusions(policy, push)["provenance"] == "success"
+
+
 def test_facts_without_a_pull_request_still_decide() -> None:
     decision = evaluate(_policy(), Facts(commits=(Commit("b" * 40, "x" + FOOTER, ALICE, ALICE),)))
     assert decision.head_sha == "" and decision.verdict.verdict == "ai"
