@@ -3,7 +3,8 @@
 Always: the PR, its commits (full messages) and its files (patches -> added lines). Only when a sensitive
 category matches a changed file: reviews, the PR's events (who assigned it to an agent), CODEOWNERS (base
 branch, GitHub's three locations), memberships of the teams that could approve (asked only for the people
-whose latest review approves or requests changes), and the files changed since each approved commit. Commits and files of a (base, head) pair never change, so they are kept in memory.
+whose latest review approves or requests changes), and the files changed since each approved commit.
+Commits and files of a (base, head) pair never change, so they are kept in memory.
 """
 
 from __future__ import annotations

@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any, cast
 
 from ghapp.core.diff import added_lines
-from ghapp.core.facts import Actor, ActorType, ChangedFile, Commit, FileStatus, Person, PullRequest, Review, ReviewState
+from ghapp.core.facts import (
+    Actor,
+    ActorType,
+    Assignment,
+    ChangedFile,
+    Commit,
+    FileStatus,
+    Person,
+    PullRequest,
+    Review,
+    ReviewState,
+)
 
 JSON = dict[str, Any]
 OWNED_LABELS = ("ai-generated", "ai-suspected")

@@ -57,19 +57,21 @@ class _Context:
 
 
 def evaluate_approvals(
-    rules: Sequence[ApprovalRule], facts: Facts, *, is_ai: bool, is_ai_actor: Callable[[Actor], bool]
+    rules: Sequence[ApprovalRule], facts: Facts, *, is_ai: bool, is_ai_actor: Callable[[Actor], bool],
+    is_ai_co_author: Callable[[str, str], bool] = lambda name, email: False,
 ) -> tuple[CategoryResult, ...]:
     """The approval state of every category that applies and touches a changed file, in policy order.
 
     A category applies when `applies_to == "all"` or the PR is AI-generated (`is_ai`). `is_ai_actor` tells
-    whether an account is an AI identity (its approval never counts unless `allow_bots`). A category whose
+    whether an account is an AI identity (its approval never counts unless `allow_bots`), `is_ai_co_author`
+    whether a `Co-authored-by` name and address are an AI tool's. A category whose
     patterns match no changed file is left out. Invalid patterns raise PatternError (the policy checks them).
     """
     pr = facts.pull_request
     context = _Context(
         author=pr.author.login.lower() if pr else "",
         head_sha=pr.head_sha if pr else "",
-        participation=participation(facts, lambda actor: _is_bot(actor) or is_ai_actor(actor)),
+        participation=participation(facts, lambda actor: _is_bot(actor) or is_ai_actor(actor), is_ai_co_author),
         members={team.lower(): frozenset(m.lower() for m in logins) for team, logins in facts.team_members.items()},
         changed_since=facts.changed_since,
         codeowners=parse_codeowners(facts.codeowners) if facts.codeowners is not None else None,

@@ -77,9 +77,12 @@ def co_authors(message: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def participation(facts: Facts, is_agent: Callable[[Actor], bool]) -> Participation:
+def participation(facts: Facts, is_agent: Callable[[Actor], bool],
+                  is_ai_co_author: Callable[[str, str], bool] = lambda name, email: False) -> Participation:
     """Everyone who took part in `facts`' pull request. `is_agent` says whether an assignee is an AI agent
-    (assigning a PR to one launches it). Bots and agents are listed too: the caller decides what to show."""
+    (assigning a PR to one launches it). Bots and agents are listed too: the caller decides what to show.
+    A co-author address naming no account is listed as unresolved unless `is_ai_co_author(name, email)`
+    (`Claude <noreply@anthropic.com>` is a tool, not a person who could approve)."""
     roles: dict[str, list[Role]] = {}
 
     def add(login: str | None, role: Role) -> None:
@@ -103,7 +106,7 @@ def participation(facts: Facts, is_agent: Callable[[Actor], bool]) -> Participat
             login = noreply_login(email) or known.get(email)
             if login:
                 add(login, "co_author")
-            else:
+            elif not is_ai_co_author(name, email):
                 unresolved.append(f"{name} <{email}>" if email else name)
     for assignment in facts.assignments:
         if is_agent(assignment.assignee):
