@@ -32,7 +32,7 @@ from ghapp.github.review_requests import ReviewRequester
 from ghapp.observability.reports import observe_reports
 from ghapp.runners import Runner
 from ghapp.runtime.jobs import JobContext
-from ghapp.store.pull_heads import head_payloads
+from ghapp.store.deliveries import head_payloads
 
 JSON = dict[str, Any]
 DRAFT_NOTE = ("This pull request is a draft: the App asks for reviews once it is marked ready for review. "
