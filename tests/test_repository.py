@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -125,3 +127,14 @@ def test_the_outside_pattern_catches_each_way_of_pointing_out(line: str) -> None
 ])
 def test_the_outside_pattern_leaves_hostile_inputs_and_prose_alone(line: str) -> None:
     assert not OUTSIDE.search(line)
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "bench").glob("*.py")
+                                          if "argparse" in p.read_text()))
+def test_every_benchmark_starts_as_its_readme_runs_it(script: str, tmp_path: Path) -> None:
+    """`python bench/NAME.py` finds what it imports (the tests package, the fixtures) from any directory."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--help"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("usage:")
+

@@ -13,9 +13,9 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from ghapp.clock import utcnow
 from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
 from ghapp.github.api import InstallationAPI
 from ghapp.store.check_runs import CheckRun, find_run, save_run
@@ -98,7 +98,7 @@ def default_actions(result: GateResult, *, can_request: bool) -> list[JSON]:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class CheckPublisher:
