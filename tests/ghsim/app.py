@@ -67,6 +67,7 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", R + "/issues/{number}/labels", c.list_labels, "token"),
     ("POST", R + "/issues/{number}/labels", c.add_labels, "token"),
     ("DELETE", R + "/issues/{number}/labels/{name}", c.remove_label, "token"),
+    ("GET", R + "/issues/{number}/events", c.list_issue_events, "token"),
     ("GET", R + "/issues/{number}/comments", c.list_comments, "token"),
     ("POST", R + "/issues/{number}/comments", c.create_comment, "token"),
     ("GET", "/_codeload/{owner}/{repo}/legacy.tar.gz/{sha}", r.codeload, "none"),

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from tests.ghsim.gitdata import CommitData
-from tests.ghsim.state import CheckRun, Installation, Issue, Pull, Repo, Review, SimState
+from tests.ghsim.state import CheckRun, Installation, Issue, LabelEvent, Pull, Repo, Review, SimState
 
 WEB = "https://github.com"
 
@@ -58,6 +58,18 @@ def commit(state: SimState, r: Repo, c: CommitData) -> dict[str, Any]:
                    "tree": {"sha": c.sha[::-1]}, "verification": {"verified": False, "reason": "unsigned"}},
         "author": user(c.author_login), "committer": user(c.author_login),
         "parents": [{"sha": p} for p in c.parents],
+    }
+
+
+def label_event(state: SimState, r: Repo, issue: Issue, e: LabelEvent) -> dict[str, Any]:
+    """An issue event as GET /repos/{owner}/{repo}/issues/{number}/events lists it (labeled-issue-event)."""
+    app = None if e.app_slug is None else {"id": state.app_id, "slug": e.app_slug, "node_id": f"A_{state.app_id}",
+                                            "name": e.app_slug, "owner": user(r.owner)}
+    return {
+        "id": e.id, "node_id": f"LE_{e.id}", "url": f"{state.api_url}repos/{r.full_name}/issues/events/{e.id}",
+        "actor": user(e.actor), "event": e.event, "commit_id": None, "commit_url": None,
+        "created_at": ts(e.created_at), "performed_via_github_app": app,
+        "label": {"name": e.label, "color": r.labels.get(e.label, "ededed")},
     }
 
 

@@ -68,6 +68,18 @@ class Comment:
 
 
 @dataclass
+class LabelEvent:
+    """A `labeled` or `unlabeled` issue event: who (a user, or an App's bot account) and when."""
+
+    id: int
+    event: str
+    label: str
+    actor: str
+    created_at: datetime
+    app_slug: str | None = None  # the GitHub App the actor acted through
+
+
+@dataclass
 class Issue:
     number: int
     title: str
@@ -76,6 +88,7 @@ class Issue:
     created_at: datetime
     state: str = "open"
     labels: list[str] = field(default_factory=list)
+    label_events: list[LabelEvent] = field(default_factory=list)  # oldest first, as GitHub lists them
     comments: list[Comment] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
     updated_at: datetime | None = None  # None: as created
@@ -273,6 +286,16 @@ class SimState:
             return sha
 
     # pull requests
+    def label_by_hand(self, full_name: str, number: int, name: str, user: str) -> None:
+        """A person adds a label to an issue or PR in the web UI (a `labeled` event by that user)."""
+        with self.lock:
+            repo = self.repo(full_name)
+            issue = repo.issues[number]
+            repo.labels.setdefault(name, "ededed")
+            if name not in issue.labels:
+                issue.labels.append(name)
+            issue.label_events.append(LabelEvent(len(issue.label_events) + 1, "labeled", name, user, self.clock.now()))
+
     def create_pull(self, full_name: str, *, changes: Changes | None = None,
                     commits: Sequence[Changes] | None = None, messages: Sequence[str] | None = None,
                     title: str = "A change", body: str | None = "", user: str = "octocat", base: str = "main",
