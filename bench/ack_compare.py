@@ -8,7 +8,7 @@ a no-op handler). Every server gets the same load from the same generators:
   answer, so queueing shows;
 - saturation (closed loop, `wrk` with a Lua script): as fast as `--connections` connections go.
 
-Every request carries the same real, signed 28 KB `pull_request` payload from ../shared/fixtures/webhooks
+Every request carries the same real, signed 28 KB `pull_request` payload from tests/fixtures/webhooks
 (signed once) and a new `X-GitHub-Delivery` id. GitHub's API is unreachable for prompt-to-pr (a closed
 port), so its worker defers each delivery after one failed token request, as in an outage; Probot does no
 work after the acknowledgement either. After each server, the deliveries prompt-to-pr acknowledged are
@@ -48,6 +48,7 @@ import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package (fixtures)
 from tests.paths import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -49,7 +49,8 @@ class ChangedFile:
     """One entry of the PR's file list. A rename counts under both `path` and `previous_path`.
 
     `added_lines` are the new-side line numbers the diff added or changed (from the patch);
-    GitHub omits the patch for binary and very large files, so `patch_missing` says so.
+    GitHub omits the patch for binary and very large files, so `patch_missing` says so. `sha` is the git blob
+    id of the file in the head (what the tools' copy must hash to); empty when unknown.
     """
 
     path: str
@@ -60,6 +61,7 @@ class ChangedFile:
     added_lines: frozenset[int] = frozenset()
     patch_missing: bool = False
     binary: bool = False
+    sha: str = ""
 
     @property
     def paths(self) -> tuple[str, ...]:

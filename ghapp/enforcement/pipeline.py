@@ -21,7 +21,7 @@ from ghapp.core.gates.summary import finish
 from ghapp.core.policy.load import Policy, PolicyIssue
 from ghapp.enforcement import records
 from ghapp.enforcement.enforcer import Enforcer, details_url
-from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, run_tools
+from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, needs, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
 from ghapp.github.facts import Head
@@ -82,6 +82,10 @@ class PullRun:
         overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
         facts = await self.e.gatherer.gather(self.api, self.owner, self.repo, self.pr_json, policy,
                                              overrides=overrides, tool_reports=tuple(stored.values()))
+        # a report stored for this head may have been made for another diff (a retargeted PR, another PR with
+        # this head): it counts only if it looked at every file this diff gives its tool; otherwise it runs again
+        stored = {g: r for g, r in stored.items() if r.covers(needs(runners[g], facts.files))}
+        facts = replace(facts, tool_reports=tuple(stored.values()))
         first = self._decide(policy, facts, edit)
         wanted = {s.gate for s in gates_to_run(policy, first.verdict)}
         missing = [runners[g] for g in sorted(wanted & runners.keys()) if g not in stored] if tools else []

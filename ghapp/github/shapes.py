@@ -102,6 +102,7 @@ def changed_file(data: JSON) -> ChangedFile:
         added_lines=added_lines(patch) if isinstance(patch, str) else frozenset(),
         patch_missing=missing,
         binary=missing and changes == 0 and status != "removed",
+        sha=str(data.get("sha") or ""),
     )
 
 

@@ -52,6 +52,7 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", "/orgs/{org}/teams/{team}/memberships/{username}", r.team_membership, "token"),
     ("GET", R + "/contents", r.get_content, "token"),
     ("GET", R + "/contents/{path+}", r.get_content, "token"),
+    ("GET", R + "/git/blobs/{sha}", r.get_blob, "token"),
     ("GET", R + "/tarball", r.get_tarball, "token"),
     ("GET", R + "/tarball/{ref+}", r.get_tarball, "token"),
     ("GET", R + "/compare/{basehead+}", r.compare, "token"),

@@ -1,5 +1,5 @@
 """Realistic webhook payloads built from the simulator's state: each starts from a real example payload in
-`shared/fixtures/webhooks/` and gets the simulator's ids, shas, numbers, logins and repository substituted."""
+`tests/fixtures/webhooks/` and gets the simulator's ids, shas, numbers, logins and repository substituted."""
 
 from __future__ import annotations
 

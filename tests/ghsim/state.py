@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.ghsim.gitdata import CommitData, Tree, apply_changes, commit_sha, diff_files
+from tests.ghsim.gitdata import CommitData, Link, Tree, apply_changes, apply_modes, commit_sha, diff_files
 
-Changes = Mapping[str, str | bytes | None]
+Changes = Mapping[str, str | bytes | Link | None]
 GITHUB_ACTIONS_APP_ID = 15368  # the App that check runs made by GitHub Actions workflows belong to
 
 
@@ -278,10 +278,11 @@ class SimState:
             parent_sha = parent or repo.branches.get(branch)
             base: Tree = repo.commits[parent_sha].tree if parent_sha else {}
             tree = apply_changes(base, changes)
+            modes = apply_modes(repo.commits[parent_sha].modes if parent_sha else {}, changes)
             parents = [parent_sha] if parent_sha else []
             sha = commit_sha(parents, tree, message, self.next_id())
             repo.commits[sha] = CommitData(sha, tree, parents, message, author, author.title(),
-                                           f"{author}@users.noreply.github.com", self.clock.now())
+                                           f"{author}@users.noreply.github.com", self.clock.now(), modes=modes)
             repo.branches[branch] = sha
             return sha
 

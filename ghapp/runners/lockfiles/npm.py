@@ -103,7 +103,10 @@ def _yarn_block(path: str, block: dict[str, Any]) -> list[Pin]:
 
 
 def pnpm_lock(path: str, text: str) -> list[Pin]:
-    data = yaml.safe_load(text)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"cannot parse the YAML: {exc}") from None
     if not isinstance(data, dict) or "lockfileVersion" not in data:
         raise ValueError("not a pnpm lock file (no lockfileVersion)")
     major = str(data["lockfileVersion"]).split(".")[0]
