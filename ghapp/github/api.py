@@ -231,7 +231,8 @@ class InstallationAPI:
         return True
 
     async def list_issue_events(self, owner: str, repo: str, number: int) -> list[JSON]:
-        """The issue's (or PR's) events, oldest first: `labeled` ones name the label and who added it."""
+        """A PR's (or issue's) events, oldest first: `labeled` ones name the label and who added it, `assigned`
+        ones the `assigner` and the `assignee`."""
         return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/events",
                                  f"/repos/{owner}/{repo}/issues/{number}/events", cap=ISSUE_EVENTS_CAP)
 

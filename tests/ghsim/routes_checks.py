@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.ghsim import render
 from tests.ghsim.context import Ctx, Reply, SimError, invalid, paginate
-from tests.ghsim.state import CheckRun, Comment, Issue, LabelEvent, Repo
+from tests.ghsim.state import CheckRun, Comment, Issue, IssueEvent, Repo
 
 STATUSES = ("queued", "in_progress", "completed")
 CONCLUSIONS = ("action_required", "cancelled", "failure", "neutral", "success", "skipped", "timed_out")
@@ -160,6 +160,12 @@ def _labels(repo: Repo, issue: Issue) -> list[dict[str, Any]]:
     return [render.label(name, repo.labels.get(name, "ededed")) for name in issue.labels]
 
 
+def list_issue_events(ctx: Ctx) -> Reply:
+    repo = ctx.repo()
+    issue = _issue(ctx, repo)
+    return paginate(ctx, [render.issue_event(ctx.state, repo, issue, e) for e in issue.events])
+
+
 def list_labels(ctx: Ctx) -> Reply:
     repo = ctx.repo()
     return paginate(ctx, _labels(repo, _issue(ctx, repo)))
@@ -185,13 +191,8 @@ def _event(ctx: Ctx, issue: Issue, event: str, name: str) -> None:
     """Record who changed a label: with an installation token, the App's bot account acting through the App."""
     app = ctx.state.app_slug if ctx.installation is not None else None
     actor = f"{app}[bot]" if app else "octocat"
-    issue.label_events.append(LabelEvent(len(issue.label_events) + 1, event, name, actor, ctx.state.clock.now(), app))
-
-
-def list_issue_events(ctx: Ctx) -> Reply:
-    repo = ctx.repo()
-    issue = _issue(ctx, repo)
-    return paginate(ctx, [render.label_event(ctx.state, repo, issue, e) for e in issue.label_events])
+    issue.events.append(IssueEvent(ctx.state.next_id(), event, actor, ctx.state.clock.now(), label=name,
+                                   app_slug=app))
 
 
 def remove_label(ctx: Ctx) -> Reply:

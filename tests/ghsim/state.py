@@ -68,18 +68,6 @@ class Comment:
 
 
 @dataclass
-class LabelEvent:
-    """A `labeled` or `unlabeled` issue event: who (a user, or an App's bot account) and when."""
-
-    id: int
-    event: str
-    label: str
-    actor: str
-    created_at: datetime
-    app_slug: str | None = None  # the GitHub App the actor acted through
-
-
-@dataclass
 class Issue:
     number: int
     title: str
@@ -88,10 +76,25 @@ class Issue:
     created_at: datetime
     state: str = "open"
     labels: list[str] = field(default_factory=list)
-    label_events: list[LabelEvent] = field(default_factory=list)  # oldest first, as GitHub lists them
     comments: list[Comment] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
     updated_at: datetime | None = None  # None: as created
+    events: list[IssueEvent] = field(default_factory=list)
+
+
+@dataclass
+class IssueEvent:
+    """An issue event (REST `/issues/{n}/events`), oldest first as GitHub lists them. Simulated: `assigned`
+    (`actor` assigned `assignee`), `labeled` and `unlabeled` (`label`; `app_slug`: the App the actor acted
+    through, as for the App's own label changes)."""
+
+    id: int
+    event: str
+    actor: str
+    created_at: datetime
+    assignee: str | None = None
+    label: str | None = None
+    app_slug: str | None = None
 
 
 @dataclass
@@ -295,7 +298,7 @@ class SimState:
             repo.labels.setdefault(name, "ededed")
             if name not in issue.labels:
                 issue.labels.append(name)
-            issue.label_events.append(LabelEvent(len(issue.label_events) + 1, "labeled", name, user, self.clock.now()))
+            issue.events.append(IssueEvent(self.next_id(), "labeled", user, self.clock.now(), label=name))
 
     def create_pull(self, full_name: str, *, changes: Changes | None = None,
                     commits: Sequence[Changes] | None = None, messages: Sequence[str] | None = None,
@@ -362,6 +365,17 @@ class SimState:
         if key not in self._diffs:  # commits never change: the diff of two shas can be kept
             self._diffs[key] = diff_files(repo.commits[pull.base_sha].tree, repo.commits[pull.head_sha].tree)
         return self._diffs[key]
+
+    def assign(self, full_name: str, number: int, assignee: str, *, by: str) -> IssueEvent:
+        """`by` assigns the issue or pull request to `assignee` (Copilot, say): an `assigned` event."""
+        issue = self.repo(full_name).issues.get(number)
+        assert issue is not None, f"no issue or pull request #{number} in {full_name}"
+        with self.lock:
+            event = IssueEvent(self.next_id(), "assigned", by, self.clock.now(), assignee)
+            issue.events.append(event)
+            if assignee not in issue.assignees:
+                issue.assignees.append(assignee)
+        return event
 
     def add_review(self, full_name: str, number: int, user: str, state: str = "APPROVED", *, body: str = "",
                    commit_id: str | None = None) -> Review:

@@ -14,7 +14,7 @@ from ghapp.github.policy_source import bundled_signals
 from ghapp.resources import default_policy_text
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, build_world
 from tests.ghsim import GitHubSim, render
-from tests.ghsim.state import LabelEvent
+from tests.ghsim.state import IssueEvent
 from tests.github.test_policy_source import call
 
 
@@ -128,10 +128,8 @@ def test_verdict_labels_are_dropped_and_those_a_person_added_are_read_as_hand_la
     pull = state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, user="alice", body="Plain change.")
     issue = state.repo(REPO).issues[pull.number]
     issue.labels += ["ai-generated", "ai:claude", "needs-review"]
-    issue.label_events += [LabelEvent(1, "labeled", "ai-generated", "prompt-to-pr[bot]", state.clock.now(),
-                                      "prompt-to-pr"),
-                           LabelEvent(2, "labeled", "ai:claude", "prompt-to-pr[bot]", state.clock.now(),
-                                      "prompt-to-pr")]
+    issue.events += [IssueEvent(state.next_id(), "labeled", "prompt-to-pr[bot]", state.clock.now(), label=name,
+                                app_slug="prompt-to-pr") for name in ("ai-generated", "ai:claude")]
     state.label_by_hand(REPO, pull.number, "ai-suspected", "maria")
     counter = CallCounter()
     facts = gather(ghsim_inprocess, pull.number, policy(), counter=counter)
