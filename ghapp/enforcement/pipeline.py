@@ -21,7 +21,7 @@ from ghapp.core.facts import Actor, Facts
 from ghapp.core.gates.summary import finish
 from ghapp.core.policy.load import Policy, PolicyIssue
 from ghapp.enforcement import records
-from ghapp.enforcement.enforcer import Enforcer, details_url
+from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, needs, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
@@ -46,7 +46,7 @@ class PullRun:
         self.e, self.ctx, self.api, self.pr_json = enforcer, ctx, api, pr_json
         self.pr = shapes.pull_request(pr_json)
         base_repo = (pr_json.get("base") or {}).get("repo") or ctx.payload.get("repository") or {}
-        self.owner, _, self.repo = str(base_repo.get("full_name", "")).partition("/")
+        self.owner, self.repo = repository({"repository": base_repo})
         self.full_name = f"{self.owner}/{self.repo}"
         self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number, details_url(ctx))
         self.checks = CheckPublisher(api, ctx.inbox.db, self.target)
@@ -108,8 +108,10 @@ class PullRun:
             await requester.request(self.pr_json, decision.approvals, force=force_requests)
         if only is None:
             current = [str(label.get("name", "")) for label in self.pr_json.get("labels") or []]
+            hand = facts.pull_request.hand_labels if facts.pull_request is not None else ()
             await self.e.labels.sync(self.api, self.owner, self.repo, self.pr.number, current=current,
-                                     verdict=decision.verdict)
+                                     verdict=decision.verdict, settings=policy.labels,
+                                     keep=[label.name for label in hand])
         if work and (only is None or pending & set(only)):
             finished = await self._tools(policy, facts, work, prints)
             if finished is None:
