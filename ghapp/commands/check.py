@@ -25,6 +25,7 @@ from ghapp.core.decisions import Decision, Gate, ToolReport
 from ghapp.core.detection.detect import detect, parse_signal_table
 from ghapp.core.detection.signals import SignalTable, SignalTableError
 from ghapp.core.diff import parse_unified_diff
+from ghapp.core.errors import GhappError
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, ChangedFile, Commit, Facts, Person, PullRequest
 from ghapp.core.policy.load import GateSettings, Policy, PolicyIssue, load_policy
@@ -40,7 +41,7 @@ CODEOWNERS_FILES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # Gi
 _FIELD, _RECORD = "\x1f", "\x1e"
 
 
-class CheckError(Exception):
+class CheckError(GhappError):
     """The repository or the arguments do not allow a check (exit 2)."""
 
 

@@ -118,6 +118,8 @@ class CategoryResult:
     request_teams: tuple[str, ...] = ()  # teams to ask, as "org/team"
     stale: tuple[str, ...] = ()  # approvers whose approval no longer counts because files changed since
     ignored: tuple[str, ...] = ()  # eligible approvals that do not count, with why: "@bob: is the author"
+    vetoed_by: tuple[str, ...] = ()  # eligible approvers whose change request blocks the category
+    excluded: tuple[str, ...] = ()  # who took part in the change and so cannot approve, with why
 
 
 @dataclass(frozen=True)

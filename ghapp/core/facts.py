@@ -109,12 +109,21 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """An `assigned` event of the pull request: `assigner` assigned it to `assignee` (an agent, perhaps)."""
+
+    assignee: Actor
+    assigner: Actor
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything `evaluate` may look at. The shell fills only what `Policy.needs()` asks for.
 
     `team_members` maps `org/team` to the logins known to be members. `changed_since` maps a reviewed
     commit sha to the paths changed between that commit and the head (for stale approvals); a sha
-    missing from it means unknown, which the engine treats as "everything changed".
+    missing from it means unknown, which the engine treats as "everything changed". `assignments` are the
+    PR's `assigned` events and `pushers` the accounts that pushed to its branch (separation of duties).
     """
 
     pull_request: PullRequest | None = None
@@ -128,3 +137,5 @@ class Facts:
     overrides: tuple[Override, ...] = ()
     files_truncated: bool = False
     commits_truncated: bool = False
+    assignments: tuple[Assignment, ...] = ()
+    pushers: tuple[Actor, ...] = ()

@@ -229,6 +229,11 @@ class InstallationAPI:
             return False
         return True
 
+    async def list_issue_events(self, owner: str, repo: str, number: int) -> list[JSON]:
+        """A PR's (or issue's) events, oldest first: `assigned` ones name the `assigner` and the `assignee`."""
+        return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/events",
+                                 f"/repos/{owner}/{repo}/issues/{number}/events")
+
     async def list_labels(self, owner: str, repo: str, number: int) -> list[JSON]:
         return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/labels",
                                  f"/repos/{owner}/{repo}/issues/{number}/labels")

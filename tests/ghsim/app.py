@@ -66,6 +66,7 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("POST", R + "/issues", c.create_issue, "token"),
     ("GET", R + "/issues/{number}", c.get_issue, "token"),
     ("GET", R + "/issues/{number}/labels", c.list_labels, "token"),
+    ("GET", R + "/issues/{number}/events", c.list_issue_events, "token"),
     ("POST", R + "/issues/{number}/labels", c.add_labels, "token"),
     ("DELETE", R + "/issues/{number}/labels/{name}", c.remove_label, "token"),
     ("GET", R + "/issues/{number}/comments", c.list_comments, "token"),

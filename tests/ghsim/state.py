@@ -79,6 +79,18 @@ class Issue:
     comments: list[Comment] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
     updated_at: datetime | None = None  # None: as created
+    events: list[IssueEvent] = field(default_factory=list)
+
+
+@dataclass
+class IssueEvent:
+    """An issue event (REST `/issues/{n}/events`); only `assigned` is simulated: `actor` assigned `assignee`."""
+
+    id: int
+    event: str
+    actor: str
+    created_at: datetime
+    assignee: str | None = None
 
 
 @dataclass
@@ -339,6 +351,17 @@ class SimState:
         if key not in self._diffs:  # commits never change: the diff of two shas can be kept
             self._diffs[key] = diff_files(repo.commits[pull.base_sha].tree, repo.commits[pull.head_sha].tree)
         return self._diffs[key]
+
+    def assign(self, full_name: str, number: int, assignee: str, *, by: str) -> IssueEvent:
+        """`by` assigns the issue or pull request to `assignee` (Copilot, say): an `assigned` event."""
+        issue = self.repo(full_name).issues.get(number)
+        assert issue is not None, f"no issue or pull request #{number} in {full_name}"
+        with self.lock:
+            event = IssueEvent(self.next_id(), "assigned", by, self.clock.now(), assignee)
+            issue.events.append(event)
+            if assignee not in issue.assignees:
+                issue.assignees.append(assignee)
+        return event
 
     def add_review(self, full_name: str, number: int, user: str, state: str = "APPROVED", *, body: str = "",
                    commit_id: str | None = None) -> Review:

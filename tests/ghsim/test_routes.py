@@ -1,5 +1,6 @@
 """The simulator's repository routes behave like GitHub's: pagination and Link headers, contents and ETags,
-tarball redirects, reviews and review requests, team memberships, labels, compare, rate-limit headers."""
+tarball redirects, reviews and review requests, team memberships, labels, issue events, compare, rate-limit
+headers."""
 
 from __future__ import annotations
 
@@ -195,6 +196,17 @@ def test_labels_issues_and_comments(ghsim: GitHubSim) -> None:
         comment = gh.post("repos/octo-org/hello/issues/1/comments", json={"body": "Checks are running"})
         assert comment.status_code == 201
         assert [c["body"] for c in gh.get("repos/octo-org/hello/issues/1/comments").json()] == ["Checks are running"]
+
+
+def test_issue_events_show_who_assigned_whom(ghsim: GitHubSim) -> None:
+    world = small_world(ghsim)
+    ghsim.state.assign("octo-org/hello", 1, "Copilot", by="mona")
+    with installation_client(ghsim, world["installation"].id) as gh:
+        (event,) = gh.get("repos/octo-org/hello/issues/1/events").json()
+        assert event["event"] == "assigned" and event["commit_id"] is None
+        assert event["assigner"]["login"] == event["actor"]["login"] == "mona"
+        assert (event["assignee"]["login"], event["assignee"]["type"]) == ("Copilot", "Bot")
+        assert gh.get("repos/octo-org/hello/issues/99/events").status_code == 404
 
 
 def test_compare_and_rate_limit_headers(ghsim: GitHubSim) -> None:

@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 from typing import Literal
 
 from ghapp.core.codeowners.index import OwnerIndex
+from ghapp.core.errors import GhappError
 
 MAX_BYTES = 3 * 1024 * 1024  # GitHub does not load a CODEOWNERS file of 3 MB or more at all
 _STAR = "[^/]*"
@@ -26,7 +27,7 @@ _TOKEN = re.compile(r"(?:\\.|\\$|[^\s\\])+")  # whitespace splits tokens unless 
 _SECTION = re.compile(r"\^?\[[^\]]*\](?:\[\d+\])?(?:\s|$)")  # GitLab `[Section]`, `^[Optional]`, `[Name][2]`
 
 
-class PatternError(ValueError):
+class PatternError(GhappError, ValueError):
     """A pattern uses syntax CODEOWNERS does not support; the message says which."""
 
 
