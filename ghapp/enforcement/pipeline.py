@@ -107,8 +107,10 @@ class PullRun:
             await requester.request(self.pr_json, decision.approvals, force=force_requests)
         if only is None:
             current = [str(label.get("name", "")) for label in self.pr_json.get("labels") or []]
+            hand = facts.pull_request.hand_labels if facts.pull_request is not None else ()
             await self.enforcer.labels.sync(self.api, self.owner, self.repo, self.pr.number, current=current,
-                                     verdict=decision.verdict)
+                                            verdict=decision.verdict, settings=policy.labels,
+                                            keep=[label.name for label in hand])
         if work and (only is None or pending & set(only)):
             finished = await self._tools(policy, facts, work, prints)
             if finished is None:
