@@ -186,7 +186,8 @@ class PullRun:
     async def _record(self, decision: Decision) -> Decision:
         await asyncio.to_thread(records.record_evaluations, self.ctx.inbox.db,
                                 delivery_id=self.ctx.delivery.delivery_id, repository=self.full_name,
-                                pr_number=self.pr.number, decision=decision, gates=self.checks.sent)
+                                pr_number=self.pr.number, decision=decision, gates=self.checks.sent,
+                                author=self.pr.author.login)
         return decision
 
 
