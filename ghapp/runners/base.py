@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ghapp.core.decisions import Gate, ToolReport
+from ghapp.core.errors import GhappError
 from ghapp.core.facts import ChangedFile
 
 DEFAULT_RUFF_SELECT = ("E", "F", "W", "B", "S", "UP")
@@ -34,7 +35,7 @@ MAX_FINDINGS = 10_000
 _STDERR_KEPT = 64 * 1024
 
 
-class RunnerError(Exception):
+class RunnerError(GhappError):
     """A runner could not prepare its inputs or understand the tool's output."""
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import pytest
 
@@ -18,7 +18,6 @@ from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.core.detection import detect as detect_module
 from ghapp.core.detection.bounds import FIELD_LIMIT
 from ghapp.core.detection.detect import detect, parse_signal_table
-from ghapp.core.detection.trailers import trailing_trailers
 from ghapp.core.facts import Actor, Commit, Person, PullRequest
 from ghapp.enforcement import pipeline
 from ghapp.github import facts as github_facts
@@ -40,38 +39,22 @@ HOSTILE_MESSAGES = {
 }
 
 
-class CountingLines(Sequence[str]):
-    """The lines of a message, counting every line handed out."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        self.reads = 0
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
-        got = self.lines[index]
-        self.reads += len(got) if isinstance(index, slice) else 1
-        return got
-
-    def __iter__(self) -> Iterator[str]:
-        for line in self.lines:
-            self.reads += 1
-            yield line
-
-
 @pytest.mark.parametrize("shape", sorted(HOSTILE_MESSAGES))
-def test_trailers_of_a_2mb_message_are_found_looking_at_each_line_a_bounded_number_of_times(shape: str) -> None:
-    lines = CountingLines(HOSTILE_MESSAGES[shape].rstrip().split("\n"))  # as detection splits it
-    found = trailing_trailers(lines)
-    assert lines.reads <= 4 * len(lines), f"{lines.reads:,} line reads for {len(lines):,} lines"
+def test_trailers_of_a_2mb_message_are_parsed_reading_each_part_a_bounded_number_of_times(
+        shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    message = HOSTILE_MESSAGES[shape]
+    budget = [3 * len(message)]  # characters the trailer parser may be handed, all calls together
+    real = detect_module.parse_trailers
+
+    def counting(text: str) -> Any:
+        budget[0] -= len(text)
+        if budget[0] < 0:
+            raise AssertionError(f"over {3 * len(message):,} characters parsed for a {len(message):,}-character "
+                                 "message: the work grows faster than the message")
+        return real(text)
+
+    monkeypatch.setattr(detect_module, "parse_trailers", counting)
+    found = detect_module._trailing_trailers(message)
     if shape == "trailer paragraphs":
         assert len(found) == TWO_MB // 6  # every paragraph is a trailer block: all of them are found
     if shape == "continuation lines":

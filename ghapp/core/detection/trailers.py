@@ -11,7 +11,6 @@ is not a patch divider here: commit messages carry no patch.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 _TRAILER = re.compile(r"([A-Za-z0-9-]+)[ \t]*:[ \t]*(.*)")
@@ -39,43 +38,8 @@ class Trailer:
 def parse_trailers(message: str) -> tuple[Trailer, ...]:
     """The trailers of `message`, in order; () when its last paragraph is not a trailer block."""
     lines = message.replace("\r\n", "\n").split("\n")
-    return _last_block(lines, _title_end(lines), len(lines))
-
-
-def trailing_trailers(lines: Sequence[str]) -> tuple[Trailer, ...]:
-    """The trailers of the last paragraph of `lines` (a message split at `\n`), and of the paragraphs before it
-    while each is a trailer block too; paragraphs end at an empty line, as `message.split("\n\n")` ends them.
-    Each line is looked at a bounded number of times: a message of a hundred thousand trailer paragraphs
-    costs a hundred thousand paragraphs' work, not the square of it."""
-    ends = _paragraph_ends(lines)
-    title_end = _title_end(lines)
-    blocks: list[tuple[Trailer, ...]] = []
-    for end in [len(lines), *reversed(ends[1:])] if ends else []:
-        block = _last_block(lines, min(title_end, end), end)
-        if not block:
-            break
-        blocks.append(block)
-    return tuple(trailer for block in reversed(blocks) for trailer in block)
-
-
-def _title_end(lines: Sequence[str]) -> int:
-    return next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
-
-
-def _paragraph_ends(lines: Sequence[str]) -> list[int]:
-    """Where `"\n".join(lines).split("\n\n")` cuts, as line counts: the text before each cut is `lines[:end]`.
-    A cut is an empty line that is not the last, and two cuts never share a newline."""
-    ends: list[int] = []
-    last = -2
-    for i in range(1, len(lines) - 1):
-        if lines[i] == "" and i - 1 != last:
-            ends.append(i)
-            last = i
-    return ends
-
-
-def _last_block(lines: Sequence[str], title_end: int, end: int) -> tuple[Trailer, ...]:
-    """The trailers of the last paragraph of `lines[:end]` after the title; () when it is not a trailer block."""
+    title_end = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+    end = len(lines)
     while end > title_end and not lines[end - 1].strip():
         end -= 1
     start = end
@@ -92,7 +56,7 @@ def _last_block(lines: Sequence[str], title_end: int, end: int) -> tuple[Trailer
             if current is None:
                 other_lines += 1
             else:
-                current.append(line.strip())  # joined once at the end: appending to a string would be quadratic
+                current.append(line.strip())  # joined once at the end: appending to a string is quadratic
             continue
         recognised = recognised or line.lower().startswith(_GIT_GENERATED)
         match = _TRAILER.fullmatch(line.rstrip())
