@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from ghapp.core.codeowners.patterns import owner_kind, parse_codeowners
+from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS, owner_kind, parse_codeowners
 from ghapp.core.decisions import ToolReport
 from ghapp.core.detection.detect import detect
 from ghapp.core.detection.signals import SignalTable
@@ -29,7 +29,6 @@ from ghapp.github.errors import NotFound
 from ghapp.github.labels import hand_labels
 
 JSON = shapes.JSON
-CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's order: first wins
 COMPARE_FILES_CAP = 300  # the compare API lists at most 300 files
 T = TypeVar("T")
 

@@ -23,6 +23,8 @@ _GLOBSTAR = "(?:.*/)?"  # `**` as a whole segment: zero or more directories
 _USER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_-]*")
 _TEAM = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_-]*/[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _EMAIL = re.compile(r"[^@\s/]+@[^@\s/]+\.[^@\s/]+")
+# Where GitHub looks for a repository's CODEOWNERS file, in its order: the first one found is used.
+CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 _TOKEN = re.compile(r"(?:\\.|\\$|[^\s\\])+")  # whitespace splits tokens unless escaped (`\ ` in a path)
 _SECTION = re.compile(r"\^?\[[^\]]*\](?:\[\d+\])?(?:\s|$)")  # GitLab `[Section]`, `^[Optional]`, `[Name][2]`
 
