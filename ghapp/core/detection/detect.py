@@ -175,12 +175,13 @@ def _commit_hits(table: SignalTable, commit: Commit) -> list[_Hit]:
 def _trailing_trailers(message: str) -> list[Trailer]:
     """The trailers of the message's last paragraph, and of the paragraphs before it while each of them is
     a trailer block too (`Coding-Agent: x`, a blank line, `Trace-Id: y`): git reads only the last one."""
-    found: list[Trailer] = []
-    paragraphs = message.replace("\r\n", "\n").rstrip().split("\n\n")
-    while len(paragraphs) > 1 and (block := parse_trailers("\n\n".join(paragraphs))):
-        found[:0] = block
-        paragraphs.pop()
-    return found
+    blocks: list[tuple[Trailer, ...]] = []
+    for paragraph in reversed(message.replace("\r\n", "\n").rstrip().split("\n\n")[1:]):
+        block = parse_trailers(f"-\n\n{paragraph}")  # each paragraph read once, behind a stand-in title
+        if not block:
+            break
+        blocks.append(block)
+    return [trailer for block in reversed(blocks) for trailer in block]
 
 
 def _trailer_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hit]:
