@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from ghapp.commands.check_report import render_sarif, render_text
+from ghapp.commands.check_report import render_text
 from ghapp.commands.terminal import Style, wants_colour
 from ghapp.core.decisions import Decision, Gate, ToolReport
 from ghapp.core.detection.detect import detect, parse_signal_table
@@ -28,6 +28,7 @@ from ghapp.core.diff import parse_unified_diff
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, ChangedFile, Commit, Facts, Person, PullRequest
 from ghapp.core.policy.load import GateSettings, Policy, PolicyIssue, load_policy
+from ghapp.core.sarif import render_sarif
 from ghapp.resources import ai_signals_text, default_policy_text
 from ghapp.runners import RUNNERS, RunContext, Runner, run_all
 from ghapp.runners.base import DEFAULT_RUFF_SELECT
