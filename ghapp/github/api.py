@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 JSON = dict[str, Any]
 PULL_FILES_CAP = 3000  # GitHub lists at most 3,000 files of a pull request
 PULL_COMMITS_CAP = 250  # and at most 250 commits
+ISSUE_EVENTS_CAP = 3000  # events read to find who added a label (30 pages); a PR rarely has more
 MEMBERSHIP_TTL_S = 300.0  # how long a team membership answer is shared between the App's processes
 
 
@@ -130,6 +131,21 @@ class InstallationAPI:
         except UnicodeDecodeError:
             raise GitHubError(f"{owner}/{repo}:{path} is not UTF-8 text") from None
 
+    async def get_blob(self, owner: str, repo: str, sha: str) -> bytes | None:
+        """A blob's bytes by its sha (Git Data API), or None when the repository has no such blob."""
+        try:
+            response = await self._request("GET", "/repos/{owner}/{repo}/git/blobs/{sha}",
+                                           f"/repos/{owner}/{repo}/git/blobs/{quote(sha)}")
+        except NotFound:
+            return None
+        body = response.json()
+        if not isinstance(body, dict) or body.get("encoding") != "base64":
+            raise GitHubError(f"{owner}/{repo}: blob {sha[:12]} came in an encoding other than base64")
+        try:
+            return base64.b64decode("".join(str(body.get("content", "")).split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise GitHubError(f"{owner}/{repo}: blob {sha[:12]}: GitHub sent undecodable content") from None
+
     async def team_membership(self, org: str, team_slug: str, username: str) -> bool:
         """True when `username` is an active member of the team (child teams included, GitHub resolves that).
 
@@ -213,6 +229,12 @@ class InstallationAPI:
         except NotFound:
             return False
         return True
+
+    async def list_issue_events(self, owner: str, repo: str, number: int) -> list[JSON]:
+        """A PR's (or issue's) events, oldest first: `labeled` ones name the label and who added it, `assigned`
+        ones the `assigner` and the `assignee`."""
+        return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/events",
+                                 f"/repos/{owner}/{repo}/issues/{number}/events", cap=ISSUE_EVENTS_CAP)
 
     async def list_labels(self, owner: str, repo: str, number: int) -> list[JSON]:
         return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/labels",

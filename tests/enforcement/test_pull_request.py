@@ -57,6 +57,21 @@ def test_the_apps_own_label_changes_are_ignored_and_a_removed_label_comes_back(d
     assert len(driver.sim.state.requests("GET", "/tarball/")) == 1  # the head's tool reports were reused
 
 
+def test_a_verdict_label_a_maintainer_adds_is_kept_and_judged_as_theirs(driver: Driver) -> None:
+    build_world(driver.sim)
+    pull = driver.sim.state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, messages=["Change util"],
+                                        body="Plain change.", user="alice")
+    driver.handle("pull_request", opened(driver, pull))
+    assert runs(driver, pull.head_sha)["provenance"].conclusion == "success"  # no AI signal: human
+    driver.sim.state.label_by_hand(REPO, pull.number, "ai-generated", "maria")
+    driver.handle("pull_request", opened(driver, pull, "labeled", label="ai-generated", sender="maria"))
+    provenance = runs(driver, pull.head_sha)["provenance"]
+    assert (provenance.conclusion, provenance.output["title"]) == ("failure", "AI-written: the prompt is missing")
+    assert "`maintainer-label`" in provenance.output["summary"]
+    assert "ai-generated (added by @maria)" in provenance.output["summary"]
+    assert "ai-generated" in driver.sim.state.repo(REPO).issues[pull.number].labels  # never removed by the App
+
+
 def test_editing_the_description_re_judges_provenance_without_running_the_tools(driver: Driver) -> None:
     build_world(driver.sim)
     pull = ai_pull(driver, body="Adds a fee.")
@@ -128,16 +143,18 @@ def test_report_mode_concludes_neutral_and_says_what_enforce_would_do(driver: Dr
     assert any(a["identifier"] == "rerun" for a in checks["lint"].actions)
 
 
-def test_deleted_and_binary_files_are_never_given_to_a_tool_and_the_summary_says_so(driver: Driver) -> None:
+def test_deleted_files_are_never_given_to_a_tool_and_files_without_a_diff_are(driver: Driver) -> None:
+    """GitHub sends no diff for content it calls binary (one NUL byte is enough): the tool judges the file."""
     build_world(driver.sim, policy="gates:\n  lint:\n    applies_to: all\n")
     pull = driver.sim.state.create_pull(REPO, changes={"app/util.py": None, "logo.py": b"\x89PNG\x00\xff\xfe",
                                                        "billing/charge.py": CHARGE_AI}, user="alice")
     lint = FakeRunner("ruff", Gate.LINT)
     driver.use((lint, *fake_runners()[1:]))
     driver.handle("pull_request", opened(driver, pull))
-    assert lint.calls == [("billing/charge.py",)]
+    assert lint.calls == [("billing/charge.py", "logo.py")]
     summary = runs(driver, pull.head_sha)["lint"].output["summary"]
-    assert "`app/util.py`: deleted" in summary and "`logo.py`: binary" in summary
+    assert "`app/util.py`: deleted" in summary
+    assert "`logo.py`: GitHub sent no diff, so every finding in the file counts" in summary
 
 
 def test_a_pull_request_over_3000_files_is_not_scanned_and_fails_closed(driver: Driver) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.ghsim import render
 from tests.ghsim.context import Ctx, Reply, SimError, invalid, paginate
-from tests.ghsim.state import CheckRun, Comment, Issue, Repo
+from tests.ghsim.state import CheckRun, Comment, Issue, IssueEvent, Repo
 
 STATUSES = ("queued", "in_progress", "completed")
 CONCLUSIONS = ("action_required", "cancelled", "failure", "neutral", "success", "skipped", "timed_out")
@@ -160,6 +160,12 @@ def _labels(repo: Repo, issue: Issue) -> list[dict[str, Any]]:
     return [render.label(name, repo.labels.get(name, "ededed")) for name in issue.labels]
 
 
+def list_issue_events(ctx: Ctx) -> Reply:
+    repo = ctx.repo()
+    issue = _issue(ctx, repo)
+    return paginate(ctx, [render.issue_event(ctx.state, repo, issue, e) for e in issue.events])
+
+
 def list_labels(ctx: Ctx) -> Reply:
     repo = ctx.repo()
     return paginate(ctx, _labels(repo, _issue(ctx, repo)))
@@ -177,7 +183,16 @@ def add_labels(ctx: Ctx) -> Reply:
             repo.labels.setdefault(name, "ededed")  # GitHub creates unknown labels
             if name not in issue.labels:
                 issue.labels.append(name)
+                _event(ctx, issue, "labeled", name)
     return Reply(json=_labels(repo, issue))
+
+
+def _event(ctx: Ctx, issue: Issue, event: str, name: str) -> None:
+    """Record who changed a label: with an installation token, the App's bot account acting through the App."""
+    app = ctx.state.app_slug if ctx.installation is not None else None
+    actor = f"{app}[bot]" if app else "octocat"
+    issue.events.append(IssueEvent(ctx.state.next_id(), event, actor, ctx.state.clock.now(), label=name,
+                                   app_slug=app))
 
 
 def remove_label(ctx: Ctx) -> Reply:
@@ -188,6 +203,7 @@ def remove_label(ctx: Ctx) -> Reply:
         raise SimError(404, "Label does not exist")
     with ctx.state.lock:
         issue.labels.remove(name)
+        _event(ctx, issue, "unlabeled", name)
     return Reply(json=_labels(repo, issue))
 
 

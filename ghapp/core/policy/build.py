@@ -16,6 +16,7 @@ from ghapp.core.policy.model import (
     AISettings,
     DirectPushSettings,
     GateSettings,
+    LabelSettings,
     OverrideSettings,
     Policy,
 )
@@ -42,6 +43,7 @@ class TreeReader:
             approvals=tuple(self._category(name, node) for name, node in self._children("approvals")),
             overrides=self._overrides(),
             direct_push=self._direct_push(),
+            labels=self._labels(),
             signals=self._signals(),
         )
 
@@ -89,6 +91,12 @@ class TreeReader:
             gates=tuple(Gate(g) for g in data.get("gates", [g.value for g in OverrideSettings.gates])),
         )
 
+    def _labels(self) -> LabelSettings:
+        data = self._section("labels")
+        base = LabelSettings()
+        return LabelSettings(ai=data.get("ai", base.ai), suspected=data.get("suspected", base.suspected),
+                             tool_prefix=data.get("tool_prefix", base.tool_prefix))
+
     def _direct_push(self) -> DirectPushSettings:
         data = self._section("direct_push")
         base = DirectPushSettings()
@@ -118,8 +126,12 @@ class TreeReader:
             allow_author=data.get("allow_author", False),
             allow_commit_authors=data.get("allow_commit_authors", False),
             allow_bots=data.get("allow_bots", False),
+            allow_co_authors=data.get("allow_co_authors", False),
+            allow_launchers=data.get("allow_launchers", False),
+            allow_pushers=data.get("allow_pushers", False),
             applies_to=data.get("applies_to", "ai"),
             stale_on_change=data.get("stale_on_change", True),
+            veto=data.get("veto", False),
         )
         self._check_approvers(rule, node, where)
         return rule
