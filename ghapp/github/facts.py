@@ -70,7 +70,7 @@ class FactsGatherer:
         facts = Facts(pull_request=pr, commits=head.commits, files=head.files, tool_reports=tuple(tool_reports),
                       overrides=tuple(overrides), files_truncated=head.files_truncated,
                       commits_truncated=head.commits_truncated)
-        found = needs(policy, facts)
+        found = await asyncio.to_thread(needs, policy, facts)  # detection and matching are CPU: off the loop
         if not found.anything:
             return facts
         reviews: tuple[Review, ...] = ()
