@@ -23,7 +23,7 @@ def _issues(text: str) -> list[str]:
     ("text", "expected"),
     [
         ("colour: red\n",
-         "p.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, gates, mode, "
+         "p.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, floor, gates, mode, "
          "overrides"),
         ("gates:\n  lint:\n    enable: true\n",
          "p.yml:3:5: unknown key 'enable' in gates.lint; expected one of: applies_to, block_on, enabled, ignore, "
