@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from ghapp.core.decisions import Conclusion, Gate, GateResult
-from ghapp.enforcement.enforcer import Enforcer, details_url
+from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.pipeline import PullRun
 from ghapp.github.publish import CheckPublisher, Target
 from ghapp.github.shapes import is_owned_label
@@ -46,12 +46,12 @@ def _waiting(ctx: JobContext, full_name: str, head_sha: str) -> list[Gate]:
 async def on_closed(enforcer: Enforcer, ctx: JobContext) -> None:
     """A closed PR's checks that never finished are cancelled, so none is left spinning."""
     pr = ctx.payload["pull_request"]
-    full_name = str(ctx.payload["repository"]["full_name"])
+    owner, repo = repository(ctx.payload)
+    full_name = f"{owner}/{repo}"
     head_sha = str(pr["head"]["sha"])
     waiting = await asyncio.to_thread(_waiting, ctx, full_name, head_sha)
     if not waiting:
         return
-    owner, _, repo = full_name.partition("/")
     checks = CheckPublisher(ctx.installation(), ctx.inbox.db,
                             Target(owner, repo, head_sha, int(pr["number"]), details_url(ctx)))
     for gate in waiting:

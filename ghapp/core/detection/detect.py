@@ -46,6 +46,9 @@ _SESSION_URL = re.compile(
 )
 _SESSION_TRAILERS = ("agent-logs-url", "claude-session")
 # where a clause starts: a negation before it ("This is not an anti-AI move - I used Copilot") is another's
+# a verdict label a person added by hand (`labels:` in the policy): their judgement, as strong as the label says
+_HAND_LABELS: dict[str, Rule] = {"ai": Rule("maintainer-label", "label", "strong"),
+                                 "suspected": Rule("maintainer-label", "label", "medium")}
 _CLAUSE_ENDS = (",", ";", ":", " - ", " \u2013 ", " \u2014 ")  # en and em dashes too
 
 
@@ -116,6 +119,8 @@ def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
              if pr.head_ref and rule.pattern.search(pr.head_ref)]
     hits += [_hit(rule, "labels", label) for rule in table.labels for label in pr.labels
              if label.strip().lower() in rule.names]
+    hits += [_hit(_HAND_LABELS[label.verdict], "labels", f"{label.name} (added by {label.by or 'hand'})",
+                  tool=label.tool) for label in pr.hand_labels]
     title = plain_text(pr.title)
     hits += _marker_hits(table, "pr_title", title, "pull request title")
     hits += _statement_hits(table, "pr_title", title, "pull request title")
@@ -170,12 +175,13 @@ def _commit_hits(table: SignalTable, commit: Commit) -> list[_Hit]:
 def _trailing_trailers(message: str) -> list[Trailer]:
     """The trailers of the message's last paragraph, and of the paragraphs before it while each of them is
     a trailer block too (`Coding-Agent: x`, a blank line, `Trace-Id: y`): git reads only the last one."""
-    found: list[Trailer] = []
-    paragraphs = message.replace("\r\n", "\n").rstrip().split("\n\n")
-    while len(paragraphs) > 1 and (block := parse_trailers("\n\n".join(paragraphs))):
-        found[:0] = block
-        paragraphs.pop()
-    return found
+    blocks: list[tuple[Trailer, ...]] = []
+    for paragraph in reversed(message.replace("\r\n", "\n").rstrip().split("\n\n")[1:]):
+        block = parse_trailers(f"-\n\n{paragraph}")  # each paragraph read once, behind a stand-in title
+        if not block:
+            break
+        blocks.append(block)
+    return [trailer for block in reversed(blocks) for trailer in block]
 
 
 def _trailer_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hit]:

@@ -26,6 +26,8 @@ from ghapp.core.policy.model import (
 )
 from ghapp.core.policy.schema import key_path, schema_issues
 
+POLICY_PATH = ".github/prompt-to-pr.yml"  # in each repository, and in the org's `.github` repository
+
 __all__ = [
     "AISettings",
     "DirectPushSettings",
