@@ -183,13 +183,19 @@ def test_validate_and_explain_under_an_org_floor(tmp_path: Path, capsys: pytest.
                  "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     values = {v["key"]: (v["value"], v["layer"]) for v in report["values"]}
-    assert values["mode"] == ("enforce", "policies/default.yml:5")  # the org-level value, put back by the floor
+    lines = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8").splitlines()
+
+    def line(text: str, after: str = "") -> str:  # where the bundled default writes `text` (below `after`)
+        start = lines.index(after) if after else 0
+        return f"policies/default.yml:{next(i for i in range(start, len(lines)) if lines[i].startswith(text)) + 1}"
+
+    assert values["mode"] == ("enforce", line("mode: enforce"))  # the org-level value, put back by the floor
     assert values["floor"] == (["mode", "approvals"], f"{org}:1")
-    assert values["gates.semgrep.applies_to"] == ("all", "policies/default.yml:26")
-    assert values["approvals.billing.count"] == (1, "policies/default.yml:107")
+    assert values["gates.semgrep.applies_to"] == ("all", line("    applies_to:", "  semgrep:"))
+    assert values["approvals.billing.count"] == (1, line("    count:", "  billing:"))
     assert [r.split(": ", 1)[0] for r in report["refused"]] == [f"{repo}:1:7", f"{repo}:3:3"]
     assert report["human"]["approvals"][0]["category"] == "billing"
     assert main(["policy", "explain", "--org", org, "--policy", repo, "--files", "billing/a.py"]) == 0
     text = capsys.readouterr().out
-    assert "Values, each with the layer that set it:" in text and 'mode = "enforce"  (policies/default.yml:5)' in text
+    assert "Values, each with the layer that set it:" in text and f'mode = "enforce"  ({line("mode:")})' in text
     assert f"Relaxations of the org's floor, refused (the org's value applies):\n  {repo}:1:7: mode" in text

@@ -159,5 +159,6 @@ def test_every_value_names_the_layer_that_set_it() -> None:
     assert origins["mode"] == ("enforce", "org.yml:2")  # kept by the floor: the org's line
     assert origins["gates.lint.rules"] == (["E"], "repo.yml:4")
     assert origins["floor"] == (["mode"], "org.yml:1")
-    assert origins["gates.types.enabled"] == (True, "default.yml:20")
+    types_enabled = DEFAULT.splitlines().index("  types:") + 2  # the line after `types:`
+    assert origins["gates.types.enabled"] == (True, f"default.yml:{types_enabled}")
     assert load_policy([("bad.yml", "mode: x\n")]).origins() == []  # nothing was built
