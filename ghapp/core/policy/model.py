@@ -9,6 +9,7 @@ from typing import Literal
 from ghapp.core.decisions import Gate, Severity, Verdict, VerdictKind
 from ghapp.core.detection.signals import SignalTable
 from ghapp.core.gates.approvals import ApprovalRule
+from ghapp.core.policy.located_yaml import PolicyIssue
 
 Mode = Literal["enforce", "report"]
 AppliesTo = Literal["ai", "all"]
@@ -130,6 +131,7 @@ class Policy:
     direct_push: DirectPushSettings = field(default_factory=DirectPushSettings)
     labels: LabelSettings = field(default_factory=LabelSettings)
     signals: SignalTable | None = None
+    refused: tuple[PolicyIssue, ...] = ()  # relaxations of the org's floor that a repository file tried
 
     def gate(self, gate: Gate) -> GateSettings:
         """The settings of a tool gate."""
