@@ -22,7 +22,7 @@ from ghapp.core.gates.summary import finish
 from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
 from ghapp.enforcement import records
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
-from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, needs, run_tools
+from ghapp.enforcement.tools import busy, by_gate, failed, fingerprint, idle_report, reusable, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
 from ghapp.github.facts import Head
@@ -79,22 +79,23 @@ class PullRun:
                      rerun: Collection[Gate], only: Collection[Gate] | None, ask_reviews: bool,
                      force_requests: bool) -> Decision | None:
         db = self.ctx.inbox.db
-        runners = {r.gate: r for r in self.enforcer.runners}
-        prints = {gate: fingerprint(policy, runner) for gate, runner in runners.items()}
-        stored = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
+        runners = by_gate(self.enforcer.runners)
+        prints = {gate: fingerprint(policy, group) for gate, group in runners.items()}
+        loaded = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
                                          {g: p for g, p in prints.items() if g not in rerun})
         overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
         pushers = _pushers(await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number))
         facts = await self.enforcer.gatherer.gather(self.api, self.owner, self.repo, self.pr_json, policy,
-                                             overrides=overrides, tool_reports=tuple(stored.values()),
-                                             pushers=pushers)
-        # a report stored for this head may have been made for another diff (a retargeted PR, another PR with
-        # this head): it counts only if it looked at every file this diff gives its tool; otherwise it runs again
-        stored = {g: r for g, r in stored.items() if r.covers(needs(runners[g], facts.files))}
-        facts = replace(facts, tool_reports=tuple(stored.values()))
+                                                    overrides=overrides, pushers=pushers)
+        # reports stored for this head may have been made for another diff (a retargeted PR, another PR with
+        # this head): a gate's reports count only if they looked at every file this diff gives its tools
+        stored = {g: kept for g, reports in loaded.items()
+                  if (kept := reusable(runners[g], reports, facts.files)) is not None}
+        facts = replace(facts, tool_reports=tuple(r for reports in stored.values() for r in reports))
         first = await self._decide(policy, facts, edit)
         wanted = {s.gate for s in gates_to_run(policy, first.verdict)}
-        missing = [runners[g] for g in sorted(wanted & runners.keys()) if g not in stored] if tools else []
+        missing = [r for g in sorted(wanted & runners.keys()) if g not in stored for r in runners[g]]
+        missing = missing if tools else []
         work = [] if facts.files_truncated else busy(missing, facts.files)
         done = list(failed(missing, "not run: GitHub listed only part of the PR's files (over 3,000), so it "
                                     "cannot be checked completely; split the PR")) if facts.files_truncated else []

@@ -34,21 +34,26 @@ def report_from_json(text: str) -> ToolReport:
 
 
 def load_reports(db: Database, repository: str, head_sha: str,
-                 fingerprints: Mapping[Gate, str]) -> dict[Gate, ToolReport]:
-    """Stored reports for these gates on this head, when made under the same tool settings."""
+                 fingerprints: Mapping[Gate, str]) -> dict[Gate, tuple[ToolReport, ...]]:
+    """Stored reports of these gates on this head (one per tool), when made under the same tool settings."""
     found = {}
     for stored in evaluations.tool_reports(db, repository, head_sha, [g.value for g in fingerprints]):
         gate = Gate(stored.gate)
         if fingerprints.get(gate) == stored.fingerprint:
-            found[gate] = report_from_json(stored.report)
+            found[gate] = tuple(report_from_json(json.dumps(item)) for item in json.loads(stored.report))
     return found
 
 
 def save_reports(db: Database, repository: str, head_sha: str, reports: Iterable[ToolReport],
                  fingerprints: Mapping[Gate, str]) -> None:
+    """One row per gate holding the reports of all its tools (a JSON list)."""
+    grouped: dict[Gate, list[ToolReport]] = {}
+    for report in reports:
+        grouped.setdefault(report.gate, []).append(report)
     evaluations.save_tool_reports(db, repository, head_sha, [
-        evaluations.ReportText(report.gate.value, fingerprints.get(report.gate, ""), report_to_json(report))
-        for report in reports])
+        evaluations.ReportText(gate.value, fingerprints.get(gate, ""),
+                               "[" + ",".join(report_to_json(r) for r in group) + "]")
+        for gate, group in grouped.items()])
 
 
 def load_overrides(db: Database, repository: str, pr_number: int) -> tuple[Override, ...]:

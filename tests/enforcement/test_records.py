@@ -16,8 +16,9 @@ def test_tool_reports_round_trip_and_are_kept_per_fingerprint(driver: Driver) ->
                         findings=(Finding("a.py", 3, "r1", "m", "warning", 4, 1, 2, "billing"),),
                         unaudited=("b.py: timeout",), files=("a.py", "b.py"), rules=("secrets",), duration_s=1.5)
     assert records.report_from_json(records.report_to_json(report)) == report
-    records.save_reports(driver.db, REPO, "abc", [report], {Gate.SEMGREP: "v1"})
-    assert records.load_reports(driver.db, REPO, "abc", {Gate.SEMGREP: "v1"}) == {Gate.SEMGREP: report}
+    zizmor = ToolReport(gate=Gate.SEMGREP, tool="zizmor", version="1.33.1")
+    records.save_reports(driver.db, REPO, "abc", [report, zizmor], {Gate.SEMGREP: "v1"})
+    assert records.load_reports(driver.db, REPO, "abc", {Gate.SEMGREP: "v1"}) == {Gate.SEMGREP: (report, zizmor)}
     assert records.load_reports(driver.db, REPO, "abc", {Gate.SEMGREP: "v2"}) == {}
     assert records.load_reports(driver.db, REPO, "other", {Gate.SEMGREP: "v1"}) == {}
 
