@@ -148,11 +148,11 @@ def _run_tools(source: LocalHead, settings: Settings, *, policy: Policy, runners
         _progress(f"{mark} {report.tool}: {outcome} ({time.monotonic() - started:.1f} s)")
 
     work = busy(runners, files)
-    ran = {report.gate: report for report in asyncio.run(
+    ran = {report.tool: report for report in asyncio.run(
         run_on_head(source, settings, policy=policy, runners=work, files=files, on_start=on_start, on_done=on_done))}
     reports = []
     for runner in runners:
-        report = ran.get(runner.gate)
+        report = ran.get(runner.name)
         if report is None:  # nothing of a kind it reads changed: the App's idle report
             report = idle_report(runner)
             on_done(report)
