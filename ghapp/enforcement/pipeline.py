@@ -90,7 +90,7 @@ class PullRun:
         stored = {g: r for g, r in stored.items() if r.covers(needs(runners[g], facts.files))}
         facts = replace(facts, tool_reports=tuple(stored.values()))
         first = await self._decide(policy, facts, edit)
-        wanted = {s.gate for s in gates_to_run(policy, first.verdict)}
+        wanted = {s.gate for s in gates_to_run(policy, first.verdict, self.pr.base_ref)}
         missing = [runners[g] for g in sorted(wanted & runners.keys()) if g not in stored] if tools else []
         work = [] if facts.files_truncated else busy(missing, facts.files)
         done = list(failed(missing, "not run: GitHub listed only part of the PR's files (over 3,000), so it "

@@ -75,7 +75,7 @@ class FactsGatherer:
         table = policy.signals if policy.signals is not None else SignalTable()
         is_ai = policy.ai.is_ai(await asyncio.to_thread(detect, table, pr, head.commits))  # CPU: off the loop
         matched = {r.category: r.files for r in evaluate_approvals(policy.approvals, facts, is_ai=is_ai,
-                                                                   is_ai_actor=lambda _: False)}
+                                                                   is_ai_actor=lambda _: False, base=pr.base_ref)}
         rules = [rule for rule in policy.approvals if rule.category in matched]
         if not rules and not overrides:
             return facts
