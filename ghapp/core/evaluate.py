@@ -1,7 +1,7 @@
 """`evaluate(policy, facts) -> Decision`: the one pure function that judges a pull request's head.
 
 It composes AI detection, the provenance gate, the four tool gates, required approvals, overrides and the
-report mode. The shell gathers what `Policy.needs()` names, runs the tools `gates_to_run` lists, and
+report mode. The shell gathers what `core.needs` names, runs the tools `gates_to_run` lists, and
 publishes the Decision; when the policy cannot be read, `evaluate_policy_error` still gives every gate an
 outcome, so a pull request never waits on a check that will not come.
 """

@@ -154,20 +154,3 @@ class Policy:
         if self.overrides.team:
             teams.add(self.overrides.team)
         return frozenset(teams)
-
-    def needs(self) -> frozenset[str]:
-        """The `Facts` fields the shell must gather for this policy (others may stay empty)."""
-        needs = {"pull_request", "commits", "files"}
-        if self.approvals:
-            needs |= {"reviews", "assignments", "pushers"}  # who reviewed, and who took part
-            if any(rule.codeowners for rule in self.approvals):
-                needs.add("codeowners")
-            if any(rule.stale_on_change for rule in self.approvals):
-                needs.add("changed_since")
-        if self.teams():
-            needs.add("team_members")
-        if any(g.enabled for g in self.gates):
-            needs.add("tool_reports")
-        if self.overrides.team:
-            needs.add("overrides")
-        return frozenset(needs)
