@@ -68,12 +68,12 @@ CASES: list[tuple[str, str, str, Callable[[Policy], object], object, list[str]]]
       "repo.yml:1:1: gates.dependency_audit.applies_to: ai is less strict than the org's all; the org's floor keeps "
       "all"]),
     ("a category removed", "floor: [approvals]\n", "approvals:\n  billing: null\n",
-     lambda p: [r.category for r in p.approvals], ["auth", "billing", "governance", "secrets"],
+     lambda p: [r.category for r in p.approvals], ["auth", "billing", "ci", "governance", "secrets"],
      ["repo.yml:2:3: approvals.billing: the org's floor keeps this category; a repository cannot remove it"]),
     ("every category removed", "floor: [approvals]\n", "approvals: null\n",
-     lambda p: len(p.approvals), 4,
+     lambda p: len(p.approvals), 5,
      [f"repo.yml:1:1: approvals.{name}: the org's floor keeps this category; a repository cannot remove it"
-      for name in ("auth", "billing", "governance", "secrets")]),
+      for name in ("auth", "billing", "ci", "governance", "secrets")]),
     ("a count lowered", "floor: [approvals]\napprovals:\n  billing:\n    count: 2\n",
      "approvals:\n  billing:\n    count: 1\n", lambda p: _category(p, "billing").count, 2,  # type: ignore[attr-defined]
      ["repo.yml:3:12: approvals.billing.count: 1 is fewer approvals than the org's 2; the org's floor keeps 2"]),
@@ -95,7 +95,7 @@ CASES: list[tuple[str, str, str, Callable[[Policy], object], object, list[str]]]
       "false"]),
     ("a category of the repository's own", "floor: [approvals]\n",
      "approvals:\n  infra:\n    paths: [terraform/]\n    owners: ['@ops']\n",
-     lambda p: len(p.approvals), 5, []),
+     lambda p: len(p.approvals), 6, []),
     ("an owner added is allowed", "floor: [approvals]\napprovals:\n  billing:\n    owners: ['@cfo']\n",
      "approvals:\n  billing:\n    owners: ['@cfo', '@lead']\n",
      lambda p: _category(p, "billing").users, ("cfo", "lead"), []),  # type: ignore[attr-defined]
