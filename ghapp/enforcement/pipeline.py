@@ -93,7 +93,7 @@ class PullRun:
                   if (kept := reusable(runners[g], reports, facts.files)) is not None}
         facts = replace(facts, tool_reports=tuple(r for reports in stored.values() for r in reports))
         first = await self._decide(policy, facts, edit)
-        wanted = {s.gate for s in gates_to_run(policy, first.verdict)}
+        wanted = {s.gate for s in gates_to_run(policy, first.verdict, self.pr.base_ref)}
         missing = [r for g in sorted(wanted & runners.keys()) if g not in stored for r in runners[g]]
         missing = missing if tools else []
         work = [] if facts.files_truncated else busy(missing, facts.files)
