@@ -47,7 +47,9 @@ class PullRun:
         base_repo = (pr_json.get("base") or {}).get("repo") or ctx.payload.get("repository") or {}
         self.owner, self.repo = repository({"repository": base_repo})
         self.full_name = f"{self.owner}/{self.repo}"
-        self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number, details_url(ctx))
+        self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number,
+                             details_url(ctx, self.full_name, self.pr.number, self.pr.head_sha))
+        self.sources: tuple[str, ...] = ()  # the policy layers the decision was made under
         self.checks = CheckPublisher(api, ctx.inbox.db, self.target)
 
     async def moot(self) -> str | None:
@@ -63,6 +65,7 @@ class PullRun:
         if self.pr_json.get("state") == "closed" or await self.moot():
             return None
         loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, self.pr.base_ref)
+        self.sources = loaded.sources
         head = await self.enforcer.gatherer.head(self.api, self.owner, self.repo, self.pr_json)
         edit = await self._edit_issues(head)
         if loaded.policy is None:
@@ -93,7 +96,7 @@ class PullRun:
                    for name, pair in completions(runners[g], reports, facts.files).items()}
         facts = replace(facts, tool_reports=tuple(r for reports in stored.values() for r in reports))
         first = await self._decide(policy, facts, edit)
-        wanted = {s.gate for s in gates_to_run(policy, first.verdict)}
+        wanted = {s.gate for s in gates_to_run(policy, first.verdict, self.pr.base_ref)}
         missing = [r for g in sorted(wanted & runners.keys()) if g not in stored for r in runners[g]]
         missing = missing if tools else []
         work = [] if facts.files_truncated else busy(missing, facts.files)
@@ -195,7 +198,7 @@ class PullRun:
         await asyncio.to_thread(records.record_evaluations, self.ctx.inbox.db,
                                 delivery_id=self.ctx.delivery.delivery_id, repository=self.full_name,
                                 pr_number=self.pr.number, decision=decision, gates=self.checks.sent,
-                                author=self.pr.author.login)
+                                author=self.pr.author.login, sources=self.sources)
         return decision
 
 

@@ -53,7 +53,8 @@ async def on_closed(enforcer: Enforcer, ctx: JobContext) -> None:
     if not waiting:
         return
     checks = CheckPublisher(ctx.installation(), ctx.inbox.db,
-                            Target(owner, repo, head_sha, int(pr["number"]), details_url(ctx)))
+                            Target(owner, repo, head_sha, int(pr["number"]),
+                                   details_url(ctx, f"{owner}/{repo}", int(pr["number"]), head_sha)))
     for gate in waiting:
         await checks.complete(GateResult(gate, Conclusion.CANCELLED, "Cancelled: the pull request was closed",
                                          "The pull request was closed before this check finished. Reopen it to "

@@ -33,6 +33,8 @@ from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import TooLarge
 from ghapp.runners import RunContext, Runner, run_all
 from ghapp.runners.base import DEFAULT_RUFF_SELECT, tool_version
+from ghapp.runners.sandbox import SandboxUnavailable
+from ghapp.runners.sandbox import resolve as resolve_sandbox
 from ghapp.runners.workspace import Workspace, WorkspaceError
 from ghapp.settings import Settings
 
@@ -239,9 +241,14 @@ async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, rep
         lint_rules = policy.gate(Gate.LINT).rules
         scratch = workspace.path / "scratch"
         scratch.mkdir()
+        try:
+            jail = resolve_sandbox(settings.runner_sandbox)
+        except SandboxUnavailable as exc:
+            return failed(runners, f"the tools were not run: {exc}", kept)
         context = RunContext(root=root, scratch=scratch, ruff_select=tuple(lint_rules) or DEFAULT_RUFF_SELECT,
                              semgrep_rules=tuple(rules),
-                             osv_url=settings.osv_url, memory_mb=settings.runner_memory_mb)
+                             osv_url=settings.osv_url, memory_mb=settings.runner_memory_mb,
+                             sandbox=jail)
         chosen = [r for r in runners if not (r.gate is Gate.SEMGREP and missing)]
         limits = only or {}
         whole = [r for r in chosen if r.name not in limits]
