@@ -148,6 +148,24 @@ class CheckRun(SQLModel, table=True):
     annotations: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))  # JSON keys already sent
 
 
+class HeadWord(SQLModel, table=True):
+    """One open pull request's word on one gate of its head commit (see ghapp.core.gates.heads): the head's
+    check run shows the strictest word of every open PR with that head."""
+
+    __tablename__ = "head_words"
+    __table_args__ = (UniqueConstraint("repository", "head_sha", "gate", "pr_number"),
+                      Index("ix_head_words_repository_pr_number", "repository", "pr_number"))
+    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
+    repository: str = Field(max_length=255)
+    head_sha: str = Field(max_length=64)
+    gate: str = Field(max_length=64)
+    pr_number: int
+    status: str = Field(max_length=32)  # queued, in_progress, completed
+    result: str = Field(sa_column=Column(Text(), nullable=False))  # JSON: conclusion, title, summary, annotations...
+    digest: str = Field(max_length=64)
+    updated_at: datetime = _when()
+
+
 class StoredToolReport(SQLModel, table=True):
     """A tool's report on one head, kept so re-evaluations of the same head (reviews, edits, overrides) need no
     re-run. `fingerprint` names the tool settings it was made under; another fingerprint means run again."""
