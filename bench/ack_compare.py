@@ -8,7 +8,7 @@ a no-op handler). Every server gets the same load from the same generators:
   answer, so queueing shows;
 - saturation (closed loop, `wrk` with a Lua script): as fast as `--connections` connections go.
 
-Every request carries the same real, signed 28 KB `pull_request` payload from ../shared/fixtures/webhooks
+Every request carries the same real, signed 28 KB `pull_request` payload from tests/fixtures/webhooks
 (signed once) and a new `X-GitHub-Delivery` id. GitHub's API is unreachable for prompt-to-pr (a closed
 port), so its worker defers each delivery after one failed token request, as in an outage; Probot does no
 work after the acknowledgement either. After each server, the deliveries prompt-to-pr acknowledged are

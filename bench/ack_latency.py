@@ -5,7 +5,7 @@ It starts `ghapp serve` (uvicorn, real HTTP on loopback) in a fresh directory wi
 thread (`--worker thread`, the default), or `ghapp serve --no-worker` beside a `ghapp worker` process
 (`--worker process`), or the web tier alone (`--worker none`). GitHub itself is unreachable, as in an outage:
 handlers fail fast and defer their deliveries. Then it sends signed real
-payloads from ../shared/fixtures/webhooks (every one of the 77, round robin, each with a new delivery id)
+payloads from tests/fixtures/webhooks (every one of the 77, round robin, each with a new delivery id)
 at fixed arrival rates with a fixed number of connections, for a fixed time per rate. Latency is measured
 from each delivery's scheduled send time (open loop: a slow server cannot hide its queueing) to the 202.
 After the run it checks that every acknowledged delivery is a committed row in the inbox.

@@ -1,7 +1,7 @@
 """A realistic AI-written Python pull request of N files, for the benchmarks that run the real tools on one.
 
 `ai_pull_files(n, tag)` returns path -> text: a `requirements.txt` with pins (one of them, requests 2.28.1,
-has advisories in shared/fixtures/advisories) and n - 1 Python modules in the style an assistant writes
+has advisories in tests/fixtures/advisories) and n - 1 Python modules in the style an assistant writes
 (dataclasses, typed functions, docstrings), cycling through six kinds. Most modules carry the slips such code
 typically has: an unused import, an Optional returned as a plain type, a request without a timeout or with
 TLS verification off, a shell command or an SQL query built from data, a hard-coded password. Every module

@@ -38,9 +38,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from ghapp.app import create_app  # noqa: E402
 from ghapp.core.decisions import Gate, ToolReport  # noqa: E402
-from ghapp.enforcement import Enforcer, handler_table  # noqa: E402
+from ghapp.enforcement import Enforcer  # noqa: E402
 from ghapp.github import CallCounter, GitHubApp  # noqa: E402
-from ghapp.handlers import HANDLERS  # noqa: E402
+from ghapp.handlers import build_handlers  # noqa: E402
 from ghapp.observability import Telemetry  # noqa: E402
 from ghapp.runners import RUNNERS, RunContext, Runner, ToolRun  # noqa: E402
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, REPO, AppServer, app_settings, build_world  # noqa: E402
@@ -132,7 +132,7 @@ def running(sim: GitHubSim, tmp: Path, osv: str, runners: Sequence[Runner], coun
     settings = app_settings(sim, tmp, osv_url=f"{osv}/v1/query")
     telemetry = Telemetry.create(settings, span_exporter=exporter)
     github = GitHubApp(settings, counter=counter, tracing=telemetry.tracing)
-    handlers = {**HANDLERS, **handler_table(Enforcer(runners=runners))}
+    handlers = build_handlers(Enforcer(runners=runners))
     server = AppServer(create_app(settings, github=github, handlers=handlers, telemetry=telemetry)).start()
     try:
         yield server

@@ -1,6 +1,8 @@
-"""The composition root: `create_app(settings, ...)` builds the one Starlette app with everything it uses.
+"""The composition root. `bootstrap(settings, ...)` wires what every process of the App uses (inbox, queue,
+handler table, GitHub client with its cache, call counter, telemetry) once, for `ghapp serve` and
+`ghapp worker` alike; `create_app(settings, ...)` puts the web tier on top of it.
 
-Tests pass fakes through the keyword arguments (store, queue, github, handlers, telemetry). Web pages are
+Tests pass fakes through the keyword arguments (inbox, queue, github, handlers, telemetry). Web pages are
 mounted from `page_routes` (add a module's `routes(...)` there); `routes=` adds more for one app.
 With no App credentials the app still starts: webhooks answer 503 and `/` points at `/setup`.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -18,11 +21,12 @@ from starlette.routing import BaseRoute, Route
 from ghapp.credentials import AppCredentials
 from ghapp.github import CallCounter, GitHubApp
 from ghapp.github.cache import Cache, cache_from_settings
-from ghapp.handlers import HANDLERS
+from ghapp.handlers import build_handlers, low_value
 from ghapp.observability.github import MetricsCounter
 from ghapp.runtime.jobs import HandlerTable, find_handler
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.recorder import Recorder
+from ghapp.runtime.replay import ReplayWindow
 from ghapp.runtime.webhooks import WEBHOOK_PATH, WebhookReceiver, refusal
 from ghapp.runtime.worker import Worker, WorkerThread
 from ghapp.settings import Settings, with_stored_credentials
@@ -81,26 +85,62 @@ def page_routes(runtime: Runtime, inbox: Inbox, queue: Queue, metrics: Metrics |
     return site.routes()
 
 
-def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue | None = None,
+@dataclass(frozen=True)
+class Services:
+    """What `bootstrap` wired: one set per process."""
+
+    settings: Settings
+    inbox: Inbox
+    queue: Queue
+    handlers: HandlerTable
+    runtime: Runtime  # the settings as they change and the GitHub client built from them
+    metrics: Metrics | None = None
+    tracing: Tracing | None = None
+
+    def worker(self, *, concurrency: int | None = None, periodic: bool = True) -> Worker:
+        runtime = self.runtime
+        return Worker(self.settings, self.inbox, self.queue, handlers=self.handlers, sheddable=low_value,
+                      github=lambda: runtime.github,
+                      concurrency=concurrency, metrics=self.metrics, periodic=periodic, tracing=self.tracing)
+
+    def handled(self, event: str, action: str | None) -> bool:
+        """Whether a handler wants deliveries of (event, action): the others are recorded as ignored."""
+        return find_handler(self.handlers, event, action) is not None
+
+    def close(self) -> None:
+        self.runtime.close()
+
+
+def bootstrap(settings: Settings, *, inbox: Inbox | None = None, queue: Queue | None = None,
+              github: GitHubApp | None = None, handlers: HandlerTable | None = None,
+              telemetry: Telemetry | None = None) -> Services:
+    """Wire one process of the App. Without `inbox` the database comes from settings (SQLite migrated on the
+    spot; PostgreSQL must be current, else SchemaNotCurrent); without `handlers` the App's own table."""
+    inbox = inbox or Inbox(ready_database(settings.database_url), max_attempts=settings.max_attempts)
+    queue = queue or Queue.from_settings(settings)
+    metrics = telemetry.metrics if telemetry is not None else None
+    tracing = telemetry.tracing if telemetry is not None else None
+    runtime = Runtime(settings, github, MetricsCounter(metrics) if metrics is not None else None, tracing)
+    if github is None and settings.app_id and settings.private_key:
+        runtime.github = runtime.new_github(settings)
+    return Services(
+        settings=settings, inbox=inbox, queue=queue, handlers=build_handlers() if handlers is None else handlers,
+        runtime=runtime, metrics=metrics, tracing=tracing,
+    )
+
+
+def create_app(settings: Settings, *, inbox: Inbox | None = None, queue: Queue | None = None,
                github: GitHubApp | None = None, handlers: HandlerTable | None = None,
                telemetry: Telemetry | None = None, run_worker: bool = True,
                routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The App. `run_worker` starts a worker thread in the process (the single-box default of `ghapp serve`).
-    Without `store` the database comes from settings (SQLite migrated on the spot; PostgreSQL must be current)."""
-    inbox = store or Inbox(ready_database(settings.database_url), max_attempts=settings.max_attempts)
-    transport = queue or Queue.from_settings(settings)
-    table = HANDLERS if handlers is None else handlers
-    metrics = telemetry.metrics if telemetry is not None else None
-    counter = MetricsCounter(metrics) if metrics is not None else None
-    tracing = telemetry.tracing if telemetry is not None else None
-    runtime = Runtime(settings, github, counter, tracing)
-    if github is None and settings.app_id and settings.private_key:
-        runtime.github = runtime.new_github(settings)
-    worker = Worker(settings, inbox, transport, handlers=table, github=lambda: runtime.github,
-                    metrics=metrics, tracing=tracing) if run_worker else None
+    """The App. `run_worker` starts a worker thread in the process (the single-box default of `ghapp serve`)."""
+    services = bootstrap(settings, inbox=inbox, queue=queue, github=github, handlers=handlers, telemetry=telemetry)
+    inbox, transport, runtime = services.inbox, services.queue, services.runtime
+    metrics, tracing = services.metrics, services.tracing
+    worker = services.worker() if run_worker else None
     recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None)
-    receiver = WebhookReceiver(settings, recorder, lambda event, action: find_handler(table, event, action) is not None,
-                               metrics, tracing)
+    replays = ReplayWindow.from_settings(settings)
+    receiver = WebhookReceiver(settings, recorder, services.handled, metrics, tracing, replays=replays)
     runtime.listeners.append(lambda new: setattr(receiver, "settings", new))
 
     @asynccontextmanager
@@ -123,7 +163,8 @@ def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue |
             recorder.stop()
             if thread is not None:
                 thread.stop()
-            runtime.close()
+            services.close()
+            replays.close()
 
     all_routes: list[BaseRoute] = [
         Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),
@@ -133,5 +174,5 @@ def create_app(settings: Settings, *, store: Inbox | None = None, queue: Queue |
     ]
     app = Starlette(routes=all_routes, lifespan=lifespan)
     app.state.runtime, app.state.inbox, app.state.queue = runtime, inbox, transport
-    app.state.recorder, app.state.worker = recorder, worker
+    app.state.recorder, app.state.worker, app.state.services = recorder, worker, services
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -64,6 +65,14 @@ def write_private(path: Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def create_private(path: Path) -> None:
+    """Create `path` empty and readable by the owner only, unless it exists: for SQLite files (the database,
+    the queue), which would otherwise be created 0644 (the umask), readable by every local user. SQLite gives
+    its `-wal` and `-shm` files the database file's mode."""
+    with contextlib.suppress(FileExistsError, FileNotFoundError):  # no folder: SQLite reports it as before
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE))
 
 
 def save_credentials(path: Path, creds: AppCredentials) -> None:

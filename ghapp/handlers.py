@@ -1,8 +1,8 @@
-"""What the App does for each webhook event: one async function per (event, action), and the explicit
-HANDLERS table at the bottom that the worker dispatches on.
+"""What the App does for each webhook event: one async function per (event, action), and the explicit table
+`build_handlers()` at the bottom returns; the composition root (ghapp.app) builds it and hands it to the worker.
 
 Adding handlers (pull requests, reviews, check runs, ...): write `async def on_x(ctx: JobContext) -> None`
-in the module that owns the behaviour, import it here and add its rows to HANDLERS, keyed by
+in the module that owns the behaviour, import it here and add its rows to `build_handlers`, keyed by
 `(event, action)` or by the bare event name for every action. A delivery whose event has no row is
 recorded as "ignored" and never queued. A handler returns normally (done), raises `Retry(after_s)` to
 run again later without counting a failure, or raises anything else (counted; retried with backoff,
@@ -13,13 +13,14 @@ Low-value events that may be shed under backpressure are listed in LOW_VALUE.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Table, delete, update
 from sqlalchemy.engine import Connection
 
-from ghapp.enforcement import handler_table
-from ghapp.runtime.jobs import Handler, JobContext
+from ghapp.enforcement import Enforcer, handler_table
+from ghapp.runtime.jobs import Handler, HandlerTable, JobContext
 from ghapp.store.database import Database, Installation, Repository, upsert_statement, utcnow
 
 INST: Table = Installation.__table__  # type: ignore[attr-defined]
@@ -92,7 +93,7 @@ LOW_VALUE: frozenset[tuple[str, str]] = frozenset({
 })
 
 
-def low_value(event: str, action: str | None, payload: dict[str, Any]) -> bool:
+def low_value(event: str, action: str | None, payload: Mapping[str, Any]) -> bool:
     """True for deliveries that may be dropped under backpressure (pushes to a branch other than the default)."""
     if event == "push":
         repository = payload.get("repository")
@@ -101,15 +102,19 @@ def low_value(event: str, action: str | None, payload: dict[str, Any]) -> bool:
     return (event, action or "") in LOW_VALUE
 
 
-HANDLERS: dict[tuple[str, str] | str, Handler] = {
-    ("installation", "created"): on_installation,
-    ("installation", "deleted"): on_installation,
-    ("installation", "suspend"): on_installation,
-    ("installation", "unsuspend"): on_installation,
-    ("installation", "new_permissions_accepted"): on_installation,
-    ("installation_repositories", "added"): on_installation_repositories,
-    ("installation_repositories", "removed"): on_installation_repositories,
-    "ping": on_ping,
+def build_handlers(enforcer: Enforcer | None = None) -> HandlerTable:
+    """The App's handler table, built afresh (with its own enforcer: runners and caches). Pass an `Enforcer`
+    with other runners to run the same table with fakes."""
+    table: dict[tuple[str, str] | str, Handler] = {
+        ("installation", "created"): on_installation,
+        ("installation", "deleted"): on_installation,
+        ("installation", "suspend"): on_installation,
+        ("installation", "unsuspend"): on_installation,
+        ("installation", "new_permissions_accepted"): on_installation,
+        ("installation_repositories", "added"): on_installation_repositories,
+        ("installation_repositories", "removed"): on_installation_repositories,
+        "ping": on_ping,
+    }
     # pull requests, reviews, re-runs and check buttons, override comments, direct pushes
-    **handler_table(),
-}
+    table.update(handler_table(enforcer))
+    return table

@@ -1,30 +1,46 @@
-"""Reads the data files bundled in `policies/`: the default policy, its JSON schema, the AI signal table."""
+"""Reads the data the App ships inside its package: the default policy, the AI signal table,
+the Semgrep rules and the App manifest.
+
+They live at the top of the repository (`policies/`, `app.yml`); `ghapp/policies` and `ghapp/app.yml` link
+there, so an editable checkout reads them in place and a wheel carries copies as package data
+(pyproject.toml). Nothing here looks beside the package, so an installed App runs from any directory.
+"""
 
 from __future__ import annotations
 
-import json
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
-POLICIES_DIR = Path(__file__).resolve().parent.parent / "policies"
-DEFAULT_POLICY = POLICIES_DIR / "default.yml"
-POLICY_SCHEMA = POLICIES_DIR / "schema.json"
-AI_SIGNALS = POLICIES_DIR / "ai-signals.yml"
-SEMGREP_RULES = POLICIES_DIR / "semgrep"
+DEFAULT_POLICY_SOURCE = "policies/default.yml"  # how reports name the bundled layer
+
+
+@cache
+def package_root() -> Path:
+    """The installed `ghapp` package as a directory (wheels install unzipped, and semgrep needs real paths)."""
+    root = files("ghapp")
+    if not isinstance(root, Path):
+        raise RuntimeError(f"the ghapp package is not a directory on disk: {root}")
+    return root
+
+
+def policies_dir() -> Path:
+    return package_root() / "policies"
+
+
+def semgrep_rules_dir() -> Path:
+    return policies_dir() / "semgrep"
+
+
+def app_manifest_path() -> Path:
+    return package_root() / "app.yml"
 
 
 @cache
 def default_policy_text() -> str:
-    return DEFAULT_POLICY.read_text(encoding="utf-8")
-
-
-@cache
-def policy_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(POLICY_SCHEMA.read_text(encoding="utf-8"))
-    return schema
+    return (policies_dir() / "default.yml").read_text(encoding="utf-8")
 
 
 @cache
 def ai_signals_text() -> str:
-    return AI_SIGNALS.read_text(encoding="utf-8")
+    return (policies_dir() / "ai-signals.yml").read_text(encoding="utf-8")

@@ -36,6 +36,7 @@ class Settings:
     data_dir: Path = Path("var")
     allow_unsigned: bool = False  # development only: accept deliveries without a signature
     max_body_bytes: int = 25 * 1024 * 1024  # GitHub's own payload cap
+    replay_window_s: int = 3600  # a body seen again under another delivery id within this is a duplicate
     workers: int = 2
     lease_seconds: int = 90  # renewed every third of it while the job runs, so a dead worker costs ~90 s
     max_attempts: int = 8
@@ -50,6 +51,7 @@ class Settings:
     otlp_endpoint: str = ""
     log_level: str = "INFO"
     session_secret: str = field(default="", repr=False)
+    metrics_token: str = field(default="", repr=False)  # empty: /metrics is not served on the web port
 
     def __post_init__(self) -> None:
         if not self.public_url:
@@ -78,7 +80,8 @@ class Settings:
 
 
 _INT_FIELDS = {
-    "PORT": "port", "MAX_BODY_BYTES": "max_body_bytes", "WORKERS": "workers", "LEASE_SECONDS": "lease_seconds",
+    "PORT": "port", "MAX_BODY_BYTES": "max_body_bytes", "REPLAY_WINDOW_S": "replay_window_s",
+    "WORKERS": "workers", "LEASE_SECONDS": "lease_seconds",
     "MAX_ATTEMPTS": "max_attempts", "QUEUE_DEPTH_LIMIT": "queue_depth_limit",
     "JOB_TIMEOUT_S": "job_timeout_s", "SWEEP_INTERVAL_S": "sweep_interval_s",
     "REDELIVER_INTERVAL_S": "redeliver_interval_s",
@@ -92,7 +95,7 @@ _STR_FIELDS = {  # nosemgrep: secrets-hardcoded-credential - names of variables 
     "DATABASE_URL": "database_url", "REDIS_URL": "redis_url", "QUEUE_PATH": "queue_path", "HOST": "host",
     "QUEUE_NAME": "queue_name",
     "OSV_URL": "osv_url", "OTLP_ENDPOINT": "otlp_endpoint", "LOG_LEVEL": "log_level",
-    "SESSION_SECRET": "session_secret",
+    "SESSION_SECRET": "session_secret", "METRICS_TOKEN": "metrics_token",
 }
 
 

@@ -1,8 +1,10 @@
 """A small OSV-compatible HTTP server over the advisory fixtures, on loopback, for the dependency-audit tests.
 
-It answers `POST /v1/query` (full advisories) and `POST /v1/querybatch` (ids and modified times) like
-api.osv.dev: a version is affected when it is listed in an `affected[].versions` list or falls in an
-ECOSYSTEM range (`introduced` / `fixed` / `last_affected` events, evaluated in version order).
+It answers `POST /v1/query` (full advisories), `POST /v1/querybatch` (ids and modified times) and
+`GET /v1/vulns/{id}` (one advisory) like api.osv.dev: a version is affected when it is listed in an
+`affected[].versions` list or falls in an ECOSYSTEM or SEMVER range (`introduced` / `fixed` /
+`last_affected` events, evaluated in version order: PEP 440 for PyPI, dotted numbers then pre-releases for
+the other ecosystems, which is what their records here need).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from packaging.version import InvalidVersion, Version
 from tests.paths import FIXTURES
 
 ADVISORIES = FIXTURES / "advisories"
+OTHER_ECOSYSTEMS = FIXTURES / "advisories-osv"
 
 
 def _jsonable(value: Any) -> Any:
@@ -36,8 +39,33 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def load_advisories(root: Path = ADVISORIES) -> list[dict[str, Any]]:
-    return [_jsonable(yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted(root.rglob("*.yaml"))]
+def load_advisories(root: Path = ADVISORIES, other: Path | None = OTHER_ECOSYSTEMS) -> list[dict[str, Any]]:
+    found = [_jsonable(yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted(root.rglob("*.yaml"))]
+    if other is not None:
+        found += [json.loads(p.read_text(encoding="utf-8")) for p in sorted(other.rglob("*.json"))]
+    return found
+
+
+class _Dotted:
+    """A version of npm, Go, crates.io, RubyGems, Packagist or Maven, ordered by its dotted numbers, a release
+    above its pre-releases (`1.2.0-rc1 < 1.2.0`)."""
+
+    def __init__(self, text: str) -> None:
+        main, _, pre = text.removeprefix("v").partition("-")
+        numbers = [int(part) if part.isdigit() else 0 for part in main.split("+")[0].split(".")]
+        self.key = (tuple(numbers + [0] * (4 - len(numbers))), 0 if pre else 1, pre)
+
+    def __lt__(self, other: _Dotted) -> bool:
+        return self.key < other.key
+
+    def __le__(self, other: _Dotted) -> bool:
+        return self.key <= other.key
+
+    def __gt__(self, other: _Dotted) -> bool:
+        return self.key > other.key
+
+    def __ge__(self, other: _Dotted) -> bool:
+        return self.key >= other.key
 
 
 def _version(text: str) -> Version | None:
@@ -47,10 +75,12 @@ def _version(text: str) -> Version | None:
         return None
 
 
-def _in_range(version: Version, events: list[dict[str, str]]) -> bool:
+def _in_range(version: Any, events: list[dict[str, str]], parse: Any = None) -> bool:
     """OSV's range evaluation: walk the events sorted by version; `introduced: 0` is the lowest."""
-    def key(event: dict[str, str]) -> Version:
+    def key(event: dict[str, str]) -> Any:
         raw = next(iter(event.values()))
+        if parse is not None:
+            return parse("0" if raw == "0" else raw)
         return Version("0") if raw == "0" else (_version(raw) or Version("0"))
 
     affected = False
@@ -63,16 +93,20 @@ def _in_range(version: Version, events: list[dict[str, str]]) -> bool:
     return affected
 
 
-def affects(advisory: dict[str, Any], name: str, version: str) -> bool:
-    wanted = _version(version)
+def affects(advisory: dict[str, Any], name: str, version: str, ecosystem: str = "PyPI") -> bool:
+    pypi = ecosystem == "PyPI"
+    wanted = _version(version) if pypi else _Dotted(version)
     for entry in advisory.get("affected", []):
         package = entry.get("package", {})
-        if package.get("ecosystem") != "PyPI" or canonicalize_name(package.get("name", "")) != name:
+        known = canonicalize_name(package.get("name", "")) if pypi else package.get("name", "")
+        if package.get("ecosystem") != ecosystem or known != name:
             continue
         if version in entry.get("versions", []):
             return True
         for rng in entry.get("ranges", []):
-            if rng.get("type") == "ECOSYSTEM" and wanted is not None and _in_range(wanted, rng.get("events", [])):
+            if rng.get("type") not in ("ECOSYSTEM", "SEMVER") or wanted is None:
+                continue
+            if _in_range(wanted, rng.get("events", []), None if pypi else _Dotted):
                 return True
     return False
 
@@ -85,16 +119,27 @@ class OsvIndex:
     def query(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         self.queries.append(body)
         package = body.get("package", {})
-        if package.get("ecosystem", "PyPI") != "PyPI" or "version" not in body:
+        ecosystem = package.get("ecosystem", "PyPI")
+        if "version" not in body:
             return []
-        name = canonicalize_name(package.get("name", ""))
-        return [a for a in self.advisories if affects(a, name, str(body["version"]))]
+        name = canonicalize_name(package.get("name", "")) if ecosystem == "PyPI" else package.get("name", "")
+        return [a for a in self.advisories if affects(a, name, str(body["version"]), ecosystem)]
+
+    def get(self, vuln_id: str) -> dict[str, Any] | None:
+        return next((a for a in self.advisories if a["id"] == vuln_id), None)
 
 
 def _handler(index: OsvIndex) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             pass
+
+        def do_GET(self) -> None:
+            found = index.get(self.path.removeprefix("/v1/vulns/")) if self.path.startswith("/v1/vulns/") else None
+            if found is None:
+                self._send(404, {"code": 5, "message": "Bug not found."})
+            else:
+                self._send(200, found)
 
         def do_POST(self) -> None:
             try:
@@ -124,9 +169,9 @@ def _handler(index: OsvIndex) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(root: Path = ADVISORIES) -> Iterator[tuple[str, OsvIndex]]:
+def serve(root: Path = ADVISORIES, other: Path | None = OTHER_ECOSYSTEMS) -> Iterator[tuple[str, OsvIndex]]:
     """Run the server on an ephemeral loopback port; yields (base URL, index with the queries it saw)."""
-    index = OsvIndex(load_advisories(root))
+    index = OsvIndex(load_advisories(root, other))
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -3,6 +3,7 @@ accepted and processed end to end (in-process, and over real HTTP through uvicor
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import socket
 import threading
@@ -16,7 +17,7 @@ import uvicorn
 from huey import SqliteHuey
 from sqlmodel import select
 
-from ghapp.app import create_app
+from ghapp.app import bootstrap, create_app
 from ghapp.credentials import AppCredentials, save_credentials
 from ghapp.github.cache import MemoryCache, RedisCache
 from ghapp.runtime.jobs import JobContext
@@ -27,6 +28,7 @@ from ghapp.store.database import Installation, open_database
 from ghapp.store.inbox import DONE, Inbox
 from ghapp.store.migrations import upgrade
 from tests.conftest import TestClient, delivery_headers, load_webhook
+from tests.paths import ROOT
 from tests.polling import wait_for
 
 
@@ -51,7 +53,7 @@ def test_readiness_says_which_dependency_failed(make_settings: Callable[..., Set
     settings = make_settings()
     broken_db = Inbox(open_database(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}"))
     queue = BrokenQueue(SqliteHuey("broken", filename=str(tmp_path / "q.db"), results=False))
-    with TestClient(create_app(settings, store=broken_db, queue=queue, run_worker=False)) as client:
+    with TestClient(create_app(settings, inbox=broken_db, queue=queue, run_worker=False)) as client:
         assert client.get("/healthz").status_code == 200  # the process is up all the same
         ready = client.get("/readyz")
         assert ready.status_code == 503
@@ -178,3 +180,33 @@ def test_the_github_client_shares_the_cache_the_settings_choose(make_settings: C
         assert cache.get("k") == 1
     cache.clear()
     assert scaled.state.runtime.caches == [cache]
+
+
+def test_serve_and_worker_wire_one_process_the_same_way(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings()
+    services = bootstrap(settings)
+    try:
+        # the App's own table, built for this process (not a table built when a module was imported)
+        assert services.handled("pull_request", "opened") and services.handled("ping", None)
+        assert not services.handled("watch", "started")
+        assert services.handlers is not bootstrap(settings, inbox=services.inbox, queue=services.queue).handlers
+        worker = services.worker(concurrency=3)
+        assert worker.handlers is services.handlers and worker.inbox is services.inbox
+        assert worker.queue is services.queue and worker.concurrency == 3
+        assert worker.github() is services.runtime.github is not None
+        assert worker.sheddable("pull_request", "labeled", {}) and not worker.sheddable("pull_request", "opened", {})
+    finally:
+        services.close()
+    app = create_app(settings, run_worker=True)
+    served = app.state.services
+    assert app.state.worker.handlers is served.handlers and app.state.inbox is served.inbox
+    assert app.state.runtime is served.runtime
+
+
+def test_the_runtime_imports_no_handlers() -> None:
+    """The worker runs the table it is handed: the runtime knows no handler module and no policy."""
+    for path in (ROOT / "ghapp" / "runtime").rglob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        modules |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert not {m for m in modules if m.startswith(("ghapp.handlers", "ghapp.enforcement", "ghapp.app"))}, path

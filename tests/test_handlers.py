@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from ghapp.handlers import HANDLERS, LOW_VALUE, apply_installation, low_value, on_ping
+from ghapp.handlers import LOW_VALUE, apply_installation, build_handlers, low_value, on_ping
 from ghapp.runtime.jobs import JobContext, find_handler
 from ghapp.settings import Settings
 from ghapp.store.database import Database, Installation, Repository
@@ -36,7 +36,7 @@ def run(db: Database, settings: Settings, event: str, payload: dict[str, Any]) -
     inbox.record(NewDelivery(delivery_id, event, payload.get("action"), None, None, None, json.dumps(payload)))
     claim = inbox.claim(delivery_id, "w", 60)
     assert isinstance(claim, Claim)
-    handler = find_handler(HANDLERS, event, payload.get("action"))
+    handler = find_handler(build_handlers(), event, payload.get("action"))
     assert handler is not None
     asyncio.run(handler(JobContext(delivery=claim, settings=settings, inbox=inbox, github_app=None)))
 
@@ -101,7 +101,7 @@ def test_ping_is_logged(make_settings: Callable[..., Settings], db: Database, we
     with caplog.at_level("INFO"):
         run(db, make_settings(), "ping", webhook_payload("ping", "payload"))
     assert "ping from GitHub" in caplog.text
-    assert on_ping is HANDLERS["ping"]
+    assert on_ping is build_handlers()["ping"]
 
 
 @pytest.mark.parametrize(("event", "action", "payload", "expected"), [
@@ -121,6 +121,6 @@ def test_low_value(event: str, action: str | None, payload: dict[str, Any], expe
 
 def test_the_table_routes_every_installation_action() -> None:
     for action in ("created", "deleted", "suspend", "unsuspend", "new_permissions_accepted"):
-        assert find_handler(HANDLERS, "installation", action) is not None
-    assert find_handler(HANDLERS, "installation", "something_new") is None
+        assert find_handler(build_handlers(), "installation", action) is not None
+    assert find_handler(build_handlers(), "installation", "something_new") is None
     assert all(isinstance(k, tuple) for k in LOW_VALUE)

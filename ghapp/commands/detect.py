@@ -1,4 +1,5 @@
-"""`ghapp detect FILE`: the AI verdict on JSON facts about a pull request and its commits, printed as JSON.
+"""`ghapp detect FILE`: the AI verdict on JSON facts about a pull request and its commits, printed as JSON
+(or, with `--explain`, as text: per signal, the rule that fired, where, and the text it fired on).
 
 Input (every field optional, null means absent):
     {"pull_request": {"number", "author": {"login", "type", "id"}, "head_ref", "title", "body", "labels": [str]},
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast, get_args
 
+from ghapp.core.decisions import Verdict
 from ghapp.core.detection.detect import detect, parse_signal_table, prompt_provenance
 from ghapp.core.detection.signals import SignalTable, SignalTableError
 from ghapp.core.facts import Actor, ActorType, Commit, Person, PullRequest
@@ -31,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signals", metavar="YAML", action="append", default=[], type=Path,
                         help="extra signals in the schema of the policy's ai.signals section, merged over "
                              "the bundled table (repeatable)")
+    parser.add_argument("--explain", action="store_true",
+                        help="print, per signal, the rule id and the text that fired it, instead of JSON")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,15 +49,33 @@ def run(args: argparse.Namespace) -> int:
     except (FactsError, SignalTableError) as exc:
         return _usage_error(str(exc))
     verdict = detect(table, pull_request, commits)
+    provenance = prompt_provenance(pull_request, commits)
+    if args.explain:
+        print("\n".join(explain(verdict, provenance)))
+        return 0
     report = {
         "verdict": verdict.verdict,
         "tools": list(verdict.tools),
         "signals": [{"id": s.id, "family": s.family, "confidence": s.confidence, "where": s.where,
                      "evidence": s.evidence, "tool": s.tool} for s in verdict.signals],
-        "prompt_provenance": prompt_provenance(pull_request, commits),
+        "prompt_provenance": provenance,
     }
     print(json.dumps(report, indent=2))
     return 0
+
+
+def explain(verdict: Verdict, provenance: str | None) -> list[str]:
+    """The verdict in words, then one entry per signal: its rule id, what it says, where, the text it fired on."""
+    tools = f" ({', '.join(verdict.tools)})" if verdict.tools else ""
+    lines = [f"verdict: {verdict.verdict}{tools}"]
+    if not verdict.signals:
+        lines.append("no signal fired")
+    for signal in verdict.signals:
+        tool = f", tool {signal.tool}" if signal.tool else ""
+        lines += [f"- rule {signal.id} ({signal.family}, {signal.confidence}{tool}) in {signal.where}",
+                  f"  fired on: {signal.evidence}"]
+    lines.append(f"prompt provenance: {provenance or 'none'}")
+    return lines
 
 
 def load_table(extra: Sequence[Path] = ()) -> SignalTable:

@@ -23,10 +23,10 @@ from ghapp.core.gates.approvals import evaluate_approvals
 from ghapp.core.policy.load import Policy, PolicyResult, load_policy
 from ghapp.core.policy.model import GATE_KEYS
 from ghapp.core.policy.schema import published_schema
-from ghapp.resources import DEFAULT_POLICY, POLICIES_DIR, ai_signals_text, default_policy_text
+from ghapp.resources import DEFAULT_POLICY_SOURCE, ai_signals_text, default_policy_text
 
 HELP = "validate policy files, explain what a policy requires for some changed files, print the schema"
-DEFAULT_SOURCE = str(DEFAULT_POLICY.relative_to(POLICIES_DIR.parent))
+DEFAULT_SOURCE = DEFAULT_POLICY_SOURCE
 REPO_POLICY = ".github/prompt-to-pr.yml"
 
 
@@ -117,9 +117,12 @@ def explain(policy: Policy, paths: list[str], codeowners: str | None, sources: l
     report: dict[str, Any] = {"policy": sources, "mode": policy.mode, "files": paths}
     for kind, verdict in (("ai", Verdict("ai")), ("human", Verdict("human"))):
         is_ai = policy.ai.is_ai(verdict)
+        needs = ["the PR must show its prompt (a `## Prompt` section or an agent session link)"
+                 ] if is_ai and policy.ai.require_prompt else []
+        needs += ["the description must say whether and how AI was used (`ai.require_disclosure`)"
+                  ] if policy.ai.require_disclosure else []
         gates = [{"gate": "provenance", "runs": True, "mode": policy.gate_mode(Gate.PROVENANCE),
-                  "detail": "the PR must show its prompt (a `## Prompt` section or an agent session link)"
-                  if is_ai and policy.ai.require_prompt else "the AI verdict and its evidence are reported"}]
+                  "detail": "; ".join(needs) or "the AI verdict and its evidence are reported"}]
         for settings in policy.gates:
             key = GATE_KEYS[settings.gate]
             if not settings.applies(is_ai):

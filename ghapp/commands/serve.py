@@ -10,6 +10,7 @@ import uvicorn
 
 from ghapp.app import create_app
 from ghapp.observability import Telemetry, configure_logging, secrets_of
+from ghapp.observability.metrics import serve_metrics
 from ghapp.settings import SettingsError, from_env
 from ghapp.store.migrations import SchemaNotCurrent
 
@@ -21,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=None, help="port (default: GHAPP_PORT or 3000)")
     parser.add_argument("--no-worker", action="store_true",
                         help="accept and record deliveries only; `ghapp worker` processes them")
+    parser.add_argument("--metrics-port", type=int, default=None,
+                        help="serve Prometheus /metrics on this port, apart from the web port (which serves it "
+                             "only with GHAPP_METRICS_TOKEN)")
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request (off: it costs latency)")
 
 
@@ -33,11 +37,14 @@ def run(args: argparse.Namespace) -> int:
     if args.port is not None:
         settings = settings.serving_on(args.port)
     configure_logging(settings.log_level, secrets_of(settings))
+    telemetry = Telemetry.create(settings)
     try:
-        app = create_app(settings, telemetry=Telemetry.create(settings), run_worker=not args.no_worker)
+        app = create_app(settings, telemetry=telemetry, run_worker=not args.no_worker)
     except SchemaNotCurrent as exc:
         print(f"ghapp serve: {exc}", file=sys.stderr)
         return 2
+    if args.metrics_port is not None:
+        serve_metrics(telemetry.metrics, args.metrics_port)  # a daemon thread: ends with the process
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the handler that was
     # there before it started; with these no-op handlers in place that ends here, as a clean exit 0.
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -8,18 +8,12 @@ import importlib
 import signal
 import sys
 
-from ghapp.github import GitHubApp
-from ghapp.github.cache import cache_from_settings
-from ghapp.handlers import HANDLERS
+from ghapp.app import bootstrap
 from ghapp.observability import Telemetry, configure_logging, secrets_of
-from ghapp.observability.github import MetricsCounter
 from ghapp.observability.metrics import serve_metrics
 from ghapp.runtime.jobs import HandlerTable
-from ghapp.runtime.queue import Queue
-from ghapp.runtime.worker import Worker
 from ghapp.settings import SettingsError, from_env
-from ghapp.store.inbox import Inbox
-from ghapp.store.migrations import SchemaNotCurrent, ready_database
+from ghapp.store.migrations import SchemaNotCurrent
 
 HELP = "Run workers without the web server (for scale-out); stops cleanly on SIGTERM or Ctrl-C."
 
@@ -27,16 +21,19 @@ HELP = "Run workers without the web server (for scale-out); stops cleanly on SIG
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=None, help="jobs at once (default: GHAPP_WORKERS)")
     parser.add_argument("--handlers", default=None, metavar="MODULE:NAME",
-                        help="use another handler table (an extension's, or a test's) instead of ghapp.handlers")
+                        help="use another handler table (an extension's, or a test's; a table or a function "
+                             "returning one) instead of the App's own")
     parser.add_argument("--metrics-port", type=int, default=None,
                         help="serve Prometheus /metrics on this port (the worker has no web server otherwise)")
 
 
-def load_handlers(spec: str | None) -> HandlerTable:
+def load_handlers(spec: str | None) -> HandlerTable | None:
+    """The handler table named by `MODULE:NAME` (a table, or a function that builds one); None: the App's own."""
     if spec is None:
-        return HANDLERS
+        return None
     module_name, _, attr = spec.partition(":")
-    table: HandlerTable = getattr(importlib.import_module(module_name), attr or "HANDLERS")
+    found = getattr(importlib.import_module(module_name), attr or "HANDLERS")
+    table: HandlerTable = found() if callable(found) else found
     return table
 
 
@@ -44,21 +41,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = from_env()
         handlers = load_handlers(args.handlers)
-        db = ready_database(settings.database_url)
-    except (SettingsError, SchemaNotCurrent, ImportError, AttributeError) as exc:
+    except (SettingsError, ImportError, AttributeError) as exc:
         print(f"ghapp worker: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, secrets_of(settings))
     telemetry = Telemetry.create(settings)
-    inbox = Inbox(db, max_attempts=settings.max_attempts)
-    counter = MetricsCounter(telemetry.metrics)
-    github = (GitHubApp(settings, cache=cache_from_settings(settings), counter=counter, tracing=telemetry.tracing)
-              if settings.app_id and settings.private_key else None)
-    worker = Worker(settings, inbox, Queue.from_settings(settings), handlers=handlers, github=lambda: github,
-                    concurrency=args.concurrency, metrics=telemetry.metrics, tracing=telemetry.tracing)
+    try:
+        services = bootstrap(settings, handlers=handlers, telemetry=telemetry)
+    except SchemaNotCurrent as exc:
+        print(f"ghapp worker: {exc}", file=sys.stderr)
+        return 2
+    worker = services.worker(concurrency=args.concurrency)
     stop_metrics = None
     if args.metrics_port is not None:
-        telemetry.metrics.track_queue_depth(inbox.depth)
+        telemetry.metrics.track_queue_depth(services.inbox.depth)
         stop_metrics = serve_metrics(telemetry.metrics, args.metrics_port)
 
     async def main() -> None:
@@ -73,5 +69,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if stop_metrics is not None:
             stop_metrics()
+        services.close()
         telemetry.tracing.shutdown()
     return 0

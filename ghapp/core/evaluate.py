@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ghapp.core.decisions import Decision, Gate, GateResult, Verdict
-from ghapp.core.detection.detect import detect, prompt_provenance
+from ghapp.core.detection.detect import detect, is_automation_author, prompt_provenance
 from ghapp.core.detection.signals import SignalTable
 from ghapp.core.facts import Actor, Facts, PullRequest
 from ghapp.core.gates.approvals import evaluate_approvals
@@ -38,7 +38,8 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
     verdict = detect(table, pr, facts.commits)
     is_ai = policy.ai.is_ai(verdict)
     prompt = prompt_provenance(pr, facts.commits) if is_ai else None
-    results: list[GateResult] = [provenance_gate(verdict, policy.ai, prompt)]
+    automation = pr is None or is_automation_author(table, pr)  # a push has no description to disclose in
+    results: list[GateResult] = [provenance_gate(verdict, policy.ai, prompt, automation=automation)]
     for settings in policy.gates:
         reports = [report for report in facts.tool_reports if report.gate is settings.gate]
         results.append(tool_gate(settings, reports, facts.files, is_ai=is_ai, files_truncated=facts.files_truncated))

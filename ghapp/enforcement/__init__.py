@@ -1,6 +1,6 @@
 """Enforcing the policy on GitHub: one module per concern (pull requests, reviews, check re-runs and buttons,
 override comments, direct pushes), tied together by `pipeline.PullRun`. `handler_table` gives the rows
-`ghapp.handlers.HANDLERS` registers; pass an `Enforcer` with other runners to test with fakes."""
+`ghapp.handlers.build_handlers` registers; pass an `Enforcer` with other runners to test with fakes."""
 
 from __future__ import annotations
 

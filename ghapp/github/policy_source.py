@@ -21,12 +21,12 @@ from ghapp.core.policy.extends import ExtendsChain, ExtendsError, ExtendsRef, me
 from ghapp.core.policy.load import Layer, Policy, PolicyIssue, PolicyResult, build_policy, parse_layer
 from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import Forbidden, GitHubError, NotFound, Reschedulable
-from ghapp.resources import DEFAULT_POLICY, POLICIES_DIR, ai_signals_text, default_policy_text
+from ghapp.resources import DEFAULT_POLICY_SOURCE, ai_signals_text, default_policy_text
 
 POLICY_PATH = ".github/prompt-to-pr.yml"
 POLICY_PATHS = (POLICY_PATH, ".github/prompt-to-pr.yaml")
 ORG_REPO = ".github"
-DEFAULT_SOURCE = str(DEFAULT_POLICY.relative_to(POLICIES_DIR.parent))
+DEFAULT_SOURCE = DEFAULT_POLICY_SOURCE
 
 
 @cache

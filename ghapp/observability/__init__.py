@@ -42,5 +42,6 @@ class Telemetry:
 
 def secrets_of(settings: Settings) -> tuple[str, ...]:
     """The configured secrets the log redactor must also hide, beyond anything token-shaped."""
-    values = (settings.webhook_secret, settings.oauth_client_secret, settings.session_secret, settings.private_key)
+    values = (settings.webhook_secret, settings.oauth_client_secret, settings.session_secret, settings.private_key,
+              settings.metrics_token)
     return tuple(v for v in values if v)

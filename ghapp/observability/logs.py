@@ -24,6 +24,12 @@ _TOKEN_PATTERNS = (
     r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
 )
 REDACTED = "[REDACTED]"
+# Credentials carried in a URL's query: the archive link's `token=` (codeload), OAuth and setup callbacks'
+# `code=`/`state=`, and anything named like a token or secret.
+_QUERY_SECRET = re.compile(r"([?&](?:[A-Za-z_]*token|code|state|[A-Za-z_]*secret|jwt)=)[^&#\s\"'<>]+", re.IGNORECASE)
+# Libraries that log each request's full URL at INFO (httpx: "HTTP Request: GET <url>"); the App logs its own
+# GitHub calls by route template instead.
+_URL_LOGGERS = ("httpx", "httpcore", "hishel")
 # uvicorn adds `color_message` (the message with terminal colour codes) to its records: not for JSON.
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 
@@ -51,7 +57,7 @@ class Redactor:
         self._pattern = re.compile("|".join([*_TOKEN_PATTERNS, *literal]), re.DOTALL)
 
     def __call__(self, text: str) -> str:
-        return self._pattern.sub(REDACTED, text)
+        return _QUERY_SECRET.sub(rf"\1{REDACTED}", self._pattern.sub(REDACTED, text))
 
 
 class RedactionFilter(logging.Filter):
@@ -108,4 +114,6 @@ def configure_logging(
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "huey"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    for name in _URL_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 
 from prometheus_client import (
@@ -68,10 +69,16 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def metrics_endpoint(metrics: Metrics) -> Callable[[Request], Response]:
-    """A Starlette endpoint serving the text exposition format."""
+def metrics_endpoint(metrics: Metrics, token: str | None = None) -> Callable[[Request], Response]:
+    """A Starlette endpoint serving the text exposition format; with `token`, only to a request carrying
+    `Authorization: Bearer <token>` (Prometheus' `authorization: {credentials: ...}`), others get 401."""
+    expected = f"Bearer {token}".encode() if token else None
 
     def endpoint(request: Request) -> Response:
+        if expected is not None and not hmac.compare_digest(
+                expected, request.headers.get("authorization", "").encode("utf-8", "replace")):
+            return Response("metrics need a bearer token\n", status_code=401, media_type="text/plain",
+                            headers={"WWW-Authenticate": "Bearer"})
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint

@@ -30,6 +30,7 @@ class Pin:
     path: str
     line: int
     reason: str = ""
+    ecosystem: str = "PyPI"  # as OSV names it: PyPI, npm, Go, crates.io, RubyGems, Packagist, Maven
 
 
 def is_dependency_file(path: str) -> bool:

@@ -14,13 +14,13 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from ghapp.core.decisions import Finding, Gate, ToolReport
+from ghapp.core.decisions import Gate, ToolReport
+from ghapp.runners.audit_report import audit_report, collect_pins
 from ghapp.runners.base import RunContext, RunnerError, ToolRun
 from ghapp.runners.dependency_files import Pin, is_dependency_file, read_pins, unique_pins
 
 _PINS = "requirements.audit.txt"
 _ORIGINS = "origins.json"
-_MAX_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,7 @@ class PipAudit:
         return is_dependency_file(path)
 
     def prepare(self, ctx: RunContext, files: Sequence[str]) -> dict[str, str]:
-        pins: list[Pin] = []
-        for path in files:
-            source = ctx.root / path
-            if source.is_symlink() or source.stat().st_size > _MAX_BYTES:
-                pins.append(Pin(path, None, path, 1, "dependency file is a link or too large to read"))
-                continue
-            try:
-                pins += read_pins(path, source.read_text(encoding="utf-8", errors="replace"))
-            except ValueError as exc:  # tomllib and json errors are ValueErrors
-                pins.append(Pin(path, None, path, 1, f"cannot parse the file: {exc}"))
+        pins = collect_pins(ctx.root, files, read_pins)
         lines = [f"{name}=={version}" for name, version in unique_pins(pins)]
         origins = [vars(p) for p in pins]
         return {_PINS: "".join(f"{line}\n" for line in lines), _ORIGINS: json.dumps(origins)}
@@ -63,34 +54,5 @@ class PipAudit:
             audited: list[dict[str, Any]] = data["dependencies"]
         except (ValueError, KeyError, TypeError) as exc:
             raise RunnerError(f"cannot read pip-audit's JSON output: {exc}") from exc
-        by_pin: dict[tuple[str, str | None], dict[str, Any]] = {
-            (str(canonicalize_name(d["name"])), d.get("version")): d for d in audited
-        }
-        findings: list[Finding] = []
-        unaudited: list[str] = []
-        for pin in pins:
-            result = by_pin.get((pin.name, pin.version)) if pin.version else None
-            reason = pin.reason
-            if pin.version and result is None:
-                reason = "missing from pip-audit's report"
-            elif result is not None and result.get("skip_reason"):
-                reason = str(result["skip_reason"])
-            if reason:
-                unaudited.append(f"{pin.name} ({pin.path}:{pin.line}): {reason}")
-                findings.append(Finding(pin.path, pin.line, "unaudited", f"{pin.name} was not audited: {reason}"))
-                continue
-            findings += [_vuln_finding(pin, vuln) for vuln in (result or {}).get("vulns", [])]
-        return ToolReport(gate=self.gate, tool=self.name, findings=tuple(findings), unaudited=tuple(unaudited))
-
-
-def _vuln_finding(pin: Pin, vuln: dict[str, Any]) -> Finding:
-    aliases = [a for a in vuln.get("aliases", []) if a != vuln["id"]]
-    fixes = vuln.get("fix_versions") or []
-    fixed = f"fixed in {', '.join(fixes)}" if fixes else "no fixed version yet"
-    also = f" ({', '.join(aliases)})" if aliases else ""
-    description = " ".join(str(vuln.get("description") or "").split())
-    summary = description[:300] + ("…" if len(description) > 300 else "")
-    return Finding(
-        path=pin.path, line=pin.line, rule=str(vuln["id"]), severity="error",
-        message=f"{pin.name} {pin.version}: {vuln['id']}{also}, {fixed}. {summary}".strip(),
-    )
+        by_pin = {("PyPI", str(canonicalize_name(d["name"])), d.get("version")): d for d in audited}
+        return audit_report(self.gate, self.name, pins, by_pin)

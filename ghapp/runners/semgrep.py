@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ghapp.core.decisions import Finding, Gate, Severity, ToolReport
-from ghapp.resources import SEMGREP_RULES
+from ghapp.resources import semgrep_rules_dir
 from ghapp.runners.base import RunContext, RunnerError, ToolRun, relative
 
 _EXTENSIONS = frozenset({
@@ -26,7 +26,7 @@ _SEVERITY: dict[str, Severity] = {"ERROR": "error", "WARNING": "warning", "INFO"
 
 
 def bundled_rules() -> tuple[Path, ...]:
-    return tuple(sorted(SEMGREP_RULES.glob("*.yml")))
+    return tuple(sorted(semgrep_rules_dir().glob("*.yml")))
 
 
 @dataclass(frozen=True)

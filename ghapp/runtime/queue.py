@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
@@ -17,6 +18,7 @@ from huey.registry import Message
 from huey.serializer import Serializer
 from huey.storage import SqliteStorage
 
+from ghapp.credentials import create_private
 from ghapp.runtime.queue_codec import DeliveryMessage, RefusedMessage, decode, encode
 from ghapp.settings import Settings
 
@@ -73,6 +75,7 @@ class Queue:
         serializer = _DeliveryIdSerializer()  # JSON, never pickle: see queue_codec
         if settings.redis_url:
             return cls(RedisHuey(name, url=settings.redis_url, results=False, read_timeout=1, serializer=serializer))
+        create_private(Path(settings.queue_path))
         return cls(SqliteHuey(name, filename=settings.queue_path, results=False, serializer=serializer,
                               storage_class=_SqliteQueueStorage))
 

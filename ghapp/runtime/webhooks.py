@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ghapp.runtime.recorder import Recorder, RecordError
+from ghapp.runtime.replay import ReplayWindow, body_digest
 from ghapp.settings import Settings
 from ghapp.store.inbox import IGNORED, PENDING, NewDelivery
 
@@ -102,9 +103,11 @@ class WebhookReceiver:
     """The endpoint. `settings` may be replaced while running (the setup flow stores new credentials)."""
 
     def __init__(self, settings: Settings, recorder: Recorder, handled: Callable[[str, str | None], bool],
-                 metrics: Metrics | None = None, tracing: Tracing | None = None) -> None:
+                 metrics: Metrics | None = None, tracing: Tracing | None = None, *,
+                 replays: ReplayWindow | None = None) -> None:
         self.settings = settings
         self.recorder = recorder
+        self.replays = replays
         self.handled = handled
         self.metrics = metrics
         self.tracing = tracing
@@ -160,9 +163,16 @@ class WebhookReceiver:
         if not isinstance(payload, dict):
             return _error(400, "body is not a JSON object"), "rejected"
         delivery = describe(event, delivery_id, payload, text, self.handled)
+        digest = body_digest(event, bytes(body))
+        if self.replays is not None and not self.replays.admit(digest, delivery_id):
+            log.warning("a body already delivered under another delivery id: a replay, not recorded",
+                        extra={"delivery_id": delivery_id, "event": event})
+            return JSONResponse({"delivery_id": delivery_id, "status": "duplicate"}, status_code=202), "duplicate"
         try:
             new = await self.recorder.record(delivery)
         except RecordError as exc:
+            if self.replays is not None:
+                self.replays.forget(digest, delivery_id)
             return _error(503, str(exc)), "rejected"
         status = ("ignored" if delivery.state == IGNORED else "accepted") if new else "duplicate"
         return JSONResponse({"delivery_id": delivery_id, "status": status}, status_code=202), status

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.exc import OperationalError
 
 from ghapp.github.errors import GitHubError, GitHubUnavailable, Reschedulable
-from ghapp.handlers import HANDLERS, low_value
 from ghapp.observability import log_context
 from ghapp.runtime.jobs import HandlerTable, JobContext, Retry, Unprocessable, find_handler
 from ghapp.runtime.periodic import redeliver_missed, sweep, take_turn
@@ -44,16 +43,22 @@ POLL_MIN_S, POLL_MAX_S = 0.05, 1.0
 DEPTH_CACHE_S = 1.0
 BOOK_RETRIES_S = (0.2, 0.5, 1.0, 2.0)  # pauses between tries of an outcome write when the database drops out
 MAX_PAUSE_S = 120.0
+Sheddable = Callable[[str, str | None, Mapping[str, Any]], bool]  # (event, action, payload) -> may be dropped
 
 
 class Worker:
-    def __init__(self, settings: Settings, inbox: Inbox, queue: Queue, *, handlers: HandlerTable = HANDLERS,
+    """Runs the deliveries of `handlers` (the table the composition root built). `sheddable` says which
+    deliveries may be dropped when more than GHAPP_QUEUE_DEPTH_LIMIT wait (none unless given)."""
+
+    def __init__(self, settings: Settings, inbox: Inbox, queue: Queue, *, handlers: HandlerTable,
+                 sheddable: Sheddable = lambda event, action, payload: False,
                  github: Callable[[], GitHubApp | None] = lambda: None, concurrency: int | None = None,
                  metrics: Metrics | None = None, periodic: bool = True, tracing: Tracing | None = None) -> None:
         self.settings = settings
         self.inbox = inbox
         self.queue = queue
         self.handlers = handlers
+        self.sheddable = sheddable
         self.github = github
         self.concurrency = max(1, concurrency or settings.workers)
         self.metrics = metrics
@@ -213,7 +218,7 @@ class Worker:
             return "ignored"
         limit = self.settings.queue_depth_limit
         depth = await self._queue_depth()
-        if depth > limit and low_value(claim.event, claim.action, json.loads(claim.payload)):
+        if depth > limit and self.sheddable(claim.event, claim.action, json.loads(claim.payload)):
             await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=SHED,
                            note=f"shed: {depth} deliveries waiting, over the limit of {limit}")
             return "shed"

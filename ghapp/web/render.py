@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -10,10 +9,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
-
-_HERE = Path(__file__).resolve().parent
-TEMPLATES_DIR = _HERE / "templates"
-STATIC_DIR = _HERE / "static"
 
 # No inline scripts, no third-party origins; forms may post to GitHub (the manifest flow) and to us.
 _CSP = (
@@ -29,7 +24,7 @@ SECURITY_HEADERS = {
 
 _templates = Jinja2Templates(
     env=jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.PackageLoader("ghapp.web", "templates"),  # package data, wherever it is installed
         autoescape=True,
         undefined=jinja2.StrictUndefined,  # a misspelt variable is an error in tests, not an empty string
     )
@@ -49,4 +44,4 @@ def message(request: Request, title: str, text: str, status_code: int) -> Respon
 
 
 def static_files() -> StaticFiles:
-    return StaticFiles(directory=STATIC_DIR)
+    return StaticFiles(packages=[("ghapp.web", "static")])

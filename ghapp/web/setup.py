@@ -29,10 +29,10 @@ from starlette.routing import BaseRoute, Route
 from ghapp.credentials import AppCredentials, CredentialsError, save_credentials, session_secret
 from ghapp.github.errors import GitHubError
 from ghapp.github.manifest import convert_manifest_code
+from ghapp.resources import app_manifest_path
 from ghapp.settings import Settings
 from ghapp.web.render import message, page
 
-APP_MANIFEST = Path(__file__).resolve().parents[2] / "app.yml"
 log = logging.getLogger(__name__)
 _COOKIE = "ghapp_setup"
 _STATE_MAX_AGE_S = 3600  # GitHub's own limit: the whole flow must finish within an hour
@@ -40,7 +40,7 @@ _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")  # GitHub user and o
 _MAX_APP_NAME = 34  # GitHub rejects longer App names
 
 
-def build_manifest(public_url: str, name: str | None = None, source: Path = APP_MANIFEST) -> dict[str, Any]:
+def build_manifest(public_url: str, name: str | None = None, source: Path | None = None) -> dict[str, Any]:
     """`app.yml` with `{public_url}` filled in: the JSON GitHub's "register an App" form accepts."""
 
     def fill(value: Any) -> Any:
@@ -52,7 +52,7 @@ def build_manifest(public_url: str, name: str | None = None, source: Path = APP_
             return {k: fill(v) for k, v in value.items()}
         return value
 
-    manifest: dict[str, Any] = fill(yaml.safe_load(source.read_text(encoding="utf-8")))
+    manifest: dict[str, Any] = fill(yaml.safe_load((source or app_manifest_path()).read_text(encoding="utf-8")))
     if name:
         manifest["name"] = name
     return manifest

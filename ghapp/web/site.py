@@ -40,6 +40,7 @@ class Site:
         self.auth = Auth(settings, github_transport)
         self.dashboard = Dashboard(deps, self.auth, setup_open=lambda: not self.setup.closed)
         self._metrics = metrics
+        self._metrics_token = settings.metrics_token
 
     def use_settings(self, settings: Settings) -> None:
         self.setup.settings = settings
@@ -50,6 +51,7 @@ class Site:
             *self.setup.routes(), *self.auth.routes(), *self.dashboard.routes(),
             Mount("/static", app=static_files(), name="static"),
         ]
-        if self._metrics is not None:
-            routes.append(Route("/metrics", metrics_endpoint(self._metrics), methods=["GET"]))
+        # On the web port (open to GitHub and browsers) only behind a token; else `--metrics-port`.
+        if self._metrics is not None and self._metrics_token:
+            routes.append(Route("/metrics", metrics_endpoint(self._metrics, self._metrics_token), methods=["GET"]))
         return routes

@@ -58,6 +58,38 @@ def test_copilot_agent_pull_request(run_detect: Run) -> None:
     assert report["prompt_provenance"] == "Copilot's original prompt in the pull request body"
 
 
+def test_explain_prints_each_rule_and_the_text_that_fired_it(run_detect: Run) -> None:
+    code, out, err = run_detect(COPILOT_FACTS, "--explain")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "verdict: ai (copilot)"
+    assert lines[1:3] == ["- rule copilot-agent (identity, strong, tool copilot) in pull request author",
+                          "  fired on: Copilot (Bot)"]
+    assert "- rule copilot-prefix (branch, medium, tool copilot) in branch" in lines
+    assert "  fired on: <!-- START COPILOT CODING AGENT" in lines
+    assert lines[-1] == "prompt provenance: Copilot's original prompt in the pull request body"
+
+
+def test_explain_a_human_pull_request(run_detect: Run) -> None:
+    code, out, _ = run_detect({"pull_request": {"title": "Fix typo", "body": "I did not use AI for this."}},
+                              "--explain")
+    assert code == 0
+    assert out.splitlines() == ["verdict: attested_human", "- rule i-did-not-use-ai (attestation, strong) in "
+                                "pull request body", "  fired on: I did not use AI for this",
+                                "prompt provenance: none"]
+    code, out, _ = run_detect({"pull_request": {"title": "Fix typo"}}, "--explain")
+    assert out.splitlines() == ["verdict: human", "no signal fired", "prompt provenance: none"]
+
+
+def test_corpus_records_are_detect_input(run_detect: Run) -> None:
+    """A corpus record's `pull_request` and `commits` are the facts `ghapp detect` reads."""
+    line = (FIXTURES / "ai-prs" / "threads.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    record = json.loads(line)
+    code, out, err = run_detect({"pull_request": record["pull_request"], "commits": record.get("commits", [])})
+    assert (code, err) == (0, "")
+    assert json.loads(out)["verdict"] == "ai"
+
+
 def test_real_webhook_pull_request_from_a_file(tmp_path: Path, run_detect: Run) -> None:
     payload = json.loads((WEBHOOKS / "opened.with-null-body.json").read_text())["pull_request"]
     facts = {"pull_request": {"number": payload["number"], "author": {k: payload["user"][k] for k in ("login", "type")},

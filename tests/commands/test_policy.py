@@ -110,6 +110,19 @@ def test_explain_json_and_the_repository_policy_by_default(tmp_path: Path, capsy
     assert report["ai"]["gates"][0]["detail"] == "the AI verdict and its evidence are reported"
 
 
+def test_explain_names_the_disclosure_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "prompt-to-pr.yml").write_text("ai:\n  require_disclosure: true\n", encoding="utf-8")
+    assert main(["policy", "explain", "--format", "json", "--files", "app.py"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    disclose = "the description must say whether and how AI was used (`ai.require_disclosure`)"
+    assert report["human"]["gates"][0]["detail"] == disclose
+    assert report["ai"]["gates"][0]["detail"] == ("the PR must show its prompt (a `## Prompt` section or an agent "
+                                                  f"session link); {disclose}")
+
+
 def test_explain_with_the_bundled_default_only(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -67,8 +67,14 @@ APPROVED = Review(Actor("bob"), "APPROVED", HEAD)
             "provenance": "success", "lint": "success", "types": "success", "semgrep": "success",
             "dependency-audit": "success", "approvals": "success"}, id="ai-pr-done-right"),
         pytest.param(_facts(ai=False, findings=(UNUSED,)), {
-            "provenance": "success", "lint": "skipped", "types": "skipped", "semgrep": "skipped",
-            "dependency-audit": "skipped", "approvals": "success"}, id="human-pr"),
+            "provenance": "success", "lint": "skipped", "types": "skipped", "semgrep": "success",
+            "dependency-audit": "success", "approvals": "action_required"}, id="human-pr-on-auth-needs-the-owners"),
+        pytest.param(_facts(ai=False, findings=(UNUSED,), reviews=(APPROVED,)), {
+            "provenance": "success", "lint": "skipped", "types": "skipped", "semgrep": "success",
+            "dependency-audit": "success", "approvals": "success"}, id="human-pr-approved"),
+        pytest.param(_facts(ai=False, files=(ChangedFile("README.md", added_lines=frozenset({1})),)), {
+            "provenance": "success", "lint": "skipped", "types": "skipped", "semgrep": "success",
+            "dependency-audit": "success", "approvals": "success"}, id="human-pr-off-sensitive-paths"),
         pytest.param(_facts(body="## Prompt\nx", reviews=(Review(Actor("bob"), "APPROVED", "old"),),
                             changed_since={"old": frozenset({"src/auth/login.py"})}),
                      {"provenance": "success", "lint": "success", "types": "success", "semgrep": "success",
@@ -154,6 +160,20 @@ def test_without_a_signal_table_nothing_is_ai() -> None:
     assert decision.verdict == Verdict("human")
 
 
+def test_require_disclosure_fails_an_undisclosed_human_pr_but_not_a_dependency_bot() -> None:
+    policy = _policy("ai:\n  require_disclosure: true\n")
+    assert policy.ai.require_disclosure and not _policy().ai.require_disclosure
+    assert _conclusions(policy, _facts(ai=False))["provenance"] == "failure"
+    attested = _facts(ai=False, body="Adds login.\n\n## AI disclosure\n\n"
+                                     "- [x] No AI tools were used for this pull request.")
+    assert _conclusions(policy, attested)["provenance"] == "success"
+    bump = replace(_facts(ai=False), pull_request=PullRequest(8, Actor("dependabot[bot]", "Bot"), title="Bump x",
+                                                              head_sha=HEAD))
+    assert _conclusions(policy, bump)["provenance"] == "success"
+    push = Facts(commits=(Commit("b" * 40, "x", ALICE, ALICE),))
+    assert _conclusions(policy, push)["provenance"] == "success"
+
+
 def test_facts_without_a_pull_request_still_decide() -> None:
     decision = evaluate(_policy(), Facts(commits=(Commit("b" * 40, "x" + FOOTER, ALICE, ALICE),)))
     assert decision.head_sha == "" and decision.verdict.verdict == "ai"
@@ -163,9 +183,10 @@ def test_facts_without_a_pull_request_still_decide() -> None:
     ("extra", "verdict", "gates"),
     [
         ("", Verdict("ai"), [Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT]),
-        ("", Verdict("human"), []),
-        ("gates:\n  dependency_audit:\n    applies_to: all\n  lint:\n    enabled: false\n", Verdict("human"),
-         [Gate.DEPENDENCY_AUDIT]),
+        ("", Verdict("human"), [Gate.SEMGREP, Gate.DEPENDENCY_AUDIT]),  # the security scans judge every PR
+        ("gates:\n  semgrep:\n    applies_to: ai\n  lint:\n    applies_to: all\n    enabled: false\n",
+         Verdict("human"), [Gate.DEPENDENCY_AUDIT]),
+        ("gates:\n  lint:\n    applies_to: all\n", Verdict("human"), [Gate.LINT, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT]),
         ("gates:\n  lint:\n    enabled: false\n", Verdict("ai"), [Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT]),
     ],
 )

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from ghapp.cli import COMMANDS, build_parser
-from ghapp.handlers import HANDLERS
+from ghapp.handlers import build_handlers
 from ghapp.observability.metrics import Metrics
 from tests.paths import FIXTURES, ROOT
 
@@ -80,14 +80,31 @@ def test_dockerfile_is_slim_non_root_and_checks_health() -> None:
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
     assert users and users[-1].split(":")[0] not in ("root", "0")
     assert "HEALTHCHECK" in text and "/healthz" in text
-    assert "COPY policies" in text and "COPY app.yml" in text  # read from beside the package at run time
+
+
+
+def test_dockerfile_installs_the_wheel_not_an_editable_checkout() -> None:
+    """The image runs the App as pip installs it for anyone: a wheel whose package data carries the policies
+    and app.yml (both copied in to build it), with the build folder gone before the App starts."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    runs = [" ".join(block.split()) for block in re.findall(r"^RUN\s+((?:.*\\\n)*.*)$", text, re.MULTILINE)]
+    assert "COPY policies" in text and "COPY app.yml" in text and "COPY ghapp" in text
+    assert not re.search(r"pip install[^&]*(\s-e\s|--editable)", text)
+    (build,) = [r for r in runs if "pip wheel" in r]
+    assert re.search(r"pip wheel --no-deps --wheel-dir (\S+) \.", build)
+    assert re.search(r"pip install --no-deps \S+/prompt_to_pr-\*\.whl", build)
+    assert re.search(r"rm -rf /app\b", build)  # nothing of the checkout is left for the App to read
+    workdirs = re.findall(r"^WORKDIR\s+(\S+)", text, re.MULTILINE)
+    assert workdirs[-1] == "/data"
 
 
 def test_compose_runs_app_worker_postgres_redis_and_migrates_first() -> None:
     services = compose()["services"]
     assert set(services) == {"postgres", "redis", "migrate", "app", "worker"}
     assert services["migrate"]["command"] == ["db", "upgrade"]
-    assert services["app"]["command"] == ["serve", "--no-worker"]  # the worker service does the work
+    # the worker service does the work; metrics on their own port, not published like the web port
+    assert services["app"]["command"] == ["serve", "--no-worker", "--metrics-port", "9100"]
+    assert all("9100" not in str(p) for p in services["app"]["ports"])
     for role in ("app", "worker"):
         depends = services[role]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
@@ -119,6 +136,11 @@ def test_kubernetes_objects_probes_and_secrets() -> None:
     assert migrate["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "prompt-to-pr", "key": "GHAPP_DATABASE_URL"}
     service = objects[("Service", "prompt-to-pr")]
     assert service["spec"]["selector"]["app.kubernetes.io/component"] == "web"
+    # /metrics is off the web port (it would need GHAPP_METRICS_TOKEN there): its own port, not in the Service
+    assert web["args"][-2:] == ["--metrics-port", "9100"]
+    template = objects[("Deployment", "prompt-to-pr-web")]["spec"]["template"]
+    assert template["metadata"]["annotations"]["prometheus.io/port"] == "9100"
+    assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
 
 
 def test_workers_scale_on_the_exported_queue_depth_metric() -> None:
@@ -215,7 +237,7 @@ def test_app_yml_grants_what_the_code_calls_and_nothing_more() -> None:
 
 def test_app_yml_subscribes_to_every_event_a_handler_handles() -> None:
     subscribed = set(yaml.safe_load((ROOT / "app.yml").read_text())["default_events"])
-    handled = {key[0] if isinstance(key, tuple) else key for key in HANDLERS}
+    handled = {key[0] if isinstance(key, tuple) else key for key in build_handlers()}
     assert handled - AUTOMATIC_EVENTS <= subscribed, "a handler's event is not subscribed in app.yml"
     assert subscribed <= handled, "app.yml subscribes to events no handler acts on (each costs a delivery)"
     fixtures = {p.name for p in (FIXTURES / "webhooks").iterdir() if p.is_dir()}

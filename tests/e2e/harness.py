@@ -19,16 +19,16 @@ from starlette.applications import Starlette
 
 from ghapp.app import create_app
 from ghapp.core.decisions import Finding, Gate, ToolReport
-from ghapp.enforcement import Enforcer, handler_table
+from ghapp.enforcement import Enforcer
 from ghapp.github import CallCounter, GitHubApp
 from ghapp.github.cache import RedisCache, cache_from_settings
-from ghapp.handlers import HANDLERS
+from ghapp.handlers import build_handlers
 from ghapp.observability import Telemetry
 from ghapp.runners import RunContext, Runner, ToolRun
 from ghapp.settings import Settings
 from ghapp.store.inbox import PENDING, PROCESSING
 from tests.conftest import REDIS_URL
-from tests.ghsim import GitHubSim, render
+from tests.ghsim import GitHubSim
 
 ORG = "acme"
 REPO = "acme/payments"
@@ -143,7 +143,7 @@ def running_app(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner] | N
                 **overrides: Any) -> Iterator[AppServer]:
     settings = app_settings(sim, tmp_path, **overrides)
     enforcer = Enforcer(runners=runners) if runners is not None else Enforcer()
-    handlers = {**HANDLERS, **handler_table(enforcer)}
+    handlers = build_handlers(enforcer)
     cache = cache_from_settings(settings)  # as `ghapp serve` builds it: Redis when the settings name one
     github = GitHubApp(settings, counter=counter, cache=cache)
     server = AppServer(create_app(settings, github=github, handlers=handlers, telemetry=telemetry)).start()
@@ -168,14 +168,7 @@ def scaled_out(database_url: str) -> dict[str, Any]:
 
 
 def comment_payload(sim: GitHubSim, number: int, login: str, body: str, comment_id: int) -> dict[str, Any]:
-    """An `issue_comment` `created` delivery on a pull request (the simulator has no example payload for it)."""
-    repo = sim.state.repo(REPO)
-    pull = repo.pull(number)
-    assert pull is not None
-    inst = sim.state.installation_for(REPO)
-    assert inst is not None
-    issue = render.issue(sim.state, repo, pull) | {
-        "pull_request": {"url": f"{sim.state.api_url}repos/{REPO}/pulls/{number}"}}
-    comment = {"id": comment_id, "body": body, "user": render.user(login), "created_at": "2026-11-28T10:00:00Z"}
-    return {"action": "created", "issue": issue, "comment": comment, "repository": render.repo(sim.state, repo),
-            "installation": {"id": inst.id}, "sender": render.user(login)}
+    """An `issue_comment` `created` delivery on a pull request, written a second after the last thing that
+    happened (GitHub's times have whole seconds, and an override speaks for the head its comment saw)."""
+    sim.state.clock.advance(1)
+    return sim.payloads.issue_comment(REPO, number, login=login, body=body, comment_id=comment_id)

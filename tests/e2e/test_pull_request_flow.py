@@ -105,19 +105,49 @@ def test_an_ai_pull_request_on_billing_needs_the_billing_team_on_the_current_hea
         assert checks["lint"].conclusion == "success"
 
 
-def test_a_human_pull_request_under_the_default_policy_passes(ghsim: GitHubSim, tmp_path: Path) -> None:
+def test_a_human_pull_request_on_billing_asks_the_billing_owners_and_is_scanned(
+        ghsim: GitHubSim, tmp_path: Path) -> None:
+    """Sensitive paths are governed whatever the verdict: an AI footer deleted from the commit (or a PR
+    written by hand) still needs the billing owners, and the security scans still run; lint and types stay
+    AI-only."""
     build_world(ghsim)
     pull = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, user="alice",
                                    messages=["Add a refund fee"], body="Adds the refund fee finance asked for.")
+    runners = fake_runners()
+    with running_app(ghsim, tmp_path, runners=runners) as app:
+        deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
+        checks = runs(ghsim, pull.head_sha)
+        assert set(checks) == SIX
+        assert checks["provenance"].conclusion == "success" and checks["provenance"].output["title"] == "No AI signals"
+        assert checks["lint"].conclusion == "skipped" and checks["types"].conclusion == "skipped"
+        assert checks["semgrep"].conclusion == "success" and checks["dependency-audit"].conclusion == "success"
+        semgrep = next(r for r in runners if r.name == "semgrep")
+        assert semgrep.calls == [("billing/charge.py",)]  # the scan ran on the human PR's changed file
+        assert all(not r.calls for r in runners if r.name in ("ruff", "mypy"))
+        assert checks["approvals"].conclusion == "action_required"
+        assert "@acme/billing" in checks["approvals"].output["summary"]
+        live = ghsim.state.repo(REPO).pull(pull.number)
+        assert live is not None and live.requested_teams == ["billing"] and live.labels == []
+
+        bob = ghsim.state.add_review(REPO, pull.number, "bob")
+        deliver(ghsim, app, "pull_request_review", ghsim.payloads.pull_request_review(REPO, pull.number, bob.id))
+        assert runs(ghsim, pull.head_sha)["approvals"].conclusion == "success"
+
+
+def test_a_human_pull_request_off_the_sensitive_paths_passes(ghsim: GitHubSim, tmp_path: Path) -> None:
+    build_world(ghsim)
+    pull = ghsim.state.create_pull(REPO, changes={"README.md": "# payments, documented\n"}, user="alice",
+                                   messages=["Document the service"], body="Docs only.")
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
     checks = runs(ghsim, pull.head_sha)
     assert set(checks) == SIX
     assert {run.conclusion for run in checks.values()} <= {"success", "neutral", "skipped"}
-    assert checks["lint"].conclusion == "skipped"  # tool gates apply to AI-written PRs by default
+    assert checks["lint"].conclusion == "skipped"  # lint and types apply to AI-written PRs by default
+    assert checks["approvals"].conclusion == "success"
     live = ghsim.state.repo(REPO).pull(pull.number)
     assert live is not None and live.requested_teams == [] and live.labels == []
-    assert not ghsim.state.requests("GET", "/tarball/")
+    assert not ghsim.state.requests("GET", "/tarball/")  # nothing the scanners read changed
 
 
 def test_an_invalid_policy_on_the_base_branch_fails_the_policy_check_with_its_line(

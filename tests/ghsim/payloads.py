@@ -1,5 +1,5 @@
 """Realistic webhook payloads built from the simulator's state: each starts from a real example payload in
-`shared/fixtures/webhooks/` and gets the simulator's ids, shas, numbers, logins and repository substituted."""
+`tests/fixtures/webhooks/` and gets the simulator's ids, shas, numbers, logins and repository substituted."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from tests.ghsim.state import Installation, Pull, Repo, SimState
 from tests.paths import FIXTURES
 
 WEBHOOKS = FIXTURES / "webhooks"
+EXTRA = FIXTURES / "webhooks-extra"
 JSON = dict[str, Any]
 
 
 @cache
 def _fixture_text(event: str, name: str) -> str:
-    return (WEBHOOKS / event / f"{name}.json").read_text()
+    path = WEBHOOKS / event / f"{name}.json"
+    return (path if path.is_file() else EXTRA / event / f"{name}.json").read_text()
 
 
 def fixture(event: str, name: str) -> JSON:
@@ -90,6 +92,24 @@ class Payloads:
                           "state": review.state.lower()}
         data["pull_request"] = self._pull_object(data["pull_request"], repo, pull)
         return self._common(data, repo, review.user)
+
+    def issue_comment(self, full_name: str, number: int, *, login: str, body: str, comment_id: int | None = None,
+                      action: str = "created") -> JSON:
+        """A comment on a pull request, written now by the simulator's clock (`created_at` in GitHub's whole
+        seconds); its issue carries `pull_request`, as GitHub's does for a PR."""
+        repo = self.state.repo(full_name)
+        pull = repo.pull(number)
+        assert pull is not None, f"no pull request #{number} in {full_name}"
+        data = fixture("issue_comment", action)
+        data["action"] = action
+        data["issue"] = {**data["issue"], **render.issue(self.state, repo, pull),
+                         "pull_request": {"url": f"{self.state.api_url}repos/{repo.full_name}/pulls/{number}"}}
+        now = render.ts(self.state.clock.now())
+        cid = comment_id or self.state.next_id()
+        data["comment"] = {**data["comment"], "id": cid, "node_id": f"IC_{cid}", "body": body,
+                           "user": render.user(login), "created_at": now, "updated_at": now,
+                           "html_url": f"{render.WEB}/{repo.full_name}/pull/{number}#issuecomment-{cid}"}
+        return self._common(data, repo, login)
 
     def push(self, full_name: str, branch: str, before: str, after: str, *, sender: str = "octocat") -> JSON:
         repo = self.state.repo(full_name)

@@ -73,7 +73,7 @@ def issue(state: SimState, r: Repo, i: Issue) -> dict[str, Any]:
         "labels": [label(n, r.labels.get(n, "ededed")) for n in i.labels],
         "url": f"{state.api_url}repos/{r.full_name}/issues/{i.number}",
         "html_url": f"{WEB}/{r.full_name}/issues/{i.number}", "comments": len(i.comments),
-        "created_at": ts(i.created_at), "updated_at": ts(i.created_at), "author_association": "MEMBER",
+        "created_at": ts(i.created_at), "updated_at": ts(i.updated_at or i.created_at), "author_association": "MEMBER",
     }
 
 

@@ -78,6 +78,7 @@ class Issue:
     labels: list[str] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
+    updated_at: datetime | None = None  # None: as created
 
 
 @dataclass
@@ -302,6 +303,7 @@ class SimState:
         with self.lock:
             sha = self.commit(repo, changes, branch=pull.head_ref, message=message, author=author or pull.user)
             pull.head_sha = sha
+            pull.updated_at = self.clock.now()
             pull.commits.append(sha)
             return sha
 
@@ -331,6 +333,7 @@ class SimState:
             pull.commits = [c for c in self.ancestry(repo, sha) if c not in on_base][::-1]
             repo.branches[pull.head_ref] = sha
             pull.head_sha = sha
+            pull.updated_at = self.clock.now()
             return sha
 
     @staticmethod

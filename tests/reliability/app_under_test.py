@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import text
 
 from ghapp.app import create_app
-from ghapp.enforcement import Enforcer, handler_table
+from ghapp.enforcement import Enforcer
 from ghapp.github import GitHubApp
 from ghapp.github.retry import RetryPolicy
-from ghapp.handlers import HANDLERS
+from ghapp.handlers import build_handlers
 from ghapp.runners import Runner
 from ghapp.store.inbox import PENDING, PROCESSING
 from tests.e2e.harness import AppServer, app_settings
@@ -32,7 +32,7 @@ def serving(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner], policy
     """With `run_worker=False` the web tier only records and enqueues: worker processes do the rest."""
     settings = app_settings(sim, tmp_path, **overrides)
     github = GitHubApp(settings, policy=policy)
-    handlers = {**HANDLERS, **handler_table(Enforcer(runners=runners))}
+    handlers = build_handlers(Enforcer(runners=runners))
     server = AppServer(create_app(settings, github=github, handlers=handlers, run_worker=run_worker)).start()
     try:
         yield server

@@ -1,4 +1,4 @@
-"""A handler table for worker processes under test (`ghapp worker --handlers tests.reliability.slow_handlers`):
+"""A handler table for worker processes under test (`ghapp worker --handlers tests.reliability.slow_handlers:handlers`):
 the App's own handlers with runners that take a second and start no real tool, so a test can kill the worker
 while a job is in the middle of its work."""
 
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ghapp.core.decisions import Finding, Gate
-from ghapp.enforcement import Enforcer, handler_table
-from ghapp.handlers import HANDLERS as APP_HANDLERS
+from ghapp.enforcement import Enforcer
+from ghapp.handlers import build_handlers
 from ghapp.runners import RunContext
 from ghapp.runtime.jobs import HandlerTable
 from tests.e2e.harness import FakeRunner
@@ -28,4 +28,5 @@ class SlowRunner(FakeRunner):
 RUNNERS = (SlowRunner("ruff", Gate.LINT, findings=(FINDING,)), SlowRunner("mypy", Gate.TYPES),
            SlowRunner("semgrep", Gate.SEMGREP, suffixes=(".py", ".yml", ".txt")),
            SlowRunner("pip-audit", Gate.DEPENDENCY_AUDIT, suffixes=("requirements.txt",)))
-HANDLERS: HandlerTable = {**APP_HANDLERS, **handler_table(Enforcer(runners=RUNNERS))}
+def handlers() -> HandlerTable:
+    return build_handlers(Enforcer(runners=RUNNERS))

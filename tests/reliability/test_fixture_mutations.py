@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from ghapp.app import create_app
-from ghapp.handlers import HANDLERS
+from ghapp.handlers import build_handlers, low_value
 from ghapp.runtime.jobs import HandlerTable, JobContext, find_handler
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.webhooks import WEBHOOK_PATH
@@ -77,7 +77,7 @@ def field_paths(payload: dict[str, Any], *, nested: bool, seed: str) -> list[Pat
 
 def handled(event: str, payload: dict[str, Any]) -> bool:
     action = payload.get("action") if isinstance(payload.get("action"), str) else None
-    return find_handler(HANDLERS, event, action) is not None
+    return find_handler(build_handlers(), event, action) is not None
 
 
 def cases(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -125,8 +125,8 @@ def process_all(settings: Settings, inbox: Inbox, queue: Queue, sim: GitHubSim,
                 ids: list[str]) -> dict[str, str]:
     async def run() -> dict[str, str]:
         github = sim.github_app()
-        worker = Worker(settings, inbox, queue, handlers=HANDLERS, github=lambda: github, periodic=False,
-                        concurrency=1)
+        worker = Worker(settings, inbox, queue, handlers=build_handlers(), sheddable=low_value, github=lambda: github,
+                        periodic=False, concurrency=1)
         try:
             return {delivery_id: await worker.process(delivery_id) for delivery_id in ids}
         finally:
@@ -206,7 +206,6 @@ def test_shedding_under_backpressure_reads_mutated_payloads_safely(fixture: Path
     table: HandlerTable = {"push": _noop, ("pull_request", "labeled"): _noop}
     with TestClient(create_app(settings, run_worker=False, handlers=table)) as client:
         inbox: Inbox = client.app.state.inbox  # type: ignore[attr-defined]
-        queue: Queue = client.app.state.queue  # type: ignore[attr-defined]
         ids = []
         for _, payload in cases(fixture):
             body = json.dumps(payload).encode()
@@ -215,7 +214,7 @@ def test_shedding_under_backpressure_reads_mutated_payloads_safely(fixture: Path
             ids.append(headers["X-GitHub-Delivery"])
 
         async def run() -> list[str]:
-            worker = Worker(settings, inbox, queue, handlers=table, periodic=False, concurrency=1)
+            worker = client.app.state.services.worker(periodic=False, concurrency=1)  # type: ignore[attr-defined]
             return [await worker.process(d) for d in ids]
         outcomes = asyncio.run(run())
         assert set(outcomes) <= {"shed", "done", "ignored", "skipped"}, outcomes

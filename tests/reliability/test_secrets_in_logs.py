@@ -177,7 +177,7 @@ def test_no_secret_reaches_logs_pages_or_stored_errors(sim: GitHubSim, tmp_path:
     tracebacks = "\n".join(formatter.formatException(r.exc_info) for r in caplog.records if r.exc_info)
     assert_clean("log records", records + tracebacks, values)
     assert_clean("JSON logs", json_logs.getvalue(), values)
-    assert json_logs.getvalue().count("\n") > 20  # the handler really saw the run
+    assert json_logs.getvalue().count("\n") > 12  # the handler really saw the run (the HTTP client logs no URLs)
     pages = "\n".join(f"{r.status_code} {r.headers} {r.text}" for r in responses)
     # the App's own signed cookies (sign-in state, session) look like JWTs and are meant for the browser
     without_cookies = "\n".join(f"{r.status_code} {[(k, v) for k, v in r.headers.items() if k != 'set-cookie']} "

@@ -36,7 +36,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         app_id="12345", private_key="-----BEGIN RSA PRIVATE KEY-----\nfuzz\n-----END RSA PRIVATE KEY-----\n",
         webhook_secret=WEBHOOK_SECRET, database_url=f"sqlite:///{tmp / 'ghapp.db'}",
         queue_path=str(tmp / "queue.db"), data_dir=tmp / "var", github_api_url="http://127.0.0.1:9",
-        max_body_bytes=LIMIT)
+        max_body_bytes=LIMIT,
+        replay_window_s=0)  # generated bodies repeat under fresh ids; replays are tested in test_small_leaks.py
     with TestClient(create_app(app_settings, run_worker=False), raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -24,7 +24,7 @@ def _post(url: str, body: Any) -> tuple[int, Any]:
 
 def test_loads_every_fixture_with_timestamps_as_strings() -> None:
     advisories = load_advisories()
-    assert len(advisories) == 79
+    assert len(advisories) == 79 + 3  # PyPA's, then the other ecosystems' records
     assert all(isinstance(a["modified"], str) for a in advisories)
 
 
@@ -73,3 +73,35 @@ def test_last_affected_and_versions_lists() -> None:
                                                                          {"last_affected": "1.2"}]},
                                          {"type": "GIT", "events": [{"introduced": "abc"}]}]}]}
     assert [affects(advisory, "x", v) for v in ("0.9", "1.0", "1.2", "1.3", "junk")] == [True, True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("ecosystem", "name", "version", "expected"),
+    [
+        ("Go", "golang.org/x/crypto", "0.14.0", {"GO-2023-2402"}),
+        ("Go", "golang.org/x/crypto", "0.17.0", set()),  # the fix
+        ("Go", "github.com/gin-gonic/gin", "1.9.0", {"GO-2023-1737"}),
+        ("Go", "github.com/gin-gonic/gin", "1.3.0", set()),  # before a pseudo-version introduced it
+        ("npm", "minimist", "1.2.5", {"GHSA-xvch-5gv4-984h"}),
+        ("npm", "minimist", "0.2.3", {"GHSA-xvch-5gv4-984h"}),
+        ("npm", "minimist", "1.2.6", set()),
+        ("npm", "Minimist", "1.2.5", set()),  # npm names are exact
+        ("PyPI", "minimist", "1.2.5", set()),
+    ],
+)
+def test_other_ecosystems(osv: tuple[str, OsvIndex], ecosystem: str, name: str, version: str,
+                          expected: set[str]) -> None:
+    url, _ = osv
+    status, body = _post(f"{url}/v1/querybatch",
+                         {"queries": [{"package": {"name": name, "ecosystem": ecosystem}, "version": version}]})
+    assert status == 200 and {v["id"] for v in body["results"][0]["vulns"]} == expected
+
+
+def test_one_advisory_by_id(osv: tuple[str, OsvIndex]) -> None:
+    url, _ = osv
+    with urllib.request.urlopen(f"{url}/v1/vulns/GO-2023-2402", timeout=10) as reply:
+        assert json.loads(reply.read())["aliases"] == ["CVE-2023-48795", "GHSA-45x7-px36-x8w8"]
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{url}/v1/vulns/GO-0000-0000", timeout=10)
+    missing.value.close()
+    assert missing.value.code == 404

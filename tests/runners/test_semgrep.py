@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ghapp.resources import SEMGREP_RULES
+from ghapp.resources import semgrep_rules_dir
 from ghapp.runners.base import RunContext, RunnerError, ToolRun, run
 from ghapp.runners.semgrep import Semgrep, bundled_rules
 from tests.paths import FIXTURES
@@ -153,4 +153,4 @@ def test_a_broken_repository_rule_fails_closed(repo: Callable[..., RunContext], 
 
 
 def test_bundled_rules_live_in_policies() -> None:
-    assert bundled_rules() and all(p.parent == SEMGREP_RULES for p in bundled_rules())
+    assert bundled_rules() and all(p.parent == semgrep_rules_dir() for p in bundled_rules())

@@ -60,7 +60,7 @@ def test_missed_deliveries_are_redelivered_and_known_ones_are_not(
     settings = make_settings(**{k: getattr(sim.settings(), k) for k in ("app_id", "private_key", "github_api_url")},
                              webhook_secret=sim.webhook_secret)
     inbox = Inbox(db)
-    app = create_app(settings, store=inbox, queue=Queue.from_settings(settings), run_worker=False)
+    app = create_app(settings, inbox=inbox, queue=Queue.from_settings(settings), run_worker=False)
     to_app = httpx.ASGITransport(app=app)
     url = "http://app.test" + WEBHOOK_PATH
     nowhere = "http://127.0.0.1:1" + WEBHOOK_PATH  # GitHub could not connect: a failed delivery

@@ -12,7 +12,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from ghapp.app import create_app
-from ghapp.handlers import HANDLERS
+from ghapp.handlers import build_handlers
 from ghapp.observability import Telemetry
 from ghapp.runtime.jobs import find_handler
 from ghapp.runtime.webhooks import WEBHOOK_PATH, pull_request_number, verify_signature
@@ -55,7 +55,7 @@ def test_every_real_payload_is_accepted_and_recorded(client: TestClient, event: 
     response = client.post(WEBHOOK_PATH, content=body, headers=headers)
     assert response.status_code == 202
     payload = json.loads(body)
-    handled = find_handler(HANDLERS, event, payload.get("action")) is not None
+    handled = find_handler(build_handlers(), event, payload.get("action")) is not None
     assert response.json() == {"delivery_id": headers["X-GitHub-Delivery"],
                                "status": "accepted" if handled else "ignored"}
     row = inbox_of(client).get(headers["X-GitHub-Delivery"])

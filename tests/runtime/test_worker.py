@@ -15,6 +15,7 @@ import pytest
 
 from ghapp.github import RetryPolicy
 from ghapp.github.errors import RateLimited
+from ghapp.handlers import low_value
 from ghapp.runtime.jobs import HandlerTable, JobContext, Retry
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.worker import Worker, WorkerThread
@@ -69,7 +70,7 @@ def setup(db: Database, make_settings: Callable[..., Settings]) -> Iterator[Call
         inbox = Inbox(db, max_attempts=settings.max_attempts)
         queue = Queue.from_settings(settings)
         queues.append(queue)
-        return Worker(settings, inbox, queue, handlers=handlers, periodic=False), inbox, queue
+        return Worker(settings, inbox, queue, handlers=handlers, sheddable=low_value, periodic=False), inbox, queue
 
     yield build
     for queue in queues:

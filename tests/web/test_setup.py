@@ -19,7 +19,8 @@ from starlette.routing import Route
 
 from ghapp.credentials import AppCredentials, load_credentials
 from ghapp.settings import Settings
-from ghapp.web.setup import APP_MANIFEST, SetupFlow, build_manifest, github_urls
+from ghapp.web.setup import SetupFlow, build_manifest, github_urls
+from tests.paths import ROOT
 from tests.web.asgi import Client
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n"
@@ -61,7 +62,7 @@ def test_manifest_is_app_yml_with_the_public_url_filled_in() -> None:
     assert manifest["redirect_url"] == "https://ptp.acme.test/setup/callback"
     assert manifest["callback_urls"] == ["https://ptp.acme.test/auth/callback"]
     assert "{public_url}" not in json.dumps(manifest)
-    assert manifest["default_permissions"] == yaml.safe_load(APP_MANIFEST.read_text())["default_permissions"]
+    assert manifest["default_permissions"] == yaml.safe_load((ROOT / "app.yml").read_text())["default_permissions"]
 
 
 @pytest.mark.parametrize(

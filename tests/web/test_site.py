@@ -15,7 +15,7 @@ from tests.web.asgi import Client
 
 
 def test_create_app_mounts_pages_static_and_metrics(make_settings: Callable[..., Settings]) -> None:
-    settings = make_settings(session_secret="s" * 40)
+    settings = make_settings(session_secret="s" * 40, metrics_token="m" * 32)
     telemetry = Telemetry.create(settings, registry=CollectorRegistry())
     telemetry.metrics.delivery("push", "accepted")
     client = Client(create_app(settings, telemetry=telemetry, run_worker=False))
@@ -23,7 +23,8 @@ def test_create_app_mounts_pages_static_and_metrics(make_settings: Callable[...,
     assert client.get("/setup").status_code == 404
     css = client.get("/static/style.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
-    metrics = client.get("/metrics")
+    assert client.get("/metrics").status_code == 401  # the web port serves metrics only with the token
+    metrics = client.get("/metrics", headers={"Authorization": "Bearer " + "m" * 32})
     assert 'ghapp_deliveries_total{event="push",outcome="accepted"} 1.0' in metrics.text
     assert "ghapp_queue_depth" in metrics.text
 

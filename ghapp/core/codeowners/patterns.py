@@ -70,12 +70,15 @@ def compile_pattern(text: str) -> PathPattern:
         raise PatternError("empty path segment (`//`)")
     anchored = anchored or len(body) > 1  # gitignore: a `/` inside the pattern anchors it too
     parts: list[str | None] = [None if shape == "**" else rx for rx, shape, _ in body]
+    dirs_below = dir_only and parts[-1] is None  # `foo/**/`, `**/`: the directories (at any depth) only
     while parts and parts[0] is None:  # a leading `**/` matches in every directory
         parts.pop(0)
         anchored = False
     while parts and parts[-1] is None:  # a trailing `/**` is everything inside: the same as a trailing `/`
         parts.pop()
         dir_only = True
+    if dirs_below:  # gitignore: what lies inside some directory below; a file directly in `foo/` is not
+        parts.append(_STAR)
     parts = [p for i, p in enumerate(parts) if p is not None or parts[i - 1] is not None]
     literal: list[str] = []
     names = [(shape, name) for _, shape, name in body]

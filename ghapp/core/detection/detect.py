@@ -16,17 +16,26 @@ from dataclasses import dataclass
 import yaml
 
 from ghapp.core.decisions import Confidence, Signal, Verdict, VerdictKind
-from ghapp.core.detection.pr_text import checked_boxes, plain_text, prompt_section, without_comments
+from ghapp.core.detection.pr_text import (
+    checked_boxes,
+    heading_answers,
+    plain_text,
+    prompt_section,
+    without_comments,
+)
 from ghapp.core.detection.signals import FAMILIES, IdentityRule, Rule, SignalTable, SignalTableError
+from ghapp.core.detection.statements import sentences
 from ghapp.core.detection.trailers import Trailer, parse_person, parse_trailers
 from ghapp.core.facts import Commit, Person, PullRequest
 
-__all__ = ["detect", "detect_commit", "parse_signal_table", "prompt_provenance"]
+__all__ = ["detect", "detect_commit", "is_automation_author", "parse_signal_table", "prompt_provenance"]
 
 _EVIDENCE_MAX = 120
 _EMAIL_MAX = 254  # RFC 5321: anything longer is not an address, and patterns need not look at it
 # GitHub's private-email address; the number is the account id, stable when the account is renamed
-_NOREPLY = re.compile(r"(\d+)\+[a-z0-9-]+(?:\[bot\])?@users\.noreply\.github\.com")
+_NOREPLY = re.compile(r"(\d+)\+([a-z0-9-]+(?:\[bot\])?)@users\.noreply\.github\.com")
+# GitHub's merge commit names the PR's head branch: what a push of the merge shows of an agent's branch
+_MERGE = re.compile(r"Merge pull request #\d+ from [^/\s]+/(\S+)")
 _COAUTHOR_KEYS = ("co-authored-by", "co-developed-by")
 _KEY_VALUE = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(\S.*)")
 _ORIGINAL_PROMPT = re.compile(r"<summary>\s*Original prompt\s*</summary>", re.IGNORECASE)
@@ -36,6 +45,8 @@ _SESSION_URL = re.compile(
     re.IGNORECASE,
 )
 _SESSION_TRAILERS = ("agent-logs-url", "claude-session")
+# where a clause starts: a negation before it ("This is not an anti-AI move - I used Copilot") is another's
+_CLAUSE_ENDS = (",", ";", ":", " - ", " \u2013 ", " \u2014 ")  # en and em dashes too
 
 
 @dataclass(frozen=True)
@@ -84,13 +95,19 @@ def prompt_provenance(pull_request: PullRequest | None, commits: Sequence[Commit
     return None
 
 
+def is_automation_author(table: SignalTable, pr: PullRequest) -> bool:
+    """Whether automation that is not AI (dependabot, renovate, ...) opened the pull request."""
+    bot = pr.author.type == "Bot" or pr.author.login.lower().endswith("[bot]")
+    return bool(_login_keys(pr.author.login, bot) & table.non_ai.logins or pr.author.id in table.non_ai.github_ids)
+
+
 # ---- gathering evidence ------------------------------------------------------------------------------
 
 def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
+    if is_automation_author(table, pr):
+        return []
     bot = pr.author.type == "Bot" or pr.author.login.lower().endswith("[bot]")
     logins = _login_keys(pr.author.login, bot)
-    if logins & table.non_ai.logins or pr.author.id in table.non_ai.github_ids:
-        return []
     hits: list[_Hit] = []
     found = _identity(table, logins, bot, pr.author.id)
     if found is not None:
@@ -99,26 +116,37 @@ def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
              if pr.head_ref and rule.pattern.search(pr.head_ref)]
     hits += [_hit(rule, "labels", label) for rule in table.labels for label in pr.labels
              if label.strip().lower() in rule.names]
-    hits += _marker_hits(table, "pr_title", plain_text(pr.title), "pull request title")
+    title = plain_text(pr.title)
+    hits += _marker_hits(table, "pr_title", title, "pull request title")
+    hits += _statement_hits(table, "pr_title", title, "pull request title")
     hits += _marker_hits(table, "pr_body", plain_text(pr.body), "pull request body")
     prose = plain_text(without_comments(pr.body))  # a template's commented-out example is not an answer
-    for line in prose.split("\n"):
+    hits += _statement_hits(table, "pr_body", prose, "pull request body")
+    for line in prose.split("\n"):  # trailers pasted into the description instead of a commit
         pair = _KEY_VALUE.fullmatch(line)
         if pair:
-            hits += _disclosure_hits(table, pair[1], pair[2], "pull request body")
-    for label, under_heading in checked_boxes(prose, table.checkbox_headings):
-        for rule in table.checkboxes:
-            if (under_heading or not rule.under_heading) and rule.pattern.search(label):
-                tool = table.name_tool(label)[0] if rule.family == "disclosure" else None
-                hits.append(_hit(rule, "pull request body", f"[x] {label}", tool=tool))
+            hits += _trailer_hits(table, Trailer(pair[1], pair[2].strip()), "pull request body")
+    boxes = [(label, under_heading, f"[x] {label}") for label, under_heading
+             in checked_boxes(prose, table.checkbox_headings)]
+    boxes += [(answer, True, answer) for answer in heading_answers(prose, table.checkbox_headings)]
+    for label, under_heading, evidence in boxes:
+        # the first rule that reads a box decides it: "No AI tools were used" is no "AI tools were used"
+        rule = next((rule for rule in table.checkboxes
+                     if (under_heading or not rule.under_heading) and rule.pattern.search(label)), None)
+        if rule is not None:
+            tool = table.name_tool(label)[0] if rule.family == "disclosure" else None
+            hits.append(_hit(rule, "pull request body", evidence, tool=tool))
     return hits
 
 
 def _commit_hits(table: SignalTable, commit: Commit) -> list[_Hit]:
-    trailers = parse_trailers(commit.message)
+    trailers = _trailing_trailers(commit.message)
+    prose = plain_text(commit.message)
+    statements = _statement_hits(table, "commit_message", prose, _commit_where(commit, "message"))
     if _is_automation(table, commit.author) or any(
             (t.lower_key, t.value.lower()) in table.non_ai.trailers for t in trailers):
-        return []
+        # automation's own marks say nothing, but an agent run by a workflow may say what it is
+        return [hit for hit in statements if hit.signal.family == "disclosure"]
     hits: list[_Hit] = []
     people = [("author", commit.author)] + ([("committer", commit.committer)]
                                           if commit.committer != commit.author else [])
@@ -131,8 +159,23 @@ def _commit_hits(table: SignalTable, commit: Commit) -> list[_Hit]:
             hits.append(_hit(rule, _commit_where(commit, role), _person(person), sub=0 if by_login else 1))
     for trailer in trailers:
         hits += _trailer_hits(table, trailer, _commit_where(commit, "trailer"))
-    hits += _marker_hits(table, "commit_message", plain_text(commit.message), _commit_where(commit, "message"))
-    return hits
+    hits += _marker_hits(table, "commit_message", prose, _commit_where(commit, "message"))
+    merged = _MERGE.match(commit.message)
+    if merged is not None:
+        hits += [_hit(rule, _commit_where(commit, "merge message"), merged[1]) for rule in table.branches
+                 if rule.pattern.search(merged[1])]
+    return hits + statements
+
+
+def _trailing_trailers(message: str) -> list[Trailer]:
+    """The trailers of the message's last paragraph, and of the paragraphs before it while each of them is
+    a trailer block too (`Coding-Agent: x`, a blank line, `Trace-Id: y`): git reads only the last one."""
+    found: list[Trailer] = []
+    paragraphs = message.replace("\r\n", "\n").rstrip().split("\n\n")
+    while len(paragraphs) > 1 and (block := parse_trailers("\n\n".join(paragraphs))):
+        found[:0] = block
+        paragraphs.pop()
+    return found
 
 
 def _trailer_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hit]:
@@ -170,6 +213,37 @@ def _disclosure_hits(table: SignalTable, key: str, value: str, where: str) -> li
     return hits
 
 
+def _statement_hits(table: SignalTable, scope: str, text: str, where: str) -> list[_Hit]:
+    """Sentences that say how the change was made, except those a marker reads. A disclosure negated in its
+    own clause ("No code was generated by …") is none: the attestation rules read those.
+    A `tool` group must name a tool or say AI, and not a review bot or an API."""
+    rules = [rule for rule in table.statements if scope in rule.scopes]
+    markers = [rule.pattern for rule in table.markers if scope in rule.scopes]
+    hits: list[_Hit] = []
+    for sentence in sentences(text) if rules else ():
+        if any(marker.search(sentence) for marker in markers):
+            continue  # a marker reads this sentence, with the confidence chosen for it
+        for rule in rules:
+            match = rule.pattern.search(sentence)
+            if match is None or (rule.family == "disclosure" and _negated(table, sentence, match)):
+                continue
+            named = match.groupdict().get("tool")
+            tool = None
+            if named is not None:
+                tool, says_ai = table.name_tool(named)
+                if not says_ai or not table.is_authorship(named):
+                    continue
+            hits.append(_hit(rule, where, match[0], tool=tool if rule.family == "disclosure" else None))
+    return hits
+
+
+def _negated(table: SignalTable, sentence: str, match: re.Match[str]) -> bool:
+    """Whether a negation stands in the matched words or earlier in their clause ("No code was made by …")."""
+    found = ((sentence.rfind(end, 0, match.start()), end) for end in _CLAUSE_ENDS)
+    start = max((at + len(end) for at, end in found if at >= 0), default=0)
+    return any(p.search(sentence, start, match.end()) for p in table.negations)
+
+
 def _marker_hits(table: SignalTable, scope: str, text: str, where: str) -> list[_Hit]:
     matches = ((rule, rule.pattern.search(text)) for rule in table.markers if scope in rule.scopes)
     return [_hit(rule, where, match[0]) for rule, match in matches if match is not None]
@@ -177,7 +251,11 @@ def _marker_hits(table: SignalTable, scope: str, text: str, where: str) -> list[
 
 def _identity(table: SignalTable, logins: frozenset[str], bot: bool, account_id: int | None, *,
               email: str = "", name: str = "") -> tuple[IdentityRule, bool] | None:
-    """The first identity matching, and whether it matched on a login (stronger than an address)."""
+    """The first identity matching, and whether it matched on a login (stronger than an address).
+
+    A Bot account no entry names is matched last against the entries' `bot_patterns` (by its login, or the
+    `<id>+<login>[bot]@users.noreply.github.com` address it commits with), unless it is known automation.
+    """
     noreply = _NOREPLY.fullmatch(email.lower())
     ids = {i for i in (account_id, int(noreply[1]) if noreply else None) if i is not None}
     for rule in table.identities:
@@ -187,6 +265,14 @@ def _identity(table: SignalTable, logins: frozenset[str], bot: bool, account_id:
             return rule, account_id is not None
         if email.lower() in rule.emails or (name and any(p.search(name) for p in rule.names)):
             return rule, False
+    bots = {login for login in logins if bot and login.endswith("[bot]")}
+    if noreply and noreply[2].endswith("[bot]"):
+        bots.add(noreply[2])
+    if bots & table.non_ai.logins or ids & table.non_ai.github_ids:
+        return None
+    for rule in table.identities:
+        if any(p.search(login) for p in rule.bot_patterns for login in bots):
+            return rule, bool(logins & bots)
     return None
 
 

@@ -9,19 +9,26 @@ from collections.abc import Iterator, Sequence
 # single way to match, so no input can make it backtrack for long.
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _QUOTE = re.compile(r" {0,3}>")
+# GitHub's alerts (`> [!NOTE]` and the `>` lines under it) are the author's own notes, not quotes
+_ALERT = re.compile(r" {0,3}>[ \t]*\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*", re.IGNORECASE)
 _TICKS = re.compile(r"`+")
 _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?")
 _BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(.+?)\1[ \t]*(?::[ \t]*)?")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]")
 _CHECKED = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[xX]\][ \t]+(.*)")
+_CHECKBOX = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[ xX]\]")
 _PROMPT_HEADING = re.compile(
     r" {0,3}(#{1,6})[ \t]+(?:original |ai |agent )?prompts?(?: used)?[ \t]*(?::[ \t]*)?(?:#+[ \t]*)?", re.IGNORECASE)
 
 
 def plain_text(text: str) -> str:
-    """`text` with fenced code blocks, `>` quotes and inline code spans emptied; the lines stay in place."""
+    """`text` with fenced code blocks, `>` quotes and inline code spans emptied; the lines stay in place.
+
+    A GitHub alert (`> [!NOTE]` and the quoted lines under it) is kept, without its `>` markers.
+    """
     lines: list[str] = []
     fence = ""
+    alert = False
     for line in text.replace("\r\n", "\n").split("\n"):
         opener = _FENCE.match(line)
         if fence:
@@ -32,9 +39,12 @@ def plain_text(text: str) -> str:
         elif opener is not None:
             fence = opener[1]
             lines.append("")
-        elif _QUOTE.match(line):
-            lines.append("")
+        elif (quote := _QUOTE.match(line)) is not None:
+            marker = _ALERT.match(line)
+            alert = alert or marker is not None
+            lines.append(_without_code_spans(line[quote.end():]) if alert and marker is None else "")
         else:
+            alert = False
             lines.append(_without_code_spans(line))
     return "\n".join(lines)
 
@@ -86,12 +96,34 @@ def checked_boxes(text: str, headings: Sequence[re.Pattern[str]]) -> Iterator[tu
         if box is not None:
             yield box[1].strip(), under
             continue
-        heading = _HEADING.fullmatch(line) or _BOLD_LINE.fullmatch(line)
-        title = heading[2] or "" if heading else None
-        if title is None and line.rstrip().endswith("?") and not _LIST_ITEM.match(line):
-            title = line
+        title = _title(line)
         if title is not None:
             under = any(pattern.search(title) for pattern in headings)
+
+
+def heading_answers(text: str, headings: Sequence[re.Pattern[str]]) -> Iterator[str]:
+    """The answer written in words under each heading that matches one of `headings`: the first non-empty
+    line below it, when that is no heading, question or checkbox (Apache's template asks "Was this patch
+    authored or co-authored using generative AI tooling?" and the author writes "No"). A list marker is
+    dropped from the answer."""
+    under = False
+    for line in text.split("\n"):
+        title = _title(line)
+        if title is not None:
+            under = any(pattern.search(title) for pattern in headings)
+        elif under and line.strip():
+            under = False
+            if _CHECKBOX.match(line) is None:
+                item = _LIST_ITEM.match(line)
+                yield line[item.end() if item else 0:].strip()
+
+
+def _title(line: str) -> str | None:
+    """The text of a heading: a `#` line, a line in bold, or a question (a line ending in `?`, no list item)."""
+    heading = _HEADING.fullmatch(line) or _BOLD_LINE.fullmatch(line)
+    if heading is not None:
+        return heading[2] or ""
+    return line if line.rstrip().endswith("?") and not _LIST_ITEM.match(line) else None
 
 
 def prompt_section(text: str) -> bool:

@@ -13,7 +13,7 @@ from ghapp.core.detection.signal_fields import Path, SignalTableError
 
 __all__ = [
     "FAMILIES", "BranchRule", "CheckboxRule", "CoauthorNameRule", "DisclosureRule", "IdentityRule", "LabelRule",
-    "MarkerRule", "NonAi", "Rule", "SignalTable", "SignalTableError", "TrailerRule",
+    "MarkerRule", "NonAi", "Rule", "SignalTable", "SignalTableError", "StatementRule", "TrailerRule",
 ]
 
 # Families from the strongest evidence of which tool was used to the weakest; the order ranks `tools`.
@@ -41,6 +41,7 @@ class IdentityRule(Rule):
     github_ids: frozenset[int] = frozenset()
     emails: frozenset[str] = frozenset()
     names: tuple[re.Pattern[str], ...] = ()
+    bot_patterns: tuple[re.Pattern[str], ...] = ()  # on the login of any Bot account no other entry names
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,14 @@ class TrailerRule(Rule):
 
 @dataclass(frozen=True)
 class MarkerRule(Rule):
+    pattern: re.Pattern[str] = _NEVER
+    scopes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StatementRule(Rule):
+    """A sentence saying how the change was made; the `tool` group, if any, must name a tool or say AI."""
+
     pattern: re.Pattern[str] = _NEVER
     scopes: frozenset[str] = frozenset()
 
@@ -107,6 +116,8 @@ class SignalTable:
     tool_names: Vocabulary = ()
     ai_words: tuple[re.Pattern[str], ...] = ()
     checkbox_headings: tuple[re.Pattern[str], ...] = ()
+    negations: tuple[re.Pattern[str], ...] = ()
+    not_authorship: tuple[re.Pattern[str], ...] = ()
     identities: tuple[IdentityRule, ...] = ()
     coauthor_names: tuple[CoauthorNameRule, ...] = ()
     trailers: tuple[TrailerRule, ...] = ()
@@ -115,6 +126,7 @@ class SignalTable:
     labels: tuple[LabelRule, ...] = ()
     disclosures: tuple[DisclosureRule, ...] = ()
     checkboxes: tuple[CheckboxRule, ...] = ()
+    statements: tuple[StatementRule, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> SignalTable:
@@ -137,6 +149,8 @@ class SignalTable:
             tool_names=_tool_names(top.get("tool_names", {}), ("tool_names",)),
             ai_words=patterns(top.get("ai_words", []), ("ai_words",)),
             checkbox_headings=patterns(top.get("checkbox_headings", []), ("checkbox_headings",)),
+            negations=patterns(top.get("negations", []), ("negations",)),
+            not_authorship=patterns(top.get("not_authorship", []), ("not_authorship",)),
             **sections,
         )
 
@@ -158,6 +172,8 @@ class SignalTable:
             tool_names=tuple(tools.items()),
             ai_words=self.ai_words + other.ai_words,
             checkbox_headings=self.checkbox_headings + other.checkbox_headings,
+            negations=self.negations + other.negations,
+            not_authorship=self.not_authorship + other.not_authorship,
             **{name: _merged(getattr(self, name), getattr(other, name)) for name in _SPECS},
         )
 
@@ -167,6 +183,10 @@ class SignalTable:
             if any(p.search(text) for p in found):
                 return tool, True
         return None, any(p.search(text) for p in self.ai_words)
+
+    def is_authorship(self, text: str) -> bool:
+        """Whether a statement's tool text can name who wrote the change (not a review bot or an API)."""
+        return not any(p.search(text) for p in self.not_authorship)
 
     def is_machine_email(self, email: str) -> bool:
         return any(p.search(email) for p in self.machine_emails)
@@ -193,7 +213,7 @@ _COMMON: dict[str, f.Reader] = {
 _SPECS: dict[str, tuple[type[Rule], tuple[str, ...], dict[str, f.Reader], tuple[str, ...]]] = {
     "identities": (IdentityRule, ("identity",), {
         "logins": f.each_unique(f.lowered), "bot_only": f.flag, "github_ids": f.each_unique(f.github_id),
-        "emails": f.each_unique(f.email), "names": f.each(f.regex)}, ()),
+        "emails": f.each_unique(f.email), "names": f.each(f.regex), "bot_patterns": f.each(f.regex)}, ()),
     "coauthor_names": (CoauthorNameRule, ("coauthor",), {"pattern": f.regex, "any_email": f.flag}, ("pattern",)),
     "trailers": (TrailerRule, _OTHER_FAMILIES, {"key": f.regex, "value": f.regex}, ("key", "value")),
     "markers": (MarkerRule, _OTHER_FAMILIES, {"pattern": f.regex, "in": f.each_unique(f.choice(_SCOPES))},
@@ -204,9 +224,12 @@ _SPECS: dict[str, tuple[type[Rule], tuple[str, ...], dict[str, f.Reader], tuple[
         "key": f.regex, "unnamed_confidence": f.choice(_CONFIDENCES), "ignore_values": f.regex}, ("key",)),
     "checkboxes": (CheckboxRule, ("disclosure", "attestation"), {"pattern": f.regex, "under_heading": f.flag},
                    ("pattern",)),
+    "statements": (StatementRule, ("disclosure", "attestation"),
+                   {"pattern": f.regex, "in": f.each_unique(f.choice(_SCOPES))}, ("pattern", "in")),
 }
-_TOP = ("version", "non_ai", "machine_emails", "tool_names", "ai_words", "checkbox_headings", *_SPECS)
-_IDENTITY_KEYS = ("logins", "github_ids", "emails", "names")
+_TOP = ("version", "non_ai", "machine_emails", "tool_names", "ai_words", "checkbox_headings", "negations",
+        "not_authorship", *_SPECS)
+_IDENTITY_KEYS = ("logins", "github_ids", "emails", "names", "bot_patterns")
 
 
 def _rule_reader(section: str) -> f.Reader:
@@ -224,7 +247,7 @@ def _rule(section: str, value: Any, path: Path) -> Rule:
             kwargs["scopes" if key == "in" else key] = read(entry[key], (*path, key))
     if section == "identities" and not any(kwargs.get(key) for key in _IDENTITY_KEYS):
         f.fail(path, f"an identity needs at least one of: {', '.join(_IDENTITY_KEYS)}")
-    if section == "markers" and not kwargs["scopes"]:
+    if section in ("markers", "statements") and not kwargs["scopes"]:
         f.fail((*path, "in"), f"must name at least one of: {', '.join(_SCOPES)}")
     return cls(**kwargs)
 

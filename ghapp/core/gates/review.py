@@ -24,11 +24,35 @@ HOW_TO_ADD_PROMPT = (
     "Copilot's `<summary>Original prompt</summary>` block, or an `Agent-Logs-Url:` commit trailer. "
     "This check runs again when the description is edited."
 )
+# what `ai.require_disclosure` asks a PR to carry; policies/pull_request_template.md has it too
+DISCLOSURE_SECTION = (
+    "## AI disclosure\n"
+    "\n"
+    "- [ ] No AI tools were used for this pull request.\n"
+    "- [ ] AI tools were used: TOOL AND MODEL, for EXTENT.\n"
+)
+HOW_TO_DISCLOSE = (
+    "**How to fix:** this repository asks every PR to say whether and how AI was used "
+    "(`ai.require_disclosure`). Add this section to the PR description and tick one box; on the second, "
+    "replace TOOL AND MODEL and EXTENT, for example `Claude Code (Sonnet 4.5), for the tests and the parser`. "
+    "This check runs again when the description is edited.\n\n```markdown\n" + DISCLOSURE_SECTION + "```"
+)
 
 
-def provenance_gate(verdict: Verdict, ai: AISettings, prompt: str | None) -> GateResult:
-    """AI verdict with its evidence; fails when an AI PR lacks the prompt the policy requires."""
+def disclosure_stated(verdict: Verdict) -> bool:
+    """Whether the PR says whether and how AI was used: a disclosure or an attestation (a ticked box, an answer
+    under an AI question, a sentence, an `Assisted-by:` trailer), or an AI tool's own account opened it."""
+    return any(s.family in ("disclosure", "attestation")
+               or (s.family == "identity" and s.where == "pull request author" and s.confidence == "strong")
+               for s in verdict.signals)
+
+
+def provenance_gate(verdict: Verdict, ai: AISettings, prompt: str | None, *, automation: bool = False) -> GateResult:
+    """AI verdict with its evidence; fails when an AI PR lacks the prompt the policy requires, or when the policy
+    requires every PR to disclose AI use and this one does not (automation that is not AI, `automation`, need
+    not)."""
     is_ai = ai.is_ai(verdict)
+    undisclosed = ai.require_disclosure and not automation and not disclosure_stated(verdict)
     tools = f" ({', '.join(verdict.tools)})" if verdict.tools else ""
     words = _VERDICT_WORDS[verdict.verdict] + tools
     lines = [f"**Verdict:** {cell(words)}."]
@@ -39,10 +63,15 @@ def provenance_gate(verdict: Verdict, ai: AISettings, prompt: str | None) -> Gat
         lines.append("This policy does not treat this verdict as AI-written (`ai.treat_as_ai`), so the AI rules "
                      "do not apply.")
     if is_ai and ai.require_prompt and not prompt:
-        conclusion, title = Conclusion.FAILURE, f"{words[0].upper()}{words[1:]}: the prompt is missing"
+        also = " and the AI disclosure" if undisclosed else ""
+        conclusion, title = Conclusion.FAILURE, f"{words[0].upper()}{words[1:]}: the prompt{also} is missing"
         lines.append(HOW_TO_ADD_PROMPT)
         if verdict.verdict == "suspected":
             lines.append("If no AI tool was used, say so in the PR template's AI section.")
+        lines += [HOW_TO_DISCLOSE] if undisclosed else []
+    elif undisclosed:
+        conclusion, title = Conclusion.FAILURE, "The AI disclosure is missing: say whether and how AI was used"
+        lines.append(HOW_TO_DISCLOSE)
     elif is_ai:
         shown = f"prompt: {prompt}" if prompt else "the policy does not require the prompt"
         conclusion, title = Conclusion.SUCCESS, f"{words[0].upper()}{words[1:]}; {shown}"

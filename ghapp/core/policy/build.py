@@ -36,7 +36,8 @@ class TreeReader:
         return Policy(
             mode=self.root.plain().get("mode", defaults.mode),
             ai=AISettings(treat_as_ai=tuple(ai.get("treat_as_ai", AISettings.treat_as_ai)),
-                          require_prompt=ai.get("require_prompt", AISettings.require_prompt)),
+                          require_prompt=ai.get("require_prompt", AISettings.require_prompt),
+                          require_disclosure=ai.get("require_disclosure", AISettings.require_disclosure)),
             gates=tuple(self._gate(gate) for gate in TOOL_GATES),
             approvals=tuple(self._category(name, node) for name, node in self._children("approvals")),
             overrides=self._overrides(),

@@ -20,10 +20,12 @@ DEFAULT_OVERRIDABLE = (Gate.PROVENANCE, Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gat
 
 @dataclass(frozen=True)
 class AISettings:
-    """Which detection verdicts count as AI-written, and whether an AI PR must show its prompt."""
+    """Which detection verdicts count as AI-written, whether an AI PR must show its prompt, and whether every
+    PR must state whether and how AI was used."""
 
     treat_as_ai: tuple[VerdictKind, ...] = ("ai", "suspected", "contradictory")
     require_prompt: bool = True
+    require_disclosure: bool = False
 
     def is_ai(self, verdict: Verdict) -> bool:
         return verdict.verdict in self.treat_as_ai

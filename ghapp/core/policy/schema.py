@@ -72,6 +72,8 @@ SCHEMA: dict[str, Any] = {
                             "items": {"type": "string", "enum": ["ai", "suspected", "contradictory"]},
                             "default": ["ai", "suspected", "contradictory"]},
             "require_prompt": {"type": "boolean", "default": True},
+            "require_disclosure": {"type": "boolean", "default": False,
+                                   "description": "every PR states whether and how AI was used"},
             "signals": {"type": "object", "description": "extra AI signal table entries"},
         }},
         "gates": {"type": "object", "additionalProperties": False, "properties": {

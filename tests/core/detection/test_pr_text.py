@@ -6,7 +6,13 @@ import re
 
 import pytest
 
-from ghapp.core.detection.pr_text import checked_boxes, plain_text, prompt_section, without_comments
+from ghapp.core.detection.pr_text import (
+    checked_boxes,
+    heading_answers,
+    plain_text,
+    prompt_section,
+    without_comments,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,6 +29,10 @@ from ghapp.core.detection.pr_text import checked_boxes, plain_text, prompt_secti
         pytest.param("a `unclosed b", "a `unclosed b", id="unmatched-backtick"),
         pytest.param("x `a` y ``b`c`` z ``` q", "x  y  z ``` q", id="spans-pair-by-run-length"),
         pytest.param("x\r\ny", "x\ny", id="crlf"),
+        pytest.param("a\n> [!NOTE]\n> Made by `x` here.\n> more\nb\n> quoted", "a\n\n Made by  here.\n more\nb\n",
+                     id="github-alert-kept"),
+        pytest.param("> [!warning] \n> kept\n\n> quoted again", "\n kept\n\n", id="alert-ends-at-a-blank-line"),
+        pytest.param("> quoted\n> [!TIP]\n> tip", "\n\n tip", id="alert-after-a-quote"),
     ],
 )
 def test_plain_text(text: str, expected: str) -> None:
@@ -55,6 +65,23 @@ HEADINGS = (re.compile(r"\bai\b", re.IGNORECASE), re.compile(r"generative", re.I
 )
 def test_checked_boxes(text: str, expected: list[tuple[str, bool]]) -> None:
     assert list(checked_boxes(text, HEADINGS)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("### _Was this patch authored or co-authored using generative AI tooling?_\n\n No",
+                     ["No"], id="apache-answer"),
+        pytest.param("### Was AI used?\n- Yes, Claude Code\n- more", ["Yes, Claude Code"], id="list-marker-dropped"),
+        pytest.param("### Was AI used?\n- [ ] Yes\n- [x] No", [], id="checkboxes-are-not-answers"),
+        pytest.param("### Was AI used?\n### How was it tested?\nby hand", [], id="next-heading-first"),
+        pytest.param("### Tests\nNo", [], id="other-heading"),
+        pytest.param("No", [], id="no-heading"),
+        pytest.param("**AI**\nNo.\nlater line", ["No."], id="only-the-first-line"),
+    ],
+)
+def test_heading_answers(text: str, expected: list[str]) -> None:
+    assert list(heading_answers(text, HEADINGS)) == expected
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,20 @@ IDENTITY = {"id": "x", "family": "identity", "confidence": "strong", "logins": [
                      ("checkboxes", 0, "family"), "disclosure, attestation", id="checkbox-family"),
         pytest.param({"labels": [{"id": "x", "family": "label", "confidence": "weak", "names": ["  "]}]},
                      ("labels", 0, "names", 0), "non-empty string", id="blank-label"),
+        pytest.param({"statements": [{"id": "x", "family": "marker", "confidence": "strong", "pattern": "x",
+                                      "in": ["pr_body"]}]}, ("statements", 0, "family"), "disclosure, attestation",
+                     id="statement-family"),
+        pytest.param({"statements": [{"id": "x", "family": "disclosure", "confidence": "strong", "pattern": "x",
+                                      "in": []}]}, ("statements", 0, "in"), "at least one of",
+                     id="statement-empty-scope"),
+        pytest.param({"statements": [{"id": "x", "family": "disclosure", "confidence": "strong", "pattern": "(?P<tool"
+                                      , "in": ["pr_body"]}]}, ("statements", 0, "pattern"),
+                     "invalid regular expression", id="statement-bad-regex"),
+        pytest.param({"negations": "not"}, ("negations",), "must be a list", id="negations-not-list"),
+        pytest.param({"not_authorship": ["("]}, ("not_authorship", 0), "invalid regular expression",
+                     id="not-authorship-bad-regex"),
+        pytest.param({"identities": [{**IDENTITY, "bot_patterns": ["["]}]}, ("identities", 0, "bot_patterns", 0),
+                     "invalid regular expression", id="bot-pattern-bad-regex"),
     ],
 )
 def test_from_mapping_rejects_with_key_path(data: Any, path: tuple[str | int, ...], message: str) -> None:
@@ -109,7 +123,8 @@ def test_from_mapping_rejects_with_key_path(data: Any, path: tuple[str | int, ..
 def test_bundled_table_reads_and_covers_the_research_families() -> None:
     table = SignalTable.from_mapping(bundled())
     families = {rule.family for name in ("identities", "coauthor_names", "trailers", "markers", "branches",
-                                         "labels", "disclosures", "checkboxes") for rule in getattr(table, name)}
+                                         "labels", "disclosures", "checkboxes", "statements")
+                for rule in getattr(table, name)}
     assert families == set(FAMILIES)
     tools = {rule.tool for rule in table.identities} | {rule.tool for rule in table.branches}
     assert {"claude", "copilot", "codex", "cursor", "devin", "jules", "aider", "gemini", "amazon-q", "kiro",
@@ -117,6 +132,9 @@ def test_bundled_table_reads_and_covers_the_research_families() -> None:
     assert {"dependabot[bot]", "renovate[bot]", "github-actions[bot]", "pre-commit-ci[bot]", "mergify[bot]",
             "release-please[bot]", "allcontributors[bot]", "imgbot[bot]"} <= table.non_ai.logins
     assert ("replit-commit-author", "deployment") in table.non_ai.trailers
+    assert {rule.family for rule in table.statements} == {"disclosure", "attestation"}
+    assert table.negations and not table.is_authorship("Cursor Bugbot") and not table.is_authorship("Claude API")
+    assert table.is_authorship("Claude Code")
 
 
 def test_bundled_emails_are_whole_addresses_and_regexes_are_compiled_once() -> None:
@@ -167,6 +185,8 @@ ORG = {
     "tool_names": {"claude": ["\\bclaudette\\b"], "acme": ["\\bacme agent\\b"]},
     "ai_words": ["\\bcopilotish\\b"],
     "checkbox_headings": ["\\bassistant\\b"],
+    "negations": ["\\bnicht\\b"],
+    "not_authorship": ["\\bacme review\\b"],
     "branches": [{"id": "codex-prefix", "family": "branch", "confidence": "weak", "tool": "codex",
                   "pattern": "^codex/"},
                  {"id": "acme-branch", "family": "branch", "confidence": "strong", "tool": "acme",
@@ -189,6 +209,8 @@ def test_extended_replaces_by_id_appends_new_and_merges_lists() -> None:
     assert merged.name_tool("copilotish") == (None, True)
     assert merged.is_machine_email("x@agents.acme.example")
     assert len(merged.checkbox_headings) == len(base.checkbox_headings) + 1
+    assert len(merged.negations) == len(base.negations) + 1
+    assert len(merged.not_authorship) == len(base.not_authorship) + 1
     assert merged.identities == base.identities
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ghapp.core.decisions import CategoryResult, Conclusion, Gate, Signal, Verdict
+from ghapp.core.detection.detect import detect, parse_signal_table
+from ghapp.core.facts import Actor, PullRequest
 from ghapp.core.gates.review import (
+    DISCLOSURE_SECTION,
     HOW_TO_ADD_PROMPT,
     approvals_gate,
     policy_edit_gate,
@@ -14,6 +17,8 @@ from ghapp.core.gates.review import (
 )
 from ghapp.core.policy.located_yaml import PolicyIssue
 from ghapp.core.policy.model import AISettings
+from ghapp.resources import ai_signals_text
+from tests.paths import ROOT
 
 SIGNAL = Signal("claude-code-footer", "marker", "strong", "commit abc1234 message",
                 "🤖 Generated with [Claude Code](https://claude.com/claude-code) <!-- x | y", "claude")
@@ -132,3 +137,66 @@ def test_policy_edit_gate() -> None:
     invalid = policy_edit_gate(ISSUES[:1])
     assert (invalid.conclusion, invalid.title) == (Conclusion.FAILURE, "The edited policy is invalid (1 problem)")
     assert ".github/prompt-to-pr.yml:3:5: unknown key 'x'" in invalid.summary
+
+
+# ---- ai.require_disclosure ------------------------------------------------------------------------------
+
+DISCLOSE = AISettings(require_disclosure=True)
+ATTESTED = Signal("human-checkbox-attested", "attestation", "strong", "pull request body",
+                  "[x] No AI tools were used for this pull request.")
+DISCLOSED = Signal("assisted-by", "disclosure", "strong", "commit abc1234 trailer", "Assisted-by: Claude", "claude")
+AGENT = Signal("copilot-agent", "identity", "strong", "pull request author", "Copilot (Bot)", "copilot")
+AGENT_COMMIT = Signal("copilot-agent", "identity", "strong", "commit abc1234 author", "Copilot <…>", "copilot")
+
+
+@pytest.mark.parametrize(
+    ("verdict", "automation", "conclusion", "title"),
+    [
+        (Verdict("human"), False, Conclusion.FAILURE, "The AI disclosure is missing: say whether and how AI was used"),
+        (Verdict("human"), True, Conclusion.SUCCESS, "No AI signals"),
+        (Verdict("attested_human", (), (ATTESTED,)), False, Conclusion.SUCCESS, "Declared human-written"),
+        (Verdict("ai", ("claude",), (DISCLOSED,)), False, Conclusion.FAILURE,
+         "AI-written (claude): the prompt is missing"),
+        (Verdict("ai", ("copilot",), (AGENT,)), False, Conclusion.FAILURE,
+         "AI-written (copilot): the prompt is missing"),
+        (Verdict("ai", ("copilot",), (AGENT_COMMIT,)), False, Conclusion.FAILURE,
+         "AI-written (copilot): the prompt and the AI disclosure is missing"),
+        (AI, False, Conclusion.FAILURE, "AI-written (claude): the prompt and the AI disclosure is missing"),
+    ],
+)
+def test_require_disclosure(verdict: Verdict, automation: bool, conclusion: Conclusion, title: str) -> None:
+    result = provenance_gate(verdict, DISCLOSE, None, automation=automation)
+    assert (result.conclusion, result.title) == (conclusion, title)
+    assert (DISCLOSURE_SECTION in result.summary) is (result.title.endswith(("used", "disclosure is missing")))
+
+
+def test_require_disclosure_off_by_default_and_the_message_shows_the_exact_section() -> None:
+    assert provenance_gate(Verdict("human"), AISettings(), None).conclusion is Conclusion.SUCCESS
+    summary = provenance_gate(Verdict("human"), DISCLOSE, None).summary
+    assert f"```markdown\n{DISCLOSURE_SECTION}```" in summary
+    assert "`ai.require_disclosure`" in summary
+
+
+def test_disclosed_ai_pr_with_its_prompt_passes() -> None:
+    result = provenance_gate(Verdict("ai", ("claude",), (DISCLOSED,)), DISCLOSE, PROMPT)
+    assert result.conclusion is Conclusion.SUCCESS
+
+
+@pytest.mark.parametrize(("ticked", "verdict"), [
+    ("- [x] No AI tools were used for this pull request.", "attested_human"),
+    ("- [x] AI tools were used: Claude Code (Sonnet 4.5), for the tests.", "ai"),
+])
+def test_the_bundled_pull_request_template_satisfies_the_disclosure_rule(ticked: str, verdict: str) -> None:
+    """policies/pull_request_template.md carries the section the failure message asks for; ticked, it passes."""
+    template = (ROOT / "policies" / "pull_request_template.md").read_text(encoding="utf-8")
+    assert DISCLOSURE_SECTION.split("\n", 2)[2] in template  # the two boxes, exactly as the message shows them
+    table = parse_signal_table(ai_signals_text())
+    untouched = detect(table, PullRequest(1, Actor("jane"), body=template), [])
+    assert provenance_gate(untouched, DISCLOSE, None).conclusion is Conclusion.FAILURE
+    line = ticked.split(":", maxsplit=1)[0].replace("[x]", "[ ]")
+    body = "\n".join(ticked if row.startswith(line) else row for row in template.split("\n"))
+    found = detect(table, PullRequest(1, Actor("jane"), body=body), [])
+    assert found.verdict == verdict
+    if verdict == "ai":
+        assert found.tools == ("claude",)
+    assert provenance_gate(found, DISCLOSE, PROMPT if verdict == "ai" else None).conclusion is Conclusion.SUCCESS

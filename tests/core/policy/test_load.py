@@ -41,7 +41,12 @@ def test_the_bundled_default_builds() -> None:
     policy = _policy()
     assert policy.mode == "enforce"
     assert [rule.category for rule in policy.approvals] == ["auth", "billing", "governance", "secrets"]
-    assert all(rule.codeowners and rule.count == 1 and rule.applies_to == "ai" for rule in policy.approvals)
+    assert all(rule.codeowners and rule.count == 1 for rule in policy.approvals)
+    # the sensitive categories and the security scans judge every PR: deleting an AI footer must not lift them
+    assert {rule.category: rule.applies_to for rule in policy.approvals} == {
+        "auth": "all", "billing": "all", "governance": "ai", "secrets": "all"}
+    assert {g.gate: g.applies_to for g in policy.gates} == {
+        Gate.LINT: "ai", Gate.TYPES: "ai", Gate.SEMGREP: "all", Gate.DEPENDENCY_AUDIT: "all"}
     assert policy.gate(Gate.LINT) == GateSettings(Gate.LINT, rules=("E", "F", "W", "B", "S", "UP"))
     assert policy.ai.require_prompt and policy.ai.treat_as_ai == ("ai", "suspected", "contradictory")
     assert policy.overrides == OverrideSettings(team=None)
