@@ -48,6 +48,7 @@ import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package (fixtures)
 from tests.paths import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 from ghapp.core.codeowners.patterns import CodeOwners, compile_pattern, parse_codeowners
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package (fixtures)
 from tests.paths import FIXTURES
 
 CODEOWNERS_FIXTURES = FIXTURES / "codeowners"

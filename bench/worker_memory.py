@@ -41,7 +41,8 @@ from ghapp.github.cache import RedisCache, cache_from_settings
 from ghapp.runtime.queue import Queue
 from ghapp.settings import Settings
 from ghapp.store.database import open_database
-from ghapp.store.inbox import DONE, FAILED, Inbox
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox
 from ghapp.store.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,7 +135,7 @@ def burst(url: str, world: dict[str, Any], inbox: Inbox, expected: int, timeout:
                        "X-GitHub-Delivery": str(uuid.uuid4()),
                        "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()}
             assert client.post(url, content=body, headers=headers).status_code == 202
-    while sum(inbox.counts()[s] for s in (DONE, FAILED)) < expected:
+    while sum(inbox.counts()[s] for s in (DeliveryState.DONE, DeliveryState.FAILED)) < expected:
         if time.monotonic() - started > timeout:
             raise SystemExit(f"deliveries still waiting after {timeout:g} s: {inbox.counts()}")
         time.sleep(0.1)
@@ -177,7 +178,7 @@ def measure(setup: str, world: dict[str, Any], tmp: Path, bursts: int, rest: flo
             peak = {name: mb(kib) for name, kib in sampler.peak.items()}
             result["bursts"].append({"seconds": round(seconds, 1), "peak_mb": peak,
                                      "after_mb": {k: mb(status_kib(pid, "VmRSS")) for k, pid in pids.items()},
-                                     "failed": inbox.counts()[FAILED]})
+                                     "failed": inbox.counts()[DeliveryState.FAILED]})
         result["hwm_mb"] = {name: mb(status_kib(pid, "VmHWM")) for name, pid in pids.items()}
         inbox.db.engine.dispose()
         return result

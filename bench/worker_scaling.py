@@ -37,8 +37,9 @@ from sqlalchemy import func, select  # noqa: E402
 from ghapp.github.cache import RedisCache, cache_from_settings  # noqa: E402
 from ghapp.runtime.queue import Queue  # noqa: E402
 from ghapp.settings import Settings  # noqa: E402
-from ghapp.store.database import Delivery, open_database  # noqa: E402
-from ghapp.store.inbox import DONE, FAILED, Inbox, NewDelivery  # noqa: E402
+from ghapp.store.database import open_database  # noqa: E402
+from ghapp.store.deliveries import DELIVERIES, DeliveryState  # noqa: E402
+from ghapp.store.inbox import Inbox, NewDelivery  # noqa: E402
 from ghapp.store.migrations import upgrade  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -134,7 +135,7 @@ def run_one(workers: int, count: int, concurrency: int, timeout: float, tmp: Pat
         inbox.record_many([NewDelivery(d, "ping", None, None, None, None, '{"zen": "warm"}') for d in warm])
         for d in warm:
             queue.enqueue(d)
-        wait_until(lambda: inbox.counts()[DONE] == len(warm), 120, "the warm-up pings")
+        wait_until(lambda: inbox.counts()[DeliveryState.DONE] == len(warm), 120, "the warm-up pings")
         time.sleep(1.0)
 
         ids = [f"bench-{i}" for i in range(count)]
@@ -147,11 +148,12 @@ def run_one(workers: int, count: int, concurrency: int, timeout: float, tmp: Pat
         for d in ids:
             queue.enqueue(d)
         finished = len(warm) + count
-        wait_until(lambda: sum(inbox.counts()[s] for s in (DONE, FAILED)) >= finished, timeout, "the deliveries")
+        over = (DeliveryState.DONE, DeliveryState.FAILED)
+        wait_until(lambda: sum(inbox.counts()[s] for s in over) >= finished, timeout, "the deliveries")
         busy_after = machine_busy()
         cpu_workers = sum(cpu_seconds(p.pid) for p in procs) - sum(cpu_before[0])
         cpu_sim = cpu_seconds(sim.pid) - cpu_before[1]
-        table = Delivery.__table__.c  # type: ignore[attr-defined]
+        table = DELIVERIES.c
         with db.engine.connect() as conn:
             last, mean_ms = conn.execute(select(func.max(table.finished_at), func.avg(table.duration_ms))
                                          .where(table.delivery_id.in_(ids))).one()
@@ -176,7 +178,8 @@ def run_one(workers: int, count: int, concurrency: int, timeout: float, tmp: Pat
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     busy = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
     return {"workers": workers, "concurrency": concurrency, "deliveries": count, "seconds": round(elapsed, 2),
-            "per_second": round(count / elapsed, 2), "failed": counts[FAILED], "mean_job_ms": round(mean_ms or 0, 1),
+            "per_second": round(count / elapsed, 2), "failed": counts[DeliveryState.FAILED],
+            "mean_job_ms": round(mean_ms or 0, 1),
             "cpu_workers_s": round(cpu_workers, 1), "cpu_simulator_s": round(cpu_sim, 1),
             "machine_busy_pct": round(100 * busy, 1), "load_before": round(load_before, 2),
             "github_calls_per_delivery": round(summary.get("requests", 0) / count, 1),

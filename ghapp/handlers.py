@@ -16,57 +16,45 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, delete, update
-from sqlalchemy.engine import Connection
-
 from ghapp.enforcement import Enforcer, handler_table
 from ghapp.runtime.jobs import Handler, HandlerTable, JobContext
-from ghapp.store.database import Database, Installation, Repository, upsert_statement, utcnow
+from ghapp.store.database import Database
+from ghapp.store.installations import (
+    InstallationInfo,
+    RepositoryInfo,
+    forget_installation,
+    save_installation,
+)
 
-INST: Table = Installation.__table__  # type: ignore[attr-defined]
-REPO: Table = Repository.__table__  # type: ignore[attr-defined]
 
-
-def _save_installation(conn: Connection, installation: dict[str, Any], *, suspended: bool) -> int:
+def _installation(installation: dict[str, Any], *, suspended: bool) -> InstallationInfo:
     account = installation.get("account") or {}
-    now = utcnow()
-    values = {"account_login": account.get("login") or "", "account_type": account.get("type") or "",
-              "suspended": suspended, "updated_at": now}
-    conn.execute(upsert_statement(conn, INST).values(id=installation["id"], created_at=now, **values)
-                 .on_conflict_do_update(index_elements=["id"], set_=values))
-    return int(installation["id"])
+    return InstallationInfo(int(installation["id"]), account.get("login") or "", account.get("type") or "",
+                            suspended)
 
 
-def _save_repositories(conn: Connection, installation_id: int, repositories: list[dict[str, Any]],
-                       *, removed: bool) -> None:
-    for repo in repositories:
-        values = {"installation_id": installation_id, "full_name": repo["full_name"],
-                  "private": bool(repo.get("private")), "removed": removed}
-        conn.execute(upsert_statement(conn, REPO).values(id=repo["id"], **values)
-                     .on_conflict_do_update(index_elements=["id"], set_=values))
+def _repositories(repositories: list[dict[str, Any]] | None) -> list[RepositoryInfo]:
+    return [RepositoryInfo(repo["id"], repo["full_name"], bool(repo.get("private"))) for repo in repositories or []]
 
 
 def apply_installation(db: Database, action: str | None, payload: dict[str, Any]) -> None:
     """Keep the installations and repositories tables in step with an `installation` event."""
     installation = payload["installation"]
-    with db.write() as conn:
-        if action == "deleted":
-            conn.execute(delete(INST).where(INST.c.id == installation["id"]))
-            conn.execute(update(REPO).where(REPO.c.installation_id == installation["id"]).values(removed=True))
-            return
-        # `suspend` arrives with suspended_at set; `unsuspend` with it cleared. Trust the action first.
-        suspended = action == "suspend" or (action != "unsuspend" and bool(installation.get("suspended_at")))
-        installation_id = _save_installation(conn, installation, suspended=suspended)
-        _save_repositories(conn, installation_id, payload.get("repositories") or [], removed=False)
+    if action == "deleted":
+        forget_installation(db, installation["id"])
+        return
+    # `suspend` arrives with suspended_at set; `unsuspend` with it cleared. Trust the action first.
+    suspended = action == "suspend" or (action != "unsuspend" and bool(installation.get("suspended_at")))
+    save_installation(db, _installation(installation, suspended=suspended),
+                      added=_repositories(payload.get("repositories")))
 
 
 def apply_installation_repositories(db: Database, payload: dict[str, Any]) -> None:
     """Repositories added to or removed from an installation's selection."""
     installation = payload["installation"]
-    with db.write() as conn:
-        installation_id = _save_installation(conn, installation, suspended=bool(installation.get("suspended_at")))
-        _save_repositories(conn, installation_id, payload.get("repositories_added") or [], removed=False)
-        _save_repositories(conn, installation_id, payload.get("repositories_removed") or [], removed=True)
+    save_installation(db, _installation(installation, suspended=bool(installation.get("suspended_at"))),
+                      added=_repositories(payload.get("repositories_added")),
+                      removed=_repositories(payload.get("repositories_removed")))
 
 
 async def on_installation(ctx: JobContext) -> None:

@@ -15,12 +15,12 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import text
-from sqlmodel import SQLModel
 from starlette.exceptions import StarletteDeprecationWarning
 
 from ghapp.settings import Settings
 from ghapp.store.database import Database, open_database
 from ghapp.store.migrations import upgrade
+from ghapp.store.schema import METADATA
 from tests.ghsim.fixtures import ghsim, ghsim_ghes, ghsim_inprocess  # noqa: F401 - the GitHub simulator
 from tests.paths import FIXTURES
 
@@ -119,7 +119,7 @@ def pg_database() -> Iterator[str]:
 
 def truncate_all(db: Database) -> None:
     """Empty every table of a migrated database (PostgreSQL)."""
-    tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    tables = [t.name for t in METADATA.sorted_tables]
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))  # ids from 1, as in a new database
 

@@ -24,8 +24,10 @@ from ghapp.runtime.jobs import JobContext
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.settings import Settings
-from ghapp.store.database import Installation, open_database
-from ghapp.store.inbox import DONE, Inbox
+from ghapp.store.database import open_database
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox
+from ghapp.store.installations import Installation
 from ghapp.store.migrations import upgrade
 from tests.conftest import TestClient, delivery_headers, load_webhook
 from tests.paths import ROOT
@@ -107,7 +109,7 @@ def test_a_signed_real_payload_is_accepted_and_processed_in_process(make_setting
     with TestClient(app) as client:
         assert client.post(WEBHOOK_PATH, content=body, headers=headers).status_code == 202
         inbox: Inbox = app.state.inbox
-        assert wait_for(lambda: state_of(inbox, headers["X-GitHub-Delivery"]) == DONE)
+        assert wait_for(lambda: state_of(inbox, headers["X-GitHub-Delivery"]) == DeliveryState.DONE)
         again = client.post(WEBHOOK_PATH, content=body, headers=headers)
         assert again.json()["status"] == "duplicate"
     with inbox.db.session() as session:
@@ -162,7 +164,7 @@ def test_real_http_deliveries_are_processed_exactly_once(make_settings: Callable
     with serve(app) as base:
         sent = asyncio.run(send(base))
         inbox: Inbox = app.state.inbox
-        assert wait_for(lambda: all(state_of(inbox, d) == DONE for d, _ in sent))
+        assert wait_for(lambda: all(state_of(inbox, d) == DeliveryState.DONE for d, _ in sent))
         assert httpx.get(base + "/readyz").status_code == 200
     assert sorted(calls) == sorted(d for d, _ in sent)
 

@@ -14,8 +14,9 @@ from sqlmodel import select
 from ghapp.handlers import LOW_VALUE, apply_installation, build_handlers, low_value, on_ping
 from ghapp.runtime.jobs import JobContext, find_handler
 from ghapp.settings import Settings
-from ghapp.store.database import Database, Installation, Repository
+from ghapp.store.database import Database
 from ghapp.store.inbox import Claim, Inbox, NewDelivery
+from ghapp.store.installations import Installation, Repository
 
 Payload = Callable[[str, str], dict[str, Any]]
 

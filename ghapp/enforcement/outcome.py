@@ -9,16 +9,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Table, select
-
 from ghapp.core.decisions import Conclusion, Gate, GateResult
 from ghapp.enforcement.enforcer import Enforcer, details_url
 from ghapp.github.errors import Reschedulable
 from ghapp.github.publish import RERUN, CheckPublisher, Target
 from ghapp.runtime.jobs import Handler, JobContext, Retry
-from ghapp.store.database import CheckRun
+from ghapp.store.check_runs import COMPLETED, run_statuses
 
-CR: Table = CheckRun.__table__  # type: ignore[attr-defined]
 STANDARD = (Gate.PROVENANCE, Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT, Gate.APPROVALS)
 log = logging.getLogger(__name__)
 EnforcementHandler = Callable[[Enforcer, JobContext], Awaitable[None]]
@@ -66,10 +63,8 @@ def _target(ctx: JobContext) -> Target | None:
 
 def _unfinished(ctx: JobContext, target: Target) -> tuple[set[Gate], bool]:
     """(gates whose runs on the head are not completed, whether the head has any run of ours at all)."""
-    with ctx.inbox.db.engine.connect() as conn:
-        rows = conn.execute(select(CR.c.gate, CR.c.status).where(
-            CR.c.repository == target.full_name, CR.c.head_sha == target.head_sha)).all()
-    return {Gate(gate) for gate, status in rows if status != "completed"}, bool(rows)
+    statuses = run_statuses(ctx.inbox.db, target.full_name, target.head_sha)
+    return {Gate(gate) for gate, status in statuses.items() if status != COMPLETED}, bool(statuses)
 
 
 async def publish_error(ctx: JobContext, exc: Exception, focus: tuple[Gate, ...]) -> None:

@@ -19,12 +19,12 @@ from typing import Any, NamedTuple
 
 from ghapp.core.decisions import Decision, Gate
 from ghapp.core.gates.override_head import Binding, HeadSeen, bind
-from ghapp.enforcement import records
 from ghapp.enforcement.enforcer import Enforcer, repository
 from ghapp.enforcement.pipeline import PullRun
 from ghapp.github.publish import check_name
 from ghapp.runtime.jobs import JobContext
-from ghapp.store.pull_heads import head_payloads
+from ghapp.store import overrides
+from ghapp.store.deliveries import head_payloads
 
 COMMAND = re.compile(r"^[ \t]*/prompt-to-pr[ \t]+override\b[ \t]*(?P<gate>[A-Za-z-]*)"
                      r"(?:@(?P<sha>[0-9A-Fa-f]{7,40})\b)?[ \t]*(?P<reason>.*)$", re.IGNORECASE | re.MULTILINE)
@@ -96,18 +96,18 @@ async def on_comment(enforcer: Enforcer, ctx: JobContext) -> None:
     binding = await _bind(ctx, f"{owner}/{repo}", number, head, command,
                           commented_at=str(comment.get("created_at") or ""))
     new = await asyncio.to_thread(
-        records.save_override, ctx.inbox.db, comment_id=comment_id, repository=f"{owner}/{repo}", pr_number=number,
+        overrides.save_override, ctx.inbox.db, comment_id=comment_id, repository=f"{owner}/{repo}", pr_number=number,
         head_sha=binding.head_sha or "", gate=gate.value, reason=command.reason, login=login,
         delivery_id=ctx.delivery.delivery_id)
     if binding.head_sha is None:
-        await asyncio.to_thread(records.judge_override, ctx.inbox.db, comment_id, False, binding.why)
+        await asyncio.to_thread(overrides.judge_override, ctx.inbox.db, comment_id, False, binding.why)
         if new:
             await api.create_comment(owner, repo, number,
                                      f"@{login} override not accepted for `{check_name(gate)}`: {binding.why}.")
         return
     decision = await PullRun(enforcer, ctx, api, pr_json).run()
     accepted, why = verdict(decision, gate, login)
-    await asyncio.to_thread(records.judge_override, ctx.inbox.db, comment_id, accepted, why)
+    await asyncio.to_thread(overrides.judge_override, ctx.inbox.db, comment_id, accepted, why)
     if not new:
         return  # a replayed delivery: the comment was answered the first time
     name = check_name(gate)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import Table, select
-
 from ghapp.core.decisions import Gate
 from ghapp.enforcement import heads
 from ghapp.enforcement.enforcer import Enforcer, details_url
@@ -19,9 +17,8 @@ from ghapp.enforcement.pipeline import PullRun
 from ghapp.github.publish import Target
 from ghapp.github.shapes import is_owned_label
 from ghapp.runtime.jobs import JobContext
-from ghapp.store.database import CheckRun
+from ghapp.store.check_runs import COMPLETED, run_statuses
 
-CR: Table = CheckRun.__table__  # type: ignore[attr-defined]
 EVALUATE = ("opened", "synchronize", "reopened", "edited", "ready_for_review", "labeled", "unlabeled")
 
 
@@ -43,10 +40,8 @@ async def on_pull_request(enforcer: Enforcer, ctx: JobContext) -> None:
 
 
 def _waiting(ctx: JobContext, full_name: str, head_sha: str) -> list[Gate]:
-    with ctx.inbox.db.engine.connect() as conn:
-        rows = conn.execute(select(CR.c.gate).where(CR.c.repository == full_name, CR.c.head_sha == head_sha,
-                                                    CR.c.status != "completed")).scalars().all()
-    return [Gate(gate) for gate in rows]
+    statuses = run_statuses(ctx.inbox.db, full_name, head_sha)
+    return [Gate(gate) for gate, status in statuses.items() if status != COMPLETED]
 
 
 async def on_closed(enforcer: Enforcer, ctx: JobContext) -> None:

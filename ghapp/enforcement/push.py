@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select, update
-
 from ghapp.core.decisions import Conclusion, Gate, GateResult, Verdict
 from ghapp.core.detection.detect import detect_commit
 from ghapp.core.facts import Commit
@@ -29,9 +27,8 @@ from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import ValidationFailed
 from ghapp.github.publish import RERUN, CheckPublisher, Target
 from ghapp.runtime.jobs import JobContext
-from ghapp.store.database import DirectPush, upsert_statement, utcnow
+from ghapp.store.direct_pushes import find_push, record_push, set_push_issue
 
-DP: Table = DirectPush.__table__  # type: ignore[attr-defined]
 ZERO_SHA = "0" * 40
 PUSH_COMMITS_CAP = 2048  # a push payload lists at most 2,048 commits
 
@@ -74,23 +71,6 @@ def violation(commits: Sequence[tuple[Commit, Verdict]], branch: str, note: str)
     return GateResult(Gate.PROVENANCE, Conclusion.FAILURE, title[:200], summary)
 
 
-def _recorded(ctx: JobContext, full_name: str, after: str) -> Any:
-    with ctx.inbox.db.engine.connect() as conn:
-        return conn.execute(select(DP).where(DP.c.repository == full_name, DP.c.after_sha == after)).first()
-
-
-def _record(ctx: JobContext, values: dict[str, Any]) -> None:
-    with ctx.inbox.db.write() as conn:
-        conn.execute(upsert_statement(conn, DP).values(created_at=utcnow(), **values)
-                     .on_conflict_do_nothing(index_elements=["repository", "after_sha"]))
-
-
-def _set_issue(ctx: JobContext, full_name: str, after: str, number: int) -> None:
-    with ctx.inbox.db.write() as conn:
-        conn.execute(update(DP).where(DP.c.repository == full_name, DP.c.after_sha == after)
-                     .values(issue_number=number))
-
-
 def _mentions(policy: Policy) -> list[str]:
     named = list(policy.direct_push.mention)
     if not named and policy.overrides.team:
@@ -116,7 +96,7 @@ async def recheck_push(enforcer: Enforcer, ctx: JobContext, after: str) -> None:
     """Judge a recorded direct push again ("Re-run" on its check), by the policy that governed the push; the
     App's signal table may have changed since, and a run that failed half way gets its outcome."""
     owner, repo = repository(ctx.payload)
-    row = await asyncio.to_thread(_recorded, ctx, f"{owner}/{repo}", after)
+    row = await asyncio.to_thread(find_push, ctx.inbox.db, f"{owner}/{repo}", after)
     if row is None:
         return
     api = ctx.installation()
@@ -166,16 +146,16 @@ async def _judge(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, push
         return None
     result = apply_mode(violation(lone, push.branch, note), policy.gate_mode(Gate.PROVENANCE))
     evidence = [{"sha": c.sha, "tools": list(v.tools), "signals": [s.id for s in v.signals]} for c, v in lone]
-    await asyncio.to_thread(_record, ctx, {"repository": push.full_name, "branch": push.branch,
-                                           "before_sha": push.before, "after_sha": push.after, "pusher": push.pusher,
-                                           "commits": json.dumps(evidence)})
+    await asyncio.to_thread(record_push, ctx.inbox.db, repository=push.full_name, branch=push.branch,
+                            before_sha=push.before, after_sha=push.after, pusher=push.pusher,
+                            commits=json.dumps(evidence))
     checks = CheckPublisher(api, ctx.inbox.db, Target(push.owner, push.repo, push.after, None, details_url(ctx)))
     await checks.complete(result, [RERUN] if result.conclusion is Conclusion.FAILURE else [])
-    row = await asyncio.to_thread(_recorded, ctx, push.full_name, push.after)
+    row = await asyncio.to_thread(find_push, ctx.inbox.db, push.full_name, push.after)
     if policy.direct_push.open_issue and row is not None and row.issue_number is None:
         number = await _open_issue(api, push.owner, push.repo, result, pusher=push.pusher,
                                    mentions=_mentions(policy), after=push.after)
-        await asyncio.to_thread(_set_issue, ctx, push.full_name, push.after, number)
+        await asyncio.to_thread(set_push_issue, ctx.inbox.db, push.full_name, push.after, number)
     return result
 
 

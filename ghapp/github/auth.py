@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ghapp.clock import utcnow
 from ghapp.github.errors import GitHubError
 
 if TYPE_CHECKING:
@@ -36,10 +37,6 @@ def parse_token_reply(body: object) -> InstallationToken:
     except ValueError:
         raise GitHubError(f"installation token reply has a bad expires_at: {body.get('expires_at')!r}") from None
     return InstallationToken(body["token"], expires)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class TokenCache:

@@ -13,19 +13,17 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
-
+from ghapp.clock import utcnow
 from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
 from ghapp.core.gates.heads import Status, shown
 from ghapp.github.api import InstallationAPI
 from ghapp.store import head_words
-from ghapp.store.database import CheckRun, Database, upsert_statement, utcnow
+from ghapp.store.check_runs import CheckRun, find_run, save_run
+from ghapp.store.database import Database
 
 JSON = dict[str, Any]
-CR: Table = CheckRun.__table__  # type: ignore[attr-defined]
 NAME_PREFIX = "prompt-to-pr / "
 PER_REQUEST = 50  # GitHub takes at most 50 annotations per create or update
 MAX_ANNOTATIONS = 500  # per run; the summary says when more were found
@@ -102,7 +100,7 @@ def default_actions(result: GateResult, *, can_request: bool) -> list[JSON]:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class CheckPublisher:
@@ -115,20 +113,13 @@ class CheckPublisher:
         self.sent: list[Gate] = []  # gates whose result was sent by `complete`
         self._remote: dict[str, int] | None = None  # our runs GitHub shows on the head, read before a create
 
-    def _row(self, gate: Gate) -> Any:
-        t = self.target
-        with self.db.engine.connect() as conn:
-            return conn.execute(select(CR).where(CR.c.repository == t.full_name, CR.c.head_sha == t.head_sha,
-                                                 CR.c.gate == gate.value)).first()
+    def _row(self, gate: Gate) -> CheckRun | None:
+        return find_run(self.db, self.target.full_name, self.target.head_sha, gate.value)
 
-    def _save(self, gate: Gate, run_id: int, **values: Any) -> None:
-        t = self.target
-        with self.db.write() as conn:
-            conn.execute(upsert_statement(conn, CR).values(
-                repository=t.full_name, head_sha=t.head_sha, gate=gate.value, check_run_id=run_id,
-                updated_at=utcnow(), **values,
-            ).on_conflict_do_update(index_elements=["repository", "head_sha", "gate"],
-                                    set_={"check_run_id": run_id, "updated_at": utcnow(), **values}))
+    def _save(self, gate: Gate, run_id: int, *, status: str, conclusion: str | None, digest: str | None,
+              annotations: str | None = None) -> None:
+        save_run(self.db, self.target.full_name, self.target.head_sha, gate.value, run_id, status=status,
+                 conclusion=conclusion, digest=digest, annotations=annotations)
 
     def _base(self, gate: Gate) -> JSON:
         body: JSON = {"name": check_name(gate), "external_id": self.target.external_id}
@@ -153,7 +144,7 @@ class CheckPublisher:
                             if str((r.get("app") or {}).get("id")) == own and isinstance(r.get("id"), int)}
         return self._remote.get(check_name(gate))
 
-    async def _send(self, gate: Gate, row: Any, body: JSON) -> int:
+    async def _send(self, gate: Gate, row: CheckRun | None, body: JSON) -> int:
         t = self.target
         run_id = int(row.check_run_id) if row is not None else await self._on_github(gate)
         if run_id is None:
@@ -259,7 +250,7 @@ class CheckPublisher:
                                 annotations=json.dumps(sorted(sent_keys)))
         return True
 
-    async def existing(self, gates: Sequence[Gate]) -> dict[Gate, Any]:
+    async def existing(self, gates: Sequence[Gate]) -> dict[Gate, CheckRun]:
         """The recorded runs of these gates on the target's head."""
         rows = {gate: await asyncio.to_thread(self._row, gate) for gate in gates}
         return {gate: row for gate, row in rows.items() if row is not None}

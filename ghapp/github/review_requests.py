@@ -13,14 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
-
 from ghapp.core.decisions import CategoryResult
 from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import ValidationFailed
-from ghapp.store.database import Database, ReviewRequestRecord, upsert_statement, utcnow
+from ghapp.store import review_requests
+from ghapp.store.database import Database
 
-RR: Table = ReviewRequestRecord.__table__  # type: ignore[attr-defined]
 log = logging.getLogger(__name__)
 
 
@@ -68,17 +66,8 @@ class ReviewRequester:
         return f"{self.owner}/{self.repo}"
 
     def _asked(self, number: int, head_sha: str) -> set[tuple[str, str]]:
-        with self.db.engine.connect() as conn:
-            rows = conn.execute(select(RR.c.kind, RR.c.reviewer).where(
-                RR.c.repository == self.full_name, RR.c.pr_number == number, RR.c.head_sha == head_sha)).all()
-        return {(kind, reviewer.lower()) for kind, reviewer in rows}
-
-    def _record(self, number: int, head_sha: str, entries: Sequence[tuple[str, str]]) -> None:
-        with self.db.write() as conn:
-            for kind, reviewer in entries:
-                conn.execute(upsert_statement(conn, RR).values(
-                    repository=self.full_name, pr_number=number, head_sha=head_sha, kind=kind, reviewer=reviewer,
-                    created_at=utcnow()).on_conflict_do_nothing())
+        asked = review_requests.asked(self.db, self.full_name, number, head_sha)
+        return {(kind, reviewer.lower()) for kind, reviewer in asked}
 
     async def request(self, pr_json: dict[str, Any], results: Sequence[CategoryResult], *,
                       force: bool = False) -> Requested:
@@ -119,7 +108,8 @@ class ReviewRequester:
                     continue
                 (done_users if kind == "user" else done_teams).append(name)
         entries = [("user", u.lower()) for u in users] + [("team", t.lower()) for t in teams]
-        await asyncio.to_thread(self._record, number, head_sha, entries)  # refused ones too: no retry storm
+        # refused ones too: no retry storm
+        await asyncio.to_thread(review_requests.record_asked, self.db, self.full_name, number, head_sha, entries)
         if refused:
             log.info("some review requests were refused", extra={"refused": refused})
         return Requested(tuple(done_users), tuple(done_teams), tuple(refused))

@@ -47,7 +47,7 @@ class JobContext:
 
     delivery: Claim
     settings: Settings
-    inbox: Inbox  # `inbox.db.session()` / `inbox.db.write()` for the App's own tables
+    inbox: Inbox  # `inbox.db` is the Database the ghapp.store functions take for the App's own tables
     github_app: GitHubApp | None
     final_attempt: bool = False  # the last try before the delivery is marked failed: publish an outcome
     log: logging.Logger = field(default=log)

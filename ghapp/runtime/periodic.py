@@ -8,44 +8,16 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, select, update
-
+from ghapp.clock import utcnow
 from ghapp.github import GitHubApp
 from ghapp.github.deliveries import list_failed_deliveries, redeliver
 from ghapp.github.errors import GitHubError
-from ghapp.store.database import AppState, Database, upsert_statement, utcnow
+from ghapp.store.app_state import read_value, write_value
 from ghapp.store.inbox import Inbox
 
-S: Table = AppState.__table__  # type: ignore[attr-defined]
 REDELIVER_LAST_RUN = "redeliver.last_run"
 REDELIVER_LOOKBACK = timedelta(hours=24)  # GitHub keeps deliveries for 3 days; a day back is plenty
 log = logging.getLogger(__name__)
-
-
-def take_turn(db: Database, key: str, interval_s: float, now: datetime | None = None) -> bool:
-    """True if this caller should run duty `key` now: nobody took a turn in the last `interval_s`."""
-    now = now or utcnow()
-    with db.write() as conn:
-        taken = conn.execute(update(S).where(S.c.key == f"turn.{key}", S.c.updated_at <= now - timedelta(
-            seconds=interval_s)).values(updated_at=now).returning(S.c.key)).first()
-        if taken is not None:
-            return True
-        first = conn.execute(upsert_statement(conn, S).values(key=f"turn.{key}", value="", updated_at=now)
-                             .on_conflict_do_nothing(index_elements=["key"]).returning(S.c.key)).first()
-        return first is not None
-
-
-def read_value(db: Database, key: str) -> str | None:
-    with db.engine.connect() as conn:
-        value: str | None = conn.execute(select(S.c.value).where(S.c.key == key)).scalar_one_or_none()
-        return value
-
-
-def write_value(db: Database, key: str, value: str) -> None:
-    now = utcnow()
-    with db.write() as conn:
-        conn.execute(upsert_statement(conn, S).values(key=key, value=value, updated_at=now)
-                     .on_conflict_do_update(index_elements=["key"], set_={"value": value, "updated_at": now}))
 
 
 def sweep(inbox: Inbox, stale_after_s: float) -> list[str]:

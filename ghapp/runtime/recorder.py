@@ -17,7 +17,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ghapp.store.inbox import PENDING, Inbox, NewDelivery
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox, NewDelivery
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
@@ -111,7 +112,7 @@ class Recorder:
             results = [self._write_one(item.delivery) for item in batch]
         enqueued = 0
         for item, result in zip(batch, results, strict=True):
-            if result is True and item.delivery.state == PENDING:
+            if result is True and item.delivery.state == DeliveryState.PENDING:
                 try:
                     self.enqueue(item.delivery.delivery_id)
                     enqueued += 1

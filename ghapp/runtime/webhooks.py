@@ -21,7 +21,8 @@ from starlette.responses import JSONResponse
 from ghapp.runtime.recorder import Recorder, RecordError
 from ghapp.runtime.replay import ReplayWindow, body_digest
 from ghapp.settings import Settings
-from ghapp.store.inbox import IGNORED, PENDING, NewDelivery
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import NewDelivery
 
 if TYPE_CHECKING:
     from ghapp.observability import Metrics, Tracing
@@ -76,7 +77,7 @@ def describe(event: str, delivery_id: str, payload: dict[str, Any], raw: str,
         installation_id=_number(_mapping(payload.get("installation")).get("id"), 64),
         repository=_text(_mapping(payload.get("repository")).get("full_name"), 255),
         pr_number=pull_request_number(event, payload), payload=raw,
-        state=PENDING if handled(event, action) else IGNORED,
+        state=DeliveryState.PENDING if handled(event, action) else DeliveryState.IGNORED,
     )
 
 
@@ -174,5 +175,5 @@ class WebhookReceiver:
             if self.replays is not None:
                 self.replays.forget(digest, delivery_id)
             return _error(503, str(exc)), "rejected"
-        status = ("ignored" if delivery.state == IGNORED else "accepted") if new else "duplicate"
+        status = ("ignored" if delivery.state == DeliveryState.IGNORED else "accepted") if new else "duplicate"
         return JSONResponse({"delivery_id": delivery_id, "status": status}, status_code=202), status

@@ -22,15 +22,16 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy.exc import OperationalError
-
 from ghapp.github.errors import GitHubError, GitHubUnavailable, Reschedulable
 from ghapp.observability import log_context
 from ghapp.runtime.jobs import HandlerTable, JobContext, Retry, Unprocessable, find_handler
-from ghapp.runtime.periodic import redeliver_missed, sweep, take_turn
+from ghapp.runtime.periodic import redeliver_missed, sweep
 from ghapp.runtime.queue import Queue
 from ghapp.settings import Settings
-from ghapp.store.inbox import BUSY, FAILED, IGNORED, SHED, Claim, Inbox
+from ghapp.store.app_state import take_turn
+from ghapp.store.database import StoreUnavailable
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import BUSY, Claim, Inbox
 
 if TYPE_CHECKING:
     from ghapp.github import GitHubApp
@@ -179,7 +180,7 @@ class Worker:
         """Run one delivery. Returns what happened: skipped, busy, ignored, shed, done, deferred, retry, failed."""
         try:
             claim = await self._io(self.inbox.claim, delivery_id, self.owner, self.settings.lease_seconds)
-        except OperationalError:
+        except StoreUnavailable:
             # The connection may have dropped after the claim committed: a lease this worker holds without
             # knowing it would keep the delivery from everyone until it expires. Give it back, run it again.
             await self._give_back(delivery_id)
@@ -201,25 +202,26 @@ class Worker:
                     outcome = await self._run(claim)
                     span.set_attribute("ghapp.outcome", outcome)
                     return outcome
-        except OperationalError:  # the database dropped out around the handler (its outcome is recorded
+        except StoreUnavailable:  # the database dropped out around the handler (its outcome is recorded
             await self._give_back(delivery_id)  # when the write succeeds): run it again soon, not in 10 min
             raise
 
     async def _give_back(self, delivery_id: str) -> None:
         """Release a lease this worker may hold on `delivery_id` and queue the delivery again."""
-        with contextlib.suppress(OperationalError):
+        with contextlib.suppress(StoreUnavailable):
             if await self._book(self.inbox.release, delivery_id, self.owner):
                 await self._io(self.queue.enqueue, delivery_id)
 
     async def _run(self, claim: Claim) -> str:
         handler = find_handler(self.handlers, claim.event, claim.action)
         if handler is None:
-            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=IGNORED, note="no handler")
+            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=DeliveryState.IGNORED,
+                             note="no handler")
             return "ignored"
         limit = self.settings.queue_depth_limit
         depth = await self._queue_depth()
         if depth > limit and self.sheddable(claim.event, claim.action, json.loads(claim.payload)):
-            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=SHED,
+            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=DeliveryState.SHED,
                            note=f"shed: {depth} deliveries waiting, over the limit of {limit}")
             return "shed"
         ctx = JobContext(delivery=claim, settings=self.settings, inbox=self.inbox, github_app=self.github(),
@@ -237,7 +239,8 @@ class Worker:
             return await self._again(claim, "deferred", self.inbox.defer, after, str(exc))
         except Unprocessable as exc:
             log.warning("delivery cannot be processed: %s", exc)
-            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=FAILED, note=str(exc))
+            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=DeliveryState.FAILED,
+                             note=str(exc))
             self._count(claim.event, "failed")
             return "failed"
         except Exception as exc:
@@ -269,7 +272,7 @@ class Worker:
         for pause in BOOK_RETRIES_S:
             try:
                 return await self._io(fn, *args, **kwargs)
-            except OperationalError:
+            except StoreUnavailable:
                 log.warning("recording a job's outcome failed; trying again", exc_info=True)
                 await asyncio.sleep(pause)
         return await self._io(fn, *args, **kwargs)

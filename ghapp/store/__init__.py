@@ -1,1 +1,8 @@
-"""The App's database: the only package that imports SQLModel/SQLAlchemy or writes SQL."""
+"""The App's database: the only package that imports SQLModel/SQLAlchemy or writes SQL.
+
+One module per table family, each with its table class, its typed `Table` and the small functions the rest
+of the App calls: `deliveries` and `inbox` (webhook deliveries, their leases and the pull-request locks),
+`check_runs` (the check-run ledger), `evaluations` (published decisions and tool reports), `overrides`,
+`review_requests`, `direct_pushes`, `installations` (installations and repositories) and `app_state`.
+`database` holds the engine and transactions, `schema` gathers every table, `migrations/` creates them.
+"""

@@ -1,8 +1,10 @@
-"""The database: SQLModel tables, the engine for SQLite or PostgreSQL, and short write transactions.
+"""The database: the engine for SQLite or PostgreSQL, short read and write transactions, and the column
+types and helpers every table module of the store shares.
 
 Every timestamp is stored as UTC without a zone and read back as an aware UTC datetime, so comparisons
 in SQL and in Python agree on both databases. The schema itself is created only by the Alembic
-migrations in `ghapp/store/migrations` (`ghapp db upgrade`); these classes must stay in step with them.
+migrations in `ghapp/store/migrations` (`ghapp db upgrade`); the table classes (one module per table
+family, gathered in `ghapp/store/schema.py`) must stay in step with them.
 """
 
 from __future__ import annotations
@@ -19,20 +21,20 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
-    Index,
     Integer,
     Table,
-    Text,
     TypeDecorator,
-    UniqueConstraint,
     create_engine,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel
 
+from ghapp.clock import utcnow
 from ghapp.credentials import create_private
 
 SQLModel.metadata.naming_convention = {
@@ -45,8 +47,13 @@ SQLModel.metadata.naming_convention = {
 AutoId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+class StoreError(Exception):
+    """The base error of the store."""
+
+
+class StoreUnavailable(StoreError):
+    """The database could not be reached or dropped the connection (a restart, a failover, a lock timeout):
+    the operation may or may not have committed, and trying again soon is the answer."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -66,191 +73,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def _when(*, nullable: bool = False, index: bool = False) -> Any:
+def when(*, nullable: bool = False, index: bool = False) -> Any:
+    """A UTC timestamp field: now by default, or nullable and empty."""
     if nullable:
         return Field(default=None, sa_column=Column(UTCDateTime(), nullable=True, index=index))
     return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=index))
 
 
-class Installation(SQLModel, table=True):
-    __tablename__ = "installations"
-    id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
-    account_login: str = Field(max_length=255)
-    account_type: str = Field(max_length=32)
-    suspended: bool = False
-    created_at: datetime = _when()
-    updated_at: datetime = _when()
-
-
-class Repository(SQLModel, table=True):
-    __tablename__ = "repositories"
-    id: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
-    installation_id: int = Field(sa_column=Column(BigInteger(), nullable=False, index=True))
-    full_name: str = Field(max_length=255, index=True)
-    private: bool = False
-    removed: bool = False
-
-
-class Delivery(SQLModel, table=True):
-    """One webhook delivery, keyed by GitHub's `X-GitHub-Delivery` GUID (kept on redelivery)."""
-
-    __tablename__ = "deliveries"
-    __table_args__ = (
-        Index("ix_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
-        Index("ix_deliveries_repository_pr_number", "repository", "pr_number"),
-    )
-    delivery_id: str = Field(primary_key=True, max_length=64)
-    event: str = Field(max_length=64)
-    action: str | None = Field(default=None, max_length=64)
-    installation_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
-    repository: str | None = Field(default=None, max_length=255)
-    pr_number: int | None = None
-    received_at: datetime = _when(index=True)
-    state: str = Field(max_length=16)  # pending, processing, done, failed, ignored, shed
-    attempts: int = 0
-    lease_until: datetime | None = _when(nullable=True)
-    lease_owner: str | None = Field(default=None, max_length=128)
-    next_attempt_at: datetime | None = _when(nullable=True)
-    last_error: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
-    payload: str = Field(sa_column=Column(Text(), nullable=False))
-    duration_ms: float | None = None
-    finished_at: datetime | None = _when(nullable=True)
-
-
-class Evaluation(SQLModel, table=True):
-    """A decision the App published for one gate on one head commit, with its reasons."""
-
-    __tablename__ = "evaluations"
-    __table_args__ = (Index("ix_evaluations_repository_pr_number", "repository", "pr_number"),)
-    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
-    delivery_id: str | None = Field(default=None, max_length=64, index=True)
-    repository: str = Field(max_length=255)
-    pr_number: int
-    head_sha: str = Field(max_length=64)
-    gate: str = Field(max_length=64)
-    conclusion: str = Field(max_length=32)
-    summary: str = Field(default="", sa_column=Column(Text(), nullable=False))
-    reasons: str = Field(default="[]", sa_column=Column(Text(), nullable=False))  # JSON list
-    created_at: datetime = _when(index=True)
-
-
-class CheckRun(SQLModel, table=True):
-    """A check run the App owns on GitHub: one per (repository, head commit, gate)."""
-
-    __tablename__ = "check_runs"
-    __table_args__ = (UniqueConstraint("repository", "head_sha", "gate"),)
-    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
-    repository: str = Field(max_length=255)
-    head_sha: str = Field(max_length=64)
-    gate: str = Field(max_length=64)
-    check_run_id: int = Field(sa_column=Column(BigInteger(), nullable=False))
-    status: str = Field(max_length=32)
-    conclusion: str | None = Field(default=None, max_length=32)
-    updated_at: datetime = _when()
-    digest: str | None = Field(default=None, max_length=64)  # of the last output sent: an equal one is not resent
-    annotations: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))  # JSON keys already sent
-
-
-class HeadWord(SQLModel, table=True):
-    """One open pull request's word on one gate of its head commit (see ghapp.core.gates.heads): the head's
-    check run shows the strictest word of every open PR with that head."""
-
-    __tablename__ = "head_words"
-    __table_args__ = (UniqueConstraint("repository", "head_sha", "gate", "pr_number"),
-                      Index("ix_head_words_repository_pr_number", "repository", "pr_number"))
-    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
-    repository: str = Field(max_length=255)
-    head_sha: str = Field(max_length=64)
-    gate: str = Field(max_length=64)
-    pr_number: int
-    status: str = Field(max_length=32)  # queued, in_progress, completed
-    result: str = Field(sa_column=Column(Text(), nullable=False))  # JSON: conclusion, title, summary, annotations...
-    digest: str = Field(max_length=64)
-    updated_at: datetime = _when()
-
-
-class StoredToolReport(SQLModel, table=True):
-    """A tool's report on one head, kept so re-evaluations of the same head (reviews, edits, overrides) need no
-    re-run. `fingerprint` names the tool settings it was made under; another fingerprint means run again."""
-
-    __tablename__ = "tool_reports"
-    __table_args__ = (UniqueConstraint("repository", "head_sha", "gate"),)
-    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
-    repository: str = Field(max_length=255)
-    head_sha: str = Field(max_length=64)
-    gate: str = Field(max_length=64)
-    fingerprint: str = Field(max_length=64)
-    report: str = Field(sa_column=Column(Text(), nullable=False))  # JSON
-    created_at: datetime = _when()
-
-
-class OverrideRecord(SQLModel, table=True):
-    """`/prompt-to-pr override <gate> <reason>` as said on a pull request: the audit trail of overrides."""
-
-    __tablename__ = "overrides"
-    __table_args__ = (Index("ix_overrides_repository_pr_number", "repository", "pr_number"),)
-    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
-    comment_id: int = Field(sa_column=Column(BigInteger(), nullable=False, unique=True))
-    repository: str = Field(max_length=255)
-    pr_number: int
-    head_sha: str = Field(max_length=64)
-    gate: str = Field(max_length=64)
-    reason: str = Field(default="", sa_column=Column(Text(), nullable=False))
-    login: str = Field(max_length=255)
-    accepted: bool | None = None  # as last judged: None until evaluated
-    verdict: str = Field(default="", sa_column=Column(Text(), nullable=False))  # why it was (not) accepted
-    delivery_id: str | None = Field(default=None, max_length=64)
-    created_at: datetime = _when()
-
-
-class ReviewRequestRecord(SQLModel, table=True):
-    """A review the App asked for on one head of a pull request: asked once per head, never again."""
-
-    __tablename__ = "review_requests"
-    __table_args__ = (UniqueConstraint("repository", "pr_number", "head_sha", "kind", "reviewer"),)
-    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
-    repository: str = Field(max_length=255)
-    pr_number: int
-    head_sha: str = Field(max_length=64)
-    kind: str = Field(max_length=8)  # user, team
-    reviewer: str = Field(max_length=255)  # login, or the team slug without the org
-    created_at: datetime = _when()
-
-
-class DirectPush(SQLModel, table=True):
-    """AI-written commits that reached a watched branch without a pull request (one row per pushed head)."""
-
-    __tablename__ = "direct_pushes"
-    __table_args__ = (UniqueConstraint("repository", "after_sha"),)
-    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
-    repository: str = Field(max_length=255)
-    branch: str = Field(max_length=255)
-    before_sha: str = Field(max_length=64)
-    after_sha: str = Field(max_length=64)
-    pusher: str = Field(max_length=255)
-    commits: str = Field(default="[]", sa_column=Column(Text(), nullable=False))  # JSON: sha, tools, evidence
-    check_run_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
-    issue_number: int | None = None
-    created_at: datetime = _when()
-
-
-class PullRequestLock(SQLModel, table=True):
-    """Which delivery is working on a pull request right now: work on one PR is serialised."""
-
-    __tablename__ = "pr_locks"
-    repository: str = Field(primary_key=True, max_length=255)
-    pr_number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    owner: str = Field(max_length=64)
-    lease_until: datetime = _when()
-
-
-class AppState(SQLModel, table=True):
-    """Small named values that must survive restarts (last redelivery run, periodic job slots)."""
-
-    __tablename__ = "app_state"
-    key: str = Field(primary_key=True, max_length=64)
-    value: str = Field(default="", sa_column=Column(Text(), nullable=False))
-    updated_at: datetime = _when()
+def table_of(model: type[SQLModel]) -> Table:
+    """The SQLAlchemy `Table` of a table class, typed (SQLModel does not declare `__table__`)."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table class")
+    return table
 
 
 def engine_url(database_url: str) -> str:
@@ -275,6 +110,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+@contextmanager
+def unavailable_as_store_error() -> Iterator[None]:
+    """A dropped or unreachable database raises `StoreUnavailable` (the SQLAlchemy error is its cause)."""
+    try:
+        yield
+    except OperationalError as exc:
+        cause = exc.orig if exc.orig is not None else exc  # the driver's error, without the SQL and parameters
+        raise StoreUnavailable(f"the database is unavailable: {type(cause).__name__}: {cause}") from exc
+
+
 @dataclass(frozen=True)
 class Database:
     engine: Engine
@@ -283,14 +128,23 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
-    def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """An ORM session for reads of whole rows (objects stay usable after it closes)."""
+        with unavailable_as_store_error(), Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """One connection for reads."""
+        with unavailable_as_store_error(), self.engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction. On SQLite it takes the write lock up front (BEGIN IMMEDIATE), so a
         read-then-write never fails half way with SQLITE_BUSY; it commits on success, rolls back on error."""
-        with self.engine.connect() as conn:
+        with unavailable_as_store_error(), self.engine.connect() as conn:
             if self.is_sqlite:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             try:

@@ -7,16 +7,39 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Column, Index, Text, UniqueConstraint, delete, select
+from sqlmodel import Field, SQLModel
 
+from ghapp.clock import utcnow
 from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
 from ghapp.core.gates.heads import PullWord, Status
-from ghapp.store.database import Database, HeadWord, upsert_statement, utcnow
+from ghapp.store.database import AutoId, Database, table_of, upsert_statement, when
 
-HW: Table = HeadWord.__table__  # type: ignore[attr-defined]
 JSON = dict[str, Any]
+
+
+class HeadWord(SQLModel, table=True):
+    """One open pull request's word on one gate of its head commit."""
+
+    __tablename__ = "head_words"
+    __table_args__ = (UniqueConstraint("repository", "head_sha", "gate", "pr_number"),
+                      Index("ix_head_words_repository_pr_number", "repository", "pr_number"))
+    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
+    repository: str = Field(max_length=255)
+    head_sha: str = Field(max_length=64)
+    gate: str = Field(max_length=64)
+    pr_number: int
+    status: str = Field(max_length=32)  # queued, in_progress, completed
+    result: str = Field(sa_column=Column(Text(), nullable=False))  # JSON: conclusion, title, summary, annotations...
+    digest: str = Field(max_length=64)
+    updated_at: datetime = when()
+
+
+HEAD_WORDS = table_of(HeadWord)
+HW = HEAD_WORDS
 
 
 @dataclass(frozen=True)
@@ -64,7 +87,7 @@ def save(db: Database, repository: str, head_sha: str, pr_number: int, *, status
 
 def words(db: Database, repository: str, head_sha: str, gate: Gate) -> list[StoredWord]:
     """Every open PR's word on this gate of the head, in PR order."""
-    with db.engine.connect() as conn:
+    with db.read() as conn:
         rows = conn.execute(select(HW.c.pr_number, HW.c.status, HW.c.result, HW.c.digest).where(
             HW.c.repository == repository, HW.c.head_sha == head_sha, HW.c.gate == gate.value)
             .order_by(HW.c.pr_number)).all()
@@ -73,7 +96,7 @@ def words(db: Database, repository: str, head_sha: str, gate: Gate) -> list[Stor
 
 def pulls_on_head(db: Database, repository: str, head_sha: str) -> set[int]:
     """The PRs that have said something about this head."""
-    with db.engine.connect() as conn:
+    with db.read() as conn:
         return set(conn.execute(select(HW.c.pr_number).where(HW.c.repository == repository,
                                                               HW.c.head_sha == head_sha)).scalars())
 

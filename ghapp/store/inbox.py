@@ -1,10 +1,11 @@
 """The delivery inbox: one row per webhook delivery, its lease, retries and outcome. The inbox is the truth;
 the queue only carries delivery ids, so whatever the queue loses, `sweep` finds again.
 
-States: pending (waiting, maybe for `next_attempt_at`), processing (leased to a worker until `lease_until`),
-done, failed (gave up: `last_error` says why; `requeue` runs it again), ignored (no handler), shed (dropped
-under backpressure). Every transition is one conditional UPDATE, so it is atomic on SQLite and PostgreSQL
-alike; a worker whose lease was taken over can no longer complete or fail the row.
+States (`DeliveryState`): pending (waiting, maybe for `next_attempt_at`), processing (leased to a worker until
+`lease_until`), done, failed (gave up: `last_error` says why; `requeue` runs it again), ignored (no handler),
+shed (dropped under backpressure). Every transition is one conditional UPDATE, so it is atomic on SQLite and
+PostgreSQL alike; a worker whose lease was taken over can no longer complete or fail the row. While a
+delivery of a pull request is processing, it holds that PR's row in `pr_locks`: work on one PR is serialised.
 """
 
 from __future__ import annotations
@@ -15,15 +16,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlmodel import Field, SQLModel
 
-from ghapp.store.database import Database, Delivery, PullRequestLock, upsert_statement, utcnow
+from ghapp.clock import utcnow
+from ghapp.store.database import Database, table_of, upsert_statement, when
+from ghapp.store.deliveries import DELIVERIES, RERUNNABLE, Delivery
+from ghapp.store.deliveries import DeliveryState as State
 
-PENDING, PROCESSING, DONE, FAILED, IGNORED, SHED = "pending", "processing", "done", "failed", "ignored", "shed"
-STATES = (PENDING, PROCESSING, DONE, FAILED, IGNORED, SHED)
 
-D: Table = Delivery.__table__  # type: ignore[attr-defined]
-L: Table = PullRequestLock.__table__  # type: ignore[attr-defined]
+class PullRequestLock(SQLModel, table=True):
+    """Which delivery is working on a pull request right now: work on one PR is serialised."""
+
+    __tablename__ = "pr_locks"
+    repository: str = Field(primary_key=True, max_length=255)
+    pr_number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    owner: str = Field(max_length=64)
+    lease_until: datetime = when()
+
+
+PR_LOCKS = table_of(PullRequestLock)
+_delivery, _lock = DELIVERIES.c, PR_LOCKS.c  # their columns
 
 EARLY = timedelta(seconds=1)  # a scheduled task may arrive a little before `next_attempt_at`
 RETRY_HORIZON = timedelta(hours=24)  # `defer` stops postponing a delivery this old and counts a failure
@@ -48,7 +61,7 @@ class NewDelivery:
     repository: str | None
     pr_number: int | None
     payload: str
-    state: str = PENDING
+    state: State = State.PENDING
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,12 @@ class Claim:
     attempts: int
     received_at: datetime
     payload: str
+
+
+def _held(delivery_id: str, owner: str) -> ColumnElement[bool]:
+    """The delivery, while `owner` holds its lease."""
+    return and_(_delivery.delivery_id == delivery_id, _delivery.lease_owner == owner,
+                _delivery.state == State.PROCESSING)
 
 
 class Busy:
@@ -89,7 +108,7 @@ class Inbox:
         fresh: list[dict[str, Any]] = []
         with self.db.write() as conn:
             ids = list({d.delivery_id for d in deliveries})
-            seen = set(conn.execute(select(D.c.delivery_id).where(D.c.delivery_id.in_(ids))).scalars())
+            seen = set(conn.execute(select(_delivery.delivery_id).where(_delivery.delivery_id.in_(ids))).scalars())
             for d in deliveries:
                 new = d.delivery_id not in seen
                 inserted.append(new)
@@ -99,12 +118,13 @@ class Inbox:
                         "delivery_id": d.delivery_id, "event": d.event, "action": d.action,
                         "installation_id": d.installation_id, "repository": d.repository, "pr_number": d.pr_number,
                         "received_at": now, "state": d.state, "attempts": 0, "next_attempt_at": now,
-                        "payload": d.payload, "finished_at": now if d.state != PENDING else None,
+                        "payload": d.payload, "finished_at": now if d.state != State.PENDING else None,
                     })
             if fresh:
                 # DO NOTHING covers another writer (a second web replica on PostgreSQL) racing us to an id;
                 # both then answer "new" and the claim makes sure it still runs once.
-                conn.execute(upsert_statement(conn, D).on_conflict_do_nothing(index_elements=["delivery_id"]), fresh)
+                insert = upsert_statement(conn, DELIVERIES).on_conflict_do_nothing(index_elements=["delivery_id"])
+                conn.execute(insert, fresh)
         return inserted
 
     def record(self, delivery: NewDelivery) -> bool:
@@ -116,14 +136,16 @@ class Inbox:
         now = self.clock()
         until = now + timedelta(seconds=lease_seconds)
         claimable = or_(
-            and_(D.c.state == PENDING, or_(D.c.next_attempt_at.is_(None), D.c.next_attempt_at <= now + EARLY)),
-            and_(D.c.state == PROCESSING, D.c.lease_until < now),
+            and_(_delivery.state == State.PENDING,
+                 or_(_delivery.next_attempt_at.is_(None), _delivery.next_attempt_at <= now + EARLY)),
+            and_(_delivery.state == State.PROCESSING, _delivery.lease_until < now),
         )
         stmt = (
-            update(D).where(D.c.delivery_id == delivery_id, claimable)
-            .values(state=PROCESSING, lease_owner=owner, lease_until=until, attempts=D.c.attempts + 1)
-            .returning(D.c.delivery_id, D.c.event, D.c.action, D.c.installation_id, D.c.repository,
-                       D.c.pr_number, D.c.attempts, D.c.received_at, D.c.payload)
+            update(DELIVERIES).where(_delivery.delivery_id == delivery_id, claimable)
+            .values(state=State.PROCESSING, lease_owner=owner, lease_until=until, attempts=_delivery.attempts + 1)
+            .returning(_delivery.delivery_id, _delivery.event, _delivery.action, _delivery.installation_id,
+                       _delivery.repository, _delivery.pr_number, _delivery.attempts, _delivery.received_at,
+                       _delivery.payload)
         )
         try:
             with self.db.write() as conn:
@@ -132,13 +154,13 @@ class Inbox:
                     return None
                 claim = Claim(*row)
                 if claim.repository and claim.pr_number is not None:
-                    lock = upsert_statement(conn, L).values(
+                    lock = upsert_statement(conn, PR_LOCKS).values(
                         repository=claim.repository, pr_number=claim.pr_number, owner=delivery_id, lease_until=until,
                     ).on_conflict_do_update(
                         index_elements=["repository", "pr_number"],
                         set_={"owner": delivery_id, "lease_until": until},
-                        where=or_(L.c.lease_until < now, L.c.owner == delivery_id),
-                    ).returning(L.c.owner)
+                        where=or_(_lock.lease_until < now, _lock.owner == delivery_id),
+                    ).returning(_lock.owner)
                     if conn.execute(lock).first() is None:
                         raise _Rollback
                 return claim
@@ -149,28 +171,28 @@ class Inbox:
         """Heartbeat: push the lease (and the pull request lock) forward while the job runs."""
         until = self.clock() + timedelta(seconds=lease_seconds)
         with self.db.write() as conn:
-            mine = conn.execute(update(D).where(D.c.delivery_id == delivery_id, D.c.lease_owner == owner,
-                                                D.c.state == PROCESSING).values(lease_until=until)).rowcount == 1
+            mine = conn.execute(update(DELIVERIES).where(_held(delivery_id, owner))
+                                .values(lease_until=until)).rowcount == 1
             if mine:
-                conn.execute(update(L).where(L.c.owner == delivery_id).values(lease_until=until))
+                conn.execute(update(PR_LOCKS).where(_lock.owner == delivery_id).values(lease_until=until))
         return mine
 
     def _finish(self, delivery_id: str, owner: str, **values: Any) -> bool:
         with self.db.write() as conn:
             ok = conn.execute(
-                update(D).where(D.c.delivery_id == delivery_id, D.c.lease_owner == owner, D.c.state == PROCESSING)
-                .values(lease_owner=None, lease_until=None, **values)
+                update(DELIVERIES).where(_held(delivery_id, owner)).values(lease_owner=None, lease_until=None, **values)
             ).rowcount == 1
             if ok:
-                conn.execute(delete(L).where(L.c.owner == delivery_id))
+                conn.execute(delete(PR_LOCKS).where(_lock.owner == delivery_id))
         return ok
 
     def _progress(self, delivery_id: str) -> Any:
         """(attempts, received_at) of a delivery without loading its payload, or None."""
-        with self.db.engine.connect() as conn:
-            return conn.execute(select(D.c.attempts, D.c.received_at).where(D.c.delivery_id == delivery_id)).first()
+        with self.db.read() as conn:
+            return conn.execute(select(_delivery.attempts, _delivery.received_at)
+                                .where(_delivery.delivery_id == delivery_id)).first()
 
-    def complete(self, delivery_id: str, owner: str, duration_ms: float, *, state: str = DONE,
+    def complete(self, delivery_id: str, owner: str, duration_ms: float, *, state: State = State.DONE,
                  note: str | None = None) -> bool:
         """Mark the leased delivery done (or ignored / shed, with a note). False: the lease was lost."""
         return self._finish(delivery_id, owner, state=state, duration_ms=duration_ms, finished_at=self.clock(),
@@ -185,11 +207,11 @@ class Inbox:
         now = self.clock()
         if row.attempts >= self.max_attempts:
             gave_up = f"gave up after {row.attempts} attempts: {error}"
-            self._finish(delivery_id, owner, state=FAILED, last_error=gave_up, finished_at=now)
+            self._finish(delivery_id, owner, state=State.FAILED, last_error=gave_up, finished_at=now)
             return None
         delay = backoff_delay(row.attempts, self.rand())
         retry_at = now + timedelta(seconds=delay)
-        ok = self._finish(delivery_id, owner, state=PENDING, last_error=error, next_attempt_at=retry_at)
+        ok = self._finish(delivery_id, owner, state=State.PENDING, last_error=error, next_attempt_at=retry_at)
         return delay if ok else None
 
     def defer(self, delivery_id: str, owner: str, after_s: float, reason: str) -> float | None:
@@ -201,14 +223,15 @@ class Inbox:
         now = self.clock()
         if now - row.received_at > RETRY_HORIZON:
             return self.fail(delivery_id, owner, f"still waiting after {RETRY_HORIZON}: {reason}")
-        ok = self._finish(delivery_id, owner, state=PENDING, attempts=D.c.attempts - 1, last_error=reason,
+        ok = self._finish(delivery_id, owner, state=State.PENDING, attempts=_delivery.attempts - 1, last_error=reason,
                           next_attempt_at=now + timedelta(seconds=after_s))
         return after_s if ok else None
 
     def postpone(self, delivery_id: str, after_s: float) -> None:
         """A pending delivery that could not start (its pull request is busy) becomes due in `after_s`."""
         with self.db.write() as conn:
-            conn.execute(update(D).where(D.c.delivery_id == delivery_id, D.c.state == PENDING)
+            conn.execute(update(DELIVERIES).where(_delivery.delivery_id == delivery_id,
+                                                  _delivery.state == State.PENDING)
                          .values(next_attempt_at=self.clock() + timedelta(seconds=after_s)))
 
     def release(self, delivery_id: str, owner: str) -> bool:
@@ -216,20 +239,20 @@ class Inbox:
         pending and due again, the attempt not counted. False when `owner` held nothing."""
         with self.db.write() as conn:
             released = conn.execute(
-                update(D).where(D.c.delivery_id == delivery_id, D.c.lease_owner == owner, D.c.state == PROCESSING)
-                .values(state=PENDING, lease_owner=None, lease_until=None, attempts=D.c.attempts - 1,
+                update(DELIVERIES).where(_held(delivery_id, owner))
+                .values(state=State.PENDING, lease_owner=None, lease_until=None, attempts=_delivery.attempts - 1,
                         next_attempt_at=self.clock())
             ).rowcount == 1
             if released:
-                conn.execute(delete(L).where(L.c.owner == delivery_id))
+                conn.execute(delete(PR_LOCKS).where(_lock.owner == delivery_id))
         return released
 
     def requeue(self, delivery_id: str) -> bool:
         """Run a finished delivery (failed, shed, ignored or done) again from a clean attempt count."""
         with self.db.write() as conn:
             return conn.execute(
-                update(D).where(D.c.delivery_id == delivery_id, D.c.state != PROCESSING, D.c.state != PENDING)
-                .values(state=PENDING, attempts=0, next_attempt_at=self.clock(), finished_at=None)
+                update(DELIVERIES).where(_delivery.delivery_id == delivery_id, _delivery.state.in_(RERUNNABLE))
+                .values(state=State.PENDING, attempts=0, next_attempt_at=self.clock(), finished_at=None)
             ).rowcount == 1
 
     def sweep(self, stale_after_s: float, limit: int = 500) -> list[str]:
@@ -240,38 +263,40 @@ class Inbox:
         stale = now - timedelta(seconds=stale_after_s)
         with self.db.write() as conn:
             expired = conn.execute(
-                select(D.c.delivery_id, D.c.attempts)
-                .where(D.c.state == PROCESSING, D.c.lease_until < now).limit(limit)
+                select(_delivery.delivery_id, _delivery.attempts)
+                .where(_delivery.state == State.PROCESSING, _delivery.lease_until < now).limit(limit)
             ).all()
             dead = [d for d, attempts in expired if attempts >= self.max_attempts]
             if dead:
-                conn.execute(update(D).where(D.c.delivery_id.in_(dead)).values(
-                    state=FAILED, lease_owner=None, lease_until=None, finished_at=now,
+                conn.execute(update(DELIVERIES).where(_delivery.delivery_id.in_(dead)).values(
+                    state=State.FAILED, lease_owner=None, lease_until=None, finished_at=now,
                     last_error=f"gave up: the worker stopped during each of {self.max_attempts} attempts"))
-                conn.execute(delete(L).where(L.c.owner.in_(dead)))
+                conn.execute(delete(PR_LOCKS).where(_lock.owner.in_(dead)))
             due = list(conn.execute(
-                select(D.c.delivery_id).where(D.c.state == PENDING, D.c.next_attempt_at < stale)
-                .order_by(D.c.next_attempt_at).limit(limit)
+                select(_delivery.delivery_id).where(_delivery.state == State.PENDING, _delivery.next_attempt_at < stale)
+                .order_by(_delivery.next_attempt_at).limit(limit)
             ).scalars())
             if due:
-                conn.execute(update(D).where(D.c.delivery_id.in_(due)).values(next_attempt_at=now))
+                conn.execute(update(DELIVERIES).where(_delivery.delivery_id.in_(due)).values(next_attempt_at=now))
         return [d for d, _ in expired if d not in dead] + due
 
     def depth(self) -> int:
         """Queue depth for backpressure and metrics: deliveries waiting to be processed."""
-        with self.db.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(D).where(D.c.state == PENDING)).scalar_one())
+        with self.db.read() as conn:
+            waiting = select(func.count()).select_from(DELIVERIES).where(_delivery.state == State.PENDING)
+            return int(conn.execute(waiting).scalar_one())
 
     def counts(self) -> dict[str, int]:
         """Number of deliveries in each state (every state present, zero included)."""
-        with self.db.engine.connect() as conn:
-            rows = conn.execute(select(D.c.state, func.count()).group_by(D.c.state)).all()
-        return {state: 0 for state in STATES} | {state: int(n) for state, n in rows}
+        with self.db.read() as conn:
+            rows = conn.execute(select(_delivery.state, func.count()).group_by(_delivery.state)).all()
+        return {state: 0 for state in State} | {state: int(n) for state, n in rows}
 
     def known(self, delivery_ids: Sequence[str]) -> set[str]:
         """Which of these delivery ids are in the inbox (in any state)."""
-        with self.db.engine.connect() as conn:
-            return set(conn.execute(select(D.c.delivery_id).where(D.c.delivery_id.in_(list(delivery_ids)))).scalars())
+        with self.db.read() as conn:
+            found = select(_delivery.delivery_id).where(_delivery.delivery_id.in_(list(delivery_ids)))
+            return set(conn.execute(found).scalars())
 
     def get(self, delivery_id: str) -> Delivery | None:
         with self.db.session() as session:

@@ -9,22 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Table, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ghapp.store.database import Database, Delivery, Evaluation, Installation, Repository
+from ghapp.store.database import Database
+from ghapp.store.deliveries import RERUNNABLE, DeliveryState, installation_of, recent_deliveries
+from ghapp.store.evaluations import recent_evaluations
+from ghapp.store.installations import installed_accounts
 from ghapp.web.auth import Auth, UserSession
 from ghapp.web.render import message, page
 from ghapp.web.reviews import Row, evidence, waiting_for
 
-D: Table = Delivery.__table__  # type: ignore[attr-defined]
-E: Table = Evaluation.__table__  # type: ignore[attr-defined]
-INST: Table = Installation.__table__  # type: ignore[attr-defined]
-R: Table = Repository.__table__  # type: ignore[attr-defined]
 RECENT = 50
-RERUNNABLE = ("failed", "done", "ignored", "shed")
 
 
 @dataclass(frozen=True)
@@ -58,12 +55,8 @@ class Dashboard:
         """Installations the user may see (and that the App knows), with their repositories."""
         wanted = [installation_id] if installation_id is not None else list(user.installations)
         wanted = [i for i in wanted if user.sees(i)]
-        with self.db.engine.connect() as conn:
-            installs = conn.execute(select(INST).where(INST.c.id.in_(wanted)).order_by(INST.c.account_login)).all()
-            repos = conn.execute(select(R.c.installation_id, R.c.full_name).where(
-                R.c.installation_id.in_(wanted), R.c.removed.is_(False)).order_by(R.c.full_name)).all()
-        return [Row(i.id, i.account_login, i.account_type, i.suspended,
-                    tuple(r.full_name for r in repos if r.installation_id == i.id)) for i in installs]
+        return [Row(i.id, i.account_login, i.account_type, i.suspended, i.repositories)
+                for i in installed_accounts(self.db, wanted)]
 
     async def home(self, request: Request) -> Response:
         if self._setup_open():
@@ -72,8 +65,7 @@ class Dashboard:
         if user is None:
             return page(request, "signin.html", title="Sign in")
         rows = self._rows(user)
-        with self.db.engine.connect() as conn:
-            queue = waiting_for(conn, user, [r for row in rows for r in row.repositories])
+        queue = waiting_for(self.db, user, [r for row in rows for r in row.repositories])
         return page(request, "home.html", title="Dashboard", user=user, csrf_token=user.csrf, rows=rows, queue=queue)
 
     async def installation(self, request: Request) -> Response:
@@ -84,15 +76,9 @@ class Dashboard:
         if not rows:
             return self._not_found(request, user)
         row = rows[0]
-        with self.db.engine.connect() as conn:
-            deliveries = conn.execute(
-                select(D.c.delivery_id, D.c.event, D.c.action, D.c.repository, D.c.pr_number, D.c.state,
-                       D.c.attempts, D.c.last_error, D.c.received_at, D.c.duration_ms)
-                .where(D.c.installation_id == row.id).order_by(D.c.received_at.desc()).limit(RECENT)).all()
-            evaluations = conn.execute(
-                select(E).where(E.c.repository.in_(row.repositories)).order_by(E.c.created_at.desc(), E.c.id.desc())
-                .limit(RECENT)).all() if row.repositories else []
-        failures = [d for d in deliveries if d.state == "failed"]
+        deliveries = recent_deliveries(self.db, row.id, RECENT)
+        evaluations = recent_evaluations(self.db, row.repositories, RECENT)
+        failures = [d for d in deliveries if d.state == DeliveryState.FAILED]
         return page(request, "installation.html", title=row.account, user=user, csrf_token=user.csrf, row=row,
                     deliveries=deliveries, failures=failures, rerunnable=RERUNNABLE,
                     evaluations=[(e, evidence(e.reasons)) for e in evaluations])
@@ -108,8 +94,7 @@ class Dashboard:
         if not self.auth.csrf_ok(user, await request.form()):
             return message(request, "Request refused", "The form was missing its security token. Reload the "
                            "page and try again.", 403)
-        with self.db.engine.connect() as conn:
-            owner = conn.execute(select(D.c.installation_id).where(D.c.delivery_id == delivery_id)).scalar()
+        owner = installation_of(self.db, delivery_id)
         if owner != installation_id:
             return self._not_found(request, user)
         if not self._rerun(delivery_id):

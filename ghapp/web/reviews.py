@@ -15,13 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
-from sqlalchemy.engine import Connection
-
-from ghapp.store.database import Evaluation
+from ghapp.store.database import Database
+from ghapp.store.evaluations import gate_verdicts
 from ghapp.web.auth import UserSession
 
-E: Table = Evaluation.__table__  # type: ignore[attr-defined]
 _HANDLE = re.compile(r"@([A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?)")
 _SCAN_LIMIT = 2000  # approvals evaluations read per page view, newest first
 
@@ -95,14 +92,11 @@ def naming(reasons: Sequence[Any], login: str, teams: Sequence[str]) -> tuple[st
     return tuple(lines)
 
 
-def waiting_for(conn: Connection, user: UserSession, repositories: Sequence[str]) -> list[Waiting]:
+def waiting_for(db: Database, user: UserSession, repositories: Sequence[str]) -> list[Waiting]:
     """PRs in `repositories` whose latest approvals evaluation is action_required and names the user."""
     if not repositories:
         return []
-    rows = conn.execute(
-        select(E.c.repository, E.c.pr_number, E.c.head_sha, E.c.conclusion, E.c.reasons, E.c.created_at)
-        .where(E.c.gate == "approvals", E.c.repository.in_(list(repositories)))
-        .order_by(E.c.created_at.desc(), E.c.id.desc()).limit(_SCAN_LIMIT)).all()
+    rows = gate_verdicts(db, "approvals", repositories, _SCAN_LIMIT)
     seen: set[tuple[str, int]] = set()
     queue = []
     for row in rows:

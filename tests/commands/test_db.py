@@ -13,7 +13,8 @@ from ghapp.cli import main
 from ghapp.runtime.queue import Queue
 from ghapp.settings import from_env
 from ghapp.store.database import open_database
-from ghapp.store.inbox import FAILED, PENDING, Inbox, NewDelivery
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox, NewDelivery
 from tests.paths import ROOT
 
 
@@ -42,9 +43,9 @@ def test_requeue_runs_a_failed_delivery_again(env: Path, capsys: pytest.CaptureF
     inbox.record(NewDelivery("broken", "ping", None, None, None, None, "{}"))
     inbox.claim("broken", "w", 60)
     assert inbox.fail("broken", "w", "boom") is None
-    assert (row := inbox.get("broken")) is not None and row.state == FAILED
+    assert (row := inbox.get("broken")) is not None and row.state == DeliveryState.FAILED
     assert main(["db", "requeue", "broken"]) == 0
-    assert (row := inbox.get("broken")) is not None and row.state == PENDING and row.attempts == 0
+    assert (row := inbox.get("broken")) is not None and row.state == DeliveryState.PENDING and row.attempts == 0
     queue = Queue.from_settings(from_env(dotenv=None))
     assert queue.dequeue() == "broken"
     queue.close()

@@ -17,7 +17,8 @@ import pytest
 
 from ghapp.cli import main
 from ghapp.store.database import open_database
-from ghapp.store.inbox import DONE, PENDING, Inbox
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox
 from tests.conftest import WEBHOOK_SECRET, delivery_headers, load_webhook
 from tests.paths import ROOT
 from tests.polling import free_port, wait_for
@@ -74,7 +75,7 @@ def test_serve_accepts_and_processes_a_signed_delivery_then_stops_cleanly(tmp_pa
         headers = delivery_headers("installation", body)
         response = httpx.post(base + "/api/github/webhooks", content=body, headers=headers)
         assert response.status_code == 202 and response.json()["status"] == "accepted"
-        assert wait_for(lambda: state(tmp_path, headers["X-GitHub-Delivery"]) == DONE)
+        assert wait_for(lambda: state(tmp_path, headers["X-GitHub-Delivery"]) == DeliveryState.DONE)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     assert (tmp_path / "ghapp.db").exists() and (tmp_path / "ghapp-queue.db").exists()  # embedded defaults
@@ -106,9 +107,9 @@ def test_serve_without_a_worker_hands_deliveries_to_ghapp_worker(tmp_path: Path)
         headers = delivery_headers("ping", body)
         assert httpx.post(base + "/api/github/webhooks", content=body, headers=headers).status_code == 202
         time.sleep(1.0)
-        assert state(tmp_path, headers["X-GitHub-Delivery"]) == PENDING
+        assert state(tmp_path, headers["X-GitHub-Delivery"]) == DeliveryState.PENDING
         with running(["worker"], env, tmp_path, "worker"):
-            assert wait_for(lambda: state(tmp_path, headers["X-GitHub-Delivery"]) == DONE)
+            assert wait_for(lambda: state(tmp_path, headers["X-GitHub-Delivery"]) == DeliveryState.DONE)
 
 
 def test_bad_settings_are_a_usage_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

@@ -15,7 +15,8 @@ from ghapp.cli import main
 from ghapp.runtime.queue import Queue
 from ghapp.settings import from_env
 from ghapp.store.database import open_database
-from ghapp.store.inbox import DONE, Inbox, NewDelivery
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox, NewDelivery
 from ghapp.store.migrations import upgrade
 from tests.conftest import REDIS_URL, scratch_pg_database, truncate_all
 from tests.paths import ROOT
@@ -74,7 +75,8 @@ def test_a_worker_killed_mid_job_loses_nothing(worker_env: dict[str, str], tmp_p
     (tmp_path / "block").unlink()
     second = start_worker(worker_env, tmp_path, "second")
     try:
-        assert wait_for(lambda: (inbox.get(delivery_id) or row).state == DONE), (tmp_path / "second.log").read_text()
+        done = wait_for(lambda: (inbox.get(delivery_id) or row).state == DeliveryState.DONE)
+        assert done, (tmp_path / "second.log").read_text()
     finally:
         second.send_signal(signal.SIGTERM)
         code = second.wait(30)

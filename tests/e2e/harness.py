@@ -26,7 +26,7 @@ from ghapp.handlers import build_handlers
 from ghapp.observability import Telemetry
 from ghapp.runners import RunContext, Runner, ToolRun
 from ghapp.settings import Settings
-from ghapp.store.inbox import PENDING, PROCESSING
+from ghapp.store.deliveries import DeliveryState
 from tests.conftest import REDIS_URL
 from tests.ghsim import GitHubSim
 
@@ -124,7 +124,7 @@ class AppServer:
         deadline = time.monotonic() + timeout
         while True:
             counts = inbox.counts()
-            if counts[PENDING] == 0 and counts[PROCESSING] == 0:
+            if counts[DeliveryState.PENDING] == 0 and counts[DeliveryState.PROCESSING] == 0:
                 return
             assert time.monotonic() < deadline, f"deliveries still waiting: {counts}"
             time.sleep(0.05)

@@ -18,7 +18,7 @@ from ghapp.github import GitHubApp
 from ghapp.github.retry import RetryPolicy
 from ghapp.handlers import build_handlers
 from ghapp.runners import Runner
-from ghapp.store.inbox import PENDING, PROCESSING
+from ghapp.store.deliveries import DeliveryState
 from tests.e2e.harness import AppServer, app_settings
 from tests.ghsim import GitHubSim
 
@@ -62,10 +62,10 @@ def settle(app: AppServer, timeout: float = 60.0) -> None:
     quiet_since: float | None = None
     while True:
         counts = inbox.counts()
-        if counts[PENDING] == 0 and counts[PROCESSING] == 0:
+        if counts[DeliveryState.PENDING] == 0 and counts[DeliveryState.PROCESSING] == 0:
             return
         assert time.monotonic() < deadline, f"deliveries still waiting: {counts}"
-        if counts[PROCESSING] == 0:
+        if counts[DeliveryState.PROCESSING] == 0:
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since > 0.15:  # waiting for a retry time: skip the wait
                 fast_forward(app)

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import OperationalError
 
 from ghapp.runtime.jobs import JobContext
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.worker import BOOK_RETRIES_S, Worker
 from ghapp.settings import Settings
-from ghapp.store.database import Database
-from ghapp.store.inbox import DONE, FAILED, Inbox, NewDelivery
+from ghapp.store.database import Database, StoreUnavailable
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox, NewDelivery
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, build_world
 from tests.ghsim import GitHubSim
 from tests.paths import ROOT
@@ -47,7 +47,7 @@ class Flaky:
         if self.left > 0:
             self.left -= 1
             self.raised += 1
-            raise OperationalError("UPDATE deliveries ...", {}, Exception("server closed the connection unexpectedly"))
+            raise StoreUnavailable("the database is unavailable: server closed the connection unexpectedly")
         return self.inner(*args, **kwargs)
 
 
@@ -72,13 +72,13 @@ async def test_a_database_error_outside_the_handler_does_not_stop_the_worker(
     stop = asyncio.Event()
     run = asyncio.create_task(worker.run(stop, grace_s=2))
     for _ in range(200):  # the lost one comes back through the sweeper (stale pending row or expired lease)
-        if all((row := inbox.get(d)) is not None and row.state == DONE for d in ids):
+        if all((row := inbox.get(d)) is not None and row.state == DeliveryState.DONE for d in ids):
             break
         await asyncio.sleep(0.05)
     stop.set()
     await run
     assert flaky.raised == 1
-    assert {d: getattr(inbox.get(d), "state", None) for d in ids} == dict.fromkeys(ids, DONE)
+    assert {d: getattr(inbox.get(d), "state", None) for d in ids} == dict.fromkeys(ids, DeliveryState.DONE)
     assert set(seen) == set(ids)
     queue.close()
 
@@ -104,7 +104,8 @@ async def test_an_outcome_write_cut_by_the_database_is_retried_not_left_to_the_l
     # recorded by the time process() returns, the lease released: nothing is left for the lease to expire
     row = inbox.get("cut")
     assert row is not None
-    assert (row.state, row.lease_owner) == (DONE if method == "complete" else FAILED, None), outcome
+    expected = DeliveryState.DONE if method == "complete" else DeliveryState.FAILED
+    assert (row.state, row.lease_owner) == (expected, None), outcome
     assert flaky.raised == 2
     assert sum(BOOK_RETRIES_S[:2]) < settings.lease_seconds / 100  # the retries waited seconds, not the lease
     queue.close()
@@ -120,7 +121,7 @@ class LostReply:
         result = self.inner(*args, **kwargs)
         if self.lost == 0:
             self.lost += 1
-            raise OperationalError("UPDATE deliveries ... RETURNING", {}, Exception("server closed the connection"))
+            raise StoreUnavailable("the database is unavailable: OperationalError: server closed the connection")
         return result
 
 
@@ -145,13 +146,13 @@ async def test_a_claim_whose_reply_was_lost_is_given_back_not_left_to_the_lease(
     run = asyncio.create_task(worker.run(stop, grace_s=2))
     for _ in range(100):
         row = inbox.get("lost-reply")
-        if row is not None and row.state == DONE:
+        if row is not None and row.state == DeliveryState.DONE:
             break
         await asyncio.sleep(0.05)
     stop.set()
     await run
     row = inbox.get("lost-reply")
-    assert lost.lost == 1 and row is not None and row.state == DONE and row.attempts == 1
+    assert lost.lost == 1 and row is not None and row.state == DeliveryState.DONE and row.attempts == 1
     assert seen == ["lost-reply"]
     queue.close()
 
@@ -223,7 +224,8 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(tmp_path: 
             survivor = start_worker(settings, log)
             try:
                 inbox: Inbox = app.app.state.inbox
-                wait_until(lambda: inbox.counts()[DONE] == len(KILL_POINTS), 90, "every delivery to be done")
+                wait_until(lambda: inbox.counts()[DeliveryState.DONE] == len(KILL_POINTS), 90,
+                           "every delivery to be done")
             finally:
                 survivor.send_signal(signal.SIGTERM)
                 survivor.wait(30)
@@ -234,4 +236,4 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(tmp_path: 
         asked = [r for r in sim.state.requests("POST", rf"/pulls/{pull.number}/requested_reviewers$")
                  if r.status == 201]
         assert len(asked) == 1, f"{point}: {len(asked)} review requests"
-    assert inbox.counts()[FAILED] == 0
+    assert inbox.counts()[DeliveryState.FAILED] == 0

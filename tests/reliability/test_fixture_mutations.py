@@ -30,7 +30,8 @@ from ghapp.runtime.queue import Queue
 from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
-from ghapp.store.inbox import DONE, FAILED, IGNORED, PENDING, SHED, Inbox
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox
 from tests.conftest import WEBHOOKS, TestClient, delivery_headers
 from tests.ghsim import GitHubSim
 
@@ -150,14 +151,16 @@ def test_each_field_mutated_is_accepted_and_ends_with_a_clear_outcome(
             assert response.status_code == 202, f"{name}: {response.status_code} {response.text}"
             assert response.json()["status"] in ("accepted", "ignored"), name
             sent[headers["X-GitHub-Delivery"]] = (name, body)
-        pending = [d for d in sent if (row := inbox.get(d)) is not None and row.state == PENDING]
+        pending = [d for d in sent if (row := inbox.get(d)) is not None and row.state == DeliveryState.PENDING]
         outcomes = process_all(app_settings, inbox, queue, sim, pending)
         for delivery_id, (name, body) in sent.items():
             row = inbox.get(delivery_id)
             assert row is not None, f"{name}: lost"
             assert row.payload.encode() == body, f"{name}: not stored as sent"
-            assert row.state in (DONE, IGNORED, FAILED, SHED), f"{name}: left {row.state}"
-            if row.state == FAILED:  # failed for good at once, or after its one allowed attempt: with a reason
+            assert row.state in (DeliveryState.DONE, DeliveryState.IGNORED, DeliveryState.FAILED,
+                                 DeliveryState.SHED), f"{name}: left {row.state}"
+            # failed for good at once, or after its one allowed attempt: with a reason
+            if row.state == DeliveryState.FAILED:
                 error = row.last_error or ""
                 assert error.startswith("gave up after 1 attempts: ") or error.endswith("carries no installation"), name
                 assert len(error.removeprefix("gave up after 1 attempts: ")) > 3, f"{name}: no reason"
@@ -169,7 +172,7 @@ def test_each_field_mutated_is_accepted_and_ends_with_a_clear_outcome(
         assert client.post(WEBHOOK_PATH, content=body, headers=headers).status_code == 202
         row = inbox.get(headers["X-GitHub-Delivery"])
         assert row is not None
-        if row.state == PENDING:
+        if row.state == DeliveryState.PENDING:
             outcome = process_all(app_settings, inbox, queue, sim, [row.delivery_id])[row.delivery_id]
             assert outcome in ("done", "failed"), outcome
         inbox.db.engine.dispose()

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 import redis
 
-from ghapp.store.inbox import DONE, FAILED, PENDING, PROCESSING
+from ghapp.store.deliveries import DeliveryState
 from tests.conftest import PG_ADMIN, migrated_pg_database
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, AppServer, build_world, fake_runners
 from tests.ghsim import GitHubSim
@@ -78,7 +78,7 @@ def finish(sim: GitHubSim, app: AppServer, pulls: list[Pull], timeout: float = 1
         done_heads = all(len(sim.state.check_runs_for(REPO, p.head_sha)) >= 6
                          and all(r.status == "completed" for r in sim.state.check_runs_for(
                              REPO, p.head_sha)) for p in pulls)
-        if counts[PENDING] == 0 and counts[PROCESSING] == 0 and done_heads:
+        if counts[DeliveryState.PENDING] == 0 and counts[DeliveryState.PROCESSING] == 0 and done_heads:
             break
         assert time.monotonic() < deadline, f"still waiting: {counts}, refused by the App: {len(failed_upstream)}"
         fast_forward(app)
@@ -92,8 +92,8 @@ def finish(sim: GitHubSim, app: AppServer, pulls: list[Pull], timeout: float = 1
         assert len(asked) == 1
     accepted = {d.guid for d in sim.state.deliveries if d.status_code == 202}
     states = {d: getattr(inbox.get(d), "state", None) for d in accepted}
-    assert set(states.values()) == {DONE}, Counter(states.values())
-    assert inbox.counts()[FAILED] == 0
+    assert set(states.values()) == {DeliveryState.DONE}, Counter(states.values())
+    assert inbox.counts()[DeliveryState.FAILED] == 0
 
 
 def scaled_app(sim: GitHubSim, tmp_path: Path, database_url: str) -> AbstractContextManager[AppServer]:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from ghapp.app import create_app
 from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.settings import Settings
-from ghapp.store.database import Delivery
+from ghapp.store.deliveries import Delivery
 from ghapp.store.inbox import Inbox
 from tests.conftest import WEBHOOK_SECRET, TestClient, sign
 

@@ -1,4 +1,4 @@
-"""Periodic duties: one turn per interval across workers, the sweeper through the worker, and the
+"""Periodic duties: the sweeper through the worker, and the
 missed-delivery job against the GitHub simulator (deliveries GitHub failed to send are asked for again)."""
 
 from __future__ import annotations
@@ -12,31 +12,19 @@ import httpx
 import pytest
 
 from ghapp.app import create_app
+from ghapp.clock import utcnow
 from ghapp.github.errors import GitHubError
-from ghapp.runtime.periodic import REDELIVER_LAST_RUN, read_value, redeliver_missed, take_turn, write_value
+from ghapp.runtime.periodic import REDELIVER_LAST_RUN, redeliver_missed
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
-from ghapp.store.database import Database, utcnow
-from ghapp.store.inbox import PENDING, Inbox, NewDelivery
+from ghapp.store.app_state import read_value, write_value
+from ghapp.store.database import Database
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox, NewDelivery
 from tests.conftest import load_webhook
 from tests.ghsim import GitHubSim
-
-
-def test_one_turn_per_interval(db: Database) -> None:
-    now = utcnow()
-    assert take_turn(db, "sweep", 30, now) is True
-    assert take_turn(db, "sweep", 30, now + timedelta(seconds=10)) is False
-    assert take_turn(db, "other", 30, now + timedelta(seconds=10)) is True
-    assert take_turn(db, "sweep", 30, now + timedelta(seconds=31)) is True
-
-
-def test_values_survive(db: Database) -> None:
-    assert read_value(db, "k") is None
-    write_value(db, "k", "one")
-    write_value(db, "k", "two")
-    assert read_value(db, "k") == "two"
 
 
 def test_the_sweeper_requeues_a_lost_delivery_once_per_interval(
@@ -81,7 +69,7 @@ def test_missed_deliveries_are_redelivered_and_known_ones_are_not(
     first, second = asyncio.run(scenario())
     assert first == ["missed"] and second == []
     row = inbox.get("missed")
-    assert row is not None and row.state == PENDING and json.loads(row.payload)["action"] == "created"
+    assert row is not None and row.state == DeliveryState.PENDING and json.loads(row.payload)["action"] == "created"
     redelivered = [d.guid for d in sim.state.deliveries if d.redelivery]
     assert redelivered == ["missed"]
     stored = read_value(db, REDELIVER_LAST_RUN)

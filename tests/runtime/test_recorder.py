@@ -10,7 +10,8 @@ import pytest
 
 from ghapp.runtime.recorder import Recorder, RecordError
 from ghapp.store.database import Database
-from ghapp.store.inbox import IGNORED, Inbox, NewDelivery
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox, NewDelivery
 
 
 def new(delivery_id: str, state: str = "pending") -> NewDelivery:
@@ -38,7 +39,7 @@ def test_concurrent_deliveries_are_batched_and_enqueued_once(db: Database) -> No
 
     async def burst() -> list[bool]:
         ids = [f"d{i}" for i in range(200)] + ["d0", "d1", "skip"]
-        deliveries = [new(i, IGNORED if i == "skip" else "pending") for i in ids]
+        deliveries = [new(i, DeliveryState.IGNORED if i == "skip" else "pending") for i in ids]
         return list(await asyncio.gather(*(recorder.record(d) for d in deliveries)))
 
     results = asyncio.run(burst())

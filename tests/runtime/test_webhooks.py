@@ -17,7 +17,8 @@ from ghapp.observability import Telemetry
 from ghapp.runtime.jobs import find_handler
 from ghapp.runtime.webhooks import WEBHOOK_PATH, pull_request_number, verify_signature
 from ghapp.settings import Settings
-from ghapp.store.inbox import IGNORED, PENDING, Inbox
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Inbox
 from tests.conftest import WEBHOOK_SECRET, WEBHOOKS, TestClient, delivery_headers, load_webhook, sign
 
 ALL_FIXTURES = sorted((p.parent.name, p.stem) for p in WEBHOOKS.glob("*/*.json"))
@@ -60,7 +61,8 @@ def test_every_real_payload_is_accepted_and_recorded(client: TestClient, event: 
                                "status": "accepted" if handled else "ignored"}
     row = inbox_of(client).get(headers["X-GitHub-Delivery"])
     assert row is not None
-    assert (row.event, row.action, row.state) == (event, payload.get("action"), PENDING if handled else IGNORED)
+    state = DeliveryState.PENDING if handled else DeliveryState.IGNORED
+    assert (row.event, row.action, row.state) == (event, payload.get("action"), state)
     assert row.payload.encode() == body  # stored byte for byte
     assert row.installation_id == (payload.get("installation") or {}).get("id")
     assert row.repository == (payload.get("repository") or {}).get("full_name")

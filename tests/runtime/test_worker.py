@@ -21,7 +21,8 @@ from ghapp.runtime.queue import Queue
 from ghapp.runtime.worker import Worker, WorkerThread
 from ghapp.settings import Settings
 from ghapp.store.database import Database
-from ghapp.store.inbox import DONE, FAILED, IGNORED, PENDING, SHED, Claim, Inbox, NewDelivery
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import Claim, Inbox, NewDelivery
 from tests.conftest import REDIS_URL
 from tests.ghsim import GitHubSim
 
@@ -90,7 +91,8 @@ async def test_a_handled_delivery_is_done_once(setup: Callable[..., tuple[Worker
     assert ctx.payload == {"action": "opened", "number": 1} and ctx.delivery.attempts == 1
     assert ctx.final_attempt is False and ctx.inbox is inbox
     row = inbox.get("d1")
-    assert row is not None and row.state == DONE and row.duration_ms is not None and row.finished_at is not None
+    assert row is not None and row.state == DeliveryState.DONE
+    assert row.duration_ms is not None and row.finished_at is not None
 
 
 async def test_failures_retry_with_backoff_then_fail_visibly(
@@ -101,13 +103,14 @@ async def test_failures_retry_with_backoff_then_fail_visibly(
     record(inbox, "d1")
     assert await worker.process("d1") == "retry"
     row = inbox.get("d1")
-    assert row is not None and (row.state, row.attempts, row.last_error) == (PENDING, 1, "ValueError: handler broke")
+    assert row is not None
+    assert (row.state, row.attempts, row.last_error) == (DeliveryState.PENDING, 1, "ValueError: handler broke")
     assert queue.huey.scheduled_count() == 1  # the retry waits in the schedule
     inbox.postpone("d1", -10)  # skip the backoff
     assert await worker.process("d1") == "failed"
     assert [c.final_attempt for c in h.calls] == [False, True]
     row = inbox.get("d1")
-    assert row is not None and row.state == FAILED
+    assert row is not None and row.state == DeliveryState.FAILED
     assert row.last_error == "gave up after 2 attempts: ValueError: handler broke"
 
 
@@ -120,7 +123,7 @@ async def test_a_delivery_that_can_never_be_processed_fails_at_once(
     assert await worker.process("d1") == "failed"
     assert len(h.calls) == 1 and queue.huey.scheduled_count() == 0
     row = inbox.get("d1")
-    assert row is not None and row.state == FAILED and row.attempts == 1
+    assert row is not None and row.state == DeliveryState.FAILED and row.attempts == 1
     assert row.last_error == "delivery d1 carries no installation"
 
 
@@ -134,7 +137,7 @@ async def test_retry_and_rate_limits_defer_without_counting(
     for _ in range(3):
         assert await worker.process("d1") == "deferred"
         row = inbox.get("d1")
-        assert row is not None and row.state == PENDING and row.attempts == 0
+        assert row is not None and row.state == DeliveryState.PENDING and row.attempts == 0
         inbox.postpone("d1", -1)
     assert queue.huey.scheduled_count() == 3
 
@@ -144,7 +147,7 @@ async def test_events_without_a_handler_are_ignored(setup: Callable[..., tuple[W
     record(inbox, "d1")
     assert await worker.process("d1") == "ignored"
     row = inbox.get("d1")
-    assert row is not None and row.state == IGNORED and row.last_error == "no handler"
+    assert row is not None and row.state == DeliveryState.IGNORED and row.last_error == "no handler"
 
 
 async def test_low_value_events_are_shed_over_the_depth_limit(
@@ -162,7 +165,7 @@ async def test_low_value_events_are_shed_over_the_depth_limit(
     worker._depth = (0.0, 0)  # forget the cached depth
     assert await worker.process("push-feature") == "done"  # one waiting: not over the limit any more
     row = inbox.get("label")
-    assert row is not None and row.state == SHED
+    assert row is not None and row.state == DeliveryState.SHED
     assert row.last_error == "shed: 3 deliveries waiting, over the limit of 1"
 
 
@@ -175,7 +178,7 @@ async def test_a_busy_pull_request_postpones_the_delivery(setup: Callable[..., t
     assert await worker.process("second") == "busy"
     assert h.calls == [] and queue.huey.scheduled_count() == 1
     row = inbox.get("second")
-    assert row is not None and row.state == PENDING and row.attempts == 0
+    assert row is not None and row.state == DeliveryState.PENDING and row.attempts == 0
     assert await worker.process("second") == "skipped"  # not due yet
 
 
@@ -230,7 +233,7 @@ async def test_the_run_loop_processes_everything_and_serialises_each_pull_reques
     stop = asyncio.Event()
     run = asyncio.create_task(worker.run(stop))
     for _ in range(1200):  # each busy round waits BUSY_DELAY_S; a loaded CI box needs the room
-        if inbox.counts()[DONE] == len(ids):
+        if inbox.counts()[DeliveryState.DONE] == len(ids):
             break
         await asyncio.sleep(0.05)
     stop.set()
@@ -248,7 +251,7 @@ def test_the_worker_thread_starts_and_stops(setup: Callable[..., tuple[Worker, I
     worker.wake()
     for _ in range(100):
         row = inbox.get("d1")
-        if row is not None and row.state == DONE:
+        if row is not None and row.state == DeliveryState.DONE:
             break
         time.sleep(0.05)
     thread.stop()
@@ -274,7 +277,8 @@ async def test_a_github_outage_defers_the_delivery_until_github_is_back(
     sim.faults.add(r"/repos/", "5xx", count=None, status=502)
     assert await worker.process("d1") == "deferred"
     row = inbox.get("d1")
-    assert row is not None and row.state == PENDING and row.attempts == 0 and "502" in (row.last_error or "")
+    assert row is not None and row.state == DeliveryState.PENDING and row.attempts == 0
+    assert "502" in (row.last_error or "")
     assert worker._paused_until > time.monotonic()  # the worker stops taking deliveries for a while
     sim.faults.clear()
     inbox.postpone("d1", -60)  # the deferral has run out

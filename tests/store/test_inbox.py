@@ -8,19 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ghapp.store.database import Database
-from ghapp.store.inbox import (
-    BUSY,
-    DONE,
-    FAILED,
-    IGNORED,
-    PENDING,
-    PROCESSING,
-    SHED,
-    Claim,
-    Inbox,
-    NewDelivery,
-    backoff_delay,
-)
+from ghapp.store.deliveries import DeliveryState
+from ghapp.store.inbox import BUSY, Claim, Inbox, NewDelivery, backoff_delay
 
 
 class Clock:
@@ -34,7 +23,7 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-def new(delivery_id: str, *, repo: str | None = "o/r", pr: int | None = 1, state: str = PENDING,
+def new(delivery_id: str, *, repo: str | None = "o/r", pr: int | None = 1, state: str = DeliveryState.PENDING,
         payload: str = '{"action": "opened"}') -> NewDelivery:
     return NewDelivery(delivery_id, "pull_request", "opened", 7, repo, pr, payload, state)
 
@@ -54,12 +43,12 @@ def test_record_is_idempotent_on_the_delivery_id(inbox: Inbox) -> None:
     assert inbox.record(new("d1", payload='{"second": true}')) is False
     assert inbox.record_many([new("d2"), new("d2"), new("d1")]) == [True, False, False]
     row = inbox.get("d1")
-    assert row is not None and row.payload == '{"first": true}' and row.state == PENDING
+    assert row is not None and row.payload == '{"first": true}' and row.state == DeliveryState.PENDING
     assert inbox.depth() == 2
 
 
 def test_a_delivery_recorded_as_ignored_is_finished_and_not_claimable(inbox: Inbox) -> None:
-    inbox.record(new("d1", state=IGNORED))
+    inbox.record(new("d1", state=DeliveryState.IGNORED))
     row = inbox.get("d1")
     assert row is not None and row.finished_at is not None
     assert inbox.claim("d1", "w", 60) is None
@@ -80,7 +69,7 @@ def test_claim_leases_once_until_the_lease_expires(inbox: Inbox, clock: Clock) -
     assert inbox.complete("d1", "worker-a", 5.0) is False  # the old lease is gone
     assert inbox.complete("d1", "worker-b", 5.0) is True
     row = inbox.get("d1")
-    assert row is not None and (row.state, row.lease_owner, row.duration_ms) == (DONE, None, 5.0)
+    assert row is not None and (row.state, row.lease_owner, row.duration_ms) == (DeliveryState.DONE, None, 5.0)
     assert inbox.claim("d1", "worker-c", 60) is None
 
 
@@ -93,7 +82,7 @@ def test_work_on_one_pull_request_is_serialised(inbox: Inbox, clock: Clock) -> N
     assert isinstance(inbox.claim("a", "w1", 60), Claim)
     assert inbox.claim("b", "w2", 60) is BUSY
     row = inbox.get("b")
-    assert row is not None and row.state == PENDING and row.attempts == 0  # the busy claim changed nothing
+    assert row is not None and (row.state, row.attempts) == (DeliveryState.PENDING, 0)  # the busy claim changed nothing
     assert isinstance(inbox.claim("other", "w2", 60), Claim)
     assert isinstance(inbox.claim("no-pr", "w3", 60), Claim)
     inbox.postpone("b", 5)
@@ -125,18 +114,19 @@ def test_fail_retries_with_backoff_then_gives_up_and_requeue_runs_it_again(inbox
         assert delay is not None
         delays.append(delay)
         row = inbox.get("d1")
-        assert row is not None and row.state == PENDING and row.last_error == f"boom {attempt}"
+        assert row is not None and row.state == DeliveryState.PENDING and row.last_error == f"boom {attempt}"
         assert inbox.claim("d1", "w", 60) is None  # waits for its backoff
         clock.advance(delay)
     assert delays == [backoff_delay(1, 0.5), backoff_delay(2, 0.5)]
     inbox.claim("d1", "w", 60)
     assert inbox.fail("d1", "w", "boom 3") is None
     row = inbox.get("d1")
-    assert row is not None and row.state == FAILED and row.last_error == "gave up after 3 attempts: boom 3"
+    assert row is not None and row.state == DeliveryState.FAILED
+    assert row.last_error == "gave up after 3 attempts: boom 3"
     assert inbox.claim("d1", "w", 60) is None
     assert inbox.requeue("d1") is True
     row = inbox.get("d1")
-    assert row is not None and (row.state, row.attempts) == (PENDING, 0)
+    assert row is not None and (row.state, row.attempts) == (DeliveryState.PENDING, 0)
     assert inbox.requeue("d1") is False  # already waiting
     assert isinstance(inbox.claim("d1", "w", 60), Claim)
 
@@ -159,7 +149,7 @@ def test_defer_does_not_count_an_attempt_until_the_horizon(inbox: Inbox, clock: 
         assert inbox.defer("d1", "w", 30, "rate limited") == 30
         clock.advance(30)
     row = inbox.get("d1")
-    assert row is not None and (row.state, row.attempts, row.last_error) == (PENDING, 0, "rate limited")
+    assert row is not None and (row.state, row.attempts, row.last_error) == (DeliveryState.PENDING, 0, "rate limited")
     clock.advance(25 * 3600)
     inbox.claim("d1", "w", 60)
     delay = inbox.defer("d1", "w", 30, "rate limited")
@@ -181,18 +171,20 @@ def test_sweep_finds_expired_leases_and_stalled_rows(inbox: Inbox, clock: Clock)
     swept = inbox.sweep(stale_after_s=60)
     assert sorted(swept) == ["fresh", "leased", "stalled"]
     dead = inbox.get("dead")
-    assert dead is not None and dead.state == FAILED and "stopped during each of 3 attempts" in (dead.last_error or "")
+    assert dead is not None and dead.state == DeliveryState.FAILED
+    assert "stopped during each of 3 attempts" in (dead.last_error or "")
     assert inbox.sweep(stale_after_s=60) == ["leased"]  # stalled rows were stamped; the lease is still expired
     assert isinstance(inbox.claim("leased", "w2", 30), Claim)
 
 
 def test_depth_and_counts(inbox: Inbox) -> None:
-    inbox.record_many([new("a", pr=1), new("b", pr=2), new("c", pr=3), new("i", state=IGNORED)])
+    inbox.record_many([new("a", pr=1), new("b", pr=2), new("c", pr=3), new("i", state=DeliveryState.IGNORED)])
     inbox.claim("a", "w", 60)
     inbox.claim("b", "w", 60)
-    inbox.complete("b", "w", 1.0, state=SHED, note="shed: depth 5 over 1")
+    inbox.complete("b", "w", 1.0, state=DeliveryState.SHED, note="shed: depth 5 over 1")
     assert inbox.depth() == 1
-    assert inbox.counts() == {PENDING: 1, PROCESSING: 1, DONE: 0, FAILED: 0, IGNORED: 1, SHED: 1}
+    assert inbox.counts() == {DeliveryState.PENDING: 1, DeliveryState.PROCESSING: 1, DeliveryState.DONE: 0,
+                              DeliveryState.FAILED: 0, DeliveryState.IGNORED: 1, DeliveryState.SHED: 1}
     row = inbox.get("b")
     assert row is not None and row.last_error == "shed: depth 5 over 1"
 

@@ -12,8 +12,11 @@ from typing import Any
 from sqlalchemy import insert
 
 from ghapp.settings import Settings
-from ghapp.store.database import Database, Delivery, Evaluation, Installation, Repository
+from ghapp.store.database import Database
+from ghapp.store.deliveries import DELIVERIES
+from ghapp.store.evaluations import EVALUATIONS
 from ghapp.store.inbox import Inbox
+from ghapp.store.installations import INSTALLATIONS, REPOSITORIES
 from ghapp.web.dashboard import DashboardDeps
 from ghapp.web.site import rerun_with
 from tests.ghsim import GitHubSim
@@ -30,23 +33,21 @@ def approvals_reason(missing: list[str], users: tuple[str, ...] = (), teams: tup
 
 def seed(db: Database) -> None:
     """acme (installation 501): two repos, a failed and a done delivery, decisions; globex (502): its own."""
-    tables = {name: model.__table__ for name, model in  # type: ignore[attr-defined]
-              [("i", Installation), ("r", Repository), ("d", Delivery), ("e", Evaluation)]}
     with db.write() as conn:
-        conn.execute(insert(tables["i"]), [
+        conn.execute(insert(INSTALLATIONS), [
             {"id": ACME, "account_login": "acme", "account_type": "Organization", "suspended": False,
              "created_at": T0, "updated_at": T0},
             {"id": GLOBEX, "account_login": "globex", "account_type": "Organization", "suspended": False,
              "created_at": T0, "updated_at": T0},
         ])
-        conn.execute(insert(tables["r"]), [
+        conn.execute(insert(REPOSITORIES), [
             {"id": 1, "installation_id": ACME, "full_name": "acme/payments", "private": True, "removed": False},
             {"id": 2, "installation_id": ACME, "full_name": "acme/site", "private": False, "removed": False},
             {"id": 3, "installation_id": GLOBEX, "full_name": "globex/secret-plans", "private": True, "removed": False},
         ])
         delivery = {"action": "opened", "attempts": 1, "payload": "{}", "lease_until": None, "lease_owner": None,
                     "next_attempt_at": None, "duration_ms": 12.5, "finished_at": T0, "last_error": None}
-        conn.execute(insert(tables["d"]), [
+        conn.execute(insert(DELIVERIES), [
             {**delivery, "delivery_id": "acme-failed-1", "event": "pull_request", "installation_id": ACME,
              "repository": "acme/payments", "pr_number": 7, "received_at": T0, "state": "failed", "attempts": 8,
              "last_error": "GitHubUnavailable: 502 from GitHub"},
@@ -60,7 +61,7 @@ def seed(db: Database) -> None:
              "last_error": "globex private failure"},
         ])
         evaluation = {"delivery_id": None, "head_sha": "a" * 40, "summary": "", "created_at": T0}
-        conn.execute(insert(tables["e"]), [
+        conn.execute(insert(EVALUATIONS), [
             # acme/payments#7: older evaluation waited for @carol; the latest waits for @acme/security only
             {**evaluation, "repository": "acme/payments", "pr_number": 7, "gate": "approvals",
              "conclusion": "action_required", "summary": "Waiting for carol",

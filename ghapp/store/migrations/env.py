@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy.engine import Connection
-from sqlmodel import SQLModel
 
-import ghapp.store.database  # noqa: F401 - the table classes fill SQLModel.metadata
+from ghapp.store.schema import METADATA
 
 config = context.config
 
@@ -14,7 +13,7 @@ config = context.config
 def run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=SQLModel.metadata,
+        target_metadata=METADATA,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things in place
         compare_type=True,
     )

@@ -17,10 +17,17 @@ def main(url: str) -> dict[str, Any]:
     import ghapp  # noqa: PLC0415 - imported here so the caller's PYTHONPATH decides which code this is
     # Choose by the release's own tree: the editable install's import hook would find the new
     # `ghapp.store` for an old `ghapp` package, so a try/except ImportError cannot tell.
-    if (Path(ghapp.__file__).parent / "store").is_dir():  # the layout since the store package
-        from ghapp.store.database import CheckRun, Evaluation, open_database  # noqa: PLC0415
+    store = Path(ghapp.__file__).parent / "store"
+    if (store / "check_runs.py").is_file():  # one module per table family
+        from ghapp.store.check_runs import CheckRun  # noqa: PLC0415
+        from ghapp.store.database import open_database  # noqa: PLC0415
+        from ghapp.store.evaluations import Evaluation  # noqa: PLC0415
         from ghapp.store.inbox import Inbox, NewDelivery  # noqa: PLC0415
         from ghapp.store.migrations import current, head  # noqa: PLC0415
+    elif store.is_dir():  # the store package with every table in database.py
+        from ghapp.store.database import CheckRun, Evaluation, open_database  # type: ignore[attr-defined,no-redef]  # noqa: PLC0415
+        from ghapp.store.inbox import Inbox, NewDelivery  # type: ignore[no-redef]  # noqa: PLC0415
+        from ghapp.store.migrations import current, head  # type: ignore[no-redef]  # noqa: PLC0415
     else:  # releases before it
         from ghapp.db import CheckRun, Evaluation, open_database  # type: ignore[no-redef]  # noqa: PLC0415
         from ghapp.inbox import Inbox, NewDelivery  # type: ignore[no-redef]  # noqa: PLC0415

@@ -23,8 +23,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import select
 
-from ghapp.store.database import CheckRun, Database, Delivery, Evaluation, StoredToolReport, open_database
-from ghapp.store.inbox import DONE, PENDING, Inbox, NewDelivery
+from ghapp.store.check_runs import CheckRun
+from ghapp.store.database import Database, open_database
+from ghapp.store.deliveries import Delivery, DeliveryState
+from ghapp.store.evaluations import Evaluation, StoredToolReport
+from ghapp.store.inbox import Inbox, NewDelivery
 from ghapp.store.migrations import alembic_config, head, is_current, ready_database, upgrade
 from tests.conftest import scratch_pg_database
 from tests.paths import ROOT
@@ -132,7 +135,7 @@ def test_the_previous_release_works_on_the_new_schema(previous_release: Path, fr
         evaluation = session.exec(select(Evaluation)).one()
         assert evaluation.delivery_id == "old-1" and evaluation.created_at.tzinfo is not None
         states = {d.delivery_id: d.state for d in session.exec(select(Delivery)).all()}
-    assert states == {"old-1": DONE, "old-2": PENDING, "new-1": DONE}
+    assert states == {"old-1": DeliveryState.DONE, "old-2": DeliveryState.PENDING, "new-1": DeliveryState.DONE}
     db.engine.dispose()
 
 

@@ -1,0 +1,49 @@
+"""The `review_requests` table: the reviews the App asked for on one head of a pull request, so each is asked
+once per head and never again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Column, UniqueConstraint, select
+from sqlmodel import Field, SQLModel
+
+from ghapp.clock import utcnow
+from ghapp.store.database import AutoId, Database, table_of, upsert_statement, when
+
+
+class ReviewRequestRecord(SQLModel, table=True):
+    """A review the App asked for on one head of a pull request: asked once per head, never again."""
+
+    __tablename__ = "review_requests"
+    __table_args__ = (UniqueConstraint("repository", "pr_number", "head_sha", "kind", "reviewer"),)
+    id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
+    repository: str = Field(max_length=255)
+    pr_number: int
+    head_sha: str = Field(max_length=64)
+    kind: str = Field(max_length=8)  # user, team
+    reviewer: str = Field(max_length=255)  # login, or the team slug without the org
+    created_at: datetime = when()
+
+
+REVIEW_REQUESTS = table_of(ReviewRequestRecord)
+_request = REVIEW_REQUESTS.c
+
+
+def asked(db: Database, repository: str, pr_number: int, head_sha: str) -> list[tuple[str, str]]:
+    """(kind, reviewer) of every review asked for on this head."""
+    with db.read() as conn:
+        rows = conn.execute(select(_request.kind, _request.reviewer).where(
+            _request.repository == repository, _request.pr_number == pr_number, _request.head_sha == head_sha)).all()
+    return [(kind, reviewer) for kind, reviewer in rows]
+
+
+def record_asked(db: Database, repository: str, pr_number: int, head_sha: str,
+                 entries: Sequence[tuple[str, str]]) -> None:
+    """Record reviews asked for on this head: (kind, reviewer) pairs; one recorded already stays as it is."""
+    with db.write() as conn:
+        for kind, reviewer in entries:
+            conn.execute(upsert_statement(conn, REVIEW_REQUESTS).values(
+                repository=repository, pr_number=pr_number, head_sha=head_sha, kind=kind, reviewer=reviewer,
+                created_at=utcnow()).on_conflict_do_nothing())

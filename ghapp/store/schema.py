@@ -1,0 +1,28 @@
+"""Every table of the store in one metadata: what the migrations are compared with, and what tests empty.
+
+Importing this module imports each table module, so their classes are all registered."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlmodel import SQLModel
+
+from ghapp.store import (
+    app_state,
+    check_runs,
+    deliveries,
+    direct_pushes,
+    evaluations,
+    head_words,
+    inbox,
+    installations,
+    overrides,
+    review_requests,
+)
+
+TABLES = (
+    deliveries.DELIVERIES, inbox.PR_LOCKS, check_runs.CHECK_RUNS, evaluations.EVALUATIONS, evaluations.TOOL_REPORTS,
+    overrides.OVERRIDES, review_requests.REVIEW_REQUESTS, direct_pushes.DIRECT_PUSHES,
+    installations.INSTALLATIONS, installations.REPOSITORIES, app_state.APP_STATE, head_words.HEAD_WORDS,
+)
+METADATA: MetaData = SQLModel.metadata
