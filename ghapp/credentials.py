@@ -119,3 +119,21 @@ def session_secret(data_dir: Path, configured: str = "") -> str:
     finally:
         tmp.unlink()
     return path.read_text(encoding="utf-8").strip()
+
+
+def setup_token(data_dir: Path) -> str:
+    """The one-time token `/setup` asks for, so that whoever reaches the page before the admin cannot register
+    their own App in its place: made once, kept 0600 in data_dir (every process that shares it agrees), shown
+    in the log at start, and removed once setup is done (`discard_setup_token`)."""
+    path = data_dir / "setup-token"
+    if not path.exists():  # written whole, then linked into place: the first process's token wins
+        tmp = data_dir / f".setup-token.{secrets.token_hex(6)}.tmp"
+        write_private(tmp, secrets.token_urlsafe(24) + "\n")
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+        tmp.unlink()
+    return path.read_text(encoding="utf-8").strip()
+
+
+def discard_setup_token(data_dir: Path) -> None:
+    (data_dir / "setup-token").unlink(missing_ok=True)

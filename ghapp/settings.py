@@ -36,6 +36,9 @@ class Settings:
     data_dir: Path = Path("var")
     allow_unsigned: bool = False  # development only: accept deliveries without a signature
     max_body_bytes: int = 25 * 1024 * 1024  # GitHub's own payload cap
+    body_timeout_s: int = 10  # to receive a whole webhook body (GitHub gives up after 10 s)
+    max_body_readers: int = 64  # webhook bodies read at once; more: 503 with Retry-After
+    max_spooled_bytes: int = 256 * 1024 * 1024  # webhook bodies' bytes beyond 256 KB each, spooled to disk
     replay_window_s: int = 3600  # a body seen again under another delivery id within this is a duplicate
     workers: int = 2
     lease_seconds: int = 90  # renewed every third of it while the job runs, so a dead worker costs ~90 s
@@ -81,7 +84,8 @@ class Settings:
 
 _INT_FIELDS = {
     "PORT": "port", "MAX_BODY_BYTES": "max_body_bytes", "REPLAY_WINDOW_S": "replay_window_s",
-    "WORKERS": "workers", "LEASE_SECONDS": "lease_seconds",
+    "BODY_TIMEOUT_S": "body_timeout_s", "MAX_BODY_READERS": "max_body_readers",
+    "MAX_SPOOLED_BYTES": "max_spooled_bytes", "WORKERS": "workers", "LEASE_SECONDS": "lease_seconds",
     "MAX_ATTEMPTS": "max_attempts", "QUEUE_DEPTH_LIMIT": "queue_depth_limit",
     "JOB_TIMEOUT_S": "job_timeout_s", "SWEEP_INTERVAL_S": "sweep_interval_s",
     "REDELIVER_INTERVAL_S": "redeliver_interval_s",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -71,6 +72,12 @@ class ToolReport:
     files: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     duration_s: float = 0.0
+    considered: tuple[str, ...] = ()  # every changed path the run looked at, whether the tool read it or not
+
+    def covers(self, needed: Iterable[str]) -> bool:
+        """Whether this report speaks for each of `needed` (the paths the current diff gives its tool): a report
+        stored for the head, made for another diff (a retargeted PR, another PR with this head), may not."""
+        return set(needed) <= set(self.considered)
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,8 @@ class CategoryResult:
     request_teams: tuple[str, ...] = ()  # teams to ask, as "org/team"
     stale: tuple[str, ...] = ()  # approvers whose approval no longer counts because files changed since
     ignored: tuple[str, ...] = ()  # eligible approvals that do not count, with why: "@bob: is the author"
+    vetoed_by: tuple[str, ...] = ()  # eligible approvers whose change request blocks the category
+    excluded: tuple[str, ...] = ()  # who took part in the change and so cannot approve, with why
 
 
 @dataclass(frozen=True)

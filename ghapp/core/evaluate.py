@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from ghapp.core.decisions import Decision, Gate, GateResult, Verdict
 from ghapp.core.detection.detect import detect, is_automation_author, prompt_provenance
 from ghapp.core.detection.signals import SignalTable
-from ghapp.core.facts import Actor, Facts, PullRequest
+from ghapp.core.facts import Actor, Commit, Facts, PullRequest
 from ghapp.core.gates.approvals import evaluate_approvals
 from ghapp.core.gates.outcome import apply_mode, apply_overrides, not_judged
 from ghapp.core.gates.review import approvals_gate, policy_edit_gate, policy_gate, provenance_gate
@@ -43,7 +43,8 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
     for settings in policy.gates:
         reports = [report for report in facts.tool_reports if report.gate is settings.gate]
         results.append(tool_gate(settings, reports, facts.files, is_ai=is_ai, files_truncated=facts.files_truncated))
-    approvals = evaluate_approvals(policy.approvals, facts, is_ai=is_ai, is_ai_actor=_ai_actor(table))
+    approvals = evaluate_approvals(policy.approvals, facts, is_ai=is_ai, is_ai_actor=_ai_actor(table),
+                                   is_ai_co_author=_ai_co_author(table))
     any_apply = any(rule.applies_to == "all" or is_ai for rule in policy.approvals)
     results.append(approvals_gate(approvals, files_truncated=facts.files_truncated, any_apply=any_apply))
     if policy_edit is not None:
@@ -79,3 +80,12 @@ def _ai_actor(table: SignalTable) -> Callable[[Actor], bool]:
         return any(signal.family == "identity" for signal in verdict.signals)
 
     return is_ai_actor
+
+
+def _ai_co_author(table: SignalTable) -> Callable[[str, str], bool]:
+    """Whether a `Co-authored-by: name <email>` line names an AI tool rather than a person."""
+
+    def is_ai_co_author(name: str, email: str) -> bool:
+        commit = Commit("", f"-\n\nCo-authored-by: {name} <{email}>" if email else f"-\n\nCo-authored-by: {name}")
+        return detect(table, None, (commit,)).is_ai
+    return is_ai_co_author

@@ -49,7 +49,8 @@ class ChangedFile:
     """One entry of the PR's file list. A rename counts under both `path` and `previous_path`.
 
     `added_lines` are the new-side line numbers the diff added or changed (from the patch);
-    GitHub omits the patch for binary and very large files, so `patch_missing` says so.
+    GitHub omits the patch for binary and very large files, so `patch_missing` says so. `sha` is the git blob
+    id of the file in the head (what the tools' copy must hash to); empty when unknown.
     """
 
     path: str
@@ -60,6 +61,7 @@ class ChangedFile:
     added_lines: frozenset[int] = frozenset()
     patch_missing: bool = False
     binary: bool = False
+    sha: str = ""
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -107,12 +109,21 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    """An `assigned` event of the pull request: `assigner` assigned it to `assignee` (an agent, perhaps)."""
+
+    assignee: Actor
+    assigner: Actor
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything `evaluate` may look at. The shell fills only what `Policy.needs()` asks for.
 
     `team_members` maps `org/team` to the logins known to be members. `changed_since` maps a reviewed
     commit sha to the paths changed between that commit and the head (for stale approvals); a sha
-    missing from it means unknown, which the engine treats as "everything changed".
+    missing from it means unknown, which the engine treats as "everything changed". `assignments` are the
+    PR's `assigned` events and `pushers` the accounts that pushed to its branch (separation of duties).
     """
 
     pull_request: PullRequest | None = None
@@ -126,3 +137,5 @@ class Facts:
     overrides: tuple[Override, ...] = ()
     files_truncated: bool = False
     commits_truncated: bool = False
+    assignments: tuple[Assignment, ...] = ()
+    pushers: tuple[Actor, ...] = ()

@@ -10,18 +10,19 @@ work (its unfinished checks are cancelled); a newer head leaves this one alone.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
 from ghapp.core.decisions import CategoryResult, Conclusion, Decision, Gate, GateResult, ToolReport
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
-from ghapp.core.facts import Facts
+from ghapp.core.facts import Actor, Facts
 from ghapp.core.gates.summary import finish
 from ghapp.core.policy.load import Policy, PolicyIssue
 from ghapp.enforcement import heads, records
 from ghapp.enforcement.enforcer import Enforcer, details_url
-from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, run_tools
+from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, needs, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
 from ghapp.github.facts import Head
@@ -31,6 +32,7 @@ from ghapp.github.review_requests import ReviewRequester
 from ghapp.observability.reports import observe_reports
 from ghapp.runners import Runner
 from ghapp.runtime.jobs import JobContext
+from ghapp.store.deliveries import head_payloads
 
 JSON = dict[str, Any]
 DRAFT_NOTE = ("This pull request is a draft: the App asks for reviews once it is marked ready for review. "
@@ -81,8 +83,14 @@ class PullRun:
         stored = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
                                          {g: p for g, p in prints.items() if g not in rerun})
         overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
+        pushers = _pushers(await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number))
         facts = await self.e.gatherer.gather(self.api, self.owner, self.repo, self.pr_json, policy,
-                                             overrides=overrides, tool_reports=tuple(stored.values()))
+                                             overrides=overrides, tool_reports=tuple(stored.values()),
+                                             pushers=pushers)
+        # a report stored for this head may have been made for another diff (a retargeted PR, another PR with
+        # this head): it counts only if it looked at every file this diff gives its tool; otherwise it runs again
+        stored = {g: r for g, r in stored.items() if r.covers(needs(runners[g], facts.files))}
+        facts = replace(facts, tool_reports=tuple(stored.values()))
         first = self._decide(policy, facts, edit)
         wanted = {s.gate for s in gates_to_run(policy, first.verdict)}
         missing = [runners[g] for g in sorted(wanted & runners.keys()) if g not in stored] if tools else []
@@ -176,6 +184,17 @@ class PullRun:
                                 delivery_id=self.ctx.delivery.delivery_id, repository=self.full_name,
                                 pr_number=self.pr.number, decision=decision, gates=self.checks.sent)
         return decision
+
+
+def _pushers(rows: list[tuple[Any, str]]) -> tuple[Actor, ...]:
+    """Whoever pushed to the PR's branch, as the App heard it: the senders of its `synchronize` deliveries."""
+    found: dict[str, Actor] = {}
+    for _, payload in rows:
+        data = json.loads(payload)
+        if isinstance(data, dict) and data.get("action") == "synchronize":
+            pusher = shapes.actor(data.get("sender"))
+            found.setdefault(pusher.login.lower(), pusher)
+    return tuple(found.values())
 
 
 def _asks(category: CategoryResult) -> bool:

@@ -28,7 +28,7 @@ def report_to_json(report: ToolReport) -> str:
 def report_from_json(text: str) -> ToolReport:
     data: dict[str, Any] = json.loads(text)
     findings = tuple(Finding(**item) for item in data.pop("findings", []))
-    for key in ("unaudited", "files", "rules"):
+    for key in ("unaudited", "files", "rules", "considered"):
         data[key] = tuple(data.get(key) or ())
     return ToolReport(gate=Gate(data.pop("gate")), findings=findings, **data)
 

@@ -1,9 +1,16 @@
 """Run the tool gates on a head: download its tarball (through the GitHub client, under the byte cap), unpack it
-safely into a Workspace, run each applicable runner on the changed files only, return the reports.
+safely into a Workspace, make it hold exactly the committed files, run each applicable runner on the changed
+files only, return the reports.
 
-Deleted and binary files are never given to a tool. A tool with nothing to look at reports `ok` on no files
-without a download. Anything that stops the tools from judging (tarball over the cap, unsafe archive, a
-semgrep rule file missing from the base branch) becomes a report that cannot pass.
+Deleted files are never given to a tool; every other changed file a tool reads is, whatever GitHub's diff
+says about binary content (the tool judges it). What a file is comes from its name and its first line: a
+Python script without a suffix, or a `.pyw`, is given to the Python tools under an alias ending in `.py`, and
+their findings are mapped back. A changed file the copy cannot vouch for (a link, or a file left out or
+rewritten by `.gitattributes` that could not be fetched), a notebook, or a script no tool reads is named as
+unaudited in the report of each gate that would read it, so that gate fails closed. A tool with nothing to
+look at reports `ok` on no files without a download. Anything that stops the tools from judging (tarball
+over the cap, unsafe archive, a semgrep rule file missing from the base branch) becomes a report that cannot
+pass.
 """
 
 from __future__ import annotations
@@ -11,12 +18,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import posixpath
+import shutil
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from ghapp.core.decisions import Gate, ToolReport
+from ghapp.core.committed import NOTEBOOK, PYTHON, SCRIPT, maybe_code, needs_alias, treat_as
+from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.core.facts import ChangedFile
 from ghapp.core.policy.load import Policy
+from ghapp.enforcement.committed import make_committed
 from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import TooLarge
 from ghapp.runners import RunContext, Runner, run_all
@@ -26,8 +38,13 @@ from ghapp.settings import Settings
 
 
 def checkable(files: Sequence[ChangedFile]) -> list[ChangedFile]:
-    """The files tools look at: present in the head and text."""
-    return [f for f in files if f.status != "removed" and not f.binary]
+    """The files tools look at: those the head keeps (binary or not: a tool that cannot read one says so)."""
+    return [f for f in files if f.status != "removed"]
+
+
+def _code_reader(runner: Runner) -> bool:
+    """Whether the runner reads some language a file without a telling name could be written in."""
+    return runner.applies_to("x" + PYTHON) or runner.applies_to("x.sh")
 
 
 def fingerprint(policy: Policy, runner: Runner) -> str:
@@ -42,15 +59,88 @@ def idle_report(runner: Runner) -> ToolReport:
     return ToolReport(gate=runner.gate, tool=runner.name, version=tool_version(runner.dist))
 
 
-def failed(runners: Sequence[Runner], why: str) -> tuple[ToolReport, ...]:
-    return tuple(ToolReport(gate=r.gate, tool=r.name, version=tool_version(r.dist), status="error", error=why)
-                 for r in runners)
+def failed(runners: Sequence[Runner], why: str, considered: Sequence[str] = ()) -> tuple[ToolReport, ...]:
+    return tuple(ToolReport(gate=r.gate, tool=r.name, version=tool_version(r.dist), status="error", error=why,
+                            considered=tuple(considered)) for r in runners)
 
 
 def busy(runners: Sequence[Runner], files: Sequence[ChangedFile]) -> list[Runner]:
     """The runners that have changed files to look at."""
     paths = [f.path for f in checkable(files)]
-    return [r for r in runners if any(r.applies_to(p) for p in paths)]
+    return [r for r in runners if any(r.applies_to(p) or (maybe_code(p) and _code_reader(r)) for p in paths)]
+
+
+def needs(runner: Runner, files: Sequence[ChangedFile]) -> list[str]:
+    """The changed paths a run of this runner must have looked at for its report to speak for this diff."""
+    return [f.path for f in checkable(files)
+            if runner.applies_to(f.path) or (maybe_code(f.path) and _code_reader(runner))]
+
+
+def _head(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as source:
+            return source.read(512)
+    except OSError:
+        return None
+
+
+def _aliases(root: Path, kinds: Mapping[str, str], problems: Mapping[str, str]) -> dict[str, str]:
+    """Copy each file that is code under a name the tools do not know to an alias they do; alias -> path."""
+    aliases: dict[str, str] = {}
+    for path, suffix in kinds.items():
+        if path in problems or not needs_alias(path, suffix):
+            continue
+        folder, name = posixpath.split(path)
+        stem = name.replace(".", "_")
+        alias = posixpath.join(folder, f"{stem}{suffix}")
+        number = 1
+        while alias in kinds or alias in aliases or (root / alias).exists():
+            alias = posixpath.join(folder, f"{stem}_{number}{suffix}")
+            number += 1
+        shutil.copyfile(root / path, root / alias)
+        aliases[alias] = path
+    return aliases
+
+
+def _restore(report: ToolReport, aliases: Mapping[str, str]) -> ToolReport:
+    """The report in the PR's own paths: findings and files on an alias go back to the file it stands for."""
+    if not aliases:
+        return report
+
+    def back(path: str) -> str:
+        return aliases.get(path, path)
+
+    def back_entry(entry: str) -> str:
+        name, sep, rest = entry.partition(": ")
+        return f"{back(name)}{sep}{rest}"
+
+    findings = tuple(replace(f, path=back(f.path)) for f in report.findings)
+    return replace(report, findings=findings, files=tuple(back(p) for p in report.files),
+                   unaudited=tuple(back_entry(u) for u in report.unaudited))
+
+
+def unchecked(runner: Runner, kinds: Mapping[str, str], problems: Mapping[str, str]) -> list[str]:
+    """The changed files this runner would read but could not: `path: why`."""
+    entries = []
+    for path, suffix in kinds.items():
+        reads = runner.applies_to(path) or (needs_alias(path, suffix) and runner.applies_to("x" + suffix))
+        if path in problems:
+            unknown = not suffix and maybe_code(path) and _code_reader(runner)
+            if reads or unknown:
+                entries.append(f"{path}: {problems[path]}")
+        elif suffix == NOTEBOOK and not runner.applies_to(path) and runner.applies_to("x" + PYTHON):
+            entries.append(f"{path}: a Jupyter notebook, which {runner.name} does not read")
+        elif suffix == SCRIPT and runner.applies_to("x.sh"):
+            entries.append(f"{path}: a script for an interpreter {runner.name} has no rules for")
+    return entries
+
+
+def _with_unchecked(report: ToolReport, entries: Sequence[str]) -> ToolReport:
+    if not entries:
+        return report
+    findings = tuple(Finding(entry.partition(": ")[0], 0, "unaudited", f"not checked: {entry.partition(': ')[2]}")
+                     for entry in entries)
+    return replace(report, unaudited=(*report.unaudited, *entries), findings=(*report.findings, *findings))
 
 
 async def _semgrep_rules(api: InstallationAPI, owner: str, repo: str, base_ref: str, paths: Sequence[str], *,
@@ -77,6 +167,7 @@ async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, rep
     """One report per runner in `runners` (call it with the runners that have work: `busy`)."""
     if not runners:
         return ()
+    kept = sorted(f.path for f in checkable(files))
     with Workspace(prefix="ghapp-head-") as workspace:
         archive = workspace.path / "head.tar.gz"
         try:
@@ -84,13 +175,19 @@ async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, rep
                 await api.download_tarball(owner, repo, head_sha, sink, settings.tarball_max_bytes)
         except TooLarge:
             return failed(runners, f"the head's source archive is over the {settings.tarball_max_bytes:,} byte "
-                                   "limit (GHAPP_TARBALL_MAX_BYTES)")
+                                   "limit (GHAPP_TARBALL_MAX_BYTES)", kept)
         try:
             root = await asyncio.to_thread(workspace.unpack, archive, max_bytes=settings.tarball_max_bytes * 4,
                                            max_files=settings.tarball_max_files)
         except WorkspaceError as exc:
-            return failed(runners, f"the head's source archive was refused: {exc}")
+            return failed(runners, f"the head's source archive was refused: {exc}", kept)
         archive.unlink(missing_ok=True)
+        problems = await make_committed(api, owner, repo, root, links=workspace.links, files=files,
+                                        max_bytes=settings.tarball_max_bytes)
+        kinds = {f.path: treat_as(f.path, None if f.path in problems else _head(root / f.path))
+                 for f in checkable(files)}
+        aliases = await asyncio.to_thread(_aliases, root, kinds, problems)
+        given = [p for p in kinds if p not in problems] + list(aliases)
         semgrep_paths = policy.gate(Gate.SEMGREP).rules if any(r.gate is Gate.SEMGREP for r in runners) else ()
         rules, missing = await _semgrep_rules(api, owner, repo, base_ref, semgrep_paths, into=workspace)
         lint_rules = policy.gate(Gate.LINT).rules
@@ -100,11 +197,13 @@ async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, rep
                              semgrep_rules=tuple(rules),
                              osv_url=settings.osv_url, memory_mb=settings.runner_memory_mb)
         chosen = [r for r in runners if not (r.gate is Gate.SEMGREP and missing)]
-        reports = list(await run_all(chosen, context, checkable(files), timeout_s=settings.runner_timeout_s,
-                                     memory_mb=settings.runner_memory_mb))
+        done = await run_all(chosen, context, given, timeout_s=settings.runner_timeout_s,
+                             memory_mb=settings.runner_memory_mb)
+        reports = [replace(_with_unchecked(_restore(report, aliases), unchecked(runner, kinds, problems)),
+                           considered=tuple(kept)) for runner, report in zip(chosen, done, strict=True)]
         if missing:
             gone = ", ".join(missing)
             reports += failed([r for r in runners if r.gate is Gate.SEMGREP],
-                              f"rule files named by the policy are not on the base branch: {gone}")
+                              f"rule files named by the policy are not on the base branch: {gone}", kept)
         order: Mapping[Gate, int] = {r.gate: i for i, r in enumerate(runners)}
         return tuple(sorted(reports, key=lambda report: order.get(report.gate, 99)))

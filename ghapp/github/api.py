@@ -130,6 +130,21 @@ class InstallationAPI:
         except UnicodeDecodeError:
             raise GitHubError(f"{owner}/{repo}:{path} is not UTF-8 text") from None
 
+    async def get_blob(self, owner: str, repo: str, sha: str) -> bytes | None:
+        """A blob's bytes by its sha (Git Data API), or None when the repository has no such blob."""
+        try:
+            response = await self._request("GET", "/repos/{owner}/{repo}/git/blobs/{sha}",
+                                           f"/repos/{owner}/{repo}/git/blobs/{quote(sha)}")
+        except NotFound:
+            return None
+        body = response.json()
+        if not isinstance(body, dict) or body.get("encoding") != "base64":
+            raise GitHubError(f"{owner}/{repo}: blob {sha[:12]} came in an encoding other than base64")
+        try:
+            return base64.b64decode("".join(str(body.get("content", "")).split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise GitHubError(f"{owner}/{repo}: blob {sha[:12]}: GitHub sent undecodable content") from None
+
     async def team_membership(self, org: str, team_slug: str, username: str) -> bool:
         """True when `username` is an active member of the team (child teams included, GitHub resolves that).
 
@@ -213,6 +228,11 @@ class InstallationAPI:
         except NotFound:
             return False
         return True
+
+    async def list_issue_events(self, owner: str, repo: str, number: int) -> list[JSON]:
+        """A PR's (or issue's) events, oldest first: `assigned` ones name the `assigner` and the `assignee`."""
+        return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/events",
+                                 f"/repos/{owner}/{repo}/issues/{number}/events")
 
     async def list_labels(self, owner: str, repo: str, number: int) -> list[JSON]:
         return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/labels",

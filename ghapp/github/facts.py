@@ -1,9 +1,10 @@
 """Gather from GitHub only the facts the policy needs to judge a pull request's head.
 
 Always: the PR, its commits (full messages) and its files (patches -> added lines). Only when a sensitive
-category matches a changed file: reviews, CODEOWNERS (base branch, GitHub's three locations), memberships
-of the teams that could approve (asked only for the people who approved), and the files changed since each
-approved commit. Commits and files of a (base, head) pair never change, so they are kept in memory.
+category matches a changed file: reviews, the PR's events (who assigned it to an agent), CODEOWNERS (base
+branch, GitHub's three locations), memberships of the teams that could approve (asked only for the people
+whose latest review approves or requests changes), and the files changed since each approved commit.
+Commits and files of a (base, head) pair never change, so they are kept in memory.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ghapp.core.codeowners.patterns import owner_kind, parse_codeowners
 from ghapp.core.decisions import ToolReport
 from ghapp.core.detection.detect import detect
 from ghapp.core.detection.signals import SignalTable
-from ghapp.core.facts import ChangedFile, Commit, Facts, Override, Review
+from ghapp.core.facts import Actor, Assignment, ChangedFile, Commit, Facts, Override, Review
 from ghapp.core.gates.approvals import evaluate_approvals, files_since
 from ghapp.core.policy.load import Policy
 from ghapp.github import shapes
@@ -59,7 +60,9 @@ class FactsGatherer:
         self._max = max_heads
 
     async def gather(self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON, policy: Policy, *,
-                     overrides: Sequence[Override] = (), tool_reports: Sequence[ToolReport] = ()) -> Facts:
+                     overrides: Sequence[Override] = (), tool_reports: Sequence[ToolReport] = (),
+                     pushers: Sequence[Actor] = ()) -> Facts:
+        """`pushers`: the accounts the App saw push to the PR's branch (its `synchronize` senders)."""
         pr = shapes.pull_request(pr_json)
         head = await self.head(api, owner, repo, pr_json)
         facts = Facts(pull_request=pr, commits=head.commits, files=head.files, tool_reports=tuple(tool_reports),
@@ -73,15 +76,18 @@ class FactsGatherer:
         if not rules and not overrides:
             return facts
         reviews: tuple[Review, ...] = ()
+        assignments: tuple[Assignment, ...] = ()
         codeowners: str | None = None
         if rules:
             wants_owners = any(rule.codeowners for rule in rules)
-            found, codeowners = await asyncio.gather(
+            found, events, codeowners = await asyncio.gather(
                 api.list_reviews(owner, repo, pr.number),
+                api.list_issue_events(owner, repo, pr.number),
                 self._codeowners(api, owner, repo, pr.base_ref) if wants_owners else _none(),
             )
             reviews = tuple(r for r in (shapes.review(item) for item in found) if r is not None)
-        approvers = _approvers(reviews)
+            assignments = tuple(a for a in (shapes.assignment(item) for item in events) if a is not None)
+        approvers = _deciders(reviews)
         teams = {team.lower() for rule in rules for team in (*rule.teams, *rule.all_of)}
         if codeowners is not None:
             # only the owners of the files a CODEOWNERS-based category matched can approve
@@ -96,7 +102,7 @@ class FactsGatherer:
         return Facts(pull_request=pr, commits=head.commits, files=head.files, reviews=reviews, team_members=members,
                      codeowners=codeowners, changed_since=changed, tool_reports=tuple(tool_reports),
                      overrides=tuple(overrides), files_truncated=head.files_truncated,
-                     commits_truncated=head.commits_truncated)
+                     commits_truncated=head.commits_truncated, assignments=assignments, pushers=tuple(pushers))
 
     async def head(self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON) -> Head:
         """The PR's commits and files (fetched once per base and head)."""
@@ -164,13 +170,14 @@ class FactsGatherer:
         return {sha: paths for sha, paths in zip(shas, answers, strict=True) if paths is not None}
 
 
-def _approvers(reviews: Sequence[Review]) -> set[str]:
-    """Logins whose latest decisive review approves (only they can matter for team-based approvals)."""
+def _deciders(reviews: Sequence[Review]) -> set[str]:
+    """Logins whose latest decisive review approves or requests changes (a veto): only their team
+    memberships can matter."""
     latest: dict[str, str] = {}
     for review in reviews:
         if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
             latest[review.reviewer.login] = review.state
-    return {login for login, state in latest.items() if state == "APPROVED"}
+    return {login for login, state in latest.items() if state != "DISMISSED"}
 
 
 def _cut(listed: int, total: int, cap: int) -> bool:

@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any, cast
 
 from ghapp.core.diff import added_lines
-from ghapp.core.facts import Actor, ActorType, ChangedFile, Commit, FileStatus, Person, PullRequest, Review, ReviewState
+from ghapp.core.facts import (
+    Actor,
+    ActorType,
+    Assignment,
+    ChangedFile,
+    Commit,
+    FileStatus,
+    Person,
+    PullRequest,
+    Review,
+    ReviewState,
+)
 
 JSON = dict[str, Any]
 OWNED_LABELS = ("ai-generated", "ai-suspected")
@@ -100,7 +111,15 @@ def changed_file(data: JSON) -> ChangedFile:
         added_lines=added_lines(patch) if isinstance(patch, str) else frozenset(),
         patch_missing=missing,
         binary=missing and changes == 0 and status != "removed",
+        sha=str(data.get("sha") or ""),
     )
+
+
+def assignment(data: JSON) -> Assignment | None:
+    """An `assigned` issue event as who assigned whom; any other event is None."""
+    if data.get("event") != "assigned" or not isinstance(data.get("assignee"), dict):
+        return None
+    return Assignment(actor(data.get("assignee")), actor(data.get("assigner") or data.get("actor")))
 
 
 def review(data: JSON) -> Review | None:

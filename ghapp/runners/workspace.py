@@ -2,10 +2,11 @@
 
 The tarball is untrusted: it comes from the pull request. Only regular files and directories under the one
 top-level folder are written; links of any kind are skipped (runners never need them and a link is the usual
-way out of the tree); device files, FIFOs, absolute paths, `..` and archives over the size or file-count
-limits are refused. Sizes are counted on the decompressed stream while reading, so a decompression bomb
-stops at the limit instead of filling the disk, and on what is written (a sparse member stores little and
-unpacks to its full size). Directories count against the file limit separately.
+way out of the tree) and reported to the caller, who must not take a linked path as judged. Device files,
+FIFOs, absolute paths, `..` and archives over the size or file-count limits are refused. Sizes are counted
+on the decompressed stream while reading, so a decompression bomb stops at the limit instead of filling the
+disk, and on what is written (a sparse member stores little and unpacks to its full size). Directories count
+against the file limit separately.
 """
 
 from __future__ import annotations
@@ -63,10 +64,12 @@ def _open_stream(source: str | os.PathLike[str] | BinaryIO) -> tuple[IO[bytes], 
 
 
 def unpack_tarball(
-    source: str | os.PathLike[str] | BinaryIO, dest: Path, *, max_bytes: int, max_files: int, max_member_bytes: int
+    source: str | os.PathLike[str] | BinaryIO, dest: Path, *, max_bytes: int, max_files: int, max_member_bytes: int,
+    links: dict[str, str] | None = None,
 ) -> Path:
     """Unpack a (gzipped) tarball with one top folder into `dest`; return that folder's path inside `dest`.
 
+    `links`, when given, receives each skipped link: its path below the top folder -> where it points.
     Raises WorkspaceError for anything unsafe; `dest` may then hold a partial tree (the caller's Workspace
     removes it).
     """
@@ -77,7 +80,8 @@ def unpack_tarball(
         if head == b"\x1f\x8b":  # gzip magic
             rest = gzip.GzipFile(fileobj=rest, mode="rb")
         counted: IO[bytes] = io.BufferedReader(_Counted(rest, max_bytes), _CHUNK)
-        return _extract(counted, dest, max_bytes=max_bytes, max_files=max_files, max_member_bytes=max_member_bytes)
+        return _extract(counted, dest, max_bytes=max_bytes, max_files=max_files, max_member_bytes=max_member_bytes,
+                        links={} if links is None else links)
     except (tarfile.TarError, EOFError, gzip.BadGzipFile, OSError) as exc:
         raise WorkspaceError(f"cannot read the archive: {exc}") from exc
     finally:
@@ -104,7 +108,8 @@ class _Chain(io.RawIOBase):
         return len(data)
 
 
-def _extract(stream: IO[bytes], dest: Path, *, max_bytes: int, max_files: int, max_member_bytes: int) -> Path:
+def _extract(stream: IO[bytes], dest: Path, *, max_bytes: int, max_files: int, max_member_bytes: int,
+             links: dict[str, str]) -> Path:
     top: str | None = None
     files = dirs = written = 0
     with tarfile.open(fileobj=stream, mode="r|") as archive:
@@ -115,6 +120,8 @@ def _extract(stream: IO[bytes], dest: Path, *, max_bytes: int, max_files: int, m
             elif path.parts[0] != top:
                 raise WorkspaceError(f"archive has more than one top-level folder: {top!r} and {path.parts[0]!r}")
             if member.issym() or member.islnk():
+                if len(path.parts) > 1:
+                    links["/".join(path.parts[1:])] = member.linkname[:1024]
                 continue  # links are skipped, never followed or created
             if not (member.isfile() or member.isdir()):
                 raise WorkspaceError(f"archive member is a device, FIFO or other special file: {member.name!r}")
@@ -161,6 +168,7 @@ class Workspace:
 
     def __init__(self, prefix: str = "ghapp-ws-", parent: Path | None = None) -> None:
         self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        self.links: dict[str, str] = {}  # the links the last `unpack` skipped: path -> target
 
     def __enter__(self) -> Workspace:
         return self
@@ -175,8 +183,10 @@ class Workspace:
 
     def unpack(self, source: str | os.PathLike[str] | BinaryIO, *, max_bytes: int, max_files: int,
                max_member_bytes: int | None = None) -> Path:
-        """Unpack `source` under this workspace and return the repository root."""
+        """Unpack `source` under this workspace and return the repository root; the links skipped are in
+        `links`."""
+        self.links = {}
         return unpack_tarball(
             source, self.path / "src", max_bytes=max_bytes, max_files=max_files,
-            max_member_bytes=max_bytes if max_member_bytes is None else max_member_bytes,
+            max_member_bytes=max_bytes if max_member_bytes is None else max_member_bytes, links=self.links,
         )

@@ -1,7 +1,8 @@
 """`POST /api/github/webhooks`: verify the signature, record the delivery, enqueue it, answer 202. No policy here.
 
-Order of checks: configured (503), size (413), signature (401), headers (400), JSON (400). The signature is
-checked before anything in the request is believed; nothing of the body or the secret is ever logged.
+Order of checks: configured (503); before the body is read, the GitHub headers (400), a `sha256=` signature
+header (401) and the declared size (413); then the body, read within bounds (`runtime.body`: 408, 413, 503
+with `Retry-After`); the signature (401), JSON (400). Nothing of the body or the secret is ever logged.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from ghapp.runtime.body import RETRY_AFTER_S, BodyLimits, BodyReader, BodyRefused
 from ghapp.runtime.recorder import Recorder, RecordError
-from ghapp.runtime.replay import ReplayWindow, body_digest
+from ghapp.runtime.replay import ReplayWindow
 from ghapp.settings import Settings
 from ghapp.store.deliveries import DeliveryState
 from ghapp.store.inbox import NewDelivery
@@ -34,10 +36,14 @@ _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")  # event names and delivery GUIDs
 
 def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
     """True if `header` is `sha256=` + HMAC-SHA256(secret, body). The legacy `sha1=` form is refused."""
+    return signature_matches(hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(), header)
+
+
+def signature_matches(hmac_hex: str, header: str | None) -> bool:
+    """True if `header` is `sha256=` + `hmac_hex`, compared in constant time."""
     if not header or not header.startswith("sha256="):
         return False
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), header.encode("utf-8", "replace"))
+    return hmac.compare_digest(f"sha256={hmac_hex}".encode(), header.encode("utf-8", "replace"))
 
 
 def refusal(settings: Settings) -> str | None:
@@ -96,8 +102,8 @@ def pull_request_number(event: str, payload: dict[str, Any]) -> int | None:
     return next((n for n in (_number(c, 32) for c in candidates) if n is not None), None)
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 class WebhookReceiver:
@@ -109,9 +115,19 @@ class WebhookReceiver:
         self.settings = settings
         self.recorder = recorder
         self.replays = replays
+        self.bodies = BodyReader(BodyLimits(
+            max_readers=settings.max_body_readers, spool_bytes=settings.max_spooled_bytes,
+            timeout_s=settings.body_timeout_s))
         self.handled = handled
         self.metrics = metrics
         self.tracing = tracing
+
+    def _bad_signature(self, request: Request, event: str, delivery_id: str,
+                       reason: str) -> tuple[JSONResponse, str]:
+        log.warning("webhook signature %s", reason, extra={
+            "delivery_id": delivery_id[:64], "event": event[:64],
+            "client": request.client.host if request.client else None})
+        return _error(401, f"signature {reason}"), "bad_signature"
 
     async def receive(self, request: Request) -> JSONResponse:
         started = time.perf_counter()
@@ -134,26 +150,29 @@ class WebhookReceiver:
         problem = refusal(settings)
         if problem is not None:
             return _error(503, problem), "rejected"
+        # Everything GitHub always sends is checked before a byte of the body is read.
+        delivery_id = request.headers.get("x-github-delivery", "")
+        if not _NAME.match(event) or not _NAME.match(delivery_id):
+            return _error(400, "X-GitHub-Event and X-GitHub-Delivery headers are required"), "rejected"
+        signature = request.headers.get("x-hub-signature-256")
+        if settings.webhook_secret and not (signature or "").startswith("sha256="):
+            return self._bad_signature(request, event, delivery_id, "missing" if signature is None else "invalid")
         limit = settings.max_body_bytes
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             return (_error(413, f"body over {limit} bytes") if declared.isdigit()
                     else _error(400, "bad Content-Length")), "rejected"
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                return _error(413, f"body over {limit} bytes"), "rejected"
-        delivery_id = request.headers.get("x-github-delivery", "")
-        if settings.webhook_secret and not verify_signature(
-                settings.webhook_secret, bytes(body), request.headers.get("x-hub-signature-256")):
-            reason = "missing" if "x-hub-signature-256" not in request.headers else "invalid"
-            log.warning("webhook signature %s", reason, extra={
-                "delivery_id": delivery_id[:64], "event": event[:64],
-                "client": request.client.host if request.client else None})
-            return _error(401, f"signature {reason}"), "bad_signature"
-        if not _NAME.match(event) or not _NAME.match(delivery_id):
-            return _error(400, "X-GitHub-Event and X-GitHub-Delivery headers are required"), "rejected"
+        try:
+            read = await self.bodies.read(request, settings.webhook_secret or None, limit, event.encode() + b"\0")
+        except BodyRefused as exc:
+            retry = {"Retry-After": str(RETRY_AFTER_S)} if exc.status == 503 else None
+            return _error(exc.status, str(exc), retry), "rejected"
+        try:
+            if settings.webhook_secret and not signature_matches(read.hmac_hex or "", signature):
+                return self._bad_signature(request, event, delivery_id, "invalid")
+            body = read.read()
+        finally:
+            read.close()
         try:
             text = body.decode("utf-8")
             payload = json.loads(text)
@@ -164,7 +183,7 @@ class WebhookReceiver:
         if not isinstance(payload, dict):
             return _error(400, "body is not a JSON object"), "rejected"
         delivery = describe(event, delivery_id, payload, text, self.handled)
-        digest = body_digest(event, bytes(body))
+        digest = read.sha256_hex  # of the event name and the body: see replay.body_digest
         if self.replays is not None and not self.replays.admit(digest, delivery_id):
             log.warning("a body already delivered under another delivery id: a replay, not recorded",
                         extra={"delivery_id": delivery_id, "event": event})

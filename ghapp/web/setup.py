@@ -1,10 +1,14 @@
 """One-time setup through GitHub's manifest flow: register the App from `app.yml`, store its credentials, install.
 
-    GET  /setup            form: personal account or organisation, GitHub host, App name
-    POST /setup            review page whose button POSTs the manifest to GitHub (`.../settings/apps/new?state=`)
-    GET  /setup/callback   checks `state`, trades `code` for the credentials, stores them (0600), sends the
-                           admin to the App's install page
-Once credentials exist (environment or file) every /setup URL answers 404: setup cannot be replayed.
+    GET  /setup            form: setup token, personal account or organisation, GitHub host, App name
+    POST /setup            checks the setup token, then a review page whose button POSTs the manifest to GitHub
+                           (`.../settings/apps/new?state=`)
+    GET  /setup/callback   checks `state` (only issued after the token), trades `code` for the credentials,
+                           stores them (0600), sends the admin to the App's install page
+Whoever completes setup decides which GitHub the App trusts (its credentials, API and webhook secret), so the
+first visitor must not be able to: setup needs the one-time token from the log / `GHAPP_DATA_DIR/setup-token`,
+a host other than github.com must be https (unless it is the one configured in the environment) and be
+confirmed explicitly. Once credentials exist every /setup URL answers 404: setup cannot be replayed.
 """
 
 from __future__ import annotations
@@ -26,7 +30,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ghapp.credentials import AppCredentials, CredentialsError, save_credentials, session_secret
+from ghapp.credentials import (
+    AppCredentials,
+    CredentialsError,
+    discard_setup_token,
+    save_credentials,
+    session_secret,
+    setup_token,
+)
 from ghapp.github.errors import GitHubError
 from ghapp.github.manifest import convert_manifest_code
 from ghapp.resources import app_manifest_path
@@ -66,8 +77,10 @@ def github_urls(host: str, settings: Settings) -> tuple[str, str]:
             or parts.query or parts.fragment:
         raise ValueError(f"{host!r} is not a GitHub host name")
     web = f"{parts.scheme}://{parts.netloc}".lower()
-    if web == settings.github_web_url.rstrip("/").lower():
+    if web == settings.github_web_url.rstrip("/").lower():  # the one the operator configured: trusted as set
         return web, settings.github_api_url.rstrip("/")
+    if parts.scheme != "https":  # credentials and webhook secret would cross the network in clear
+        raise ValueError(f"{host!r}: a GitHub host other than the configured one must use https")
     if parts.hostname == "github.com":
         return web, "https://api.github.com"
     return web, f"{web}/api/v3"  # GitHub Enterprise Server serves its API under /api/v3
@@ -84,6 +97,12 @@ class SetupFlow:
         self._on_saved = on_saved
         self._transport = github_transport
         self._signer = URLSafeTimedSerializer(session_secret(settings.data_dir, settings.session_secret), "ghapp-setup")
+        self._token = ""
+        if not self.closed:
+            self._token = setup_token(settings.data_dir)
+            log.warning("The App is not set up: open %s/setup and enter the setup token %s (also in %s, "
+                        "readable by this server's user only)", settings.public_url.rstrip("/"), self._token,
+                        settings.data_dir / "setup-token")
 
     @property
     def closed(self) -> bool:
@@ -99,24 +118,39 @@ class SetupFlow:
     def _closed(self, request: Request) -> Response:
         return message(request, "Not found", "This App is set up already.", 404)
 
-    async def form(self, request: Request, error: str = "", values: dict[str, str] | None = None) -> Response:
+    async def form(self, request: Request, error: str = "", values: dict[str, str] | None = None,
+                   status: int = 400, confirm_host: str = "") -> Response:
         if self.closed:
             return self._closed(request)
         defaults = {"account": "personal", "org": "", "host": self.settings.github_web_url,
-                    "name": build_manifest(self.settings.public_url)["name"]}
-        return page(request, "setup.html", status_code=400 if error else 200, title="Set up prompt-to-pr",
+                    "name": build_manifest(self.settings.public_url)["name"], "token": "", "confirm": ""}
+        return page(request, "setup.html", status_code=status if error else 200, title="Set up prompt-to-pr",
                     error=error, values={**defaults, **(values or {})}, public_url=self.settings.public_url,
-                    local="localhost" in self.settings.public_url or "127.0.0.1" in self.settings.public_url)
+                    local="localhost" in self.settings.public_url or "127.0.0.1" in self.settings.public_url,
+                    token_file=self.settings.data_dir / "setup-token", confirm_host=confirm_host)
+
+    def _token_ok(self, offered: str) -> bool:
+        expected = self._token or setup_token(self.settings.data_dir)
+        return hmac.compare_digest(expected.encode(), offered.encode("utf-8", "replace"))
 
     async def review(self, request: Request) -> Response:
         if self.closed:
             return self._closed(request)
         form = await request.form()
-        values = {k: str(form.get(k, "")).strip() for k in ("account", "org", "host", "name")}
+        values = {k: str(form.get(k, "")).strip() for k in ("account", "org", "host", "name", "token", "confirm")}
+        if not self._token_ok(values["token"]):
+            log.warning("setup refused: wrong or missing setup token",
+                        extra={"client": request.client.host if request.client else None})
+            return await self.form(request, "The setup token is not right: it is in the server's log and in "
+                                   "the data directory.", {**values, "token": ""}, status=403)
         try:
             web, api = github_urls(values["host"], self.settings)
         except ValueError as exc:
             return await self.form(request, str(exc), values)
+        if urlsplit(web).hostname != "github.com" and values["confirm"] != web:
+            return await self.form(request, f"Confirm that the App is to trust {web}: it will hold the App's "
+                                   "private key, answer its API calls and sign its webhooks.", values,
+                                   confirm_host=web)
         if values["account"] == "org" and not _LOGIN.match(values["org"]):
             return await self.form(request, "Enter the organisation's name as it appears in its GitHub URL.", values)
         if not values["name"] or len(values["name"]) > _MAX_APP_NAME:
@@ -152,6 +186,7 @@ class SetupFlow:
         except (GitHubError, CredentialsError) as exc:
             return message(request, "Setup failed", f"{exc}. Start again from /setup.", 502)
         log.info("App registered", extra={"app_id": creds.app_id, "app_slug": creds.slug})
+        discard_setup_token(self.settings.data_dir)
         if self._on_saved is not None:
             self._on_saved(creds)
         response = RedirectResponse(creds.install_url(), status_code=303)

@@ -204,3 +204,14 @@ def test_an_unreadable_policy_still_gives_every_gate_an_outcome() -> None:
     assert ".github/prompt-to-pr.yml:4:3: unknown key 'colour'" in decision.gates[0].summary
     assert decision.gates[1].title == "Not judged: the policy file is invalid (see the policy check)"
     json.dumps(decision.to_json())
+
+
+def test_who_took_part_cannot_approve_and_ai_co_authors_are_not_listed_as_people() -> None:
+    message = ("Add login\n\nCo-authored-by: Claude <noreply@anthropic.com>\nCo-authored-by: Bob <9+bob@users.noreply."
+               "github.com>\nCo-authored-by: Zed <zed@corp.example>\nCo-authored-by: Nameless\n")
+    facts = _facts(body="## Prompt\nx", reviews=(APPROVED,), commits=(Commit("a" * 40, message, ALICE, ALICE),))
+    (auth,) = evaluate(_policy(), facts).approvals
+    assert not auth.satisfied
+    assert auth.ignored == ("@bob: is named in a Co-authored-by trailer of a commit",)
+    assert [line.split(":")[0] for line in auth.excluded] == ["@bob", "co-author Zed <zed@corp.example>",
+                                                              "co-author Nameless"]

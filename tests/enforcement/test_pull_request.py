@@ -128,16 +128,18 @@ def test_report_mode_concludes_neutral_and_says_what_enforce_would_do(driver: Dr
     assert any(a["identifier"] == "rerun" for a in checks["lint"].actions)
 
 
-def test_deleted_and_binary_files_are_never_given_to_a_tool_and_the_summary_says_so(driver: Driver) -> None:
+def test_deleted_files_are_never_given_to_a_tool_and_files_without_a_diff_are(driver: Driver) -> None:
+    """GitHub sends no diff for content it calls binary (one NUL byte is enough): the tool judges the file."""
     build_world(driver.sim, policy="gates:\n  lint:\n    applies_to: all\n")
     pull = driver.sim.state.create_pull(REPO, changes={"app/util.py": None, "logo.py": b"\x89PNG\x00\xff\xfe",
                                                        "billing/charge.py": CHARGE_AI}, user="alice")
     lint = FakeRunner("ruff", Gate.LINT)
     driver.use((lint, *fake_runners()[1:]))
     driver.handle("pull_request", opened(driver, pull))
-    assert lint.calls == [("billing/charge.py",)]
+    assert lint.calls == [("billing/charge.py", "logo.py")]
     summary = runs(driver, pull.head_sha)["lint"].output["summary"]
-    assert "`app/util.py`: deleted" in summary and "`logo.py`: binary" in summary
+    assert "`app/util.py`: deleted" in summary
+    assert "`logo.py`: GitHub sent no diff, so every finding in the file counts" in summary
 
 
 def test_a_pull_request_over_3000_files_is_not_scanned_and_fails_closed(driver: Driver) -> None:

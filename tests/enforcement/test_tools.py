@@ -1,9 +1,10 @@
-"""Running the tool gates on a head: only changed text files reach a tool, and what stops the tools from judging
-becomes a report that cannot pass."""
+"""Running the tool gates on a head: only the changed files the head keeps reach a tool, and what stops the tools
+from judging becomes a report that cannot pass."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from ghapp.core.decisions import Gate, ToolReport
 from ghapp.core.facts import ChangedFile
@@ -13,6 +14,7 @@ from ghapp.github.policy_source import bundled_signals
 from ghapp.resources import default_policy_text
 from tests.e2e.harness import REPO, FakeRunner, build_world
 from tests.enforcement.conftest import Driver
+from tests.ghsim.gitdata import blob_sha
 
 FILES = (ChangedFile("billing/charge.py"), ChangedFile("gone.py", status="removed"),
          ChangedFile("logo.py", patch_missing=True, binary=True), ChangedFile("requirements.txt"))
@@ -27,19 +29,21 @@ def policy(extra: str = "") -> object:
 
 def _run(driver: Driver, runners: list[FakeRunner], extra: str = "", **settings: object) -> tuple[ToolReport, ...]:
     head = driver.sim.state.repo(REPO).branches["main"]
+    tree = driver.sim.state.repo(REPO).commits[head].tree
+    files = tuple(replace(f, sha=blob_sha(tree[f.path])) if f.path in tree else f for f in FILES)  # as GitHub lists
     config = driver.settings.with_overrides(**settings)
 
     async def main() -> tuple[ToolReport, ...]:
         async with driver.sim.github_app() as app:
             return await run_tools(app.installation(next(iter(driver.sim.state.installations))), config,
                                    owner="acme", repo="payments", head_sha=head, base_ref="main",
-                                   policy=policy(extra), runners=runners, files=FILES)  # type: ignore[arg-type]
+                                   policy=policy(extra), runners=runners, files=files)  # type: ignore[arg-type]
 
     return asyncio.run(main())
 
 
-def test_only_present_text_files_are_checked() -> None:
-    assert [f.path for f in checkable(FILES)] == ["billing/charge.py", "requirements.txt"]
+def test_only_files_the_head_keeps_are_checked() -> None:
+    assert [f.path for f in checkable(FILES)] == ["billing/charge.py", "logo.py", "requirements.txt"]
     ruff, audit = FakeRunner("ruff", Gate.LINT), FakeRunner("pip-audit", Gate.DEPENDENCY_AUDIT, suffixes=(".lock",))
     assert busy([ruff, audit], FILES) == [ruff]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from tests.ghsim.gitdata import CommitData
-from tests.ghsim.state import CheckRun, Installation, Issue, Pull, Repo, Review, SimState
+from tests.ghsim.state import CheckRun, Installation, Issue, IssueEvent, Pull, Repo, Review, SimState
 
 WEB = "https://github.com"
 
@@ -17,10 +17,14 @@ def ts(moment: datetime | None) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+BOT_LOGINS = frozenset({"copilot"})  # bots GitHub shows without `[bot]`: the Copilot coding agent as an assignee
+
+
 def user(login: str) -> dict[str, Any]:
     uid = zlib.crc32(login.lower().encode()) % 10_000_000 + 1
+    bot = login.endswith("[bot]") or login.lower() in BOT_LOGINS
     return {
-        "login": login, "id": uid, "node_id": f"U_{uid}", "type": "Bot" if login.endswith("[bot]") else "User",
+        "login": login, "id": uid, "node_id": f"U_{uid}", "type": "Bot" if bot else "User",
         "site_admin": False, "html_url": f"{WEB}/{login}", "avatar_url": f"https://avatars.githubusercontent.com/u/{uid}",
         "url": f"https://api.github.com/users/{login}",
     }
@@ -75,6 +79,18 @@ def issue(state: SimState, r: Repo, i: Issue) -> dict[str, Any]:
         "html_url": f"{WEB}/{r.full_name}/issues/{i.number}", "comments": len(i.comments),
         "created_at": ts(i.created_at), "updated_at": ts(i.updated_at or i.created_at), "author_association": "MEMBER",
     }
+
+
+def issue_event(state: SimState, r: Repo, i: Issue, e: IssueEvent) -> dict[str, Any]:
+    """GitHub's issue event object; an `assigned` event adds `assignee` and `assigner` (the actor)."""
+    data: dict[str, Any] = {
+        "id": e.id, "node_id": f"AE_{e.id}", "url": f"{state.api_url}repos/{r.full_name}/issues/events/{e.id}",
+        "actor": user(e.actor), "event": e.event, "commit_id": None, "commit_url": None,
+        "created_at": ts(e.created_at), "performed_via_github_app": None,
+    }
+    if e.assignee is not None:
+        data |= {"assignee": user(e.assignee), "assigner": user(e.actor)}
+    return data
 
 
 def pull(state: SimState, r: Repo, p: Pull) -> dict[str, Any]:

@@ -160,6 +160,12 @@ def _labels(repo: Repo, issue: Issue) -> list[dict[str, Any]]:
     return [render.label(name, repo.labels.get(name, "ededed")) for name in issue.labels]
 
 
+def list_issue_events(ctx: Ctx) -> Reply:
+    repo = ctx.repo()
+    issue = _issue(ctx, repo)
+    return paginate(ctx, [render.issue_event(ctx.state, repo, issue, e) for e in issue.events])
+
+
 def list_labels(ctx: Ctx) -> Reply:
     repo = ctx.repo()
     return paginate(ctx, _labels(repo, _issue(ctx, repo)))

@@ -179,9 +179,23 @@ def codeload(ctx: Ctx) -> Reply:
         raise SimError(404, "Not Found")
     repo = ctx.state.repo(found[0])
     top = f"{repo.owner}-{repo.name}-{found[1][:7]}"
-    data = tarball(repo.commits[found[1]].tree, top)
+    commit = repo.commits[found[1]]
+    data = tarball(commit.tree, top, commit.modes)
     return Reply(content=data, media_type="application/x-gzip",
                  headers={"content-disposition": f"attachment; filename={top}.tar.gz"})
+
+
+def get_blob(ctx: Ctx) -> Reply:
+    """Git Data API: a blob of any commit of the repository by its sha, base64 wrapped like the contents API."""
+    repo = ctx.repo()
+    wanted = ctx.params["sha"].lower()
+    for commit in repo.commits.values():
+        for data in commit.tree.values():
+            if blob_sha(data) == wanted:
+                return Reply(json={"sha": wanted, "node_id": f"B_{wanted[:12]}", "size": len(data),
+                                   "url": f"{ctx.base}repos/{repo.full_name}/git/blobs/{wanted}",
+                                   "content": _wrapped_base64(data), "encoding": "base64"})
+    raise SimError(404, "Not Found")
 
 
 def commit_pulls(ctx: Ctx) -> Reply:

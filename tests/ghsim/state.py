@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.ghsim.gitdata import CommitData, Tree, apply_changes, commit_sha, diff_files
+from tests.ghsim.gitdata import CommitData, Link, Tree, apply_changes, apply_modes, commit_sha, diff_files
 
-Changes = Mapping[str, str | bytes | None]
+Changes = Mapping[str, str | bytes | Link | None]
 GITHUB_ACTIONS_APP_ID = 15368  # the App that check runs made by GitHub Actions workflows belong to
 
 
@@ -79,6 +79,18 @@ class Issue:
     comments: list[Comment] = field(default_factory=list)
     assignees: list[str] = field(default_factory=list)
     updated_at: datetime | None = None  # None: as created
+    events: list[IssueEvent] = field(default_factory=list)
+
+
+@dataclass
+class IssueEvent:
+    """An issue event (REST `/issues/{n}/events`); only `assigned` is simulated: `actor` assigned `assignee`."""
+
+    id: int
+    event: str
+    actor: str
+    created_at: datetime
+    assignee: str | None = None
 
 
 @dataclass
@@ -265,10 +277,11 @@ class SimState:
             parent_sha = parent or repo.branches.get(branch)
             base: Tree = repo.commits[parent_sha].tree if parent_sha else {}
             tree = apply_changes(base, changes)
+            modes = apply_modes(repo.commits[parent_sha].modes if parent_sha else {}, changes)
             parents = [parent_sha] if parent_sha else []
             sha = commit_sha(parents, tree, message, self.next_id())
             repo.commits[sha] = CommitData(sha, tree, parents, message, author, author.title(),
-                                           f"{author}@users.noreply.github.com", self.clock.now())
+                                           f"{author}@users.noreply.github.com", self.clock.now(), modes=modes)
             repo.branches[branch] = sha
             return sha
 
@@ -352,6 +365,17 @@ class SimState:
         if key not in self._diffs:  # commits never change: the diff of two shas can be kept
             self._diffs[key] = diff_files(repo.commits[pull.base_sha].tree, repo.commits[pull.head_sha].tree)
         return self._diffs[key]
+
+    def assign(self, full_name: str, number: int, assignee: str, *, by: str) -> IssueEvent:
+        """`by` assigns the issue or pull request to `assignee` (Copilot, say): an `assigned` event."""
+        issue = self.repo(full_name).issues.get(number)
+        assert issue is not None, f"no issue or pull request #{number} in {full_name}"
+        with self.lock:
+            event = IssueEvent(self.next_id(), "assigned", by, self.clock.now(), assignee)
+            issue.events.append(event)
+            if assignee not in issue.assignees:
+                issue.assignees.append(assignee)
+        return event
 
     def add_review(self, full_name: str, number: int, user: str, state: str = "APPROVED", *, body: str = "",
                    commit_id: str | None = None) -> Review:

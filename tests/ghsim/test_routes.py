@@ -1,5 +1,6 @@
 """The simulator's repository routes behave like GitHub's: pagination and Link headers, contents and ETags,
-tarball redirects, reviews and review requests, team memberships, labels, compare, rate-limit headers."""
+tarball redirects, reviews and review requests, team memberships, labels, issue events, compare, rate-limit
+headers."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import tarfile
 import httpx
 
 from tests.ghsim import GitHubSim
-from tests.ghsim.gitdata import blob_sha
+from tests.ghsim.gitdata import Link, blob_sha, tarball
 from tests.ghsim.helpers import installation_client, small_world
 
 
@@ -99,6 +100,47 @@ def test_tarball_redirects_to_a_short_lived_codeload_link(ghsim: GitHubSim) -> N
                                               for p in ("README.md", "docs/new.md", "src/app.py")]
 
 
+
+def _members(data: bytes) -> dict[str, tarfile.TarInfo | bytes]:
+    found: dict[str, tarfile.TarInfo | bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as archive:
+        for member in archive:
+            name = member.name.split("/", 1)[1] if "/" in member.name else ""
+            extracted = archive.extractfile(member) if member.isfile() else None
+            found[name] = extracted.read() if extracted is not None else member
+    return found
+
+
+def test_archives_honour_gitattributes_and_keep_links_as_links() -> None:
+    """As `git archive` (GitHub's codeload) does: `export-ignore` paths are left out, `export-subst` files get
+    their `$Format:...$` placeholders expanded, a symbolic link is a link member (gitattributes(5))."""
+    tree = {".gitattributes": b"hidden.py export-ignore\nsecret/ export-ignore\nsecret export-ignore\n"
+                              b"stamp.py export-subst\n",
+            "hidden.py": b"eval(input())\n", "secret/run.py": b"x = 1\n", "stamp.py": b"VERSION = '$Format:%H$'\n",
+            "app.py": b"import evil\n", "evil": b"eval(input())\n", "evil.py": b"evil"}
+    found = _members(tarball(tree, "o-r-1234567", {"evil.py": "120000"}))
+    assert "hidden.py" not in found and "secret/run.py" not in found
+    stamp = found["stamp.py"]
+    assert isinstance(stamp, bytes) and b"$Format" not in stamp and re.fullmatch(rb"VERSION = '[0-9a-f]{40}'\n", stamp)
+    link = found["evil.py"]
+    assert isinstance(link, tarfile.TarInfo) and link.issym() and link.linkname == "evil"
+    assert found["app.py"] == b"import evil\n" and found["evil"] == b"eval(input())\n"
+    # without a .gitattributes the archive is made directly, links still as links
+    plain = _members(tarball({"a.py": b"x\n", "b.py": b"a.py"}, "o-r-1234567", {"b.py": "120000"}))
+    assert plain["a.py"] == b"x\n" and isinstance(plain["b.py"], tarfile.TarInfo) and plain["b.py"].issym()
+
+
+def test_git_data_blobs_are_served_by_sha(ghsim: GitHubSim) -> None:
+    world = small_world(ghsim)
+    pull = ghsim.state.create_pull("octo-org/hello", changes={"tool.py": Link("src/app.py")})
+    with installation_client(ghsim, world["installation"].id) as gh:
+        files = gh.get(f"repos/octo-org/hello/pulls/{pull.number}/files").json()
+        (entry,) = [f for f in files if f["filename"] == "tool.py"]
+        assert entry["sha"] == blob_sha(b"src/app.py")  # a link's blob is its target, as in git
+        blob = gh.get(f"repos/octo-org/hello/git/blobs/{entry['sha']}").json()
+        assert base64.b64decode(blob["content"]) == b"src/app.py" and blob["encoding"] == "base64"
+        assert gh.get(f"repos/octo-org/hello/git/blobs/{'0' * 40}").status_code == 404
+
 def test_reviews_and_review_requests(ghsim: GitHubSim) -> None:
     world = small_world(ghsim)
     ghsim.state.add_team_member("octo-org", "security", "carol")
@@ -154,6 +196,17 @@ def test_labels_issues_and_comments(ghsim: GitHubSim) -> None:
         comment = gh.post("repos/octo-org/hello/issues/1/comments", json={"body": "Checks are running"})
         assert comment.status_code == 201
         assert [c["body"] for c in gh.get("repos/octo-org/hello/issues/1/comments").json()] == ["Checks are running"]
+
+
+def test_issue_events_show_who_assigned_whom(ghsim: GitHubSim) -> None:
+    world = small_world(ghsim)
+    ghsim.state.assign("octo-org/hello", 1, "Copilot", by="mona")
+    with installation_client(ghsim, world["installation"].id) as gh:
+        (event,) = gh.get("repos/octo-org/hello/issues/1/events").json()
+        assert event["event"] == "assigned" and event["commit_id"] is None
+        assert event["assigner"]["login"] == event["actor"]["login"] == "mona"
+        assert (event["assignee"]["login"], event["assignee"]["type"]) == ("Copilot", "Bot")
+        assert gh.get("repos/octo-org/hello/issues/99/events").status_code == 404
 
 
 def test_compare_and_rate_limit_headers(ghsim: GitHubSim) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ghapp.core.facts import ChangedFile
+from ghapp.core.facts import Actor, Assignment, ChangedFile
 from ghapp.github import shapes
 
 PATCH = "@@ -1,2 +1,3 @@\n a\n-b\n+c\n+d"
@@ -60,3 +60,19 @@ def test_commits_in_rest_and_push_shapes() -> None:
     pushed = shapes.push_commit({"id": "s", "message": "m", "author": {"name": "A", "email": "a@x", "username": "al"},
                                  "committer": {"name": "GitHub", "email": "noreply@github.com"}})
     assert (pushed.sha, pushed.author.login, pushed.committer.login) == ("s", "al", None)
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"event": "assigned", "actor": {"login": "mona"}, "assignee": {"login": "Copilot", "type": "Bot"},
+          "assigner": {"login": "mona", "type": "User"}}, Assignment(Actor("Copilot", "Bot"), Actor("mona"))),
+        ({"event": "assigned", "actor": {"login": "mona"}, "assignee": {"login": "Copilot", "type": "Bot"}},
+         Assignment(Actor("Copilot", "Bot"), Actor("mona"))),  # no assigner: the actor assigned
+        ({"event": "unassigned", "actor": {"login": "mona"}, "assignee": {"login": "Copilot"}}, None),
+        ({"event": "assigned", "actor": {"login": "mona"}, "assignee": None}, None),
+        ({"event": "labeled", "actor": {"login": "mona"}}, None),
+    ],
+)
+def test_assignment(event: dict[str, Any], expected: Assignment | None) -> None:
+    assert shapes.assignment(event) == expected

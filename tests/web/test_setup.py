@@ -47,8 +47,16 @@ def make(tmp_path: Path, **overrides: object) -> tuple[Client, SetupFlow, list[s
     return Client(Starlette(routes=flow.routes()), base_url="https://ptp.acme.test"), flow, calls, saved
 
 
-def review(client: Client, **form: str) -> tuple[str, dict[str, object]]:
-    response = client.post("/setup", data={"account": "personal", "host": "http://gh.test", "name": "ptp", **form})
+def answers(flow: SetupFlow, **form: str) -> dict[str, str]:
+    """The form as the admin fills it: the setup token from the data directory, the host confirmed."""
+    host = form.get("host", "http://gh.test")
+    confirm = host if "://" in host else f"https://{host}"
+    token = (flow.settings.data_dir / "setup-token").read_text().strip()
+    return {"account": "personal", "host": host, "name": "ptp", "token": token, "confirm": confirm, **form}
+
+
+def review(client: Client, flow: SetupFlow, **form: str) -> tuple[str, dict[str, object]]:
+    response = client.post("/setup", data=answers(flow, **form))
     assert response.status_code == 200, response.text
     action = unescape(re.search(r'<form method="post" action="([^"]+)" id="register"', response.text)[1])
     manifest = json.loads(unescape(re.search(r'name="manifest" value="([^"]+)"', response.text)[1]))
@@ -71,7 +79,7 @@ def test_manifest_is_app_yml_with_the_public_url_filled_in() -> None:
         ("", "http://gh.test", "http://gh.test/api"),  # the configured GitHub
         ("github.com", "https://github.com", "https://api.github.com"),
         ("GHE.acme.test", "https://ghe.acme.test", "https://ghe.acme.test/api/v3"),
-        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080", "http://127.0.0.1:8080/api/v3"),
+        ("https://127.0.0.1:8080/", "https://127.0.0.1:8080", "https://127.0.0.1:8080/api/v3"),
     ],
 )
 def test_github_host_field(host: str, web: str, api: str) -> None:
@@ -85,6 +93,12 @@ def test_github_host_field_rejects_what_is_not_a_host(host: str) -> None:
         github_urls(host, Settings())
 
 
+@pytest.mark.parametrize("host", ["http://127.0.0.1:8080", "http://ghe.acme.test", "http://github.com"])
+def test_github_hosts_other_than_the_configured_one_must_use_https(host: str) -> None:
+    with pytest.raises(ValueError, match="must use https"):
+        github_urls(host, Settings(github_api_url="http://gh.test/api", github_web_url="http://gh.test"))
+
+
 def test_personal_registration_stores_credentials_and_sends_to_install(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -92,7 +106,7 @@ def test_personal_registration_stores_credentials_and_sends_to_install(
     page = client.get("/setup")
     assert page.status_code == 200 and 'name="org"' in page.text and 'name="manifest"' not in page.text
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
-    action, manifest = review(client)
+    action, manifest = review(client, flow)
     state = action.split("state=")[1]
     assert action == f"http://gh.test/settings/apps/new?state={state}" and len(state) >= 30
     assert manifest["name"] == "ptp" and manifest["hook_attributes"]["url"] == "https://ptp.acme.test/api/github/webhooks"
@@ -114,11 +128,12 @@ def test_personal_registration_stores_credentials_and_sends_to_install(
     assert client.post("/setup", data={"account": "personal"}).status_code == 404
     assert client.get(f"/setup/callback?code=good-code&state={state}").status_code == 404
     assert len(calls) == 1
+    assert not (tmp_path / "setup-token").exists()  # one-time: gone with the setup
 
 
 def test_organisation_and_enterprise_host(tmp_path: Path) -> None:
-    client, *_ = make(tmp_path)
-    action, _ = review(client, account="org", org="acme-corp", host="ghe.acme.test")
+    client, flow, *_ = make(tmp_path)
+    action, _ = review(client, flow, account="org", org="acme-corp", host="ghe.acme.test")
     assert action.startswith("https://ghe.acme.test/organizations/acme-corp/settings/apps/new?state=")
 
 
@@ -133,15 +148,15 @@ def test_organisation_and_enterprise_host(tmp_path: Path) -> None:
     ],
 )
 def test_bad_answers_are_shown_again_with_the_reason(tmp_path: Path, form: dict[str, str], error: str) -> None:
-    client, *_ = make(tmp_path)
-    response = client.post("/setup", data={"account": "personal", "host": "http://gh.test", "name": "ptp", **form})
+    client, flow, *_ = make(tmp_path)
+    response = client.post("/setup", data=answers(flow, **form))
     assert response.status_code == 400 and error in unescape(response.text)
     assert "ghapp_setup" not in response.headers.get("set-cookie", "")
 
 
 def test_callback_without_the_matching_state_cookie_is_refused(tmp_path: Path) -> None:
     client, flow, calls, _ = make(tmp_path)
-    action, _ = review(client)
+    action, _ = review(client, flow)
     state = action.split("state=")[1]
     assert client.get("/setup/callback?code=good-code&state=other").status_code == 400
     assert client.get(f"/setup/callback?state={state}").status_code == 400
@@ -155,7 +170,7 @@ def test_callback_without_the_matching_state_cookie_is_refused(tmp_path: Path) -
 
 def test_an_expired_code_explains_and_stores_nothing(tmp_path: Path) -> None:
     client, flow, calls, saved = make(tmp_path)
-    state = review(client)[0].split("state=")[1]
+    state = review(client, flow)[0].split("state=")[1]
     response = client.get(f"/setup/callback?code=stale&state={state}")
     assert response.status_code == 502 and "over an hour old" in response.text
     assert not flow.settings.credentials_file.exists() and saved == [] and len(calls) == 1

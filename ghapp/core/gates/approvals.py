@@ -9,6 +9,7 @@ from typing import Literal
 from ghapp.core.codeowners.patterns import CodeOwners, compile_pattern, owner_kind, parse_codeowners
 from ghapp.core.decisions import CategoryResult
 from ghapp.core.facts import Actor, Facts, Review
+from ghapp.core.gates.participants import ROLE_KEYS, ROLE_WORDS, Participation, participation
 
 _DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")  # a later COMMENTED leaves an approval standing
 _DESCENDS = ("ahead", "identical")  # compare statuses saying the head contains the reviewed commit
@@ -21,6 +22,9 @@ class ApprovalRule:
     `users` are logins (no `@`), `teams` are `org/team`; an approval by any of them counts toward `count`
     distinct approvers. With `codeowners`, the CODEOWNERS owners of the matched files count too.
     Each team in `all_of` must additionally approve (one member each); its members also count toward `count`.
+    Nobody who took part in the change approves unless the `allow_*` key of each of their roles says so
+    (see participants.py). With `veto`, a change request by an eligible approver blocks the category until
+    that reviewer approves or the review is dismissed.
     """
 
     category: str
@@ -33,15 +37,19 @@ class ApprovalRule:
     allow_author: bool = False
     allow_commit_authors: bool = False
     allow_bots: bool = False
+    allow_co_authors: bool = False
+    allow_launchers: bool = False
+    allow_pushers: bool = False
     applies_to: Literal["ai", "all"] = "ai"
     stale_on_change: bool = True
+    veto: bool = False
 
 
 @dataclass(frozen=True)
 class _Context:
     author: str
     head_sha: str
-    contributors: frozenset[str]
+    participation: Participation
     members: Mapping[str, frozenset[str]]
     changed_since: Mapping[str, frozenset[str]]
     codeowners: CodeOwners | None
@@ -49,30 +57,27 @@ class _Context:
 
 
 def evaluate_approvals(
-    rules: Sequence[ApprovalRule], facts: Facts, *, is_ai: bool, is_ai_actor: Callable[[Actor], bool]
+    rules: Sequence[ApprovalRule], facts: Facts, *, is_ai: bool, is_ai_actor: Callable[[Actor], bool],
+    is_ai_co_author: Callable[[str, str], bool] = lambda name, email: False,
 ) -> tuple[CategoryResult, ...]:
     """The approval state of every category that applies and touches a changed file, in policy order.
 
     A category applies when `applies_to == "all"` or the PR is AI-generated (`is_ai`). `is_ai_actor` tells
-    whether an account is an AI identity (its approval never counts unless `allow_bots`). A category whose
+    whether an account is an AI identity (its approval never counts unless `allow_bots`), `is_ai_co_author`
+    whether a `Co-authored-by` name and address are an AI tool's. A category whose
     patterns match no changed file is left out. Invalid patterns raise PatternError (the policy checks them).
     """
     pr = facts.pull_request
     context = _Context(
         author=pr.author.login.lower() if pr else "",
         head_sha=pr.head_sha if pr else "",
-        contributors=frozenset(
-            person.login.lower()
-            for commit in facts.commits
-            for person in (commit.author, commit.committer)
-            if person.login
-        ),
+        participation=participation(facts, lambda actor: _is_bot(actor) or is_ai_actor(actor), is_ai_co_author),
         members={team.lower(): frozenset(m.lower() for m in logins) for team, logins in facts.team_members.items()},
         changed_since=facts.changed_since,
         codeowners=parse_codeowners(facts.codeowners) if facts.codeowners is not None else None,
         is_ai_actor=is_ai_actor,
     )
-    approvals = _latest_approvals(facts.reviews)
+    latest = _latest_reviews(facts.reviews)
     results = []
     for rule in rules:
         if rule.applies_to != "all" and not is_ai:
@@ -80,28 +85,36 @@ def evaluate_approvals(
         patterns = [compile_pattern(text) for text in rule.patterns]
         files = sorted({p for f in facts.files for p in f.paths if any(pat.matches(p) for pat in patterns)})
         if files:
-            results.append(_evaluate(rule, tuple(files), approvals, context))
+            results.append(_evaluate(rule, tuple(files), latest, context))
     return tuple(results)
 
 
-def _latest_approvals(reviews: Iterable[Review]) -> list[Review]:
-    """Each reviewer's latest decisive review, when it is an approval (reviews arrive oldest first)."""
+def _latest_reviews(reviews: Iterable[Review]) -> list[Review]:
+    """Each reviewer's latest decisive review (reviews arrive oldest first), by login."""
     latest: dict[str, Review] = {}
     for review in reviews:
         if review.state in _DECISIVE:
             latest[review.reviewer.login.lower()] = review
-    return [latest[login] for login in sorted(latest) if latest[login].state == "APPROVED"]
+    return [latest[login] for login in sorted(latest)]
 
 
-def _evaluate(rule: ApprovalRule, files: tuple[str, ...], approvals: list[Review], ctx: _Context) -> CategoryResult:
+def _evaluate(rule: ApprovalRule, files: tuple[str, ...], latest: list[Review], ctx: _Context) -> CategoryResult:
     users, teams, emails = _eligible(rule, files, ctx)
     pool_teams = _unique([*teams, *(team.lstrip("@") for team in rule.all_of)])
     approved: list[str] = []
     stale: list[str] = []
     ignored: list[str] = []
-    for review in approvals:
+    vetoes: list[str] = []
+    for review in latest:
         login = review.reviewer.login
         if login.lower() not in users and not any(login.lower() in ctx.members.get(t.lower(), ()) for t in pool_teams):
+            continue
+        if review.state == "CHANGES_REQUESTED":
+            # who took part does not matter here: a forged Co-authored-by line must not silence an owner
+            if rule.veto and not _bot_reason(rule, review.reviewer, ctx):
+                vetoes.append(login)
+            continue
+        if review.state != "APPROVED":
             continue
         reason = _veto(rule, review.reviewer, ctx)
         if reason:
@@ -113,11 +126,12 @@ def _evaluate(rule: ApprovalRule, files: tuple[str, ...], approvals: list[Review
     done = {login.lower() for login in approved}
     missing_teams = [t for t in rule.all_of if not done & ctx.members.get(t.lstrip("@").lower(), frozenset())]
     count_short = max(rule.count - len(approved), 0)
-    satisfied = not count_short and not missing_teams
+    satisfied = not count_short and not missing_teams and not vetoes
     ask_users = [u for u in users.values() if u.lower() not in done | {ctx.author} and not _veto(rule, Actor(u), ctx)]
     ask_teams = pool_teams if count_short else []
-    missing: list[str] = []
-    if not satisfied:
+    missing: list[str] = [f"@{login} requested changes: this category waits until @{login} approves or the "
+                          "review is dismissed" for login in vetoes]
+    if count_short or missing_teams:
         if count_short:
             who = ", ".join([f"@{name}" for name in ask_users + ask_teams])
             plural = "s" if count_short > 1 else ""
@@ -142,6 +156,8 @@ def _evaluate(rule: ApprovalRule, files: tuple[str, ...], approvals: list[Review
         request_teams=tuple(_unique([*ask_teams, *(t.lstrip("@") for t in missing_teams)])),
         stale=tuple(stale),
         ignored=tuple(ignored),
+        vetoed_by=tuple(vetoes),
+        excluded=_excluded(rule, ctx),
     )
 
 
@@ -164,16 +180,43 @@ def _eligible(rule: ApprovalRule, files: tuple[str, ...], ctx: _Context) -> tupl
 def _veto(rule: ApprovalRule, actor: Actor, ctx: _Context) -> str | None:
     """Why this account's approval cannot count for `rule`, or None."""
     login = actor.login.lower()
-    is_author = login == ctx.author
-    if is_author and not rule.allow_author:
-        return "is the author of the pull request"
-    if not rule.allow_bots and (actor.type == "Bot" or login.endswith("[bot]")):
+    if login == ctx.author:  # the author's other roles (commits, pushes) come with authorship
+        return None if rule.allow_author else ROLE_WORDS["author"]
+    return _bot_reason(rule, actor, ctx) or _role_reason(rule, login, ctx)
+
+
+def _bot_reason(rule: ApprovalRule, actor: Actor, ctx: _Context) -> str | None:
+    if not rule.allow_bots and _is_bot(actor):
         return "is a bot"
     if not rule.allow_bots and ctx.is_ai_actor(actor):
         return "is an AI identity"
-    if not is_author and login in ctx.contributors and not rule.allow_commit_authors:
-        return "authored or committed a commit of the pull request"
     return None
+
+
+def _role_reason(rule: ApprovalRule, login: str, ctx: _Context) -> str | None:
+    """The roles that keep `login` from approving under `rule` (each without its `allow_*` key), in words."""
+    words = [ROLE_WORDS[role] for role in ctx.participation.roles(login) if not getattr(rule, ROLE_KEYS[role])]
+    return "; ".join(dict.fromkeys(words)) or None
+
+
+def _excluded(rule: ApprovalRule, ctx: _Context) -> tuple[str, ...]:
+    """Every person who took part and cannot approve for `rule`, with why (the PR's author, bots and agents go
+    without saying)."""
+    shown = []
+    for person in ctx.participation.people:
+        actor = Actor(person.login)
+        if person.login == ctx.author or _is_bot(actor) or ctx.is_ai_actor(actor):
+            continue
+        reason = _veto(rule, actor, ctx)
+        if reason:
+            shown.append(f"@{person.login}: {reason}")
+    shown += [f"co-author {who}: the address names no GitHub account the App can tell, so it cannot exclude them"
+              for who in ctx.participation.unresolved]
+    return tuple(shown)
+
+
+def _is_bot(actor: Actor) -> bool:
+    return actor.type == "Bot" or actor.login.lower().endswith("[bot]")
 
 
 def _is_stale(rule: ApprovalRule, review: Review, files: tuple[str, ...], ctx: _Context) -> bool:

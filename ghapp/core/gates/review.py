@@ -128,6 +128,11 @@ def _category(result: CategoryResult) -> str:
         lines.append("Stale (the files changed after they approved; approve again): "
                      + ", ".join(f"@{login}" for login in result.stale))
     lines += [f"Not counted: {cell(item)}" for item in result.ignored]
+    if result.vetoed_by:
+        lines.append("Changes requested by: " + ", ".join(f"@{login}" for login in result.vetoed_by))
+    if result.excluded:
+        lines.append("Cannot approve, having taken part in the change: "
+                     + "; ".join(cell(item) for item in result.excluded))
     return f"### {result.category}: {state}\n" + bullets(lines)
 
 

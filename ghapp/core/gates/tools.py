@@ -45,7 +45,7 @@ def tool_gate(settings: GateSettings, reports: Sequence[ToolReport], files: Sequ
     whole = settings.whole_file or gate is Gate.DEPENDENCY_AUDIT
     found = _sort(reports, by_path, whole, settings.ignore)
     blocking = [f for f in found.kept if _RANK[f.severity] >= _RANK[settings.block_on]]
-    stops = _fail_closed(reports, files_truncated)
+    stops = _fail_closed(reports, files_truncated, packages=gate is Gate.DEPENDENCY_AUDIT)
     conclusion = Conclusion.FAILURE if stops or blocking else Conclusion.SUCCESS
     where = "in changed files" if whole else "on changed lines"
     if stops:
@@ -89,7 +89,7 @@ def _touches(finding: Finding, added: frozenset[int]) -> bool:
     return any(line in added for line in range(finding.line, last + 1))
 
 
-def _fail_closed(reports: Sequence[ToolReport], files_truncated: bool) -> list[str]:
+def _fail_closed(reports: Sequence[ToolReport], files_truncated: bool, *, packages: bool) -> list[str]:
     stops: list[str] = []
     if not reports:
         stops.append("The tool did not report on this head, so nothing was checked")
@@ -98,10 +98,14 @@ def _fail_closed(reports: Sequence[ToolReport], files_truncated: bool) -> list[s
             stops.append(f"{report.tool} timed out{': ' + cell(report.error) if report.error else ''}")
         elif report.status == "error":
             stops.append(f"{report.tool} failed{': ' + cell(report.error) if report.error else ''}")
-        if report.unaudited:
+        if report.unaudited and packages:
             names = ", ".join(code(name) for name in report.unaudited[:20])
             stops.append(f"{plural(len(report.unaudited), 'package')} could not be audited ({names}); "
                          "an unaudited package may be vulnerable")
+        elif report.unaudited:
+            names = ", ".join(code(name) for name in report.unaudited[:20])
+            stops.append(f"{plural(len(report.unaudited), 'changed file')} could not be checked by "
+                         f"{report.tool} ({names}); what was not checked may hide a problem")
     if files_truncated:
         stops.append("GitHub listed only part of the PR's files, so some changed files were not checked; "
                      "split the PR")
@@ -142,8 +146,6 @@ def _skipped(files: Sequence[ChangedFile], files_truncated: bool) -> str:
     for f in files:
         if f.status == "removed":
             lines.append(f"{code(f.path)}: deleted")
-        elif f.binary:
-            lines.append(f"{code(f.path)}: binary")
         elif f.patch_missing:
             lines.append(f"{code(f.path)}: GitHub sent no diff, so every finding in the file counts")
     if files_truncated:

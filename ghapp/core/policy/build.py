@@ -118,8 +118,12 @@ class TreeReader:
             allow_author=data.get("allow_author", False),
             allow_commit_authors=data.get("allow_commit_authors", False),
             allow_bots=data.get("allow_bots", False),
+            allow_co_authors=data.get("allow_co_authors", False),
+            allow_launchers=data.get("allow_launchers", False),
+            allow_pushers=data.get("allow_pushers", False),
             applies_to=data.get("applies_to", "ai"),
             stale_on_change=data.get("stale_on_change", True),
+            veto=data.get("veto", False),
         )
         self._check_approvers(rule, node, where)
         return rule

@@ -116,7 +116,7 @@ class Policy:
         """The `Facts` fields the shell must gather for this policy (others may stay empty)."""
         needs = {"pull_request", "commits", "files"}
         if self.approvals:
-            needs.add("reviews")
+            needs |= {"reviews", "assignments", "pushers"}  # who reviewed, and who took part
             if any(rule.codeowners for rule in self.approvals):
                 needs.add("codeowners")
             if any(rule.stale_on_change for rule in self.approvals):

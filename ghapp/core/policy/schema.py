@@ -115,8 +115,16 @@ SCHEMA: dict[str, Any] = {
         "allow_author": {"type": "boolean", "default": False},
         "allow_commit_authors": {"type": "boolean", "default": False},
         "allow_bots": {"type": "boolean", "default": False},
+        "allow_co_authors": {"type": "boolean", "default": False,
+                             "description": "people named in Co-authored-by trailers may approve"},
+        "allow_launchers": {"type": "boolean", "default": False,
+                            "description": "whoever assigned the pull request to an agent may approve"},
+        "allow_pushers": {"type": "boolean", "default": False,
+                          "description": "people who pushed to the pull request's branch may approve"},
         "applies_to": _APPLIES,
         "stale_on_change": {"type": "boolean", "default": True},
+        "veto": {"type": "boolean", "default": False,
+                 "description": "a change request by an eligible approver blocks the category"},
     }}},
 }
 

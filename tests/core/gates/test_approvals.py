@@ -9,7 +9,18 @@ import pytest
 
 from ghapp.core.codeowners.patterns import PatternError
 from ghapp.core.decisions import CategoryResult
-from ghapp.core.facts import Actor, ActorType, ChangedFile, Commit, Facts, Person, PullRequest, Review, ReviewState
+from ghapp.core.facts import (
+    Actor,
+    ActorType,
+    Assignment,
+    ChangedFile,
+    Commit,
+    Facts,
+    Person,
+    PullRequest,
+    Review,
+    ReviewState,
+)
 from ghapp.core.gates.approvals import ApprovalRule, evaluate_approvals, files_since
 
 HEAD = "h" * 40
@@ -30,6 +41,8 @@ def make_facts(
     codeowners: str | None = None,
     changed_since: Mapping[str, frozenset[str]] | None = None,
     author: str | None = "author",
+    assignments: tuple[Assignment, ...] = (),
+    pushers: tuple[str, ...] = (),
 ) -> Facts:
     pr = PullRequest(number=7, author=Actor(author), head_sha=HEAD) if author is not None else None
     return Facts(
@@ -40,6 +53,8 @@ def make_facts(
         team_members=team_members or {},
         codeowners=codeowners,
         changed_since=changed_since or {},
+        assignments=assignments,
+        pushers=tuple(Actor(login) for login in pushers),
     )
 
 
@@ -51,8 +66,18 @@ def rule(**changes: Any) -> ApprovalRule:
     return ApprovalRule(**{**AUTH.__dict__, **changes})
 
 
-def commit(author: str | None = None, committer: str | None = None) -> Commit:
-    return Commit(sha="c" * 40, author=Person(login=author), committer=Person(login=committer))
+def commit(author: str | None = None, committer: str | None = None, message: str = "") -> Commit:
+    return Commit(sha="c" * 40, message=message, author=Person(login=author), committer=Person(login=committer))
+
+
+def co_authored(*people: str) -> Commit:
+    """A commit by `author` whose message names `people` ("Name <email>") as co-authors."""
+    trailers = "".join(f"\nCo-authored-by: {person}" for person in people)
+    return Commit(sha="d" * 40, message=f"Change\n{trailers}", author=Person("A", "a@example.com", "author"),
+                  committer=Person("A", "a@example.com", "author"))
+
+
+COPILOT = Actor("Copilot", "Bot")
 
 
 CASES: list[tuple[str, ApprovalRule, Facts, dict[str, Any]]] = [
@@ -120,6 +145,94 @@ CASES: list[tuple[str, ApprovalRule, Facts, dict[str, Any]]] = [
      {"satisfied": False, "ignored": ("@cursor-agent: is an AI identity",), "request_users": ("alice",)}),
     ("an AI identity when allowed", rule(users=("cursor-agent",), allow_bots=True),
      make_facts((review("cursor-agent"),)),
+     {"satisfied": True}),
+    # --- separation of duties: whoever took part in the change
+    ("a co-author by no-reply address", AUTH,
+     make_facts((review("alice"),), commits=(co_authored("Alice <12345+alice@users.noreply.github.com>"),)),
+     {"satisfied": False, "ignored": ("@alice: is named in a Co-authored-by trailer of a commit",),
+      "request_users": ("bob",),
+      "excluded": ("@alice: is named in a Co-authored-by trailer of a commit",)}),
+    ("a co-author by the old no-reply address", AUTH,
+     make_facts((review("alice"),), commits=(co_authored("Alice <Alice@users.noreply.github.com>"),)),
+     {"satisfied": False}),
+    ("a co-author when allowed", rule(allow_co_authors=True),
+     make_facts((review("alice"),), commits=(co_authored("Alice <12345+alice@users.noreply.github.com>"),)),
+     {"satisfied": True, "excluded": ()}),
+    ("a co-author by an address another commit resolved", AUTH,
+     make_facts((review("alice"),), commits=(
+         co_authored("Al <al@corp.example>"),
+         Commit("e" * 40, "x", Person("Al", "AL@corp.example", "alice"), Person("GitHub", "noreply@github.com")))),
+     {"satisfied": False,
+      "ignored": ("@alice: authored or committed a commit of the pull request; is named in a Co-authored-by trailer "
+                  "of a commit",)}),
+    ("an unresolvable co-author is said", AUTH,
+     make_facts((review("alice"),), commits=(co_authored("Zed <zed@corp.example>", "Nameless"),)),
+     {"satisfied": True,
+      "excluded": ("co-author Zed <zed@corp.example>: the address names no GitHub account the App can tell, so it "
+                   "cannot exclude them",
+                   "co-author Nameless: the address names no GitHub account the App can tell, so it cannot exclude "
+                   "them")}),
+    ("an agent's launcher", AUTH,
+     make_facts((review("alice"),), assignments=(Assignment(COPILOT, Actor("alice")),)),
+     {"satisfied": False, "ignored": ("@alice: assigned the pull request to an agent",),
+      "excluded": ("@alice: assigned the pull request to an agent",)}),
+    ("assigning a person launches nothing", AUTH,
+     make_facts((review("alice"),), assignments=(Assignment(Actor("bob"), Actor("alice")),)),
+     {"satisfied": True, "excluded": ()}),
+    ("an AI identity assigned by alice", AUTH,
+     make_facts((review("alice"),), assignments=(Assignment(Actor("cursor-agent"), Actor("alice")),)),
+     {"satisfied": False}),
+    ("a launcher when allowed", rule(allow_launchers=True),
+     make_facts((review("alice"),), assignments=(Assignment(COPILOT, Actor("alice")),)),
+     {"satisfied": True}),
+    ("a pusher", AUTH, make_facts((review("bob"),), pushers=("Bob",)),
+     {"satisfied": False, "ignored": ("@bob: pushed to the pull request's branch",), "request_users": ("alice",)}),
+    ("a pusher when allowed", rule(allow_pushers=True), make_facts((review("bob"),), pushers=("bob",)),
+     {"satisfied": True}),
+    ("the author's own pushes come with authorship", rule(users=("author",), allow_author=True),
+     make_facts((review("author"),), pushers=("author",), commits=(commit(author="author"),)),
+     {"satisfied": True, "excluded": ()}),
+    ("the author goes without saying", AUTH, make_facts(pushers=("author",)), {"excluded": ()}),
+    ("bots and agents that took part are not listed", AUTH,
+     make_facts(author="copilot-swe-agent[bot]", pushers=("copilot-swe-agent[bot]", "cursor-agent")),
+     {"excluded": ()}),
+    ("several roles, one allowed", rule(allow_pushers=True),
+     make_facts((review("alice"),), pushers=("alice",), commits=(commit(committer="alice"),)),
+     {"satisfied": False, "ignored": ("@alice: authored or committed a commit of the pull request",)}),
+    # --- veto: an eligible approver's change request blocks
+    ("a change request vetoes", rule(veto=True), make_facts((review("alice"), review("bob", "CHANGES_REQUESTED"))),
+     {"satisfied": False, "approved_by": ("alice",), "vetoed_by": ("bob",),
+      "missing": ("@bob requested changes: this category waits until @bob approves or the review is dismissed",)}),
+    ("without veto a change request is outvoted", AUTH,
+     make_facts((review("alice"), review("bob", "CHANGES_REQUESTED"))),
+     {"satisfied": True, "vetoed_by": ()}),
+    ("the vetoer approves later", rule(veto=True),
+     make_facts((review("bob", "CHANGES_REQUESTED"), review("alice"), review("bob"))),
+     {"satisfied": True, "approved_by": ("alice", "bob")}),
+    ("the change request is dismissed", rule(veto=True),
+     make_facts((review("bob", "CHANGES_REQUESTED"), review("bob", "DISMISSED"), review("alice"))),
+     {"satisfied": True}),
+    ("a later comment keeps the veto", rule(veto=True),
+     make_facts((review("bob", "CHANGES_REQUESTED"), review("bob", "COMMENTED"), review("alice"))),
+     {"satisfied": False, "vetoed_by": ("bob",)}),
+    ("a change request on an older head still vetoes", rule(veto=True),
+     make_facts((review("bob", "CHANGES_REQUESTED", commit=OLD), review("alice"))),
+     {"satisfied": False}),
+    ("someone outside the category cannot veto", rule(veto=True),
+     make_facts((review("alice"), review("mallory", "CHANGES_REQUESTED"))),
+     {"satisfied": True, "vetoed_by": ()}),
+    ("a team member vetoes", rule(users=("alice",), teams=("org/sec",), veto=True),
+     make_facts((review("alice"), review("dave", "CHANGES_REQUESTED")), team_members={"org/sec": frozenset({"dave"})}),
+     {"satisfied": False, "vetoed_by": ("dave",)}),
+    ("a code owner vetoes", rule(users=("alice",), codeowners=True, veto=True),
+     make_facts((review("alice"), review("carol", "CHANGES_REQUESTED")), codeowners="/auth/ @carol\n"),
+     {"satisfied": False, "vetoed_by": ("carol",)}),
+    ("a forged co-author line does not silence an owner's veto", rule(veto=True),
+     make_facts((review("alice"), review("bob", "CHANGES_REQUESTED")),
+                commits=(co_authored("Bob <1+bob@users.noreply.github.com>"),)),
+     {"satisfied": False, "vetoed_by": ("bob",)}),
+    ("a bot in the category cannot veto", rule(users=("alice", "helper[bot]"), veto=True),
+     make_facts((review("alice"), review("helper[bot]", "CHANGES_REQUESTED"))),
      {"satisfied": True}),
     # --- teams, all_of
     ("a team member", rule(users=(), teams=("Org/Security",)),

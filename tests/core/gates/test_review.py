@@ -76,7 +76,9 @@ def test_provenance_explains_the_special_verdicts() -> None:
 
 WAITING = CategoryResult("secrets", ("config/.env", "deploy/key.pem"), False, approved_by=("carol",),
                          missing=("1 more approval from @alice, @acme/security",), request_users=("alice",),
-                         request_teams=("acme/security",), stale=("bob",), ignored=("@dave: is the author",))
+                         request_teams=("acme/security",), stale=("bob",), ignored=("@dave: is the author",),
+                         vetoed_by=("sec",), excluded=("@pat: pushed to the pull request's branch",
+                                                       "@lead: assigned the pull request to an agent"))
 DONE = CategoryResult("auth", ("src/auth/login.py",), True, approved_by=("erin",))
 
 
@@ -103,7 +105,9 @@ def test_approvals_summary_says_who_must_still_approve() -> None:
     for line in ("- Files: `config/.env`, `deploy/key.pem`", "- Approved by: @carol",
                  "- Still needed: 1 more approval from @alice, @acme/security",
                  "- Stale (the files changed after they approved; approve again): @bob",
-                 "- Not counted: @dave: is the author", "- Approved by: @erin"):
+                 "- Not counted: @dave: is the author", "- Approved by: @erin", "- Changes requested by: @sec",
+                 "- Cannot approve, having taken part in the change: @pat: pushed to the pull request's branch; "
+                 "@lead: assigned the pull request to an agent"):
         assert line in summary
 
 

@@ -103,10 +103,13 @@ def test_ignored_rules_never_count_and_are_listed() -> None:
          "ruff failed: exit 2: config \\| &lt;!-- x"),
         ([_report(status="error")], False, "ruff failed"),
         ([_report(unaudited=("foo", "bar"))], False,
-         "2 packages could not be audited (`foo`, `bar`); an unaudited package may be vulnerable"),
+         "2 changed files could not be checked by ruff (`foo`, `bar`); what was not checked may hide a problem"),
         ([_report()], True, "GitHub listed only part of the PR's files, so some changed files were not checked; "
                             "split the PR"),
         ([_report(status="error", error="boom", unaudited=("x",))], True, "ruff failed: boom (and 2 more problems)"),
+        ([_report(unaudited=("a.py: a symbolic link (to `b`) in the commit",))], False,
+         "1 changed file could not be checked by ruff (`a.py: a symbolic link (to 'b') in the commit`); what "
+         "was not checked may hide a problem"),
     ],
 )
 def test_the_gate_fails_closed(reports: list[ToolReport], truncated: bool, title: str) -> None:
@@ -114,6 +117,13 @@ def test_the_gate_fails_closed(reports: list[ToolReport], truncated: bool, title
     assert result.conclusion is Conclusion.FAILURE
     assert result.title == title[:200]
     assert "### Why this check cannot pass" in result.summary
+
+
+def test_an_unaudited_package_fails_the_dependency_audit() -> None:
+    report = ToolReport(Gate.DEPENDENCY_AUDIT, "pip-audit", unaudited=("foo", "bar"))
+    result = tool_gate(GateSettings(Gate.DEPENDENCY_AUDIT), [report], FILES, is_ai=True)
+    assert result.conclusion is Conclusion.FAILURE
+    assert result.title == "2 packages could not be audited (`foo`, `bar`); an unaudited package may be vulnerable"
 
 
 def test_a_disabled_gate_is_skipped_with_the_reason() -> None:
@@ -135,7 +145,7 @@ def test_the_summary_has_a_table_the_tools_and_what_was_not_analysed() -> None:
     assert "ruff 0.17.6 on 2 files; rules: `E`, `F`" in result.summary
     assert "1 finding on lines this PR did not change (set `gates.lint.whole_file: true` to count them)" \
         in result.summary
-    for line in ("`src/old.py`: deleted", "`logo.png`: binary",
+    for line in ("`src/old.py`: deleted", "`logo.png`: GitHub sent no diff, so every finding in the file counts",
                  "`src/big.py`: GitHub sent no diff, so every finding in the file counts"):
         assert line in result.summary
 

@@ -54,17 +54,20 @@ def test_gate_mode_falls_back_to_the_policy_mode() -> None:
     assert policy.gate(Gate.TYPES) == GateSettings(Gate.TYPES)
 
 
+WHO = ("assignments", "pushers")  # who took part in the change: never approves it
+
+
 @pytest.mark.parametrize(
     ("policy", "needs"),
     [
         (Policy(gates=()), {"pull_request", "commits", "files"}),
         (Policy(), {"pull_request", "commits", "files", "tool_reports"}),
         (Policy(gates=(GateSettings(Gate.LINT, enabled=False),)), {"pull_request", "commits", "files"}),
-        (Policy(gates=(), approvals=(RULE,)), {"pull_request", "commits", "files", "reviews"}),
+        (Policy(gates=(), approvals=(RULE,)), {"pull_request", "commits", "files", "reviews", *WHO}),
         (Policy(gates=(), approvals=(ApprovalRule("a", ("a/",), codeowners=True),)),
-         {"pull_request", "commits", "files", "reviews", "codeowners", "changed_since"}),
+         {"pull_request", "commits", "files", "reviews", "codeowners", "changed_since", *WHO}),
         (Policy(gates=(), approvals=(ApprovalRule("a", ("a/",), teams=("o/t",), stale_on_change=False),)),
-         {"pull_request", "commits", "files", "reviews", "team_members"}),
+         {"pull_request", "commits", "files", "reviews", "team_members", *WHO}),
         (Policy(gates=(), overrides=OverrideSettings(team="o/leads")),
          {"pull_request", "commits", "files", "team_members", "overrides"}),
     ],

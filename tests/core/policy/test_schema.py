@@ -30,7 +30,8 @@ def _issues(text: str) -> list[str]:
          "mode, rules, whole_file"),
         ("approvals:\n  auth:\n    paths: [auth/]\n    reviewers: ['@a']\n",
          "p.yml:4:5: unknown key 'reviewers' in approvals.auth; expected one of: all_of, allow_author, allow_bots, "
-         "allow_commit_authors, applies_to, codeowners, count, owners, paths, stale_on_change"),
+         "allow_co_authors, allow_commit_authors, allow_launchers, allow_pushers, applies_to, codeowners, count, "
+         "owners, paths, stale_on_change, veto"),
         ("mode: strict\n", "p.yml:1:7: mode must be one of: enforce, report; got the string 'strict'"),
         ("mode: off\n", "p.yml:1:7: mode must be one of: enforce, report; got the boolean false"),
         ("gates:\n  lint:\n    enabled: 'yes'\n",

@@ -1,0 +1,42 @@
+"""Retarget: tool reports are stored per head commit. A PR into `release` is checked (its diff: one harmless
+file); then it is retargeted to `main`, and its diff gains a risky file that `release` already had. The stored
+report of the head must not speak for the new diff: the tool runs again and finds the risky file. The App on
+the simulator, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ghapp.core.decisions import Finding
+from tests.e2e.harness import AI_BODY, AI_MESSAGE, REPO, FakeRunner, build_world, fake_runners, running_app
+from tests.e2e.test_pull_request_flow import deliver, runs
+from tests.ghsim import GitHubSim
+
+RISK = Finding("app/risky.py", 1, "S307", "eval of input")
+
+
+def test_a_retargeted_pull_request_has_the_files_its_diff_gained_checked(ghsim: GitHubSim, tmp_path: Path) -> None:
+    build_world(ghsim, policy="gates:\n  lint:\n    applies_to: all\n")
+    state = ghsim.state
+    repo = state.repo(REPO)
+    state.commit(repo, {"app/risky.py": "eval(input())\n"}, branch="release", parent=repo.branches["main"],
+                 message="Risky helper")
+    pull = state.create_pull(REPO, changes={"app/small.py": "VALUE = 2\n"}, base="release", messages=[AI_MESSAGE],
+                             body=AI_BODY, user="alice", title="Small change")
+    lint, *others = fake_runners(lint=[RISK])
+    assert isinstance(lint, FakeRunner)
+    with running_app(ghsim, tmp_path, runners=(lint, *others)) as app:
+        deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
+        assert lint.calls == [("app/small.py",)]
+        assert runs(ghsim, pull.head_sha)["lint"].conclusion == "success"
+
+        # the attack: retarget to main, whose diff to the same head also holds app/risky.py
+        with state.lock:
+            pull.base_ref, pull.base_sha = "main", repo.branches["main"]
+        payload = ghsim.payloads.pull_request(REPO, pull.number, "edited")
+        payload["changes"] = {"base": {"ref": {"from": "release"}, "sha": {"from": repo.branches["release"]}}}
+        deliver(ghsim, app, "pull_request", payload)
+        assert "app/risky.py" in {p for call in lint.calls for p in call}
+        checked = runs(ghsim, pull.head_sha)["lint"]
+    assert checked.conclusion == "failure", checked.output
+    assert any(a["path"] == "app/risky.py" for a in checked.annotations)
