@@ -180,6 +180,7 @@ ROUTE_PERMISSIONS: list[tuple[str, str, str, str]] = [  # (methods, route regex 
     ("POST|DELETE", r"/repos/{}/{}/pulls/{}/requested_reviewers", "pull_requests", "write"),
     ("GET", r"/repos/{}/{}/commits/{}/pulls", "pull_requests", "read"),
     ("GET", r"/repos/{}/{}/(compare|contents|tarball)/.*", "contents", "read"),
+    ("GET", r"/repos/{}/{}/git/blobs/{}", "contents", "read"),
     ("GET", r"/orgs/{}/teams/{}/memberships/{}", "members", "read"),
     ("POST", r"/repos/{}/{}/check-runs", "checks", "write"),
     ("PATCH", r"/repos/{}/{}/check-runs/{}", "checks", "write"),
