@@ -9,10 +9,12 @@ import secrets
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from ghapp.core.errors import GhappError
+
 _FILE_MODE = 0o600
 
 
-class CredentialsError(ValueError):
+class CredentialsError(GhappError, ValueError):
     """The credentials file exists but cannot be used (unreadable, not JSON, a field missing)."""
 
 

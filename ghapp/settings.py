@@ -9,8 +9,10 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from ghapp.core.errors import GhappError
 
-class SettingsError(ValueError):
+
+class SettingsError(GhappError, ValueError):
     """A GHAPP_* variable has a value the App cannot use."""
 
 

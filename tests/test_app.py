@@ -126,7 +126,7 @@ def serve(app: Any) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    assert wait_for(lambda: server.started, 10)
+    assert wait_for(lambda: server.started, 60)
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:

@@ -1,4 +1,5 @@
-"""Installation handlers keep the installations and repositories tables current, from real payloads."""
+"""The App's handler table: installation handlers keep the installations and repositories tables current, from
+real payloads; a delivery the App can never process fails at once."""
 
 from __future__ import annotations
 
@@ -11,12 +12,20 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from ghapp.core.decisions import Gate
+from ghapp.enforcement import Enforcer
+from ghapp.github.publish import check_name
 from ghapp.handlers import LOW_VALUE, apply_installation, build_handlers, low_value, on_ping
 from ghapp.runtime.jobs import JobContext, find_handler
+from ghapp.runtime.queue import Queue
+from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
 from ghapp.store.database import Database
+from ghapp.store.deliveries import DeliveryState
 from ghapp.store.inbox import Claim, Inbox, NewDelivery
 from ghapp.store.installations import Installation, Repository
+from tests.e2e.harness import fake_runners
+from tests.ghsim import GitHubSim
 
 Payload = Callable[[str, str], dict[str, Any]]
 
@@ -125,3 +134,42 @@ def test_the_table_routes_every_installation_action() -> None:
         assert find_handler(build_handlers(), "installation", action) is not None
     assert find_handler(build_handlers(), "installation", "something_new") is None
     assert all(isinstance(k, tuple) for k in LOW_VALUE)
+
+
+HEAD_SHA = "a" * 40
+NO_REPOSITORY = {
+    "push": {"ref": "refs/heads/main", "before": "0" * 40, "after": HEAD_SHA, "sender": {"login": "mallory"}},
+    "pull_request": {"action": "closed", "number": 1, "pull_request": {"number": 1, "head": {"sha": HEAD_SHA}}},
+    "issue_comment": {"action": "created", "issue": {"number": 1, "pull_request": {"url": "https://api.github.com/pulls/1"}},
+                      "comment": {"id": 5, "body": "/prompt-to-pr override lint a false positive",
+                                  "user": {"login": "u"}}},
+    "check_run": {"action": "rerequested",
+                  "check_run": {"name": check_name(Gate.LINT), "head_sha": HEAD_SHA, "external_id": "pr:1"}},
+}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("event", sorted(NO_REPOSITORY))
+async def test_a_delivery_that_names_no_repository_fails_at_once(
+    db: Database, make_settings: Callable[..., Settings], event: str,
+) -> None:
+    """It can never be processed: it fails on its first attempt with the reason, instead of using up every
+    retry (and the worker's time) on the same answer."""
+    settings = make_settings(max_attempts=8)
+    inbox = Inbox(db, max_attempts=settings.max_attempts)
+    queue = Queue.from_settings(settings)
+    sim = GitHubSim()
+    github = sim.github_app()
+    worker = Worker(settings, inbox, queue, handlers=build_handlers(Enforcer(runners=fake_runners())),
+                    github=lambda: github, periodic=False)
+    payload = NO_REPOSITORY[event]
+    inbox.record(NewDelivery("d1", event, payload.get("action"), 9, None, None, json.dumps(payload)))
+    try:
+        assert await worker.process("d1") == "failed"
+    finally:
+        await github.aclose()
+        queue.close()
+    row = inbox.get("d1")
+    assert row is not None and (row.state, row.attempts) == (DeliveryState.FAILED, 1)
+    assert row.last_error == "the delivery names no repository"
+    assert sim.state.log == []  # nothing was asked of GitHub, nothing published to a nameless repository

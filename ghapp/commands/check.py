@@ -21,13 +21,15 @@ from pathlib import Path, PurePosixPath
 
 from ghapp.commands.check_report import render_sarif, render_text
 from ghapp.commands.terminal import Style, wants_colour
+from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS
 from ghapp.core.decisions import Decision, Gate, ToolReport
 from ghapp.core.detection.detect import detect, parse_signal_table
 from ghapp.core.detection.signals import SignalTable, SignalTableError
 from ghapp.core.diff import parse_unified_diff
+from ghapp.core.errors import GhappError
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, ChangedFile, Commit, Facts, Person, PullRequest
-from ghapp.core.policy.load import GateSettings, Policy, PolicyIssue, load_policy
+from ghapp.core.policy.load import POLICY_PATH, GateSettings, Policy, PolicyIssue, load_policy
 from ghapp.resources import ai_signals_text, default_policy_text
 from ghapp.runners import RUNNERS, RunContext, Runner, run_all
 from ghapp.runners.base import DEFAULT_RUFF_SELECT
@@ -35,12 +37,10 @@ from ghapp.runners.workspace import Workspace, WorkspaceError
 from ghapp.settings import SettingsError, from_env
 
 HELP = "evaluate the current branch as the App would evaluate its pull request"
-POLICY_FILE = ".github/prompt-to-pr.yml"
-CODEOWNERS_FILES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's lookup order
 _FIELD, _RECORD = "\x1f", "\x1e"
 
 
-class CheckError(Exception):
+class CheckError(GhappError):
     """The repository or the arguments do not allow a check (exit 2)."""
 
 
@@ -116,9 +116,9 @@ def check(args: argparse.Namespace) -> Decision:
         _progress("note: uncommitted changes are not checked (the App sees commits only)")
     table = parse_signal_table(ai_signals_text())
     texts = [("policies/default.yml (bundled)", default_policy_text())]
-    repo_policy = show(repo, base, POLICY_FILE)
+    repo_policy = show(repo, base, POLICY_PATH)
     if repo_policy is not None:
-        texts.append((f"{base}:{POLICY_FILE}", repo_policy))
+        texts.append((f"{base}:{POLICY_PATH}", repo_policy))
     result = load_policy(texts, signals=table)
     if result.policy is None:
         return evaluate_policy_error(result.issues, head)
@@ -138,8 +138,8 @@ def check(args: argparse.Namespace) -> Decision:
         reports = _run_tools(repo, head, base, ws, policy=result.policy, runners=runners, files=files,
                              osv_url=settings.osv_url, timeout=timeout,
                              memory_mb=settings.runner_memory_mb) if runners else ()
-    codeowners = next((text for p in CODEOWNERS_FILES if (text := show(repo, base, p)) is not None), None)
-    edit = _policy_edit(repo, head, texts[0], table) if any(POLICY_FILE in f.paths for f in files) else None
+    codeowners = next((text for p in CODEOWNERS_LOCATIONS if (text := show(repo, base, p)) is not None), None)
+    edit = _policy_edit(repo, head, texts[0], table) if any(POLICY_PATH in f.paths for f in files) else None
     facts = Facts(pull_request=pr, commits=commits, files=files, codeowners=codeowners, tool_reports=reports)
     return evaluate(result.policy, facts, policy_edit=edit)
 
@@ -151,10 +151,10 @@ def _runners(gates: Sequence[GateSettings]) -> list[Runner]:
 
 def _policy_edit(repo: Path, head: str, bundled: tuple[str, str], table: SignalTable) -> tuple[PolicyIssue, ...]:
     """The issues of the policy file as the PR edits it (a deleted file is no issue: the default applies)."""
-    text = show(repo, head, POLICY_FILE)
+    text = show(repo, head, POLICY_PATH)
     if text is None:
         return ()
-    return load_policy([bundled, (f"HEAD:{POLICY_FILE}", text)], signals=table).issues
+    return load_policy([bundled, (f"HEAD:{POLICY_PATH}", text)], signals=table).issues
 
 
 def _run_tools(repo: Path, head: str, base: str, ws: Workspace, *, policy: Policy, runners: Sequence[Runner],

@@ -18,13 +18,14 @@ from typing import Any, cast, get_args
 from ghapp.core.decisions import Verdict
 from ghapp.core.detection.detect import detect, parse_signal_table, prompt_provenance
 from ghapp.core.detection.signals import SignalTable, SignalTableError
+from ghapp.core.errors import GhappError
 from ghapp.core.facts import Actor, ActorType, Commit, Person, PullRequest
 from ghapp.resources import ai_signals_text
 
 HELP = "judge whether a pull request (JSON facts, or - for stdin) was written with AI tools"
 
 
-class FactsError(ValueError):
+class FactsError(GhappError, ValueError):
     """The JSON facts have the wrong shape; the message names the field."""
 
 

@@ -7,27 +7,25 @@ import json
 import sys
 from pathlib import Path
 
-from ghapp.core.codeowners.patterns import parse_codeowners
+from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS, parse_codeowners
 
 HELP = "Print the CODEOWNERS owners of each PATH as JSON; invalid lines of the file go to stderr."
-
-# Where GitHub looks for the file, in its order: the first one found is used.
-LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--codeowners",
         metavar="FILE",
-        help=f"the CODEOWNERS file (default: the first of {', '.join(LOCATIONS)} in the current directory)",
+        help=f"the CODEOWNERS file (default: the first of {', '.join(CODEOWNERS_LOCATIONS)} in the current directory)",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="a file path relative to the repository root")
 
 
 def run(args: argparse.Namespace) -> int:
-    name: str | None = args.codeowners or next((loc for loc in LOCATIONS if Path(loc).is_file()), None)
+    name: str | None = args.codeowners or next((loc for loc in CODEOWNERS_LOCATIONS if Path(loc).is_file()), None)
     if name is None:
-        print(f"ghapp owners: no CODEOWNERS file in {', '.join(LOCATIONS)}; pass --codeowners FILE", file=sys.stderr)
+        print(f"ghapp owners: no CODEOWNERS file in {', '.join(CODEOWNERS_LOCATIONS)}; pass --codeowners FILE",
+              file=sys.stderr)
         return 2
     try:
         text = Path(name).read_text(encoding="utf-8")

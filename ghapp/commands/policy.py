@@ -14,20 +14,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ghapp.commands.owners import LOCATIONS
-from ghapp.core.codeowners.patterns import parse_codeowners
+from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS, parse_codeowners
 from ghapp.core.decisions import Gate, Verdict
 from ghapp.core.detection.detect import parse_signal_table
 from ghapp.core.facts import ChangedFile, Facts
 from ghapp.core.gates.approvals import evaluate_approvals
-from ghapp.core.policy.load import Policy, PolicyResult, load_policy
+from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyResult, load_policy
 from ghapp.core.policy.model import GATE_KEYS
 from ghapp.core.policy.schema import published_schema
 from ghapp.resources import DEFAULT_POLICY_SOURCE, ai_signals_text, default_policy_text
 
 HELP = "validate policy files, explain what a policy requires for some changed files, print the schema"
 DEFAULT_SOURCE = DEFAULT_POLICY_SOURCE
-REPO_POLICY = ".github/prompt-to-pr.yml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,11 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     validate.set_defaults(_action=_validate)
     explain = sub.add_parser("explain", help="what the policy requires for a PR changing PATH...")
     explain.add_argument("--policy", action="append", default=[], metavar="FILE",
-                         help=f"policy layers over the bundled default, base first (default: {REPO_POLICY} "
+                         help=f"policy layers over the bundled default, base first (default: {POLICY_PATH} "
                               "when it exists)")
     explain.add_argument("--files", nargs="+", required=True, metavar="PATH", help="the PR's changed files")
     explain.add_argument("--codeowners", metavar="FILE",
-                         help=f"the CODEOWNERS file (default: the first of {', '.join(LOCATIONS)} found)")
+                         help=f"the CODEOWNERS file (default: the first of {', '.join(CODEOWNERS_LOCATIONS)} found)")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(_action=_explain)
     schema = sub.add_parser("schema", help="print the policy file's JSON Schema (policies/schema.json)")
@@ -84,7 +82,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    layers = args.policy or ([REPO_POLICY] if Path(REPO_POLICY).is_file() else [])
+    layers = args.policy or ([POLICY_PATH] if Path(POLICY_PATH).is_file() else [])
     result, error = _load(layers)
     if result is None:
         print(f"ghapp policy: {error}", file=sys.stderr)
@@ -93,7 +91,7 @@ def _explain(args: argparse.Namespace) -> int:
         for issue in result.issues:
             print(issue, file=sys.stderr)
         return 1
-    owners_path = args.codeowners or next((loc for loc in LOCATIONS if Path(loc).is_file()), None)
+    owners_path = args.codeowners or next((loc for loc in CODEOWNERS_LOCATIONS if Path(loc).is_file()), None)
     try:
         codeowners = Path(owners_path).read_text(encoding="utf-8") if owners_path else None
     except (OSError, UnicodeDecodeError) as exc:

@@ -82,6 +82,17 @@ class Review:
 
 
 @dataclass(frozen=True)
+class HandLabel:
+    """One of the App's verdict labels (`labels:` in the policy) that a person put on the PR by hand: read as
+    evidence of that verdict, and never removed by the App."""
+
+    name: str
+    verdict: Literal["ai", "suspected"]
+    tool: str | None = None
+    by: str = ""  # the login that added it
+
+
+@dataclass(frozen=True)
 class PullRequest:
     """The pull request itself, as the webhook and the pulls API describe it."""
 
@@ -93,7 +104,8 @@ class PullRequest:
     head_sha: str = ""
     base_ref: str = ""
     base_sha: str = ""
-    labels: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # without the App's verdict labels
+    hand_labels: tuple[HandLabel, ...] = ()
     draft: bool = False
     from_fork: bool = False
 

@@ -19,13 +19,10 @@ from ghapp.enforcement.enforcer import Enforcer, repository
 from ghapp.enforcement.pipeline import PullRun
 from ghapp.enforcement.push import recheck_push
 from ghapp.github.api import InstallationAPI
-from ghapp.github.publish import gate_of
+from ghapp.github.publish import REQUEST_REVIEWS_ID, RERUN_ID, gate_of
 from ghapp.runtime.jobs import JobContext
 from ghapp.store import head_words
 from ghapp.store.database import Database
-
-RERUN = "rerun"
-REQUEST_REVIEWS = "request-reviews"
 
 
 def _ours(ctx: JobContext, obj: dict[str, Any]) -> bool:
@@ -88,9 +85,9 @@ async def on_requested_action(enforcer: Enforcer, ctx: JobContext) -> None:
     identifier = str((ctx.payload.get("requested_action") or {}).get("identifier") or "")
     if gate is None or not _ours(ctx, run):
         return
-    if identifier == REQUEST_REVIEWS:
+    if identifier == REQUEST_REVIEWS_ID:
         await _rerun(enforcer, ctx, run, gates=(), requests=True)
-    elif identifier == RERUN:
+    elif identifier == RERUN_ID:
         await _rerun(enforcer, ctx, run, gates=(gate,) if gate in TOOL_GATES else ())
     else:
         ctx.log.info("unknown check run action", extra={"identifier": identifier})

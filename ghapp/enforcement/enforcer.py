@@ -11,7 +11,7 @@ from ghapp.github.facts import FactsGatherer
 from ghapp.github.labels import LabelSync
 from ghapp.github.policy_source import PolicySource
 from ghapp.runners import RUNNERS, Runner
-from ghapp.runtime.jobs import JobContext
+from ghapp.runtime.jobs import JobContext, Unprocessable
 
 
 @dataclass
@@ -23,11 +23,11 @@ class Enforcer:
 
 
 def repository(payload: dict[str, Any]) -> tuple[str, str]:
-    """(owner, name) of the repository a delivery concerns."""
+    """(owner, name) of the repository a delivery concerns; a delivery that names none can never be processed."""
     full_name = str((payload.get("repository") or {}).get("full_name") or "")
     owner, _, name = full_name.partition("/")
     if not owner or not name:
-        raise ValueError("the delivery names no repository")
+        raise Unprocessable("the delivery names no repository")
     return owner, name
 
 

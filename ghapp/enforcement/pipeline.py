@@ -19,14 +19,13 @@ from ghapp.core.decisions import CategoryResult, Conclusion, Decision, Gate, Gat
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, Facts
 from ghapp.core.gates.summary import finish
-from ghapp.core.policy.load import Policy, PolicyIssue
+from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
 from ghapp.enforcement import heads, records
-from ghapp.enforcement.enforcer import Enforcer, details_url
+from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, needs, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
 from ghapp.github.facts import Head
-from ghapp.github.policy_source import POLICY_PATH
 from ghapp.github.publish import CheckPublisher, Target, default_actions
 from ghapp.github.review_requests import ReviewRequester
 from ghapp.observability.reports import observe_reports
@@ -43,10 +42,10 @@ class PullRun:
     """One evaluation of one PR head, for one delivery."""
 
     def __init__(self, enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, pr_json: JSON) -> None:
-        self.e, self.ctx, self.api, self.pr_json = enforcer, ctx, api, pr_json
+        self.enforcer, self.ctx, self.api, self.pr_json = enforcer, ctx, api, pr_json
         self.pr = shapes.pull_request(pr_json)
         base_repo = (pr_json.get("base") or {}).get("repo") or ctx.payload.get("repository") or {}
-        self.owner, _, self.repo = str(base_repo.get("full_name", "")).partition("/")
+        self.owner, self.repo = repository({"repository": base_repo})
         self.full_name = f"{self.owner}/{self.repo}"
         self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number, details_url(ctx))
         self.checks = CheckPublisher(api, ctx.inbox.db, self.target)
@@ -64,8 +63,8 @@ class PullRun:
         if self.pr_json.get("state") == "closed" or await self.moot():
             return None
         await heads.leave(self.api, self.ctx.inbox.db, self.target, keep_head=self.pr.head_sha)
-        loaded = await self.e.policies.load(self.api, self.owner, self.repo, self.pr.base_ref)
-        head = await self.e.gatherer.head(self.api, self.owner, self.repo, self.pr_json)
+        loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, self.pr.base_ref)
+        head = await self.enforcer.gatherer.head(self.api, self.owner, self.repo, self.pr_json)
         edit = await self._edit_issues(head)
         if loaded.policy is None:
             decision = _edit_note(evaluate_policy_error(loaded.issues, self.pr.head_sha), edit)
@@ -78,13 +77,13 @@ class PullRun:
                      rerun: Collection[Gate], only: Collection[Gate] | None, ask_reviews: bool,
                      force_requests: bool) -> Decision | None:
         db = self.ctx.inbox.db
-        runners = {r.gate: r for r in self.e.runners}
+        runners = {r.gate: r for r in self.enforcer.runners}
         prints = {gate: fingerprint(policy, runner) for gate, runner in runners.items()}
         stored = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
                                          {g: p for g, p in prints.items() if g not in rerun})
         overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
         pushers = _pushers(await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number))
-        facts = await self.e.gatherer.gather(self.api, self.owner, self.repo, self.pr_json, policy,
+        facts = await self.enforcer.gatherer.gather(self.api, self.owner, self.repo, self.pr_json, policy,
                                              overrides=overrides, tool_reports=tuple(stored.values()),
                                              pushers=pushers)
         # a report stored for this head may have been made for another diff (a retargeted PR, another PR with
@@ -109,8 +108,10 @@ class PullRun:
             await requester.request(self.pr_json, decision.approvals, force=force_requests)
         if only is None:
             current = [str(label.get("name", "")) for label in self.pr_json.get("labels") or []]
-            await self.e.labels.sync(self.api, self.owner, self.repo, self.pr.number, current=current,
-                                     verdict=decision.verdict)
+            hand = facts.pull_request.hand_labels if facts.pull_request is not None else ()
+            await self.enforcer.labels.sync(self.api, self.owner, self.repo, self.pr.number, current=current,
+                                            verdict=decision.verdict, settings=policy.labels,
+                                            keep=[label.name for label in hand])
         if work and (only is None or pending & set(only)):
             finished = await self._tools(policy, facts, work, prints)
             if finished is None:
@@ -164,7 +165,7 @@ class PullRun:
         if kept is not None:
             found = await self.api.get_content(self.owner, self.repo, POLICY_PATH, self.pr.head_sha)
             text = found[0] if found is not None else None
-        loaded = await self.e.policies.load(self.api, self.owner, self.repo, None, repo_text=text,
+        loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, None, repo_text=text,
                                             repo_removed=text is None)
         return loaded.issues
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ghapp.core.decisions import Gate
 from ghapp.enforcement import heads
-from ghapp.enforcement.enforcer import Enforcer, details_url
+from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.pipeline import PullRun
 from ghapp.github.publish import Target
 from ghapp.github.shapes import is_owned_label
@@ -48,9 +48,9 @@ async def on_closed(enforcer: Enforcer, ctx: JobContext) -> None:
     """A closed PR no longer speaks for its head: each of its runs shows what the other open PRs with that head
     say, and a check that never finished and no other PR speaks for is cancelled, so none is left spinning."""
     pr = ctx.payload["pull_request"]
-    full_name = str(ctx.payload["repository"]["full_name"])
+    owner, repo = repository(ctx.payload)
+    full_name = f"{owner}/{repo}"
     head_sha = str(pr["head"]["sha"])
     waiting = await asyncio.to_thread(_waiting, ctx, full_name, head_sha)
-    owner, _, repo = full_name.partition("/")
     target = Target(owner, repo, head_sha, int(pr["number"]), details_url(ctx))
     await heads.close(ctx.installation(), ctx.inbox.db, target, waiting)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 JSON = dict[str, Any]
 PULL_FILES_CAP = 3000  # GitHub lists at most 3,000 files of a pull request
 PULL_COMMITS_CAP = 250  # and at most 250 commits
+ISSUE_EVENTS_CAP = 3000  # events read to find who added a label (30 pages); a PR rarely has more
 MEMBERSHIP_TTL_S = 300.0  # how long a team membership answer is shared between the App's processes
 
 
@@ -230,9 +231,10 @@ class InstallationAPI:
         return True
 
     async def list_issue_events(self, owner: str, repo: str, number: int) -> list[JSON]:
-        """A PR's (or issue's) events, oldest first: `assigned` ones name the `assigner` and the `assignee`."""
+        """A PR's (or issue's) events, oldest first: `labeled` ones name the label and who added it, `assigned`
+        ones the `assigner` and the `assignee`."""
         return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/events",
-                                 f"/repos/{owner}/{repo}/issues/{number}/events")
+                                 f"/repos/{owner}/{repo}/issues/{number}/events", cap=ISSUE_EVENTS_CAP)
 
     async def list_labels(self, owner: str, repo: str, number: int) -> list[JSON]:
         return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/labels",

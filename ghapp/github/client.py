@@ -23,7 +23,7 @@ from ghapp.github.auth import InstallationToken, TokenCache, parse_token_reply
 from ghapp.github.counter import CallCounter
 from ghapp.github.errors import GitHubError, RateLimited, ValidationFailed
 from ghapp.github.etag import ETagCache
-from ghapp.github.retry import CircuitBreaker, RetryPolicy, Verdict, classify
+from ghapp.github.retry import CircuitBreaker, RetryPlan, RetryPolicy, classify
 from ghapp.github.transport import CURRENT_ATTEMPT, Attempt, CountingTransport
 
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ class GitHubApp:
                 raise ValidationFailed(f"{route}: request body rejected before sending: {exc}") from None
             except RequestError as exc:
                 settled = True
-                verdict: Verdict = classify(exc, method, self._clock(), self.policy)
+                plan: RetryPlan = classify(exc, method, self._clock(), self.policy)
                 last: Exception = exc
             finally:
                 CURRENT_ATTEMPT.reset(attempt_token)
@@ -205,34 +205,34 @@ class GitHubApp:
                 if etag_key:
                     self.etags.put(etag_key, response)
                 return response
-            if verdict.breaker_failure:
+            if plan.breaker_failure:
                 breaker.failure()
             else:
                 breaker.success()
-            await self._after_failure(verdict, tally, reauth, last)
+            await self._after_failure(plan, tally, reauth, last)
 
-    async def _after_failure(self, verdict: Verdict, tally: _Tally, reauth: Callable[[], None] | None,
+    async def _after_failure(self, plan: RetryPlan, tally: _Tally, reauth: Callable[[], None] | None,
                              cause: Exception) -> None:
         """Wait before the next attempt, or raise: rate-limit waits beyond the cap become `RateLimited`."""
         tally.attempts += 1
-        if verdict.action == "reauth" and reauth is not None and not tally.reauthed:
+        if plan.action == "reauth" and reauth is not None and not tally.reauthed:
             reauth()  # GitHub refused the token (revoked, expired early): fetch a new one once
             tally.reauthed = True
             return
-        if verdict.action == "wait":
-            tally.rate_waits += verdict.wait_s
+        if plan.action == "wait":
+            tally.rate_waits += plan.wait_s
             if tally.rate_waits > self.policy.rate_limit_wait_cap_s or tally.attempts >= self.policy.attempts:
-                raise RateLimited(str(verdict.error), retry_after_s=verdict.wait_s,
-                                  status=verdict.error.status) from cause
-            await self._sleep(verdict.wait_s)
+                raise RateLimited(str(plan.error), retry_after_s=plan.wait_s,
+                                  status=plan.error.status) from cause
+            await self._sleep(plan.wait_s)
             return
-        if verdict.action == "retry" and tally.attempts < self.policy.attempts:
+        if plan.action == "retry" and tally.attempts < self.policy.attempts:
             delay = self.policy.backoff_s(tally.attempts - 1, self._rng)
             if tally.backoff + delay <= self.policy.total_wait_cap_s:
                 tally.backoff += delay
                 await self._sleep(delay)
                 return
-        raise verdict.error from cause
+        raise plan.error from cause
 
     async def aclose(self) -> None:
         """Close the connection pool this event loop uses (call before the loop ends)."""

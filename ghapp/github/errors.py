@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ghapp.core.errors import GhappError
 
-class GitHubError(Exception):
+
+class GitHubError(GhappError):
     """A GitHub API call failed. `status` is the HTTP status when GitHub answered."""
 
     def __init__(self, message: str, *, status: int | None = None) -> None:

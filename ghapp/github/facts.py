@@ -1,10 +1,11 @@
 """Gather from GitHub only the facts the policy needs to judge a pull request's head.
 
-Always: the PR, its commits (full messages) and its files (patches -> added lines). Only when a sensitive
-category matches a changed file: reviews, the PR's events (who assigned it to an agent), CODEOWNERS (base
-branch, GitHub's three locations), memberships of the teams that could approve (asked only for the people
-whose latest review approves or requests changes), and the files changed since each approved commit.
-Commits and files of a (base, head) pair never change, so they are kept in memory.
+Always: the PR, its commits (full messages) and its files (patches -> added lines). Only when the PR carries one
+of the App's verdict labels: its events (who added the label). Only when a sensitive category matches a changed
+file: reviews, the PR's events (who assigned it to an agent), CODEOWNERS (base branch, GitHub's three locations),
+memberships of the teams that could approve (asked only for the people whose latest review approves or requests
+changes), and the files changed since each approved commit. Commits and files of a (base, head) pair never
+change, so they are kept in memory.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from ghapp.core.codeowners.patterns import owner_kind, parse_codeowners
+from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS, owner_kind, parse_codeowners
 from ghapp.core.decisions import ToolReport
 from ghapp.core.detection.detect import detect
 from ghapp.core.detection.signals import SignalTable
@@ -25,9 +26,9 @@ from ghapp.core.policy.load import Policy
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
 from ghapp.github.errors import NotFound
+from ghapp.github.labels import hand_labels
 
 JSON = shapes.JSON
-CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # GitHub's order: first wins
 COMPARE_FILES_CAP = 300  # the compare API lists at most 300 files
 T = TypeVar("T")
 
@@ -63,8 +64,11 @@ class FactsGatherer:
                      overrides: Sequence[Override] = (), tool_reports: Sequence[ToolReport] = (),
                      pushers: Sequence[Actor] = ()) -> Facts:
         """`pushers`: the accounts the App saw push to the PR's branch (its `synchronize` senders)."""
-        pr = shapes.pull_request(pr_json)
-        head = await self.head(api, owner, repo, pr_json)
+        pr = shapes.pull_request(pr_json, policy.labels.owns)
+        labels = [str(label.get("name", "")) for label in pr_json.get("labels") or [] if isinstance(label, dict)]
+        hand, head = await asyncio.gather(hand_labels(api, owner, repo, pr.number, labels, settings=policy.labels),
+                                          self.head(api, owner, repo, pr_json))
+        pr = replace(pr, hand_labels=hand)
         facts = Facts(pull_request=pr, commits=head.commits, files=head.files, tool_reports=tuple(tool_reports),
                       overrides=tuple(overrides), files_truncated=head.files_truncated,
                       commits_truncated=head.commits_truncated)

@@ -1,6 +1,8 @@
-"""The labels the App owns on a pull request, `ai-generated`, `ai-suspected` and `ai:<tool>`, kept in step with
-the AI verdict: missing ones added (created in the repository with their colour first), stale ones removed.
-Labels anyone else owns are never touched."""
+"""The App's verdict labels on a pull request (`labels:` in the policy: `ai-generated`, `ai-suspected` and
+`ai:<tool>` unless the org names them otherwise), kept in step with the AI verdict: missing ones added (created
+in the repository with their colour first), stale ones removed. A verdict label a person added by hand is
+never removed: it is their judgement, and detection reads it as evidence (`hand_labels`). Labels anyone
+else owns are never touched."""
 
 from __future__ import annotations
 
@@ -8,23 +10,43 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ghapp.core.decisions import Verdict
+from ghapp.core.facts import HandLabel
+from ghapp.core.policy.model import LabelSettings
 from ghapp.github.api import InstallationAPI
-from ghapp.github.shapes import TOOL_LABEL_PREFIX, is_owned_label
 
-COLOURS = {"ai-generated": ("d93f0b", "Written with an AI tool (prompt-to-pr)"),
-           "ai-suspected": ("fbca04", "Possibly written with an AI tool (prompt-to-pr)")}
+AI_COLOUR = "d93f0b"
+SUSPECTED_COLOUR = "fbca04"
 TOOL_COLOUR = "5319e7"
 
 
-def wanted_labels(verdict: Verdict) -> frozenset[str]:
-    """The owned labels a PR with this verdict carries."""
-    if verdict.verdict in ("ai", "contradictory"):
-        base = {"ai-generated"}
-    elif verdict.verdict == "suspected":
-        base = {"ai-suspected"}
-    else:
-        return frozenset()
-    return frozenset(base | {f"{TOOL_LABEL_PREFIX}{tool}"[:50] for tool in verdict.tools})
+def wanted_labels(verdict: Verdict, settings: LabelSettings | None = None) -> frozenset[str]:
+    """The verdict labels a PR with this verdict carries."""
+    return (settings or LabelSettings()).wanted(verdict)
+
+
+async def hand_labels(api: InstallationAPI, owner: str, repo: str, number: int, present: Iterable[str], *,
+                      settings: LabelSettings) -> tuple[HandLabel, ...]:
+    """The verdict labels among `present` that a person added: the last event of each is its `labeled` by a
+    User, not a bot. A present label whose last event is no `labeled` (none listed, or an `unlabeled`) counts
+    as added by hand: the App cannot tell, so it neither removes the label nor ignores it. Asks GitHub only if
+    one is present."""
+    names = [name for name in dict.fromkeys(present) if settings.owns(name)]
+    if not names:
+        return ()
+    last: dict[str, dict[str, object] | None] = {}  # the actor of the label's last `labeled`; None: `unlabeled`
+    for event in await api.list_issue_events(owner, repo, number):
+        label, actor = event.get("label"), event.get("actor")
+        if event.get("event") in ("labeled", "unlabeled") and isinstance(label, dict) and label.get("name") in names:
+            added = event["event"] == "labeled"
+            last[str(label["name"])] = (actor if isinstance(actor, dict) else {}) if added else None
+    found = []
+    for name in names:
+        actor = last.get(name)
+        if actor is None or (actor.get("type") != "Bot" and not str(actor.get("login", "")).endswith("[bot]")):
+            verdict, tool = settings.meaning(name)
+            login = str(actor.get("login") or "") if actor is not None else ""
+            found.append(HandLabel(name, verdict, tool, by=f"@{login}" if login else ""))
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -40,18 +62,21 @@ class LabelSync:
         self._ensured: set[tuple[str, str]] = set()
 
     async def sync(self, api: InstallationAPI, owner: str, repo: str, number: int, *, current: Iterable[str],
-                   verdict: Verdict) -> LabelChange:
-        """Make the PR's owned labels match `verdict`. `current` is every label name it carries now."""
+                   verdict: Verdict, settings: LabelSettings | None = None,
+                   keep: Iterable[str] = ()) -> LabelChange:
+        """Make the PR's verdict labels match `verdict`. `current` is every label name it carries now; `keep`
+        are labels a person added by hand, never removed."""
         if verdict.verdict == "unknown":  # not judged (the policy is unreadable): leave the labels as they are
             return LabelChange((), ())
-        have = {name for name in current if is_owned_label(name)}
-        wanted = wanted_labels(verdict)
+        names = settings or LabelSettings()
+        have = {name for name in current if names.owns(name)}
+        wanted = names.wanted(verdict)
         add = sorted(wanted - have)
-        remove = sorted(have - wanted)
+        remove = sorted(have - wanted - set(keep))
         for name in add:
             key = (f"{owner}/{repo}".lower(), name)
             if key not in self._ensured:
-                colour, description = COLOURS.get(name, (TOOL_COLOUR, f"Written with {name[3:]} (prompt-to-pr)"))
+                colour, description = _look(names, name)
                 await api.create_label(owner, repo, name, colour, description)
                 self._ensured.add(key)
         if add:
@@ -59,3 +84,12 @@ class LabelSync:
         for name in remove:
             await api.remove_label(owner, repo, number, name)
         return LabelChange(tuple(add), tuple(remove))
+
+
+def _look(settings: LabelSettings, name: str) -> tuple[str, str]:
+    """A new label's colour and description."""
+    if name == settings.ai:
+        return AI_COLOUR, "Written with an AI tool (prompt-to-pr)"
+    if name == settings.suspected:
+        return SUSPECTED_COLOUR, "Possibly written with an AI tool (prompt-to-pr)"
+    return TOOL_COLOUR, f"Written with {name[len(settings.tool_prefix):]} (prompt-to-pr)"

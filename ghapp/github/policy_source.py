@@ -18,13 +18,11 @@ from functools import cache
 from ghapp.core.detection.detect import parse_signal_table
 from ghapp.core.detection.signals import SignalTable
 from ghapp.core.policy.extends import ExtendsChain, ExtendsError, ExtendsRef, merge_order
-from ghapp.core.policy.load import Layer, Policy, PolicyIssue, PolicyResult, build_policy, parse_layer
+from ghapp.core.policy.load import POLICY_PATH, Layer, Policy, PolicyIssue, PolicyResult, build_policy, parse_layer
 from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import Forbidden, GitHubError, NotFound, Reschedulable
 from ghapp.resources import DEFAULT_POLICY_SOURCE, ai_signals_text, default_policy_text
 
-POLICY_PATH = ".github/prompt-to-pr.yml"
-POLICY_PATHS = (POLICY_PATH, ".github/prompt-to-pr.yaml")
 ORG_REPO = ".github"
 DEFAULT_SOURCE = DEFAULT_POLICY_SOURCE
 

@@ -18,6 +18,7 @@ from typing import Any
 from ghapp.clock import utcnow
 from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
 from ghapp.core.gates.heads import Status, shown
+from ghapp.core.gates.summary import SUMMARY_LIMIT
 from ghapp.github.api import InstallationAPI
 from ghapp.store import head_words
 from ghapp.store.check_runs import CheckRun, find_run, save_run
@@ -27,11 +28,11 @@ JSON = dict[str, Any]
 NAME_PREFIX = "prompt-to-pr / "
 PER_REQUEST = 50  # GitHub takes at most 50 annotations per create or update
 MAX_ANNOTATIONS = 500  # per run; the summary says when more were found
-MAX_SUMMARY = 65_535
 _LEVEL = {"error": "failure", "warning": "warning", "note": "notice"}
-RERUN = {"label": "Re-run", "description": "Evaluate this commit again", "identifier": "rerun"}
+RERUN_ID, REQUEST_REVIEWS_ID = "rerun", "request-reviews"  # `requested_action` identifiers GitHub sends back
+RERUN = {"label": "Re-run", "description": "Evaluate this commit again", "identifier": RERUN_ID}
 REQUEST_REVIEWS = {"label": "Request reviews", "description": "Ask the missing approvers again",
-                   "identifier": "request-reviews"}
+                   "identifier": REQUEST_REVIEWS_ID}
 _PASSING = (Conclusion.SUCCESS, Conclusion.NEUTRAL, Conclusion.SKIPPED)
 
 
@@ -69,10 +70,10 @@ class Target:
 
 
 def fit_summary(text: str) -> str:
-    if len(text) <= MAX_SUMMARY:
+    if len(text) <= SUMMARY_LIMIT:
         return text
-    note = "\n\n_…summary truncated: GitHub shows at most 65,535 characters._"
-    return text[: MAX_SUMMARY - len(note)] + note
+    note = f"\n\n_…summary truncated: GitHub shows at most {SUMMARY_LIMIT:,} characters._"
+    return text[: SUMMARY_LIMIT - len(note)] + note
 
 
 def annotation(finding: Finding) -> JSON:

@@ -49,7 +49,7 @@ Action = Literal["retry", "wait", "reauth", "fail"]
 
 
 @dataclass(frozen=True)
-class Verdict:
+class RetryPlan:
     """What to do after a failed attempt."""
 
     action: Action
@@ -58,7 +58,7 @@ class Verdict:
     breaker_failure: bool = False  # counts towards opening the circuit breaker
 
 
-def classify(exc: RequestError[Any], method: str, now: float, policy: RetryPolicy | None = None) -> Verdict:
+def classify(exc: RequestError[Any], method: str, now: float, policy: RetryPolicy | None = None) -> RetryPlan:
     """Decide on a githubkit error. `now` is the wall clock (epoch seconds) used for `x-ratelimit-reset`."""
     default_wait = (policy or RetryPolicy()).secondary_default_wait_s
     if isinstance(exc, RequestFailed):
@@ -68,12 +68,12 @@ def classify(exc: RequestError[Any], method: str, now: float, policy: RetryPolic
         return _classify_response(origin.response.raw_response, now, default_wait)
     error = GitHubUnavailable(f"GitHub unreachable: {type(origin).__name__}: {origin}", retry_after_s=30.0)
     if isinstance(origin, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return Verdict("retry", error, breaker_failure=True)  # the request never reached GitHub
+        return RetryPlan("retry", error, breaker_failure=True)  # the request never reached GitHub
     if isinstance(origin, httpx.TransportError):
         # The request may have been processed: only repeat what is safe to repeat.
         action: Action = "retry" if method in IDEMPOTENT else "fail"
-        return Verdict(action, error, breaker_failure=True)
-    return Verdict("fail", GitHubError(f"GitHub request failed: {type(origin).__name__}: {origin}"))
+        return RetryPlan(action, error, breaker_failure=True)
+    return RetryPlan("fail", GitHubError(f"GitHub request failed: {type(origin).__name__}: {origin}"))
 
 
 def _message(response: httpx.Response) -> str:
@@ -104,18 +104,18 @@ def rate_limit_wait(response: httpx.Response, now: float, default_s: float) -> f
     return None
 
 
-def _classify_response(response: httpx.Response, now: float, default_wait: float) -> Verdict:
+def _classify_response(response: httpx.Response, now: float, default_wait: float) -> RetryPlan:
     status = response.status_code
     message = f"{response.request.method} {response.request.url.path}: {status} {_message(response)}".strip()
     wait = rate_limit_wait(response, now, default_wait)
     if wait is not None:
-        return Verdict("wait", RateLimited(message, retry_after_s=wait, status=status), wait_s=wait)
+        return RetryPlan("wait", RateLimited(message, retry_after_s=wait, status=status), wait_s=wait)
     if status >= 500:
-        return Verdict("retry", GitHubUnavailable(message, retry_after_s=30.0, status=status), breaker_failure=True)
+        return RetryPlan("retry", GitHubUnavailable(message, retry_after_s=30.0, status=status), breaker_failure=True)
     if status == 401:
-        return Verdict("reauth", GitHubError(message, status=status))
+        return RetryPlan("reauth", GitHubError(message, status=status))
     errors: dict[int, type[GitHubError]] = {404: NotFound, 403: Forbidden, 422: ValidationFailed}
-    return Verdict("fail", errors.get(status, GitHubError)(message, status=status))
+    return RetryPlan("fail", errors.get(status, GitHubError)(message, status=status))
 
 
 class CircuitBreaker:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from ghapp.core.diff import added_lines
@@ -43,7 +44,8 @@ def actor(user: Any) -> Actor:
                  uid if isinstance(uid, int) else None)
 
 
-def pull_request(pr: JSON) -> PullRequest:
+def pull_request(pr: JSON, owns: Callable[[str], bool] = is_owned_label) -> PullRequest:
+    """The PR without the App's verdict labels (`owns` says which: the policy names them)."""
     head, base = _dict(pr.get("head")), _dict(pr.get("base"))
     head_repo, base_repo = _dict(head.get("repo")), _dict(base.get("repo"))
     # A fork's head lives in another repository; a deleted fork leaves `head.repo` null.
@@ -58,7 +60,7 @@ def pull_request(pr: JSON) -> PullRequest:
         head_sha=str(head.get("sha") or ""),
         base_ref=str(base.get("ref") or ""),
         base_sha=str(base.get("sha") or ""),
-        labels=tuple(name for name in labels if name and not is_owned_label(name)),
+        labels=tuple(name for name in labels if name and not owns(name)),
         draft=bool(pr.get("draft")),
         from_fork=from_fork,
     )

@@ -47,8 +47,9 @@ def audit_report(gate: Gate, tool: str, pins: Sequence[Pin],
         elif result is not None and result.get("skip_reason"):
             reason = str(result["skip_reason"])
         if reason:
-            unaudited.append(f"{pin.name} ({pin.path}:{pin.line}): {reason}")
-            findings.append(Finding(pin.path, pin.line, "unaudited", f"{pin.name} was not audited: {reason}"))
+            via = f", from {pin.via}" if pin.via else ""
+            unaudited.append(f"{pin.name} ({pin.path}:{pin.line}{via}): {reason}")
+            findings.append(Finding(pin.path, pin.line, "unaudited", f"{pin.name}{via} was not audited: {reason}"))
             continue
         findings += [vuln_finding(pin, vuln) for vuln in (result or {}).get("vulns", [])]
     return ToolReport(gate=gate, tool=tool, findings=tuple(findings), unaudited=tuple(unaudited))
@@ -63,5 +64,6 @@ def vuln_finding(pin: Pin, vuln: Mapping[str, Any]) -> Finding:
     summary = description[:300] + ("…" if len(description) > 300 else "")
     return Finding(
         path=pin.path, line=pin.line, rule=str(vuln["id"]), severity="error",
-        message=f"{pin.name} {pin.version}: {vuln['id']}{also}, {fixed}. {summary}".strip(),
+        message=f"{pin.name} {pin.version}{f' (from {pin.via})' if pin.via else ''}: {vuln['id']}{also}, {fixed}. "
+                f"{summary}".strip(),
     )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ghapp.core.decisions import Gate, ToolReport
+from ghapp.core.errors import GhappError
 from ghapp.core.facts import ChangedFile
 
 DEFAULT_RUFF_SELECT = ("E", "F", "W", "B", "S", "UP")
@@ -28,7 +29,7 @@ _SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 _TAIL = 2000
 
 
-class RunnerError(Exception):
+class RunnerError(GhappError):
     """A runner could not prepare its inputs or understand the tool's output."""
 
 

@@ -18,6 +18,7 @@ from ghapp.core.decisions import Gate, ToolReport
 from ghapp.runners.audit_report import audit_report, collect_pins
 from ghapp.runners.base import RunContext, RunnerError, ToolRun
 from ghapp.runners.dependency_files import Pin, is_dependency_file, read_pins, unique_pins
+from ghapp.runners.requirement_includes import included_pins
 
 _PINS = "requirements.audit.txt"
 _ORIGINS = "origins.json"
@@ -36,7 +37,7 @@ class PipAudit:
         return is_dependency_file(path)
 
     def prepare(self, ctx: RunContext, files: Sequence[str]) -> dict[str, str]:
-        pins = collect_pins(ctx.root, files, read_pins)
+        pins = collect_pins(ctx.root, files, read_pins) + included_pins(ctx.root, files)
         lines = [f"{name}=={version}" for name, version in unique_pins(pins)]
         origins = [vars(p) for p in pins]
         return {_PINS: "".join(f"{line}\n" for line in lines), _ORIGINS: json.dumps(origins)}

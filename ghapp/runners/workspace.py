@@ -22,10 +22,12 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import IO, BinaryIO
 
+from ghapp.core.errors import GhappError
+
 _CHUNK = 1024 * 1024
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(GhappError):
     """The tarball is unsafe, too large or unreadable; nothing from it is kept."""
 
 

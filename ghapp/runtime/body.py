@@ -20,6 +20,8 @@ from typing import IO
 
 from starlette.requests import Request
 
+from ghapp.core.errors import GhappError
+
 RETRY_AFTER_S = 10
 
 
@@ -31,7 +33,7 @@ class BodyLimits:
     timeout_s: float = 10.0  # to receive a whole body
 
 
-class BodyRefused(Exception):
+class BodyRefused(GhappError):
     """The body was not read: `status` (408, 413, 503) and a message for the response."""
 
     def __init__(self, status: int, message: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from ghapp.core.errors import GhappError
 from ghapp.settings import Settings
 from ghapp.store.inbox import Claim, Inbox
 
@@ -22,7 +23,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Retry(Exception):
+class JobError(GhappError):
+    """The job layer's base: how a delivery ended (raised by a handler to tell the worker), or a queue message
+    that carries no delivery of ours."""
+
+
+class Retry(JobError):
     """Raised by a handler: run this delivery again in `after_s` seconds. It does not count as a failed
     attempt (rate limits, GitHub asking us to wait), until the delivery is a day old."""
 
@@ -32,11 +38,11 @@ class Retry(Exception):
         self.reason = reason
 
 
-class NotConfigured(Exception):
+class NotConfigured(JobError):
     """A handler needed the GitHub App credentials and there are none yet."""
 
 
-class Unprocessable(Exception):
+class Unprocessable(JobError):
     """The delivery itself can never be processed (it names no installation, say): it fails at once with the
     reason, visible and re-runnable, instead of burning every retry on the same answer."""
 

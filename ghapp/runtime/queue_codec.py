@@ -13,13 +13,15 @@ import json
 import re
 from dataclasses import dataclass
 
+from ghapp.runtime.jobs import JobError
+
 MAX_MESSAGE_BYTES = 1024
 _DELIVERY_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # what the webhook endpoint accepts as a delivery id
 _TASK_ID = re.compile(r"[0-9a-f-]{1,64}")
 _KEYS = {"id", "name", "eta", "delivery_id"}
 
 
-class RefusedMessage(ValueError):
+class RefusedMessage(JobError, ValueError):
     """A queue message that is not one of ours; the text says why (it never quotes the message)."""
 
 

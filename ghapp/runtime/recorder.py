@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ghapp.store.database import StoreError
 from ghapp.store.deliveries import DeliveryState
 from ghapp.store.inbox import Inbox, NewDelivery
 
@@ -25,7 +26,7 @@ MAX_BATCH = 256
 TIMEOUT_S = 8.0  # GitHub gives up on a delivery after 10 s: say 503 before that rather than nothing at all
 
 
-class RecordError(Exception):
+class RecordError(StoreError):
     """The delivery could not be committed; the web tier answers 503 (GitHub shows it as failed)."""
 
 

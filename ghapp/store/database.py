@@ -35,6 +35,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel
 
 from ghapp.clock import utcnow
+from ghapp.core.errors import GhappError
 from ghapp.credentials import create_private
 
 SQLModel.metadata.naming_convention = {
@@ -47,7 +48,7 @@ SQLModel.metadata.naming_convention = {
 AutoId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class StoreError(Exception):
+class StoreError(GhappError):
     """The base error of the store."""
 
 

@@ -81,13 +81,24 @@ def _env(home: Path, **settings: str) -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "HOME": str(home), **settings}
 
 
-def test_the_wheel_carries_the_data_the_app_reads(wheel: Path) -> None:
+def _package_files() -> set[str]:
+    """Every file of the package as the checkout has it, through the links to policies/ and app.yml."""
+    found = set()
+    for folder, dirs, files in os.walk(ROOT / "ghapp", followlinks=True):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        found |= {(Path(folder) / name).relative_to(ROOT).as_posix() for name in files if not name.endswith(".pyc")}
+    return found
+
+
+def test_the_wheel_carries_every_file_of_the_package(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {"ghapp/app.yml", "ghapp/policies/default.yml", "ghapp/policies/ai-signals.yml",
-                "ghapp/policies/schema.json", "ghapp/web/static/style.css", "ghapp/web/templates/setup.html",
-                "ghapp/store/migrations/script.py.mako"}
-    expected |= {f"ghapp/policies/semgrep/{p.name}" for p in (ROOT / "policies" / "semgrep").glob("*.yml")}
+    expected = _package_files()
+    assert {"ghapp/app.yml", "ghapp/policies/default.yml", "ghapp/policies/ai-signals.yml",
+            "ghapp/policies/semgrep/secrets.yml", "ghapp/web/static/style.css", "ghapp/web/templates/setup.html",
+            "ghapp/store/migrations/script.py.mako"} <= expected
     assert expected <= names, sorted(expected - names)
+    assert {f"ghapp/policies/{p.relative_to(ROOT / 'policies').as_posix()}"
+            for p in (ROOT / "policies").rglob("*") if p.is_file()} <= names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "the licence travels with the wheel"
 
 

@@ -107,7 +107,7 @@ class AppServer:
 
     def start(self) -> AppServer:
         self._thread.start()
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60  # a generous wait for a start on a loaded machine, not a speed bound
         while not self._server.started:
             assert self._thread.is_alive() and time.monotonic() < deadline, "the App did not start"
             time.sleep(0.01)

@@ -57,6 +57,21 @@ def test_the_apps_own_label_changes_are_ignored_and_a_removed_label_comes_back(d
     assert len(driver.sim.state.requests("GET", "/tarball/")) == 1  # the head's tool reports were reused
 
 
+def test_a_verdict_label_a_maintainer_adds_is_kept_and_judged_as_theirs(driver: Driver) -> None:
+    build_world(driver.sim)
+    pull = driver.sim.state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, messages=["Change util"],
+                                        body="Plain change.", user="alice")
+    driver.handle("pull_request", opened(driver, pull))
+    assert runs(driver, pull.head_sha)["provenance"].conclusion == "success"  # no AI signal: human
+    driver.sim.state.label_by_hand(REPO, pull.number, "ai-generated", "maria")
+    driver.handle("pull_request", opened(driver, pull, "labeled", label="ai-generated", sender="maria"))
+    provenance = runs(driver, pull.head_sha)["provenance"]
+    assert (provenance.conclusion, provenance.output["title"]) == ("failure", "AI-written: the prompt is missing")
+    assert "`maintainer-label`" in provenance.output["summary"]
+    assert "ai-generated (added by @maria)" in provenance.output["summary"]
+    assert "ai-generated" in driver.sim.state.repo(REPO).issues[pull.number].labels  # never removed by the App
+
+
 def test_editing_the_description_re_judges_provenance_without_running_the_tools(driver: Driver) -> None:
     build_world(driver.sim)
     pull = ai_pull(driver, body="Adds a fee.")

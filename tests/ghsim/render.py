@@ -82,14 +82,19 @@ def issue(state: SimState, r: Repo, i: Issue) -> dict[str, Any]:
 
 
 def issue_event(state: SimState, r: Repo, i: Issue, e: IssueEvent) -> dict[str, Any]:
-    """GitHub's issue event object; an `assigned` event adds `assignee` and `assigner` (the actor)."""
+    """GitHub's issue event object; an `assigned` event adds `assignee` and `assigner` (the actor), a `labeled`
+    or `unlabeled` one the `label`; `performed_via_github_app` names the App the actor acted through."""
+    app = None if e.app_slug is None else {"id": state.app_id, "slug": e.app_slug, "node_id": f"A_{state.app_id}",
+                                            "name": e.app_slug, "owner": user(r.owner)}
     data: dict[str, Any] = {
         "id": e.id, "node_id": f"AE_{e.id}", "url": f"{state.api_url}repos/{r.full_name}/issues/events/{e.id}",
         "actor": user(e.actor), "event": e.event, "commit_id": None, "commit_url": None,
-        "created_at": ts(e.created_at), "performed_via_github_app": None,
+        "created_at": ts(e.created_at), "performed_via_github_app": app,
     }
     if e.assignee is not None:
         data |= {"assignee": user(e.assignee), "assigner": user(e.actor)}
+    if e.label is not None:
+        data["label"] = {"name": e.label, "color": r.labels.get(e.label, "ededed")}
     return data
 
 

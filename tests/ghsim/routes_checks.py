@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.ghsim import render
 from tests.ghsim.context import Ctx, Reply, SimError, invalid, paginate
-from tests.ghsim.state import CheckRun, Comment, Issue, Repo
+from tests.ghsim.state import CheckRun, Comment, Issue, IssueEvent, Repo
 
 STATUSES = ("queued", "in_progress", "completed")
 CONCLUSIONS = ("action_required", "cancelled", "failure", "neutral", "success", "skipped", "timed_out")
@@ -183,7 +183,16 @@ def add_labels(ctx: Ctx) -> Reply:
             repo.labels.setdefault(name, "ededed")  # GitHub creates unknown labels
             if name not in issue.labels:
                 issue.labels.append(name)
+                _event(ctx, issue, "labeled", name)
     return Reply(json=_labels(repo, issue))
+
+
+def _event(ctx: Ctx, issue: Issue, event: str, name: str) -> None:
+    """Record who changed a label: with an installation token, the App's bot account acting through the App."""
+    app = ctx.state.app_slug if ctx.installation is not None else None
+    actor = f"{app}[bot]" if app else "octocat"
+    issue.events.append(IssueEvent(ctx.state.next_id(), event, actor, ctx.state.clock.now(), label=name,
+                                   app_slug=app))
 
 
 def remove_label(ctx: Ctx) -> Reply:
@@ -194,6 +203,7 @@ def remove_label(ctx: Ctx) -> Reply:
         raise SimError(404, "Label does not exist")
     with ctx.state.lock:
         issue.labels.remove(name)
+        _event(ctx, issue, "unlabeled", name)
     return Reply(json=_labels(repo, issue))
 
 

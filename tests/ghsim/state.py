@@ -84,13 +84,17 @@ class Issue:
 
 @dataclass
 class IssueEvent:
-    """An issue event (REST `/issues/{n}/events`); only `assigned` is simulated: `actor` assigned `assignee`."""
+    """An issue event (REST `/issues/{n}/events`), oldest first as GitHub lists them. Simulated: `assigned`
+    (`actor` assigned `assignee`), `labeled` and `unlabeled` (`label`; `app_slug`: the App the actor acted
+    through, as for the App's own label changes)."""
 
     id: int
     event: str
     actor: str
     created_at: datetime
     assignee: str | None = None
+    label: str | None = None
+    app_slug: str | None = None
 
 
 @dataclass
@@ -286,6 +290,16 @@ class SimState:
             return sha
 
     # pull requests
+    def label_by_hand(self, full_name: str, number: int, name: str, user: str) -> None:
+        """A person adds a label to an issue or PR in the web UI (a `labeled` event by that user)."""
+        with self.lock:
+            repo = self.repo(full_name)
+            issue = repo.issues[number]
+            repo.labels.setdefault(name, "ededed")
+            if name not in issue.labels:
+                issue.labels.append(name)
+            issue.events.append(IssueEvent(self.next_id(), "labeled", user, self.clock.now(), label=name))
+
     def create_pull(self, full_name: str, *, changes: Changes | None = None,
                     commits: Sequence[Changes] | None = None, messages: Sequence[str] | None = None,
                     title: str = "A change", body: str | None = "", user: str = "octocat", base: str = "main",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ghapp.core.facts import Actor, Facts, Override
+from ghapp.core.facts import Actor, Facts, HandLabel, Override
 from ghapp.core.policy.load import Policy, load_policy
 from ghapp.github import CallCounter
 from ghapp.github.facts import FactsGatherer
@@ -14,6 +14,7 @@ from ghapp.github.policy_source import bundled_signals
 from ghapp.resources import default_policy_text
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, build_world
 from tests.ghsim import GitHubSim, render
+from tests.ghsim.state import IssueEvent
 from tests.github.test_policy_source import call
 
 
@@ -42,7 +43,7 @@ def test_a_human_pull_request_needs_only_its_commits_and_files(ghsim_inprocess: 
     pull = ghsim_inprocess.state.create_pull(
         REPO, commits=[{"app/util.py": "VALUE = 2\nOTHER = 3\n"}, {"app/new.py": "x = 1\n", "README.md": None}],
         messages=["Change util\n\nLonger body.", "Add new"], user="alice", body="Plain change.")
-    ghsim_inprocess.state.repo(REPO).issues[pull.number].labels += ["ai-generated", "needs-review"]
+    ghsim_inprocess.state.repo(REPO).issues[pull.number].labels += ["needs-review"]
     counter = CallCounter()
     facts = gather(ghsim_inprocess, pull.number, policy(), counter=counter)
     assert [c.message for c in facts.commits] == ["Change util\n\nLonger body.", "Add new"]
@@ -50,7 +51,7 @@ def test_a_human_pull_request_needs_only_its_commits_and_files(ghsim_inprocess: 
     by_path = {f.path: f for f in facts.files}
     assert by_path["app/util.py"].added_lines == frozenset({1, 2})
     assert by_path["README.md"].status == "removed"
-    assert facts.pull_request is not None and facts.pull_request.labels == ("needs-review",)  # owned labels dropped
+    assert facts.pull_request is not None and facts.pull_request.labels == ("needs-review",)
     assert facts.reviews == () and facts.codeowners is None and dict(facts.team_members) == {}
     assert set(counter.snapshot().calls) == {"POST /app/installations/{installation_id}/access_tokens",
                                              "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
@@ -118,3 +119,28 @@ def test_codeowners_is_read_from_githubs_first_location_on_the_base_branch(ghsim
     facts = gather(ghsim_inprocess, pull.number, policy())
     assert facts.codeowners is not None and "@acme/billing" in facts.codeowners  # base, .github/ first
     assert "pr-head" not in facts.codeowners
+
+
+def test_verdict_labels_are_dropped_and_those_a_person_added_are_read_as_hand_labels(
+        ghsim_inprocess: GitHubSim) -> None:
+    build_world(ghsim_inprocess)
+    state = ghsim_inprocess.state
+    pull = state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, user="alice", body="Plain change.")
+    issue = state.repo(REPO).issues[pull.number]
+    issue.labels += ["ai-generated", "ai:claude", "needs-review"]
+    issue.events += [IssueEvent(state.next_id(), "labeled", "prompt-to-pr[bot]", state.clock.now(), label=name,
+                                app_slug="prompt-to-pr") for name in ("ai-generated", "ai:claude")]
+    state.label_by_hand(REPO, pull.number, "ai-suspected", "maria")
+    counter = CallCounter()
+    facts = gather(ghsim_inprocess, pull.number, policy(), counter=counter)
+    assert facts.pull_request is not None and facts.pull_request.labels == ("needs-review",)
+    assert facts.pull_request.hand_labels == (HandLabel("ai-suspected", "suspected", None, "@maria"),)
+    assert "GET /repos/{owner}/{repo}/issues/{issue_number}/events" in counter.snapshot().calls
+    # the org names its labels: the defaults are ordinary labels then, and the org's own are read
+    named = policy("labels:\n  ai: written-by-ai\n  tool_prefix: ''\n")
+    state.label_by_hand(REPO, pull.number, "written-by-ai", "maria")
+    facts = gather(ghsim_inprocess, pull.number, named)
+    assert facts.pull_request is not None
+    assert facts.pull_request.labels == ("ai-generated", "ai:claude", "needs-review")
+    assert facts.pull_request.hand_labels == (HandLabel("ai-suspected", "suspected", None, "@maria"),
+                                              HandLabel("written-by-ai", "ai", None, "@maria"))

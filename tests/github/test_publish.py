@@ -11,8 +11,8 @@ from typing import TypeVar
 import pytest
 
 from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
+from ghapp.core.gates.summary import SUMMARY_LIMIT
 from ghapp.github.publish import (
-    MAX_SUMMARY,
     REQUEST_REVIEWS,
     RERUN,
     CheckPublisher,
@@ -98,7 +98,7 @@ def test_a_summary_over_githubs_limit_is_cut_with_a_note(ghsim_inprocess: GitHub
     publish(ghsim_inprocess, database,
             lambda c: c.complete(GateResult(Gate.TYPES, Conclusion.FAILURE, "t", "x" * 70_000)))
     (run,) = ghsim_inprocess.state.check_runs_for("acme/payments")
-    assert len(run.output["summary"]) == MAX_SUMMARY and run.output["summary"].endswith("65,535 characters._")
+    assert len(run.output["summary"]) == SUMMARY_LIMIT and run.output["summary"].endswith("65,535 characters._")
 
 
 def test_tool_runs_go_queued_then_in_progress_then_completed(ghsim_inprocess: GitHubSim, database: Database) -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from ghapp.cli import main
-from ghapp.core.policy.load import load_policy
-from ghapp.github.policy_source import POLICY_PATH, LoadedPolicy, PolicySource
+from ghapp.core.policy.load import POLICY_PATH, load_policy
+from ghapp.github.policy_source import LoadedPolicy, PolicySource
 from ghapp.resources import default_policy_text
 from tests.ghsim import GitHubSim
 from tests.paths import ROOT

@@ -9,7 +9,8 @@ import asyncio
 from pathlib import Path
 
 from ghapp.core.decisions import Finding
-from ghapp.github.policy_source import POLICY_PATH, PolicySource
+from ghapp.core.policy.load import POLICY_PATH
+from ghapp.github.policy_source import PolicySource
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, build_world, fake_runners, running_app
 from tests.ghsim import GitHubSim
 

@@ -214,7 +214,7 @@ def test_ghapp_serve_writes_no_secret_to_stderr(sim: GitHubSim, tmp_path: Path) 
                                    stdout=out_file, stderr=err_file)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a generous wait for a start on a loaded machine, not a speed bound
         while True:
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:

@@ -38,7 +38,7 @@ def test_prepare_writes_pins_and_keeps_origins(repo: Callable[..., RunContext]) 
     assert inputs["requirements.audit.txt"] == "jinja2==2.10\npyyaml==5.3\nrequests==2.19.0\n"
     origins = json.loads(inputs["origins.json"])
     assert {"name": "requests", "version": "2.19.0", "path": "requirements.txt", "line": 2, "reason": "",
-            "ecosystem": "PyPI"} in origins
+            "ecosystem": "PyPI", "via": ""} in origins
 
 
 def test_prepare_turns_unreadable_files_into_unaudited(tmp_path: Path) -> None:

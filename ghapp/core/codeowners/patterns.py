@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 from typing import Literal
 
 from ghapp.core.codeowners.index import OwnerIndex
+from ghapp.core.errors import GhappError
 
 MAX_BYTES = 3 * 1024 * 1024  # GitHub does not load a CODEOWNERS file of 3 MB or more at all
 _STAR = "[^/]*"
@@ -22,11 +23,13 @@ _GLOBSTAR = "(?:.*/)?"  # `**` as a whole segment: zero or more directories
 _USER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_-]*")
 _TEAM = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_-]*/[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _EMAIL = re.compile(r"[^@\s/]+@[^@\s/]+\.[^@\s/]+")
+# Where GitHub looks for a repository's CODEOWNERS file, in its order: the first one found is used.
+CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 _TOKEN = re.compile(r"(?:\\.|\\$|[^\s\\])+")  # whitespace splits tokens unless escaped (`\ ` in a path)
 _SECTION = re.compile(r"\^?\[[^\]]*\](?:\[\d+\])?(?:\s|$)")  # GitLab `[Section]`, `^[Optional]`, `[Name][2]`
 
 
-class PatternError(ValueError):
+class PatternError(GhappError, ValueError):
     """A pattern uses syntax CODEOWNERS does not support; the message says which."""
 
 

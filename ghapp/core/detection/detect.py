@@ -46,6 +46,9 @@ _SESSION_URL = re.compile(
 )
 _SESSION_TRAILERS = ("agent-logs-url", "claude-session")
 # where a clause starts: a negation before it ("This is not an anti-AI move - I used Copilot") is another's
+# a verdict label a person added by hand (`labels:` in the policy): their judgement, as strong as the label says
+_HAND_LABELS: dict[str, Rule] = {"ai": Rule("maintainer-label", "label", "strong"),
+                                 "suspected": Rule("maintainer-label", "label", "medium")}
 _CLAUSE_ENDS = (",", ";", ":", " - ", " \u2013 ", " \u2014 ")  # en and em dashes too
 
 
@@ -116,6 +119,8 @@ def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
              if pr.head_ref and rule.pattern.search(pr.head_ref)]
     hits += [_hit(rule, "labels", label) for rule in table.labels for label in pr.labels
              if label.strip().lower() in rule.names]
+    hits += [_hit(_HAND_LABELS[label.verdict], "labels", f"{label.name} (added by {label.by or 'hand'})",
+                  tool=label.tool) for label in pr.hand_labels]
     title = plain_text(pr.title)
     hits += _marker_hits(table, "pr_title", title, "pull request title")
     hits += _statement_hits(table, "pr_title", title, "pull request title")

@@ -6,11 +6,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
+from ghapp.core.errors import GhappError
+
 Path = tuple[str | int, ...]
 Reader = Callable[[Any, Path], Any]
 
 
-class SignalTableError(ValueError):
+class SignalTableError(GhappError, ValueError):
     """The table (or an org's `ai_signals:` section) is malformed; `path` is the key path to the problem."""
 
     def __init__(self, path: Path, message: str) -> None:

@@ -16,6 +16,7 @@ from ghapp.core.policy.model import (
     AISettings,
     DirectPushSettings,
     GateSettings,
+    LabelSettings,
     OverrideSettings,
     Policy,
 )
@@ -42,6 +43,7 @@ class TreeReader:
             approvals=tuple(self._category(name, node) for name, node in self._children("approvals")),
             overrides=self._overrides(),
             direct_push=self._direct_push(),
+            labels=self._labels(),
             signals=self._signals(),
         )
 
@@ -88,6 +90,12 @@ class TreeReader:
             team=_team(team) if team else None,
             gates=tuple(Gate(g) for g in data.get("gates", [g.value for g in OverrideSettings.gates])),
         )
+
+    def _labels(self) -> LabelSettings:
+        data = self._section("labels")
+        base = LabelSettings()
+        return LabelSettings(ai=data.get("ai", base.ai), suspected=data.get("suspected", base.suspected),
+                             tool_prefix=data.get("tool_prefix", base.tool_prefix))
 
     def _direct_push(self) -> DirectPushSettings:
         data = self._section("direct_push")

@@ -25,6 +25,8 @@ from ghapp.core.policy.model import (
 )
 from ghapp.core.policy.schema import schema_issues
 
+POLICY_PATH = ".github/prompt-to-pr.yml"  # in each repository, and in the org's `.github` repository
+
 __all__ = [
     "AISettings",
     "DirectPushSettings",

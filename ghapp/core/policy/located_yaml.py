@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from ghapp.core.errors import GhappError
+
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 10_000  # values in one file (the bundled default has 230); PyYAML reads ~25k a second
@@ -25,7 +27,7 @@ _SCALARS = {
 }
 
 
-class PolicyError(ValueError):
+class PolicyError(GhappError, ValueError):
     """The base error of the policy seam: a policy that cannot be read, merged or followed."""
 
 

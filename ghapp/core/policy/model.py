@@ -32,6 +32,40 @@ class AISettings:
 
 
 @dataclass(frozen=True)
+class LabelSettings:
+    """The labels the App keeps on a PR to show its AI verdict, named by the org (`labels:` in the policy):
+    one for `ai` and `contradictory`, one for `suspected`, and one per tool named (`tool_prefix` + tool; an
+    empty prefix adds none)."""
+
+    ai: str = "ai-generated"
+    suspected: str = "ai-suspected"
+    tool_prefix: str = "ai:"
+
+    def owns(self, name: str) -> bool:
+        """Whether `name` is one of these labels: the App's output, never evidence unless a person added it."""
+        return name in (self.ai, self.suspected) or bool(self.tool_prefix and name.startswith(self.tool_prefix))
+
+    def wanted(self, verdict: Verdict) -> frozenset[str]:
+        """The labels a PR with this verdict carries (GitHub caps a label name at 50 characters)."""
+        if verdict.verdict in ("ai", "contradictory"):
+            base = self.ai
+        elif verdict.verdict == "suspected":
+            base = self.suspected
+        else:
+            return frozenset()
+        tools = {f"{self.tool_prefix}{tool}"[:50] for tool in verdict.tools} if self.tool_prefix else set()
+        return frozenset({base} | tools)
+
+    def meaning(self, name: str) -> tuple[Literal["ai", "suspected"], str | None]:
+        """What one of these labels says when a person puts it on a PR: the verdict, and the tool if it names one."""
+        if name == self.suspected:
+            return "suspected", None
+        if name == self.ai or not self.tool_prefix:
+            return "ai", None
+        return "ai", name[len(self.tool_prefix):] or None
+
+
+@dataclass(frozen=True)
 class GateSettings:
     """One tool gate (lint, types, semgrep, dependency-audit) as the policy configures it.
 
@@ -94,6 +128,7 @@ class Policy:
     approvals: tuple[ApprovalRule, ...] = ()
     overrides: OverrideSettings = field(default_factory=OverrideSettings)
     direct_push: DirectPushSettings = field(default_factory=DirectPushSettings)
+    labels: LabelSettings = field(default_factory=LabelSettings)
     signals: SignalTable | None = None
 
     def gate(self, gate: Gate) -> GateSettings:

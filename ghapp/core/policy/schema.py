@@ -33,6 +33,8 @@ _APPLIES = {"type": "string", "enum": ["ai", "all"], "default": "ai",
 _SEVERITY = {"type": "string", "enum": ["error", "warning", "note"], "default": "error",
              "description": "the least severe finding that blocks"}
 _STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}
+_LABEL = {"type": "string", "minLength": 1, "maxLength": 50, "pattern": r"^\S(?:.*\S)?$",
+          "errorMessage": "must be a label name: 1 to 50 characters, no space at either end"}
 _OWNERS = {"type": "array", "uniqueItems": True,
            "items": {"type": "string", "pattern": OWNER_PATTERN, "errorMessage": _OWNER_MESSAGE}}
 _TEAMS = {"type": "array", "uniqueItems": True,
@@ -96,6 +98,12 @@ SCHEMA: dict[str, Any] = {
             "team": {"type": "string", "pattern": TEAM_PATTERN, "errorMessage": _TEAM_MESSAGE},
             "gates": {"type": "array", "uniqueItems": True, "items": {"type": "string", "enum": _GATE_NAMES},
                       "default": _GATE_NAMES[:5]},
+        }},
+        "labels": {"type": "object", "additionalProperties": False, "properties": {
+            "ai": {**_LABEL, "default": "ai-generated", "description": "on PRs judged AI-written"},
+            "suspected": {**_LABEL, "default": "ai-suspected", "description": "on PRs judged possibly AI-written"},
+            "tool_prefix": {"type": "string", "maxLength": 40, "default": "ai:",
+                            "description": "one label per tool named: prefix + tool; empty adds none"},
         }},
         "direct_push": {"type": "object", "additionalProperties": False, "properties": {
             "enabled": {"type": "boolean", "default": True},

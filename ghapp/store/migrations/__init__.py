@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
-from ghapp.store.database import Database, open_database
+from ghapp.store.database import Database, StoreError, open_database
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
-class SchemaNotCurrent(Exception):
+class SchemaNotCurrent(StoreError):
     """The PostgreSQL schema is not at this version's head: `ghapp db upgrade` must run first."""
 
 

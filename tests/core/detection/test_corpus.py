@@ -103,6 +103,8 @@ def test_every_ai_family_is_found() -> None:
     # disclosure templates
     pytest.param("https://github.com/Stand-With-Crypto/swc-web/pull/2532", "ai-checkbox-generated",
                  "pull request body", "ai", "claude", id="ticked-ai-generated"),
+    pytest.param("https://github.com/apache/airflow/pull/61190", "ai-checkbox-yes", "pull request body", "ai", None,
+                 id="ticked-yes-under-the-generative-ai-question"),
     # a generic issue solver that names no vendor
     pytest.param("https://github.com/link-assistant/hive-mind/pull/37", "ai-issue-solver", "pull request body",
                  "ai", None, id="ai-issue-solver"),
@@ -158,6 +160,7 @@ def test_agent_branch_named_only_in_the_merge_commit() -> None:
     "https://github.com/github/awesome-copilot/pull/190",  # ticked "tested ... with GitHub Copilot"
     "https://github.com/Its-Aman-Yadav/Community-Site/pull/476",  # a mouse cursor
     "https://github.com/MountainDash/nonebot-bison/pull/766",  # PR-Agent's description of a human's PR
+    "https://github.com/apache/airflow/pull/62994",  # the generative-AI box left unticked
 ])
 def test_hard_human_example(source: str) -> None:
     assert verdict(record(source)).verdict in ("human", "attested_human")

@@ -20,7 +20,7 @@ from ghapp.core.decisions import Verdict
 from ghapp.core.detection.detect import detect, detect_commit, parse_signal_table, prompt_provenance
 from ghapp.core.detection.signals import SignalTable, SignalTableError
 from ghapp.core.detection.statements import SENTENCE_MAX
-from ghapp.core.facts import Actor, Commit, Person, PullRequest
+from ghapp.core.facts import Actor, Commit, HandLabel, Person, PullRequest
 from ghapp.resources import ai_signals_text
 from tests.paths import FIXTURES
 from tests.work import growth
@@ -479,6 +479,25 @@ def test_statements_bots_and_automation(pull_request: PullRequest | None, commit
     found = detect(table(), pull_request, commits)
     assert (found.verdict, found.tools) == (verdict, tools), found.signals
     assert ids(found) == signals
+
+
+@pytest.mark.parametrize(
+    ("hand", "body", "verdict", "tools", "confidence"),
+    [
+        (HandLabel("ai-generated", "ai", None, "@maria"), "", "ai", (), "strong"),
+        (HandLabel("ai:claude", "ai", "claude", "@maria"), "", "ai", ("claude",), "strong"),
+        (HandLabel("ai-suspected", "suspected", None, ""), "", "suspected", (), "medium"),
+        (HandLabel("ai-generated", "ai", None, "@maria"), "I did not use AI for this.", "contradictory", (),
+         "strong"),
+    ],
+)
+def test_a_verdict_label_a_person_added_is_their_judgement(hand: HandLabel, body: str, verdict: str,
+                                                           tools: tuple[str, ...], confidence: str) -> None:
+    found = detect(table(), pr(hand_labels=(hand,), body=body), [])
+    assert (found.verdict, found.tools) == (verdict, tools)
+    label = next(s for s in found.signals if s.id == "maintainer-label")
+    assert (label.family, label.confidence, label.where) == ("label", confidence, "labels")
+    assert label.evidence == f"{hand.name} (added by {hand.by or 'hand'})"
 
 
 class _Counting:

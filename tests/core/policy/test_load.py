@@ -24,6 +24,7 @@ from ghapp.core.policy.load import (
     without_nulls,
 )
 from ghapp.core.policy.located_yaml import Mark, Node, read_yaml
+from ghapp.core.policy.model import LabelSettings
 from tests.paths import ROOT
 
 DEFAULT = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8")
@@ -49,6 +50,8 @@ def test_the_bundled_default_builds() -> None:
         Gate.LINT: "ai", Gate.TYPES: "ai", Gate.SEMGREP: "all", Gate.DEPENDENCY_AUDIT: "all"}
     assert policy.gate(Gate.LINT) == GateSettings(Gate.LINT, rules=("E", "F", "W", "B", "S", "UP"))
     assert policy.ai.require_prompt and policy.ai.treat_as_ai == ("ai", "suspected", "contradictory")
+    assert not policy.ai.require_disclosure
+    assert policy.labels == LabelSettings()
     assert policy.overrides == OverrideSettings(team=None)
 
 
@@ -123,8 +126,8 @@ def test_any_layer_issue_stops_the_policy_and_all_are_reported() -> None:
     assert result.policy is None and not result.ok
     assert [str(i) for i in result.issues] == [
         "org.yml:1:7: mode must be one of: enforce, report; got the string 'x'",
-        "repo.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, gates, mode, "
-        "overrides",
+        "repo.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, gates, labels, "
+        "mode, overrides",
     ]
 
 

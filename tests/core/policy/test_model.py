@@ -13,6 +13,7 @@ from ghapp.core.policy.model import (
     AISettings,
     DirectPushSettings,
     GateSettings,
+    LabelSettings,
     OverrideSettings,
     Policy,
 )
@@ -97,3 +98,28 @@ def test_teams_lists_every_team_the_engine_asks_about() -> None:
 )
 def test_direct_push_watches(settings: DirectPushSettings, branch: str, watched: bool) -> None:
     assert settings.watches(branch, "main") is watched
+
+
+@pytest.mark.parametrize(("settings", "verdict", "wanted"), [
+    (LabelSettings(), Verdict("ai", ("claude", "copilot")), {"ai-generated", "ai:claude", "ai:copilot"}),
+    (LabelSettings(), Verdict("contradictory", ("codex",)), {"ai-generated", "ai:codex"}),
+    (LabelSettings(), Verdict("suspected", ("cursor",)), {"ai-suspected", "ai:cursor"}),
+    (LabelSettings(), Verdict("ai", ("x" * 60,)), {"ai-generated", "ai:" + "x" * 47}),  # GitHub's 50 characters
+    (LabelSettings(), Verdict("attested_human"), set()),
+    (LabelSettings(ai="by-ai", suspected="maybe-ai", tool_prefix=""), Verdict("ai", ("claude",)), {"by-ai"}),
+    (LabelSettings(ai="by-ai", suspected="maybe-ai", tool_prefix=""), Verdict("suspected"), {"maybe-ai"}),
+])
+def test_the_labels_a_verdict_wants(settings: LabelSettings, verdict: Verdict, wanted: set[str]) -> None:
+    assert settings.wanted(verdict) == wanted
+
+
+def test_which_labels_are_the_apps_and_what_one_added_by_hand_says() -> None:
+    named = LabelSettings(ai="by-ai", suspected="maybe-ai", tool_prefix="")
+    assert [LabelSettings().owns(n) for n in ("ai-generated", "ai-suspected", "ai:claude", "bug")] == [
+        True, True, True, False]
+    assert [named.owns(n) for n in ("by-ai", "maybe-ai", "ai-generated", "ai:claude")] == [True, True, False, False]
+    assert LabelSettings().meaning("ai-generated") == ("ai", None)
+    assert LabelSettings().meaning("ai-suspected") == ("suspected", None)
+    assert LabelSettings().meaning("ai:claude") == ("ai", "claude")
+    assert LabelSettings().meaning("ai:") == ("ai", None)
+    assert named.meaning("by-ai") == ("ai", None)

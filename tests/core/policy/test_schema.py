@@ -23,7 +23,7 @@ def _issues(text: str) -> list[str]:
     ("text", "expected"),
     [
         ("colour: red\n",
-         "p.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, gates, mode, "
+         "p.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, gates, labels, mode, "
          "overrides"),
         ("gates:\n  lint:\n    enable: true\n",
          "p.yml:3:5: unknown key 'enable' in gates.lint; expected one of: applies_to, block_on, enabled, ignore, "
@@ -96,6 +96,12 @@ def _issues(text: str) -> list[str]:
         ("direct_push:\n  mention: [security]\n",
          "p.yml:2:13: direct_push.mention[0]: 'security' must be a GitHub user (@login) or team (@org/team); "
          "emails are not accepted: reviews count by login"),
+        ("labels:\n  ai: ' ai'\n",
+         "p.yml:2:7: labels.ai: ' ai' must be a label name: 1 to 50 characters, no space at either end"),
+        ("labels:\n  suspected: ''\n",
+         "p.yml:2:14: labels.suspected: '' must be a label name: 1 to 50 characters, no space at either end"),
+        ("labels:\n  colour: red\n",
+         "p.yml:2:3: unknown key 'colour' in labels; expected one of: ai, suspected, tool_prefix"),
         ("_extends: 'bad name'\n",
          "p.yml:1:11: _extends: 'bad name' must be repo, owner/repo, repo:path.yml or owner/repo:path.yml"),
         ("_extends: 'org/repo:policy.json'\n",
@@ -116,6 +122,7 @@ def test_each_mistake_is_named_at_its_place(text: str, expected: str) -> None:
         "approvals:\n  auth:\n    owners: ['@alice', '@Acme/Security-Team', '@a-b/c_d.e']\n    all_of: ['@acme/sec']\n",
         "gates:\n  lint:\n    rules: [ALL, E, F401, PLR2004]\n  semgrep:\n    rules: [.semgrep/extra.yml, r.yaml]\n",
         "ai:\n  signals: {branches: []}\n",
+        "ai:\n  require_disclosure: true\nlabels:\n  ai: '🤖 written by AI'\n  tool_prefix: ''\n",
     ],
 )
 def test_valid_layers_have_no_issues(text: str) -> None:
