@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "policy": "ghapp.commands.policy",
     "db": "ghapp.commands.db",
     "setup": "ghapp.commands.setup",
+    "audit": "ghapp.commands.audit",
 }
 
 

@@ -49,6 +49,7 @@ class Settings:
     job_timeout_s: int = 900  # a handler running longer is cancelled and retried
     sweep_interval_s: int = 30  # expired leases and stalled deliveries are re-enqueued this often
     redeliver_interval_s: int = 900  # how often GitHub's failed deliveries are asked for again
+    audit_retention_days: int = 400  # audit events older than this are pruned; 0 keeps them forever
     runner_timeout_s: int = 300
     runner_memory_mb: int = 2048
     tarball_max_bytes: int = 512 * 1024 * 1024
@@ -90,7 +91,7 @@ _INT_FIELDS = {
     "MAX_SPOOLED_BYTES": "max_spooled_bytes", "WORKERS": "workers", "LEASE_SECONDS": "lease_seconds",
     "MAX_ATTEMPTS": "max_attempts", "QUEUE_DEPTH_LIMIT": "queue_depth_limit",
     "JOB_TIMEOUT_S": "job_timeout_s", "SWEEP_INTERVAL_S": "sweep_interval_s",
-    "REDELIVER_INTERVAL_S": "redeliver_interval_s",
+    "REDELIVER_INTERVAL_S": "redeliver_interval_s", "AUDIT_RETENTION_DAYS": "audit_retention_days",
     "RUNNER_TIMEOUT_S": "runner_timeout_s", "RUNNER_MEMORY_MB": "runner_memory_mb",
     "TARBALL_MAX_BYTES": "tarball_max_bytes", "TARBALL_MAX_FILES": "tarball_max_files",
 }

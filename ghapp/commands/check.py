@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from ghapp.commands.check_report import render_sarif, render_text
+from ghapp.commands.check_report import render_text
 from ghapp.commands.terminal import Style, wants_colour
 from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS
 from ghapp.core.decisions import Decision, Gate, ToolReport
@@ -30,6 +30,7 @@ from ghapp.core.errors import GhappError
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, ChangedFile, Commit, Facts, Person, PullRequest
 from ghapp.core.policy.load import POLICY_PATH, GateSettings, Policy, PolicyIssue, load_policy
+from ghapp.core.sarif import render_sarif
 from ghapp.resources import ai_signals_text, default_policy_text
 from ghapp.runners import RUNNERS, RunContext, Runner, run_all
 from ghapp.runners.base import DEFAULT_RUFF_SELECT

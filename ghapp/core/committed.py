@@ -32,9 +32,11 @@ def blob_id(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class Copy:
-    """What the tools' copy of the head holds at a path: a regular file (with its blob id), a link, nothing."""
+    """What the tools' copy of the head holds at a path: a regular file (with its blob id), a link, a folder (a
+    submodule: `git archive` writes its path as an empty folder, and its code lives in another repository),
+    nothing."""
 
-    kind: Literal["file", "link", "missing"]
+    kind: Literal["file", "link", "folder", "missing"]
     sha: str = ""
     target: str = ""
 
@@ -44,6 +46,8 @@ def mismatch(expected: str, copy: Copy) -> str | None:
     if copy.kind == "link":
         return (f"a symbolic link (to `{copy.target}`) in the commit; links are not followed, so what it points "
                 "to was not checked")
+    if copy.kind == "folder":
+        return None  # a submodule's new commit: nothing of this repository to check
     if copy.kind == "missing":
         return "not in GitHub's source archive of the head (left out by `export-ignore` in `.gitattributes`?)"
     if not expected:

@@ -26,6 +26,8 @@ def _copy(root: Path, path: str, links: Mapping[str, str]) -> Copy:
     target = root / path
     if target.is_symlink():
         return Copy("link", target="?")
+    if target.is_dir():
+        return Copy("folder")
     if not target.is_file():
         return Copy("missing")
     return Copy("file", sha=blob_id(target.read_bytes()))

@@ -90,7 +90,7 @@ class PullRun:
         # this head): it counts only if it looked at every file this diff gives its tool; otherwise it runs again
         stored = {g: r for g, r in stored.items() if r.covers(needs(runners[g], facts.files))}
         facts = replace(facts, tool_reports=tuple(stored.values()))
-        first = self._decide(policy, facts, edit)
+        first = await self._decide(policy, facts, edit)
         wanted = {s.gate for s in gates_to_run(policy, first.verdict)}
         missing = [runners[g] for g in sorted(wanted & runners.keys()) if g not in stored] if tools else []
         work = [] if facts.files_truncated else busy(missing, facts.files)
@@ -98,7 +98,7 @@ class PullRun:
                                     "cannot be checked completely; split the PR")) if facts.files_truncated else []
         done += [idle_report(r) for r in missing if r not in work and not facts.files_truncated]
         facts = replace(facts, tool_reports=(*facts.tool_reports, *done))
-        decision = self._decide(policy, facts, edit)
+        decision = await self._decide(policy, facts, edit)
         pending = {r.gate for r in work}
         await self._publish(decision, only, skip=pending)
         if work and (only is None or pending & set(only)):
@@ -116,7 +116,8 @@ class PullRun:
             finished = await self._tools(policy, facts, work, prints)
             if finished is None:
                 return await self._record(decision)
-            decision = self._decide(policy, replace(facts, tool_reports=(*facts.tool_reports, *finished)), edit)
+            decision = await self._decide(policy, replace(facts, tool_reports=(*facts.tool_reports, *finished)),
+                                            edit)
             await self._publish(decision, only)
         return await self._record(decision)
 
@@ -143,8 +144,10 @@ class PullRun:
             await heads.close(self.api, self.ctx.inbox.db, self.target, gates)
         return why is not None
 
-    def _decide(self, policy: Policy, facts: Facts, edit: tuple[PolicyIssue, ...] | None) -> Decision:
-        decision = evaluate(policy, facts, policy_edit=edit)
+    async def _decide(self, policy: Policy, facts: Facts, edit: tuple[PolicyIssue, ...] | None) -> Decision:
+        # CPU-bound (detection, thousands of files and findings): in a thread, so the event loop, and every
+        # other delivery this worker is handling, goes on meanwhile
+        decision = await asyncio.to_thread(evaluate, policy, facts, policy_edit=edit)
         notes: dict[Gate, str] = {}
         if facts.commits_truncated:
             total = int(self.pr_json.get("commits") or 0)
@@ -183,7 +186,8 @@ class PullRun:
     async def _record(self, decision: Decision) -> Decision:
         await asyncio.to_thread(records.record_evaluations, self.ctx.inbox.db,
                                 delivery_id=self.ctx.delivery.delivery_id, repository=self.full_name,
-                                pr_number=self.pr.number, decision=decision, gates=self.checks.sent)
+                                pr_number=self.pr.number, decision=decision, gates=self.checks.sent,
+                                author=self.pr.author.login)
         return decision
 
 

@@ -137,7 +137,8 @@ async def _judge(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, push
     if not policy.direct_push.watches(push.branch, push.default_branch):
         return None
     signals = policy.signals if policy.signals is not None else enforcer.policies.signals
-    flagged = [(c, v) for c, v in ((c, detect_commit(signals, c)) for c in commits) if policy.ai.is_ai(v)]
+    verdicts = await asyncio.to_thread(lambda: [detect_commit(signals, c) for c in commits])  # CPU: off the loop
+    flagged = [(c, v) for c, v in zip(commits, verdicts, strict=True) if policy.ai.is_ai(v)]
     if not flagged or await _via_pull(api, push.owner, push.repo, push.after, push.branch) is not None:
         return None
     lone = [(c, v) for c, v in flagged

@@ -12,7 +12,7 @@ from typing import Any
 
 from ghapp.core.decisions import Decision, Finding, Gate, GateResult, ToolReport
 from ghapp.core.facts import Actor, Override
-from ghapp.store import evaluations, overrides
+from ghapp.store import audit, evaluations, overrides
 from ghapp.store.database import Database
 from ghapp.store.deliveries import later_pull_request_actions
 
@@ -69,14 +69,39 @@ def reasons(decision: Decision, result: GateResult) -> list[Any]:
     return [result.title]
 
 
+def audit_entries(repository: str, pr_number: int, decision: Decision, gates: Sequence[Gate],
+                  author: str = "") -> list[audit.Entry]:
+    """The audit events of a published decision: one per gate sent, and one per sensitive category (the store
+    keeps a category's only when its approval state changed)."""
+    verdict, tools = decision.verdict.verdict, decision.verdict.tools
+    categories = tuple(c.category for c in decision.approvals)
+    people = (author,) if author else ()
+    entries = [audit.Entry("decision", repository, pr_number, decision.head_sha, result.gate.value,
+                           result.conclusion.value, verdict, tools, categories, people, result.title,
+                           {"mode": decision.mode, "overrides": [dataclasses.asdict(o) for o in result.overrides]})
+               for result in decision.gates if result.gate in gates]
+    if Gate.APPROVALS in gates:
+        for c in decision.approvals:
+            state = "satisfied" if c.satisfied else "vetoed" if c.vetoed_by else "waiting"
+            who = (*c.approved_by, *c.stale, *c.vetoed_by)
+            entries.append(audit.Entry(
+                "approval", repository, pr_number, decision.head_sha, Gate.APPROVALS.value, state, verdict, tools,
+                (c.category,), tuple(dict.fromkeys(who)),
+                f"{c.category}: {state}" + (f" (approved by {', '.join(c.approved_by)})" if c.approved_by else ""),
+                {"approved_by": list(c.approved_by), "missing": list(c.missing), "stale": list(c.stale),
+                 "vetoed_by": list(c.vetoed_by), "files": list(c.files)}))
+    return entries
+
+
 def record_evaluations(db: Database, *, delivery_id: str | None, repository: str, pr_number: int,
-                       decision: Decision, gates: Sequence[Gate]) -> None:
-    """One evaluations row per gate the App just published (the audit trail of its decisions)."""
+                       decision: Decision, gates: Sequence[Gate], author: str = "") -> None:
+    """One evaluations row per gate the App just published, with their audit events."""
     chosen = [evaluations.GateEvaluation(result.gate.value, result.conclusion.value, result.summary,
                                          json.dumps(reasons(decision, result)))
               for result in decision.gates if result.gate in gates]
     evaluations.record_evaluations(db, delivery_id=delivery_id, repository=repository, pr_number=pr_number,
-                                   head_sha=decision.head_sha, results=chosen)
+                                   head_sha=decision.head_sha, results=chosen,
+                                   events=audit_entries(repository, pr_number, decision, gates, author))
 
 
 def superseded(db: Database, repository: str, pr_number: int, delivery_id: str, received_at: datetime) -> str | None:

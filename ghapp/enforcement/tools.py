@@ -114,7 +114,8 @@ def _restore(report: ToolReport, aliases: Mapping[str, str]) -> ToolReport:
         name, sep, rest = entry.partition(": ")
         return f"{back(name)}{sep}{rest}"
 
-    findings = tuple(replace(f, path=back(f.path)) for f in report.findings)
+    # a tool reading both a file and its alias reports the same finding twice: keep it once
+    findings = tuple(dict.fromkeys(replace(f, path=back(f.path)) for f in report.findings))
     return replace(report, findings=findings, files=tuple(back(p) for p in report.files),
                    unaudited=tuple(back_entry(u) for u in report.unaudited))
 

@@ -73,7 +73,7 @@ class FactsGatherer:
                       overrides=tuple(overrides), files_truncated=head.files_truncated,
                       commits_truncated=head.commits_truncated)
         table = policy.signals if policy.signals is not None else SignalTable()
-        is_ai = policy.ai.is_ai(detect(table, pr, head.commits))
+        is_ai = policy.ai.is_ai(await asyncio.to_thread(detect, table, pr, head.commits))  # CPU: off the loop
         matched = {r.category: r.files for r in evaluate_approvals(policy.approvals, facts, is_ai=is_ai,
                                                                    is_ai_actor=lambda _: False)}
         rules = [rule for rule in policy.approvals if rule.category in matched]

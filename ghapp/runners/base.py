@@ -27,6 +27,12 @@ from ghapp.core.facts import ChangedFile
 DEFAULT_RUFF_SELECT = ("E", "F", "W", "B", "S", "UP")
 _SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 _TAIL = 2000
+# What one run may hand back. Over either cap the gate fails and says so (fail closed): a PR's content could
+# otherwise make a tool print gigabytes, or hundreds of thousands of findings, for the worker to hold, parse,
+# store and publish (a 2 MB file gave 480,000 findings and a 98 MB report).
+MAX_OUTPUT_BYTES = 32 * 1024 * 1024
+MAX_FINDINGS = 10_000
+_STDERR_KEPT = 64 * 1024
 
 
 class RunnerError(GhappError):
@@ -182,7 +188,7 @@ async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_
     except OSError as exc:
         return _report(runner, files, started, status="error", error=f"cannot start {argv[0]}: {exc.strerror}")
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
+        out, err, overflow = await asyncio.wait_for(_collect(proc), timeout_s)
     except TimeoutError:
         _kill_group(proc.pid)
         await proc.wait()
@@ -190,22 +196,57 @@ async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_
     finally:
         if proc.returncode is None:  # cancelled from outside: leave nothing running
             _kill_group(proc.pid)
+    if overflow:
+        return _report(runner, files, started, status="error",
+                       error=f"{runner.name} wrote more than {MAX_OUTPUT_BYTES // 2**20} MB of output, too much to "
+                             "judge: it was stopped, and the gate cannot pass. Split the change, or exclude "
+                             "generated files")
     tool_run = ToolRun(
         argv=tuple(argv), returncode=proc.returncode if proc.returncode is not None else -1,
         stdout=out.decode("utf-8", "replace"), stderr=err.decode("utf-8", "replace"), files=tuple(files),
         inputs=inputs, duration_s=time.monotonic() - started,
     )
     try:
-        report = runner.parse(tool_run, ctx)
+        report = await asyncio.to_thread(runner.parse, tool_run, ctx)  # CPU-bound: off the event loop
     except RunnerError as exc:
         detail = f"{exc} (exit {tool_run.returncode})"
         if tool_run.stderr_tail:
             detail += f": {tool_run.last_error_line}\n--- stderr tail ---\n{tool_run.stderr_tail}"
         return _report(runner, files, started, status="error", error=detail)
-    return _report(
-        runner, files, started, status=report.status, findings=report.findings, error=report.error,
-        unaudited=report.unaudited, rules=report.rules,
-    )
+    status, findings, error = report.status, report.findings, report.error
+    if len(findings) > MAX_FINDINGS:
+        status, findings = "error", findings[:MAX_FINDINGS]
+        error = "; ".join(filter(None, [error, (
+            f"{len(report.findings):,} findings, more than the {MAX_FINDINGS:,} kept: the first {MAX_FINDINGS:,} "
+            "are shown, and the gate cannot pass until there are fewer")]))
+    return _report(runner, files, started, status=status, findings=findings, error=error,
+                   unaudited=report.unaudited, rules=report.rules)
+
+
+async def _collect(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes, bool]:
+    """stdout up to MAX_OUTPUT_BYTES (past it the tool's group is killed: True), the tail of stderr."""
+
+    async def stdout() -> tuple[bytes, bool]:
+        kept = bytearray()
+        assert proc.stdout is not None
+        while chunk := await proc.stdout.read(1 << 16):
+            kept += chunk
+            if len(kept) > MAX_OUTPUT_BYTES:
+                _kill_group(proc.pid)
+                return b"", True
+        return bytes(kept), False
+
+    async def stderr() -> bytes:
+        kept = bytearray()
+        assert proc.stderr is not None
+        while chunk := await proc.stderr.read(1 << 16):
+            kept += chunk
+            del kept[:max(0, len(kept) - _STDERR_KEPT)]
+        return bytes(kept)
+
+    (out, overflow), err = await asyncio.gather(stdout(), stderr())
+    await proc.wait()
+    return out, err, overflow
 
 
 def _kill_group(pid: int) -> None:

@@ -1,5 +1,6 @@
-"""Periodic duties shared by every worker process, each run by one process at a time: the sweeper and the
-missed-delivery job. Turns are taken through a row in `app_state`, so ten workers do not sweep ten times.
+"""Periodic duties shared by every worker process, each run by one process at a time: the sweeper, the
+missed-delivery job and the audit trail's retention. Turns are taken through a row in `app_state`, so ten
+workers do not sweep ten times.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from ghapp.github import GitHubApp
 from ghapp.github.deliveries import list_failed_deliveries, redeliver
 from ghapp.github.errors import GitHubError
 from ghapp.store.app_state import read_value, write_value
+from ghapp.store.audit import prune
+from ghapp.store.database import Database
 from ghapp.store.inbox import Inbox
 
 REDELIVER_LAST_RUN = "redeliver.last_run"
 REDELIVER_LOOKBACK = timedelta(hours=24)  # GitHub keeps deliveries for 3 days; a day back is plenty
+PRUNE_INTERVAL_S = 3600
 log = logging.getLogger(__name__)
 
 
@@ -52,3 +56,13 @@ async def redeliver_missed(app: GitHubApp, inbox: Inbox, now: datetime | None = 
     if asked:
         log.info("asked GitHub to redeliver %d missed deliveries", len(asked))
     return asked
+
+
+def prune_audit(db: Database, retention_days: int, now: datetime | None = None) -> int:
+    """Delete audit events older than the retention period (0 days: keep everything); returns how many."""
+    if retention_days <= 0:
+        return 0
+    gone = prune(db, (now or utcnow()) - timedelta(days=retention_days))
+    if gone:
+        log.info("pruned %d audit events older than %d days", gone, retention_days)
+    return gone

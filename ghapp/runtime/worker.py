@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ghapp.github.errors import GitHubError, GitHubUnavailable, Reschedulable
 from ghapp.observability import log_context
 from ghapp.runtime.jobs import HandlerTable, JobContext, Retry, Unprocessable, find_handler
-from ghapp.runtime.periodic import redeliver_missed, sweep
+from ghapp.runtime.periodic import PRUNE_INTERVAL_S, prune_audit, redeliver_missed, sweep
 from ghapp.runtime.queue import Queue
 from ghapp.settings import Settings
 from ghapp.store.app_state import take_turn
@@ -140,7 +140,7 @@ class Worker:
 
     async def _duties(self, stop: asyncio.Event) -> None:
         s = self.settings
-        last_sweep = last_redeliver = -float("inf")
+        last_sweep = last_redeliver = last_prune = -float("inf")
         while not stop.is_set():
             try:
                 await self._io(self.queue.promote_due)
@@ -148,6 +148,10 @@ class Worker:
                 if now - last_sweep >= s.sweep_interval_s:
                     last_sweep = now
                     await self.sweep_once()
+                if now - last_prune >= PRUNE_INTERVAL_S:
+                    last_prune = now
+                    if await self._io(take_turn, self.inbox.db, "audit-prune", PRUNE_INTERVAL_S * 0.9):
+                        await self._io(prune_audit, self.inbox.db, s.audit_retention_days)
                 app = self.github()
                 if app is not None and now - last_redeliver >= s.redeliver_interval_s:
                     last_redeliver = now

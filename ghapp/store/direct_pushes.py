@@ -3,12 +3,14 @@ row per pushed head, with the issue opened about it."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, Text, UniqueConstraint, select, update
 from sqlmodel import Field, SQLModel
 
 from ghapp.clock import utcnow
+from ghapp.store import audit
 from ghapp.store.database import AutoId, Database, table_of, upsert_statement, when
 
 
@@ -45,10 +47,17 @@ def record_push(db: Database, *, repository: str, branch: str, before_sha: str, 
                 commits: str) -> None:
     """Record a push (a head recorded already is left as it is). `commits`: JSON of the flagged commits."""
     with db.write() as conn:
-        conn.execute(upsert_statement(conn, DIRECT_PUSHES).values(
+        new = conn.execute(upsert_statement(conn, DIRECT_PUSHES).values(
             repository=repository, branch=branch, before_sha=before_sha, after_sha=after_sha, pusher=pusher,
             commits=commits, created_at=utcnow(),
-        ).on_conflict_do_nothing(index_elements=["repository", "after_sha"]))
+        ).on_conflict_do_nothing(index_elements=["repository", "after_sha"]).returning(_push.id)).first()
+        if new is not None:
+            flagged = json.loads(commits)
+            tools = [t for c in flagged if isinstance(c, dict) for t in c.get("tools") or ()]
+            audit.append(conn, [audit.Entry(
+                "direct_push", repository, None, after_sha, "provenance", "pushed", verdict="ai", tools=tuple(tools),
+                people=(pusher,), summary=f"@{pusher} pushed {len(flagged)} AI-written commit(s) to {branch}",
+                detail={"branch": branch, "before": before_sha, "commits": flagged})])
 
 
 def set_push_issue(db: Database, repository: str, after_sha: str, issue_number: int) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import Column, Index, Text, UniqueConstraint, select
 from sqlmodel import Field, SQLModel
 
 from ghapp.clock import utcnow
+from ghapp.store import audit
 from ghapp.store.database import AutoId, Database, table_of, upsert_statement, when
 
 
@@ -71,11 +72,12 @@ class ReportText:
 
 
 def record_evaluations(db: Database, *, delivery_id: str | None, repository: str, pr_number: int, head_sha: str,
-                       results: Sequence[GateEvaluation]) -> None:
-    """One evaluations row per gate result, in one transaction."""
+                       results: Sequence[GateEvaluation], events: Sequence[audit.Entry] = ()) -> None:
+    """One evaluations row per gate result, and their audit events, in one transaction."""
     if not results:
         return
     with db.write() as conn:
+        audit.append(conn, events)
         for result in results:
             conn.execute(EVALUATIONS.insert().values(
                 delivery_id=delivery_id, repository=repository, pr_number=pr_number, head_sha=head_sha,

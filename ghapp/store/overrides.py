@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Column, Index, Text, select, update
 from sqlmodel import Field, SQLModel
 
 from ghapp.clock import utcnow
+from ghapp.store import audit
 from ghapp.store.database import AutoId, Database, table_of, upsert_statement, when
 
 
@@ -52,11 +53,26 @@ def save_override(db: Database, *, comment_id: int, repository: str, pr_number: 
             comment_id=comment_id, repository=repository, pr_number=pr_number, head_sha=head_sha, gate=gate,
             reason=reason, login=login, verdict="", delivery_id=delivery_id, created_at=utcnow(),
         ).on_conflict_do_nothing(index_elements=["comment_id"]).returning(_override.id)
-        return conn.execute(stmt).first() is not None
+        if conn.execute(stmt).first() is None:
+            return False
+        audit.append(conn, [audit.Entry(
+            "override", repository, pr_number, head_sha, gate, "said", people=(login,),
+            summary=f"@{login} asked to override {gate}: {reason}",
+            detail={"comment_id": comment_id, "reason": reason})])
+        return True
 
 
 def judge_override(db: Database, comment_id: int, accepted: bool, verdict: str) -> None:
-    """Record whether the override was accepted, and why (or why not)."""
+    """Record whether the override was accepted, and why (or why not); the audit trail gets an event each time
+    the judgement changes."""
     with db.write() as conn:
+        row = conn.execute(select(OVERRIDES).where(_override.comment_id == comment_id)).first()
         conn.execute(update(OVERRIDES).where(_override.comment_id == comment_id)
                      .values(accepted=accepted, verdict=verdict))
+        if row is None or (row.accepted == accepted and row.verdict == verdict):
+            return
+        outcome = "accepted" if accepted else "refused"
+        audit.append(conn, [audit.Entry(
+            "override", row.repository, row.pr_number, row.head_sha, row.gate, outcome, people=(row.login,),
+            summary=f"override of {row.gate} by @{row.login} {outcome}: {verdict}",
+            detail={"comment_id": comment_id, "reason": row.reason, "why": verdict})])

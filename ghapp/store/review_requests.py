@@ -10,6 +10,7 @@ from sqlalchemy import Column, UniqueConstraint, select
 from sqlmodel import Field, SQLModel
 
 from ghapp.clock import utcnow
+from ghapp.store import audit
 from ghapp.store.database import AutoId, Database, table_of, upsert_statement, when
 
 
@@ -44,6 +45,10 @@ def record_asked(db: Database, repository: str, pr_number: int, head_sha: str,
     """Record reviews asked for on this head: (kind, reviewer) pairs; one recorded already stays as it is."""
     with db.write() as conn:
         for kind, reviewer in entries:
-            conn.execute(upsert_statement(conn, REVIEW_REQUESTS).values(
+            new = conn.execute(upsert_statement(conn, REVIEW_REQUESTS).values(
                 repository=repository, pr_number=pr_number, head_sha=head_sha, kind=kind, reviewer=reviewer,
-                created_at=utcnow()).on_conflict_do_nothing())
+                created_at=utcnow()).on_conflict_do_nothing().returning(_request.id)).first()
+            if new is not None:
+                audit.append(conn, [audit.Entry(
+                    "review_request", repository, pr_number, head_sha, "approvals", kind, people=(reviewer,),
+                    summary=f"review requested from {'@' + reviewer}", detail={"kind": kind, "reviewer": reviewer})])

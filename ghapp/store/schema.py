@@ -9,6 +9,8 @@ from sqlmodel import SQLModel
 
 from ghapp.store import (
     app_state,
+    audit,
+    audit_tokens,
     check_runs,
     deliveries,
     direct_pushes,
@@ -23,6 +25,7 @@ from ghapp.store import (
 TABLES = (
     deliveries.DELIVERIES, inbox.PR_LOCKS, check_runs.CHECK_RUNS, evaluations.EVALUATIONS, evaluations.TOOL_REPORTS,
     overrides.OVERRIDES, review_requests.REVIEW_REQUESTS, direct_pushes.DIRECT_PUSHES,
-    installations.INSTALLATIONS, installations.REPOSITORIES, app_state.APP_STATE, head_words.HEAD_WORDS,
+    installations.INSTALLATIONS, installations.REPOSITORIES, app_state.APP_STATE, audit.AUDIT_EVENTS,
+    audit_tokens.AUDIT_TOKENS, head_words.HEAD_WORDS,
 )
 METADATA: MetaData = SQLModel.metadata

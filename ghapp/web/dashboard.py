@@ -58,6 +58,10 @@ class Dashboard:
         return [Row(i.id, i.account_login, i.account_type, i.suspended, i.repositories)
                 for i in installed_accounts(self.db, wanted)]
 
+    def repositories_of(self, user: UserSession) -> tuple[str, ...]:
+        """Every repository the user may see through the dashboard (audit trail, details pages)."""
+        return tuple(sorted({r for row in self._rows(user) for r in row.repositories}))
+
     async def home(self, request: Request) -> Response:
         if self._setup_open():
             return RedirectResponse("/setup", status_code=303)

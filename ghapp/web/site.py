@@ -1,4 +1,5 @@
-"""Everything a browser or a scraper opens, composed for `create_app`: setup, sign-in, dashboard, static, metrics."""
+"""Everything a browser or a scraper opens, composed for `create_app`: setup, sign-in, dashboard, audit trail,
+static, metrics."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from ghapp.credentials import AppCredentials
 from ghapp.observability.metrics import Metrics, metrics_endpoint
 from ghapp.settings import Settings
+from ghapp.web.audit import AuditPages
 from ghapp.web.auth import Auth
 from ghapp.web.dashboard import Dashboard, DashboardDeps
 from ghapp.web.render import static_files
@@ -39,6 +41,7 @@ class Site:
         self.setup = SetupFlow(settings, on_saved=on_credentials, github_transport=github_transport)
         self.auth = Auth(settings, github_transport)
         self.dashboard = Dashboard(deps, self.auth, setup_open=lambda: not self.setup.closed)
+        self.audit = AuditPages(deps.db, self.auth, self.dashboard.repositories_of)
         self._metrics = metrics
         self._metrics_token = settings.metrics_token
 
@@ -48,7 +51,7 @@ class Site:
 
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [
-            *self.setup.routes(), *self.auth.routes(), *self.dashboard.routes(),
+            *self.setup.routes(), *self.auth.routes(), *self.dashboard.routes(), *self.audit.routes(),
             Mount("/static", app=static_files(), name="static"),
         ]
         # On the web port (open to GitHub and browsers) only behind a token; else `--metrics-port`.

@@ -13,8 +13,9 @@ import jsonschema
 import pytest
 
 from ghapp.cli import main
-from ghapp.commands.check_report import render_sarif, render_text
+from ghapp.commands.check_report import render_text
 from ghapp.core.decisions import Conclusion, Decision, Finding, Gate, GateResult, Verdict
+from ghapp.core.sarif import render_sarif
 from tests.osv_server import serve
 from tests.paths import FIXTURES
 

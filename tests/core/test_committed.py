@@ -22,6 +22,7 @@ def test_blob_id_is_gits() -> None:
     (SHA, Copy("missing"), "`export-ignore`"),
     ("", Copy("file", sha=SHA), "no blob id"),
     (SHA, Copy("file", sha=blob_id(b"other")), "`export-subst`"),
+    (SHA, Copy("folder"), None),                        # a submodule: its code is another repository's
 ])
 def test_mismatch(expected: str, copy: Copy, fragment: str | None) -> None:
     why = mismatch(expected, copy)

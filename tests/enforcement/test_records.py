@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.enforcement import records
-from tests.e2e.harness import REPO, build_world
+from ghapp.store.audit import Filters, export
+from tests.e2e.harness import REPO, build_world, fake_runners
 from tests.enforcement.conftest import Driver
 from tests.enforcement.test_pull_request import ai_pull, opened
 
@@ -35,3 +36,21 @@ def test_later_deliveries_make_the_work_moot(driver: Driver) -> None:
     assert moot() == "closed"
     driver.record("pull_request", opened(driver, pull, "reopened"))
     assert moot() == "newer"
+
+
+def test_a_pull_requests_decisions_reviews_and_approvals_reach_the_audit_trail(driver: Driver) -> None:
+    build_world(driver.sim)
+    driver.use(fake_runners())
+    pull = ai_pull(driver)
+    driver.handle("pull_request", opened(driver, pull))
+    trail = list(export(driver.db, Filters(repositories=(REPO,))))
+    decisions = {e.gate: e for e in trail if e.kind == "decision"}
+    assert decisions["approvals"].outcome == "action_required" and decisions["approvals"].verdict == "ai"
+    assert decisions["approvals"].categories == ("billing",) and decisions["approvals"].people == ("alice",)
+    assert decisions["provenance"].tools and "billing" in decisions["provenance"].categories
+    assert [(e.outcome, e.people) for e in trail if e.kind == "review_request"] == [("team", ("billing",))]
+    assert [e.outcome for e in trail if e.kind == "approval"] == ["waiting"]
+    review = driver.sim.state.add_review(REPO, pull.number, "bob")
+    driver.handle("pull_request_review", driver.sim.payloads.pull_request_review(REPO, pull.number, review.id))
+    approvals = list(export(driver.db, Filters(kind="approval", category="billing", person="bob")))
+    assert [(e.outcome, e.detail["approved_by"]) for e in approvals] == [("satisfied", ["bob"])]

@@ -14,12 +14,13 @@ import pytest
 from ghapp.app import create_app
 from ghapp.clock import utcnow
 from ghapp.github.errors import GitHubError
-from ghapp.runtime.periodic import REDELIVER_LAST_RUN, redeliver_missed
+from ghapp.runtime.periodic import REDELIVER_LAST_RUN, prune_audit, redeliver_missed
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.webhooks import WEBHOOK_PATH
 from ghapp.runtime.worker import Worker
 from ghapp.settings import Settings
 from ghapp.store.app_state import read_value, write_value
+from ghapp.store.audit import Entry, Filters, export, record
 from ghapp.store.database import Database
 from ghapp.store.deliveries import DeliveryState
 from ghapp.store.inbox import Inbox, NewDelivery
@@ -92,3 +93,11 @@ def test_a_github_outage_while_listing_leaves_the_last_run_alone(db: Database) -
     with pytest.raises(GitHubError):
         asyncio.run(scenario())
     assert read_value(db, REDELIVER_LAST_RUN) == "2026-01-01T00:00:00+00:00"
+
+
+def test_audit_events_past_retention_are_pruned_and_zero_keeps_them(db: Database) -> None:
+    record(db, [Entry("decision", "acme/payments", 1)])
+    later = utcnow() + timedelta(days=31)
+    assert prune_audit(db, 0, now=later) == 0 and len(list(export(db, Filters()))) == 1
+    assert prune_audit(db, 32, now=later) == 0
+    assert prune_audit(db, 30, now=later) == 1 and list(export(db, Filters())) == []

@@ -128,3 +128,36 @@ def test_a_post_without_the_csrf_token_is_refused(browser: Browser, served: Serv
     row = Inbox(db).get("acme-failed-1")
     assert row is not None and row.state == "failed" and enqueued == []
     context.close()
+
+
+def test_the_audit_trail_filters_and_exports_only_what_the_user_may_see(browser: Browser, served: Served) -> None:
+    url, _, _ = served
+    context, page = sign_in(browser, url, "alice")
+    page.click("text=Audit trail")
+    page.wait_for_url(f"{url}/audit")
+    assert page.locator("tr.event").count() == 5 and "globex" not in page.content()
+    page.fill('input[name="category"]', "billing")
+    page.select_option('select[name="repo"]', "acme/payments")
+    page.click("#filters button")
+    page.wait_for_url(f"{url}/audit?*category=billing*")
+    assert page.locator("tr.event").count() == 2
+    assert "billing: satisfied (approved by sam)" in page.locator("tr.event-approval").inner_text()
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    exported = Path(download.value.path()).read_text()
+    assert exported.splitlines()[0].startswith("id,created_at,kind,repository")
+    assert exported.count("acme/payments") == 2 and "globex" not in exported
+    context.close()
+
+
+def test_the_audit_trail_refuses_another_installations_repository(browser: Browser, served: Served) -> None:
+    url, _, _ = served
+    context, page = sign_in(browser, url, "gabe")
+    page.goto(f"{url}/audit?repo=acme/payments")
+    assert page.locator("tr.event").count() == 0 and "No events match" in page.content()
+    assert page.locator('select[name="repo"] option').all_inner_texts() == ["any", "globex/secret-plans"]
+    response = page.request.get(f"{url}/audit/export?format=jsonl&repo=acme/payments")
+    assert response.status == 200 and response.text() == ""
+    response = page.request.get(f"{url}/audit/export?format=jsonl")
+    assert [line.count("globex/secret-plans") > 0 for line in response.text().splitlines()] == [True]
+    context.close()

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from ghapp.settings import Settings
+from ghapp.store.audit import AUDIT_EVENTS
 from ghapp.store.database import Database
 from ghapp.store.deliveries import DELIVERIES
 from ghapp.store.evaluations import EVALUATIONS
@@ -82,6 +83,38 @@ def seed(db: Database) -> None:
             {**evaluation, "repository": "globex/secret-plans", "pr_number": 3, "gate": "approvals",
              "conclusion": "action_required", "summary": "globex needs erin",
              "reasons": json.dumps([approvals_reason(["@erin", "@acme/security"], users=("erin",))])},
+        ])
+    seed_audit(db)
+
+
+def _event(at: datetime, kind: str, repository: str, pr: int | None, **values: Any) -> dict[str, Any]:
+    base = {"created_at": at, "kind": kind, "repository": repository, "pr_number": pr, "head_sha": "b" * 40,
+            "gate": "", "outcome": "", "verdict": "", "tools": "", "categories": "", "people": "", "summary": "",
+            "detail": "{}"}
+    return {**base, **values}
+
+
+def seed_audit(db: Database) -> None:
+    """The audit trail: an AI PR touching billing in acme/payments, an override, a direct push in acme/site, and
+    globex's own events (which no acme user may see)."""
+    with db.write() as conn:
+        conn.execute(insert(AUDIT_EVENTS), [
+            _event(T0, "decision", "acme/payments", 7, gate="approvals", outcome="action_required", verdict="ai",
+                   tools=",Claude Code,", categories=",billing,", people=",mallory,",
+                   summary="Approvals missing: 1 more of @acme/security"),
+            _event(T0 + timedelta(minutes=1), "review_request", "acme/payments", 7, gate="approvals",
+                   outcome="team", people=",security,", summary="review requested from @security"),
+            _event(T0 + timedelta(minutes=2), "override", "acme/payments", 7, gate="lint", outcome="accepted",
+                   people=",carol,", summary="=HYPERLINK(\"https://evil.example\") override of lint by @carol",
+                   detail=json.dumps({"reason": "generated file"})),
+            _event(T0 + timedelta(minutes=3), "approval", "acme/payments", 7, gate="approvals", outcome="satisfied",
+                   verdict="ai", tools=",Claude Code,", categories=",billing,", people=",sam,",
+                   summary="billing: satisfied (approved by sam)"),
+            _event(T0 + timedelta(minutes=4), "direct_push", "acme/site", None, gate="provenance", outcome="pushed",
+                   verdict="ai", tools=",Copilot,", people=",mallory,", summary="@mallory pushed 1 AI-written commit"),
+            _event(T0 + timedelta(minutes=5), "decision", "globex/secret-plans", 3, gate="approvals",
+                   outcome="action_required", verdict="ai", tools=",Claude Code,", categories=",billing,",
+                   people=",gabe,", summary="globex secret decision"),
         ])
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import yaml
 
 from ghapp.core.decisions import Confidence, Signal, Verdict, VerdictKind
+from ghapp.core.detection.bounds import bounded_commit, bounded_pull_request, clip
 from ghapp.core.detection.pr_text import (
     checked_boxes,
     heading_answers,
@@ -69,21 +70,21 @@ def parse_signal_table(text: str) -> SignalTable:
 
 def detect(table: SignalTable, pull_request: PullRequest | None, commits: Sequence[Commit]) -> Verdict:
     """The verdict on a pull request as a whole: its author, branch, labels, title, body and every commit."""
-    hits = _pull_request_hits(table, pull_request) if pull_request is not None else []
+    hits = _pull_request_hits(table, bounded_pull_request(pull_request)) if pull_request is not None else []
     for commit in commits:
-        hits += _commit_hits(table, commit)
+        hits += _commit_hits(table, bounded_commit(commit))
     return _decide(hits)
 
 
 def detect_commit(table: SignalTable, commit: Commit) -> Verdict:
     """The verdict on one commit (a direct push): its author, committer, trailers and message."""
-    return _decide(_commit_hits(table, commit))
+    return _decide(_commit_hits(table, bounded_commit(commit)))
 
 
 def prompt_provenance(pull_request: PullRequest | None, commits: Sequence[Commit]) -> str | None:
     """What records the prompt behind the change, or None: a `## Prompt` section, Copilot's original
     prompt block, an agent session link in the body, or a session trailer on a commit."""
-    body = pull_request.body if pull_request is not None else ""
+    body = clip(pull_request.body) if pull_request is not None else ""
     if prompt_section(body):
         return "## Prompt section in the pull request body"
     if _ORIGINAL_PROMPT.search(body):
@@ -92,7 +93,7 @@ def prompt_provenance(pull_request: PullRequest | None, commits: Sequence[Commit
     if url:
         return f"agent session link in the pull request body: {url[0]}"
     for commit in commits:
-        for trailer in parse_trailers(commit.message):
+        for trailer in parse_trailers(clip(commit.message)):
             if trailer.lower_key in _SESSION_TRAILERS and trailer.value.startswith("https://"):
                 return f"{_commit_where(commit, 'trailer')}: {_clip(str(trailer))}"
     return None
@@ -175,12 +176,13 @@ def _commit_hits(table: SignalTable, commit: Commit) -> list[_Hit]:
 def _trailing_trailers(message: str) -> list[Trailer]:
     """The trailers of the message's last paragraph, and of the paragraphs before it while each of them is
     a trailer block too (`Coding-Agent: x`, a blank line, `Trace-Id: y`): git reads only the last one."""
-    found: list[Trailer] = []
-    paragraphs = message.replace("\r\n", "\n").rstrip().split("\n\n")
-    while len(paragraphs) > 1 and (block := parse_trailers("\n\n".join(paragraphs))):
-        found[:0] = block
-        paragraphs.pop()
-    return found
+    blocks: list[tuple[Trailer, ...]] = []
+    for paragraph in reversed(message.replace("\r\n", "\n").rstrip().split("\n\n")[1:]):
+        block = parse_trailers(f"-\n\n{paragraph}")  # each paragraph read once, behind a stand-in title
+        if not block:
+            break
+        blocks.append(block)
+    return [trailer for block in reversed(blocks) for trailer in block]
 
 
 def _trailer_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hit]:

@@ -45,7 +45,7 @@ def parse_trailers(message: str) -> tuple[Trailer, ...]:
     start = end
     while start > title_end and lines[start - 1].strip():
         start -= 1
-    found: list[list[str]] = []
+    found: list[tuple[str, list[str]]] = []
     trailer_lines = other_lines = 0
     recognised = False
     current: list[str] | None = None
@@ -56,7 +56,7 @@ def parse_trailers(message: str) -> tuple[Trailer, ...]:
             if current is None:
                 other_lines += 1
             else:
-                current[1] = f"{current[1]} {line.strip()}".strip()
+                current.append(line.strip())  # joined once at the end: appending to a string is quadratic
             continue
         recognised = recognised or line.lower().startswith(_GIT_GENERATED)
         match = _TRAILER.fullmatch(line.rstrip())
@@ -66,11 +66,11 @@ def parse_trailers(message: str) -> tuple[Trailer, ...]:
             current = None
             continue
         trailer_lines += 1
-        current = [match[1], match[2].strip()]
-        found.append(current)
+        current = [match[2].strip()]
+        found.append((match[1], current))
     if other_lines and not (recognised and trailer_lines * 3 >= other_lines):
         return ()
-    return tuple(Trailer(key, value) for key, value in found)
+    return tuple(Trailer(key, " ".join(part for part in parts if part)) for key, parts in found)
 
 
 def parse_person(value: str) -> tuple[str, str]:
