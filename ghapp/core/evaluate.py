@@ -1,7 +1,7 @@
 """`evaluate(policy, facts) -> Decision`: the one pure function that judges a pull request's head.
 
 It composes AI detection, the provenance gate, the four tool gates, required approvals, overrides and the
-report mode. The shell gathers what `Policy.needs()` names, runs the tools `gates_to_run` lists, and
+report mode. The shell gathers what `core.needs` names, runs the tools `gates_to_run` lists, and
 publishes the Decision; when the policy cannot be read, `evaluate_policy_error` still gives every gate an
 outcome, so a pull request never waits on a check that will not come.
 """
@@ -16,7 +16,7 @@ from ghapp.core.detection.signals import SignalTable
 from ghapp.core.facts import Actor, Commit, Facts, PullRequest
 from ghapp.core.gates.approvals import evaluate_approvals
 from ghapp.core.gates.outcome import apply_mode, apply_overrides, not_judged
-from ghapp.core.gates.review import approvals_gate, policy_edit_gate, policy_gate, provenance_gate
+from ghapp.core.gates.review import approvals_gate, floor_gate, policy_edit_gate, policy_gate, provenance_gate
 from ghapp.core.gates.tools import tool_gate
 from ghapp.core.policy.located_yaml import PolicyIssue
 from ghapp.core.policy.model import GateSettings, Policy
@@ -48,7 +48,9 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
     any_apply = any(rule.applies_to == "all" or is_ai for rule in policy.approvals)
     results.append(approvals_gate(approvals, files_truncated=facts.files_truncated, any_apply=any_apply))
     if policy_edit is not None:
-        results.append(policy_edit_gate(policy_edit))
+        results.append(policy_edit_gate(policy_edit, policy.refused))
+    elif policy.refused:
+        results.append(floor_gate(policy.refused))
     author = pr.author.login if pr is not None else ""
     final = tuple(
         apply_mode(apply_overrides(result, facts.overrides, policy.overrides, head_sha=head_sha, author=author,

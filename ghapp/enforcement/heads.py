@@ -31,7 +31,7 @@ async def leave(api: InstallationAPI, db: Database, target: Target, *, keep_head
         if not others:
             orphaned.add(head)
             continue
-        checks = CheckPublisher(api, db, Target(target.owner, target.repo, head, min(others), target.details_url))
+        checks = CheckPublisher(api, db, Target(target.owner, target.repo, head, min(others)))
         for gate in sorted(gates):
             await checks.show_strictest(gate)
     return orphaned

@@ -22,7 +22,7 @@ from ghapp.core.gates.summary import finish
 from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
 from ghapp.enforcement import heads, records
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
-from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, needs, run_tools
+from ghapp.enforcement.tools import busy, by_gate, failed, fingerprint, idle_report, reusable, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
 from ghapp.github.facts import Head
@@ -47,7 +47,9 @@ class PullRun:
         base_repo = (pr_json.get("base") or {}).get("repo") or ctx.payload.get("repository") or {}
         self.owner, self.repo = repository({"repository": base_repo})
         self.full_name = f"{self.owner}/{self.repo}"
-        self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number, details_url(ctx))
+        self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number,
+                             details_url(ctx, self.full_name, self.pr.number, self.pr.head_sha))
+        self.sources: tuple[str, ...] = ()  # the policy layers the decision was made under
         self.checks = CheckPublisher(api, ctx.inbox.db, self.target)
 
     async def moot(self) -> str | None:
@@ -64,6 +66,7 @@ class PullRun:
             return None
         await heads.leave(self.api, self.ctx.inbox.db, self.target, keep_head=self.pr.head_sha)
         loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, self.pr.base_ref)
+        self.sources = loaded.sources
         head = await self.enforcer.gatherer.head(self.api, self.owner, self.repo, self.pr_json)
         edit = await self._edit_issues(head)
         if loaded.policy is None:
@@ -77,22 +80,23 @@ class PullRun:
                      rerun: Collection[Gate], only: Collection[Gate] | None, ask_reviews: bool,
                      force_requests: bool) -> Decision | None:
         db = self.ctx.inbox.db
-        runners = {r.gate: r for r in self.enforcer.runners}
-        prints = {gate: fingerprint(policy, runner) for gate, runner in runners.items()}
-        stored = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
+        runners = by_gate(self.enforcer.runners)
+        prints = {gate: fingerprint(policy, group) for gate, group in runners.items()}
+        loaded = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
                                          {g: p for g, p in prints.items() if g not in rerun})
         overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
         pushers = _pushers(await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number))
         facts = await self.enforcer.gatherer.gather(self.api, self.owner, self.repo, self.pr_json, policy,
-                                             overrides=overrides, tool_reports=tuple(stored.values()),
-                                             pushers=pushers)
-        # a report stored for this head may have been made for another diff (a retargeted PR, another PR with
-        # this head): it counts only if it looked at every file this diff gives its tool; otherwise it runs again
-        stored = {g: r for g, r in stored.items() if r.covers(needs(runners[g], facts.files))}
-        facts = replace(facts, tool_reports=tuple(stored.values()))
+                                                    overrides=overrides, pushers=pushers)
+        # reports stored for this head may have been made for another diff (a retargeted PR, another PR with
+        # this head): a gate's reports count only if they looked at every file this diff gives its tools
+        stored = {g: kept for g, reports in loaded.items()
+                  if (kept := reusable(runners[g], reports, facts.files)) is not None}
+        facts = replace(facts, tool_reports=tuple(r for reports in stored.values() for r in reports))
         first = await self._decide(policy, facts, edit)
         wanted = {s.gate for s in gates_to_run(policy, first.verdict)}
-        missing = [runners[g] for g in sorted(wanted & runners.keys()) if g not in stored] if tools else []
+        missing = [r for g in sorted(wanted & runners.keys()) if g not in stored for r in runners[g]]
+        missing = missing if tools else []
         work = [] if facts.files_truncated else busy(missing, facts.files)
         done = list(failed(missing, "not run: GitHub listed only part of the PR's files (over 3,000), so it "
                                     "cannot be checked completely; split the PR")) if facts.files_truncated else []
@@ -187,7 +191,7 @@ class PullRun:
         await asyncio.to_thread(records.record_evaluations, self.ctx.inbox.db,
                                 delivery_id=self.ctx.delivery.delivery_id, repository=self.full_name,
                                 pr_number=self.pr.number, decision=decision, gates=self.checks.sent,
-                                author=self.pr.author.login)
+                                author=self.pr.author.login, sources=self.sources)
         return decision
 
 

@@ -33,6 +33,8 @@ from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import TooLarge
 from ghapp.runners import RunContext, Runner, run_all
 from ghapp.runners.base import DEFAULT_RUFF_SELECT, tool_version
+from ghapp.runners.sandbox import SandboxUnavailable
+from ghapp.runners.sandbox import resolve as resolve_sandbox
 from ghapp.runners.workspace import Workspace, WorkspaceError
 from ghapp.settings import Settings
 
@@ -47,11 +49,40 @@ def _code_reader(runner: Runner) -> bool:
     return runner.applies_to("x" + PYTHON) or runner.applies_to("x.sh")
 
 
-def fingerprint(policy: Policy, runner: Runner) -> str:
-    """What a stored report depends on besides the head: the tool, its version and the gate's tool settings."""
-    settings = policy.gate(runner.gate)
-    data = [runner.name, tool_version(runner.dist), list(settings.rules)]
+def by_gate(runners: Sequence[Runner]) -> dict[Gate, list[Runner]]:
+    """The runners of each gate, in registry order (lint: ruff, oxlint, shellcheck; ...)."""
+    gates: dict[Gate, list[Runner]] = {}
+    for runner in runners:
+        gates.setdefault(runner.gate, []).append(runner)
+    return gates
+
+
+def fingerprint(policy: Policy, runners: Sequence[Runner]) -> str:
+    """What a gate's stored reports depend on besides the head: its tools, their versions and the gate's tool
+    settings. (`v2`: a gate stores a list of reports, one per tool; a fingerprint of the one-report rows of
+    earlier releases never equals one of these, so neither release reads the other's rows.)"""
+    settings = policy.gate(runners[0].gate)
+    data = ["v2", [[r.name, tool_version(r.dist)] for r in runners], list(settings.rules)]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:32]
+
+
+def reusable(runners: Sequence[Runner], stored: Sequence[ToolReport],
+             files: Sequence[ChangedFile]) -> tuple[ToolReport, ...] | None:
+    """A gate's stored reports when they speak for this diff: each of its tools with files to read here has a
+    report that looked at every one of them (a report made for another diff, a retargeted PR or another PR
+    with this head, does not); tools with nothing to read get an idle report. None: run the gate again."""
+    by_tool = {report.tool: report for report in stored}
+    reports = []
+    for runner in runners:
+        needed = needs(runner, files)
+        report = by_tool.get(runner.name)
+        if report is None and not needed:
+            reports.append(idle_report(runner))
+        elif report is None or not report.covers(needed):
+            return None
+        else:
+            reports.append(report)
+    return tuple(reports)
 
 
 def idle_report(runner: Runner) -> ToolReport:
@@ -194,9 +225,14 @@ async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, rep
         lint_rules = policy.gate(Gate.LINT).rules
         scratch = workspace.path / "scratch"
         scratch.mkdir()
+        try:
+            jail = resolve_sandbox(settings.runner_sandbox)
+        except SandboxUnavailable as exc:
+            return failed(runners, f"the tools were not run: {exc}", kept)
         context = RunContext(root=root, scratch=scratch, ruff_select=tuple(lint_rules) or DEFAULT_RUFF_SELECT,
                              semgrep_rules=tuple(rules),
-                             osv_url=settings.osv_url, memory_mb=settings.runner_memory_mb)
+                             osv_url=settings.osv_url, memory_mb=settings.runner_memory_mb,
+                             sandbox=jail)
         chosen = [r for r in runners if not (r.gate is Gate.SEMGREP and missing)]
         done = await run_all(chosen, context, given, timeout_s=settings.runner_timeout_s,
                              memory_mb=settings.runner_memory_mb)

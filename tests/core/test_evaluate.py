@@ -215,3 +215,17 @@ def test_who_took_part_cannot_approve_and_ai_co_authors_are_not_listed_as_people
     assert auth.ignored == ("@bob: is named in a Co-authored-by trailer of a commit",)
     assert [line.split(":")[0] for line in auth.excluded] == ["@bob", "co-author Zed <zed@corp.example>",
                                                               "co-author Nameless"]
+
+
+def test_a_relaxation_the_org_floor_refused_is_said_in_the_policy_check() -> None:
+    layers = [("default.yml", DEFAULT), ("org.yml", "floor: [mode]\n"), ("repo.yml", "mode: report\n")]
+    result = load_policy(layers, signals=SIGNALS, org_layers=2)
+    assert result.policy is not None and result.policy.mode == "enforce"
+    decision = evaluate(result.policy, _facts(findings=(UNUSED,)))
+    policy = decision.gate(Gate.POLICY)
+    assert policy is not None and policy.conclusion is Conclusion.NEUTRAL
+    assert "repo.yml:1:7: mode: report is less strict than the org's enforce" in policy.summary
+    lint = decision.gate(Gate.LINT)
+    assert lint is not None and lint.conclusion is Conclusion.FAILURE  # judged as the org's enforce says
+    edit = evaluate(result.policy, _facts(), policy_edit=()).gate(Gate.POLICY)
+    assert edit is not None and edit.conclusion is Conclusion.SUCCESS and "repo.yml:1:7" in edit.summary

@@ -9,6 +9,7 @@ from typing import Literal
 from ghapp.core.decisions import Gate, Severity, Verdict, VerdictKind
 from ghapp.core.detection.signals import SignalTable
 from ghapp.core.gates.approvals import ApprovalRule
+from ghapp.core.policy.located_yaml import PolicyIssue
 
 Mode = Literal["enforce", "report"]
 AppliesTo = Literal["ai", "all"]
@@ -130,6 +131,7 @@ class Policy:
     direct_push: DirectPushSettings = field(default_factory=DirectPushSettings)
     labels: LabelSettings = field(default_factory=LabelSettings)
     signals: SignalTable | None = None
+    refused: tuple[PolicyIssue, ...] = ()  # relaxations of the org's floor that a repository file tried
 
     def gate(self, gate: Gate) -> GateSettings:
         """The settings of a tool gate."""
@@ -146,20 +148,3 @@ class Policy:
         if self.overrides.team:
             teams.add(self.overrides.team)
         return frozenset(teams)
-
-    def needs(self) -> frozenset[str]:
-        """The `Facts` fields the shell must gather for this policy (others may stay empty)."""
-        needs = {"pull_request", "commits", "files"}
-        if self.approvals:
-            needs |= {"reviews", "assignments", "pushers"}  # who reviewed, and who took part
-            if any(rule.codeowners for rule in self.approvals):
-                needs.add("codeowners")
-            if any(rule.stale_on_change for rule in self.approvals):
-                needs.add("changed_since")
-        if self.teams():
-            needs.add("team_members")
-        if any(g.enabled for g in self.gates):
-            needs.add("tool_reports")
-        if self.overrides.team:
-            needs.add("overrides")
-        return frozenset(needs)

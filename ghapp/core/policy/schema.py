@@ -40,6 +40,7 @@ _OWNERS = {"type": "array", "uniqueItems": True,
 _TEAMS = {"type": "array", "uniqueItems": True,
           "items": {"type": "string", "pattern": TEAM_PATTERN, "errorMessage": _TEAM_MESSAGE}}
 _GATE_NAMES = ["provenance", "lint", "types", "semgrep", "dependency-audit", "approvals"]
+FLOOR_SECTIONS = ("mode", "ai", "gates", "approvals", "overrides")  # what the org's `floor:` may enforce
 
 
 def _gate(**extra: Any) -> dict[str, Any]:
@@ -69,6 +70,8 @@ SCHEMA: dict[str, Any] = {
                      "description": "another policy file this one is laid over"},
         "mode": {**_MODE, "default": "enforce", "description": "report: every check is neutral and says "
                                                                 "what enforce would have done"},
+        "floor": {"type": "array", "uniqueItems": True, "items": {"type": "string", "enum": list(FLOOR_SECTIONS)},
+                  "description": "org policy only: the sections a repository's policy may only tighten"},
         "ai": {"type": "object", "additionalProperties": False, "properties": {
             "treat_as_ai": {"type": "array", "uniqueItems": True, "minItems": 1,
                             "items": {"type": "string", "enum": ["ai", "suspected", "contradictory"]},
@@ -236,3 +239,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     return "a list" if isinstance(value, list) else "a mapping"
+
+
+GATE_FIELDS: dict[str, frozenset[str]] = {  # each gate's keys under `gates:`
+    gate: frozenset(spec["properties"]) for gate, spec in SCHEMA["properties"]["gates"]["properties"].items()}

@@ -126,7 +126,8 @@ def test_any_layer_issue_stops_the_policy_and_all_are_reported() -> None:
     assert result.policy is None and not result.ok
     assert [str(i) for i in result.issues] == [
         "org.yml:1:7: mode must be one of: enforce, report; got the string 'x'",
-        "repo.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, gates, labels, "
+        "repo.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, floor, gates, "
+        "labels, "
         "mode, overrides",
     ]
 

@@ -23,8 +23,8 @@ def _issues(text: str) -> list[str]:
     ("text", "expected"),
     [
         ("colour: red\n",
-         "p.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, gates, labels, mode, "
-         "overrides"),
+         "p.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, floor, gates, "
+         "labels, mode, overrides"),
         ("gates:\n  lint:\n    enable: true\n",
          "p.yml:3:5: unknown key 'enable' in gates.lint; expected one of: applies_to, block_on, enabled, ignore, "
          "mode, rules, whole_file"),
