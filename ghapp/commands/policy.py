@@ -1,9 +1,11 @@
-"""`ghapp policy validate|explain|schema`: check policy files, show what a policy requires, print its schema.
+"""`ghapp policy validate|explain|simulate|schema`: check policy files, show what a policy requires, simulate a
+decision, print the schema.
 
 `validate FILE...` reads each file as the repository layer over the bundled default (and any `--base`
 layers, such as the org's policy) and prints `FILE:LINE:COL: message` per problem. `explain` shows, for
 a set of changed files, which sensitive categories they touch, who must approve, and which gates run in
-which mode, for an AI-written PR and for a human one.
+which mode, for an AI-written PR and for a human one. `simulate` asks GitHub for a pull request and shows the
+decision the App would reach with more approvals or another policy, publishing nothing.
 """
 
 from __future__ import annotations
@@ -48,6 +50,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help=f"the CODEOWNERS file (default: the first of {', '.join(CODEOWNERS_LOCATIONS)} found)")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(_action=_explain)
+    simulate = sub.add_parser("simulate", help="the decision the App would reach on a PR with more approvals or "
+                                               "another policy, publishing nothing")
+    simulate.add_argument("--repo", required=True, metavar="OWNER/NAME")
+    simulate.add_argument("--pr", required=True, type=int, metavar="N")
+    simulate.add_argument("--approve", action="append", default=[], metavar="LOGIN",
+                          help="add an approval of the current head by LOGIN (repeatable)")
+    simulate.add_argument("--policy", metavar="FILE", help="judge with FILE as the repository's policy file")
+    simulate.add_argument("--format", choices=("text", "json"), default="text")
+    simulate.set_defaults(_action=_simulate)
     schema = sub.add_parser("schema", help="print the policy file's JSON Schema (policies/schema.json)")
     schema.set_defaults(_action=lambda args: _print_json(published_schema()))
 
@@ -86,6 +97,12 @@ def _validate(args: argparse.Namespace) -> int:
                 print(f"{issue} (refused)")
             print(f"{path}: valid" + (f"; the org's floor refuses {len(refused)} relaxation(s)" if refused else ""))
     return worst
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from ghapp.commands.policy_simulate import run_simulation  # noqa: PLC0415 - the GitHub stack, only here
+
+    return run_simulation(args)
 
 
 def _explain(args: argparse.Namespace) -> int:
