@@ -18,6 +18,7 @@ from huey.registry import Message
 from huey.serializer import Serializer
 from huey.storage import SqliteStorage
 
+from ghapp.clock import utcnow
 from ghapp.credentials import create_private
 from ghapp.runtime.queue_codec import DeliveryMessage, RefusedMessage, decode, encode
 from ghapp.settings import Settings
@@ -82,7 +83,7 @@ class Queue:
     def enqueue(self, delivery_id: str, delay_s: float = 0.0) -> None:
         if delay_s > 0:
             task = self._task.s(delivery_id)
-            task.eta = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=delay_s)
+            task.eta = utcnow().replace(tzinfo=None) + dt.timedelta(seconds=delay_s)  # huey keeps naive UTC
             self.huey.add_schedule(task)
         else:
             self.huey.enqueue(self._task.s(delivery_id))
