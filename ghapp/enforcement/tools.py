@@ -20,7 +20,7 @@ import hashlib
 import json
 import posixpath
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -83,6 +83,21 @@ def reusable(runners: Sequence[Runner], stored: Sequence[ToolReport],
         else:
             reports.append(report)
     return tuple(reports)
+
+
+def completions(runners: Sequence[Runner], stored: Sequence[ToolReport],
+                files: Sequence[ChangedFile]) -> dict[str, tuple[ToolReport, list[str]]]:
+    """For a gate whose stored reports do not all speak for this diff: each tool with a clean stored report ->
+    (that report, the files this diff gives it that the report did not look at). Those tools run on these
+    files alone and their runs are joined; the gate's other tools run on everything."""
+    by_tool = {report.tool: report for report in stored}
+    found = {}
+    for runner in runners:
+        report = by_tool.get(runner.name)
+        if report is not None and report.status == "ok":
+            seen = set(report.considered)
+            found[runner.name] = (report, [path for path in needs(runner, files) if path not in seen])
+    return found
 
 
 def idle_report(runner: Runner) -> ToolReport:
@@ -194,9 +209,10 @@ async def _semgrep_rules(api: InstallationAPI, owner: str, repo: str, base_ref: 
 
 
 async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, repo: str, head_sha: str,
-                    base_ref: str, policy: Policy, runners: Sequence[Runner],
-                    files: Sequence[ChangedFile]) -> tuple[ToolReport, ...]:
-    """One report per runner in `runners` (call it with the runners that have work: `busy`)."""
+                    base_ref: str, policy: Policy, runners: Sequence[Runner], files: Sequence[ChangedFile],
+                    only: Mapping[str, Collection[str]] | None = None) -> tuple[ToolReport, ...]:
+    """One report per runner in `runners` (call it with the runners that have work: `busy`). A runner named in
+    `only` looks at those changed paths alone (a stored report speaks for the rest of the diff)."""
     if not runners:
         return ()
     kept = sorted(f.path for f in checkable(files))
@@ -234,10 +250,19 @@ async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, rep
                              osv_url=settings.osv_url, memory_mb=settings.runner_memory_mb,
                              sandbox=jail)
         chosen = [r for r in runners if not (r.gate is Gate.SEMGREP and missing)]
-        done = await run_all(chosen, context, given, timeout_s=settings.runner_timeout_s,
+        limits = only or {}
+        whole = [r for r in chosen if r.name not in limits]
+        done = await run_all(whole, context, given, timeout_s=settings.runner_timeout_s,
                              memory_mb=settings.runner_memory_mb)
         reports = [replace(_with_unchecked(_restore(report, aliases), unchecked(runner, kinds, problems)),
-                           considered=tuple(kept)) for runner, report in zip(chosen, done, strict=True)]
+                           considered=tuple(kept)) for runner, report in zip(whole, done, strict=True)]
+        for runner in (r for r in chosen if r.name in limits):
+            scope = set(limits[runner.name])
+            (report,) = await run_all([runner], context, [p for p in given if aliases.get(p, p) in scope],
+                                      timeout_s=settings.runner_timeout_s, memory_mb=settings.runner_memory_mb)
+            scoped = {path: kind for path, kind in kinds.items() if path in scope}
+            reports.append(replace(_with_unchecked(_restore(report, aliases), unchecked(runner, scoped, problems)),
+                                   considered=tuple(sorted(scope))))
         if missing:
             gone = ", ".join(missing)
             reports += failed([r for r in runners if r.gate is Gate.SEMGREP],

@@ -68,12 +68,12 @@ CASES: list[tuple[str, str, str, Callable[[Policy], object], object, list[str]]]
       "repo.yml:1:1: gates.dependency_audit.applies_to: ai is less strict than the org's all; the org's floor keeps "
       "all"]),
     ("a category removed", "floor: [approvals]\n", "approvals:\n  billing: null\n",
-     lambda p: [r.category for r in p.approvals], ["auth", "billing", "governance", "secrets"],
+     lambda p: [r.category for r in p.approvals], ["auth", "billing", "ci", "governance", "secrets"],
      ["repo.yml:2:3: approvals.billing: the org's floor keeps this category; a repository cannot remove it"]),
     ("every category removed", "floor: [approvals]\n", "approvals: null\n",
-     lambda p: len(p.approvals), 4,
+     lambda p: len(p.approvals), 5,
      [f"repo.yml:1:1: approvals.{name}: the org's floor keeps this category; a repository cannot remove it"
-      for name in ("auth", "billing", "governance", "secrets")]),
+      for name in ("auth", "billing", "ci", "governance", "secrets")]),
     ("a count lowered", "floor: [approvals]\napprovals:\n  billing:\n    count: 2\n",
      "approvals:\n  billing:\n    count: 1\n", lambda p: _category(p, "billing").count, 2,  # type: ignore[attr-defined]
      ["repo.yml:3:12: approvals.billing.count: 1 is fewer approvals than the org's 2; the org's floor keeps 2"]),
@@ -95,7 +95,7 @@ CASES: list[tuple[str, str, str, Callable[[Policy], object], object, list[str]]]
       "false"]),
     ("a category of the repository's own", "floor: [approvals]\n",
      "approvals:\n  infra:\n    paths: [terraform/]\n    owners: ['@ops']\n",
-     lambda p: len(p.approvals), 5, []),
+     lambda p: len(p.approvals), 6, []),
     ("an owner added is allowed", "floor: [approvals]\napprovals:\n  billing:\n    owners: ['@cfo']\n",
      "approvals:\n  billing:\n    owners: ['@cfo', '@lead']\n",
      lambda p: _category(p, "billing").users, ("cfo", "lead"), []),  # type: ignore[attr-defined]
@@ -171,3 +171,31 @@ def test_every_value_names_the_layer_that_set_it() -> None:
     types_enabled = DEFAULT.splitlines().index("  types:") + 2  # the line after `types:`
     assert origins["gates.types.enabled"] == (True, f"default.yml:{types_enabled}")
     assert load_policy([("bad.yml", "mode: x\n")]).origins() == []  # nothing was built
+
+
+@pytest.mark.parametrize(
+    ("org", "repo", "read", "value", "refused"),
+    [
+        ("", "gates:\n  semgrep:\n    branches: [main]\n", lambda p: p.gate(Gate.SEMGREP).branches, (),
+         ["repo.yml:3:15: gates.semgrep.branches: limits to [main] what the org governs on every branch; the org's "
+          "floor keeps every branch"]),
+        ("gates:\n  semgrep:\n    branches: [main, 'release/*']\n", "gates:\n  semgrep:\n    branches: [main]\n",
+         lambda p: p.gate(Gate.SEMGREP).branches, ("main", "release/*"),
+         ["repo.yml:3:15: gates.semgrep.branches: drops release/*, which the org requires; the org's floor keeps "
+          "[main, release/*]"]),
+        ("gates:\n  semgrep:\n    branches: [main]\n", "gates:\n  semgrep:\n    branches: null\n",
+         lambda p: p.gate(Gate.SEMGREP).branches, (), []),  # every branch is wider
+        ("", "approvals:\n  billing:\n    branches: [main]\n    exclude: [billing/tests/]\n",
+         lambda p: (_category(p, "billing").branches, _category(p, "billing").exclude),  # type: ignore[attr-defined]
+         ((), ()),
+         ["repo.yml:4:14: approvals.billing.exclude: adds billing/tests/, which the org does not allow; the org's "
+          "floor keeps []",
+          "repo.yml:3:15: approvals.billing.branches: limits to [main] what the org governs on every branch; the "
+          "org's floor keeps every branch"]),
+    ],
+)
+def test_the_floor_keeps_the_scope(org: str, repo: str, read: Callable[[Policy], object], value: object,
+                                   refused: list[str]) -> None:
+    policy = _load("floor: [gates, approvals]\n" + org, repo)
+    assert read(policy) == value
+    assert [str(issue) for issue in policy.refused] == refused
