@@ -49,7 +49,8 @@ def needs(policy: Policy, head: Facts) -> Needs:
     """The first round: `head` holds the PR, its commits, its files and the override comments."""
     table = policy.signals if policy.signals is not None else SignalTable()
     is_ai = policy.ai.is_ai(detect(table, head.pull_request, head.commits))
-    results = evaluate_approvals(policy.approvals, head, is_ai=is_ai, is_ai_actor=lambda _: False)
+    base = head.pull_request.base_ref if head.pull_request is not None else None
+    results = evaluate_approvals(policy.approvals, head, is_ai=is_ai, is_ai_actor=lambda _: False, base=base)
     matched = {result.category: result.files for result in results}
     rules = tuple(rule for rule in policy.approvals if rule.category in matched)
     return Needs(rules, matched, overrides=bool(head.overrides))

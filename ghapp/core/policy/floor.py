@@ -42,7 +42,7 @@ _BUILT_IN: dict[str, Any] = {"mode": "enforce", "enabled": True, "applies_to": "
 _GATE_SCALARS = ("enabled", "applies_to", "block_on", "whole_file")
 _CATEGORY_SCALARS = ("applies_to", "veto", "stale_on_change", "allow_author", "allow_commit_authors", "allow_bots",
                      "allow_co_authors", "allow_launchers", "allow_pushers")
-_KEEP_ALL = ("paths", "owners", "all_of", "branches")  # lists a repository may add to, never take from
+_KEEP_ALL = ("paths", "owners", "all_of")  # lists a repository may add to, never take from
 _NO_MORE = ("ignore", "exclude")  # lists a repository may take from, never add to
 _BUILT_IN_LISTS: dict[Path, tuple[Any, ...]] = {
     ("ai", "treat_as_ai"): ("ai", "suspected", "contradictory"),
@@ -72,7 +72,7 @@ class _Floor:
                 if "rules" in fields:
                     self._keep_all(("gates", gate, "rules"))
                 self._no_more(("gates", gate, "ignore"))
-                self._keep_all(("gates", gate, "branches"))
+                self._scope(("gates", gate, "branches"))
         if "mode" in sections or "gates" in sections:
             for gate in GATE_FIELDS:
                 self._gate_mode(gate)
@@ -132,6 +132,17 @@ class _Floor:
             self._refuse(path, [item for item in now if item in org],
                          f"adds {', '.join(map(str, added))}, which the org does not allow")
 
+    def _scope(self, path: Path) -> None:
+        """`branches:` narrows what is governed: unset (every branch) is the widest."""
+        org, now = _plain(_at(self.org, path)), _plain(_at(self.tree, path))
+        if now is not None and org is None:
+            mark = self._mark(path)
+            self.tree = _drop(self.tree, path)
+            self.refused.append(mark.issue(f"{key_path(path)}: limits to {_shown(now)} what the org governs on "
+                                           "every branch; the org's floor keeps every branch"))
+        elif now is not None:
+            self._keep_all(path)
+
     def _gate_mode(self, gate: str) -> None:
         path = ("gates", gate, "mode")
         org, now = (_plain(_at(root, path)) or self._value(root, ("mode",)) for root in (self.org, self.tree))
@@ -152,6 +163,7 @@ class _Floor:
             self._keep_all((*path, key))
         for key in _NO_MORE:
             self._no_more((*path, key))
+        self._scope((*path, "branches"))
         org_count, count = self._value(self.org, (*path, "count")), self._value(self.tree, (*path, "count"))
         if count < org_count:
             self._refuse((*path, "count"), org_count, f"{count} is fewer approvals than the org's {org_count}")

@@ -9,6 +9,7 @@ from typing import Literal
 from ghapp.core.decisions import Gate, Severity, Verdict, VerdictKind
 from ghapp.core.detection.signals import SignalTable
 from ghapp.core.gates.approvals import ApprovalRule
+from ghapp.core.gates.branches import governs
 from ghapp.core.policy.located_yaml import PolicyIssue
 
 Mode = Literal["enforce", "report"]
@@ -82,10 +83,15 @@ class GateSettings:
     block_on: Severity = "error"
     rules: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    branches: tuple[str, ...] = ()  # base branches (names or fnmatch globs) the gate governs; () is every one
 
-    def applies(self, is_ai: bool) -> bool:
-        """Whether the gate judges a PR (AI-written or not)."""
-        return self.enabled and (self.applies_to == "all" or is_ai)
+    def governs(self, base: str | None) -> bool:
+        """Whether the gate governs PRs into `base` (None: unknown, so it does)."""
+        return governs(self.branches, base)
+
+    def applies(self, is_ai: bool, base: str | None = None) -> bool:
+        """Whether the gate judges a PR (AI-written or not) into `base`."""
+        return self.enabled and (self.applies_to == "all" or is_ai) and self.governs(base)
 
 
 @dataclass(frozen=True)

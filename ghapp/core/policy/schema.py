@@ -39,6 +39,11 @@ _OWNERS = {"type": "array", "uniqueItems": True,
            "items": {"type": "string", "pattern": OWNER_PATTERN, "errorMessage": _OWNER_MESSAGE}}
 _TEAMS = {"type": "array", "uniqueItems": True,
           "items": {"type": "string", "pattern": TEAM_PATTERN, "errorMessage": _TEAM_MESSAGE}}
+_BRANCHES = {"type": "array", "uniqueItems": True, "minItems": 1,
+             "description": "base branch names or fnmatch globs (`main`, `release/*`); unset: every branch",
+             "items": {"type": "string", "pattern": r"^(?!refs/)(?!/)[^\s~^:\\]+$",
+                       "errorMessage": "must be a branch name or glob such as main or release/*, "
+                                       "without refs/heads/ or spaces"}}
 _GATE_NAMES = ["provenance", "lint", "types", "semgrep", "dependency-audit", "approvals"]
 FLOOR_SECTIONS = ("mode", "ai", "gates", "approvals", "overrides")  # what the org's `floor:` may enforce
 
@@ -49,6 +54,7 @@ def _gate(**extra: Any) -> dict[str, Any]:
         "applies_to": _APPLIES,
         "mode": {**_MODE, "description": "this gate's own mode; the top-level mode when unset"},
         "ignore": {**_STRINGS, "description": "rule or advisory ids whose findings never count"},
+        "branches": _BRANCHES,
         **extra,
     }
     return {"type": "object", "additionalProperties": False, "properties": properties}
@@ -119,6 +125,10 @@ SCHEMA: dict[str, Any] = {
     "$defs": {"category": {"type": "object", "additionalProperties": False, "properties": {
         "paths": {"type": "array", "uniqueItems": True, "minItems": 1, "items": {"type": "string", "minLength": 1},
                   "description": "CODEOWNERS-style patterns"},
+        "exclude": {"type": "array", "uniqueItems": True, "minItems": 1,
+                    "items": {"type": "string", "minLength": 1},
+                    "description": "CODEOWNERS patterns of files the category leaves out (CODEOWNERS has no `!`)"},
+        "branches": _BRANCHES,
         "owners": _OWNERS,
         "codeowners": {"type": "boolean", "default": False},
         "count": {"type": "integer", "minimum": 1, "maximum": 20, "default": 1},

@@ -162,3 +162,31 @@ def test_every_value_names_the_layer_that_set_it() -> None:
     types_enabled = DEFAULT.splitlines().index("  types:") + 2  # the line after `types:`
     assert origins["gates.types.enabled"] == (True, f"default.yml:{types_enabled}")
     assert load_policy([("bad.yml", "mode: x\n")]).origins() == []  # nothing was built
+
+
+@pytest.mark.parametrize(
+    ("org", "repo", "read", "value", "refused"),
+    [
+        ("", "gates:\n  semgrep:\n    branches: [main]\n", lambda p: p.gate(Gate.SEMGREP).branches, (),
+         ["repo.yml:3:15: gates.semgrep.branches: limits to [main] what the org governs on every branch; the org's "
+          "floor keeps every branch"]),
+        ("gates:\n  semgrep:\n    branches: [main, 'release/*']\n", "gates:\n  semgrep:\n    branches: [main]\n",
+         lambda p: p.gate(Gate.SEMGREP).branches, ("main", "release/*"),
+         ["repo.yml:3:15: gates.semgrep.branches: drops release/*, which the org requires; the org's floor keeps "
+          "[main, release/*]"]),
+        ("gates:\n  semgrep:\n    branches: [main]\n", "gates:\n  semgrep:\n    branches: null\n",
+         lambda p: p.gate(Gate.SEMGREP).branches, (), []),  # every branch is wider
+        ("", "approvals:\n  billing:\n    branches: [main]\n    exclude: [billing/tests/]\n",
+         lambda p: (_category(p, "billing").branches, _category(p, "billing").exclude),  # type: ignore[attr-defined]
+         ((), ()),
+         ["repo.yml:4:14: approvals.billing.exclude: adds billing/tests/, which the org does not allow; the org's "
+          "floor keeps []",
+          "repo.yml:3:15: approvals.billing.branches: limits to [main] what the org governs on every branch; the "
+          "org's floor keeps every branch"]),
+    ],
+)
+def test_the_floor_keeps_the_scope(org: str, repo: str, read: Callable[[Policy], object], value: object,
+                                   refused: list[str]) -> None:
+    policy = _load("floor: [gates, approvals]\n" + org, repo)
+    assert read(policy) == value
+    assert [str(issue) for issue in policy.refused] == refused
