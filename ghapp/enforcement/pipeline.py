@@ -20,7 +20,7 @@ from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, Facts
 from ghapp.core.gates.summary import finish
 from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
-from ghapp.enforcement import records
+from ghapp.enforcement import heads, records
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.tools import busy, by_gate, completions, failed, fingerprint, idle_report, reusable, run_tools
 from ghapp.github import shapes
@@ -64,6 +64,7 @@ class PullRun:
         `rerun`: run these even if they have; `only`: publish only these gates (reviews: approvals)."""
         if self.pr_json.get("state") == "closed" or await self.moot():
             return None
+        await heads.leave(self.api, self.ctx.inbox.db, self.target, keep_head=self.pr.head_sha)
         loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, self.pr.base_ref)
         self.sources = loaded.sources
         head = await self.enforcer.gatherer.head(self.api, self.owner, self.repo, self.pr_json)
@@ -149,10 +150,7 @@ class PullRun:
     async def _stopped(self, gates: list[Gate]) -> bool:
         why = await self.moot()
         if why == "closed":
-            for gate in gates:
-                await self.checks.complete(GateResult(
-                    gate, Conclusion.CANCELLED, "Cancelled: the pull request was closed",
-                    "The pull request was closed before this check finished. Reopen it to run the check again."))
+            await heads.close(self.api, self.ctx.inbox.db, self.target, gates)
         return why is not None
 
     async def _decide(self, policy: Policy, facts: Facts, edit: tuple[PolicyIssue, ...] | None) -> Decision:
