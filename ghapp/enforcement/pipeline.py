@@ -20,11 +20,12 @@ from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, Facts
 from ghapp.core.gates.summary import finish
 from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
-from ghapp.enforcement import records
+from ghapp.enforcement import heads, records
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.tools import busy, by_gate, completions, failed, fingerprint, idle_report, reusable, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
+from ghapp.github.dismissals import dismiss_stale
 from ghapp.github.facts import Head
 from ghapp.github.publish import CheckPublisher, Target, default_actions
 from ghapp.github.review_requests import ReviewRequester
@@ -64,6 +65,7 @@ class PullRun:
         `rerun`: run these even if they have; `only`: publish only these gates (reviews: approvals)."""
         if self.pr_json.get("state") == "closed" or await self.moot():
             return None
+        await heads.leave(self.api, self.ctx.inbox.db, self.target, keep_head=self.pr.head_sha)
         loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, self.pr.base_ref)
         self.sources = loaded.sources
         head = await self.enforcer.gatherer.head(self.api, self.owner, self.repo, self.pr_json)
@@ -109,6 +111,12 @@ class PullRun:
         await self._publish(decision, only, skip=pending)
         if work and (only is None or pending & set(only)):
             await self.checks.queue(sorted(pending), "Waiting to run", "The tools run on the changed files shortly.")
+        if policy.dismiss_stale and (only is None or Gate.APPROVALS in only):
+            dismissed = await dismiss_stale(self.api, self.owner, self.repo, self.pr.number,
+                                            head_sha=self.pr.head_sha, categories=decision.approvals,
+                                            changed_since=facts.changed_since)
+            await asyncio.to_thread(records.record_dismissals, db, self.full_name, self.pr.number,
+                                    self.pr.head_sha, dismissed)
         if ask_reviews and not self.pr.draft and (only is None or Gate.APPROVALS in only):
             requester = ReviewRequester(self.api, db, self.owner, self.repo)
             await requester.request(self.pr_json, decision.approvals, force=force_requests)
@@ -149,10 +157,7 @@ class PullRun:
     async def _stopped(self, gates: list[Gate]) -> bool:
         why = await self.moot()
         if why == "closed":
-            for gate in gates:
-                await self.checks.complete(GateResult(
-                    gate, Conclusion.CANCELLED, "Cancelled: the pull request was closed",
-                    "The pull request was closed before this check finished. Reopen it to run the check again."))
+            await heads.close(self.api, self.ctx.inbox.db, self.target, gates)
         return why is not None
 
     async def _decide(self, policy: Policy, facts: Facts, edit: tuple[PolicyIssue, ...] | None) -> Decision:
