@@ -57,6 +57,7 @@ class Review:
     body: str
     commit_id: str | None
     submitted_at: datetime
+    dismissal_message: str = ""  # why it was dismissed (PUT .../dismissals)
 
 
 @dataclass
