@@ -178,6 +178,7 @@ ROUTE_PERMISSIONS: list[tuple[str, str, str, str]] = [  # (methods, route regex 
     ("GET", r"/repos/{}/{}", "metadata", "read"),
     ("GET", r"/repos/{}/{}/pulls/.*", "pull_requests", "read"),
     ("POST|DELETE", r"/repos/{}/{}/pulls/{}/requested_reviewers", "pull_requests", "write"),
+    ("PUT", r"/repos/{}/{}/pulls/{}/reviews/{}/dismissals", "pull_requests", "write"),
     ("GET", r"/repos/{}/{}/commits/{}/pulls", "pull_requests", "read"),
     ("GET", r"/repos/{}/{}/(compare|contents|tarball)/.*", "contents", "read"),
     ("GET", r"/repos/{}/{}/git/blobs/{}", "contents", "read"),
