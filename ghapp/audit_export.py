@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 
+from ghapp.core.errors import GhappError
 from ghapp.store.audit import KINDS, Event, Filters
 
 FORMATS = ("csv", "jsonl")
@@ -22,7 +23,7 @@ FILTER_NAMES = ("repo", "since", "until", "kind", "verdict", "tool", "category",
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-class FilterError(ValueError):
+class FilterError(GhappError, ValueError):
     """A filter that cannot be understood (a malformed time, an unknown kind)."""
 
 

@@ -52,6 +52,7 @@ class Settings:
     audit_retention_days: int = 400  # audit events older than this are pruned; 0 keeps them forever
     runner_timeout_s: int = 300
     runner_memory_mb: int = 2048
+    runner_sandbox: str = "auto"  # auto (bwrap when installed), bwrap (required), none: see runners/sandbox.py
     tarball_max_bytes: int = 512 * 1024 * 1024
     tarball_max_files: int = 50_000
     otlp_endpoint: str = ""
@@ -100,7 +101,7 @@ _STR_FIELDS = {  # nosemgrep: secrets-hardcoded-credential - names of variables 
     "OAUTH_CLIENT_ID": "oauth_client_id", "OAUTH_CLIENT_SECRET": "oauth_client_secret",
     "GITHUB_API_URL": "github_api_url", "GITHUB_WEB_URL": "github_web_url", "PUBLIC_URL": "public_url",
     "DATABASE_URL": "database_url", "REDIS_URL": "redis_url", "QUEUE_PATH": "queue_path", "HOST": "host",
-    "QUEUE_NAME": "queue_name",
+    "QUEUE_NAME": "queue_name", "RUNNER_SANDBOX": "runner_sandbox",
     "OSV_URL": "osv_url", "OTLP_ENDPOINT": "otlp_endpoint", "LOG_LEVEL": "log_level",
     "SESSION_SECRET": "session_secret", "METRICS_TOKEN": "metrics_token",
 }

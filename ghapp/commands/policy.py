@@ -1,9 +1,11 @@
-"""`ghapp policy validate|explain|schema`: check policy files, show what a policy requires, print its schema.
+"""`ghapp policy validate|explain|simulate|schema`: check policy files, show what a policy requires, simulate a
+decision, print the schema.
 
 `validate FILE...` reads each file as the repository layer over the bundled default (and any `--base`
 layers, such as the org's policy) and prints `FILE:LINE:COL: message` per problem. `explain` shows, for
 a set of changed files, which sensitive categories they touch, who must approve, and which gates run in
-which mode, for an AI-written PR and for a human one.
+which mode, for an AI-written PR and for a human one. `simulate` asks GitHub for a pull request and shows the
+decision the App would reach with more approvals or another policy, publishing nothing.
 """
 
 from __future__ import annotations
@@ -34,16 +36,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     validate.add_argument("files", nargs="+", metavar="FILE", help="a policy file (.github/prompt-to-pr.yml)")
     validate.add_argument("--base", action="append", default=[], metavar="FILE",
                           help="a layer to merge under each FILE, after the bundled default (repeatable)")
+    validate.add_argument("--org", metavar="FILE",
+                          help="the org's policy (its `.github` repository), whose floor each FILE may only tighten")
     validate.set_defaults(_action=_validate)
     explain = sub.add_parser("explain", help="what the policy requires for a PR changing PATH...")
     explain.add_argument("--policy", action="append", default=[], metavar="FILE",
                          help=f"policy layers over the bundled default, base first (default: {POLICY_PATH} "
                               "when it exists)")
+    explain.add_argument("--org", metavar="FILE",
+                         help="the org's policy, laid first; its floor holds against the --policy layers")
     explain.add_argument("--files", nargs="+", required=True, metavar="PATH", help="the PR's changed files")
     explain.add_argument("--codeowners", metavar="FILE",
                          help=f"the CODEOWNERS file (default: the first of {', '.join(CODEOWNERS_LOCATIONS)} found)")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(_action=_explain)
+    simulate = sub.add_parser("simulate", help="the decision the App would reach on a PR with more approvals or "
+                                               "another policy, publishing nothing")
+    simulate.add_argument("--repo", required=True, metavar="OWNER/NAME")
+    simulate.add_argument("--pr", required=True, type=int, metavar="N")
+    simulate.add_argument("--approve", action="append", default=[], metavar="LOGIN",
+                          help="add an approval of the current head by LOGIN (repeatable)")
+    simulate.add_argument("--policy", metavar="FILE", help="judge with FILE as the repository's policy file")
+    simulate.add_argument("--format", choices=("text", "json"), default="text")
+    simulate.set_defaults(_action=_simulate)
     schema = sub.add_parser("schema", help="print the policy file's JSON Schema (policies/schema.json)")
     schema.set_defaults(_action=lambda args: _print_json(published_schema()))
 
@@ -53,21 +68,21 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _load(paths: list[str]) -> tuple[PolicyResult | None, str]:
-    """The policy of the bundled default plus `paths`; (None, why) when a file cannot be read."""
+def _load(paths: list[str], org: str | None = None) -> tuple[PolicyResult | None, str]:
+    """The policy of the bundled default plus `org` and `paths`; (None, why) when a file cannot be read."""
     texts = [(DEFAULT_SOURCE, default_policy_text())]
-    for path in paths:
+    for path in [org, *paths] if org else paths:
         try:
             texts.append((path, Path(path).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
             return None, f"cannot read {path}: {exc}"
-    return load_policy(texts, signals=parse_signal_table(ai_signals_text())), ""
+    return load_policy(texts, signals=parse_signal_table(ai_signals_text()), org_layers=2 if org else None), ""
 
 
 def _validate(args: argparse.Namespace) -> int:
     worst = 0
     for path in args.files:
-        result, error = _load([*args.base, path])
+        result, error = _load([*args.base, path], args.org)
         if result is None:
             print(f"ghapp policy: {error}", file=sys.stderr)
             worst = 2
@@ -77,13 +92,22 @@ def _validate(args: argparse.Namespace) -> int:
         if result.issues:
             worst = max(worst, 1)
         else:
-            print(f"{path}: valid")
+            refused = result.policy.refused if result.policy is not None else ()
+            for issue in refused:
+                print(f"{issue} (refused)")
+            print(f"{path}: valid" + (f"; the org's floor refuses {len(refused)} relaxation(s)" if refused else ""))
     return worst
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from ghapp.commands.policy_simulate import run_simulation  # noqa: PLC0415 - the GitHub stack, only here
+
+    return run_simulation(args)
 
 
 def _explain(args: argparse.Namespace) -> int:
     layers = args.policy or ([POLICY_PATH] if Path(POLICY_PATH).is_file() else [])
-    result, error = _load(layers)
+    result, error = _load(layers, args.org)
     if result is None:
         print(f"ghapp policy: {error}", file=sys.stderr)
         return 2
@@ -97,7 +121,10 @@ def _explain(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"ghapp policy: cannot read {owners_path}: {exc}", file=sys.stderr)
         return 2
-    report = explain(result.policy, args.files, codeowners, [DEFAULT_SOURCE, *layers])
+    report = explain(result.policy, args.files, codeowners, [DEFAULT_SOURCE, *([args.org] if args.org else []),
+                                                             *layers])
+    report["values"] = [{"key": key, "value": value, "layer": layer} for key, value, layer in result.origins()]
+    report["refused"] = [str(issue) for issue in result.policy.refused]
     if args.format == "json":
         return _print_json(report)
     print(render(report))
@@ -162,7 +189,18 @@ def render(report: dict[str, Any]) -> str:
             lines += [f"      needs {need}" for need in category["needs"]]
         if part["no_approval_needed"]:
             lines.append(f"    no approval needed for: {', '.join(part['no_approval_needed'])}")
+    if "values" in report:
+        lines += ["", "Values, each with the layer that set it:"]
+        lines += [f"  {v['key']} = {_short(v['value'])}  ({v['layer']})" for v in report["values"]]
+    if report.get("refused"):
+        lines += ["", "Relaxations of the org's floor, refused (the org's value applies):"]
+        lines += [f"  {issue}" for issue in report["refused"]]
     return "\n".join(lines)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _print_json(data: object) -> int:

@@ -1,7 +1,7 @@
 """`evaluate(policy, facts) -> Decision`: the one pure function that judges a pull request's head.
 
 It composes AI detection, the provenance gate, the four tool gates, required approvals, overrides and the
-report mode. The shell gathers what `Policy.needs()` names, runs the tools `gates_to_run` lists, and
+report mode. The shell gathers what `core.needs` names, runs the tools `gates_to_run` lists, and
 publishes the Decision; when the policy cannot be read, `evaluate_policy_error` still gives every gate an
 outcome, so a pull request never waits on a check that will not come.
 """
@@ -15,8 +15,9 @@ from ghapp.core.detection.detect import detect, is_automation_author, prompt_pro
 from ghapp.core.detection.signals import SignalTable
 from ghapp.core.facts import Actor, Commit, Facts, PullRequest
 from ghapp.core.gates.approvals import evaluate_approvals
+from ghapp.core.gates.branches import governs
 from ghapp.core.gates.outcome import apply_mode, apply_overrides, not_judged
-from ghapp.core.gates.review import approvals_gate, policy_edit_gate, policy_gate, provenance_gate
+from ghapp.core.gates.review import approvals_gate, floor_gate, policy_edit_gate, policy_gate, provenance_gate
 from ghapp.core.gates.tools import tool_gate
 from ghapp.core.policy.located_yaml import PolicyIssue
 from ghapp.core.policy.model import GateSettings, Policy
@@ -34,6 +35,7 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
     """
     pr = facts.pull_request
     head_sha = pr.head_sha if pr is not None else ""
+    base = pr.base_ref if pr is not None else None
     table = policy.signals if policy.signals is not None else SignalTable()
     verdict = detect(table, pr, facts.commits)
     is_ai = policy.ai.is_ai(verdict)
@@ -42,13 +44,16 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
     results: list[GateResult] = [provenance_gate(verdict, policy.ai, prompt, automation=automation)]
     for settings in policy.gates:
         reports = [report for report in facts.tool_reports if report.gate is settings.gate]
-        results.append(tool_gate(settings, reports, facts.files, is_ai=is_ai, files_truncated=facts.files_truncated))
+        results.append(tool_gate(settings, reports, facts.files, is_ai=is_ai, files_truncated=facts.files_truncated,
+                                 base=base))
     approvals = evaluate_approvals(policy.approvals, facts, is_ai=is_ai, is_ai_actor=_ai_actor(table),
-                                   is_ai_co_author=_ai_co_author(table))
-    any_apply = any(rule.applies_to == "all" or is_ai for rule in policy.approvals)
+                                   is_ai_co_author=_ai_co_author(table), base=base)
+    any_apply = any((rule.applies_to == "all" or is_ai) and governs(rule.branches, base) for rule in policy.approvals)
     results.append(approvals_gate(approvals, files_truncated=facts.files_truncated, any_apply=any_apply))
     if policy_edit is not None:
-        results.append(policy_edit_gate(policy_edit))
+        results.append(policy_edit_gate(policy_edit, policy.refused))
+    elif policy.refused:
+        results.append(floor_gate(policy.refused))
     author = pr.author.login if pr is not None else ""
     final = tuple(
         apply_mode(apply_overrides(result, facts.overrides, policy.overrides, head_sha=head_sha, author=author,
@@ -58,10 +63,10 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
     return Decision(head_sha=head_sha, mode=policy.mode, verdict=verdict, gates=final, approvals=approvals)
 
 
-def gates_to_run(policy: Policy, verdict: Verdict) -> tuple[GateSettings, ...]:
-    """The tool gates that judge a PR with this verdict: the tools the shell must run on the head."""
+def gates_to_run(policy: Policy, verdict: Verdict, base: str | None = None) -> tuple[GateSettings, ...]:
+    """The tool gates that judge a PR with this verdict into `base`: the tools the shell must run on the head."""
     is_ai = policy.ai.is_ai(verdict)
-    return tuple(settings for settings in policy.gates if settings.applies(is_ai))
+    return tuple(settings for settings in policy.gates if settings.applies(is_ai, base))
 
 
 def evaluate_policy_error(issues: Sequence[PolicyIssue], head_sha: str) -> Decision:

@@ -130,7 +130,7 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything `evaluate` may look at. The shell fills only what `Policy.needs()` asks for.
+    """Everything `evaluate` may look at. The shell fills only what `core.needs` asks for.
 
     `team_members` maps `org/team` to the logins known to be members. `changed_since` maps a reviewed
     commit sha to the paths changed between that commit and the head (for stale approvals); a sha

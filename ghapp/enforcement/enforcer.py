@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from ghapp.github.facts import FactsGatherer
 from ghapp.github.labels import LabelSync
@@ -31,9 +32,11 @@ def repository(payload: dict[str, Any]) -> tuple[str, str]:
     return owner, name
 
 
-def details_url(ctx: JobContext) -> str:
-    """Where a check run's "Details" link goes: the installation's page on the App's dashboard."""
+def details_url(ctx: JobContext, repository: str, pr_number: int | None, head_sha: str) -> str:
+    """Where a check run's "Details" link goes: the head's details page on the App's dashboard, or for a head
+    without a pull request (a direct push) the repository's direct pushes in the audit trail."""
     base = ctx.settings.public_url.rstrip("/")
-    iid = ctx.delivery.installation_id
-    return f"{base}/installations/{iid}" if iid is not None else f"{base}/"
+    if pr_number is None:
+        return f"{base}/audit?{urlencode({'repo': repository, 'kind': 'direct_push'})}"
+    return f"{base}/pulls/{quote(repository)}/{pr_number}/{quote(head_sha)}"
 

@@ -51,13 +51,16 @@ def _target(ctx: JobContext) -> Target | None:
     pr = payload.get("pull_request") or {}
     run = payload.get(ctx.event) if ctx.event in ("check_run", "check_suite") else None
     if pr.get("head"):
-        return Target(owner, repo, str(pr["head"].get("sha")), int(pr["number"]), details_url(ctx))
+        sha, pr_number = str(pr["head"].get("sha")), int(pr["number"])
+        return Target(owner, repo, sha, pr_number, details_url(ctx, full_name, pr_number, sha))
     if isinstance(run, dict) and run.get("head_sha"):
         external = str(run.get("external_id") or "")
         number = int(external[3:]) if external.startswith("pr:") and external[3:].isdigit() else None
-        return Target(owner, repo, str(run["head_sha"]), number, details_url(ctx))
+        sha = str(run["head_sha"])
+        return Target(owner, repo, sha, number, details_url(ctx, full_name, number, sha))
     if ctx.event == "push" and payload.get("after"):
-        return Target(owner, repo, str(payload["after"]), None, details_url(ctx))
+        sha = str(payload["after"])
+        return Target(owner, repo, sha, None, details_url(ctx, full_name, None, sha))
     return None
 
 

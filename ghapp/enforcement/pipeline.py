@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -20,11 +20,12 @@ from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, Facts
 from ghapp.core.gates.summary import finish
 from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
-from ghapp.enforcement import records
+from ghapp.enforcement import heads, records
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
-from ghapp.enforcement.tools import busy, failed, fingerprint, idle_report, needs, run_tools
+from ghapp.enforcement.tools import busy, by_gate, completions, failed, fingerprint, idle_report, reusable, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
+from ghapp.github.dismissals import dismiss_stale
 from ghapp.github.facts import Head
 from ghapp.github.publish import CheckPublisher, Target, default_actions
 from ghapp.github.review_requests import ReviewRequester
@@ -47,7 +48,9 @@ class PullRun:
         base_repo = (pr_json.get("base") or {}).get("repo") or ctx.payload.get("repository") or {}
         self.owner, self.repo = repository({"repository": base_repo})
         self.full_name = f"{self.owner}/{self.repo}"
-        self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number, details_url(ctx))
+        self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number,
+                             details_url(ctx, self.full_name, self.pr.number, self.pr.head_sha))
+        self.sources: tuple[str, ...] = ()  # the policy layers the decision was made under
         self.checks = CheckPublisher(api, ctx.inbox.db, self.target)
 
     async def moot(self) -> str | None:
@@ -62,7 +65,9 @@ class PullRun:
         `rerun`: run these even if they have; `only`: publish only these gates (reviews: approvals)."""
         if self.pr_json.get("state") == "closed" or await self.moot():
             return None
+        await heads.leave(self.api, self.ctx.inbox.db, self.target, keep_head=self.pr.head_sha)
         loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, self.pr.base_ref)
+        self.sources = loaded.sources
         head = await self.enforcer.gatherer.head(self.api, self.owner, self.repo, self.pr_json)
         edit = await self._edit_issues(head)
         if loaded.policy is None:
@@ -76,22 +81,26 @@ class PullRun:
                      rerun: Collection[Gate], only: Collection[Gate] | None, ask_reviews: bool,
                      force_requests: bool) -> Decision | None:
         db = self.ctx.inbox.db
-        runners = {r.gate: r for r in self.enforcer.runners}
-        prints = {gate: fingerprint(policy, runner) for gate, runner in runners.items()}
-        stored = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
+        runners = by_gate(self.enforcer.runners)
+        prints = {gate: fingerprint(policy, group) for gate, group in runners.items()}
+        loaded = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
                                          {g: p for g, p in prints.items() if g not in rerun})
         overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
         pushers = _pushers(await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number))
         facts = await self.enforcer.gatherer.gather(self.api, self.owner, self.repo, self.pr_json, policy,
-                                             overrides=overrides, tool_reports=tuple(stored.values()),
-                                             pushers=pushers)
-        # a report stored for this head may have been made for another diff (a retargeted PR, another PR with
-        # this head): it counts only if it looked at every file this diff gives its tool; otherwise it runs again
-        stored = {g: r for g, r in stored.items() if r.covers(needs(runners[g], facts.files))}
-        facts = replace(facts, tool_reports=tuple(stored.values()))
+                                                    overrides=overrides, pushers=pushers)
+        # reports stored for this head may have been made for another diff (a retargeted PR, another PR with
+        # this head): a gate's reports count only if they looked at every file this diff gives its tools
+        stored = {g: kept for g, reports in loaded.items()
+                  if (kept := reusable(runners[g], reports, facts.files)) is not None}
+        # the other gates run again; a tool with a clean stored report runs only on what it did not look at
+        partial = {name: pair for g, reports in loaded.items() if g not in stored and g in runners
+                   for name, pair in completions(runners[g], reports, facts.files).items()}
+        facts = replace(facts, tool_reports=tuple(r for reports in stored.values() for r in reports))
         first = await self._decide(policy, facts, edit)
-        wanted = {s.gate for s in gates_to_run(policy, first.verdict)}
-        missing = [runners[g] for g in sorted(wanted & runners.keys()) if g not in stored] if tools else []
+        wanted = {s.gate for s in gates_to_run(policy, first.verdict, self.pr.base_ref)}
+        missing = [r for g in sorted(wanted & runners.keys()) if g not in stored for r in runners[g]]
+        missing = missing if tools else []
         work = [] if facts.files_truncated else busy(missing, facts.files)
         done = list(failed(missing, "not run: GitHub listed only part of the PR's files (over 3,000), so it "
                                     "cannot be checked completely; split the PR")) if facts.files_truncated else []
@@ -102,6 +111,12 @@ class PullRun:
         await self._publish(decision, only, skip=pending)
         if work and (only is None or pending & set(only)):
             await self.checks.queue(sorted(pending), "Waiting to run", "The tools run on the changed files shortly.")
+        if policy.dismiss_stale and (only is None or Gate.APPROVALS in only):
+            dismissed = await dismiss_stale(self.api, self.owner, self.repo, self.pr.number,
+                                            head_sha=self.pr.head_sha, categories=decision.approvals,
+                                            changed_since=facts.changed_since)
+            await asyncio.to_thread(records.record_dismissals, db, self.full_name, self.pr.number,
+                                    self.pr.head_sha, dismissed)
         if ask_reviews and not self.pr.draft and (only is None or Gate.APPROVALS in only):
             requester = ReviewRequester(self.api, db, self.owner, self.repo)
             await requester.request(self.pr_json, decision.approvals, force=force_requests)
@@ -112,7 +127,7 @@ class PullRun:
                                             verdict=decision.verdict, settings=policy.labels,
                                             keep=[label.name for label in hand])
         if work and (only is None or pending & set(only)):
-            finished = await self._tools(policy, facts, work, prints)
+            finished = await self._tools(policy, facts, work, prints, partial)
             if finished is None:
                 return await self._record(decision)
             decision = await self._decide(policy, replace(facts, tool_reports=(*facts.tool_reports, *finished)),
@@ -120,17 +135,19 @@ class PullRun:
             await self._publish(decision, only)
         return await self._record(decision)
 
-    async def _tools(self, policy: Policy, facts: Facts, work: list[Runner], prints: dict[Gate, str]
-                     ) -> tuple[ToolReport, ...] | None:
-        """Run the tools; None when the PR was closed or got a newer head meanwhile."""
+    async def _tools(self, policy: Policy, facts: Facts, work: list[Runner], prints: dict[Gate, str],
+                     partial: Mapping[str, tuple[ToolReport, list[str]]]) -> tuple[ToolReport, ...] | None:
+        """Run the tools (one in `partial` only on the files its stored report did not look at, joined to that
+        report); None when the PR was closed or got a newer head meanwhile."""
         if await self._stopped([r.gate for r in work]):
             return None
         names = ", ".join(r.name for r in work)
         await self.checks.start([r.gate for r in work], f"Running {names}", "Analysing the changed files.")
         reports = await run_tools(self.api, self.ctx.settings, owner=self.owner, repo=self.repo,
                                   head_sha=self.pr.head_sha, base_ref=self.pr.base_ref, policy=policy,
-                                  runners=work, files=facts.files)
+                                  runners=work, files=facts.files, only={n: gap for n, (_, gap) in partial.items()})
         observe_reports(reports, self.ctx.metrics, self.ctx.tracing)
+        reports = tuple(partial[r.tool][0].joined(r) if r.tool in partial else r for r in reports)
         await asyncio.to_thread(records.save_reports, self.ctx.inbox.db, self.full_name, self.pr.head_sha, reports,
                                 prints)
         if await self._stopped([r.gate for r in work]):
@@ -140,10 +157,7 @@ class PullRun:
     async def _stopped(self, gates: list[Gate]) -> bool:
         why = await self.moot()
         if why == "closed":
-            for gate in gates:
-                await self.checks.complete(GateResult(
-                    gate, Conclusion.CANCELLED, "Cancelled: the pull request was closed",
-                    "The pull request was closed before this check finished. Reopen it to run the check again."))
+            await heads.close(self.api, self.ctx.inbox.db, self.target, gates)
         return why is not None
 
     async def _decide(self, policy: Policy, facts: Facts, edit: tuple[PolicyIssue, ...] | None) -> Decision:
@@ -189,7 +203,7 @@ class PullRun:
         await asyncio.to_thread(records.record_evaluations, self.ctx.inbox.db,
                                 delivery_id=self.ctx.delivery.delivery_id, repository=self.full_name,
                                 pr_number=self.pr.number, decision=decision, gates=self.checks.sent,
-                                author=self.pr.author.login)
+                                author=self.pr.author.login, sources=self.sources)
         return decision
 
 

@@ -105,7 +105,8 @@ async def recheck_push(enforcer: Enforcer, ctx: JobContext, after: str) -> None:
     commits = [shapes.commit(c) for c in body.get("commits") or []]
     push = _Push(owner, repo, row.branch, row.before_sha, after, default, row.pusher)
     if await _judge(enforcer, ctx, api, push, commits=commits, note="") is None:
-        checks = CheckPublisher(api, ctx.inbox.db, Target(owner, repo, after, None, details_url(ctx)))
+        target = Target(owner, repo, after, None, details_url(ctx, push.full_name, None, after))
+        checks = CheckPublisher(api, ctx.inbox.db, target)
         await checks.complete(GateResult(Gate.PROVENANCE, Conclusion.SUCCESS, "No violation when judged again",
                                          "Judged again, this push is not a violation of the policy."), [])
 
@@ -150,7 +151,8 @@ async def _judge(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, push
     await asyncio.to_thread(record_push, ctx.inbox.db, repository=push.full_name, branch=push.branch,
                             before_sha=push.before, after_sha=push.after, pusher=push.pusher,
                             commits=json.dumps(evidence))
-    checks = CheckPublisher(api, ctx.inbox.db, Target(push.owner, push.repo, push.after, None, details_url(ctx)))
+    checks = CheckPublisher(api, ctx.inbox.db, Target(push.owner, push.repo, push.after, None,
+                                                               details_url(ctx, push.full_name, None, push.after)))
     await checks.complete(result, [RERUN] if result.conclusion is Conclusion.FAILURE else [])
     row = await asyncio.to_thread(find_push, ctx.inbox.db, push.full_name, push.after)
     if policy.direct_push.open_issue and row is not None and row.issue_number is None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ghapp.core.decisions import Decision, Finding, Gate, GateResult, ToolReport
 from ghapp.core.facts import Actor, Override
+from ghapp.github.dismissals import Dismissed
 from ghapp.store import audit, evaluations, overrides
 from ghapp.store.database import Database
 from ghapp.store.deliveries import later_pull_request_actions
@@ -34,21 +35,26 @@ def report_from_json(text: str) -> ToolReport:
 
 
 def load_reports(db: Database, repository: str, head_sha: str,
-                 fingerprints: Mapping[Gate, str]) -> dict[Gate, ToolReport]:
-    """Stored reports for these gates on this head, when made under the same tool settings."""
+                 fingerprints: Mapping[Gate, str]) -> dict[Gate, tuple[ToolReport, ...]]:
+    """Stored reports of these gates on this head (one per tool), when made under the same tool settings."""
     found = {}
     for stored in evaluations.tool_reports(db, repository, head_sha, [g.value for g in fingerprints]):
         gate = Gate(stored.gate)
         if fingerprints.get(gate) == stored.fingerprint:
-            found[gate] = report_from_json(stored.report)
+            found[gate] = tuple(report_from_json(json.dumps(item)) for item in json.loads(stored.report))
     return found
 
 
 def save_reports(db: Database, repository: str, head_sha: str, reports: Iterable[ToolReport],
                  fingerprints: Mapping[Gate, str]) -> None:
+    """One row per gate holding the reports of all its tools (a JSON list)."""
+    grouped: dict[Gate, list[ToolReport]] = {}
+    for report in reports:
+        grouped.setdefault(report.gate, []).append(report)
     evaluations.save_tool_reports(db, repository, head_sha, [
-        evaluations.ReportText(report.gate.value, fingerprints.get(report.gate, ""), report_to_json(report))
-        for report in reports])
+        evaluations.ReportText(gate.value, fingerprints.get(gate, ""),
+                               "[" + ",".join(report_to_json(r) for r in group) + "]")
+        for gate, group in grouped.items()])
 
 
 def load_overrides(db: Database, repository: str, pr_number: int) -> tuple[Override, ...]:
@@ -93,15 +99,51 @@ def audit_entries(repository: str, pr_number: int, decision: Decision, gates: Se
     return entries
 
 
+def details_page(decision: Decision, gates: Sequence[Gate], *, author: str, sources: Sequence[str],
+                 said: Sequence[overrides.OverrideRecord]) -> dict[str, Any]:
+    """The details page's document for the head: what it shows, so a view needs no GitHub call."""
+    sent = [result for result in decision.gates if result.gate in gates]
+    return {
+        "mode": decision.mode, "author": author, "policy_layers": list(sources),
+        "verdict": _plain(decision.verdict),
+        "approvals": [_plain(category) for category in decision.approvals],
+        "gates": {result.gate.value: {
+            "conclusion": result.conclusion.value, "title": result.title, "summary": result.summary,
+            "would_conclude": result.would_conclude.value if result.would_conclude else None,
+            "findings": [_plain(f) for f in result.annotations[:MAX_REASONS]],
+            "findings_total": len(result.annotations),
+            "overrides": [_plain(o) for o in result.overrides]} for result in sent},
+        "overrides": [{"login": r.login, "gate": r.gate, "reason": r.reason, "accepted": r.accepted,
+                       "why": r.verdict, "head_sha": r.head_sha, "at": r.created_at.isoformat()} for r in said],
+    }
+
+
+def _plain(value: Any) -> Any:
+    plain = dataclasses.asdict(value)
+    return json.loads(json.dumps(plain, default=str))
+
+
+def record_dismissals(db: Database, repository: str, pr_number: int, head_sha: str,
+                      dismissed: Sequence[Dismissed]) -> None:
+    """An audit event per stale approval dismissed on GitHub."""
+    audit.record(db, [audit.Entry("review_dismissal", repository, pr_number, head_sha, Gate.APPROVALS.value,
+                                  "dismissed", categories=(d.category,), people=(d.login,),
+                                  summary=f"stale approval by @{d.login} dismissed: {', '.join(d.files)} changed",
+                                  detail={"review_id": d.review_id, "files": list(d.files)}) for d in dismissed])
+
+
 def record_evaluations(db: Database, *, delivery_id: str | None, repository: str, pr_number: int,
-                       decision: Decision, gates: Sequence[Gate], author: str = "") -> None:
-    """One evaluations row per gate the App just published, with their audit events."""
+                       decision: Decision, gates: Sequence[Gate], author: str = "",
+                       sources: Sequence[str] = ()) -> None:
+    """One evaluations row per gate the App just published, with their audit events and the details page."""
     chosen = [evaluations.GateEvaluation(result.gate.value, result.conclusion.value, result.summary,
                                          json.dumps(reasons(decision, result)))
               for result in decision.gates if result.gate in gates]
+    page = details_page(decision, gates, author=author, sources=sources,
+                        said=overrides.overrides_on(db, repository, pr_number))
     evaluations.record_evaluations(db, delivery_id=delivery_id, repository=repository, pr_number=pr_number,
                                    head_sha=decision.head_sha, results=chosen,
-                                   events=audit_entries(repository, pr_number, decision, gates, author))
+                                   events=audit_entries(repository, pr_number, decision, gates, author), page=page)
 
 
 def superseded(db: Database, repository: str, pr_number: int, delivery_id: str, received_at: datetime) -> str | None:

@@ -1,27 +1,25 @@
-"""Gather from GitHub only the facts the policy needs to judge a pull request's head.
+"""Gather from GitHub only the facts the policy needs to judge a pull request's head; which ones is decided by
+the core (ghapp.core.needs), this module only asks GitHub for them.
 
 Always: the PR, its commits (full messages) and its files (patches -> added lines). Only when the PR carries one
-of the App's verdict labels: its events (who added the label). Only when a sensitive category matches a changed
-file: reviews, the PR's events (who assigned it to an agent), CODEOWNERS (base branch, GitHub's three locations),
-memberships of the teams that could approve (asked only for the people whose latest review approves or requests
-changes), and the files changed since each approved commit. Commits and files of a (base, head) pair never
-change, so they are kept in memory.
+of the App's verdict labels: its events (who added the label). Then what `needs` and `team_asks` name: reviews,
+the PR's events, CODEOWNERS (base branch, GitHub's three locations), team memberships, and the files changed
+since each approved commit. Commits and files of a (base, head) pair never change, so they are kept in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS, owner_kind, parse_codeowners
+from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS
 from ghapp.core.decisions import ToolReport
-from ghapp.core.detection.detect import detect
-from ghapp.core.detection.signals import SignalTable
 from ghapp.core.facts import Actor, Assignment, ChangedFile, Commit, Facts, Override, Review
-from ghapp.core.gates.approvals import evaluate_approvals, files_since
+from ghapp.core.gates.approvals import files_since
+from ghapp.core.needs import approved_commits, needs, team_asks
 from ghapp.core.policy.load import Policy
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
@@ -72,35 +70,21 @@ class FactsGatherer:
         facts = Facts(pull_request=pr, commits=head.commits, files=head.files, tool_reports=tuple(tool_reports),
                       overrides=tuple(overrides), files_truncated=head.files_truncated,
                       commits_truncated=head.commits_truncated)
-        table = policy.signals if policy.signals is not None else SignalTable()
-        is_ai = policy.ai.is_ai(await asyncio.to_thread(detect, table, pr, head.commits))  # CPU: off the loop
-        matched = {r.category: r.files for r in evaluate_approvals(policy.approvals, facts, is_ai=is_ai,
-                                                                   is_ai_actor=lambda _: False)}
-        rules = [rule for rule in policy.approvals if rule.category in matched]
-        if not rules and not overrides:
+        found = await asyncio.to_thread(needs, policy, facts)  # detection and matching are CPU: off the loop
+        if not found.anything:
             return facts
         reviews: tuple[Review, ...] = ()
         assignments: tuple[Assignment, ...] = ()
         codeowners: str | None = None
-        if rules:
-            wants_owners = any(rule.codeowners for rule in rules)
-            found, events, codeowners = await asyncio.gather(
+        if found.reviews:
+            listed, events, codeowners = await asyncio.gather(
                 api.list_reviews(owner, repo, pr.number),
                 api.list_issue_events(owner, repo, pr.number),
-                self._codeowners(api, owner, repo, pr.base_ref) if wants_owners else _none(),
+                self._codeowners(api, owner, repo, pr.base_ref) if found.codeowners else _none(),
             )
-            reviews = tuple(r for r in (shapes.review(item) for item in found) if r is not None)
+            reviews = tuple(r for r in (shapes.review(item) for item in listed) if r is not None)
             assignments = tuple(a for a in (shapes.assignment(item) for item in events) if a is not None)
-        approvers = _deciders(reviews)
-        teams = {team.lower() for rule in rules for team in (*rule.teams, *rule.all_of)}
-        if codeowners is not None:
-            # only the owners of the files a CODEOWNERS-based category matched can approve
-            owned = sorted({path for rule in rules if rule.codeowners for path in matched[rule.category]})
-            for owners in parse_codeowners(codeowners).owners_for(owned).values():
-                teams |= {o.lstrip("@").lower() for o in owners if owner_kind(o) == "team"}
-        asks = {team: set(approvers) for team in teams}
-        if overrides and policy.overrides.team:
-            asks.setdefault(policy.overrides.team, set()).update(o.by.login for o in overrides)
+        asks = team_asks(policy, found, reviews, codeowners, overrides)
         members, changed = await asyncio.gather(
             self._members(api, owner, asks), self._changed_since(api, owner, repo, pr.head_sha, reviews))
         return Facts(pull_request=pr, commits=head.commits, files=head.files, reviews=reviews, team_members=members,
@@ -141,7 +125,8 @@ class FactsGatherer:
         return None
 
     @staticmethod
-    async def _members(api: InstallationAPI, org: str, asks: dict[str, set[str]]) -> dict[str, frozenset[str]]:
+    async def _members(api: InstallationAPI, org: str, asks: Mapping[str, frozenset[str]]
+                       ) -> dict[str, frozenset[str]]:
         """`org/team` -> the asked logins that are active members. Teams of other orgs stay unknown (absent):
         an installation can only read its own org's teams."""
         pairs = [(team, login) for team, logins in sorted(asks.items()) if team.split("/", 1)[0] == org.lower()
@@ -158,8 +143,7 @@ class FactsGatherer:
                              reviews: Sequence[Review]) -> dict[str, frozenset[str]]:
         """Paths changed between each approved older commit and the head; unknown ones (the commit is gone, is
         not an ancestor of the head, or the list was cut) are left out, so the engine treats them as stale."""
-        shas = sorted({r.commit_id for r in reviews if r.state == "APPROVED" and r.commit_id
-                       and r.commit_id != head_sha})
+        shas = approved_commits(reviews, head_sha)
 
         async def one(sha: str) -> frozenset[str] | None:
             try:
@@ -172,16 +156,6 @@ class FactsGatherer:
 
         answers = await _bounded(one(sha) for sha in shas)
         return {sha: paths for sha, paths in zip(shas, answers, strict=True) if paths is not None}
-
-
-def _deciders(reviews: Sequence[Review]) -> set[str]:
-    """Logins whose latest decisive review approves or requests changes (a veto): only their team
-    memberships can matter."""
-    latest: dict[str, str] = {}
-    for review in reviews:
-        if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
-            latest[review.reviewer.login] = review.state
-    return {login for login, state in latest.items() if state != "DISMISSED"}
 
 
 def _cut(listed: int, total: int, cap: int) -> bool:

@@ -108,7 +108,12 @@ class PolicySource:
         sources = (DEFAULT_SOURCE, *(layer.source for layer, _ in chosen))
         if issues:
             return LoadedPolicy(None, tuple(issues), sources)
-        result = self._build([(_default_layer(), "bundled"), *chosen])
+        # the org's chain comes first in the merge order: those layers (and the bundled default) set the floor
+        org_keys = {ref_.key for ref_ in org_chain.refs} if org_chain is not None else set()
+        org_layers = 1 + sum(1 for ref_ in order if ref_.key in layers and ref_.key in org_keys)
+        if repo.lower() == ORG_REPO:  # the org's `.github` repository: its own file is the org's policy
+            org_layers = 1 + len(chosen)
+        result = self._build([(_default_layer(), "bundled"), *chosen], org_layers)
         return LoadedPolicy(result.policy, result.issues, sources)
 
     async def _follow(self, api: InstallationAPI, start: ExtendsRef, file: _File, *, home: ExtendsRef,
@@ -187,11 +192,11 @@ class PolicySource:
             self._layers.move_to_end(key)
         return layer
 
-    def _build(self, layers: Sequence[tuple[Layer, str]]) -> PolicyResult:
-        key = tuple((layer.source, sha) for layer, sha in layers)
+    def _build(self, layers: Sequence[tuple[Layer, str]], org_layers: int) -> PolicyResult:
+        key = (*((layer.source, sha) for layer, sha in layers), ("org layers", str(org_layers)))
         result = self._built.get(key)
         if result is None:
-            result = build_policy([layer for layer, _ in layers], signals=self.signals)
+            result = build_policy([layer for layer, _ in layers], signals=self.signals, org_layers=org_layers)
             self._built[key] = result
             while len(self._built) > self._max:
                 self._built.popitem(last=False)

@@ -1,14 +1,25 @@
-"""The gates' external tools: an explicit registry, one runner per gate (see base.py for the protocol)."""
+"""The gates' external tools: an explicit registry, each runner serving one gate, a gate served by one or more
+(see base.py for the protocol)."""
 
 from __future__ import annotations
 
 from ghapp.runners.base import RunContext, Runner, RunnerError, ToolRun, run, run_all
 from ghapp.runners.mypy import Mypy
+from ghapp.runners.osv_audit import OsvAudit
+from ghapp.runners.oxlint import Oxlint
 from ghapp.runners.pip_audit import PipAudit
 from ghapp.runners.ruff import Ruff
+from ghapp.runners.secrets import Secrets
 from ghapp.runners.semgrep import Semgrep
+from ghapp.runners.shellcheck import Shellcheck
+from ghapp.runners.zizmor import Zizmor
 
-RUNNERS: tuple[Runner, ...] = (Ruff(), Mypy(), Semgrep(), PipAudit())
+RUNNERS: tuple[Runner, ...] = (
+    Ruff(), Oxlint(), Shellcheck(),  # lint
+    Mypy(),  # types
+    Semgrep(), Zizmor(), Secrets(),  # semgrep: security rules, workflows, secrets
+    PipAudit(), OsvAudit(),  # dependency-audit: Python, then every other ecosystem's lock files
+)
 
 __all__ = [
            "RUNNERS",

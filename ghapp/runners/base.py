@@ -23,6 +23,8 @@ from typing import Protocol
 from ghapp.core.decisions import Gate, ToolReport
 from ghapp.core.errors import GhappError
 from ghapp.core.facts import ChangedFile
+from ghapp.resources import policies_dir
+from ghapp.runners import sandbox
 
 DEFAULT_RUFF_SELECT = ("E", "F", "W", "B", "S", "UP")
 _SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -55,6 +57,7 @@ class RunContext:
     semgrep_timeout_s: int = 30
     memory_mb: int = 2048
     tool_dir: Path = field(default_factory=lambda: Path(sys.executable).parent)
+    sandbox: str | None = None  # the bwrap executable the tools run under (`runners.sandbox`), None: no sandbox
 
     def tool(self, name: str) -> str:
         """A tool from our own environment, never one the PR could have put on the PATH."""
@@ -179,6 +182,10 @@ async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_
         directory.mkdir(parents=True, exist_ok=True)
     for name, text in inputs.items():
         (ctx.scratch_for(runner.name) / name).write_text(text, encoding="utf-8")
+    if ctx.sandbox is not None:
+        argv = sandbox.wrap(ctx.sandbox, argv, root=ctx.root, scratch=ctx.scratch, env=env,
+                            read_only=[policies_dir(), *ctx.semgrep_rules, ctx.tool_dir],
+                            network=bool(getattr(runner, "needs_network", False)))
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv, cwd=ctx.root, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,

@@ -31,6 +31,7 @@ class PipAudit:
     name: str = "pip-audit"
     gate: Gate = Gate.DEPENDENCY_AUDIT
     dist: str = "pip-audit"
+    needs_network: bool = True  # it asks the OSV service; it reads only our file of pins, never a PR file
     env: Mapping[str, str] = field(default_factory=lambda: {"PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
 
     def applies_to(self, path: str) -> bool:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, select
 from sqlmodel import Field, SQLModel
 
 from ghapp.clock import utcnow
-from ghapp.store import audit
+from ghapp.store import audit, details
 from ghapp.store.database import AutoId, Database, table_of, upsert_statement, when
 
 
@@ -72,12 +73,15 @@ class ReportText:
 
 
 def record_evaluations(db: Database, *, delivery_id: str | None, repository: str, pr_number: int, head_sha: str,
-                       results: Sequence[GateEvaluation], events: Sequence[audit.Entry] = ()) -> None:
-    """One evaluations row per gate result, and their audit events, in one transaction."""
+                       results: Sequence[GateEvaluation], events: Sequence[audit.Entry] = (),
+                       page: dict[str, Any] | None = None) -> None:
+    """One evaluations row per gate result, their audit events and the head's details page, in one transaction."""
     if not results:
         return
     with db.write() as conn:
         audit.append(conn, events)
+        if page is not None:
+            details.save(conn, repository, pr_number, head_sha, page)
         for result in results:
             conn.execute(EVALUATIONS.insert().values(
                 delivery_id=delivery_id, repository=repository, pr_number=pr_number, head_sha=head_sha,

@@ -1,5 +1,5 @@
 """Everything a browser or a scraper opens, composed for `create_app`: setup, sign-in, dashboard, audit trail,
-static, metrics."""
+details pages, static, metrics."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from ghapp.credentials import AppCredentials
 from ghapp.observability.metrics import Metrics, metrics_endpoint
 from ghapp.settings import Settings
+from ghapp.web.access import RepositoryAccess
 from ghapp.web.audit import AuditPages
 from ghapp.web.auth import Auth
 from ghapp.web.dashboard import Dashboard, DashboardDeps
+from ghapp.web.details import DetailsPages
 from ghapp.web.render import static_files
 from ghapp.web.setup import SetupFlow
 
@@ -40,8 +42,10 @@ class Site:
     ) -> None:
         self.setup = SetupFlow(settings, on_saved=on_credentials, github_transport=github_transport)
         self.auth = Auth(settings, github_transport)
-        self.dashboard = Dashboard(deps, self.auth, setup_open=lambda: not self.setup.closed)
+        self.access = RepositoryAccess(lambda: self.auth.settings.github_api_url, github_transport)
+        self.dashboard = Dashboard(deps, self.auth, setup_open=lambda: not self.setup.closed, access=self.access)
         self.audit = AuditPages(deps.db, self.auth, self.dashboard.repositories_of)
+        self.details = DetailsPages(deps.db, self.auth, self.dashboard.repositories_of)
         self._metrics = metrics
         self._metrics_token = settings.metrics_token
 
@@ -52,6 +56,7 @@ class Site:
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [
             *self.setup.routes(), *self.auth.routes(), *self.dashboard.routes(), *self.audit.routes(),
+            *self.details.routes(),
             Mount("/static", app=static_files(), name="static"),
         ]
         # On the web port (open to GitHub and browsers) only behind a token; else `--metrics-port`.

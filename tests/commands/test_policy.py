@@ -165,3 +165,37 @@ def test_validate_as_a_real_process(tmp_path: Path) -> None:
                           check=False)
     assert done.returncode == 1
     assert done.stdout.startswith(f"{bad}:3:5: unknown key 'enable' in gates.lint")
+
+
+def test_validate_and_explain_under_an_org_floor(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    org = _write(tmp_path, "org.yml", "floor: [mode, approvals]\n")
+    repo = _write(tmp_path, "repo.yml", "mode: report\napprovals:\n  billing: null\n")
+    assert main(["policy", "validate", "--org", org, repo]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{repo}:1:7: mode: report is less strict than the org's enforce; the org's floor keeps enforce (refused)",
+        f"{repo}:3:3: approvals.billing: the org's floor keeps this category; a repository cannot remove it "
+        "(refused)",
+        f"{repo}: valid; the org's floor refuses 2 relaxation(s)",
+    ]
+    assert main(["policy", "validate", "--org", org, org]) == 1  # a repository file cannot set a floor
+    assert "only the org's policy" in capsys.readouterr().out
+    assert main(["policy", "explain", "--org", org, "--policy", repo, "--files", "billing/a.py",
+                 "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    values = {v["key"]: (v["value"], v["layer"]) for v in report["values"]}
+    lines = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8").splitlines()
+
+    def line(text: str, after: str = "") -> str:  # where the bundled default writes `text` (below `after`)
+        start = lines.index(after) if after else 0
+        return f"policies/default.yml:{next(i for i in range(start, len(lines)) if lines[i].startswith(text)) + 1}"
+
+    assert values["mode"] == ("enforce", line("mode: enforce"))  # the org-level value, put back by the floor
+    assert values["floor"] == (["mode", "approvals"], f"{org}:1")
+    assert values["gates.semgrep.applies_to"] == ("all", line("    applies_to:", "  semgrep:"))
+    assert values["approvals.billing.count"] == (1, line("    count:", "  billing:"))
+    assert [r.split(": ", 1)[0] for r in report["refused"]] == [f"{repo}:1:7", f"{repo}:3:3"]
+    assert report["human"]["approvals"][0]["category"] == "billing"
+    assert main(["policy", "explain", "--org", org, "--policy", repo, "--files", "billing/a.py"]) == 0
+    text = capsys.readouterr().out
+    assert "Values, each with the layer that set it:" in text and f'mode = "enforce"  ({line("mode:")})' in text
+    assert f"Relaxations of the org's floor, refused (the org's value applies):\n  {repo}:1:7: mode" in text

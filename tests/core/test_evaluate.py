@@ -215,3 +215,32 @@ def test_who_took_part_cannot_approve_and_ai_co_authors_are_not_listed_as_people
     assert auth.ignored == ("@bob: is named in a Co-authored-by trailer of a commit",)
     assert [line.split(":")[0] for line in auth.excluded] == ["@bob", "co-author Zed <zed@corp.example>",
                                                               "co-author Nameless"]
+
+
+def test_a_relaxation_the_org_floor_refused_is_said_in_the_policy_check() -> None:
+    layers = [("default.yml", DEFAULT), ("org.yml", "floor: [mode]\n"), ("repo.yml", "mode: report\n")]
+    result = load_policy(layers, signals=SIGNALS, org_layers=2)
+    assert result.policy is not None and result.policy.mode == "enforce"
+    decision = evaluate(result.policy, _facts(findings=(UNUSED,)))
+    policy = decision.gate(Gate.POLICY)
+    assert policy is not None and policy.conclusion is Conclusion.NEUTRAL
+    assert "repo.yml:1:7: mode: report is less strict than the org's enforce" in policy.summary
+    lint = decision.gate(Gate.LINT)
+    assert lint is not None and lint.conclusion is Conclusion.FAILURE  # judged as the org's enforce says
+    edit = evaluate(result.policy, _facts(), policy_edit=()).gate(Gate.POLICY)
+    assert edit is not None and edit.conclusion is Conclusion.SUCCESS and "repo.yml:1:7" in edit.summary
+
+
+def test_branch_scoped_gates_and_categories_skip_other_bases() -> None:
+    policy = _policy("gates:\n  semgrep:\n    branches: [main, 'release/*']\n"
+                     "approvals:\n  auth:\n    branches: [main]\n")
+    into = {base: replace(_facts(ai=False), pull_request=PullRequest(7, Actor("alice"), head_sha=HEAD,
+                                                                      base_ref=base)) for base in ("main", "dev")}
+    on_main, on_dev = evaluate(policy, into["main"]), evaluate(policy, into["dev"])
+    assert on_main.gate(Gate.SEMGREP).conclusion is Conclusion.SUCCESS  # type: ignore[union-attr]
+    assert on_main.gate(Gate.APPROVALS).conclusion is Conclusion.ACTION_REQUIRED  # type: ignore[union-attr]
+    assert on_dev.gate(Gate.SEMGREP).conclusion is Conclusion.SKIPPED  # type: ignore[union-attr]
+    assert on_dev.gate(Gate.APPROVALS).conclusion is Conclusion.SUCCESS  # type: ignore[union-attr]
+    assert [s.gate for s in gates_to_run(policy, Verdict("human"), "dev")] == [Gate.DEPENDENCY_AUDIT]
+    assert [s.gate for s in gates_to_run(policy, Verdict("human"), "release/3")] == [Gate.SEMGREP,
+                                                                                     Gate.DEPENDENCY_AUDIT]

@@ -76,7 +76,7 @@ def test_an_ai_pull_request_on_billing_needs_the_billing_team_on_the_current_hea
         assert live is not None
         assert live.requested_teams == ["billing"] and live.requested_users == []
         assert {"ai-generated", "ai:claude"} <= set(live.labels)
-        assert checks["approvals"].details_url == "https://ghapp.example.test/installations/1001"
+        assert checks["approvals"].details_url == f"https://ghapp.example.test/pulls/{REPO}/{pull.number}/{pull.head_sha}"
 
         # an approval from someone outside the billing team does not count
         outsider = ghsim.state.add_review(REPO, pull.number, "carol")

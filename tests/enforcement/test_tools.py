@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from ghapp.core.decisions import Gate, ToolReport
+from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.core.facts import ChangedFile
 from ghapp.core.policy.load import load_policy
-from ghapp.enforcement.tools import busy, checkable, run_tools
+from ghapp.enforcement.tools import busy, checkable, completions, run_tools
 from ghapp.github.policy_source import bundled_signals
 from ghapp.resources import default_policy_text
 from tests.e2e.harness import REPO, FakeRunner, build_world
@@ -27,10 +27,11 @@ def policy(extra: str = "") -> object:
     return result.policy
 
 
-def _run(driver: Driver, runners: list[FakeRunner], extra: str = "", **settings: object) -> tuple[ToolReport, ...]:
+def _run(driver: Driver, runners: list[FakeRunner], extra: str = "", changed: tuple[ChangedFile, ...] = FILES,
+         **settings: object) -> tuple[ToolReport, ...]:
     head = driver.sim.state.repo(REPO).branches["main"]
     tree = driver.sim.state.repo(REPO).commits[head].tree
-    files = tuple(replace(f, sha=blob_sha(tree[f.path])) if f.path in tree else f for f in FILES)  # as GitHub lists
+    files = tuple(replace(f, sha=blob_sha(tree[f.path])) if f.path in tree else f for f in changed)  # as GitHub lists
     config = driver.settings.with_overrides(**settings)
 
     async def main() -> tuple[ToolReport, ...]:
@@ -69,3 +70,37 @@ def test_semgrep_rule_files_missing_from_the_base_branch_fail_the_semgrep_gate(d
     assert reports[0].status == "ok"
     assert reports[1].status == "error" and "rules/gone.yml" in reports[1].error
     assert semgrep.calls == []
+
+
+def test_what_a_file_is_comes_from_its_first_line_too(driver: Driver) -> None:
+    """A `.pyw` and a Python script without a suffix reach the Python tools under an alias, and come back under
+    their own names; a shell script reaches a shell reader; a notebook, and a script nothing reads, are named as
+    not checked by the gates that read code. Nothing with a telling name is touched."""
+    build_world(driver.sim, files={
+        "gui.pyw": "import tkinter\n", "bin/deploy": "#!/usr/bin/env python3\nprint(1)\n",
+        "bin/setup-env": "#!/bin/bash\necho hi\n", "bin/report": "#!/usr/bin/perl\nprint 1;\n",
+        "nb.ipynb": "{}\n", "LICENSE": "MIT\n"})
+    ruff = FakeRunner("ruff", Gate.LINT, findings=(Finding("gui_pyw.py", 1, "F401", "unused"),
+                                                   Finding("bin/deploy.py", 2, "T201", "print")))
+    shell = FakeRunner("semgrep", Gate.SEMGREP, suffixes=(".py", ".sh"))
+    changed = tuple(ChangedFile(p) for p in ("gui.pyw", "bin/deploy", "bin/setup-env", "bin/report", "nb.ipynb",
+                                              "LICENSE", "billing/charge.py"))
+    assert busy([ruff, shell], (ChangedFile("LICENSE"),)) == [ruff, shell]  # its content must be looked at
+    lint, scan = _run(driver, [ruff, shell], changed=changed)
+    assert ruff.calls == [("billing/charge.py", "bin/deploy.py", "gui_pyw.py")]
+    assert set(lint.files) == {"bin/deploy", "billing/charge.py", "gui.pyw"}
+    assert {(f.path, f.rule) for f in lint.findings} >= {("gui.pyw", "F401"), ("bin/deploy", "T201")}
+    assert lint.unaudited == ("nb.ipynb: a Jupyter notebook, which ruff does not read",)
+    assert shell.calls == [("billing/charge.py", "bin/deploy.py", "bin/setup-env.sh", "gui_pyw.py")]
+    assert "bin/report: a script for an interpreter semgrep has no rules for" in scan.unaudited
+    assert set(lint.considered) == {p.path for p in changed}
+
+
+def test_completions_name_the_files_a_clean_stored_report_did_not_look_at() -> None:
+    ruff, mypy, semgrep = (FakeRunner("ruff", Gate.LINT), FakeRunner("mypy", Gate.LINT),
+                           FakeRunner("semgrep", Gate.LINT))
+    stored = (ToolReport(Gate.LINT, "ruff", considered=("billing/charge.py",)),
+              ToolReport(Gate.LINT, "mypy", status="error", considered=("billing/charge.py", "new.py")))
+    files = (*FILES, ChangedFile("new.py"))
+    found = completions([ruff, mypy, semgrep], stored, files)
+    assert found == {"ruff": (stored[0], ["logo.py", "new.py"])}  # mypy failed and semgrep has no report: all again

@@ -58,6 +58,28 @@ def test_the_repository_file_is_laid_over_the_org_file(ghsim_inprocess: GitHubSi
     assert loaded.sources == ("policies/default.yml", "acme/.github:.github/prompt-to-pr.yml", POLICY_PATH)
 
 
+def test_the_org_floor_holds_against_the_repository_and_the_files_it_extends(ghsim_inprocess: GitHubSim) -> None:
+    world(ghsim_inprocess, repo_policy="_extends: policies:lax.yml\nmode: report\n",
+          org_policy="floor: [mode, gates]\n_extends: policies:org-base.yml\n",
+          extra={"acme/policies": {"lax.yml": "gates:\n  semgrep:\n    enabled: false\n",
+                                   "org-base.yml": "gates:\n  types:\n    applies_to: all\n"}})
+    loaded = load(ghsim_inprocess, PolicySource())
+    assert loaded.policy is not None, loaded.issues
+    assert loaded.policy.mode == "enforce" and loaded.policy.gate(Gate.SEMGREP).enabled
+    assert loaded.policy.gate(Gate.TYPES).applies_to == "all"  # the org's own _extends is part of the floor
+    assert [str(i).split(": ", 1)[0] for i in loaded.policy.refused] == [
+        ".github/prompt-to-pr.yml:2:7", "acme/policies:lax.yml:3:14"]
+
+
+def test_a_floor_set_by_a_repository_is_an_error_but_the_org_repository_sets_its_own(
+        ghsim_inprocess: GitHubSim) -> None:
+    world(ghsim_inprocess, repo_policy="floor: [mode]\n", org_policy="floor: [mode]\n")
+    loaded = load(ghsim_inprocess, PolicySource())
+    assert not loaded.ok and "only the org's policy" in str(loaded.issues[0])
+    own = load(ghsim_inprocess, PolicySource(), repo=".github")
+    assert own.ok and own.policy is not None and own.policy.refused == ()
+
+
 def test_the_repository_file_is_read_from_the_base_branch(ghsim_inprocess: GitHubSim) -> None:
     world(ghsim_inprocess, repo_policy="mode: enforce\n")
     repo = ghsim_inprocess.state.repo("acme/payments")

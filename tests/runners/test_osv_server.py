@@ -24,7 +24,7 @@ def _post(url: str, body: Any) -> tuple[int, Any]:
 
 def test_loads_every_fixture_with_timestamps_as_strings() -> None:
     advisories = load_advisories()
-    assert len(advisories) == 79 + 3  # PyPA's, then the other ecosystems' records
+    assert len(advisories) == 79 + 8  # PyPA's, then the other ecosystems' records
     assert all(isinstance(a["modified"], str) for a in advisories)
 
 
@@ -87,6 +87,13 @@ def test_last_affected_and_versions_lists() -> None:
         ("npm", "minimist", "1.2.6", set()),
         ("npm", "Minimist", "1.2.5", set()),  # npm names are exact
         ("PyPI", "minimist", "1.2.5", set()),
+        ("crates.io", "smallvec", "1.6.0", {"RUSTSEC-2021-0003"}),
+        ("crates.io", "smallvec", "1.6.1", set()),
+        ("RubyGems", "google-protobuf", "3.19.1", {"GHSA-wrvw-hg22-4m67"}),
+        ("Packagist", "google/protobuf", "3.14.0", {"GHSA-77rm-9x9h-xj3g"}),
+        ("Maven", "org.apache.httpcomponents:httpclient", "4.3", {"GHSA-pqwh-44jj-p5rm"}),
+        ("Maven", "io.netty:netty-handler", "3.9.0.Final", {"GHSA-9959-6p3m-wxpc"}),
+        ("Maven", "io.netty:netty-handler", "3.9.2.Final", set()),
     ],
 )
 def test_other_ecosystems(osv: tuple[str, OsvIndex], ecosystem: str, name: str, version: str,

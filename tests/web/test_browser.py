@@ -19,7 +19,7 @@ from ghapp.store.migrations import upgrade
 from ghapp.web.site import Site
 from tests.ghsim import GitHubSim
 from tests.ghsim.server import ServerThread
-from tests.web.world import ACME, GLOBEX, recording_rerun, seed, settings_for, simulator_world
+from tests.web.world import ACME, GLOBEX, HEAD, recording_rerun, seed, settings_for, simulator_world
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("GHAPP_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -160,4 +160,29 @@ def test_the_audit_trail_refuses_another_installations_repository(browser: Brows
     assert response.status == 200 and response.text() == ""
     response = page.request.get(f"{url}/audit/export?format=jsonl")
     assert [line.count("globex/secret-plans") > 0 for line in response.text().splitlines()] == [True]
+    context.close()
+
+
+def test_the_details_page_shows_the_decision_and_is_refused_to_outsiders(browser: Browser, served: Served) -> None:
+    url, _, _ = served
+    context, page = sign_in(browser, url, "alice")
+    page.goto(f"{url}/audit?kind=approval")
+    page.click("text=acme/payments#7")
+    page.wait_for_url(f"{url}/pulls/acme/payments/7/{HEAD}")
+    provenance = page.locator('tr.gate[data-gate="provenance"]')
+    assert "failure" in provenance.inner_text()
+    assert not provenance.locator("pre").is_visible()
+    provenance.locator("summary").click()
+    assert "AI-generated (Claude Code)" in provenance.locator("pre").inner_text()
+    assert page.locator("tr.signal").count() == 2
+    billing = page.locator('.category[data-category="billing"]')
+    assert billing.locator("dd.stale").inner_text() == "@carol (files changed since)"
+    assert billing.locator("dd.approved").inner_text() == "@bob"
+    assert page.locator('.category[data-category="auth"] dd.vetoing').inner_text() == "@sam"
+    assert page.locator("tr.override").inner_text().startswith("@carol")
+    context.close()
+    context, page = sign_in(browser, url, "gabe")
+    response = page.goto(f"{url}/pulls/acme/payments/7/{HEAD}")
+    assert response is not None and response.status == 404
+    assert "Claude" not in page.content() and "billing" not in page.content()
     context.close()

@@ -11,13 +11,27 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from ghapp.core.decisions import (
+    CategoryResult,
+    Conclusion,
+    Decision,
+    Finding,
+    Gate,
+    GateResult,
+    OverrideOutcome,
+    Signal,
+    Verdict,
+)
+from ghapp.enforcement.records import details_page
 from ghapp.settings import Settings
+from ghapp.store import details
 from ghapp.store.audit import AUDIT_EVENTS
 from ghapp.store.database import Database
 from ghapp.store.deliveries import DELIVERIES
 from ghapp.store.evaluations import EVALUATIONS
 from ghapp.store.inbox import Inbox
 from ghapp.store.installations import INSTALLATIONS, REPOSITORIES
+from ghapp.store.overrides import OverrideRecord
 from ghapp.web.dashboard import DashboardDeps
 from ghapp.web.site import rerun_with
 from tests.ghsim import GitHubSim
@@ -85,6 +99,7 @@ def seed(db: Database) -> None:
              "reasons": json.dumps([approvals_reason(["@erin", "@acme/security"], users=("erin",))])},
         ])
     seed_audit(db)
+    seed_details(db)
 
 
 def _event(at: datetime, kind: str, repository: str, pr: int | None, **values: Any) -> dict[str, Any]:
@@ -118,10 +133,62 @@ def seed_audit(db: Database) -> None:
         ])
 
 
+HEAD = "b" * 40
+
+
+def judged_decision() -> Decision:
+    """acme/payments#7 as the App judged it: AI-written (Claude Code), billing waiting for the security team
+    with one stale and one excluded approval, a Semgrep finding and an accepted lint override."""
+    verdict = Verdict("ai", ("Claude Code",), (
+        Signal("M3", "trailer", "strong", "commit bbbbbbb", "Claude-Session: https://claude.ai/code/session_01",
+               "Claude Code"),
+        Signal("P1", "pr-text", "medium", "PR body", "🤖 Generated with Claude Code", "Claude Code")))
+    billing = CategoryResult(
+        "billing", ("billing/charge.py", "billing/refund.py"), False, approved_by=("bob",),
+        missing=("1 more of @acme/security",), request_teams=("acme/security",), stale=("carol",),
+        ignored=("@mallory: is the author",), excluded=("@mallory: opened the pull request",))
+    auth = CategoryResult("auth", ("auth/session.py",), False, missing=(), vetoed_by=("sam",))
+    finding = Finding("billing/charge.py", 12, "python.secrets.hardcoded-key", "A key is written in the code",
+                      category="billing")
+    gates = (
+        GateResult(Gate.PROVENANCE, Conclusion.FAILURE, "AI-generated: Claude Code",
+                   "**Verdict:** AI-generated (Claude Code)"),
+        GateResult(Gate.APPROVALS, Conclusion.ACTION_REQUIRED, "Approvals missing",
+                   "billing: 1 more of @acme/security"),
+        GateResult(Gate.SEMGREP, Conclusion.FAILURE, "1 finding", "One finding on a changed line",
+                   annotations=(finding,)),
+        GateResult(Gate.LINT, Conclusion.SUCCESS, "Overridden by @carol", "Lint failed, overridden",
+                   annotations=(Finding("billing/charge.py", 3, "E501", "Line too long", "warning"),),
+                   overrides=(OverrideOutcome("carol", True, "carol is in @acme/security"),)),
+    )
+    return Decision(HEAD, "enforce", verdict, gates, (billing, auth))
+
+
+def seed_details(db: Database) -> None:
+    said = [OverrideRecord(comment_id=1, repository="acme/payments", pr_number=7, head_sha=HEAD, gate="lint",
+                           reason="generated file, checked by hand", login="carol", accepted=True,
+                           verdict="carol is in @acme/security", created_at=T0)]
+    decision = judged_decision()
+    document = details_page(decision, [g.gate for g in decision.gates], author="mallory",
+                            sources=("policies/default.yml", "acme/.github:.github/prompt-to-pr.yml",
+                                     "acme/payments:.github/prompt-to-pr.yml"), said=said)
+    with db.write() as conn:
+        details.save(conn, "acme/payments", 7, HEAD, document)
+        secret = details_page(Decision("c" * 40, "enforce", Verdict("human"), (gates_of_globex(),)), [Gate.LINT],
+                              author="gabe", sources=(), said=[])
+        details.save(conn, "globex/secret-plans", 3, "c" * 40, secret)
+
+
+def gates_of_globex() -> GateResult:
+    return GateResult(Gate.LINT, Conclusion.SUCCESS, "globex secret lint", "globex secret summary")
+
+
 def simulator_world(sim: GitHubSim) -> None:
     """alice: acme admin (sees acme); sam: in acme's security team; gabe: globex only; eve: nobody."""
     sim.state.create_installation("acme", installation_id=ACME)
     sim.state.create_installation("globex", installation_id=GLOBEX)
+    for full_name in ("acme/payments", "acme/site", "globex/secret-plans"):
+        sim.state.create_repo(full_name)
     oauth = oauth_of(sim.state)
     oauth.add_member("acme", "alice")
     oauth.add_member("globex", "gabe")

@@ -9,6 +9,7 @@ from typing import Literal
 from ghapp.core.codeowners.patterns import CodeOwners, compile_pattern, owner_kind, parse_codeowners
 from ghapp.core.decisions import CategoryResult
 from ghapp.core.facts import Actor, Facts, Review
+from ghapp.core.gates.branches import governs
 from ghapp.core.gates.participants import ROLE_KEYS, ROLE_WORDS, Participation, participation
 
 _DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")  # a later COMMENTED leaves an approval standing
@@ -29,6 +30,8 @@ class ApprovalRule:
 
     category: str
     patterns: tuple[str, ...]
+    exclude: tuple[str, ...] = ()  # patterns of files left out of the category
+    branches: tuple[str, ...] = ()  # base branches (names or fnmatch globs) it governs; () is every one
     users: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
     codeowners: bool = False
@@ -58,14 +61,16 @@ class _Context:
 
 def evaluate_approvals(
     rules: Sequence[ApprovalRule], facts: Facts, *, is_ai: bool, is_ai_actor: Callable[[Actor], bool],
-    is_ai_co_author: Callable[[str, str], bool] = lambda name, email: False,
+    is_ai_co_author: Callable[[str, str], bool] = lambda name, email: False, base: str | None = None,
 ) -> tuple[CategoryResult, ...]:
     """The approval state of every category that applies and touches a changed file, in policy order.
 
     A category applies when `applies_to == "all"` or the PR is AI-generated (`is_ai`). `is_ai_actor` tells
     whether an account is an AI identity (its approval never counts unless `allow_bots`), `is_ai_co_author`
     whether a `Co-authored-by` name and address are an AI tool's. A category whose
-    patterns match no changed file is left out. Invalid patterns raise PatternError (the policy checks them).
+    patterns match no changed file is left out, and so is one whose `branches` do not cover the base branch
+    `base` (None: unknown, so every category counts). A file matching an `exclude` pattern is left out of its
+    category; a rename counts under both paths. Invalid patterns raise PatternError (the policy checks them).
     """
     pr = facts.pull_request
     context = _Context(
@@ -80,10 +85,12 @@ def evaluate_approvals(
     latest = _latest_reviews(facts.reviews)
     results = []
     for rule in rules:
-        if rule.applies_to != "all" and not is_ai:
+        if (rule.applies_to != "all" and not is_ai) or not governs(rule.branches, base):
             continue
         patterns = [compile_pattern(text) for text in rule.patterns]
-        files = sorted({p for f in facts.files for p in f.paths if any(pat.matches(p) for pat in patterns)})
+        excluded = [compile_pattern(text) for text in rule.exclude]
+        files = sorted({p for f in facts.files for p in f.paths if any(pat.matches(p) for pat in patterns)
+                        and not any(pat.matches(p) for pat in excluded)})
         if files:
             results.append(_evaluate(rule, tuple(files), latest, context))
     return tuple(results)

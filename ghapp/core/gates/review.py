@@ -143,13 +143,27 @@ def policy_gate(issues: Sequence[PolicyIssue]) -> GateResult:
                               "problems there (`ghapp policy validate FILE` shows them locally):", _issues(issues)]))
 
 
-def policy_edit_gate(issues: Sequence[PolicyIssue]) -> GateResult:
-    """This PR edits the policy file: whether the edited version is valid (it applies once merged)."""
+def policy_edit_gate(issues: Sequence[PolicyIssue], refused: Sequence[PolicyIssue] = ()) -> GateResult:
+    """This PR edits the policy file: whether the edited version is valid (it applies once merged).
+    `refused` are the current policy's relaxations of the org's floor, said as `floor_gate` says them."""
     note = "The policy applies from the base branch, so this edit takes effect once the PR is merged."
+    floor = _refused(refused) if refused else ""
     if not issues:
-        return GateResult(Gate.POLICY, Conclusion.SUCCESS, "The edited policy is valid", note)
+        return GateResult(Gate.POLICY, Conclusion.SUCCESS, "The edited policy is valid", finish([note, floor]))
     title = f"The edited policy is invalid ({plural(len(issues), 'problem')})"
-    return GateResult(Gate.POLICY, Conclusion.FAILURE, title, finish([note, _issues(issues)]))
+    return GateResult(Gate.POLICY, Conclusion.FAILURE, title, finish([note, _issues(issues), floor]))
+
+
+def floor_gate(refused: Sequence[PolicyIssue]) -> GateResult:
+    """The repository's policy tried to relax values the org's policy enforces: the org's values apply."""
+    title = f"The org's floor keeps {plural(len(refused), 'value')} this repository's policy relaxes"
+    return GateResult(Gate.POLICY, Conclusion.NEUTRAL, title, _refused(refused))
+
+
+def _refused(refused: Sequence[PolicyIssue]) -> str:
+    return finish(["The org's policy (its `.github` repository) sets a floor this repository's policy may only "
+                   "tighten. These values were relaxed here; the org's values apply instead, so the checks below "
+                   "judge this pull request by them:", _issues(refused)])
 
 
 def _issues(issues: Sequence[PolicyIssue]) -> str:

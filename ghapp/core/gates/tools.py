@@ -30,13 +30,18 @@ class _Sorted:
 
 
 def tool_gate(settings: GateSettings, reports: Sequence[ToolReport], files: Sequence[ChangedFile], *,
-              is_ai: bool, files_truncated: bool = False) -> GateResult:
+              is_ai: bool, files_truncated: bool = False, base: str | None = None) -> GateResult:
     """The gate's result for the current head (before overrides and report mode are applied)."""
     gate = settings.gate
     key = f"gates.{GATE_KEYS[gate]}"
     if not settings.enabled:
         return GateResult(gate, Conclusion.SKIPPED, "Disabled by the policy",
                           f"The policy turns this gate off (`{key}.enabled: false`).")
+    if not settings.governs(base):
+        shown = ", ".join(code(branch) for branch in settings.branches)
+        return GateResult(gate, Conclusion.SKIPPED, "Not required on this base branch",
+                          f"The policy runs this gate only on pull requests into {shown} (`{key}.branches`); "
+                          f"this one is into {code(base)}.")
     if not settings.applies(is_ai):
         return GateResult(gate, Conclusion.SKIPPED, "Not required: the PR is not judged AI-written",
                           f"The policy runs this gate only on AI-written PRs (`{key}.applies_to: ai`); "

@@ -20,7 +20,7 @@ from ghapp.core.policy.model import (
     OverrideSettings,
     Policy,
 )
-from ghapp.core.policy.schema import key_path
+from ghapp.core.policy.schema import DISMISS_STALE, key_path
 
 
 @dataclass
@@ -40,7 +40,9 @@ class TreeReader:
                           require_prompt=ai.get("require_prompt", AISettings.require_prompt),
                           require_disclosure=ai.get("require_disclosure", AISettings.require_disclosure)),
             gates=tuple(self._gate(gate) for gate in TOOL_GATES),
-            approvals=tuple(self._category(name, node) for name, node in self._children("approvals")),
+            approvals=tuple(self._category(name, node) for name, node in self._children("approvals")
+                            if name != DISMISS_STALE),
+            dismiss_stale=self._section("approvals").get(DISMISS_STALE) is True,
             overrides=self._overrides(),
             direct_push=self._direct_push(),
             labels=self._labels(),
@@ -81,6 +83,7 @@ class TreeReader:
             block_on=data.get("block_on", base.block_on),
             rules=tuple(data.get("rules", base.rules)),
             ignore=tuple(data.get("ignore", base.ignore)),
+            branches=tuple(data.get("branches", base.branches)),
         )
 
     def _overrides(self) -> OverrideSettings:
@@ -112,12 +115,15 @@ class TreeReader:
         data: dict[str, Any] = node.plain()
         where = key_path(("approvals", name))
         paths = self._patterns(node, where)
+        exclude = self._exclude(node, where)
         owners = data.get("owners", [])
         users = tuple(owner[1:] for owner in owners if "/" not in owner)
         teams = tuple(_team(owner) for owner in owners if "/" in owner)
         rule = ApprovalRule(
             category=name,
             patterns=paths,
+            exclude=exclude,
+            branches=tuple(data.get("branches", ())),
             users=users,
             teams=teams,
             codeowners=data.get("codeowners", False),
@@ -148,6 +154,15 @@ class TreeReader:
             except PatternError as exc:
                 self.issues.append(item.mark.issue(f"{where}.paths[{index}]: {item.value!r}: {exc}"))
         return tuple(item.value for item in paths.value)
+
+    def _exclude(self, node: Node, where: str) -> tuple[str, ...]:
+        exclude = node.get("exclude")
+        for index, item in enumerate(exclude.value if exclude is not None else ()):
+            try:
+                compile_pattern(item.value)
+            except PatternError as exc:
+                self.issues.append(item.mark.issue(f"{where}.exclude[{index}]: {item.value!r}: {exc}"))
+        return tuple(item.value for item in exclude.value) if exclude is not None else ()
 
     def _check_approvers(self, rule: ApprovalRule, node: Node, where: str) -> None:
         if not (rule.users or rule.teams or rule.codeowners or rule.all_of):

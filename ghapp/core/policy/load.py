@@ -10,11 +10,12 @@ half-applies.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ghapp.core.detection.signals import SignalTable
 from ghapp.core.policy.build import TreeReader
+from ghapp.core.policy.floor import apply_floor
 from ghapp.core.policy.located_yaml import Mark, Node, PolicyError, PolicyIssue, read_yaml
 from ghapp.core.policy.model import (
     AISettings,
@@ -23,7 +24,7 @@ from ghapp.core.policy.model import (
     OverrideSettings,
     Policy,
 )
-from ghapp.core.policy.schema import schema_issues
+from ghapp.core.policy.schema import key_path, schema_issues
 
 POLICY_PATH = ".github/prompt-to-pr.yml"  # in each repository, and in the org's `.github` repository
 
@@ -62,10 +63,27 @@ class Layer:
 
 @dataclass(frozen=True)
 class PolicyResult:
-    """The built policy, or None with the issues that stopped it."""
+    """The built policy, or None with the issues that stopped it; `tree` is the merged tree it was read from."""
 
     policy: Policy | None
     issues: tuple[PolicyIssue, ...] = ()
+    tree: Node | None = None
+
+    def origins(self) -> list[tuple[str, Any, str]]:
+        """(key path, value, `FILE:LINE` of the layer that set it) for every value of the merged policy; a
+        value the org's floor kept names the org-level layer."""
+        found: list[tuple[str, Any, str]] = []
+
+        def walk(node: Node, path: tuple[str, ...]) -> None:
+            if isinstance(node.value, dict):
+                for key, child in sorted(node.value.items()):
+                    walk(child, (*path, key))
+            else:
+                found.append((key_path(path), node.plain(), f"{node.mark.source}:{node.mark.line}"))
+
+        if self.tree is not None:
+            walk(self.tree, ())
+        return found
 
     @property
     def ok(self) -> bool:
@@ -86,28 +104,40 @@ def parse_layer(text: str, source: str) -> Layer:
     return Layer(source, root, extends_node.value, extends_node.mark, issues)
 
 
-def build_policy(layers: Sequence[Layer], *, signals: SignalTable | None = None) -> PolicyResult:
+def build_policy(layers: Sequence[Layer], *, signals: SignalTable | None = None,
+                 org_layers: int | None = None) -> PolicyResult:
     """Merge `layers` (base first) and build the Policy; any layer's issues stop it.
 
-    `signals` is the bundled AI signal table; the policy's `ai.signals` entries extend it.
+    `signals` is the bundled AI signal table; the policy's `ai.signals` entries extend it. `org_layers` says
+    how many of the first layers are the org's (the bundled default, the org file and its `_extends`): the
+    org's `floor:` then holds against the rest, the repository's, which cannot set a floor themselves.
     """
     issues = tuple(issue for layer in layers for issue in layer.issues)
+    split = len(layers) if org_layers is None else org_layers
+    issues += tuple(_misplaced_floor(node) for layer in layers[split:]
+                    if layer.root is not None and (node := layer.root.get("floor")) is not None)
     if issues:
         return PolicyResult(None, issues)
     tree = Node({}, Mark("(no policy)", 1, 1))
-    for layer in layers:
-        assert layer.root is not None  # a layer without a tree always carries an issue
-        tree = merge(tree, layer.root)
+    roots = [layer.root for layer in layers if layer.root is not None]  # a layer without a tree has issues
+    for root in roots[:split]:
+        tree = merge(tree, root)
+    org = tree
+    for root in roots[split:]:
+        tree = merge(tree, root)
+    tree, refused = apply_floor(org, tree, roots[split:])
     reader = TreeReader(tree, signals)
-    policy = reader.policy()
+    policy = replace(reader.policy(), refused=refused)
     if reader.issues:
         return PolicyResult(None, tuple(sorted(reader.issues, key=_order)))
-    return PolicyResult(policy)
+    return PolicyResult(policy, tree=tree)
 
 
-def load_policy(texts: Sequence[tuple[str, str]], *, signals: SignalTable | None = None) -> PolicyResult:
+def load_policy(texts: Sequence[tuple[str, str]], *, signals: SignalTable | None = None,
+                org_layers: int | None = None) -> PolicyResult:
     """`build_policy` over `[(source, text), ...]`, base first."""
-    return build_policy([parse_layer(text, source) for source, text in texts], signals=signals)
+    return build_policy([parse_layer(text, source) for source, text in texts], signals=signals,
+                        org_layers=org_layers)
 
 
 def merge(base: Node, over: Node) -> Node:
@@ -131,6 +161,11 @@ def without_nulls(node: Node) -> Node:
         return node
     kept = {key: without_nulls(child) for key, child in node.value.items() if child.value is not None}
     return Node(kept, node.mark, node.key_mark)
+
+
+def _misplaced_floor(node: Node) -> PolicyIssue:
+    return (node.key_mark or node.mark).issue("floor: only the org's policy (its `.github` repository) can set a "
+                                              "floor; a repository's policy may only tighten it")
 
 
 def _order(issue: PolicyIssue) -> tuple[str, int, int]:

@@ -9,6 +9,8 @@ from typing import Literal
 from ghapp.core.decisions import Gate, Severity, Verdict, VerdictKind
 from ghapp.core.detection.signals import SignalTable
 from ghapp.core.gates.approvals import ApprovalRule
+from ghapp.core.gates.branches import governs
+from ghapp.core.policy.located_yaml import PolicyIssue
 
 Mode = Literal["enforce", "report"]
 AppliesTo = Literal["ai", "all"]
@@ -81,10 +83,15 @@ class GateSettings:
     block_on: Severity = "error"
     rules: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    branches: tuple[str, ...] = ()  # base branches (names or fnmatch globs) the gate governs; () is every one
 
-    def applies(self, is_ai: bool) -> bool:
-        """Whether the gate judges a PR (AI-written or not)."""
-        return self.enabled and (self.applies_to == "all" or is_ai)
+    def governs(self, base: str | None) -> bool:
+        """Whether the gate governs PRs into `base` (None: unknown, so it does)."""
+        return governs(self.branches, base)
+
+    def applies(self, is_ai: bool, base: str | None = None) -> bool:
+        """Whether the gate judges a PR (AI-written or not) into `base`."""
+        return self.enabled and (self.applies_to == "all" or is_ai) and self.governs(base)
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,9 @@ class Policy:
     overrides: OverrideSettings = field(default_factory=OverrideSettings)
     direct_push: DirectPushSettings = field(default_factory=DirectPushSettings)
     labels: LabelSettings = field(default_factory=LabelSettings)
+    dismiss_stale: bool = False  # approvals.dismiss_stale: dismiss stale approvals on GitHub too
     signals: SignalTable | None = None
+    refused: tuple[PolicyIssue, ...] = ()  # relaxations of the org's floor that a repository file tried
 
     def gate(self, gate: Gate) -> GateSettings:
         """The settings of a tool gate."""
@@ -146,20 +155,3 @@ class Policy:
         if self.overrides.team:
             teams.add(self.overrides.team)
         return frozenset(teams)
-
-    def needs(self) -> frozenset[str]:
-        """The `Facts` fields the shell must gather for this policy (others may stay empty)."""
-        needs = {"pull_request", "commits", "files"}
-        if self.approvals:
-            needs |= {"reviews", "assignments", "pushers"}  # who reviewed, and who took part
-            if any(rule.codeowners for rule in self.approvals):
-                needs.add("codeowners")
-            if any(rule.stale_on_change for rule in self.approvals):
-                needs.add("changed_since")
-        if self.teams():
-            needs.add("team_members")
-        if any(g.enabled for g in self.gates):
-            needs.add("tool_reports")
-        if self.overrides.team:
-            needs.add("overrides")
-        return frozenset(needs)

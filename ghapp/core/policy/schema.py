@@ -39,7 +39,14 @@ _OWNERS = {"type": "array", "uniqueItems": True,
            "items": {"type": "string", "pattern": OWNER_PATTERN, "errorMessage": _OWNER_MESSAGE}}
 _TEAMS = {"type": "array", "uniqueItems": True,
           "items": {"type": "string", "pattern": TEAM_PATTERN, "errorMessage": _TEAM_MESSAGE}}
+_BRANCHES = {"type": "array", "uniqueItems": True, "minItems": 1,
+             "description": "base branch names or fnmatch globs (`main`, `release/*`); unset: every branch",
+             "items": {"type": "string", "pattern": r"^(?!refs/)(?!/)[^\s~^:\\]+$",
+                       "errorMessage": "must be a branch name or glob such as main or release/*, "
+                                       "without refs/heads/ or spaces"}}
 _GATE_NAMES = ["provenance", "lint", "types", "semgrep", "dependency-audit", "approvals"]
+DISMISS_STALE = "dismiss_stale"  # a setting under `approvals:`, beside the categories (so no category has its name)
+FLOOR_SECTIONS = ("mode", "ai", "gates", "approvals", "overrides")  # what the org's `floor:` may enforce
 
 
 def _gate(**extra: Any) -> dict[str, Any]:
@@ -48,6 +55,7 @@ def _gate(**extra: Any) -> dict[str, Any]:
         "applies_to": _APPLIES,
         "mode": {**_MODE, "description": "this gate's own mode; the top-level mode when unset"},
         "ignore": {**_STRINGS, "description": "rule or advisory ids whose findings never count"},
+        "branches": _BRANCHES,
         **extra,
     }
     return {"type": "object", "additionalProperties": False, "properties": properties}
@@ -69,6 +77,8 @@ SCHEMA: dict[str, Any] = {
                      "description": "another policy file this one is laid over"},
         "mode": {**_MODE, "default": "enforce", "description": "report: every check is neutral and says "
                                                                 "what enforce would have done"},
+        "floor": {"type": "array", "uniqueItems": True, "items": {"type": "string", "enum": list(FLOOR_SECTIONS)},
+                  "description": "org policy only: the sections a repository's policy may only tighten"},
         "ai": {"type": "object", "additionalProperties": False, "properties": {
             "treat_as_ai": {"type": "array", "uniqueItems": True, "minItems": 1,
                             "items": {"type": "string", "enum": ["ai", "suspected", "contradictory"]},
@@ -93,6 +103,9 @@ SCHEMA: dict[str, Any] = {
         "approvals": {"type": "object", "propertyNames": {
             "pattern": r"^[a-z][a-z0-9_-]{0,39}$",
             "errorMessage": "category names are lowercase letters, digits, - and _ (at most 40)"},
+            "properties": {DISMISS_STALE: {
+                "type": "boolean", "default": False,
+                "description": "dismiss an approval on GitHub once the App judges it stale (not a category)"}},
             "additionalProperties": {"$ref": "#/$defs/category"}},
         "overrides": {"type": "object", "additionalProperties": False, "properties": {
             "team": {"type": "string", "pattern": TEAM_PATTERN, "errorMessage": _TEAM_MESSAGE},
@@ -116,6 +129,10 @@ SCHEMA: dict[str, Any] = {
     "$defs": {"category": {"type": "object", "additionalProperties": False, "properties": {
         "paths": {"type": "array", "uniqueItems": True, "minItems": 1, "items": {"type": "string", "minLength": 1},
                   "description": "CODEOWNERS-style patterns"},
+        "exclude": {"type": "array", "uniqueItems": True, "minItems": 1,
+                    "items": {"type": "string", "minLength": 1},
+                    "description": "CODEOWNERS patterns of files the category leaves out (CODEOWNERS has no `!`)"},
+        "branches": _BRANCHES,
         "owners": _OWNERS,
         "codeowners": {"type": "boolean", "default": False},
         "count": {"type": "integer", "minimum": 1, "maximum": 20, "default": 1},
@@ -236,3 +253,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     return "a list" if isinstance(value, list) else "a mapping"
+
+
+GATE_FIELDS: dict[str, frozenset[str]] = {  # each gate's keys under `gates:`
+    gate: frozenset(spec["properties"]) for gate, spec in SCHEMA["properties"]["gates"]["properties"].items()}

@@ -365,3 +365,25 @@ def test_an_approval_of_a_commit_the_head_rewound_past_is_stale() -> None:
                        changed_since={} if changed is None else {OLD: changed})
     (result,) = evaluate(AUTH, facts)
     assert not result.satisfied and result.stale == ("alice",)
+
+
+@pytest.mark.parametrize(
+    ("approval_rule", "files", "base", "expected"),
+    [
+        (rule(exclude=("auth/tests/",)), (ChangedFile("auth/tests/t.py"), ChangedFile("auth/login.py")), "main",
+         ("auth/login.py",)),
+        (rule(exclude=("auth/tests/",)), (ChangedFile("auth/tests/t.py"),), "main", None),  # all excluded
+        # moving a file into an excluded directory still counts its old path
+        (rule(exclude=("auth/tests/",)),
+         (ChangedFile("auth/tests/login.py", "renamed", previous_path="auth/login.py"),), "main", ("auth/login.py",)),
+        (rule(exclude=("*.md",)), (ChangedFile("auth/README.md"), ChangedFile("auth/x.py")), "main", ("auth/x.py",)),
+        (rule(branches=("main", "release/*")), (ChangedFile("auth/x.py"),), "release/1", ("auth/x.py",)),
+        (rule(branches=("main", "release/*")), (ChangedFile("auth/x.py"),), "feature/x", None),
+        (rule(branches=("main",)), (ChangedFile("auth/x.py"),), None, ("auth/x.py",)),  # unknown base: counts
+    ],
+)
+def test_exclusions_and_branches(approval_rule: ApprovalRule, files: tuple[ChangedFile, ...], base: str | None,
+                                 expected: tuple[str, ...] | None) -> None:
+    results = evaluate_approvals([approval_rule], make_facts(files=files), is_ai=True, is_ai_actor=lambda _: False,
+                                 base=base)
+    assert (results[0].files if results else None) == expected

@@ -11,6 +11,7 @@ from ghapp.core.gates.review import (
     DISCLOSURE_SECTION,
     HOW_TO_ADD_PROMPT,
     approvals_gate,
+    floor_gate,
     policy_edit_gate,
     policy_gate,
     provenance_gate,
@@ -204,3 +205,19 @@ def test_the_bundled_pull_request_template_satisfies_the_disclosure_rule(ticked:
     if verdict == "ai":
         assert found.tools == ("claude",)
     assert provenance_gate(found, DISCLOSE, PROMPT if verdict == "ai" else None).conclusion is Conclusion.SUCCESS
+
+
+REFUSED = (PolicyIssue(".github/prompt-to-pr.yml", 1, 7, "mode: report is less strict than the org's enforce; the "
+                                                          "org's floor keeps enforce"),)
+
+
+def test_the_floor_gate_names_each_refused_relaxation() -> None:
+    result = floor_gate(REFUSED)
+    assert (result.gate, result.conclusion) == (Gate.POLICY, Conclusion.NEUTRAL)
+    assert result.title == "The org's floor keeps 1 value this repository's policy relaxes"
+    assert ".github/prompt-to-pr.yml:1:7: mode: report is less strict" in result.summary
+
+
+def test_an_edited_policy_also_says_what_the_floor_keeps() -> None:
+    assert ".github/prompt-to-pr.yml:1:7" in policy_edit_gate((), REFUSED).summary
+    assert "floor" not in policy_edit_gate(()).summary

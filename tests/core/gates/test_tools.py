@@ -174,3 +174,27 @@ def test_several_reports_for_one_gate_are_combined() -> None:
     result = tool_gate(LINT, [one, two], FILES, is_ai=True)
     assert len(result.annotations) == 2
     assert "- ruff-format on 0 files" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("branches", "base", "governed"),
+    [
+        ((), "feature", True),
+        (("main", "release/*"), "main", True),
+        (("main", "release/*"), "release/2.0", True),
+        (("main", "release/*"), "release", False),
+        (("main", "release/*"), "Main", False),  # branch names are case-sensitive
+        (("main",), "develop", False),
+        (("main",), None, True),  # unknown base: a branch-scoped gate fails closed and judges
+        (("main",), "", True),
+    ],
+)
+def test_a_branch_scoped_gate_judges_only_prs_into_its_branches(branches: tuple[str, ...], base: str | None,
+                                                                governed: bool) -> None:
+    settings = GateSettings(Gate.SEMGREP, applies_to="all", branches=branches)
+    result = tool_gate(settings, [_report(gate=Gate.SEMGREP)], FILES, is_ai=False, base=base)
+    assert (result.conclusion is Conclusion.SKIPPED) is not governed
+    assert settings.applies(False, base) is governed
+    if not governed:
+        assert result.title == "Not required on this base branch"
+        assert f"`{base}`" in result.summary and "`gates.semgrep.branches`" in result.summary

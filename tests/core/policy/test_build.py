@@ -35,6 +35,9 @@ def _issues(text: str, signals: SignalTable | None = None) -> list[str]:
         ("approvals:\n  a:\n    paths: ['!x/', 'a//b', ok/]\n    codeowners: true\n",
          ["p.yml:3:13: approvals.a.paths[0]: '!x/': negation (`!`) is not supported in CODEOWNERS",
           "p.yml:3:20: approvals.a.paths[1]: 'a//b': empty path segment (`//`)"]),
+        ("approvals:\n  a:\n    paths: [x/]\n    codeowners: true\n    exclude: [x/tests/, 'x/[a]']\n",
+         ["p.yml:5:25: approvals.a.exclude[1]: 'x/[a]': character ranges (`[ ]`) are not supported in CODEOWNERS; "
+          "write `\\[` for a bracket"]),
     ],
 )
 def test_semantic_checks(text: str, expected: list[str]) -> None:

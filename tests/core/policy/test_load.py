@@ -41,11 +41,11 @@ def _policy(*texts: str) -> Policy:
 def test_the_bundled_default_builds() -> None:
     policy = _policy()
     assert policy.mode == "enforce"
-    assert [rule.category for rule in policy.approvals] == ["auth", "billing", "governance", "secrets"]
+    assert [rule.category for rule in policy.approvals] == ["auth", "billing", "ci", "governance", "secrets"]
     assert all(rule.codeowners and rule.count == 1 for rule in policy.approvals)
     # the sensitive categories and the security scans judge every PR: deleting an AI footer must not lift them
     assert {rule.category: rule.applies_to for rule in policy.approvals} == {
-        "auth": "all", "billing": "all", "governance": "ai", "secrets": "all"}
+        "auth": "all", "billing": "all", "ci": "ai", "governance": "ai", "secrets": "all"}
     assert {g.gate: g.applies_to for g in policy.gates} == {
         Gate.LINT: "ai", Gate.TYPES: "ai", Gate.SEMGREP: "all", Gate.DEPENDENCY_AUDIT: "all"}
     assert policy.gate(Gate.LINT) == GateSettings(Gate.LINT, rules=("E", "F", "W", "B", "S", "UP"))
@@ -78,7 +78,7 @@ def test_a_repository_layer_changes_only_what_it_names() -> None:
     audit = policy.gate(Gate.DEPENDENCY_AUDIT)
     assert (audit.applies_to, audit.ignore) == ("all", ("GHSA-1",))
     rules = {rule.category: rule for rule in policy.approvals}
-    assert set(rules) == {"auth", "governance", "infra", "secrets"}
+    assert set(rules) == {"auth", "ci", "governance", "infra", "secrets"}
     assert rules["secrets"].users == ("alice",) and rules["secrets"].teams == ("acme/security",)
     assert rules["secrets"].codeowners and rules["secrets"].count == 2  # still from the default
     assert rules["infra"] == ApprovalRule(
@@ -126,7 +126,8 @@ def test_any_layer_issue_stops_the_policy_and_all_are_reported() -> None:
     assert result.policy is None and not result.ok
     assert [str(i) for i in result.issues] == [
         "org.yml:1:7: mode must be one of: enforce, report; got the string 'x'",
-        "repo.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, gates, labels, "
+        "repo.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, floor, gates, "
+        "labels, "
         "mode, overrides",
     ]
 
@@ -223,7 +224,8 @@ def test_any_layer_over_the_default_builds_or_reports_issues(data: dict[str, obj
         ("src/components/AuthProvider.tsx", {"auth"}), ("app/middleware/auth.ts", {"auth"}),
         ("src/api/middlewares/authenticate.js", {"auth"}), ("accounts/login.html", {"auth"}),
         ("app/permissions.py", {"auth"}), ("django_app/sessions.py", {"auth"}),
-        (".github/workflows/ci.yml", {"governance"}), (".github/prompt-to-pr.yml", {"governance"}),
+        (".github/workflows/ci.yml", {"ci"}), (".github/actions/setup/action.yml", {"ci"}),
+        ("tools/release/action.yaml", {"ci"}), (".github/prompt-to-pr.yml", {"governance"}),
         ("docs/CODEOWNERS", {"governance"}),
         ("src/billing/auth_keys.py", {"auth", "billing"}),
         ("app/Author.tsx", set()), ("src/authors.py", set()), ("docs/authoring.md", set()), ("README.md", set()),

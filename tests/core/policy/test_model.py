@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from ghapp.core.decisions import Gate, Verdict
-from ghapp.core.facts import Facts
 from ghapp.core.gates.approvals import ApprovalRule
 from ghapp.core.policy.model import (
     AISettings,
@@ -53,29 +50,6 @@ def test_gate_mode_falls_back_to_the_policy_mode() -> None:
     assert policy.gate_mode(Gate.TYPES) == "report"
     assert policy.gate_mode(Gate.APPROVALS) == "report"
     assert policy.gate(Gate.TYPES) == GateSettings(Gate.TYPES)
-
-
-WHO = ("assignments", "pushers")  # who took part in the change: never approves it
-
-
-@pytest.mark.parametrize(
-    ("policy", "needs"),
-    [
-        (Policy(gates=()), {"pull_request", "commits", "files"}),
-        (Policy(), {"pull_request", "commits", "files", "tool_reports"}),
-        (Policy(gates=(GateSettings(Gate.LINT, enabled=False),)), {"pull_request", "commits", "files"}),
-        (Policy(gates=(), approvals=(RULE,)), {"pull_request", "commits", "files", "reviews", *WHO}),
-        (Policy(gates=(), approvals=(ApprovalRule("a", ("a/",), codeowners=True),)),
-         {"pull_request", "commits", "files", "reviews", "codeowners", "changed_since", *WHO}),
-        (Policy(gates=(), approvals=(ApprovalRule("a", ("a/",), teams=("o/t",), stale_on_change=False),)),
-         {"pull_request", "commits", "files", "reviews", "team_members", *WHO}),
-        (Policy(gates=(), overrides=OverrideSettings(team="o/leads")),
-         {"pull_request", "commits", "files", "team_members", "overrides"}),
-    ],
-)
-def test_needs_names_only_the_facts_the_policy_uses(policy: Policy, needs: set[str]) -> None:
-    assert policy.needs() == needs
-    assert needs <= {f.name for f in dataclasses.fields(Facts)}  # the shell maps each name to a Facts field
 
 
 def test_teams_lists_every_team_the_engine_asks_about() -> None:

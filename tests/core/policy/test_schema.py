@@ -23,16 +23,25 @@ def _issues(text: str) -> list[str]:
     ("text", "expected"),
     [
         ("colour: red\n",
-         "p.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, gates, labels, mode, "
-         "overrides"),
+         "p.yml:1:1: unknown key 'colour'; expected one of: _extends, ai, approvals, direct_push, floor, gates, "
+         "labels, mode, overrides"),
         ("gates:\n  lint:\n    enable: true\n",
-         "p.yml:3:5: unknown key 'enable' in gates.lint; expected one of: applies_to, block_on, enabled, ignore, "
-         "mode, rules, whole_file"),
+         "p.yml:3:5: unknown key 'enable' in gates.lint; expected one of: applies_to, block_on, branches, enabled, "
+         "ignore, mode, rules, whole_file"),
         ("approvals:\n  auth:\n    paths: [auth/]\n    reviewers: ['@a']\n",
          "p.yml:4:5: unknown key 'reviewers' in approvals.auth; expected one of: all_of, allow_author, allow_bots, "
-         "allow_co_authors, allow_commit_authors, allow_launchers, allow_pushers, applies_to, codeowners, count, "
-         "owners, paths, stale_on_change, veto"),
+         "allow_co_authors, allow_commit_authors, allow_launchers, allow_pushers, applies_to, branches, codeowners, "
+         "count, exclude, owners, paths, stale_on_change, veto"),
         ("mode: strict\n", "p.yml:1:7: mode must be one of: enforce, report; got the string 'strict'"),
+        ("gates:\n  semgrep:\n    branches: [refs/heads/main]\n",
+         "p.yml:3:16: gates.semgrep.branches[0]: 'refs/heads/main' must be a branch name or glob such as main or "
+         "release/*, without refs/heads/ or spaces"),
+        ("approvals:\n  auth:\n    paths: [auth/]\n    branches: ['main branch']\n",
+         "p.yml:4:16: approvals.auth.branches[0]: 'main branch' must be a branch name or glob such as main or "
+         "release/*, without refs/heads/ or spaces"),
+        ("gates:\n  lint:\n    branches: []\n", "p.yml:3:15: gates.lint.branches must list at least 1 item"),
+        ("approvals:\n  auth:\n    paths: [auth/]\n    exclude: auth/tests/\n",
+         "p.yml:4:14: approvals.auth.exclude must be a list, not the string 'auth/tests/'"),
         ("mode: off\n", "p.yml:1:7: mode must be one of: enforce, report; got the boolean false"),
         ("gates:\n  lint:\n    enabled: 'yes'\n",
          "p.yml:3:14: gates.lint.enabled must be true or false, not the string 'yes'"),
@@ -87,8 +96,8 @@ def _issues(text: str) -> list[str]:
         ("gates:\n  semgrep:\n    block_on: ERROR\n",
          "p.yml:3:15: gates.semgrep.block_on must be one of: error, warning, note; got the string 'ERROR'"),
         ("gates:\n  dependency_audit:\n    whole_file: true\n",
-         "p.yml:3:5: unknown key 'whole_file' in gates.dependency_audit; expected one of: applies_to, enabled, "
-         "ignore, mode"),
+         "p.yml:3:5: unknown key 'whole_file' in gates.dependency_audit; expected one of: applies_to, branches, "
+         "enabled, ignore, mode"),
         ("overrides:\n  team: leads\n", "p.yml:2:9: overrides.team: 'leads' must be a GitHub team written @org/team"),
         ("overrides:\n  gates: [policy]\n",
          "p.yml:2:11: overrides.gates[0] must be one of: provenance, lint, types, semgrep, dependency-audit, "
@@ -164,3 +173,18 @@ def test_key_path(path: tuple[str | int, ...], text: str) -> None:
 def test_an_unexpected_keyword_still_gets_a_message() -> None:
     assert _message("x", "const", 1, 2, {}) == "x: 2 is invalid (const)"
     assert _message("x", "minItems", 2, [], {}) == "x must list at least 2 items"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("approvals:\n  dismiss_stale: true\n", []),
+    ("approvals:\n  dismiss_stale: null\n", []),
+    ("approvals:\n  dismiss_stale: 'yes'\n",
+     ["p.yml:2:18: approvals.dismiss_stale must be true or false, not the string 'yes'"]),
+    ("approvals:\n  dismiss_stale: 1\n",
+     ["p.yml:2:18: approvals.dismiss_stale must be true or false, not the number 1"]),
+    # it is a setting, not a category: a category's keys under it are refused
+    ("approvals:\n  dismiss_stale:\n    paths: [billing/]\n",
+     ["p.yml:3:5: approvals.dismiss_stale must be true or false, not a mapping"]),
+])
+def test_dismiss_stale_is_a_strict_boolean_beside_the_categories(text: str, expected: list[str]) -> None:
+    assert _issues(text) == expected
