@@ -184,6 +184,7 @@ ROUTE_PERMISSIONS: list[tuple[str, str, str, str]] = [  # (methods, route regex 
     ("GET", r"/repos/{}/{}", "metadata", "read"),
     ("GET", r"/repos/{}/{}/pulls/.*", "pull_requests", "read"),
     ("POST|DELETE", r"/repos/{}/{}/pulls/{}/requested_reviewers", "pull_requests", "write"),
+    ("PUT", r"/repos/{}/{}/pulls/{}/reviews/{}/dismissals", "pull_requests", "write"),
     ("GET", r"/repos/{}/{}/commits/{}/pulls", "pull_requests", "read"),
     ("GET", r"/repos/{}/{}/(compare|contents|tarball)/.*", "contents", "read"),
     ("GET", r"/repos/{}/{}/git/blobs/{}", "contents", "read"),
@@ -197,6 +198,7 @@ ROUTE_PERMISSIONS: list[tuple[str, str, str, str]] = [  # (methods, route regex 
     ("POST", r"/repos/{}/{}/issues/{}/comments", "issues", "write"),
     # Authenticated as the App itself (JWT): no installation permission involved.
     ("GET|POST", r"/app(/.*)?", "", ""),
+    ("GET", r"/repos/{}/{}/installation", "", ""),  # "You must use a JWT to access this endpoint"
 ]
 # Sent to every App whatever it subscribes to.
 AUTOMATIC_EVENTS = {"installation", "installation_repositories", "ping", "github_app_authorization"}
