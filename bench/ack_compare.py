@@ -136,7 +136,9 @@ class Server:
                     "NODE_ENV": "production"}
         env = {**base, "GHAPP_APP_ID": "1", "GHAPP_PRIVATE_KEY": self.key, "GHAPP_WEBHOOK_SECRET": SECRET,
                "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9/", "GHAPP_HOST": "127.0.0.1", "GHAPP_PORT": str(self.port),
-               "GHAPP_LOG_LEVEL": "WARNING", "GHAPP_DATA_DIR": str(self.workdir / "var")}
+               "GHAPP_LOG_LEVEL": "WARNING", "GHAPP_DATA_DIR": str(self.workdir / "var"),
+               # wrk sends one body over and over, which the App would take for replays and not record
+               "GHAPP_REPLAY_WINDOW_S": "0"}
         if self.name == "postgres+redis":
             env |= {"GHAPP_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{self.database}",
                     "GHAPP_REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}", "GHAPP_QUEUE_NAME": self.queue_name}

@@ -136,6 +136,12 @@ def test_kubernetes_objects_probes_and_secrets() -> None:
     assert migrate["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "prompt-to-pr", "key": "GHAPP_DATABASE_URL"}
     service = objects[("Service", "prompt-to-pr")]
     assert service["spec"]["selector"]["app.kubernetes.io/component"] == "web"
+    # the scanners' network where the sandbox cannot run: DNS, HTTPS, PostgreSQL and Redis, never metadata
+    policy = objects[("NetworkPolicy", "prompt-to-pr-worker")]["spec"]
+    assert policy["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "worker"
+    ports = {p["port"] for rule in policy["egress"] for p in rule["ports"]}
+    assert ports == {53, 443, 5432, 6379}
+    assert any("169.254.169.254/32" in t["ipBlock"]["except"] for r in policy["egress"] for t in r.get("to", []))
     # /metrics is off the web port (it would need GHAPP_METRICS_TOKEN there): its own port, not in the Service
     assert web["args"][-2:] == ["--metrics-port", "9100"]
     template = objects[("Deployment", "prompt-to-pr-web")]["spec"]["template"]
