@@ -10,39 +10,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ghapp.commands.check_report import render_text
+from ghapp.commands.local_head import CheckError, LocalHead, git, show, with_blob_ids
 from ghapp.commands.terminal import Style, wants_colour
 from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS
-from ghapp.core.decisions import Decision, Gate, ToolReport
+from ghapp.core.decisions import Decision, ToolReport
 from ghapp.core.detection.detect import detect, parse_signal_table
 from ghapp.core.detection.signals import SignalTable, SignalTableError
 from ghapp.core.diff import parse_unified_diff
-from ghapp.core.errors import GhappError
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, ChangedFile, Commit, Facts, Person, PullRequest
 from ghapp.core.policy.load import POLICY_PATH, GateSettings, Policy, PolicyIssue, load_policy
 from ghapp.core.sarif import render_sarif
+from ghapp.enforcement.tools import busy, idle_report, run_on_head
 from ghapp.resources import ai_signals_text, default_policy_text
-from ghapp.runners import RUNNERS, RunContext, Runner, run_all
-from ghapp.runners.base import DEFAULT_RUFF_SELECT
-from ghapp.runners.workspace import Workspace, WorkspaceError
-from ghapp.settings import SettingsError, from_env
+from ghapp.runners import RUNNERS, Runner
+from ghapp.runners.workspace import WorkspaceError
+from ghapp.settings import Settings, SettingsError, from_env
 
 HELP = "evaluate the current branch as the App would evaluate its pull request"
 _FIELD, _RECORD = "\x1f", "\x1e"
-
-
-class CheckError(GhappError):
-    """The repository or the arguments do not allow a check (exit 2)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,17 +46,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--title", default="", help="the PR title the App would see (AI markers are read there)")
     parser.add_argument("--body-file", type=Path, help="a file holding the PR description the App would see")
     parser.add_argument("--timeout", type=float, help="seconds per tool (default: GHAPP_RUNNER_TIMEOUT_S)")
-
-
-def git(repo: Path, *args: str, check: bool = True) -> str:
-    """Output of a git command in `repo`; CheckError when it fails (and `check` is set)."""
-    try:
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-    except OSError as exc:
-        raise CheckError(f"cannot run git: {exc.strerror}") from None
-    if check and done.returncode != 0:
-        raise CheckError(f"git {args[0]} failed: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout.decode("utf-8", errors="replace") if done.returncode == 0 else ""
 
 
 def base_ref(repo: Path, wanted: str | None) -> str:
@@ -84,12 +67,6 @@ def commits_since(repo: Path, merge_base: str) -> tuple[Commit, ...]:
             sha, an, ae, cn, ce, message = parts
             commits.append(Commit(sha, message.strip("\n"), Person(an, ae), Person(cn, ce)))
     return tuple(commits)
-
-
-def show(repo: Path, ref: str, path: str) -> str | None:
-    """A file's text at `ref`, None when it is not there."""
-    out = subprocess.run(["git", "-C", str(repo), "show", f"{ref}:{path}"], capture_output=True, check=False)
-    return out.stdout.decode("utf-8", errors="replace") if out.returncode == 0 else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,10 +112,8 @@ def check(args: argparse.Namespace) -> Decision:
     verdict = detect(result.policy.signals or table, pr, commits)
     runners = _runners(gates_to_run(result.policy, verdict))
     timeout = args.timeout or settings.runner_timeout_s
-    with Workspace(prefix="ghapp-check-") as ws:
-        reports = _run_tools(repo, head, base, ws, policy=result.policy, runners=runners, files=files,
-                             osv_url=settings.osv_url, timeout=timeout,
-                             memory_mb=settings.runner_memory_mb) if runners else ()
+    reports = _run_tools(LocalHead(repo, head, base), settings.with_overrides(runner_timeout_s=timeout),
+                         policy=result.policy, runners=runners, files=with_blob_ids(repo, head, files))
     codeowners = next((text for p in CODEOWNERS_LOCATIONS if (text := show(repo, base, p)) is not None), None)
     edit = _policy_edit(repo, head, texts[0], table) if any(POLICY_PATH in f.paths for f in files) else None
     facts = Facts(pull_request=pr, commits=commits, files=files, codeowners=codeowners, tool_reports=reports)
@@ -158,21 +133,9 @@ def _policy_edit(repo: Path, head: str, bundled: tuple[str, str], table: SignalT
     return load_policy([bundled, (f"HEAD:{POLICY_PATH}", text)], signals=table).issues
 
 
-def _run_tools(repo: Path, head: str, base: str, ws: Workspace, *, policy: Policy, runners: Sequence[Runner],
-               files: Sequence[ChangedFile], osv_url: str, timeout: float, memory_mb: int) -> tuple[ToolReport, ...]:
-    archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", "--prefix=head/", head],
-                             capture_output=True, check=False)
-    if archive.returncode != 0:
-        raise CheckError(f"git archive failed: {archive.stderr.decode(errors='replace').strip()}")
-    root = ws.unpack(io.BytesIO(archive.stdout), max_bytes=2 * 1024**3, max_files=500_000)
-    scratch = ws.path / "scratch"
-    lint_rules = next((g.rules for g in policy.gates if g.gate is Gate.LINT), ())
-    semgrep_rules = next((g.rules for g in policy.gates if g.gate is Gate.SEMGREP), ())
-    ctx = RunContext(
-        root=root, scratch=scratch, osv_url=osv_url, memory_mb=memory_mb,
-        ruff_select=lint_rules or DEFAULT_RUFF_SELECT,
-        semgrep_rules=_base_rules(repo, base, semgrep_rules, scratch / "rules"),
-    )
+def _run_tools(source: LocalHead, settings: Settings, *, policy: Policy, runners: Sequence[Runner],
+               files: Sequence[ChangedFile]) -> tuple[ToolReport, ...]:
+    """The tool reports, from the App's own path (`run_on_head`), with progress on stderr."""
     started = time.monotonic()
 
     def on_start(runner: Runner, paths: Sequence[str]) -> None:
@@ -184,22 +147,17 @@ def _run_tools(repo: Path, head: str, base: str, ws: Workspace, *, policy: Polic
         mark = "✓" if report.status == "ok" else "✗"
         _progress(f"{mark} {report.tool}: {outcome} ({time.monotonic() - started:.1f} s)")
 
-    return asyncio.run(run_all(runners, ctx, files, timeout_s=timeout, on_start=on_start, on_done=on_done))
-
-
-def _base_rules(repo: Path, base: str, paths: Sequence[str], dest: Path) -> tuple[Path, ...]:
-    """The repository's own semgrep rule files, as they are on the base branch, copied out for semgrep."""
-    rules = []
-    for number, path in enumerate(paths):
-        pure = PurePosixPath(path)
-        text = show(repo, base, path) if not pure.is_absolute() and ".." not in pure.parts else None
-        if text is None:
-            raise CheckError(f"semgrep rule file {path!r} is not on {base}")
-        dest.mkdir(parents=True, exist_ok=True)
-        target = dest / f"{number}-{pure.name}"
-        target.write_text(text, encoding="utf-8")
-        rules.append(target)
-    return tuple(rules)
+    work = busy(runners, files)
+    ran = {report.tool: report for report in asyncio.run(
+        run_on_head(source, settings, policy=policy, runners=work, files=files, on_start=on_start, on_done=on_done))}
+    reports = []
+    for runner in runners:
+        report = ran.get(runner.name)
+        if report is None:  # nothing of a kind it reads changed: the App's idle report
+            report = idle_report(runner)
+            on_done(report)
+        reports.append(report)
+    return tuple(reports)
 
 
 def _progress(message: str) -> None:

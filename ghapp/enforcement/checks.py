@@ -2,11 +2,14 @@
 
 A re-run evaluates the PR head again with fresh tool runs (the whole suite, or the one tool gate asked for).
 The buttons: `rerun`, and `request-reviews`, which asks the missing approvers again. Check events of forks
-carry no `pull_requests`, so the PR is found from the run's `external_id` (`pr:<number>`) or from the commit.
+carry no `pull_requests`; a re-run is routed by commit: every open PR whose head is the run's commit is judged
+again (a check on a commit speaks for all of them), found through GitHub's list of the commit's pull requests,
+the App's own record of who spoke for the head, and the run's `external_id` (`pr:<number>`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from typing import Any
 
@@ -18,6 +21,8 @@ from ghapp.enforcement.push import recheck_push
 from ghapp.github.api import InstallationAPI
 from ghapp.github.publish import REQUEST_REVIEWS_ID, RERUN_ID, gate_of
 from ghapp.runtime.jobs import JobContext
+from ghapp.store import head_words
+from ghapp.store.database import Database
 
 
 def _ours(ctx: JobContext, obj: dict[str, Any]) -> bool:
@@ -25,17 +30,20 @@ def _ours(ctx: JobContext, obj: dict[str, Any]) -> bool:
     return app_id is None or str(app_id) == str(ctx.settings.app_id)
 
 
-async def _numbers(api: InstallationAPI, owner: str, repo: str, obj: dict[str, Any]) -> list[int]:
-    """The pull requests a check run or suite belongs to."""
-    external = str(obj.get("external_id") or "")
-    if external.startswith("pr:") and external[3:].isdigit():
-        return [int(external[3:])]
-    listed = [int(p["number"]) for p in obj.get("pull_requests") or [] if isinstance(p, dict) and "number" in p]
-    if listed:
-        return listed
+async def _numbers(api: InstallationAPI, db: Database, owner: str, repo: str, obj: dict[str, Any]) -> list[int]:
+    """Every open pull request whose head is the run's commit. A check on a commit speaks for all of them, so a
+    re-run judges each again: the PR number stored on the run names only one of them."""
     head = str(obj.get("head_sha") or "")
-    pulls = await api.list_commit_pulls(owner, repo, head) if head else []
-    return [int(p["number"]) for p in pulls if p.get("state") == "open" and (p.get("head") or {}).get("sha") == head]
+    if not head:
+        return []
+    pulls = await api.list_commit_pulls(owner, repo, head)
+    found = {int(p["number"]) for p in pulls if p.get("state") == "open" and (p.get("head") or {}).get("sha") == head}
+    found |= {int(p["number"]) for p in obj.get("pull_requests") or [] if isinstance(p, dict) and "number" in p}
+    found |= await asyncio.to_thread(head_words.pulls_on_head, db, f"{owner}/{repo}", head)
+    external = str(obj.get("external_id") or "")
+    if external.startswith("pr:") and external[3:].isdigit():  # forks: GitHub's lists may leave their PRs out
+        found.add(int(external[3:]))
+    return sorted(found)
 
 
 async def _rerun(enforcer: Enforcer, ctx: JobContext, obj: dict[str, Any], *, gates: Collection[Gate],
@@ -46,10 +54,10 @@ async def _rerun(enforcer: Enforcer, ctx: JobContext, obj: dict[str, Any], *, ga
     if str(obj.get("external_id") or "").startswith("push:"):
         await recheck_push(enforcer, ctx, head)
         return
-    for number in await _numbers(api, owner, repo, obj):
+    for number in await _numbers(api, ctx.inbox.db, owner, repo, obj):
         pr_json = await api.get_pull(owner, repo, number)
-        if (pr_json.get("head") or {}).get("sha") != head:
-            continue  # a superseded head: left alone
+        if (pr_json.get("head") or {}).get("sha") != head or pr_json.get("state") != "open":
+            continue  # a superseded head or a closed PR: left alone
         run = PullRun(enforcer, ctx, api, pr_json)
         if requests:
             await run.run(tools=False, only=(Gate.APPROVALS,), force_requests=True)

@@ -10,7 +10,7 @@ returned with why, so the gates that would read them fail closed.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from ghapp.core.committed import Copy, blob_id, mismatch
@@ -60,6 +60,14 @@ def _write(root: Path, path: str, data: bytes) -> bool:
 async def make_committed(api: InstallationAPI, owner: str, repo: str, root: Path, *, links: Mapping[str, str],
                          files: Sequence[ChangedFile], max_bytes: int, max_fetch: int = MAX_FETCH) -> dict[str, str]:
     """path -> why, for each changed, kept file the copy at `root` still cannot vouch for after fetching."""
+    return await verify_committed(lambda sha: api.get_blob(owner, repo, sha), root, links=links, files=files,
+                                  max_bytes=max_bytes, max_fetch=max_fetch)
+
+
+async def verify_committed(get_blob: Callable[[str], Awaitable[bytes | None]], root: Path, *,
+                           links: Mapping[str, str], files: Sequence[ChangedFile], max_bytes: int,
+                           max_fetch: int = MAX_FETCH) -> dict[str, str]:
+    """`make_committed` for any head source: `get_blob` gives a committed file's bytes by its blob id."""
     problems: dict[str, str] = {}
     fetched = spent = 0
     for changed in files:
@@ -78,9 +86,9 @@ async def make_committed(api: InstallationAPI, owner: str, repo: str, root: Path
             problems[changed.path] = f"{why}; over {max_fetch} such files, the rest were not fetched"
             continue
         fetched += 1
-        data = await api.get_blob(owner, repo, changed.sha)
+        data = await get_blob(changed.sha)
         if data is None or blob_id(data) != changed.sha.lower():
-            problems[changed.path] = f"{why}; its blob could not be fetched from GitHub"
+            problems[changed.path] = f"{why}; its blob could not be fetched"
         elif spent + len(data) > max_bytes:
             problems[changed.path] = f"{why}; fetching it would pass the {max_bytes:,} byte limit"
         elif not _write(root, changed.path, data):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -20,9 +20,9 @@ from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, Facts
 from ghapp.core.gates.summary import finish
 from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
-from ghapp.enforcement import records
+from ghapp.enforcement import heads, records
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
-from ghapp.enforcement.tools import busy, by_gate, failed, fingerprint, idle_report, reusable, run_tools
+from ghapp.enforcement.tools import busy, by_gate, completions, failed, fingerprint, idle_report, reusable, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
 from ghapp.github.facts import Head
@@ -64,6 +64,7 @@ class PullRun:
         `rerun`: run these even if they have; `only`: publish only these gates (reviews: approvals)."""
         if self.pr_json.get("state") == "closed" or await self.moot():
             return None
+        await heads.leave(self.api, self.ctx.inbox.db, self.target, keep_head=self.pr.head_sha)
         loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, self.pr.base_ref)
         self.sources = loaded.sources
         head = await self.enforcer.gatherer.head(self.api, self.owner, self.repo, self.pr_json)
@@ -91,6 +92,9 @@ class PullRun:
         # this head): a gate's reports count only if they looked at every file this diff gives its tools
         stored = {g: kept for g, reports in loaded.items()
                   if (kept := reusable(runners[g], reports, facts.files)) is not None}
+        # the other gates run again; a tool with a clean stored report runs only on what it did not look at
+        partial = {name: pair for g, reports in loaded.items() if g not in stored and g in runners
+                   for name, pair in completions(runners[g], reports, facts.files).items()}
         facts = replace(facts, tool_reports=tuple(r for reports in stored.values() for r in reports))
         first = await self._decide(policy, facts, edit)
         wanted = {s.gate for s in gates_to_run(policy, first.verdict, self.pr.base_ref)}
@@ -116,7 +120,7 @@ class PullRun:
                                             verdict=decision.verdict, settings=policy.labels,
                                             keep=[label.name for label in hand])
         if work and (only is None or pending & set(only)):
-            finished = await self._tools(policy, facts, work, prints)
+            finished = await self._tools(policy, facts, work, prints, partial)
             if finished is None:
                 return await self._record(decision)
             decision = await self._decide(policy, replace(facts, tool_reports=(*facts.tool_reports, *finished)),
@@ -124,17 +128,19 @@ class PullRun:
             await self._publish(decision, only)
         return await self._record(decision)
 
-    async def _tools(self, policy: Policy, facts: Facts, work: list[Runner], prints: dict[Gate, str]
-                     ) -> tuple[ToolReport, ...] | None:
-        """Run the tools; None when the PR was closed or got a newer head meanwhile."""
+    async def _tools(self, policy: Policy, facts: Facts, work: list[Runner], prints: dict[Gate, str],
+                     partial: Mapping[str, tuple[ToolReport, list[str]]]) -> tuple[ToolReport, ...] | None:
+        """Run the tools (one in `partial` only on the files its stored report did not look at, joined to that
+        report); None when the PR was closed or got a newer head meanwhile."""
         if await self._stopped([r.gate for r in work]):
             return None
         names = ", ".join(r.name for r in work)
         await self.checks.start([r.gate for r in work], f"Running {names}", "Analysing the changed files.")
         reports = await run_tools(self.api, self.ctx.settings, owner=self.owner, repo=self.repo,
                                   head_sha=self.pr.head_sha, base_ref=self.pr.base_ref, policy=policy,
-                                  runners=work, files=facts.files)
+                                  runners=work, files=facts.files, only={n: gap for n, (_, gap) in partial.items()})
         observe_reports(reports, self.ctx.metrics, self.ctx.tracing)
+        reports = tuple(partial[r.tool][0].joined(r) if r.tool in partial else r for r in reports)
         await asyncio.to_thread(records.save_reports, self.ctx.inbox.db, self.full_name, self.pr.head_sha, reports,
                                 prints)
         if await self._stopped([r.gate for r in work]):
@@ -144,10 +150,7 @@ class PullRun:
     async def _stopped(self, gates: list[Gate]) -> bool:
         why = await self.moot()
         if why == "closed":
-            for gate in gates:
-                await self.checks.complete(GateResult(
-                    gate, Conclusion.CANCELLED, "Cancelled: the pull request was closed",
-                    "The pull request was closed before this check finished. Reopen it to run the check again."))
+            await heads.close(self.api, self.ctx.inbox.db, self.target, gates)
         return why is not None
 
     async def _decide(self, policy: Policy, facts: Facts, edit: tuple[PolicyIssue, ...] | None) -> Decision:

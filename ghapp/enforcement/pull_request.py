@@ -1,5 +1,5 @@
 """`pull_request` events: evaluate the head on opened, synchronize, reopened, edited, ready_for_review,
-labeled and unlabeled; on closed, cancel any check of the head still waiting.
+labeled and unlabeled; on closed, the PR stops speaking for its head (ghapp.enforcement.heads).
 
 Tools run once per head: an edited description or a label change re-evaluates with the stored tool reports.
 The App's own label changes come back as labeled/unlabeled events and are ignored.
@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ghapp.core.decisions import Conclusion, Gate, GateResult
+from ghapp.core.decisions import Gate
+from ghapp.enforcement import heads
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.pipeline import PullRun
-from ghapp.github.publish import CheckPublisher, Target
+from ghapp.github.publish import Target
 from ghapp.github.shapes import is_owned_label
 from ghapp.runtime.jobs import JobContext
 from ghapp.store.check_runs import COMPLETED, run_statuses
@@ -44,18 +45,13 @@ def _waiting(ctx: JobContext, full_name: str, head_sha: str) -> list[Gate]:
 
 
 async def on_closed(enforcer: Enforcer, ctx: JobContext) -> None:
-    """A closed PR's checks that never finished are cancelled, so none is left spinning."""
+    """A closed PR no longer speaks for its head: each of its runs shows what the other open PRs with that head
+    say, and a check that never finished and no other PR speaks for is cancelled, so none is left spinning."""
     pr = ctx.payload["pull_request"]
     owner, repo = repository(ctx.payload)
     full_name = f"{owner}/{repo}"
     head_sha = str(pr["head"]["sha"])
     waiting = await asyncio.to_thread(_waiting, ctx, full_name, head_sha)
-    if not waiting:
-        return
-    checks = CheckPublisher(ctx.installation(), ctx.inbox.db,
-                            Target(owner, repo, head_sha, int(pr["number"]),
-                                   details_url(ctx, f"{owner}/{repo}", int(pr["number"]), head_sha)))
-    for gate in waiting:
-        await checks.complete(GateResult(gate, Conclusion.CANCELLED, "Cancelled: the pull request was closed",
-                                         "The pull request was closed before this check finished. Reopen it to "
-                                         "run the check again."), [])
+    target = Target(owner, repo, head_sha, int(pr["number"]),
+                    details_url(ctx, full_name, int(pr["number"]), head_sha))
+    await heads.close(ctx.installation(), ctx.inbox.db, target, waiting)

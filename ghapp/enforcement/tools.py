@@ -1,6 +1,6 @@
-"""Run the tool gates on a head: download its tarball (through the GitHub client, under the byte cap), unpack it
-safely into a Workspace, make it hold exactly the committed files, run each applicable runner on the changed
-files only, return the reports.
+"""Run the tool gates on a head: fetch its tarball from its source (GitHub, under the byte cap, or the local
+repository for `ghapp check`: see ghapp.enforcement.head), unpack it safely into a Workspace, make it hold
+exactly the committed files, run each applicable runner on the changed files only, return the reports.
 
 Deleted files are never given to a tool; every other changed file a tool reads is, whatever GitHub's diff
 says about binary content (the tool judges it). What a file is comes from its name and its first line: a
@@ -20,7 +20,7 @@ import hashlib
 import json
 import posixpath
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -28,9 +28,9 @@ from ghapp.core.committed import NOTEBOOK, PYTHON, SCRIPT, maybe_code, needs_ali
 from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.core.facts import ChangedFile
 from ghapp.core.policy.load import Policy
-from ghapp.enforcement.committed import make_committed
+from ghapp.enforcement.committed import verify_committed
+from ghapp.enforcement.head import GitHubHead, HeadRefused, HeadSource
 from ghapp.github.api import InstallationAPI
-from ghapp.github.errors import TooLarge
 from ghapp.runners import RunContext, Runner, run_all
 from ghapp.runners.base import DEFAULT_RUFF_SELECT, tool_version
 from ghapp.runners.sandbox import SandboxUnavailable
@@ -83,6 +83,21 @@ def reusable(runners: Sequence[Runner], stored: Sequence[ToolReport],
         else:
             reports.append(report)
     return tuple(reports)
+
+
+def completions(runners: Sequence[Runner], stored: Sequence[ToolReport],
+                files: Sequence[ChangedFile]) -> dict[str, tuple[ToolReport, list[str]]]:
+    """For a gate whose stored reports do not all speak for this diff: each tool with a clean stored report ->
+    (that report, the files this diff gives it that the report did not look at). Those tools run on these
+    files alone and their runs are joined; the gate's other tools run on everything."""
+    by_tool = {report.tool: report for report in stored}
+    found = {}
+    for runner in runners:
+        report = by_tool.get(runner.name)
+        if report is not None and report.status == "ok":
+            seen = set(report.considered)
+            found[runner.name] = (report, [path for path in needs(runner, files) if path not in seen])
+    return found
 
 
 def idle_report(runner: Runner) -> ToolReport:
@@ -175,28 +190,38 @@ def _with_unchecked(report: ToolReport, entries: Sequence[str]) -> ToolReport:
     return replace(report, unaudited=(*report.unaudited, *entries), findings=(*report.findings, *findings))
 
 
-async def _semgrep_rules(api: InstallationAPI, owner: str, repo: str, base_ref: str, paths: Sequence[str], *,
-                         into: Workspace) -> tuple[list[Path], list[str]]:
+async def _semgrep_rules(source: HeadSource, paths: Sequence[str], *, into: Workspace) -> tuple[list[Path], list[str]]:
     """Write the repository's own semgrep rule files (from the base branch) into the workspace; (written, missing)."""
     folder = into.path / "rules"
     folder.mkdir(exist_ok=True)
     written: list[Path] = []
     missing: list[str] = []
     for index, path in enumerate(paths):
-        found = await api.get_content(owner, repo, path, base_ref or None)
-        if found is None:
+        text = await source.base_text(path)
+        if text is None:
             missing.append(path)
             continue
         target = folder / f"{index}-{PurePosixPath(path).name}"
-        target.write_text(found[0], encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
         written.append(target)
     return written, missing
 
 
 async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, repo: str, head_sha: str,
-                    base_ref: str, policy: Policy, runners: Sequence[Runner],
-                    files: Sequence[ChangedFile]) -> tuple[ToolReport, ...]:
-    """One report per runner in `runners` (call it with the runners that have work: `busy`)."""
+                    base_ref: str, policy: Policy, runners: Sequence[Runner], files: Sequence[ChangedFile],
+                    only: Mapping[str, Collection[str]] | None = None) -> tuple[ToolReport, ...]:
+    """One report per runner in `runners` (call it with the runners that have work: `busy`), on a head on GitHub.
+    A runner named in `only` looks at those changed paths alone (a stored report speaks for the rest of the diff)."""
+    source = GitHubHead(api, owner, repo, head_sha, base_ref, settings.tarball_max_bytes, settings.tarball_max_files)
+    return await run_on_head(source, settings, policy=policy, runners=runners, files=files, only=only)
+
+
+async def run_on_head(source: HeadSource, settings: Settings, *, policy: Policy, runners: Sequence[Runner],
+                      files: Sequence[ChangedFile], only: Mapping[str, Collection[str]] | None = None,
+                      on_start: Callable[[Runner, Sequence[str]], None] | None = None,
+                      on_done: Callable[[ToolReport], None] | None = None) -> tuple[ToolReport, ...]:
+    """One report per runner in `runners`, on the head `source` gives: the one path the App and `ghapp check`
+    take. `files` carry the blob ids of the committed files (the copy is made to hold exactly those)."""
     if not runners:
         return ()
     kept = sorted(f.path for f in checkable(files))
@@ -204,24 +229,23 @@ async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, rep
         archive = workspace.path / "head.tar.gz"
         try:
             with archive.open("wb") as sink:
-                await api.download_tarball(owner, repo, head_sha, sink, settings.tarball_max_bytes)
-        except TooLarge:
-            return failed(runners, f"the head's source archive is over the {settings.tarball_max_bytes:,} byte "
-                                   "limit (GHAPP_TARBALL_MAX_BYTES)", kept)
+                await source.write_archive(sink)
+        except HeadRefused as exc:
+            return failed(runners, str(exc), kept)
         try:
-            root = await asyncio.to_thread(workspace.unpack, archive, max_bytes=settings.tarball_max_bytes * 4,
-                                           max_files=settings.tarball_max_files)
+            root = await asyncio.to_thread(workspace.unpack, archive, max_bytes=source.max_unpacked_bytes,
+                                           max_files=source.max_files)
         except WorkspaceError as exc:
             return failed(runners, f"the head's source archive was refused: {exc}", kept)
         archive.unlink(missing_ok=True)
-        problems = await make_committed(api, owner, repo, root, links=workspace.links, files=files,
-                                        max_bytes=settings.tarball_max_bytes)
+        problems = await verify_committed(source.get_blob, root, links=workspace.links, files=files,
+                                          max_bytes=settings.tarball_max_bytes)
         kinds = {f.path: treat_as(f.path, None if f.path in problems else _head(root / f.path))
                  for f in checkable(files)}
         aliases = await asyncio.to_thread(_aliases, root, kinds, problems)
         given = [p for p in kinds if p not in problems] + list(aliases)
         semgrep_paths = policy.gate(Gate.SEMGREP).rules if any(r.gate is Gate.SEMGREP for r in runners) else ()
-        rules, missing = await _semgrep_rules(api, owner, repo, base_ref, semgrep_paths, into=workspace)
+        rules, missing = await _semgrep_rules(source, semgrep_paths, into=workspace)
         lint_rules = policy.gate(Gate.LINT).rules
         scratch = workspace.path / "scratch"
         scratch.mkdir()
@@ -234,10 +258,20 @@ async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, rep
                              osv_url=settings.osv_url, memory_mb=settings.runner_memory_mb,
                              sandbox=jail)
         chosen = [r for r in runners if not (r.gate is Gate.SEMGREP and missing)]
-        done = await run_all(chosen, context, given, timeout_s=settings.runner_timeout_s,
-                             memory_mb=settings.runner_memory_mb)
+        limits = only or {}
+        whole = [r for r in chosen if r.name not in limits]
+        done = await run_all(whole, context, given, timeout_s=settings.runner_timeout_s,
+                             memory_mb=settings.runner_memory_mb, on_start=on_start, on_done=on_done)
         reports = [replace(_with_unchecked(_restore(report, aliases), unchecked(runner, kinds, problems)),
-                           considered=tuple(kept)) for runner, report in zip(chosen, done, strict=True)]
+                           considered=tuple(kept)) for runner, report in zip(whole, done, strict=True)]
+        for runner in (r for r in chosen if r.name in limits):
+            scope = set(limits[runner.name])
+            (report,) = await run_all([runner], context, [p for p in given if aliases.get(p, p) in scope],
+                                      timeout_s=settings.runner_timeout_s, memory_mb=settings.runner_memory_mb,
+                                      on_start=on_start, on_done=on_done)
+            scoped = {path: kind for path, kind in kinds.items() if path in scope}
+            reports.append(replace(_with_unchecked(_restore(report, aliases), unchecked(runner, scoped, problems)),
+                                   considered=tuple(sorted(scope))))
         if missing:
             gone = ", ".join(missing)
             reports += failed([r for r in runners if r.gate is Gate.SEMGREP],

@@ -74,6 +74,18 @@ async def identify(api_url: str, token: str, *, transport: httpx.AsyncBaseTransp
     )
 
 
+async def installation_repositories(api_url: str, token: str, installation_id: int, *,
+                                    transport: httpx.AsyncBaseTransport | None = None) -> frozenset[str]:
+    """`GET /user/installations/{id}/repositories`: the full names (lower-case) of the installation's
+    repositories the user has explicit permission to access. GitHub lists an installation for anyone with
+    access to any one of its repositories, so this, not the installation, is what the user may see."""
+    headers = {**_HEADERS, "Authorization": f"Bearer {token}"}
+    url = f"{api_url.rstrip('/')}/user/installations/{int(installation_id)}/repositories?per_page=100"
+    async with httpx.AsyncClient(transport=transport, timeout=_TIMEOUT, headers=headers) as client:
+        repos = await _pages(client, url, "repositories")
+    return frozenset(str(r["full_name"]).lower() for r in repos if isinstance(r.get("full_name"), str))
+
+
 async def _get(client: httpx.AsyncClient, url: str) -> Any:
     return (await _fetch(client, url))[1]
 
@@ -90,7 +102,8 @@ async def _fetch(client: httpx.AsyncClient, url: str) -> tuple[httpx.Response, A
 
 
 async def _pages(client: httpx.AsyncClient, url: str, key: str | None) -> list[dict[str, Any]]:
-    """Follow `Link: rel="next"`. `/user/installations` wraps its list in {"installations": [...]}."""
+    """Follow `Link: rel="next"`. `/user/installations` wraps its list in {"installations": [...]}, and
+    `/user/installations/{id}/repositories` in {"repositories": [...]}."""
     items: list[dict[str, Any]] = []
     next_url: str | None = url
     for _ in range(_MAX_PAGES):

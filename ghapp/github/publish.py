@@ -12,13 +12,15 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ghapp.clock import utcnow
 from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
+from ghapp.core.gates.heads import Status, shown
 from ghapp.core.gates.summary import SUMMARY_LIMIT
 from ghapp.github.api import InstallationAPI
+from ghapp.store import head_words
 from ghapp.store.check_runs import CheckRun, find_run, save_run
 from ghapp.store.database import Database
 
@@ -154,54 +156,99 @@ class CheckPublisher:
         return run_id
 
     async def queue(self, gates: Sequence[Gate], title: str, summary: str) -> None:
-        """Create the runs that do not exist yet as `queued` (existing runs keep their state until `start`)."""
+        """Say the gates wait to run. For a push, only runs that do not exist yet are created as `queued`
+        (existing runs keep their state until `start`)."""
         for gate in gates:
-            if await asyncio.to_thread(self._row, gate) is not None:
-                continue
-            output = {"title": title, "summary": fit_summary(summary)}
-            run_id = await self._send(gate, None, {"status": "queued", "output": output})
-            await asyncio.to_thread(self._save, gate, run_id, status="queued", conclusion=None, digest=None)
+            wait = GateResult(gate, Conclusion.NEUTRAL, title, fit_summary(summary))
+            if self.target.pr_number is not None:
+                await self._speak("queued", wait, [])
+            elif await asyncio.to_thread(self._row, gate) is None:
+                await self.show("queued", wait, [])
 
     async def start(self, gates: Sequence[Gate], title: str, summary: str) -> None:
         """Mark the runs `in_progress` (creating any that are missing)."""
         for gate in gates:
-            row = await asyncio.to_thread(self._row, gate)
-            body = {**self._base(gate), "status": "in_progress", "started_at": _now(),
-                    "output": {"title": title, "summary": fit_summary(summary)}}
-            run_id = await self._send(gate, row, body)
-            await asyncio.to_thread(self._save, gate, run_id, status="in_progress", conclusion=None, digest=None)
+            wait = GateResult(gate, Conclusion.NEUTRAL, title, fit_summary(summary))
+            if self.target.pr_number is not None:
+                await self._speak("in_progress", wait, [])
+            else:
+                await self.show("in_progress", wait, [])
 
     async def complete(self, result: GateResult, actions: Sequence[JSON] | None = None) -> bool:
-        """Conclude the gate's run with `result`; False when the run already shows exactly this."""
-        row = await asyncio.to_thread(self._row, result.gate)
-        sent_keys: set[str] = set(json.loads(row.annotations)) if row is not None and row.annotations else set()
+        """Conclude the gate's run with `result`; False when nothing changed (for a PR: its word on the gate is the
+        one it said before and the run already shows the strictest word)."""
         notes = [annotation(f) for f in result.annotations]
         summary = result.summary
         if len(notes) > MAX_ANNOTATIONS:
             summary += (f"\n\n_{len(notes)} findings; the first {MAX_ANNOTATIONS} are shown as annotations._")
-            notes = notes[:MAX_ANNOTATIONS]
-        summary = fit_summary(summary)
+        fitted = replace(result, summary=fit_summary(summary), annotations=result.annotations[:MAX_ANNOTATIONS])
         buttons = list(actions) if actions is not None else default_actions(result, can_request=False)
-        digest = hashlib.sha256(json.dumps([result.conclusion.value, result.title, summary, [_key(n) for n in notes],
-                                            buttons], sort_keys=True).encode()).hexdigest()
-        if row is not None and row.digest == digest and row.status == "completed":
+        if self.target.pr_number is None:
+            changed = await self.show("completed", fitted, buttons)
+        else:
+            changed = await self._speak("completed", fitted, buttons)
+        if changed:
+            self.sent.append(result.gate)
+        return changed
+
+    async def _speak(self, status: Status, result: GateResult, buttons: list[JSON]) -> bool:
+        """Record this PR's word on the gate, then show the strictest word of every PR with this head. Another
+        worker may record a word between our read and our send: read again after sending, and send again while
+        what we showed is no longer the strictest (a few rounds; the last writer always reads after its write)."""
+        t = self.target
+        number = t.pr_number if t.pr_number is not None else 0
+        said = await asyncio.to_thread(lambda: head_words.save(self.db, t.full_name, t.head_sha, number,
+                                                               status=status, result=result, actions=buttons))
+        shown_any = await self.show_strictest(result.gate)
+        return said or shown_any
+
+    async def show_strictest(self, gate: Gate) -> bool:
+        """Show the strictest word the head's PRs said on `gate` (nothing when none said anything)."""
+        t = self.target
+        sent = False
+        seen: list[str] | None = None
+        for _ in range(3):
+            stored = await asyncio.to_thread(head_words.words, self.db, t.full_name, t.head_sha, gate)
+            if not stored or [w.digest for w in stored] == seen:
+                break
+            seen = [w.digest for w in stored]
+            chosen = shown([w.word for w in stored])
+            buttons = next(list(w.actions) for w in stored if w.word.pr_number == chosen.pr_number)
+            sent = await self.show(chosen.status, chosen.result, buttons) or sent
+        return sent
+
+    async def show(self, status: Status, result: GateResult, buttons: list[JSON]) -> bool:
+        """Make the gate's run show `result` (fitted already) with `status`; False when it already does."""
+        gate = result.gate
+        row = await asyncio.to_thread(self._row, gate)
+        notes = [annotation(f) for f in result.annotations]
+        conclusion = result.conclusion.value if status == "completed" else None
+        digest = hashlib.sha256(json.dumps([status, conclusion, result.title, result.summary,
+                                            [_key(n) for n in notes], buttons], sort_keys=True).encode()).hexdigest()
+        if row is not None and row.digest == digest and row.status == status:
             return False
+        sent_keys: set[str] = set(json.loads(row.annotations)) if row is not None and row.annotations else set()
+        output: JSON = {"title": result.title, "summary": result.summary}
+        body: JSON = {**self._base(gate), "status": status}
+        if status != "completed":
+            if status == "in_progress":
+                body["started_at"] = _now()
+            body["output"] = output
+            run_id = await self._send(gate, row, body)
+            await asyncio.to_thread(self._save, gate, run_id, status=status, conclusion=None, digest=digest)
+            return True
         fresh = [n for n in notes if _key(n) not in sent_keys]
-        output: JSON = {"title": result.title, "summary": summary}
-        body: JSON = {**self._base(result.gate), "status": "completed", "conclusion": result.conclusion.value,
-                      "completed_at": _now(), "output": {**output, "annotations": fresh[:PER_REQUEST]},
-                      "actions": buttons}
-        run_id = await self._send(result.gate, row, body)
+        body.update({"conclusion": conclusion, "completed_at": _now(),
+                     "output": {**output, "annotations": fresh[:PER_REQUEST]}, "actions": buttons})
+        run_id = await self._send(gate, row, body)
         sent_keys |= {_key(n) for n in fresh[:PER_REQUEST]}
         for start in range(PER_REQUEST, len(fresh), PER_REQUEST):  # further updates append the rest
             batch = fresh[start:start + PER_REQUEST]
             await self.api.update_check_run(self.target.owner, self.target.repo, run_id,
                                             {"output": {**output, "annotations": batch}})
             sent_keys |= {_key(n) for n in batch}
-        await asyncio.to_thread(self._save, result.gate, run_id, status="completed",
-                                conclusion=result.conclusion.value, digest=digest,
+        await asyncio.to_thread(self._save, gate, run_id, status="completed", conclusion=conclusion, digest=digest,
                                 annotations=json.dumps(sorted(sent_keys)))
-        self.sent.append(result.gate)
         return True
 
     async def existing(self, gates: Sequence[Gate]) -> dict[Gate, CheckRun]:

@@ -24,6 +24,8 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from ghapp.core.errors import GhappError
+
 log = logging.getLogger(__name__)
 NOBODY = 65534
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -31,7 +33,7 @@ _ETC = ("/etc/ssl", "/etc/ca-certificates", "/etc/resolv.conf", "/etc/hosts", "/
         "/etc/localtime", "/etc/alternatives")
 
 
-class SandboxUnavailable(Exception):
+class SandboxUnavailable(GhappError):
     """`bwrap` was required but cannot be found."""
 
 

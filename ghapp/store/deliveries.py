@@ -74,16 +74,26 @@ class DeliverySummary:
     duration_ms: float | None
 
 
-def recent_deliveries(db: Database, installation_id: int, limit: int) -> list[DeliverySummary]:
-    """An installation's newest deliveries, newest first."""
+def recent_deliveries(db: Database, installation_id: int, limit: int,
+                      repositories: Sequence[str] | None = None) -> list[DeliverySummary]:
+    """An installation's newest deliveries, newest first; with `repositories`, only those about one of them."""
     delivery = DELIVERIES.c
+    query = (select(delivery.delivery_id, delivery.event, delivery.action, delivery.repository, delivery.pr_number,
+                    delivery.state, delivery.attempts, delivery.last_error, delivery.received_at, delivery.duration_ms)
+             .where(delivery.installation_id == installation_id))
+    if repositories is not None:
+        query = query.where(delivery.repository.in_(list(repositories)))
     with db.read() as conn:
-        rows = conn.execute(
-            select(delivery.delivery_id, delivery.event, delivery.action, delivery.repository, delivery.pr_number,
-                   delivery.state, delivery.attempts, delivery.last_error, delivery.received_at, delivery.duration_ms)
-            .where(delivery.installation_id == installation_id)
-            .order_by(delivery.received_at.desc()).limit(limit)).all()
+        rows = conn.execute(query.order_by(delivery.received_at.desc()).limit(limit)).all()
     return [DeliverySummary(**row._mapping) for row in rows]
+
+
+def repository_of(db: Database, delivery_id: str) -> str | None:
+    """The repository a delivery is about (None: unknown delivery, or one about no repository)."""
+    with db.read() as conn:
+        found: str | None = conn.execute(select(DELIVERIES.c.repository)
+                                         .where(DELIVERIES.c.delivery_id == delivery_id)).scalar()
+    return found
 
 
 def installation_of(db: Database, delivery_id: str) -> int | None:

@@ -8,7 +8,7 @@ each event is read once. A missing, unknown or revoked token gets 401, the same 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -28,7 +28,7 @@ _MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 
 class AuditPages:
-    def __init__(self, db: Database, auth: Auth, visible: Callable[[UserSession], tuple[str, ...]]) -> None:
+    def __init__(self, db: Database, auth: Auth, visible: Callable[[UserSession], Awaitable[tuple[str, ...]]]) -> None:
         """`visible(user)`: the repositories the user may see (the same scope as the dashboard's)."""
         self.db = db
         self.auth = auth
@@ -49,7 +49,7 @@ class AuditPages:
         if user is None:
             return RedirectResponse(f"/auth/login?next={request.url.path}", status_code=303)
         values = self._values(request)
-        repositories = await asyncio.to_thread(self._visible, user)
+        repositories = await self._visible(user)
         try:
             filters = filters_from(values, utcnow(), repositories)
         except FilterError as exc:
@@ -76,7 +76,7 @@ class AuditPages:
         user = self.auth.current(request)
         if user is None:
             return RedirectResponse(f"/auth/login?next={request.url.path}", status_code=303)
-        repositories = await asyncio.to_thread(self._visible, user)
+        repositories = await self._visible(user)
         try:
             return self._stream(self._values(request), request.query_params.get("format", "csv"), repositories,
                                 0, "audit")

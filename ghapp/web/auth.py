@@ -1,20 +1,23 @@
 """Dashboard sign-in with GitHub (the App's OAuth client), the signed session cookie, and CSRF tokens.
 
 At sign-in GitHub tells us which installations the user may see and which teams they are in; the session
-keeps only that (never the user's token) and lasts eight hours, so a lost membership stops counting at the
-next sign-in at the latest. Every state-changing request must carry the session's CSRF token.
+keeps that, and the user's token encrypted (the pages ask GitHub with it which repositories the user may see:
+`web.access`), and lasts eight hours. Every state-changing request must carry the session's CSRF token.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from cryptography.fernet import Fernet, InvalidToken
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -43,6 +46,7 @@ class UserSession:
     installations: tuple[int, ...]
     teams: tuple[str, ...]
     csrf: str
+    token: str = field(default="", repr=False)  # the user's GitHub token: sealed in the cookie (web.access)
 
     def sees(self, installation_id: int) -> bool:
         return installation_id in self.installations
@@ -65,6 +69,8 @@ class Auth:
         secret = session_secret(settings.data_dir, settings.session_secret)
         self._sessions = URLSafeTimedSerializer(secret, salt="ghapp-session")
         self._states = URLSafeTimedSerializer(secret, salt="ghapp-oauth-state")
+        # the user's token in the cookie is encrypted, not only signed: the cookie must not hand it out
+        self._seal = Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"ghapp-user-token\0" + secret.encode()).digest()))
         self._secure = settings.public_url.startswith("https://")
 
     @property
@@ -84,9 +90,10 @@ class Auth:
             return None
         try:
             data: dict[str, Any] = self._sessions.loads(raw, max_age=SESSION_MAX_AGE_S)
+            token = self._seal.decrypt(str(data["token"]).encode()).decode()
             return UserSession(int(data["user_id"]), str(data["login"]), tuple(int(i) for i in data["installations"]),
-                               tuple(str(t) for t in data["teams"]), str(data["csrf"]))
-        except (BadSignature, KeyError, TypeError, ValueError):
+                               tuple(str(t) for t in data["teams"]), str(data["csrf"]), token)
+        except (BadSignature, InvalidToken, KeyError, TypeError, ValueError):
             return None
 
     @staticmethod
@@ -128,7 +135,8 @@ class Auth:
         session = UserSession(user.id, user.login, user.installations, user.teams, secrets.token_urlsafe(24))
         log.info("signed in", extra={"user": user.login, "installations": len(user.installations)})
         response = RedirectResponse(safe_next(str(pending.get("next"))), status_code=303)
-        response.set_cookie(SESSION_COOKIE, self._sessions.dumps(asdict(session)), max_age=SESSION_MAX_AGE_S,
+        stored = {**asdict(session), "token": self._seal.encrypt(token.encode()).decode()}
+        response.set_cookie(SESSION_COOKIE, self._sessions.dumps(stored), max_age=SESSION_MAX_AGE_S,
                             path="/", httponly=True, secure=self._secure, samesite="lax")
         response.delete_cookie(_STATE_COOKIE, path="/auth")
         return response

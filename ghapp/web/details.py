@@ -9,7 +9,7 @@ see the repository get it; anyone else gets the same 404 as for a pull request t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,7 @@ def ordered_gates(gates: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 class DetailsPages:
-    def __init__(self, db: Database, auth: Auth, visible: Callable[[UserSession], tuple[str, ...]],
+    def __init__(self, db: Database, auth: Auth, visible: Callable[[UserSession], Awaitable[tuple[str, ...]]],
                  extra: Callable[[Request, UserSession, str, int, str], dict[str, Any]] | None = None) -> None:
         """`visible(user)`: the repositories the user may see; `extra`: more for the template (the what-if)."""
         self.db = db
@@ -70,7 +70,7 @@ class DetailsPages:
             return RedirectResponse(f"/auth/login?next={request.url.path}", status_code=303)
         params = request.path_params
         repository, number = f"{params['owner']}/{params['repo']}", int(params["number"])
-        if repository not in await asyncio.to_thread(self._visible, user):
+        if repository not in await self._visible(user):
             return self._not_found(request)
         found = await asyncio.to_thread(details_of, self.db, repository, number, params.get("head_sha"))
         if found is None:

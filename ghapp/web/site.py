@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from ghapp.credentials import AppCredentials
 from ghapp.observability.metrics import Metrics, metrics_endpoint
 from ghapp.settings import Settings
+from ghapp.web.access import RepositoryAccess
 from ghapp.web.audit import AuditPages
 from ghapp.web.auth import Auth
 from ghapp.web.dashboard import Dashboard, DashboardDeps
@@ -41,7 +42,8 @@ class Site:
     ) -> None:
         self.setup = SetupFlow(settings, on_saved=on_credentials, github_transport=github_transport)
         self.auth = Auth(settings, github_transport)
-        self.dashboard = Dashboard(deps, self.auth, setup_open=lambda: not self.setup.closed)
+        self.access = RepositoryAccess(lambda: self.auth.settings.github_api_url, github_transport)
+        self.dashboard = Dashboard(deps, self.auth, setup_open=lambda: not self.setup.closed, access=self.access)
         self.audit = AuditPages(deps.db, self.auth, self.dashboard.repositories_of)
         self.details = DetailsPages(deps.db, self.auth, self.dashboard.repositories_of)
         self._metrics = metrics

@@ -199,3 +199,29 @@ def test_renderers_on_a_hand_made_decision() -> None:
     assert regions == [{"startLine": 3, "startColumn": 2, "endLine": 3, "endColumn": 9},
                        {"startLine": 1, "endLine": 4, "endColumn": 1}]
     assert sarif["runs"][0]["results"][1]["message"]["text"] == "X"
+
+
+@pytest.mark.tools
+def test_gitattributes_cannot_hide_a_file_from_the_local_check(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`export-ignore` leaves a file out of `git archive` and `export-subst` rewrites one; the App checks the
+    committed blobs all the same, and so does `ghapp check` (the same path), so neither hides a lint finding."""
+    bad = (REPOS / "bad" / "app.py").read_text()
+    commit(repo, "Add helpers" + AI_TRAILER, {
+        ".gitattributes": "hidden.py export-ignore\nsubst.py export-subst\n",
+        "hidden.py": bad, "subst.py": "# $Format:%H$\n" + bad,
+    })
+    code, out, _ = _check(repo, capsys, "--format", "json")
+    assert code == 1
+    lint = {(a["path"], a["rule"]) for a in {g["gate"]: g for g in json.loads(out)["gates"]}["lint"]["annotations"]}
+    assert {("hidden.py", "F401"), ("subst.py", "F401")} <= lint
+
+
+@pytest.mark.tools
+def test_a_script_without_a_suffix_is_linted_locally_as_in_the_app(repo: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    script = "#!/usr/bin/env python3\n" + (REPOS / "bad" / "app.py").read_text()
+    commit(repo, "Add a tool" + AI_TRAILER, {"bin/deploy": script})
+    code, out, _ = _check(repo, capsys, "--format", "json")
+    assert code == 1
+    lint = {(a["path"], a["rule"]) for a in {g["gate"]: g for g in json.loads(out)["gates"]}["lint"]["annotations"]}
+    assert ("bin/deploy", "F401") in lint  # reported on the script's own path, not on the alias the tools read

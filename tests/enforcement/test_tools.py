@@ -9,7 +9,7 @@ from dataclasses import replace
 from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.core.facts import ChangedFile
 from ghapp.core.policy.load import load_policy
-from ghapp.enforcement.tools import busy, checkable, run_tools
+from ghapp.enforcement.tools import busy, checkable, completions, run_tools
 from ghapp.github.policy_source import bundled_signals
 from ghapp.resources import default_policy_text
 from tests.e2e.harness import REPO, FakeRunner, build_world
@@ -94,3 +94,13 @@ def test_what_a_file_is_comes_from_its_first_line_too(driver: Driver) -> None:
     assert shell.calls == [("billing/charge.py", "bin/deploy.py", "bin/setup-env.sh", "gui_pyw.py")]
     assert "bin/report: a script for an interpreter semgrep has no rules for" in scan.unaudited
     assert set(lint.considered) == {p.path for p in changed}
+
+
+def test_completions_name_the_files_a_clean_stored_report_did_not_look_at() -> None:
+    ruff, mypy, semgrep = (FakeRunner("ruff", Gate.LINT), FakeRunner("mypy", Gate.LINT),
+                           FakeRunner("semgrep", Gate.LINT))
+    stored = (ToolReport(Gate.LINT, "ruff", considered=("billing/charge.py",)),
+              ToolReport(Gate.LINT, "mypy", status="error", considered=("billing/charge.py", "new.py")))
+    files = (*FILES, ChangedFile("new.py"))
+    found = completions([ruff, mypy, semgrep], stored, files)
+    assert found == {"ruff": (stored[0], ["logo.py", "new.py"])}  # mypy failed and semgrep has no report: all again

@@ -29,12 +29,19 @@ class OAuthState:
     client_id: str = "Iv1.ghsim-client"
     client_secret: str = "ghsim-client-secret"
     org_members: dict[str, set[str]] = field(default_factory=dict)  # org (lower-case) -> logins
+    # the organisation's base permission for its members: "read" (GitHub's default) or "none", where a
+    # member sees only repositories they were given (here: as a collaborator)
+    base_permission: dict[str, str] = field(default_factory=dict)  # org (lower-case) -> "read" | "none"
+    collaborators: dict[str, set[str]] = field(default_factory=dict)  # repository full name (lower) -> logins
     codes: dict[str, tuple[str, str, Any]] = field(default_factory=dict)  # code -> (login, redirect_uri, issued)
     tokens: dict[str, str] = field(default_factory=dict)  # ghu_ token -> login
     authorized: list[str] = field(default_factory=list)  # logins that went through the authorize page
 
     def add_member(self, org: str, login: str) -> None:
         self.org_members.setdefault(org.lower(), set()).add(login.lower())
+
+    def add_collaborator(self, full_name: str, login: str) -> None:
+        self.collaborators.setdefault(full_name.lower(), set()).add(login.lower())
 
 
 def oauth_of(state: SimState) -> OAuthState:
@@ -57,6 +64,28 @@ def _can_see(state: SimState, login: str, account: str) -> bool:
     if login.lower() in oauth_of(state).org_members.get(account.lower(), set()):
         return True
     return any(org.lower() == account.lower() for org, _ in _teams_of(state, login))
+
+
+def _member(state: SimState, login: str, account: str) -> bool:
+    if login.lower() in oauth_of(state).org_members.get(account.lower(), set()):
+        return True
+    return any(org.lower() == account.lower() for org, _ in _teams_of(state, login))
+
+
+def _can_access(state: SimState, login: str, full_name: str) -> bool:
+    """GitHub's "explicit permission" to a repository: its owner, a collaborator, or a member of its organisation
+    when the organisation's base permission is not "none"."""
+    owner = full_name.split("/", 1)[0]
+    oauth = oauth_of(state)
+    if owner.lower() == login.lower() or login.lower() in oauth.collaborators.get(full_name.lower(), set()):
+        return True
+    return _member(state, login, owner) and oauth.base_permission.get(owner.lower(), "read") != "none"
+
+
+def _accessible(state: SimState, login: str, inst: Any) -> list[Any]:
+    return sorted((r for r in state.repos.values() if inst.covers(r.full_name) and _can_access(state, login,
+                                                                                               r.full_name)),
+                  key=lambda r: r.id)
 
 
 def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
@@ -121,8 +150,33 @@ def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
             return error(401, "Bad credentials")
         with state.lock:
             visible = [render.installation(state, i) for i in state.installations.values()
-                       if _can_see(state, login, i.account)]
+                       if _can_see(state, login, i.account) or _accessible(state, login, i)]
         return JSONResponse({"total_count": len(visible), "installations": visible})
+
+    async def user_installation_repositories(request: Request) -> Response:
+        """GitHub: the repositories of the installation the user has explicit permission (read, write or admin)
+        to access, with `permissions`; 404 for an installation the user cannot see; `per_page` (max 100) and
+        `page`, with a `Link` header."""
+        login = user_of(request)
+        if login is None:
+            return error(401, "Bad credentials")
+        with state.lock:
+            inst = state.installations.get(int(request.path_params["installation_id"]))
+            if inst is None or not (_can_see(state, login, inst.account) or _accessible(state, login, inst)):
+                return error(404, "Not Found")
+            repos = _accessible(state, login, inst)
+            selection = "all" if inst.repositories is None else "selected"
+            per_page = max(1, min(100, int(request.query_params.get("per_page", "30"))))
+            page = max(1, int(request.query_params.get("page", "1")))
+            chunk = repos[(page - 1) * per_page:page * per_page]
+            body = {"total_count": len(repos), "repository_selection": selection,
+                    "repositories": [render.repo(state, r) | {"permissions": {
+                        "admin": False, "maintain": False, "push": False, "triage": False, "pull": True}}
+                        for r in chunk]}
+        headers = {}
+        if page * per_page < len(repos):
+            headers["link"] = f'<{request.url.include_query_params(page=page + 1, per_page=per_page)}>; rel="next"'
+        return JSONResponse(body, headers=headers)
 
     async def user_teams(request: Request) -> Response:
         login = user_of(request)
@@ -137,5 +191,7 @@ def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
         Route("/login/oauth/access_token", access_token, methods=["POST"]),
         Route(f"{api}/user", user, methods=["GET"]),
         Route(f"{api}/user/installations", user_installations, methods=["GET"]),
+        Route(f"{api}/user/installations/{{installation_id:int}}/repositories", user_installation_repositories,
+              methods=["GET"]),
         Route(f"{api}/user/teams", user_teams, methods=["GET"]),
     ]

@@ -334,6 +334,20 @@ class SimState:
             pull.commits.append(sha)
             return sha
 
+    def open_pull(self, full_name: str, *, head: str, base: str, title: str = "A change", body: str | None = "",
+                  user: str = "octocat") -> Pull:
+        """Open a pull request from an existing branch (no new commit): two PRs may share one head this way.
+        Its commits are those of the head not on the base branch."""
+        repo = self.repo(full_name)
+        with self.lock:
+            head_sha, base_sha = repo.branches[head], repo.branches[base]
+            on_base = set(self.ancestry(repo, base_sha))
+            pull = Pull(len(repo.issues) + 1, title, body, user, self.clock.now(), base_ref=base, head_ref=head,
+                        base_sha=base_sha, head_sha=head_sha,
+                        commits=[c for c in self.ancestry(repo, head_sha) if c not in on_base][::-1])
+            repo.issues[pull.number] = pull
+            return pull
+
     def force_push(self, full_name: str, number: int, sha: str) -> str:
         """Move the pull request's head branch to an existing commit (`git push --force`), older or unrelated;
         the PR's commits become those of `sha` not on the base branch. Returns `sha`."""

@@ -36,7 +36,17 @@ def test_a_retargeted_pull_request_has_the_files_its_diff_gained_checked(ghsim: 
         payload = ghsim.payloads.pull_request(REPO, pull.number, "edited")
         payload["changes"] = {"base": {"ref": {"from": "release"}, "sha": {"from": repo.branches["release"]}}}
         deliver(ghsim, app, "pull_request", payload)
-        assert "app/risky.py" in {p for call in lint.calls for p in call}
+        assert lint.calls == [("app/small.py",), ("app/risky.py",)]  # the tool ran on the file it had not seen
         checked = runs(ghsim, pull.head_sha)["lint"]
-    assert checked.conclusion == "failure", checked.output
-    assert any(a["path"] == "app/risky.py" for a in checked.annotations)
+        assert checked.conclusion == "failure", checked.output
+        assert any(a["path"] == "app/risky.py" for a in checked.annotations)
+        assert "on 2 files" in checked.output["summary"]  # the stored run and the new one, joined
+
+        # retargeted back to release: the joined report covers that diff, so nothing runs again
+        with state.lock:
+            pull.base_ref, pull.base_sha = "release", repo.branches["release"]
+        payload = ghsim.payloads.pull_request(REPO, pull.number, "edited")
+        payload["changes"] = {"base": {"ref": {"from": "main"}, "sha": {"from": repo.branches["main"]}}}
+        deliver(ghsim, app, "pull_request", payload)
+        assert len(lint.calls) == 2
+        assert runs(ghsim, pull.head_sha)["lint"].conclusion == "success"  # risky.py is not in this diff

@@ -187,6 +187,8 @@ def simulator_world(sim: GitHubSim) -> None:
     """alice: acme admin (sees acme); sam: in acme's security team; gabe: globex only; eve: nobody."""
     sim.state.create_installation("acme", installation_id=ACME)
     sim.state.create_installation("globex", installation_id=GLOBEX)
+    for full_name in ("acme/payments", "acme/site", "globex/secret-plans"):
+        sim.state.create_repo(full_name)
     oauth = oauth_of(sim.state)
     oauth.add_member("acme", "alice")
     oauth.add_member("globex", "gabe")
