@@ -7,6 +7,7 @@ from __future__ import annotations
 from ghapp.core.decisions import Gate
 from ghapp.enforcement.checks import on_requested_action, on_run_rerequested, on_suite_rerequested
 from ghapp.enforcement.enforcer import Enforcer
+from ghapp.enforcement.merge_group import on_checks_requested, on_destroyed
 from ghapp.enforcement.outcome import guarded
 from ghapp.enforcement.override import on_comment
 from ghapp.enforcement.pull_request import EVALUATE, on_closed, on_pull_request
@@ -33,5 +34,7 @@ def handler_table(enforcer: Enforcer | None = None) -> dict[tuple[str, str] | st
         ("check_run", "requested_action"): guarded(e, on_requested_action),
         ("issue_comment", "created"): guarded(e, on_comment, focus=()),
         "push": guarded(e, on_push, focus=(Gate.PROVENANCE,)),
+        ("merge_group", "checks_requested"): guarded(e, on_checks_requested),
+        ("merge_group", "destroyed"): guarded(e, on_destroyed, focus=()),
     })
     return table

@@ -61,6 +61,10 @@ def _target(ctx: JobContext) -> Target | None:
     if ctx.event == "push" and payload.get("after"):
         sha = str(payload["after"])
         return Target(owner, repo, sha, None, details_url(ctx, full_name, None, sha))
+    group = payload.get("merge_group") if ctx.event == "merge_group" else None
+    if isinstance(group, dict) and group.get("head_sha"):
+        sha = str(group["head_sha"])
+        return Target(owner, repo, sha, None, details_url(ctx, full_name, None, sha))
     return None
 
 

@@ -25,6 +25,7 @@ from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.tools import busy, by_gate, completions, failed, fingerprint, idle_report, reusable, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
+from ghapp.github.dismissals import dismiss_stale
 from ghapp.github.facts import Head
 from ghapp.github.publish import CheckPublisher, Target, default_actions
 from ghapp.github.review_requests import ReviewRequester
@@ -110,6 +111,12 @@ class PullRun:
         await self._publish(decision, only, skip=pending)
         if work and (only is None or pending & set(only)):
             await self.checks.queue(sorted(pending), "Waiting to run", "The tools run on the changed files shortly.")
+        if policy.dismiss_stale and (only is None or Gate.APPROVALS in only):
+            dismissed = await dismiss_stale(self.api, self.owner, self.repo, self.pr.number,
+                                            head_sha=self.pr.head_sha, categories=decision.approvals,
+                                            changed_since=facts.changed_since)
+            await asyncio.to_thread(records.record_dismissals, db, self.full_name, self.pr.number,
+                                    self.pr.head_sha, dismissed)
         if ask_reviews and not self.pr.draft and (only is None or Gate.APPROVALS in only):
             requester = ReviewRequester(self.api, db, self.owner, self.repo)
             await requester.request(self.pr_json, decision.approvals, force=force_requests)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ghapp.core.decisions import Decision, Finding, Gate, GateResult, ToolReport
 from ghapp.core.facts import Actor, Override
+from ghapp.github.dismissals import Dismissed
 from ghapp.store import audit, evaluations, overrides
 from ghapp.store.database import Database
 from ghapp.store.deliveries import later_pull_request_actions
@@ -120,6 +121,15 @@ def details_page(decision: Decision, gates: Sequence[Gate], *, author: str, sour
 def _plain(value: Any) -> Any:
     plain = dataclasses.asdict(value)
     return json.loads(json.dumps(plain, default=str))
+
+
+def record_dismissals(db: Database, repository: str, pr_number: int, head_sha: str,
+                      dismissed: Sequence[Dismissed]) -> None:
+    """An audit event per stale approval dismissed on GitHub."""
+    audit.record(db, [audit.Entry("review_dismissal", repository, pr_number, head_sha, Gate.APPROVALS.value,
+                                  "dismissed", categories=(d.category,), people=(d.login,),
+                                  summary=f"stale approval by @{d.login} dismissed: {', '.join(d.files)} changed",
+                                  detail={"review_id": d.review_id, "files": list(d.files)}) for d in dismissed])
 
 
 def record_evaluations(db: Database, *, delivery_id: str | None, repository: str, pr_number: int,

@@ -202,6 +202,13 @@ class InstallationAPI:
         return _obj((await self._request("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
                                     url, json=body)).json())
 
+    async def dismiss_review(self, owner: str, repo: str, number: int, review_id: int, message: str) -> JSON:
+        """Dismiss a submitted approval or change request; GitHub shows `message` in the conversation."""
+        url = f"/repos/{owner}/{repo}/pulls/{number}/reviews/{review_id}/dismissals"
+        return _obj((await self._request(
+            "PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals", url,
+            json={"message": message, "event": "DISMISS"})).json())
+
     async def list_requested_reviewers(self, owner: str, repo: str, number: int) -> JSON:
         """`{"users": [...], "teams": [...]}`; who already reviewed is no longer listed here."""
         url = f"/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"

@@ -28,6 +28,7 @@ class OsvAudit:
     gate: Gate = Gate.DEPENDENCY_AUDIT
     dist: str = "prompt-to-pr"
     env: Mapping[str, str] = field(default_factory=dict)
+    needs_network: bool = True  # it asks the OSV service; it reads only our file of pins, never a PR file
 
     def applies_to(self, path: str) -> bool:
         return is_lock_file(path)

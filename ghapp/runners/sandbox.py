@@ -2,8 +2,8 @@
 
 A tool reads a pull request's files, so it is treated as if the PR controlled it. In the sandbox it runs as
 an unprivileged user (uid 65534 in a user namespace of its own, every capability dropped) with:
-- no network (its own empty network namespace; only pip-audit keeps the network, to reach the OSV service,
-  and it never reads a PR file: it gets our own file of pins);
+- no network (its own empty network namespace; only the two dependency audits keep the network, to reach
+  the OSV service, and they never read a PR file: they get our own file of pins);
 - an empty environment but the variables `runners.base.environment` chose (no token, no GHAPP_* secret);
 - a private /tmp, and nothing of the host's filesystem but the system directories, the App's Python and
   tools, its bundled rules (all read-only), the head being judged (read-only) and the run's scratch
@@ -68,13 +68,20 @@ def _works(bwrap: str) -> bool:
 
 
 def _readable(paths: Iterable[Path | str]) -> list[str]:
-    """Each existing path once, with its real location too (a venv's python links into the base install)."""
+    """Each existing path once, with its real location too (a venv's python links into the base install),
+    leaving out what lies inside another of them: it is mounted with it, and a second mount on a path inside a
+    read-only one (a link in the App's package, say) cannot be made."""
     seen: dict[str, None] = {}
     for path in paths:
         for candidate in (str(path), str(Path(path).resolve())):
             if Path(candidate).exists():
                 seen.setdefault(candidate, None)
-    return list(seen)
+    ordered = sorted(seen, key=len)
+    kept: list[str] = []
+    for candidate in ordered:
+        if not any(Path(candidate).is_relative_to(outer) and not Path(outer).is_symlink() for outer in kept):
+            kept.append(candidate)
+    return [path for path in seen if path in kept]
 
 
 def wrap(bwrap: str, argv: Sequence[str], *, root: Path, scratch: Path, env: Mapping[str, str],
@@ -87,7 +94,10 @@ def wrap(bwrap: str, argv: Sequence[str], *, root: Path, scratch: Path, env: Map
     command += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]  # noqa: S108 - a private, empty /tmp
     for path in _readable([*_SYSTEM, *_ETC]):
         command += ["--ro-bind", path, path]
-    python = [sys.prefix, sys.base_prefix, sys.exec_prefix, Path(sys.executable).parent, *read_only]
+    # the App's own package too: a tool of its own (the OSV query) imports it, and an editable install keeps it
+    # outside the environment
+    package = Path(__file__).resolve().parents[1]
+    python = [sys.prefix, sys.base_prefix, sys.exec_prefix, Path(sys.executable).parent, package, *read_only]
     for path in _readable(python):
         command += ["--ro-bind", path, path]
     writable = ["--bind", str(scratch), str(scratch)]

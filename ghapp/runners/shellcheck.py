@@ -16,7 +16,9 @@ from ghapp.runners.staged import copies, left_out, original, stage
 
 EXTENSIONS = frozenset({".sh", ".bash", ".ksh", ".dash"})
 _DIRECTIVES = re.compile(r"\bshellcheck(?=\s+disable\b)")
-_SEVERITY: dict[str, Severity] = {"error": "error", "warning": "warning", "info": "note", "style": "note"}
+# shellcheck's warnings are likely bugs (ruff's findings all block too); its infos (SC2086, an unquoted
+# variable) are shown without blocking unless the policy's `block_on: warning` says otherwise
+_SEVERITY: dict[str, Severity] = {"error": "error", "warning": "error", "info": "warning", "style": "note"}
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,12 @@ def test_kubernetes_objects_probes_and_secrets() -> None:
     assert migrate["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "prompt-to-pr", "key": "GHAPP_DATABASE_URL"}
     service = objects[("Service", "prompt-to-pr")]
     assert service["spec"]["selector"]["app.kubernetes.io/component"] == "web"
+    # the scanners' network where the sandbox cannot run: DNS, HTTPS, PostgreSQL and Redis, never metadata
+    policy = objects[("NetworkPolicy", "prompt-to-pr-worker")]["spec"]
+    assert policy["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "worker"
+    ports = {p["port"] for rule in policy["egress"] for p in rule["ports"]}
+    assert ports == {53, 443, 5432, 6379}
+    assert any("169.254.169.254/32" in t["ipBlock"]["except"] for r in policy["egress"] for t in r.get("to", []))
     # /metrics is off the web port (it would need GHAPP_METRICS_TOKEN there): its own port, not in the Service
     assert web["args"][-2:] == ["--metrics-port", "9100"]
     template = objects[("Deployment", "prompt-to-pr-web")]["spec"]["template"]
@@ -178,6 +184,7 @@ ROUTE_PERMISSIONS: list[tuple[str, str, str, str]] = [  # (methods, route regex 
     ("GET", r"/repos/{}/{}", "metadata", "read"),
     ("GET", r"/repos/{}/{}/pulls/.*", "pull_requests", "read"),
     ("POST|DELETE", r"/repos/{}/{}/pulls/{}/requested_reviewers", "pull_requests", "write"),
+    ("PUT", r"/repos/{}/{}/pulls/{}/reviews/{}/dismissals", "pull_requests", "write"),
     ("GET", r"/repos/{}/{}/commits/{}/pulls", "pull_requests", "read"),
     ("GET", r"/repos/{}/{}/(compare|contents|tarball)/.*", "contents", "read"),
     ("GET", r"/repos/{}/{}/git/blobs/{}", "contents", "read"),
@@ -191,7 +198,11 @@ ROUTE_PERMISSIONS: list[tuple[str, str, str, str]] = [  # (methods, route regex 
     ("POST", r"/repos/{}/{}/issues/{}/comments", "issues", "write"),
     # Authenticated as the App itself (JWT): no installation permission involved.
     ("GET|POST", r"/app(/.*)?", "", ""),
+    ("GET", r"/repos/{}/{}/installation", "", ""),
 ]
+# Events a GitHub App may subscribe to only with a permission of their own (docs.github.com, "Webhook events
+# and payloads": "To subscribe to this event, a GitHub App must have at least read-level access for ...").
+EVENT_PERMISSIONS: dict[str, tuple[str, str]] = {"merge_group": ("merge_queues", "read")}
 # Sent to every App whatever it subscribes to.
 AUTOMATIC_EVENTS = {"installation", "installation_repositories", "ping", "github_app_authorization"}
 LEVEL = {"read": 1, "write": 2}
@@ -232,6 +243,12 @@ def test_app_yml_grants_what_the_code_calls_and_nothing_more() -> None:
         if LEVEL[level] > LEVEL.get(used.get(permission, ""), 0):
             used[permission] = level
     used["metadata"] = "read"  # every App has it
+    for event in manifest["default_events"]:
+        if event in EVENT_PERMISSIONS:
+            permission, level = EVENT_PERMISSIONS[event]
+            assert LEVEL.get(granted.get(permission, ""), 0) >= LEVEL[level], f"{event} needs {permission}: {level}"
+            if LEVEL[level] > LEVEL.get(used.get(permission, ""), 0):
+                used[permission] = level
     assert granted == {k: used[k] for k in granted}, f"app.yml grants more than the code uses: {used}"
     assert "statuses" not in granted and "administration" not in granted
 
@@ -241,7 +258,8 @@ def test_app_yml_subscribes_to_every_event_a_handler_handles() -> None:
     handled = {key[0] if isinstance(key, tuple) else key for key in build_handlers()}
     assert handled - AUTOMATIC_EVENTS <= subscribed, "a handler's event is not subscribed in app.yml"
     assert subscribed <= handled, "app.yml subscribes to events no handler acts on (each costs a delivery)"
-    fixtures = {p.name for p in (FIXTURES / "webhooks").iterdir() if p.is_dir()}
+    fixtures = {p.name for folder in ("webhooks", "webhooks-extra") for p in (FIXTURES / folder).iterdir()
+                if p.is_dir()}
     assert subscribed - fixtures <= {"issue_comment"}  # real event names (issue_comment has no fixture)
 
 

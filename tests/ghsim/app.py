@@ -46,6 +46,7 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", R + "/pulls/{number}/commits", r.pull_commits, "token"),
     ("GET", R + "/pulls/{number}/reviews", r.list_reviews, "token"),
     ("POST", R + "/pulls/{number}/reviews", r.create_review, "token"),
+    ("PUT", R + "/pulls/{number}/reviews/{review_id}/dismissals", r.dismiss_review, "token"),
     ("GET", R + "/pulls/{number}/requested_reviewers", r.get_requested, "token"),
     ("POST", R + "/pulls/{number}/requested_reviewers", r.request_reviewers, "token"),
     ("DELETE", R + "/pulls/{number}/requested_reviewers", r.remove_requested, "token"),

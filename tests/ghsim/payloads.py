@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from tests.ghsim import render
-from tests.ghsim.state import Installation, Pull, Repo, SimState
+from tests.ghsim.state import Installation, MergeGroup, Pull, Repo, SimState
 from tests.paths import FIXTURES
 
 WEBHOOKS = FIXTURES / "webhooks"
@@ -160,6 +160,24 @@ class Payloads:
         data["check_run"] = {**data["check_run"], **render.check_run(self.state, run)}
         if action == "requested_action":
             data["requested_action"] = {"identifier": identifier or "rerun"}
+        return self._common(data, repo, sender)
+
+    def merge_group(self, full_name: str, group: MergeGroup, action: str = "checks_requested", *,
+                    reason: str = "merged", sender: str = "octocat") -> JSON:
+        """`merge_group` from the real `checks_requested` example; `destroyed` (no example upstream) adds `reason`
+        (`merged`, `invalidated` or `dequeued`), as GitHub's webhook reference describes it."""
+        repo = self.state.repo(full_name)
+        data: JSON = json.loads((FIXTURES / "webhooks-extra" / "merge_group" / "checks_requested.json").read_text())
+        data["action"] = action
+        head = repo.commits[group.head_sha]
+        person = {"name": head.author_name, "email": head.author_email}
+        data["merge_group"] = {"head_sha": group.head_sha, "head_ref": group.head_ref, "base_sha": group.base_sha,
+                               "base_ref": group.base_ref,
+                               "head_commit": {"id": head.sha, "tree_id": head.sha[::-1], "message": head.message,
+                                               "timestamp": render.ts(head.date), "author": person,
+                                               "committer": person}}
+        if action == "destroyed":
+            data["reason"] = reason
         return self._common(data, repo, sender)
 
     def installation(self, inst: Installation, action: str = "created", *, sender: str = "octocat") -> JSON:

@@ -64,6 +64,29 @@ def create_review(ctx: Ctx) -> Reply:
     return Reply(json=render.review(ctx.state, repo, pull, review))
 
 
+def dismiss_review(ctx: Ctx) -> Reply:
+    """`PUT .../reviews/{review_id}/dismissals`: `message` is required, `event` may only be "DISMISS". Only a
+    submitted approval or change request can be dismissed (a pending or commented one: 422); the review
+    becomes DISMISSED, which no longer counts as an approval."""
+    repo, pull = _pull(ctx)
+    body = ctx.json_body()
+    message, event = body.get("message"), body.get("event", "DISMISS")
+    if not isinstance(message, str) or not message:
+        raise SimError(422, "Invalid request: message is required")
+    if event != "DISMISS":
+        raise SimError(422, f"Invalid request: event {event!r} is not DISMISS")
+    review_id = ctx.params.get("review_id", "")
+    review = next((rv for rv in pull.reviews if str(rv.id) == review_id), None)
+    if review is None:
+        raise SimError(404, "Not Found")
+    if review.state not in ("APPROVED", "CHANGES_REQUESTED"):
+        raise SimError(422, f"Unprocessable Entity: Can not dismiss a {review.state.lower()} pull request review")
+    with ctx.state.lock:
+        review.state = "DISMISSED"
+        review.dismissal_message = message
+    return Reply(json=render.review(ctx.state, repo, pull, review))
+
+
 def get_requested(ctx: Ctx) -> Reply:
     repo, pull = _pull(ctx)
     return Reply(json={"users": [render.user(u) for u in pull.requested_users],

@@ -57,6 +57,7 @@ class Review:
     body: str
     commit_id: str | None
     submitted_at: datetime
+    dismissal_message: str = ""  # why it was dismissed (PUT .../dismissals)
 
 
 @dataclass
@@ -128,6 +129,16 @@ class CheckRun:
     actions: list[dict[str, Any]] = field(default_factory=list)
     app_id: int = 0  # the App that created the run (only it may update the run); 0: the simulated App
     app_slug: str = ""
+
+
+@dataclass(frozen=True)
+class MergeGroup:
+    """A merge queue's group: its commit, its `gh-readonly-queue/...` ref and the base it was built on."""
+
+    head_sha: str
+    head_ref: str
+    base_sha: str
+    base_ref: str
 
 
 @dataclass
@@ -347,6 +358,27 @@ class SimState:
                         commits=[c for c in self.ancestry(repo, head_sha) if c not in on_base][::-1])
             repo.issues[pull.number] = pull
             return pull
+
+    def create_merge_group(self, full_name: str, numbers: Sequence[int], *, base: str = "main") -> MergeGroup:
+        """What a merge queue makes when these PRs are queued (in this order): one commit per PR on top of the base
+        branch, each carrying that PR's changes, on `gh-readonly-queue/<base>/pr-<last>-<base sha>`."""
+        repo = self.repo(full_name)
+        with self.lock:
+            base_sha = repo.branches[base]
+            head = base_sha
+            for number in numbers:
+                pull = repo.pull(number)
+                assert pull is not None, f"no pull request #{number} in {full_name}"
+                before, after = repo.commits[pull.base_sha].tree, repo.commits[pull.head_sha].tree
+                changes: dict[str, bytes | None] = {p: after.get(p) for p in set(before) | set(after)
+                                                    if before.get(p) != after.get(p)}
+                head = self.commit(repo, changes, branch=f"gh-readonly-queue/{base}/tmp", parent=head,
+                                   message=f"Merge pull request #{number} from {repo.owner}/{pull.head_ref}\n\n"
+                                           f"{pull.title}", author="web-flow")
+            del repo.branches[f"gh-readonly-queue/{base}/tmp"]
+            ref = f"gh-readonly-queue/{base}/pr-{numbers[-1]}-{base_sha}"
+            repo.branches[ref] = head
+            return MergeGroup(head, f"refs/heads/{ref}", base_sha, f"refs/heads/{base}")
 
     def force_push(self, full_name: str, number: int, sha: str) -> str:
         """Move the pull request's head branch to an existing commit (`git push --force`), older or unrelated;

@@ -167,6 +167,25 @@ def test_reviews_and_review_requests(ghsim: GitHubSim) -> None:
         assert mine.json()["state"] == "COMMENTED" and mine.json()["user"]["login"].endswith("[bot]")
 
 
+def test_dismissing_a_review_as_github_documents(ghsim: GitHubSim) -> None:
+    """PUT .../reviews/{id}/dismissals: `message` required, `event` only DISMISS, only a submitted approval or
+    change request (a comment or pending review: 422), unknown review: 404; the review becomes DISMISSED."""
+    world = small_world(ghsim)
+    approved = ghsim.state.add_review("octo-org/hello", 1, "bob")
+    commented = ghsim.state.add_review("octo-org/hello", 1, "carol", "COMMENTED", body="looks fine")
+    with installation_client(ghsim, world["installation"].id) as gh:
+        base = "repos/octo-org/hello/pulls/1/reviews"
+        assert gh.put(f"{base}/{approved.id}/dismissals", json={}).status_code == 422
+        assert gh.put(f"{base}/{approved.id}/dismissals", json={"message": "x", "event": "APPROVE"}).status_code == 422
+        assert gh.put(f"{base}/{commented.id}/dismissals", json={"message": "stale"}).status_code == 422
+        assert gh.put(f"{base}/999999/dismissals", json={"message": "stale"}).status_code == 404
+        done = gh.put(f"{base}/{approved.id}/dismissals", json={"message": "files changed", "event": "DISMISS"})
+        assert done.status_code == 200 and done.json()["state"] == "DISMISSED" and done.json()["id"] == approved.id
+        assert [r["state"] for r in gh.get(base).json()] == ["DISMISSED", "COMMENTED"]
+        assert gh.put(f"{base}/{approved.id}/dismissals", json={"message": "again"}).status_code == 422
+    assert approved.dismissal_message == "files changed"
+
+
 def test_team_memberships_include_child_teams(ghsim: GitHubSim) -> None:
     world = small_world(ghsim)
     ghsim.state.add_team_member("octo-org", "security", "carol", role="maintainer")

@@ -144,8 +144,12 @@ def test_each_field_mutated_is_accepted_and_ends_with_a_clear_outcome(
     with TestClient(create_app(app_settings, run_worker=False), raise_server_exceptions=False) as client:
         inbox: Inbox = client.app.state.inbox  # type: ignore[attr-defined]
         queue: Queue = client.app.state.queue  # type: ignore[attr-defined]
+        bodies: set[bytes] = set()
         for name, payload in cases(fixture):
             body = json.dumps(payload).encode()
+            if body in bodies:  # a field set to null that was null: the same body again would be a replay
+                continue
+            bodies.add(body)
             headers = delivery_headers(event, body, delivery_id=str(uuid.uuid4()))
             response = client.post(WEBHOOK_PATH, content=body, headers=headers)
             assert response.status_code == 202, f"{name}: {response.status_code} {response.text}"
@@ -210,8 +214,12 @@ def test_shedding_under_backpressure_reads_mutated_payloads_safely(fixture: Path
     with TestClient(create_app(settings, run_worker=False, handlers=table)) as client:
         inbox: Inbox = client.app.state.inbox  # type: ignore[attr-defined]
         ids = []
+        bodies: set[bytes] = set()
         for _, payload in cases(fixture):
             body = json.dumps(payload).encode()
+            if body in bodies:  # the same body again would be a replay, not recorded
+                continue
+            bodies.add(body)
             headers = delivery_headers(fixture.parent.name, body)
             assert client.post(WEBHOOK_PATH, content=body, headers=headers).status_code == 202
             ids.append(headers["X-GitHub-Delivery"])

@@ -20,7 +20,7 @@ from ghapp.core.policy.model import (
     OverrideSettings,
     Policy,
 )
-from ghapp.core.policy.schema import key_path
+from ghapp.core.policy.schema import DISMISS_STALE, key_path
 
 
 @dataclass
@@ -40,7 +40,9 @@ class TreeReader:
                           require_prompt=ai.get("require_prompt", AISettings.require_prompt),
                           require_disclosure=ai.get("require_disclosure", AISettings.require_disclosure)),
             gates=tuple(self._gate(gate) for gate in TOOL_GATES),
-            approvals=tuple(self._category(name, node) for name, node in self._children("approvals")),
+            approvals=tuple(self._category(name, node) for name, node in self._children("approvals")
+                            if name != DISMISS_STALE),
+            dismiss_stale=self._section("approvals").get(DISMISS_STALE) is True,
             overrides=self._overrides(),
             direct_push=self._direct_push(),
             labels=self._labels(),

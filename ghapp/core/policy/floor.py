@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ghapp.core.policy.located_yaml import Mark, Node, PolicyIssue
-from ghapp.core.policy.schema import FLOOR_SECTIONS, GATE_FIELDS, key_path
+from ghapp.core.policy.schema import DISMISS_STALE, FLOOR_SECTIONS, GATE_FIELDS, key_path
 
 Path = tuple[str, ...]
 # each scalar key's values, least strict first
@@ -79,7 +79,8 @@ class _Floor:
         if "approvals" in sections:
             categories = self.org.get("approvals")
             for name in sorted(categories.value) if categories is not None else []:
-                self._category(name)
+                if name != DISMISS_STALE:  # a setting of the GitHub UI, not a category: the floor leaves it
+                    self._category(name)
         if "overrides" in sections:
             self._overrides()
 

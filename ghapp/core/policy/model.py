@@ -136,6 +136,7 @@ class Policy:
     overrides: OverrideSettings = field(default_factory=OverrideSettings)
     direct_push: DirectPushSettings = field(default_factory=DirectPushSettings)
     labels: LabelSettings = field(default_factory=LabelSettings)
+    dismiss_stale: bool = False  # approvals.dismiss_stale: dismiss stale approvals on GitHub too
     signals: SignalTable | None = None
     refused: tuple[PolicyIssue, ...] = ()  # relaxations of the org's floor that a repository file tried
 

@@ -45,6 +45,7 @@ _BRANCHES = {"type": "array", "uniqueItems": True, "minItems": 1,
                        "errorMessage": "must be a branch name or glob such as main or release/*, "
                                        "without refs/heads/ or spaces"}}
 _GATE_NAMES = ["provenance", "lint", "types", "semgrep", "dependency-audit", "approvals"]
+DISMISS_STALE = "dismiss_stale"  # a setting under `approvals:`, beside the categories (so no category has its name)
 FLOOR_SECTIONS = ("mode", "ai", "gates", "approvals", "overrides")  # what the org's `floor:` may enforce
 
 
@@ -102,6 +103,9 @@ SCHEMA: dict[str, Any] = {
         "approvals": {"type": "object", "propertyNames": {
             "pattern": r"^[a-z][a-z0-9_-]{0,39}$",
             "errorMessage": "category names are lowercase letters, digits, - and _ (at most 40)"},
+            "properties": {DISMISS_STALE: {
+                "type": "boolean", "default": False,
+                "description": "dismiss an approval on GitHub once the App judges it stale (not a category)"}},
             "additionalProperties": {"$ref": "#/$defs/category"}},
         "overrides": {"type": "object", "additionalProperties": False, "properties": {
             "team": {"type": "string", "pattern": TEAM_PATTERN, "errorMessage": _TEAM_MESSAGE},

@@ -130,6 +130,15 @@ def test_the_floor(name: str, org: str, repo: str, read: Callable[[Policy], obje
         assert [str(issue) for issue in policy.refused] == refused
 
 
+def test_dismiss_stale_is_read_beside_the_categories_and_the_floor_leaves_it_to_the_repository() -> None:
+    assert Policy().dismiss_stale is False
+    org = EVERYTHING + "approvals:\n  dismiss_stale: true\n"
+    policy = _load(org, "")
+    assert policy.dismiss_stale is True and "dismiss_stale" not in {rule.category for rule in policy.approvals}
+    relaxed = _load(org, "approvals:\n  dismiss_stale: false\n")
+    assert relaxed.dismiss_stale is False and relaxed.refused == ()  # GitHub's UI, not a rule: no floor
+
+
 def test_a_repository_cannot_set_a_floor() -> None:
     result = load_policy([("default.yml", DEFAULT), ("org.yml", ""), ("repo.yml", "floor: [mode]\n")], org_layers=2)
     assert [str(i) for i in result.issues] == [

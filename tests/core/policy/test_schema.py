@@ -173,3 +173,18 @@ def test_key_path(path: tuple[str | int, ...], text: str) -> None:
 def test_an_unexpected_keyword_still_gets_a_message() -> None:
     assert _message("x", "const", 1, 2, {}) == "x: 2 is invalid (const)"
     assert _message("x", "minItems", 2, [], {}) == "x must list at least 2 items"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("approvals:\n  dismiss_stale: true\n", []),
+    ("approvals:\n  dismiss_stale: null\n", []),
+    ("approvals:\n  dismiss_stale: 'yes'\n",
+     ["p.yml:2:18: approvals.dismiss_stale must be true or false, not the string 'yes'"]),
+    ("approvals:\n  dismiss_stale: 1\n",
+     ["p.yml:2:18: approvals.dismiss_stale must be true or false, not the number 1"]),
+    # it is a setting, not a category: a category's keys under it are refused
+    ("approvals:\n  dismiss_stale:\n    paths: [billing/]\n",
+     ["p.yml:3:5: approvals.dismiss_stale must be true or false, not a mapping"]),
+])
+def test_dismiss_stale_is_a_strict_boolean_beside_the_categories(text: str, expected: list[str]) -> None:
+    assert _issues(text) == expected
