@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from ghapp.credentials import AppCredentials
@@ -23,6 +24,7 @@ from ghapp.github import CallCounter, GitHubApp
 from ghapp.github.cache import Cache, cache_from_settings
 from ghapp.handlers import build_handlers, low_value
 from ghapp.observability.github import MetricsCounter
+from ghapp.runtime.front import WebhookFront
 from ghapp.runtime.jobs import HandlerTable, find_handler
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.recorder import Recorder
@@ -138,7 +140,8 @@ def create_app(settings: Settings, *, inbox: Inbox | None = None, queue: Queue |
     inbox, transport, runtime = services.inbox, services.queue, services.runtime
     metrics, tracing = services.metrics, services.tracing
     worker = services.worker() if run_worker else None
-    recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None)
+    recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None,
+                        enqueue_many=transport.enqueue_many)
     replays = ReplayWindow.from_settings(settings)
     receiver = WebhookReceiver(settings, recorder, services.handled, metrics, tracing, replays=replays)
     runtime.listeners.append(lambda new: setattr(receiver, "settings", new))
@@ -172,7 +175,7 @@ def create_app(settings: Settings, *, inbox: Inbox | None = None, queue: Queue |
         *routes,
         *page_routes(runtime, inbox, transport, metrics),
     ]
-    app = Starlette(routes=all_routes, lifespan=lifespan)
+    app = Starlette(routes=all_routes, lifespan=lifespan, middleware=[Middleware(WebhookFront, receiver=receiver)])
     app.state.runtime, app.state.inbox, app.state.queue = runtime, inbox, transport
     app.state.recorder, app.state.worker, app.state.services = recorder, worker, services
     return app

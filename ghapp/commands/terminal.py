@@ -13,12 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 _ESCAPED_PIPE = "\x00"
-_LINK = re.compile(r"!?\[([^\]\n]*)\]\(([^)\s]*)\)")
+_LINK = re.compile(r"(?<!\\)!?\[([^\]\n]*)\]\(([^)\s]*)\)")
+_BACKTICK = re.compile(r"(?<!\\)`")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()!|~#])")  # what summary.cell escapes, shown as the character
+_JOINER = "\u2060"  # summary.cell's word joiner inside mentions and URLs: invisible, and of no use here
 _TAG = re.compile(r"</?(?:details|summary|sub|sup|b|i|em|strong|code|p|div|span)\b[^>\n]*>", re.IGNORECASE)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_ITALIC = re.compile(r"(?<![\w*])([*_])(?=\S)([^*_\n]+?)(?<=\S)\1(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w*\\])([*_])(?=\S)([^*_\n]+?)(?<=\S)(?<!\\)\1(?![\w*])")
+_CODE_SPAN = re.compile(r"(?<!\\)`[^`\n]*`")
+_LITERAL_LT = "\x01"  # a `<` inside a code span: text there, never a tag
 _HEADING = re.compile(r"^#{1,6}\s+")
 _SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
@@ -50,8 +55,9 @@ def _inline(text: str) -> str:
     text = _LINK.sub(lambda m: m.group(1) or m.group(2), text)
     text = _EMPHASIS.sub(r"\2", text)
     text = _ITALIC.sub(r"\2", text)
-    text = text.replace("`", "")
-    return html.unescape(text)
+    text = _BACKTICK.sub("", text)
+    text = _ESCAPE.sub(r"\1", text).replace(_JOINER, "")
+    return html.unescape(text).replace(_LITERAL_LT, "<")
 
 
 def _cells(row: str) -> list[str]:
@@ -75,6 +81,7 @@ def _table(rows: list[str], style: Style) -> list[str]:
 def render_markdown(markdown: str, style: Style = PLAIN) -> str:
     """The markdown of a check-run summary as plain text lines, tables aligned in columns."""
     text = _COMMENT.sub("", _BREAK.sub("\n", markdown))
+    text = _CODE_SPAN.sub(lambda m: m[0].replace("<", _LITERAL_LT), text)
     text = _TAG.sub("", text)
     out: list[str] = []
     table: list[str] = []

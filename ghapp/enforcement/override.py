@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from ghapp.core.decisions import Decision, Gate
 from ghapp.core.gates.override_head import Binding, HeadSeen, bind
+from ghapp.core.gates.summary import cell, code
 from ghapp.enforcement.enforcer import Enforcer, repository
 from ghapp.enforcement.pipeline import PullRun
 from ghapp.github.publish import check_name
@@ -113,7 +114,7 @@ async def on_comment(enforcer: Enforcer, ctx: JobContext) -> None:
     name = check_name(gate)
     if accepted:
         text = (f"@{login} override accepted: `{name}` passes on `{head[:12]}`. Reason recorded: "
-                f"{command.reason}\n\nA new push needs a new override.")
+                f"{cell(command.reason, 1000)}\n\nA new push needs a new override.")  # the commenter's words
     else:
         text = f"@{login} override not accepted for `{name}`: {why}."
     await api.create_comment(owner, repo, number, text)
@@ -125,5 +126,5 @@ async def _bind(ctx: JobContext, full_name: str, number: int, head: str, command
     if command.sha:
         return bind(head, named=command.sha, commented_at=commented_at, heads=(), usage=USAGE)
     rows = await asyncio.to_thread(head_payloads, ctx.inbox.db, full_name, number)
-    usage = f"`/prompt-to-pr override {command.gate}@{head[:12]} {command.reason or '<reason>'}`"
+    usage = code(f"/prompt-to-pr override {command.gate}@{head[:12]} {command.reason or '<reason>'}", 500)
     return bind(head, named=None, commented_at=commented_at, heads=heads_seen(rows), usage=usage)

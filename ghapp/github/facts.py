@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -41,6 +41,20 @@ class Head:
     files_truncated: bool
 
 
+class ReadOnce:
+    """One GitHub read shared by the parts of one evaluation that need it: the first call starts it, later
+    calls await the same answer (a PR's issue events serve both the hand-label check and the assignments)."""
+
+    def __init__(self, read: Callable[[], Awaitable[list[JSON]]]) -> None:
+        self._read = read
+        self._task: asyncio.Future[list[JSON]] | None = None
+
+    def __call__(self) -> asyncio.Future[list[JSON]]:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._read())
+        return self._task
+
+
 async def _bounded(calls: Iterable[Awaitable[T]], limit: int = 8) -> list[T]:
     gate = asyncio.Semaphore(limit)
 
@@ -64,7 +78,9 @@ class FactsGatherer:
         """`pushers`: the accounts the App saw push to the PR's branch (its `synchronize` senders)."""
         pr = shapes.pull_request(pr_json, policy.labels.owns)
         labels = [str(label.get("name", "")) for label in pr_json.get("labels") or [] if isinstance(label, dict)]
-        hand, head = await asyncio.gather(hand_labels(api, owner, repo, pr.number, labels, settings=policy.labels),
+        events = ReadOnce(lambda: api.list_issue_events(owner, repo, pr.number))  # hand labels and assignments
+        hand, head = await asyncio.gather(hand_labels(api, owner, repo, pr.number, labels, settings=policy.labels,
+                                                      events=events),
                                           self.head(api, owner, repo, pr_json))
         pr = replace(pr, hand_labels=hand)
         facts = Facts(pull_request=pr, commits=head.commits, files=head.files, tool_reports=tuple(tool_reports),
@@ -77,13 +93,13 @@ class FactsGatherer:
         assignments: tuple[Assignment, ...] = ()
         codeowners: str | None = None
         if found.reviews:
-            listed, events, codeowners = await asyncio.gather(
+            listed, issue_events, codeowners = await asyncio.gather(
                 api.list_reviews(owner, repo, pr.number),
-                api.list_issue_events(owner, repo, pr.number),
+                events(),
                 self._codeowners(api, owner, repo, pr.base_ref) if found.codeowners else _none(),
             )
             reviews = tuple(r for r in (shapes.review(item) for item in listed) if r is not None)
-            assignments = tuple(a for a in (shapes.assignment(item) for item in events) if a is not None)
+            assignments = tuple(a for a in (shapes.assignment(item) for item in issue_events) if a is not None)
         asks = team_asks(policy, found, reviews, codeowners, overrides)
         members, changed = await asyncio.gather(
             self._members(api, owner, asks), self._changed_since(api, owner, repo, pr.head_sha, reviews))

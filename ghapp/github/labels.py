@@ -6,13 +6,13 @@ else owns are never touched."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from ghapp.core.decisions import Verdict
 from ghapp.core.facts import HandLabel
 from ghapp.core.policy.model import LabelSettings
-from ghapp.github.api import InstallationAPI
+from ghapp.github.api import JSON, InstallationAPI
 
 AI_COLOUR = "d93f0b"
 SUSPECTED_COLOUR = "fbca04"
@@ -25,16 +25,18 @@ def wanted_labels(verdict: Verdict, settings: LabelSettings | None = None) -> fr
 
 
 async def hand_labels(api: InstallationAPI, owner: str, repo: str, number: int, present: Iterable[str], *,
-                      settings: LabelSettings) -> tuple[HandLabel, ...]:
+                      settings: LabelSettings,
+                      events: Callable[[], Awaitable[list[JSON]]] | None = None) -> tuple[HandLabel, ...]:
     """The verdict labels among `present` that a person added: the last event of each is its `labeled` by a
     User, not a bot. A present label whose last event is no `labeled` (none listed, or an `unlabeled`) counts
     as added by hand: the App cannot tell, so it neither removes the label nor ignores it. Asks GitHub only if
-    one is present."""
+    one is present. `events`: the PR's events read once for the whole evaluation (see FactsGatherer.gather)."""
     names = [name for name in dict.fromkeys(present) if settings.owns(name)]
     if not names:
         return ()
     last: dict[str, dict[str, object] | None] = {}  # the actor of the label's last `labeled`; None: `unlabeled`
-    for event in await api.list_issue_events(owner, repo, number):
+    listed = await (events() if events is not None else api.list_issue_events(owner, repo, number))
+    for event in listed:
         label, actor = event.get("label"), event.get("actor")
         if event.get("event") in ("labeled", "unlabeled") and isinstance(label, dict) and label.get("name") in names:
             added = event["event"] == "labeled"

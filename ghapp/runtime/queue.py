@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.registry import Message
 from huey.serializer import Serializer
-from huey.storage import SqliteStorage
+from huey.storage import RedisStorage, SqliteStorage
 
+from ghapp.clock import utcnow
 from ghapp.credentials import create_private
 from ghapp.runtime.queue_codec import DeliveryMessage, RefusedMessage, decode, encode
 from ghapp.settings import Settings
@@ -82,10 +84,27 @@ class Queue:
     def enqueue(self, delivery_id: str, delay_s: float = 0.0) -> None:
         if delay_s > 0:
             task = self._task.s(delivery_id)
-            task.eta = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=delay_s)
+            task.eta = utcnow().replace(tzinfo=None) + dt.timedelta(seconds=delay_s)  # huey keeps naive UTC
             self.huey.add_schedule(task)
         else:
             self.huey.enqueue(self._task.s(delivery_id))
+
+    def enqueue_many(self, delivery_ids: Sequence[str]) -> None:
+        """Enqueue several ids with ONE write: one SQLite transaction, or one Redis LPUSH (the web tier's writer
+        calls this once per committed batch instead of once per delivery)."""
+        if not delivery_ids:
+            return
+        messages = [self.huey.serialize_task(self._task.s(d)) for d in delivery_ids]
+        storage = self.huey.storage
+        if isinstance(storage, SqliteStorage):
+            with storage.db(commit=True) as cursor:
+                cursor.executemany("insert into task (queue, data, priority) values (?, ?, ?)",
+                                   [(storage.name, message, 0.0) for message in messages])
+        elif isinstance(storage, RedisStorage):
+            storage.conn.lpush(storage.queue_key, *messages)  # the consumer pops from the other end: FIFO kept
+        else:
+            for message in messages:
+                storage.enqueue(message)
 
     def dequeue(self) -> str | None:
         """The next delivery id, or None when the queue is empty (Redis waits up to a second for one)."""

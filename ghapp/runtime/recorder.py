@@ -14,7 +14,7 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ghapp.store.database import StoreError
@@ -49,9 +49,10 @@ def _resolve(future: asyncio.Future[bool], result: bool | BaseException) -> None
 class Recorder:
     def __init__(self, inbox: Inbox, enqueue: Callable[[str], None],
                  on_enqueued: Callable[[], None] | None = None, max_batch: int = MAX_BATCH,
-                 timeout_s: float = TIMEOUT_S) -> None:
+                 timeout_s: float = TIMEOUT_S, *, enqueue_many: Callable[[Sequence[str]], None] | None = None) -> None:
         self.inbox = inbox
         self.enqueue = enqueue
+        self.enqueue_many = enqueue_many  # one queue write per batch when the transport offers it
         self.on_enqueued = on_enqueued
         self.max_batch = max_batch
         self.timeout_s = timeout_s
@@ -111,19 +112,33 @@ class Recorder:
         except Exception:
             log.exception("recording a batch of %d deliveries failed; recording them one by one", len(batch))
             results = [self._write_one(item.delivery) for item in batch]
-        enqueued = 0
-        for item, result in zip(batch, results, strict=True):
-            if result is True and item.delivery.state == DeliveryState.PENDING:
-                try:
-                    self.enqueue(item.delivery.delivery_id)
-                    enqueued += 1
-                except Exception:  # committed: the sweeper enqueues it again later
-                    log.exception("enqueue failed", extra={"delivery_id": item.delivery.delivery_id})
+        fresh = [item.delivery.delivery_id for item, result in zip(batch, results, strict=True)
+                 if result is True and item.delivery.state == DeliveryState.PENDING]
+        enqueued = self._enqueue(fresh)
         if enqueued and self.on_enqueued is not None:
             self.on_enqueued()
         for item, result in zip(batch, results, strict=True):
             with contextlib.suppress(RuntimeError):  # that event loop has closed: nobody is waiting any more
                 item.loop.call_soon_threadsafe(_resolve, item.future, result)
+
+    def _enqueue(self, delivery_ids: list[str]) -> int:
+        """Hand the committed ids to the queue; returns how many went. A failure loses nothing: the rows are
+        committed and the sweeper enqueues them again later."""
+        if self.enqueue_many is not None and delivery_ids:
+            try:
+                self.enqueue_many(delivery_ids)
+                return len(delivery_ids)
+            except Exception:
+                log.exception("enqueueing a batch of %d deliveries failed", len(delivery_ids))
+                return 0
+        enqueued = 0
+        for delivery_id in delivery_ids:
+            try:
+                self.enqueue(delivery_id)
+                enqueued += 1
+            except Exception:
+                log.exception("enqueue failed", extra={"delivery_id": delivery_id})
+        return enqueued
 
     def _write_one(self, delivery: NewDelivery) -> bool | BaseException:
         try:

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from ghapp.runtime.body import RETRY_AFTER_S, BodyLimits, BodyReader, BodyRefused
 from ghapp.runtime.recorder import Recorder, RecordError
 from ghapp.runtime.replay import ReplayWindow
+from ghapp.runtime.routing import routing_fields
 from ghapp.settings import Settings
 from ghapp.store.deliveries import DeliveryState
 from ghapp.store.inbox import NewDelivery
@@ -175,7 +176,7 @@ class WebhookReceiver:
             read.close()
         try:
             text = body.decode("utf-8")
-            payload = json.loads(text)
+            payload = routing_fields(text) or json.loads(text)  # the routing fields alone when they can be
         except (UnicodeDecodeError, ValueError):
             return _error(400, "body is not valid JSON"), "rejected"
         except RecursionError:  # json.loads gives up on deep nesting with this, not a ValueError

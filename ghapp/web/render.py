@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
@@ -22,6 +24,16 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+# GitHub-flavoured enough for check-run summaries (tables, strikethrough); raw HTML is shown as text, and
+# markdown-it refuses javascript:, vbscript: and data: links, so text a pull request put in a summary stays text.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+
+
+def markdown(text: str) -> Markup:
+    """A check-run summary as HTML, the way GitHub shows it on the pull request."""
+    return Markup(_markdown.render(text))  # noqa: S704 - markdown-it escapes the text; raw HTML is disabled
+
+
 _templates = Jinja2Templates(
     env=jinja2.Environment(
         loader=jinja2.PackageLoader("ghapp.web", "templates"),  # package data, wherever it is installed
@@ -29,6 +41,9 @@ _templates = Jinja2Templates(
         undefined=jinja2.StrictUndefined,  # a misspelt variable is an error in tests, not an empty string
     )
 )
+
+
+_templates.env.filters["markdown"] = markdown
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:

@@ -34,6 +34,11 @@ def test_markdown_becomes_plain_aligned_text() -> None:
         assert markup not in text
 
 
+def test_escaped_text_from_a_pull_request_reads_as_written() -> None:
+    hostile = "[click](https://evil.example) **b** @alice #12 `x` a|b <i>"
+    assert render_markdown(f"Reason: {cell(hostile)}") == f"Reason: {hostile}"
+
+
 def test_colour_only_when_asked() -> None:
     assert "\x1b[" not in render_markdown(SUMMARY)
     assert "\x1b[1mApprovals\x1b[0m" in render_markdown(SUMMARY, Style(colour=True))

@@ -68,7 +68,7 @@ def test_a_verdict_label_a_maintainer_adds_is_kept_and_judged_as_theirs(driver: 
     provenance = runs(driver, pull.head_sha)["provenance"]
     assert (provenance.conclusion, provenance.output["title"]) == ("failure", "AI-written: the prompt is missing")
     assert "`maintainer-label`" in provenance.output["summary"]
-    assert "ai-generated (added by @maria)" in provenance.output["summary"]
+    assert "ai-generated \\(added by @\u2060maria\\)" in provenance.output["summary"]  # evidence is escaped
     assert "ai-generated" in driver.sim.state.repo(REPO).issues[pull.number].labels  # never removed by the App
 
 

@@ -144,3 +144,19 @@ def test_verdict_labels_are_dropped_and_those_a_person_added_are_read_as_hand_la
     assert facts.pull_request.labels == ("ai-generated", "ai:claude", "needs-review")
     assert facts.pull_request.hand_labels == (HandLabel("ai-suspected", "suspected", None, "@maria"),
                                               HandLabel("written-by-ai", "ai", None, "@maria"))
+
+
+def test_a_prs_events_are_read_once_for_its_hand_labels_and_its_assignments(ghsim_inprocess: GitHubSim) -> None:
+    sim = ghsim_inprocess
+    build_world(sim)
+    pull = sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE], body=AI_BODY,
+                                 user="alice")
+    sim.state.label_by_hand(REPO, pull.number, "ai-suspected", "maria")
+    sim.state.assign(REPO, pull.number, "bob", by="alice")
+    sim.state.add_review(REPO, pull.number, "bob")
+    counter = CallCounter()
+    facts = gather(sim, pull.number, policy(), counter=counter)
+    assert facts.pull_request is not None
+    assert facts.pull_request.hand_labels == (HandLabel("ai-suspected", "suspected", None, "@maria"),)
+    assert [(a.assignee.login, a.assigner.login) for a in facts.assignments] == [("bob", "alice")]
+    assert counter.snapshot().calls["GET /repos/{owner}/{repo}/issues/{issue_number}/events"] == 1

@@ -96,7 +96,8 @@ def test_detection_and_evaluation_run_off_the_workers_event_loop(
             return real(*args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(github_facts, "detect", watch("detect", github_facts.detect))
+    # detection runs inside `needs` (which facts to gather) and inside `evaluate`
+    monkeypatch.setattr(github_facts, "needs", watch("detect", github_facts.needs))
     monkeypatch.setattr(pipeline, "evaluate", watch("evaluate", pipeline.evaluate))
     db = open_database(f"sqlite:///{tmp_path / 'enforcement.db'}")
     upgrade(db)

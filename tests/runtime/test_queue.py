@@ -38,6 +38,16 @@ def test_queue_carries_delivery_ids_in_order(queue: Queue) -> None:
     queue.ping()
 
 
+def test_a_batch_is_enqueued_in_one_write_and_kept_in_order(queue: Queue) -> None:
+    queue.enqueue("first")
+    queue.enqueue_many([])
+    queue.enqueue_many(["b1", "b2", "b3"])
+    queue.enqueue("last")
+    assert queue.size() == 5
+    assert [queue.dequeue() for _ in range(5)] == ["first", "b1", "b2", "b3", "last"]
+    assert queue.dequeue() is None
+
+
 def test_delayed_ids_wait_in_the_schedule_until_due(queue: Queue) -> None:
     queue.enqueue("later", delay_s=0.4)
     queue.enqueue("much-later", delay_s=60)

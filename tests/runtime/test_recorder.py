@@ -50,6 +50,35 @@ def test_concurrent_deliveries_are_batched_and_enqueued_once(db: Database) -> No
     assert wakes and inbox.counts()["pending"] == 200
 
 
+def test_each_committed_batch_is_one_queue_write(db: Database) -> None:
+    inbox = CountingInbox(db)
+    writes: list[list[str]] = []
+    single: list[str] = []
+    recorder = Recorder(inbox, single.append, enqueue_many=lambda ids: writes.append(list(ids)))
+
+    async def burst() -> list[bool]:
+        ids = [f"d{i}" for i in range(100)] + ["d0", "skip"]
+        deliveries = [new(i, DeliveryState.IGNORED if i == "skip" else "pending") for i in ids]
+        return list(await asyncio.gather(*(recorder.record(d) for d in deliveries)))
+
+    asyncio.run(burst())
+    recorder.stop()
+    assert single == []  # never one write per delivery
+    assert len(writes) == len(inbox.batches) < 102  # one queue write per committed transaction
+    assert sorted(i for batch in writes for i in batch) == sorted(f"d{i}" for i in range(100))
+
+
+def test_a_failed_batch_enqueue_keeps_the_rows_for_the_sweeper(db: Database) -> None:
+    def broken(_ids: Any) -> None:
+        raise RuntimeError("queue down")
+
+    inbox = Inbox(db)
+    recorder = Recorder(inbox, lambda _id: None, enqueue_many=broken)
+    assert asyncio.run(recorder.record(new("kept"))) is True  # committed: acknowledged
+    recorder.stop()
+    assert inbox.counts()["pending"] == 1
+
+
 def test_a_failing_batch_is_retried_one_by_one(db: Database) -> None:
     inbox = CountingInbox(db, fail_on="bad")
     recorder = Recorder(inbox, lambda _id: None)

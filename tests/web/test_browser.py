@@ -171,9 +171,9 @@ def test_the_details_page_shows_the_decision_and_is_refused_to_outsiders(browser
     page.wait_for_url(f"{url}/pulls/acme/payments/7/{HEAD}")
     provenance = page.locator('tr.gate[data-gate="provenance"]')
     assert "failure" in provenance.inner_text()
-    assert not provenance.locator("pre").is_visible()
+    assert not provenance.locator(".summary").is_visible()
     provenance.locator("summary").click()
-    assert "AI-generated (Claude Code)" in provenance.locator("pre").inner_text()
+    assert "AI-generated (Claude Code)" in provenance.locator(".summary").inner_text()
     assert page.locator("tr.signal").count() == 2
     billing = page.locator('.category[data-category="billing"]')
     assert billing.locator("dd.stale").inner_text() == "@carol (files changed since)"

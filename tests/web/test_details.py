@@ -10,6 +10,7 @@ from sqlalchemy import event
 from starlette.applications import Starlette
 
 from ghapp.store.database import Database
+from ghapp.web.render import markdown
 from ghapp.web.site import Site
 from tests.ghsim import GitHubSim
 from tests.web.asgi import Client
@@ -41,7 +42,8 @@ def test_the_page_shows_what_the_decision_recorded(world: tuple[GitHubSim, Site]
     gates = section(html, "gates", "verdict")
     order = [gates.index(f'data-gate="{name}"') for name in ("provenance", "approvals", "lint", "semgrep")]
     assert order == sorted(order)
-    assert "AI-generated: Claude Code" in gates and "**Verdict:** AI-generated (Claude Code)" in gates
+    assert "AI-generated: Claude Code" in gates
+    assert "<strong>Verdict:</strong> AI-generated (Claude Code)" in gates  # the summary as GitHub renders it
     verdict = section(html, "verdict", "categories")
     assert "Claude-Session: https://claude.ai/code/session_01" in verdict and "🤖 Generated with Claude Code" in verdict
     billing = html.split('data-category="billing"', 1)[1].split('data-category="auth"', 1)[0]
@@ -58,6 +60,13 @@ def test_the_page_shows_what_the_decision_recorded(world: tuple[GitHubSim, Site]
     assert layers.index("policies/default.yml") < layers.index("acme/.github") < layers.index("acme/payments:")
     # without a head, the newest head recorded
     assert alice.get("/pulls/acme/payments/7").text == html
+
+
+def test_summaries_render_as_markdown_and_text_from_a_pull_request_stays_text() -> None:
+    html = str(markdown("| a | b |\n|---|---|\n| <script>x</script> | [x](javascript:alert(1)) |\n\n**bold** &lt;"))
+    assert "<table>" in html and "<strong>bold</strong>" in html and "&lt;script&gt;" in html
+    assert "<script>" not in html
+    assert 'href="javascript' not in html
 
 
 def test_one_stored_document_and_no_github_call(world: tuple[GitHubSim, Site], db: Database) -> None:

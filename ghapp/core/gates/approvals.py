@@ -11,6 +11,7 @@ from ghapp.core.decisions import CategoryResult
 from ghapp.core.facts import Actor, Facts, Review
 from ghapp.core.gates.branches import governs
 from ghapp.core.gates.participants import ROLE_KEYS, ROLE_WORDS, Participation, participation
+from ghapp.core.gates.summary import cell
 
 _DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")  # a later COMMENTED leaves an approval standing
 _DESCENDS = ("ahead", "identical")  # compare statuses saying the head contains the reviewed commit
@@ -217,8 +218,8 @@ def _excluded(rule: ApprovalRule, ctx: _Context) -> tuple[str, ...]:
         reason = _veto(rule, actor, ctx)
         if reason:
             shown.append(f"@{person.login}: {reason}")
-    shown += [f"co-author {who}: the address names no GitHub account the App can tell, so it cannot exclude them"
-              for who in ctx.participation.unresolved]
+    shown += [f"co-author {cell(who)}: the address names no GitHub account the App can tell, so it cannot exclude "
+              "them" for who in ctx.participation.unresolved]  # written in a commit: escaped
     return tuple(shown)
 
 

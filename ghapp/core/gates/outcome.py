@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ghapp.core.decisions import Conclusion, Gate, GateResult, OverrideOutcome
 from ghapp.core.facts import Override
-from ghapp.core.gates.summary import bullets, cell, finish
+from ghapp.core.gates.summary import bullets, cell, finish, flat, line
 from ghapp.core.policy.model import Mode, OverrideSettings
 
 PASSING = (Conclusion.SUCCESS, Conclusion.NEUTRAL, Conclusion.SKIPPED)
@@ -47,8 +47,9 @@ def apply_overrides(result: GateResult, overrides: Sequence[Override], settings:
     outcomes.append(OverrideOutcome(accepted.by.login, True, "accepted"))
     reason = cell(accepted.reason, 150)
     header = (f"**Overridden** by @{accepted.by.login} on `{accepted.head_sha[:12]}`: {reason}\n\n"
-              f"Without the override this check concludes `{result.conclusion.value}`: {cell(result.title)}")
-    return replace(result, conclusion=Conclusion.SUCCESS, title=f"Overridden by @{accepted.by.login}: {reason}"[:200],
+              f"Without the override this check concludes `{result.conclusion.value}`: {line(result.title)}")
+    title = f"Overridden by @{accepted.by.login}: {flat(accepted.reason, 150)}"  # a title is plain text
+    return replace(result, conclusion=Conclusion.SUCCESS, title=title[:200],
                    summary=finish([header, result.summary, notes]), overrides=tuple(outcomes))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ghapp.core.decisions import CategoryResult, Conclusion, Gate, GateResult, Verdict
-from ghapp.core.gates.summary import bullets, cell, code, finish, plural, table
+from ghapp.core.gates.summary import bullets, cell, code, finish, line, plural, table
 from ghapp.core.policy.located_yaml import PolicyIssue
 from ghapp.core.policy.model import AISettings
 
@@ -55,7 +55,7 @@ def provenance_gate(verdict: Verdict, ai: AISettings, prompt: str | None, *, aut
     undisclosed = ai.require_disclosure and not automation and not disclosure_stated(verdict)
     tools = f" ({', '.join(verdict.tools)})" if verdict.tools else ""
     words = _VERDICT_WORDS[verdict.verdict] + tools
-    lines = [f"**Verdict:** {cell(words)}."]
+    lines = [f"**Verdict:** {line(words)}."]
     if verdict.verdict == "contradictory":
         lines.append("The description says no AI tool was used, but the signals below say otherwise; "
                      "correct the declaration or explain in the description.")
@@ -123,16 +123,16 @@ def _category(result: CategoryResult) -> str:
     lines = [f"Files: {files}{more}"]
     if result.approved_by:
         lines.append("Approved by: " + ", ".join(f"@{login}" for login in result.approved_by))
-    lines += [f"Still needed: {cell(item)}" for item in result.missing]
+    lines += [f"Still needed: {line(item)}" for item in result.missing]
     if result.stale:
         lines.append("Stale (the files changed after they approved; approve again): "
                      + ", ".join(f"@{login}" for login in result.stale))
-    lines += [f"Not counted: {cell(item)}" for item in result.ignored]
+    lines += [f"Not counted: {line(item)}" for item in result.ignored]
     if result.vetoed_by:
         lines.append("Changes requested by: " + ", ".join(f"@{login}" for login in result.vetoed_by))
     if result.excluded:
         lines.append("Cannot approve, having taken part in the change: "
-                     + "; ".join(cell(item) for item in result.excluded))
+                     + "; ".join(line(item) for item in result.excluded))
     return f"### {result.category}: {state}\n" + bullets(lines)
 
 

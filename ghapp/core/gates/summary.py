@@ -1,11 +1,16 @@
-"""Markdown building blocks for check-run summaries: escaped cells, capped tables, the size limit.
+r"""Markdown building blocks for check-run summaries, comments and issues: escaped text, capped tables, the size
+limit.
 
-Text in a summary comes from pull requests and tools, so it is escaped: a stray `<!--` in a PR body would
-otherwise hide the rest of the summary, and a `|` would break a table row.
+Text from pull requests and tools (titles, branch names, trailers, file names, tool messages) is escaped with
+`cell`, so it renders as the text it is: no link, image, HTML, heading or emphasis, no `|` that breaks a table
+row, no `@mention` (which would notify someone), no autolinked URL or `#123` reference. Markdown's own escapes
+(`\[`) handle the syntax; GitHub finds mentions, URLs and references in the rendered text, so those get an
+invisible word joiner (U+2060) after `@`, in `://`, after `www` and after `#`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 SUMMARY_LIMIT = 65_535  # GitHub rejects a check-run summary over this many characters
@@ -14,18 +19,39 @@ MAX_ROWS = 50
 MAX_CELL = 200
 
 
+JOINER = "\u2060"  # WORD JOINER: invisible, and it breaks what GitHub links after rendering
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()!|~#])")  # inline syntax; nothing here starts a line
+_LINKED = re.compile(r"(@|://|\bwww\b|#)", re.IGNORECASE)
+
+
+def flat(text: object, limit: int = MAX_CELL) -> str:
+    """`text` on one line (whitespace runs become one space), at most `limit` characters."""
+    one = " ".join(str(text).split())
+    return one[: limit - 1] + "…" if len(one) > limit else one
+
+
+def escape(text: str) -> str:
+    """`text` (one line) as literal Markdown: every piece of syntax escaped, nothing GitHub links or notifies."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _PUNCTUATION.sub(r"\\\1", text)
+    return _LINKED.sub(lambda m: m[0][0] + JOINER + m[0][1:] if m[0] == "://" else m[0] + JOINER, text)
+
+
 def cell(text: object, limit: int = MAX_CELL) -> str:
-    """`text` safe inside a Markdown table cell, on one line, at most `limit` characters."""
-    flat = " ".join(str(text).split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    """Text from a pull request or a tool, safe anywhere in Markdown (a table cell included): one line, at most
+    `limit` characters, rendered as the text it is."""
+    return escape(flat(text, limit))
 
 
-def code(text: object) -> str:
-    """`text` as inline code (a path, a rule id), with backticks that cannot break out."""
-    flat = cell(text).replace("`", "'")
-    return f"`{flat}`"
+def line(text: object, limit: int = MAX_CELL) -> str:
+    """Text the App wrote (it may name accounts as `@login`, on purpose), on one line and safe in a table."""
+    return flat(text, limit).replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def code(text: object, limit: int = MAX_CELL) -> str:
+    """`text` as inline code (a path, a rule id): nothing inside renders, and a backtick cannot break out; a `|`
+    is escaped, as a table row would otherwise split there."""
+    return "`" + flat(text, limit).replace("`", "'").replace("|", "\\|") + "`"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, limit: int = MAX_ROWS, more: str = "") -> str:

@@ -168,8 +168,8 @@ CASES: list[tuple[str, ApprovalRule, Facts, dict[str, Any]]] = [
     ("an unresolvable co-author is said", AUTH,
      make_facts((review("alice"),), commits=(co_authored("Zed <zed@corp.example>", "Nameless"),)),
      {"satisfied": True,
-      "excluded": ("co-author Zed <zed@corp.example>: the address names no GitHub account the App can tell, so it "
-                   "cannot exclude them",
+      "excluded": ("co-author Zed &lt;zed@\u2060corp.example&gt;: the address names no GitHub account the App can "
+                   "tell, so it cannot exclude them",
                    "co-author Nameless: the address names no GitHub account the App can tell, so it cannot exclude "
                    "them")}),
     ("an agent's launcher", AUTH,

@@ -57,7 +57,8 @@ def test_provenance_summary_shows_the_evidence_escaped() -> None:
     assert summary.startswith("**Verdict:** AI-written (claude).")
     assert "| Where | Signal | Confidence | Tool | Evidence |" in summary
     assert "| commit abc1234 message | `claude-code-footer` | strong | claude |" in summary
-    assert "&lt;!-- x \\| y" in summary and "<!--" not in summary
+    assert "&lt;\\!-- x \\| y" in summary and "<!--" not in summary
+    assert "\\[Claude Code\\]\\(https:\u2060//claude.com/claude-code\\)" in summary  # a link only as text
 
 
 def test_provenance_explains_the_special_verdicts() -> None:
@@ -69,7 +70,7 @@ def test_provenance_explains_the_special_verdicts() -> None:
     assert "does not treat this verdict as AI-written (`ai.treat_as_ai`)" in ignored
     assert "No AI signals were found" in provenance_gate(Verdict("human"), AISettings(), None).summary
     unsigned = Signal("x", "identity", "strong", "PR author", "bot[bot]")
-    assert "| PR author | `x` | strong | — | bot[bot] |" in provenance_gate(
+    assert "| PR author | `x` | strong | — | bot\\[bot\\] |" in provenance_gate(
         Verdict("ai", (), (unsigned,)), AISettings(), PROMPT).summary
     assert "**Prompt provenance:** not required (`ai.require_prompt`)." in provenance_gate(
         AI, AISettings(require_prompt=False), None).summary

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from ghapp.core.gates.summary import MAX_SUMMARY, bullets, cell, code, finish, plural, table
+from ghapp.core.gates.summary import MAX_SUMMARY, bullets, cell, code, finish, flat, line, plural, table
 
 
 @pytest.mark.parametrize(
     ("text", "limit", "expected"),
     [
         ("a | b", 200, "a \\| b"),
-        ("<!-- hide", 200, "&lt;!-- hide"),
+        ("<!-- hide", 200, "&lt;\\!-- hide"),
         ("x &amp; <b>", 200, "x &amp;amp; &lt;b&gt;"),
+        ("[click](https://evil.example/x)", 200, "\\[click\\]\\(https:\u2060//evil.example/x\\)"),
+        ("![pixel](http://evil.example/p.png)", 200, "\\!\\[pixel\\]\\(http:\u2060//evil.example/p.png\\)"),
+        ("<img src=x onerror=alert(1)>", 200, "&lt;img src=x onerror=alert\\(1\\)&gt;"),
+        ("cc @acme/security and @alice", 200, "cc @\u2060acme/security and @\u2060alice"),
+        ("see www.evil.example and #12", 200, "see www\u2060.evil.example and \\#\u206012"),
+        ("**bold** _it_ ~~gone~~ `code` {x}", 200, "\\*\\*bold\\*\\* \\_it\\_ \\~\\~gone\\~\\~ \\`code\\` \\{x\\}"),
+        ("back\\slash", 200, "back\\\\slash"),
         ("line one\nline   two", 200, "line one line two"),
         ("abcdefghij", 5, "abcd…"),
         (42, 200, "42"),
@@ -24,6 +31,12 @@ def test_cell(text: object, limit: int, expected: str) -> None:
 
 def test_code_cannot_break_out_of_its_backticks() -> None:
     assert code("a`b") == "`a'b`"
+    assert code("a|b <c>") == "`a\\|b <c>`"  # a code span shows `<` as is; a `|` would still split a table row
+
+
+def test_line_keeps_the_apps_own_mentions_and_still_guards_the_table() -> None:
+    assert line("1 more approval from @alice | x <y>") == "1 more approval from @alice \\| x &lt;y&gt;"
+    assert flat("a\n b", 3) == "a b"
 
 
 def test_table_caps_rows_and_says_where_the_rest_is() -> None:

@@ -100,7 +100,7 @@ def test_ignored_rules_never_count_and_are_listed() -> None:
         ([_report(status="timeout", error="killed after 120 s")], False, "ruff timed out: killed after 120 s"),
         ([_report(status="timeout")], False, "ruff timed out"),
         ([_report(status="error", error="exit 2: config | <!-- x")], False,
-         "ruff failed: exit 2: config \\| &lt;!-- x"),
+         "ruff failed: exit 2: config \\| &lt;\\!-- x"),
         ([_report(status="error")], False, "ruff failed"),
         ([_report(unaudited=("foo", "bar"))], False,
          "2 changed files could not be checked by ruff (`foo`, `bar`); what was not checked may hide a problem"),
