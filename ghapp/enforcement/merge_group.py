@@ -27,7 +27,7 @@ from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.pipeline import PullRun
 from ghapp.enforcement.tools import busy, idle_report, run_tools
 from ghapp.github import shapes
-from ghapp.github.api import InstallationAPI
+from ghapp.github.api import COMPARE_FILES_CAP, InstallationAPI
 from ghapp.github.publish import RERUN, CheckPublisher, Target
 from ghapp.runtime.jobs import JobContext
 from ghapp.store import head_words
@@ -77,7 +77,7 @@ async def on_checks_requested(enforcer: Enforcer, ctx: JobContext) -> None:
     files = tuple(shapes.changed_file(f) for f in compared.get("files") or [])
     unexplained = sorted(p for f in files for p in f.paths if p not in covered)
     own = await _group_tools(enforcer, ctx, api, loaded.policy, owner=owner, repo=repo, head_sha=head_sha,
-                             base_ref=base_ref, files=files, is_ai=is_ai)
+                             base_ref=base_ref, files=files, is_ai=is_ai, truncated=len(files) >= COMPARE_FILES_CAP)
     for gate in GATES:
         said = [*words.get(gate, []), *([PullWord(GROUP, "completed", own[gate])] if gate in own else [])]
         await checks.complete(_verdict(gate, said, numbers, problems, unexplained), [RERUN])
@@ -115,17 +115,18 @@ async def _judge_pulls(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI
 
 
 async def _group_tools(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, policy: Policy, *, owner: str,
-                       repo: str, head_sha: str, base_ref: str, files: tuple[Any, ...], is_ai: bool
-                       ) -> dict[Gate, GateResult]:
-    """The tool gates on the group's own diff against its base (every tool the policy applies to its PRs)."""
+                       repo: str, head_sha: str, base_ref: str, files: tuple[Any, ...], is_ai: bool,
+                       truncated: bool) -> dict[Gate, GateResult]:
+    """The tool gates on the group's own diff against its base (every tool the policy applies to its PRs). GitHub
+    lists at most 300 files of a comparison: a longer diff cannot be judged whole, and its tool gates fail."""
     wanted = {s.gate for s in policy.gates if s.applies(is_ai, base_ref)}
     runners = [r for r in enforcer.runners if r.gate in wanted]
-    work = busy(runners, files)
+    work = [] if truncated else busy(runners, files)
     reports = (*await run_tools(api, ctx.settings, owner=owner, repo=repo, head_sha=head_sha, base_ref=base_ref,
                                 policy=policy, runners=work, files=files),
                *(idle_report(r) for r in runners if r not in work))
     return {s.gate: apply_mode(tool_gate(s, [r for r in reports if r.gate is s.gate], files, is_ai=is_ai,
-                                         base=base_ref), policy.gate_mode(s.gate))
+                                         files_truncated=truncated, base=base_ref), policy.gate_mode(s.gate))
             for s in policy.gates}
 
 

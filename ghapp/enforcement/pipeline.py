@@ -19,6 +19,7 @@ from ghapp.core.decisions import CategoryResult, Conclusion, Decision, Gate, Gat
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, Facts
 from ghapp.core.gates.summary import finish
+from ghapp.core.policy.edit import edit_issues
 from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
 from ghapp.enforcement import heads, records
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
@@ -186,7 +187,7 @@ class PullRun:
             text = found[0] if found is not None else None
         loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, None, repo_text=text,
                                             repo_removed=text is None)
-        return loaded.issues
+        return edit_issues(text, POLICY_PATH, loaded.issues)  # nothing of the files it extends is quoted
 
     async def _publish(self, decision: Decision, only: Collection[Gate] | None, skip: Collection[Gate] = ()) -> None:
         can_request = any(_asks(c) for c in decision.approvals)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 JSON = dict[str, Any]
 PULL_FILES_CAP = 3000  # GitHub lists at most 3,000 files of a pull request
+COMPARE_FILES_CAP = 300  # and at most 300 files of a comparison of two commits
 PULL_COMMITS_CAP = 250  # and at most 250 commits
 ISSUE_EVENTS_CAP = 3000  # events read to find who added a label (30 pages); a PR rarely has more
 MEMBERSHIP_TTL_S = 300.0  # how long a team membership answer is shared between the App's processes

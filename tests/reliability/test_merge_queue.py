@@ -109,3 +109,17 @@ def test_the_pull_requests_of_a_group_are_read_from_its_commits_and_ref() -> Non
     assert members("refs/heads/gh-readonly-queue/main/pr-14-" + "a" * 40, commits) == [12, 14]
     assert members("refs/heads/gh-readonly-queue/main/pr-99-" + "b" * 40, []) == [99]
     assert members("refs/heads/feature", []) == []
+
+
+def test_a_group_diff_longer_than_github_compares_is_not_passed_on_its_first_300_files(ghsim: GitHubSim,
+                                                                                        tmp_path: Path) -> None:
+    """GitHub's compare lists at most 300 files: the tools cannot see the whole group, so they do not pass it."""
+    build_world(ghsim, policy="gates:\n  lint:\n    applies_to: all\n")
+    many = {f"app/gen_{i:03}.py": f"V = {i}\n" for i in range(301)}
+    pull = ghsim.state.create_pull(REPO, changes=many, user="dana", title="Generated")
+    with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
+        deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number))
+        assert runs_on(ghsim, pull.head_sha)["lint"].conclusion == "success"  # the PR's own list is complete
+        group = ghsim.state.create_merge_group(REPO, [pull.number])
+        deliver(ghsim, app, "merge_group", ghsim.payloads.merge_group(REPO, group))
+        assert runs_on(ghsim, group.head_sha)["lint"].conclusion == "failure"
