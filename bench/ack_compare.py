@@ -109,8 +109,9 @@ def free_port() -> int:
 
 def private_key() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -132,18 +133,35 @@ class Server:
     def env(self) -> dict[str, str]:
         base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
         if self.name == "probot":
-            return {**base, "PORT": str(self.port), "WEBHOOK_SECRET": SECRET, "PRIVATE_KEY": self.key, "APP_ID": "1",
-                    "NODE_ENV": "production"}
-        env = {**base, "GHAPP_APP_ID": "1", "GHAPP_PRIVATE_KEY": self.key, "GHAPP_WEBHOOK_SECRET": SECRET,
-               "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9/", "GHAPP_HOST": "127.0.0.1", "GHAPP_PORT": str(self.port),
-               "GHAPP_LOG_LEVEL": "WARNING", "GHAPP_DATA_DIR": str(self.workdir / "var"),
-               # The set-up sends ONE signed body under many delivery ids, which is exactly a replay: with the
-               # replay window on, every delivery after the first is answered "duplicate" and not committed.
-               # The window is off here so that each delivery is committed, the work this benchmark measures.
-               "GHAPP_REPLAY_WINDOW_S": "0"}
+            return {
+                **base,
+                "PORT": str(self.port),
+                "WEBHOOK_SECRET": SECRET,
+                "PRIVATE_KEY": self.key,
+                "APP_ID": "1",
+                "NODE_ENV": "production",
+            }
+        env = {
+            **base,
+            "GHAPP_APP_ID": "1",
+            "GHAPP_PRIVATE_KEY": self.key,
+            "GHAPP_WEBHOOK_SECRET": SECRET,
+            "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9/",
+            "GHAPP_HOST": "127.0.0.1",
+            "GHAPP_PORT": str(self.port),
+            "GHAPP_LOG_LEVEL": "WARNING",
+            "GHAPP_DATA_DIR": str(self.workdir / "var"),
+            # The set-up sends ONE signed body under many delivery ids, which is exactly a replay: with the
+            # replay window on, every delivery after the first is answered "duplicate" and not committed.
+            # The window is off here so that each delivery is committed, the work this benchmark measures.
+            "GHAPP_REPLAY_WINDOW_S": "0",
+        }
         if self.name == "postgres+redis":
-            env |= {"GHAPP_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{self.database}",
-                    "GHAPP_REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}", "GHAPP_QUEUE_NAME": self.queue_name}
+            env |= {
+                "GHAPP_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{self.database}",
+                "GHAPP_REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+                "GHAPP_QUEUE_NAME": self.queue_name,
+            }
         return env
 
     def start(self) -> None:
@@ -155,15 +173,33 @@ class Server:
                 self.database = f"ghapp_bench_{uuid.uuid4().hex[:10]}"
                 with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
                     admin.execute(f'CREATE DATABASE "{self.database}"')
-                subprocess.run([str(Path(sys.executable).parent / "ghapp"), "db", "upgrade"], env=self.env(),
-                               cwd=self.workdir, check=True, capture_output=True)
-            self.process = subprocess.Popen([str(Path(sys.executable).parent / "ghapp"), "serve"], cwd=self.workdir,
-                                            env=self.env(), stdout=log, stderr=log)
+                subprocess.run(
+                    [str(Path(sys.executable).parent / "ghapp"), "db", "upgrade"],
+                    env=self.env(),
+                    cwd=self.workdir,
+                    check=True,
+                    capture_output=True,
+                )
+            self.process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "ghapp"), "serve"],
+                cwd=self.workdir,
+                env=self.env(),
+                stdout=log,
+                stderr=log,
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
-                probe = httpx.post(self.url, content=b"{}", timeout=2, headers={
-                    "X-GitHub-Event": "ping", "X-GitHub-Delivery": "probe", "Content-Type": "application/json"})
+                probe = httpx.post(
+                    self.url,
+                    content=b"{}",
+                    timeout=2,
+                    headers={
+                        "X-GitHub-Event": "ping",
+                        "X-GitHub-Delivery": "probe",
+                        "Content-Type": "application/json",
+                    },
+                )
                 if 400 <= probe.status_code < 500:  # up, and refusing an unsigned delivery
                     return
             except httpx.TransportError:
@@ -225,16 +261,19 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
     return status
 
 
-async def fixed_rate(url: str, body: bytes, signature: str, rate: float, seconds: float, connections: int,
-                     prefix: str) -> tuple[list[float], Counter[str], float]:
+async def fixed_rate(
+    url: str, body: bytes, signature: str, rate: float, seconds: float, connections: int, prefix: str
+) -> tuple[list[float], Counter[str], float]:
     """Open loop: delivery i is due at start + i / rate and goes out on the next free connection; latency
     runs from the due time to the answer. Requests are pre-built bytes on raw kept-alive connections, so the
     generator spends microseconds per delivery (an HTTP client library would be the bottleneck on 2 cores)."""
     parts = urlsplit(url)
     count = int(rate * seconds)
-    head = (f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
-            f"User-Agent: GitHub-Hookshot/bench\r\nX-GitHub-Event: pull_request\r\n"
-            f"X-Hub-Signature-256: {signature}\r\nContent-Length: {len(body)}\r\n")
+    head = (
+        f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+        f"User-Agent: GitHub-Hookshot/bench\r\nX-GitHub-Event: pull_request\r\n"
+        f"X-Hub-Signature-256: {signature}\r\nContent-Length: {len(body)}\r\n"
+    )
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     jobs: asyncio.Queue[int] = asyncio.Queue()
@@ -272,29 +311,61 @@ async def fixed_rate(url: str, body: bytes, signature: str, rate: float, seconds
     return latencies, statuses, count / (last - start)
 
 
-def saturate(url: str, body_path: Path, signature: str, seconds: int, connections: int, threads: int,
-             workdir: Path) -> dict[str, float]:
+def saturate(
+    url: str, body_path: Path, signature: str, seconds: int, connections: int, threads: int, workdir: Path
+) -> dict[str, float]:
     script = workdir / f"wrk-{uuid.uuid4().hex[:6]}.lua"
     script.write_text(WRK_SCRIPT % {"body": str(body_path), "signature": signature, "prefix": uuid.uuid4().hex[:12]})
-    done = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-                           "-s", str(script), url], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     line = next(x for x in done.stdout.splitlines() if x.startswith("JSON "))
     data: dict[str, float] = json.loads(line[5:])
     return data
 
 
 def machine() -> dict[str, str]:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False).stdout.split("[")[0].strip()
     probot = json.loads((PROBOT / "node_modules" / "probot" / "package.json").read_text())["version"]
-    return {"nproc": str(os.cpu_count()), "cpu": model, "python": platform.python_version(), "node": node,
-            "wrk": wrk, "probot": probot, "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": model,
+        "python": platform.python_version(),
+        "node": node,
+        "wrk": wrk,
+        "probot": probot,
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+    }
 
 
-def run_server(name: str, args: argparse.Namespace, key: str, body: bytes, signature: str, body_path: Path
-               ) -> tuple[list[Result], dict[str, object]]:
+def run_server(
+    name: str, args: argparse.Namespace, key: str, body: bytes, signature: str, body_path: Path
+) -> tuple[list[Result], dict[str, object]]:
     workdir = Path(tempfile.mkdtemp(prefix=f"ack-{name.replace('+', '-')}-"))
     server = Server(name, workdir, key)
     results: list[Result] = []
@@ -304,18 +375,41 @@ def run_server(name: str, args: argparse.Namespace, key: str, body: bytes, signa
         asyncio.run(fixed_rate(server.url, body, signature, 50, 2, args.connections, f"warm-{uuid.uuid4().hex}"))
         cpu_before = server.cpu_seconds()
         for rate in args.rates:
-            lat, statuses, achieved = asyncio.run(fixed_rate(server.url, body, signature, rate, args.seconds,
-                                                             args.connections, f"r{rate}-{uuid.uuid4().hex}"))
+            lat, statuses, achieved = asyncio.run(
+                fixed_rate(
+                    server.url, body, signature, rate, args.seconds, args.connections, f"r{rate}-{uuid.uuid4().hex}"
+                )
+            )
             acked += sum(n for code, n in statuses.items() if code.startswith("2"))
-            results.append(Result(name, f"{rate:g}/s", len(lat), achieved, 1000 * percentile(lat, 50),
-                                  1000 * percentile(lat, 95), 1000 * percentile(lat, 99), dict(statuses)))
+            results.append(
+                Result(
+                    name,
+                    f"{rate:g}/s",
+                    len(lat),
+                    achieved,
+                    1000 * percentile(lat, 50),
+                    1000 * percentile(lat, 95),
+                    1000 * percentile(lat, 99),
+                    dict(statuses),
+                )
+            )
             time.sleep(args.pause)
-        sat = saturate(server.url, body_path, signature, args.wrk_seconds, args.wrk_connections, args.wrk_threads,
-                       workdir)
+        sat = saturate(
+            server.url, body_path, signature, args.wrk_seconds, args.wrk_connections, args.wrk_threads, workdir
+        )
         acked += int(sat["requests"] - sat["non2xx"] - sat["errors"])
-        results.append(Result(name, f"saturation (wrk -c{args.wrk_connections})", int(sat["requests"]),
-                              sat["requests"] / (sat["duration_us"] / 1e6), sat["p50"] / 1000, sat["p95"] / 1000,
-                              sat["p99"] / 1000, {"non-2xx": int(sat["non2xx"]), "socket errors": int(sat["errors"])}))
+        results.append(
+            Result(
+                name,
+                f"saturation (wrk -c{args.wrk_connections})",
+                int(sat["requests"]),
+                sat["requests"] / (sat["duration_us"] / 1e6),
+                sat["p50"] / 1000,
+                sat["p95"] / 1000,
+                sat["p99"] / 1000,
+                {"non-2xx": int(sat["non2xx"]), "socket errors": int(sat["errors"])},
+            )
+        )
         cpu = server.cpu_seconds() - cpu_before
         time.sleep(1.0)
         recorded = server.recorded()
@@ -328,15 +422,22 @@ def run_server(name: str, args: argparse.Namespace, key: str, body: bytes, signa
 
 def table(results: list[Result], extras: dict[str, dict[str, object]]) -> str:
     probot = {r.phase: r for r in results if r.server == "probot"}
-    lines = ["| server | load | sent | acknowledged/s | p50 ms | p95 ms | p99 ms | answers | vs Probot (rate, p99) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| server | load | sent | acknowledged/s | p50 ms | p95 ms | p99 ms | answers | vs Probot (rate, p99) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         base = probot.get(r.phase)
-        ratio = (f"x{r.rate / base.rate:.2f}, x{r.p99 / base.p99:.2f}" if base is not None and r.server != "probot"
-                 and base.rate and base.p99 else "")
+        ratio = (
+            f"x{r.rate / base.rate:.2f}, x{r.p99 / base.p99:.2f}"
+            if base is not None and r.server != "probot" and base.rate and base.p99
+            else ""
+        )
         answers = ", ".join(f"{k}: {v}" for k, v in sorted(r.statuses.items()))
-        lines.append(f"| {r.server} | {r.phase} | {r.sent} | {r.rate:,.0f} | {r.p50:.1f} | {r.p95:.1f} | {r.p99:.1f} "
-                     f"| {answers} | {ratio} |")
+        lines.append(
+            f"| {r.server} | {r.phase} | {r.sent} | {r.rate:,.0f} | {r.p50:.1f} | {r.p95:.1f} | {r.p99:.1f} "
+            f"| {answers} | {ratio} |"
+        )
     lines.append("")
     for name, extra in extras.items():
         lines.append(f"- {name}: " + ", ".join(f"{k} {v}" for k, v in extra.items()))
@@ -372,17 +473,31 @@ def main() -> int:
         results += found
         extras[name] = extra
         for r in found:
-            print(f"   {r.phase}: {r.rate:,.0f}/s p50 {r.p50:.1f} p95 {r.p95:.1f} p99 {r.p99:.1f} ms {r.statuses}",
-                  flush=True)
+            print(
+                f"   {r.phase}: {r.rate:,.0f}/s p50 {r.p50:.1f} p95 {r.p95:.1f} p99 {r.p99:.1f} ms {r.statuses}",
+                flush=True,
+            )
         print(f"   {extra}", flush=True)
     info["load after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print()
     print(table(results, extras))
     if args.out is not None:
-        args.out.write_text(json.dumps({"machine": info, "command": " ".join(sys.argv),
-                                        "results": [r.__dict__ for r in results], "extras": extras}, indent=2))
-    bad = [name for name, extra in extras.items() if extra["recorded"] is not None
-           and extra["recorded"] < extra["acknowledged"]]  # type: ignore[operator]
+        args.out.write_text(
+            json.dumps(
+                {
+                    "machine": info,
+                    "command": " ".join(sys.argv),
+                    "results": [r.__dict__ for r in results],
+                    "extras": extras,
+                },
+                indent=2,
+            )
+        )
+    bad = [
+        name
+        for name, extra in extras.items()
+        if extra["recorded"] is not None and extra["recorded"] < extra["acknowledged"]
+    ]  # type: ignore[operator]
     if bad:
         print(f"acknowledged deliveries missing from the inbox: {bad}", file=sys.stderr)
         return 1
@@ -391,5 +506,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-

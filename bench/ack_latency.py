@@ -56,8 +56,9 @@ def payloads() -> list[tuple[str, bytes]]:
 
 def private_key() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -67,9 +68,17 @@ def cpu_seconds(pid: int) -> float:
 
 
 def app_env(port: int, key: str) -> dict[str, str]:
-    env = {**os.environ, "GHAPP_WEBHOOK_SECRET": SECRET, "GHAPP_APP_ID": "1", "GHAPP_PRIVATE_KEY": key,
-           "GHAPP_HOST": "127.0.0.1", "GHAPP_PORT": str(port), "GHAPP_LOG_LEVEL": "WARNING",
-           "GHAPP_REDELIVER_INTERVAL_S": "86400", "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9"}
+    env = {
+        **os.environ,
+        "GHAPP_WEBHOOK_SECRET": SECRET,
+        "GHAPP_APP_ID": "1",
+        "GHAPP_PRIVATE_KEY": key,
+        "GHAPP_HOST": "127.0.0.1",
+        "GHAPP_PORT": str(port),
+        "GHAPP_LOG_LEVEL": "WARNING",
+        "GHAPP_REDELIVER_INTERVAL_S": "86400",
+        "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9",
+    }
     env.pop("GHAPP_DATABASE_URL", None)
     env.pop("GHAPP_REDIS_URL", None)
     return env
@@ -77,8 +86,9 @@ def app_env(port: int, key: str) -> dict[str, str]:
 
 def start(workdir: Path, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     with (workdir / f"{name}.log").open("wb") as log:
-        return subprocess.Popen([str(ROOT / ".venv" / "bin" / "ghapp"), *args], cwd=workdir, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "ghapp"), *args], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
 
 
 def start_app(workdir: Path, port: int, worker: str) -> list[subprocess.Popen[bytes]]:
@@ -103,8 +113,14 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-async def phase(clients: list[httpx.AsyncClient], url: str, bodies: list[tuple[str, bytes]], rate: float,
-                seconds: float, sent: list[str]) -> dict[str, float]:
+async def phase(
+    clients: list[httpx.AsyncClient],
+    url: str,
+    bodies: list[tuple[str, bytes]],
+    rate: float,
+    seconds: float,
+    sent: list[str],
+) -> dict[str, float]:
     """Send `rate` deliveries/s for `seconds` through one connection per client; open-loop latencies."""
     total = int(rate * seconds)
     start = time.perf_counter() + 0.05
@@ -119,8 +135,12 @@ async def phase(clients: list[httpx.AsyncClient], url: str, bodies: list[tuple[s
             # each post a body of its own, as GitHub's are: one seen before under another delivery id is a replay
             body = body.rstrip()[:-1] + b',"bench_post":%d}' % i
             delivery = str(uuid.uuid4())
-            headers = {"Content-Type": "application/json", "X-GitHub-Event": event, "X-GitHub-Delivery": delivery,
-                       "X-Hub-Signature-256": "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()}
+            headers = {
+                "Content-Type": "application/json",
+                "X-GitHub-Event": event,
+                "X-GitHub-Delivery": delivery,
+                "X-Hub-Signature-256": "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest(),
+            }
             try:
                 response = await client.post(url, content=body, headers=headers)
                 ok = response.status_code == 202
@@ -143,8 +163,17 @@ async def phase(clients: list[httpx.AsyncClient], url: str, bodies: list[tuple[s
     await asyncio.gather(*senders)
     elapsed = time.perf_counter() - start
     ms = [x * 1000 for x in latencies]
-    return {"rate": rate, "sent": total, "ok": len(latencies), "errors": errors, "achieved": len(latencies) / elapsed,
-            "p50": percentile(ms, 50), "p95": percentile(ms, 95), "p99": percentile(ms, 99), "max": max(ms or [0])}
+    return {
+        "rate": rate,
+        "sent": total,
+        "ok": len(latencies),
+        "errors": errors,
+        "achieved": len(latencies) / elapsed,
+        "p50": percentile(ms, 50),
+        "p95": percentile(ms, 95),
+        "p99": percentile(ms, 99),
+        "max": max(ms or [0]),
+    }
 
 
 async def run(args: argparse.Namespace, port: int, pid: int) -> tuple[list[dict[str, float]], list[str]]:
@@ -171,13 +200,18 @@ async def run(args: argparse.Namespace, port: int, pid: int) -> tuple[list[dict[
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")],
-                        default=[100.0, 200.0, 400.0, 600.0, 800.0, 1000.0])
+    parser.add_argument(
+        "--rates", type=lambda s: [float(x) for x in s.split(",")], default=[100.0, 200.0, 400.0, 600.0, 800.0, 1000.0]
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each rate")
     parser.add_argument("--concurrency", type=int, default=32, help="connections the load generator keeps open")
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between rates")
-    parser.add_argument("--worker", choices=["thread", "process", "none"], default="thread",
-                        help="worker in the web process (default), in a `ghapp worker` process beside it, or none")
+    parser.add_argument(
+        "--worker",
+        choices=["thread", "process", "none"],
+        default="thread",
+        help="worker in the web process (default), in a `ghapp worker` process beside it, or none",
+    )
     args = parser.parse_args()
     port = free_port()
     load_before = os.getloadavg()[0]
@@ -192,21 +226,36 @@ def main() -> int:
                 proc.wait(30)
         with sqlite3.connect(workdir / "ghapp.db") as conn:
             stored = {row[0] for row in conn.execute("SELECT delivery_id FROM deliveries")}
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    print(f"machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.platform()}, "
-          f"load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after")
-    print(f"load: {args.concurrency} connections, {args.seconds:g} s per rate, {len(payloads())} real payloads, "
-          f"worker: {args.worker}; server CPU = the web process's CPU per acknowledged delivery")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    print(
+        f"machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.platform()}, "
+        f"load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after"
+    )
+    print(
+        f"load: {args.concurrency} connections, {args.seconds:g} s per rate, {len(payloads())} real payloads, "
+        f"worker: {args.worker}; server CPU = the web process's CPU per acknowledged delivery"
+    )
     print("| offered/s | sent | 202 | errors | achieved/s | p50 ms | p95 ms | p99 ms | max ms | server CPU ms | SLO |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         slo = "ok" if r["p95"] < 250 and r["p99"] < 500 and not r["errors"] else "MISSED"
-        print(f"| {r['rate']:.0f} | {r['sent']:.0f} | {r['ok']:.0f} | {r['errors']:.0f} | {r['achieved']:.0f} | "
-              f"{r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | {r['cpu_ms']:.2f} | {slo} |")
+        print(
+            f"| {r['rate']:.0f} | {r['sent']:.0f} | {r['ok']:.0f} | {r['errors']:.0f} | {r['achieved']:.0f} | "
+            f"{r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.1f} | {r['cpu_ms']:.2f} | {slo} |"
+        )
     passed = [r["rate"] for r in results if r["p95"] < 250 and r["p99"] < 500 and not r["errors"]]
-    print(f"highest offered rate within the SLO (p95 < 250 ms, p99 < 500 ms): "
-          f"{max(passed):.0f}/s" if passed else "no rate met the SLO")
+    print(
+        f"highest offered rate within the SLO (p95 < 250 ms, p99 < 500 ms): {max(passed):.0f}/s"
+        if passed
+        else "no rate met the SLO"
+    )
     missing = [d for d in sent if d not in stored]
     print(f"acknowledged deliveries committed to the inbox: {len(sent) - len(missing)} of {len(sent)}")
     print(json.dumps({"results": results}, indent=None))

@@ -218,8 +218,14 @@ def table_{n}(rows: list[tuple[str, int]]) -> str:
     return "\\n".join(f"{{name.ljust(width)}}  {{value:>8}}" for name, value in rows)
 '''
 
-KINDS = (("invoices", INVOICES), ("clients", CLIENT), ("jobs", JOBS), ("stores", REPOSITORY),
-         ("config", CONFIG), ("text", PURE))
+KINDS = (
+    ("invoices", INVOICES),
+    ("clients", CLIENT),
+    ("jobs", JOBS),
+    ("stores", REPOSITORY),
+    ("config", CONFIG),
+    ("text", PURE),
+)
 
 
 def ai_pull_files(count: int, tag: str) -> dict[str, str | bytes | None]:

@@ -43,8 +43,7 @@ def main() -> int:
     with GitHubSim() as sim, tempfile.TemporaryDirectory() as tmp:
         build_world(sim)
         ai = sim.state.create_pull(REPO, changes=twenty_files("v1"), messages=[AI_MESSAGE], body=AI_BODY, user="alice")
-        human = sim.state.create_pull(REPO, changes=twenty_files("h"), messages=["Refactor"], body="Tidy.",
-                                      user="dana")
+        human = sim.state.create_pull(REPO, changes=twenty_files("h"), messages=["Refactor"], body="Tidy.", user="dana")
         runners = None if args.real_tools else fake_runners()
         with running_app(sim, Path(tmp), runners=runners, counter=counter) as app:
             app.idle()
@@ -59,9 +58,12 @@ def main() -> int:
                 new = after - before
                 # a route that is not a path is a redirect off the API: the tarball's download from codeload
                 calls = {route: n for route, n in new.items() if route != PERIODIC and " /" in route}
-                results[name] = {**calls, "_total": sum(calls.values()),
-                                 "_downloads": sum(n for route, n in new.items() if " /" not in route),
-                                 "_not_modified": counter.snapshot().not_modified - not_modified}
+                results[name] = {
+                    **calls,
+                    "_total": sum(calls.values()),
+                    "_downloads": sum(n for route, n in new.items() if " /" not in route),
+                    "_not_modified": counter.snapshot().not_modified - not_modified,
+                }
 
             measure("opened", "pull_request", sim.payloads.pull_request(REPO, ai.number, "opened"))
             changed = {f"app/mod{i:02d}.py": f"VALUE_{i} = {i * 2}\n" for i in range(2)}
@@ -69,16 +71,22 @@ def main() -> int:
             sim.state.push(REPO, ai.number, changed, message=AI_MESSAGE)
             measure("synchronize", "pull_request", sim.payloads.pull_request(REPO, ai.number, "synchronize"))
             review = sim.state.add_review(REPO, ai.number, "bob")
-            measure("review submitted", "pull_request_review",
-                    sim.payloads.pull_request_review(REPO, ai.number, review.id))
+            measure(
+                "review submitted", "pull_request_review", sim.payloads.pull_request_review(REPO, ai.number, review.id)
+            )
             measure("human PR opened", "pull_request", sim.payloads.pull_request(REPO, human.number, "opened"))
     if args.json:
         print(json.dumps(results, indent=2, sort_keys=True))
     for name, calls in results.items():
-        routes = ", ".join(f"{route.split(' ', 1)[0]} {route.split(' ', 1)[1].removeprefix('/repos/{owner}/{repo}')}"
-                           f" x{n}" for route, n in sorted(calls.items()) if not route.startswith("_"))
-        print(f"{name}: {calls['_total']} API calls ({calls['_not_modified']} answered 304; "
-              f"{calls['_downloads']} archive download): {routes}")
+        routes = ", ".join(
+            f"{route.split(' ', 1)[0]} {route.split(' ', 1)[1].removeprefix('/repos/{owner}/{repo}')} x{n}"
+            for route, n in sorted(calls.items())
+            if not route.startswith("_")
+        )
+        print(
+            f"{name}: {calls['_total']} API calls ({calls['_not_modified']} answered 304; "
+            f"{calls['_downloads']} archive download): {routes}"
+        )
     return 0
 
 

@@ -84,8 +84,10 @@ def main() -> None:
     rng = random.Random(20240601)
     cases = [(name.split("__")[1], (CODEOWNERS_FIXTURES / name).read_text(encoding="utf-8")) for name in REAL]
     cases.append(("synthetic-1000", synthetic_rules(rng)))
-    print(f"{'file':16} {'rules':>5} {'paths':>5}  {'parse cold':>10} {'parse warm':>10}  "
-          f"{'owners_for median':>17} {'best':>6}  {'per path':>8}{'  naive' if args.naive else ''}")
+    print(
+        f"{'file':16} {'rules':>5} {'paths':>5}  {'parse cold':>10} {'parse warm':>10}  "
+        f"{'owners_for median':>17} {'best':>6}  {'per path':>8}{'  naive' if args.naive else ''}"
+    )
     for label, text in cases:
         codeowners = parse_codeowners(text)
         paths = paths_for(codeowners, rng)
@@ -94,8 +96,10 @@ def main() -> None:
         warm, _ = timed(partial(parse_codeowners, text), args.repeat)
         median, best = timed(partial(codeowners.owners_for, paths), args.repeat)
         owned = sum(1 for owners in codeowners.owners_for(paths).values() if owners)
-        line = (f"{label:16} {len(codeowners.rules):5} {len(paths):5}  {cold:8.1f}ms {warm:8.1f}ms  "
-                f"{median:15.1f}ms {best:4.1f}ms  {median * 1000 / len(paths):6.1f}us")
+        line = (
+            f"{label:16} {len(codeowners.rules):5} {len(paths):5}  {cold:8.1f}ms {warm:8.1f}ms  "
+            f"{median:15.1f}ms {best:4.1f}ms  {median * 1000 / len(paths):6.1f}us"
+        )
         if args.naive:
             slow, _ = timed(partial(naive, codeowners, paths), 1)
             assert naive(codeowners, paths) == codeowners.owners_for(paths)

@@ -80,13 +80,13 @@ class Registry{i}:
         return sum(o.total(20) for o in self.orders.values())
 '''
 
-CHANGE = '''
+CHANGE = """
 
 def changed{i}(name: str, count: int) -> str:
     import os
     subprocess.call(f"echo {{name}}", shell=True)
     return count
-'''
+"""
 
 
 def generate(root: Path, files: int, per_package: int = 100) -> list[str]:
@@ -115,13 +115,22 @@ async def measure(root: Path, files: list[str], osv_url: str, scratch: Path) -> 
 
 
 def describe(reports: tuple[ToolReport, ...]) -> str:
-    return ", ".join(f"{r.tool} {r.duration_s:.1f} s/{len(r.files)} files/{len(r.findings)} findings"
-                     f"{'' if r.status == 'ok' else ' ' + r.status}" for r in reports)
+    return ", ".join(
+        f"{r.tool} {r.duration_s:.1f} s/{len(r.files)} files/{len(r.findings)} findings"
+        f"{'' if r.status == 'ok' else ' ' + r.status}"
+        for r in reports
+    )
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     return f"{os.cpu_count()} x {cpu}, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}"
 
 
@@ -150,11 +159,13 @@ def main() -> None:
     print(f"whole repository:   {whole_s:.1f} s  ({describe(whole_reports)})")
     print(f"ratio: {whole_s / diff_s:.1f}x; machine: {machine()}")
     if args.append_readme:
-        row = (f"| All four gates (ruff, mypy, semgrep, pip-audit via `run_all`, cold caches) on a {len(changed)}-file "
-               f"change vs the whole generated repository ({len(paths):,} files, {lines:,} lines) | "
-               f"`.venv/bin/python bench/diff_vs_repo.py --files {args.files} --changed {args.changed}` | "
-               f"{machine()} | changed files {diff_s:.1f} s ({describe(diff_reports)}); whole repository "
-               f"{whole_s:.1f} s ({describe(whole_reports)}); {whole_s / diff_s:.0f}x faster on the diff |\n")
+        row = (
+            f"| All four gates (ruff, mypy, semgrep, pip-audit via `run_all`, cold caches) on a {len(changed)}-file "
+            f"change vs the whole generated repository ({len(paths):,} files, {lines:,} lines) | "
+            f"`.venv/bin/python bench/diff_vs_repo.py --files {args.files} --changed {args.changed}` | "
+            f"{machine()} | changed files {diff_s:.1f} s ({describe(diff_reports)}); whole repository "
+            f"{whole_s:.1f} s ({describe(whole_reports)}); {whole_s / diff_s:.0f}x faster on the diff |\n"
+        )
         with (ROOT / "bench" / "README.md").open("a", encoding="utf-8") as readme:
             readme.write(row)
 

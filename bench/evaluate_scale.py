@@ -54,8 +54,18 @@ def patterns(rng: random.Random, count: int) -> list[str]:
     found: dict[str, None] = {}
     while len(found) < count:
         word, other, pkg = rng.choice(WORDS), rng.choice(WORDS), f"pkg{rng.randrange(300)}"
-        found[rng.choice([f"/{word}/{pkg}/", f"{pkg}/", f"*{other}_{rng.randrange(1000)}*", f"*{rng.choice(EXTS)}",
-                          f"**/{other}/{pkg}.*", f"/{word}/*/{other}/"])] = None
+        found[
+            rng.choice(
+                [
+                    f"/{word}/{pkg}/",
+                    f"{pkg}/",
+                    f"*{other}_{rng.randrange(1000)}*",
+                    f"*{rng.choice(EXTS)}",
+                    f"**/{other}/{pkg}.*",
+                    f"/{word}/*/{other}/",
+                ]
+            )
+        ] = None
     return list(found)
 
 
@@ -84,29 +94,51 @@ def facts_for(rng: random.Random, codeowners: str) -> Facts:
     paths = [*paths_for(parse_codeowners(codeowners), rng, 2999), "requirements.txt"]
     added = frozenset(range(10, 110))
     files = tuple(ChangedFile(p, additions=100, deletions=5, added_lines=added) for p in paths)
-    lint = tuple(Finding(p, line, "F401", f"`mod{line}` imported but unused") for p in paths
-                 for line in range(5, 205, 20))
-    types = tuple(Finding(p, line, "return-value", "Incompatible return value type") for p in paths
-                  for line in (12, 90))
-    semgrep = tuple(Finding(p, 40, "injection-shell-true-non-literal", "A shell runs a command built at run time.")
-                    for p in paths[::5])
-    audit = tuple(Finding("requirements.txt", 1, advisory, "requests 2.28.1 is vulnerable")
-                  for advisory in ("PYSEC-2023-74", "GHSA-j8r2-6x86-q33q"))
-    reports = (ToolReport(Gate.LINT, "ruff", findings=lint, files=tuple(paths)),
-               ToolReport(Gate.TYPES, "mypy", findings=types, files=tuple(paths)),
-               ToolReport(Gate.SEMGREP, "semgrep", findings=semgrep, files=tuple(paths)),
-               ToolReport(Gate.DEPENDENCY_AUDIT, "pip-audit", findings=audit, files=("requirements.txt",)))
+    lint = tuple(
+        Finding(p, line, "F401", f"`mod{line}` imported but unused") for p in paths for line in range(5, 205, 20)
+    )
+    types = tuple(
+        Finding(p, line, "return-value", "Incompatible return value type") for p in paths for line in (12, 90)
+    )
+    semgrep = tuple(
+        Finding(p, 40, "injection-shell-true-non-literal", "A shell runs a command built at run time.")
+        for p in paths[::5]
+    )
+    audit = tuple(
+        Finding("requirements.txt", 1, advisory, "requests 2.28.1 is vulnerable")
+        for advisory in ("PYSEC-2023-74", "GHSA-j8r2-6x86-q33q")
+    )
+    reports = (
+        ToolReport(Gate.LINT, "ruff", findings=lint, files=tuple(paths)),
+        ToolReport(Gate.TYPES, "mypy", findings=types, files=tuple(paths)),
+        ToolReport(Gate.SEMGREP, "semgrep", findings=semgrep, files=tuple(paths)),
+        ToolReport(Gate.DEPENDENCY_AUDIT, "pip-audit", findings=audit, files=("requirements.txt",)),
+    )
     alice = Person("Alice", "alice@example.com", "alice")
-    commits = tuple(Commit(f"{i:040x}", f"Change {i}" + (AI_FOOTER if i == 0 else "\n"), alice, alice)
-                    for i in range(250))
+    commits = tuple(
+        Commit(f"{i:040x}", f"Change {i}" + (AI_FOOTER if i == 0 else "\n"), alice, alice) for i in range(250)
+    )
     members_reviews = (Review(Actor("member0"), "APPROVED", HEAD), Review(Actor("member1"), "APPROVED", OLD))
-    reviews = (*(Review(Actor(f"reviewer{i}"), "APPROVED" if i % 3 else "COMMENTED", HEAD if i % 4 else OLD)
-                 for i in range(198)), *members_reviews)
+    reviews = (
+        *(
+            Review(Actor(f"reviewer{i}"), "APPROVED" if i % 3 else "COMMENTED", HEAD if i % 4 else OLD)
+            for i in range(198)
+        ),
+        *members_reviews,
+    )
     members = {f"org/team{t}": frozenset({f"member{t}", f"user{t + 400}"}) for t in range(40)}
-    return Facts(pull_request=PullRequest(1, Actor("alice"), title="Everything at once", head_ref="big",
-                                          head_sha=HEAD, base_ref="main"),
-                 commits=commits, files=files, reviews=reviews, team_members=members, codeowners=codeowners,
-                 changed_since={OLD: frozenset(paths[::7])}, tool_reports=reports)
+    return Facts(
+        pull_request=PullRequest(
+            1, Actor("alice"), title="Everything at once", head_ref="big", head_sha=HEAD, base_ref="main"
+        ),
+        commits=commits,
+        files=files,
+        reviews=reviews,
+        team_members=members,
+        codeowners=codeowners,
+        changed_since={OLD: frozenset(paths[::7])},
+        tool_reports=reports,
+    )
 
 
 def timed(work: Callable[[], object], repeat: int) -> tuple[float, float, list[float]]:
@@ -135,29 +167,42 @@ def main() -> int:
     cold = (time.perf_counter() - started) * 1000
     categories = {c.category: len(c.files) for c in decision.approvals}
     print(f"machine: {os.cpu_count()} x {cpu_model()}, Python {platform.python_version()}, load {load:.1f}")
-    print(f"facts: {len(facts.files)} files, {sum(len(r.findings) for r in facts.tool_reports)} findings, "
-          f"{len(facts.commits)} commits, {len(facts.reviews)} reviews; policy: {len(policy.approvals)} categories, "
-          f"{sum(len(r.patterns) for r in policy.approvals)} patterns; CODEOWNERS: "
-          f"{len(parse_codeowners(codeowners).rules)} rules")
-    print(f"decision: verdict {decision.verdict.verdict}, "
-          + ", ".join(f"{g.gate.value} {g.conclusion.value} ({len(g.annotations)} annotations)" for g in decision.gates)
-          + f"; {len(categories)} categories matched ({sum(c.satisfied for c in decision.approvals)} satisfied), "
-          f"{sum(categories.values())} files in them")
+    print(
+        f"facts: {len(facts.files)} files, {sum(len(r.findings) for r in facts.tool_reports)} findings, "
+        f"{len(facts.commits)} commits, {len(facts.reviews)} reviews; policy: {len(policy.approvals)} categories, "
+        f"{sum(len(r.patterns) for r in policy.approvals)} patterns; CODEOWNERS: "
+        f"{len(parse_codeowners(codeowners).rules)} rules"
+    )
+    print(
+        f"decision: verdict {decision.verdict.verdict}, "
+        + ", ".join(f"{g.gate.value} {g.conclusion.value} ({len(g.annotations)} annotations)" for g in decision.gates)
+        + f"; {len(categories)} categories matched ({sum(c.satisfied for c in decision.approvals)} satisfied), "
+        f"{sum(categories.values())} files in them"
+    )
     print(f"evaluate, first run (empty pattern cache): {cold:.0f} ms")
-    variants = {"full": facts, "without tool findings": replace(facts, tool_reports=tuple(
-        replace(r, findings=()) for r in facts.tool_reports)), "without CODEOWNERS": replace(facts, codeowners=None)}
+    variants = {
+        "full": facts,
+        "without tool findings": replace(
+            facts, tool_reports=tuple(replace(r, findings=()) for r in facts.tool_reports)
+        ),
+        "without CODEOWNERS": replace(facts, codeowners=None),
+    }
     bundled = build("{}\n")
     cases = [(name, policy, variant) for name, variant in variants.items()]
     cases.append((f"bundled policy only ({default_patterns()} patterns)", bundled, facts))
     for name, rules, variant in cases:
         median, best, runs = timed(partial(evaluate, rules, variant), args.repeat)
-        print(f"evaluate, {name}: median {median:.0f} ms, best {best:.0f} ms, worst {max(runs):.0f} ms "
-              f"({args.repeat} runs)")
+        print(
+            f"evaluate, {name}: median {median:.0f} ms, best {best:.0f} ms, worst {max(runs):.0f} ms "
+            f"({args.repeat} runs)"
+        )
     largest = policy_file(rng, 9_300)
     for name, body in (("the 1,000-pattern policy", text), ("the largest accepted policy", largest)):
         median, best, _ = timed(partial(build, body), args.repeat)
-        print(f"load_policy, default + {name} ({len(body.encode()) // 1024} KiB, {body.count(chr(10))} lines): "
-              f"median {median:.0f} ms, best {best:.0f} ms")
+        print(
+            f"load_policy, default + {name} ({len(body.encode()) // 1024} KiB, {body.count(chr(10))} lines): "
+            f"median {median:.0f} ms, best {best:.0f} ms"
+        )
     print(f"load at the end: {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -75,13 +75,25 @@ def policies(repeat: int) -> None:
     load_policy([("policies/default.yml", default)])  # warm the schema and the pattern caches
     print("load_policy (the bundled default + one file):")
     benign = _benign_policy()
-    print(line(f"benign, {len(benign) // 1024} KiB (the baseline)",
-               measure(lambda: load_policy([("policies/default.yml", default), ("benign.yml", benign)]), repeat)))
+    print(
+        line(
+            f"benign, {len(benign) // 1024} KiB (the baseline)",
+            measure(lambda: load_policy([("policies/default.yml", default), ("benign.yml", benign)]), repeat),
+        )
+    )
     for name, (data, _, _) in HOSTILE.items():
         text = data.decode("utf-8")
-        print(line(f"{name}, {len(data) // 1024} KiB",
-                   measure(lambda text=text, name=name: load_policy(  # type: ignore[misc]
-                       [("policies/default.yml", default), (name, text)]), repeat)))
+        print(
+            line(
+                f"{name}, {len(data) // 1024} KiB",
+                measure(
+                    lambda text=text, name=name: load_policy(  # type: ignore[misc]
+                        [("policies/default.yml", default), (name, text)]
+                    ),
+                    repeat,
+                ),
+            )
+        )
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for name, (data, _, _) in HOSTILE.items():
@@ -89,8 +101,15 @@ def policies(repeat: int) -> None:
             paths.append(str(Path(folder) / f"{name}.yml"))
         ghapp = str(Path(sys.executable).parent / "ghapp")
         print(f"ghapp policy validate, one process over the {len(paths)} hostile files:")
-        print(line("all files", measure(lambda: subprocess.run([ghapp, "policy", "validate", *paths],
-                                                               capture_output=True, check=False), repeat)))
+        print(
+            line(
+                "all files",
+                measure(
+                    lambda: subprocess.run([ghapp, "policy", "validate", *paths], capture_output=True, check=False),
+                    repeat,
+                ),
+            )
+        )
 
 
 def texts(repeat: int) -> None:
@@ -106,8 +125,12 @@ def patterns(repeat: int) -> None:
         matches = compile_pattern(pattern).matches
         for n in (60, 4_000):
             text = path(n)
-            print(line(f"{pattern[:24]}... on {len(text):,} chars",
-                       measure(lambda text=text, matches=matches: matches(text), repeat)))  # type: ignore[misc]
+            print(
+                line(
+                    f"{pattern[:24]}... on {len(text):,} chars",
+                    measure(lambda text=text, matches=matches: matches(text), repeat),
+                )
+            )  # type: ignore[misc]
 
 
 def archives_and_patches(repeat: int) -> None:
@@ -131,10 +154,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per input (median and worst reported)")
     args = parser.parse_args()
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
-    print(f"machine: {os.cpu_count()} x {cpu}, Python {platform.python_version()}, "
-          f"load {os.getloadavg()[0]:.1f}")
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    print(f"machine: {os.cpu_count()} x {cpu}, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}")
     policies(args.repeat)
     texts(args.repeat)
     patterns(args.repeat)

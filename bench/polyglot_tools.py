@@ -41,8 +41,10 @@ TS = """export function total(items: { price: number }[]): number {
 def pull_request(root: Path) -> list[str]:
     files = {f"web/api{i}.js": API_JS for i in range(3)} | {f"web/cart{i}.ts": TS for i in range(3)}
     files |= {f"scripts/deploy{i}.sh": DEPLOY_SH for i in range(2)} | {".github/workflows/preview.yml": WORKFLOW}
-    files |= lock_files(fixed=False) | {"app/models.py": "VALUE = 1\n", "app/views.py": "def view() -> int:\n"
-                                                                                           "    return 1\n"}
+    files |= lock_files(fixed=False) | {
+        "app/models.py": "VALUE = 1\n",
+        "app/views.py": "def view() -> int:\n    return 1\n",
+    }
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
@@ -71,7 +73,10 @@ def main() -> None:
                     per_tool[report.tool].append(report.duration_s)
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
-        "python": platform.python_version(), "sandbox": bool(box), "files": len(files), "repeat": args.repeat,
+        "python": platform.python_version(),
+        "sandbox": bool(box),
+        "files": len(files),
+        "repeat": args.repeat,
         "wall_s_median": round(statistics.median(walls), 2),
         "tool_s_median": {name: round(statistics.median(times), 2) for name, times in per_tool.items()},
     }

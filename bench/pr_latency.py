@@ -50,9 +50,11 @@ from tests.osv_server import serve as osv_server  # noqa: E402
 GATES = ("provenance", "lint", "types", "semgrep", "dependency-audit", "approvals")
 PERIODIC = "GET /app/hook/deliveries"
 # Runs the tool, then writes the peak RSS (KiB) of its largest process, the tool's own children included.
-RSS_SHIM = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
-            "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
-            "sys.exit(code)")
+RSS_SHIM = (
+    "import resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+    "sys.exit(code)"
+)
 
 
 class Timed:
@@ -93,9 +95,17 @@ class Timed:
     def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
         ended = time.time()
         rss = self.rss_dir / self.name if self.rss_dir is not None else None
-        entry = {"tool": self.name, "start": self.started, "end": ended, "duration_s": run.duration_s,
-                 "files": len(run.files), "findings": 0, "status": "error", "exit": run.returncode,
-                 "peak_rss_mb": round(int(rss.read_text()) / 1024) if rss and rss.exists() else None}
+        entry = {
+            "tool": self.name,
+            "start": self.started,
+            "end": ended,
+            "duration_s": run.duration_s,
+            "files": len(run.files),
+            "findings": 0,
+            "status": "error",
+            "exit": run.returncode,
+            "peak_rss_mb": round(int(rss.read_text()) / 1024) if rss and rss.exists() else None,
+        }
         self.log.append(entry)
         try:
             report = self.inner.parse(run, ctx)
@@ -115,8 +125,11 @@ def wait_completed(sim: GitHubSim, head_sha: str, timeout: float) -> tuple[dict[
         if time.monotonic() > deadline:
             raise SystemExit(f"timed out: completed so far {sorted(seen)}")
         with sim.state.lock:
-            done = {run.name.rsplit("/ ", 1)[-1]: str(run.conclusion)
-                    for run in sim.state.check_runs_for(REPO, head_sha) if run.status == "completed"}
+            done = {
+                run.name.rsplit("/ ", 1)[-1]: str(run.conclusion)
+                for run in sim.state.check_runs_for(REPO, head_sha)
+                if run.status == "completed"
+            }
         now = time.time()
         for name in done:
             seen.setdefault(name, now)
@@ -126,8 +139,9 @@ def wait_completed(sim: GitHubSim, head_sha: str, timeout: float) -> tuple[dict[
 
 
 @contextmanager
-def running(sim: GitHubSim, tmp: Path, osv: str, runners: Sequence[Runner], counter: CallCounter,
-            exporter: InMemorySpanExporter) -> Iterator[AppServer]:
+def running(
+    sim: GitHubSim, tmp: Path, osv: str, runners: Sequence[Runner], counter: CallCounter, exporter: InMemorySpanExporter
+) -> Iterator[AppServer]:
     """The App as `ghapp serve` builds it, plus a call counter and an in-memory trace exporter."""
     settings = app_settings(sim, tmp, osv_url=f"{osv}/v1/query")
     telemetry = Telemetry.create(settings, span_exporter=exporter)
@@ -141,10 +155,24 @@ def running(sim: GitHubSim, tmp: Path, osv: str, runners: Sequence[Runner], coun
         server.app.state.queue.close()
 
 
-def one_run(sim: GitHubSim, app: AppServer, counter: CallCounter, exporter: InMemorySpanExporter,
-            tools: list[dict[str, Any]], size: int, tag: str, timeout: float) -> dict[str, Any]:
-    pull = sim.state.create_pull(REPO, changes=ai_pull_files(size, tag), messages=[AI_MESSAGE], body=AI_BODY,
-                                 user="alice", title=f"Invoices, clients and jobs ({tag})")
+def one_run(
+    sim: GitHubSim,
+    app: AppServer,
+    counter: CallCounter,
+    exporter: InMemorySpanExporter,
+    tools: list[dict[str, Any]],
+    size: int,
+    tag: str,
+    timeout: float,
+) -> dict[str, Any]:
+    pull = sim.state.create_pull(
+        REPO,
+        changes=ai_pull_files(size, tag),
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title=f"Invoices, clients and jobs ({tag})",
+    )
     payload = sim.payloads.pull_request(REPO, pull.number, "opened")
     exporter.clear()
     tools.clear()
@@ -165,15 +193,29 @@ def one_run(sim: GitHubSim, app: AppServer, counter: CallCounter, exporter: InMe
     first_tool, last_tool = min(t["start"] for t in tools), max(t["end"] for t in tools)
     done = max(completed.values())
     return {
-        "size": size, "load": load, "total_s": done - sent,
-        "phases_s": {"acknowledged": acked - sent, "job started": job_start - sent,
-                     "policy, facts, first publish": tarball - job_start, "tarball + unpack": first_tool - tarball,
-                     "tools (wall)": last_tool - first_tool, "publish results": done - last_tool},
+        "size": size,
+        "load": load,
+        "total_s": done - sent,
+        "phases_s": {
+            "acknowledged": acked - sent,
+            "job started": job_start - sent,
+            "policy, facts, first publish": tarball - job_start,
+            "tarball + unpack": first_tool - tarball,
+            "tools (wall)": last_tool - first_tool,
+            "publish results": done - last_tool,
+        },
         "app_s": (tarball - job_start) + (first_tool - tarball) + (done - last_tool),
         "github_wait_s": sum(((s.end_time or 0) - (s.start_time or 0)) / 1e9 for s in trace),
-        "gate_done_s": {gate: completed[gate] - sent for gate in GATES}, "conclusions": conclusions,
-        "tools": {t["tool"]: {**{k: v for k, v in t.items() if k not in ("tool", "start", "end")},
-                              "start_s": t["start"] - sent, "end_s": t["end"] - sent} for t in tools},
+        "gate_done_s": {gate: completed[gate] - sent for gate in GATES},
+        "conclusions": conclusions,
+        "tools": {
+            t["tool"]: {
+                **{k: v for k, v in t.items() if k not in ("tool", "start", "end")},
+                "start_s": t["start"] - sent,
+                "end_s": t["end"] - sent,
+            }
+            for t in tools
+        },
         "api_calls": sum(n for route, n in calls.items() if route != PERIODIC and " /" in route),
         "api_routes": {route: n for route, n in sorted(calls.items()) if route != PERIODIC},
     }
@@ -195,25 +237,33 @@ def summary(runs: list[dict[str, Any]]) -> list[str]:
         return spread(values)
 
     first, loads = runs[0], [r["load"] for r in runs]
-    lines = [f"{first['size']}-file PR, {len(runs)} runs, median (min-max) seconds; "
-             f"load {min(loads):.1f}-{max(loads):.1f}",
-             f"  delivery -> all six check runs completed: {of('total_s')}"]
+    lines = [
+        f"{first['size']}-file PR, {len(runs)} runs, median (min-max) seconds; load {min(loads):.1f}-{max(loads):.1f}",
+        f"  delivery -> all six check runs completed: {of('total_s')}",
+    ]
     lines += [f"  phase {name}: {of('phases_s', name)}" for name in first["phases_s"]]
-    lines.append(f"  the App's own time (all but the tools and the wait for the worker): {of('app_s')}; "
-                 f"of it waiting on GitHub {of('github_wait_s')}")
+    lines.append(
+        f"  the App's own time (all but the tools and the wait for the worker): {of('app_s')}; "
+        f"of it waiting on GitHub {of('github_wait_s')}"
+    )
     lines += [f"  check run {gate} completed after {of('gate_done_s', gate)}" for gate in GATES]
     for tool in sorted({tool for r in runs for tool in r["tools"]}):
         reports = [r["tools"][tool] for r in runs if tool in r["tools"]]
         rss = [t["peak_rss_mb"] for t in reports if t["peak_rss_mb"] is not None]
         memory = f", peak RSS {max(rss)} MB" if rss else ""
-        lines.append(f"  {tool}: {of('tools', tool, 'duration_s')} s on {max(t['files'] for t in reports)} files, "
-                     f"{max(t['findings'] for t in reports)} findings{memory}")
+        lines.append(
+            f"  {tool}: {of('tools', tool, 'duration_s')} s on {max(t['files'] for t in reports)} files, "
+            f"{max(t['findings'] for t in reports)} findings{memory}"
+        )
     lines.append(f"  GitHub API calls for the event: {sorted({r['api_calls'] for r in runs})}")
     outcomes = {gate: dict(Counter(r["conclusions"][gate] for r in runs)) for gate in GATES}
     lines.append(f"  conclusions: {outcomes}")
     for n, run in enumerate(runs):
-        lines += [f"  run {n}: {tool} {t['status']} (exit {t['exit']}): {t.get('stderr', '')[-300:]!r}"
-                  for tool, t in run["tools"].items() if t["status"] != "ok"]
+        lines += [
+            f"  run {n}: {tool} {t['status']} (exit {t['exit']}): {t.get('stderr', '')[-300:]!r}"
+            for tool, t in run["tools"].items()
+            if t["status"] != "ok"
+        ]
     return lines
 
 
@@ -248,10 +298,14 @@ def main() -> int:
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if args.json:
         print(json.dumps({"warm-up": warm, **{str(size): runs for size, runs in results.items()}}, indent=2))
-    print(f"machine: {os.cpu_count()} x {cpu_model()}, Python {platform.python_version()}; "
-          f"largest child process of the run: {children_mb:.0f} MB RSS")
-    print(f"warm-up (the first delivery after start, {warm['size']} files: token, policy, CODEOWNERS and labels "
-          f"not yet cached): {warm['total_s']:.2f} s, {warm['api_calls']} API calls")
+    print(
+        f"machine: {os.cpu_count()} x {cpu_model()}, Python {platform.python_version()}; "
+        f"largest child process of the run: {children_mb:.0f} MB RSS"
+    )
+    print(
+        f"warm-up (the first delivery after start, {warm['size']} files: token, policy, CODEOWNERS and labels "
+        f"not yet cached): {warm['total_s']:.2f} s, {warm['api_calls']} API calls"
+    )
     for runs in results.values():
         if runs:
             print("\n".join(summary(runs)))

@@ -63,8 +63,19 @@ def mb(kib: int) -> float:
 @contextmanager
 def simulator(tmp: Path, count: int) -> Iterator[dict[str, Any]]:
     world_file = tmp / "world.json"
-    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "worker_scaling.py"), "--simulator", str(world_file),
-                             "--deliveries", str(count)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "worker_scaling.py"),
+            "--simulator",
+            str(world_file),
+            "--deliveries",
+            str(count),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     try:
         deadline = time.monotonic() + 120
         while not world_file.exists():
@@ -133,9 +144,12 @@ def burst(url: str, world: dict[str, Any], inbox: Inbox, expected: int, timeout:
             # a field of its own per post: GitHub never sends the same body twice, and the App takes a body
             # seen before under another delivery id for a replay (GHAPP_REPLAY_WINDOW_S)
             body = json.dumps({**payload, "bench_post": uuid.uuid4().hex}).encode()
-            headers = {"Content-Type": "application/json", "X-GitHub-Event": "pull_request",
-                       "X-GitHub-Delivery": str(uuid.uuid4()),
-                       "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()}
+            headers = {
+                "Content-Type": "application/json",
+                "X-GitHub-Event": "pull_request",
+                "X-GitHub-Delivery": str(uuid.uuid4()),
+                "X-Hub-Signature-256": "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(),
+            }
             assert client.post(url, content=body, headers=headers).status_code == 202
     while sum(inbox.counts()[s] for s in (DeliveryState.DONE, DeliveryState.FAILED)) < expected:
         if time.monotonic() - started > timeout:
@@ -147,10 +161,19 @@ def burst(url: str, world: dict[str, Any], inbox: Inbox, expected: int, timeout:
 def measure(setup: str, world: dict[str, Any], tmp: Path, bursts: int, rest: float, timeout: float) -> dict[str, Any]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GHAPP_")}
-    env.update({"GHAPP_APP_ID": str(world["app_id"]), "GHAPP_PRIVATE_KEY": world["private_key"],
-                "GHAPP_WEBHOOK_SECRET": world["webhook_secret"], "GHAPP_GITHUB_API_URL": world["api_url"],
-                "GHAPP_HOST": "127.0.0.1", "GHAPP_PORT": str(port), "GHAPP_LOG_LEVEL": "WARNING",
-                "GHAPP_DATA_DIR": str(tmp / "var"), "GHAPP_REDELIVER_INTERVAL_S": "86400"})
+    env.update(
+        {
+            "GHAPP_APP_ID": str(world["app_id"]),
+            "GHAPP_PRIVATE_KEY": world["private_key"],
+            "GHAPP_WEBHOOK_SECRET": world["webhook_secret"],
+            "GHAPP_GITHUB_API_URL": world["api_url"],
+            "GHAPP_HOST": "127.0.0.1",
+            "GHAPP_PORT": str(port),
+            "GHAPP_LOG_LEVEL": "WARNING",
+            "GHAPP_DATA_DIR": str(tmp / "var"),
+            "GHAPP_REDELIVER_INTERVAL_S": "86400",
+        }
+    )
     database = f"ghapp_mem_{uuid.uuid4().hex[:10]}"
     if setup == "embedded":
         url = f"sqlite:///{tmp / 'app.db'}"
@@ -170,17 +193,27 @@ def measure(setup: str, world: dict[str, Any], tmp: Path, bursts: int, rest: flo
             procs["worker"] = start(tmp, "worker", ["worker"], env)
         time.sleep(rest)
         pids = {name: p.pid for name, p in procs.items()}
-        result: dict[str, Any] = {"setup": setup, "load": round(os.getloadavg()[0], 1), "idle_mb": {
-            name: mb(status_kib(pid, "VmRSS")) for name, pid in pids.items()}, "bursts": []}
+        result: dict[str, Any] = {
+            "setup": setup,
+            "load": round(os.getloadavg()[0], 1),
+            "idle_mb": {name: mb(status_kib(pid, "VmRSS")) for name, pid in pids.items()},
+            "bursts": [],
+        }
         inbox = Inbox(open_database(url))
         for n in range(1, bursts + 1):
             with Sampler(pids) as sampler:
-                seconds = burst(f"http://127.0.0.1:{port}/api/github/webhooks", world, inbox,
-                                n * len(world["payloads"]), timeout)
+                seconds = burst(
+                    f"http://127.0.0.1:{port}/api/github/webhooks", world, inbox, n * len(world["payloads"]), timeout
+                )
             peak = {name: mb(kib) for name, kib in sampler.peak.items()}
-            result["bursts"].append({"seconds": round(seconds, 1), "peak_mb": peak,
-                                     "after_mb": {k: mb(status_kib(pid, "VmRSS")) for k, pid in pids.items()},
-                                     "failed": inbox.counts()[DeliveryState.FAILED]})
+            result["bursts"].append(
+                {
+                    "seconds": round(seconds, 1),
+                    "peak_mb": peak,
+                    "after_mb": {k: mb(status_kib(pid, "VmRSS")) for k, pid in pids.items()},
+                    "failed": inbox.counts()[DeliveryState.FAILED],
+                }
+            )
         result["hwm_mb"] = {name: mb(status_kib(pid, "VmHWM")) for name, pid in pids.items()}
         inbox.db.engine.dispose()
         return result
@@ -197,8 +230,9 @@ def measure(setup: str, world: dict[str, Any], tmp: Path, bursts: int, rest: flo
 
 def forget_redis(world: dict[str, Any], queue_name: str) -> None:
     """Delete the run's queue and cache keys from Redis."""
-    settings = Settings(app_id=str(world["app_id"]), private_key=world["private_key"], redis_url=REDIS_URL,
-                        queue_name=queue_name)
+    settings = Settings(
+        app_id=str(world["app_id"]), private_key=world["private_key"], redis_url=REDIS_URL, queue_name=queue_name
+    )
     queue = Queue.from_settings(settings)
     queue.huey.flush()
     queue.close()
@@ -224,17 +258,27 @@ def main() -> int:
             folder.mkdir()
             with simulator(folder, args.deliveries) as world:
                 results.append(measure(setup, world, folder, args.bursts, args.rest, args.timeout))
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown CPU")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
     if args.json:
         print(json.dumps(results, indent=2))
-    print(f"{os.cpu_count()} x {cpu}, Python {platform.python_version()}; {args.deliveries} deliveries per burst, "
-          "tools off by policy; RSS in MB")
+    print(
+        f"{os.cpu_count()} x {cpu}, Python {platform.python_version()}; {args.deliveries} deliveries per burst, "
+        "tools off by policy; RSS in MB"
+    )
     for r in results:
         print(f"{r['setup']} (load {r['load']}): idle {r['idle_mb']}; high-water mark {r['hwm_mb']}")
         for n, b in enumerate(r["bursts"], 1):
-            print(f"  burst {n}: {b['seconds']} s, peak {b['peak_mb']}, after {b['after_mb']}, "
-                  f"failed so far {b['failed']}")
+            print(
+                f"  burst {n}: {b['seconds']} s, peak {b['peak_mb']}, after {b['after_mb']}, "
+                f"failed so far {b['failed']}"
+            )
     return 0
 
 

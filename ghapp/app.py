@@ -49,8 +49,13 @@ class Runtime:
     """What one process may change while it runs: the settings (the setup flow stores credentials) and the
     GitHub client built from them."""
 
-    def __init__(self, settings: Settings, github: GitHubApp | None, counter: CallCounter | None = None,
-                 tracing: Tracing | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        github: GitHubApp | None,
+        counter: CallCounter | None = None,
+        tracing: Tracing | None = None,
+    ) -> None:
         self.settings = settings
         self.github = github
         self.counter = counter  # GitHub calls feed the metrics through it
@@ -101,9 +106,18 @@ class Services:
 
     def worker(self, *, concurrency: int | None = None, periodic: bool = True) -> Worker:
         runtime = self.runtime
-        return Worker(self.settings, self.inbox, self.queue, handlers=self.handlers, sheddable=low_value,
-                      github=lambda: runtime.github,
-                      concurrency=concurrency, metrics=self.metrics, periodic=periodic, tracing=self.tracing)
+        return Worker(
+            self.settings,
+            self.inbox,
+            self.queue,
+            handlers=self.handlers,
+            sheddable=low_value,
+            github=lambda: runtime.github,
+            concurrency=concurrency,
+            metrics=self.metrics,
+            periodic=periodic,
+            tracing=self.tracing,
+        )
 
     def handled(self, event: str, action: str | None) -> bool:
         """Whether a handler wants deliveries of (event, action): the others are recorded as ignored."""
@@ -113,9 +127,15 @@ class Services:
         self.runtime.close()
 
 
-def bootstrap(settings: Settings, *, inbox: Inbox | None = None, queue: Queue | None = None,
-              github: GitHubApp | None = None, handlers: HandlerTable | None = None,
-              telemetry: Telemetry | None = None) -> Services:
+def bootstrap(
+    settings: Settings,
+    *,
+    inbox: Inbox | None = None,
+    queue: Queue | None = None,
+    github: GitHubApp | None = None,
+    handlers: HandlerTable | None = None,
+    telemetry: Telemetry | None = None,
+) -> Services:
     """Wire one process of the App. Without `inbox` the database comes from settings (SQLite migrated on the
     spot; PostgreSQL must be current, else SchemaNotCurrent); without `handlers` the App's own table."""
     inbox = inbox or Inbox(ready_database(settings.database_url), max_attempts=settings.max_attempts)
@@ -126,22 +146,35 @@ def bootstrap(settings: Settings, *, inbox: Inbox | None = None, queue: Queue | 
     if github is None and settings.app_id and settings.private_key:
         runtime.github = runtime.new_github(settings)
     return Services(
-        settings=settings, inbox=inbox, queue=queue, handlers=build_handlers() if handlers is None else handlers,
-        runtime=runtime, metrics=metrics, tracing=tracing,
+        settings=settings,
+        inbox=inbox,
+        queue=queue,
+        handlers=build_handlers() if handlers is None else handlers,
+        runtime=runtime,
+        metrics=metrics,
+        tracing=tracing,
     )
 
 
-def create_app(settings: Settings, *, inbox: Inbox | None = None, queue: Queue | None = None,
-               github: GitHubApp | None = None, handlers: HandlerTable | None = None,
-               telemetry: Telemetry | None = None, run_worker: bool = True,
-               routes: Sequence[BaseRoute] = ()) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    inbox: Inbox | None = None,
+    queue: Queue | None = None,
+    github: GitHubApp | None = None,
+    handlers: HandlerTable | None = None,
+    telemetry: Telemetry | None = None,
+    run_worker: bool = True,
+    routes: Sequence[BaseRoute] = (),
+) -> Starlette:
     """The App. `run_worker` starts a worker thread in the process (the single-box default of `ghapp serve`)."""
     services = bootstrap(settings, inbox=inbox, queue=queue, github=github, handlers=handlers, telemetry=telemetry)
     inbox, transport, runtime = services.inbox, services.queue, services.runtime
     metrics, tracing = services.metrics, services.tracing
     worker = services.worker() if run_worker else None
-    recorder = Recorder(inbox, transport.enqueue, on_enqueued=worker.wake if worker else None,
-                        enqueue_many=transport.enqueue_many)
+    recorder = Recorder(
+        inbox, transport.enqueue, on_enqueued=worker.wake if worker else None, enqueue_many=transport.enqueue_many
+    )
     replays = ReplayWindow.from_settings(settings)
     receiver = WebhookReceiver(settings, recorder, services.handled, metrics, tracing, replays=replays)
     runtime.listeners.append(lambda new: setattr(receiver, "settings", new))
@@ -150,8 +183,10 @@ def create_app(settings: Settings, *, inbox: Inbox | None = None, queue: Queue |
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         problem = refusal(settings)
         if settings.allow_unsigned and not settings.webhook_secret:
-            log.warning("GHAPP_ALLOW_UNSIGNED is set and there is no webhook secret: ANYONE who can reach this "
-                        "server can submit webhook deliveries. Development only.")
+            log.warning(
+                "GHAPP_ALLOW_UNSIGNED is set and there is no webhook secret: ANYONE who can reach this "
+                "server can submit webhook deliveries. Development only."
+            )
         elif problem is not None:
             log.warning("webhook deliveries are refused until the App is configured: %s", problem)
         if metrics is not None:

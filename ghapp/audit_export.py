@@ -17,8 +17,22 @@ from ghapp.core.errors import GhappError
 from ghapp.store.audit import KINDS, Event, Filters
 
 FORMATS = ("csv", "jsonl")
-COLUMNS = ("id", "created_at", "kind", "repository", "pr_number", "head_sha", "gate", "outcome", "verdict",
-           "tools", "categories", "people", "summary", "detail")
+COLUMNS = (
+    "id",
+    "created_at",
+    "kind",
+    "repository",
+    "pr_number",
+    "head_sha",
+    "gate",
+    "outcome",
+    "verdict",
+    "tools",
+    "categories",
+    "people",
+    "summary",
+    "detail",
+)
 FILTER_NAMES = ("repo", "since", "until", "kind", "verdict", "tool", "category", "person", "gate", "pr")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -40,10 +54,12 @@ def parse_time(text: str, now: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def filters_from(values: Mapping[str, str | None], now: datetime,
-                 repositories: tuple[str, ...] | None = None) -> Filters:
+def filters_from(
+    values: Mapping[str, str | None], now: datetime, repositories: tuple[str, ...] | None = None
+) -> Filters:
     """Filters from named values (query parameters or options); `repositories` limits what may be seen at all,
     and `repo` narrows within it (a repository outside the limit matches nothing)."""
+
     def get(name: str) -> str:
         return (values.get(name) or "").strip()
 
@@ -56,10 +72,18 @@ def filters_from(values: Mapping[str, str | None], now: datetime,
     pr = get("pr")
     if pr and not pr.isdigit():
         raise FilterError(f"not a pull request number: {pr!r}")
-    return Filters(repositories=repositories, since=parse_time(get("since"), now) if get("since") else None,
-                   until=parse_time(get("until"), now) if get("until") else None, kind=kind, verdict=get("verdict"),
-                   tool=get("tool"), category=get("category"), person=get("person"), gate=get("gate"),
-                   pr_number=int(pr) if pr else None)
+    return Filters(
+        repositories=repositories,
+        since=parse_time(get("since"), now) if get("since") else None,
+        until=parse_time(get("until"), now) if get("until") else None,
+        kind=kind,
+        verdict=get("verdict"),
+        tool=get("tool"),
+        category=get("category"),
+        person=get("person"),
+        gate=get("gate"),
+        pr_number=int(pr) if pr else None,
+    )
 
 
 def _cell(value: object) -> str:
@@ -69,8 +93,11 @@ def _cell(value: object) -> str:
 
 def _flat(event: Event) -> list[str]:
     data = event.to_json()
-    data["tools"], data["categories"], data["people"] = (";".join(event.tools), ";".join(event.categories),
-                                                         ";".join(event.people))
+    data["tools"], data["categories"], data["people"] = (
+        ";".join(event.tools),
+        ";".join(event.categories),
+        ";".join(event.people),
+    )
     data["detail"] = json.dumps(event.detail, sort_keys=True)
     return [_cell(data[column]) for column in COLUMNS]
 

@@ -39,10 +39,15 @@ class AppCredentials:
         if missing:
             raise CredentialsError(f"GitHub's answer lacks {', '.join(missing)}")
         return cls(
-            app_id=str(body["id"]), slug=str(body["slug"]), pem=str(body["pem"]),
-            webhook_secret=str(body.get("webhook_secret") or ""), client_id=str(body["client_id"]),
-            client_secret=str(body["client_secret"]), html_url=str(body.get("html_url") or ""),
-            github_web_url=web_url, github_api_url=api_url,
+            app_id=str(body["id"]),
+            slug=str(body["slug"]),
+            pem=str(body["pem"]),
+            webhook_secret=str(body.get("webhook_secret") or ""),
+            client_id=str(body["client_id"]),
+            client_secret=str(body["client_secret"]),
+            html_url=str(body.get("html_url") or ""),
+            github_web_url=web_url,
+            github_api_url=api_url,
         )
 
     def install_url(self) -> str:

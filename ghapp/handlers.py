@@ -29,8 +29,7 @@ from ghapp.store.installations import (
 
 def _installation(installation: dict[str, Any], *, suspended: bool) -> InstallationInfo:
     account = installation.get("account") or {}
-    return InstallationInfo(int(installation["id"]), account.get("login") or "", account.get("type") or "",
-                            suspended)
+    return InstallationInfo(int(installation["id"]), account.get("login") or "", account.get("type") or "", suspended)
 
 
 def _repositories(repositories: list[dict[str, Any]] | None) -> list[RepositoryInfo]:
@@ -45,16 +44,20 @@ def apply_installation(db: Database, action: str | None, payload: dict[str, Any]
         return
     # `suspend` arrives with suspended_at set; `unsuspend` with it cleared. Trust the action first.
     suspended = action == "suspend" or (action != "unsuspend" and bool(installation.get("suspended_at")))
-    save_installation(db, _installation(installation, suspended=suspended),
-                      added=_repositories(payload.get("repositories")))
+    save_installation(
+        db, _installation(installation, suspended=suspended), added=_repositories(payload.get("repositories"))
+    )
 
 
 def apply_installation_repositories(db: Database, payload: dict[str, Any]) -> None:
     """Repositories added to or removed from an installation's selection."""
     installation = payload["installation"]
-    save_installation(db, _installation(installation, suspended=bool(installation.get("suspended_at"))),
-                      added=_repositories(payload.get("repositories_added")),
-                      removed=_repositories(payload.get("repositories_removed")))
+    save_installation(
+        db,
+        _installation(installation, suspended=bool(installation.get("suspended_at"))),
+        added=_repositories(payload.get("repositories_added")),
+        removed=_repositories(payload.get("repositories_removed")),
+    )
 
 
 async def on_installation(ctx: JobContext) -> None:
@@ -73,12 +76,19 @@ async def on_ping(ctx: JobContext) -> None:
 
 # Shed first when the queue is over its depth limit: nothing a gate decides depends on them, or a later
 # event (synchronize, review) recomputes the same result.
-LOW_VALUE: frozenset[tuple[str, str]] = frozenset({
-    ("pull_request", "labeled"), ("pull_request", "unlabeled"), ("pull_request", "edited"),
-    ("pull_request", "assigned"), ("pull_request", "unassigned"),
-    ("check_suite", "completed"), ("check_run", "completed"), ("check_run", "created"),
-    ("pull_request_review", "edited"),  # an edited review body changes no approval
-})
+LOW_VALUE: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("pull_request", "labeled"),
+        ("pull_request", "unlabeled"),
+        ("pull_request", "edited"),
+        ("pull_request", "assigned"),
+        ("pull_request", "unassigned"),
+        ("check_suite", "completed"),
+        ("check_run", "completed"),
+        ("check_run", "created"),
+        ("pull_request_review", "edited"),  # an edited review body changes no approval
+    }
+)
 
 
 def low_value(event: str, action: str | None, payload: Mapping[str, Any]) -> bool:

@@ -87,23 +87,45 @@ class Settings:
 
 
 _INT_FIELDS = {
-    "PORT": "port", "MAX_BODY_BYTES": "max_body_bytes", "REPLAY_WINDOW_S": "replay_window_s",
-    "BODY_TIMEOUT_S": "body_timeout_s", "MAX_BODY_READERS": "max_body_readers",
-    "MAX_SPOOLED_BYTES": "max_spooled_bytes", "WORKERS": "workers", "LEASE_SECONDS": "lease_seconds",
-    "MAX_ATTEMPTS": "max_attempts", "QUEUE_DEPTH_LIMIT": "queue_depth_limit",
-    "JOB_TIMEOUT_S": "job_timeout_s", "SWEEP_INTERVAL_S": "sweep_interval_s",
-    "REDELIVER_INTERVAL_S": "redeliver_interval_s", "AUDIT_RETENTION_DAYS": "audit_retention_days",
-    "RUNNER_TIMEOUT_S": "runner_timeout_s", "RUNNER_MEMORY_MB": "runner_memory_mb",
-    "TARBALL_MAX_BYTES": "tarball_max_bytes", "TARBALL_MAX_FILES": "tarball_max_files",
+    "PORT": "port",
+    "MAX_BODY_BYTES": "max_body_bytes",
+    "REPLAY_WINDOW_S": "replay_window_s",
+    "BODY_TIMEOUT_S": "body_timeout_s",
+    "MAX_BODY_READERS": "max_body_readers",
+    "MAX_SPOOLED_BYTES": "max_spooled_bytes",
+    "WORKERS": "workers",
+    "LEASE_SECONDS": "lease_seconds",
+    "MAX_ATTEMPTS": "max_attempts",
+    "QUEUE_DEPTH_LIMIT": "queue_depth_limit",
+    "JOB_TIMEOUT_S": "job_timeout_s",
+    "SWEEP_INTERVAL_S": "sweep_interval_s",
+    "REDELIVER_INTERVAL_S": "redeliver_interval_s",
+    "AUDIT_RETENTION_DAYS": "audit_retention_days",
+    "RUNNER_TIMEOUT_S": "runner_timeout_s",
+    "RUNNER_MEMORY_MB": "runner_memory_mb",
+    "TARBALL_MAX_BYTES": "tarball_max_bytes",
+    "TARBALL_MAX_FILES": "tarball_max_files",
 }
 _STR_FIELDS = {  # nosemgrep: secrets-hardcoded-credential - names of variables and fields, no values
-    "APP_ID": "app_id", "PRIVATE_KEY": "private_key", "WEBHOOK_SECRET": "webhook_secret",
-    "OAUTH_CLIENT_ID": "oauth_client_id", "OAUTH_CLIENT_SECRET": "oauth_client_secret",
-    "GITHUB_API_URL": "github_api_url", "GITHUB_WEB_URL": "github_web_url", "PUBLIC_URL": "public_url",
-    "DATABASE_URL": "database_url", "REDIS_URL": "redis_url", "QUEUE_PATH": "queue_path", "HOST": "host",
-    "QUEUE_NAME": "queue_name", "RUNNER_SANDBOX": "runner_sandbox",
-    "OSV_URL": "osv_url", "OTLP_ENDPOINT": "otlp_endpoint", "LOG_LEVEL": "log_level",
-    "SESSION_SECRET": "session_secret", "METRICS_TOKEN": "metrics_token",
+    "APP_ID": "app_id",
+    "PRIVATE_KEY": "private_key",
+    "WEBHOOK_SECRET": "webhook_secret",
+    "OAUTH_CLIENT_ID": "oauth_client_id",
+    "OAUTH_CLIENT_SECRET": "oauth_client_secret",
+    "GITHUB_API_URL": "github_api_url",
+    "GITHUB_WEB_URL": "github_web_url",
+    "PUBLIC_URL": "public_url",
+    "DATABASE_URL": "database_url",
+    "REDIS_URL": "redis_url",
+    "QUEUE_PATH": "queue_path",
+    "HOST": "host",
+    "QUEUE_NAME": "queue_name",
+    "RUNNER_SANDBOX": "runner_sandbox",
+    "OSV_URL": "osv_url",
+    "OTLP_ENDPOINT": "otlp_endpoint",
+    "LOG_LEVEL": "log_level",
+    "SESSION_SECRET": "session_secret",
+    "METRICS_TOKEN": "metrics_token",
 }
 
 
@@ -154,8 +176,13 @@ def with_stored_credentials(settings: Settings, api_url_set: bool = False) -> Se
         raise SettingsError(str(exc)) from None
     if creds is None:
         return settings
-    stored = {"app_id": creds.app_id, "private_key": creds.pem, "webhook_secret": creds.webhook_secret,
-              "oauth_client_id": creds.client_id, "oauth_client_secret": creds.client_secret}
+    stored = {
+        "app_id": creds.app_id,
+        "private_key": creds.pem,
+        "webhook_secret": creds.webhook_secret,
+        "oauth_client_id": creds.client_id,
+        "oauth_client_secret": creds.client_secret,
+    }
     changes: dict[str, object] = {k: v for k, v in stored.items() if not getattr(settings, k)}
     if creds.github_api_url and not api_url_set:  # registered on a GitHub Enterprise host
         changes.update(github_api_url=creds.github_api_url, github_web_url=creds.github_web_url)

@@ -48,8 +48,9 @@ def load_webhook(event: str, name: str) -> bytes:
     return (WEBHOOKS / event / f"{name}.json").read_bytes()
 
 
-def delivery_headers(event: str, body: bytes, *, delivery_id: str | None = None,
-                     secret: str = WEBHOOK_SECRET) -> dict[str, str]:
+def delivery_headers(
+    event: str, body: bytes, *, delivery_id: str | None = None, secret: str = WEBHOOK_SECRET
+) -> dict[str, str]:
     """The headers GitHub sends with a delivery."""
     return {
         "Content-Type": "application/json",
@@ -71,19 +72,26 @@ def webhook_payload() -> Callable[[str, str], dict[str, Any]]:
     def load(event: str, name: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(load_webhook(event, name))
         return data
+
     return load
 
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     """Settings for one test: SQLite database and queue in tmp_path, a webhook secret, fake App id/key."""
+
     def build(**overrides: Any) -> Settings:
         base = Settings(
-            app_id="12345", private_key="-----BEGIN RSA PRIVATE KEY-----\ntest\n-----END RSA PRIVATE KEY-----\n",
-            webhook_secret=WEBHOOK_SECRET, database_url=f"sqlite:///{tmp_path / 'ghapp.db'}",
-            queue_path=str(tmp_path / "queue.db"), data_dir=tmp_path / "var", github_api_url="http://127.0.0.1:9",
+            app_id="12345",
+            private_key="-----BEGIN RSA PRIVATE KEY-----\ntest\n-----END RSA PRIVATE KEY-----\n",
+            webhook_secret=WEBHOOK_SECRET,
+            database_url=f"sqlite:///{tmp_path / 'ghapp.db'}",
+            queue_path=str(tmp_path / "queue.db"),
+            data_dir=tmp_path / "var",
+            github_api_url="http://127.0.0.1:9",
         )
         return base.with_overrides(**overrides)
+
     return build
 
 

@@ -77,6 +77,7 @@ def _version(text: str) -> Version | None:
 
 def _in_range(version: Any, events: list[dict[str, str]], parse: Any = None) -> bool:
     """OSV's range evaluation: walk the events sorted by version; `introduced: 0` is the lowest."""
+
     def key(event: dict[str, str]) -> Any:
         raw = next(iter(event.values()))
         if parse is not None:
@@ -151,8 +152,10 @@ def _handler(index: OsvIndex) -> type[BaseHTTPRequestHandler]:
                 vulns = index.query(body)
                 self._send(200, {"vulns": vulns} if vulns else {})
             elif self.path == "/v1/querybatch":
-                results = [{"vulns": [{"id": v["id"], "modified": v.get("modified")} for v in index.query(q)]}
-                           for q in body.get("queries", [])]
+                results = [
+                    {"vulns": [{"id": v["id"], "modified": v.get("modified")} for v in index.query(q)]}
+                    for q in body.get("queries", [])
+                ]
                 self._send(200, {"results": results})
             else:
                 self._send(404, {"code": 5, "message": "Not Found"})

@@ -59,8 +59,11 @@ def test_readiness_says_which_dependency_failed(make_settings: Callable[..., Set
         assert client.get("/healthz").status_code == 200  # the process is up all the same
         ready = client.get("/readyz")
         assert ready.status_code == 503
-        assert ready.json() == {"status": "unavailable", "database": "error: OperationalError",
-                                "queue": "error: ConnectionError"}
+        assert ready.json() == {
+            "status": "unavailable",
+            "database": "error: OperationalError",
+            "queue": "error: ConnectionError",
+        }
         assert "secret-host" not in ready.text
 
 
@@ -80,9 +83,17 @@ def test_credentials_stored_by_setup_take_effect_without_a_restart(make_settings
     body = load_webhook("ping", "payload")
     with TestClient(app) as client:
         assert client.post(WEBHOOK_PATH, content=body, headers=delivery_headers("ping", body)).status_code == 503
-        save_credentials(settings.credentials_file, AppCredentials(
-            app_id="777", slug="prompt-to-pr", pem="-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----",
-            webhook_secret="It's a Secret to Everybody", client_id="Iv1.x", client_secret="s"))
+        save_credentials(
+            settings.credentials_file,
+            AppCredentials(
+                app_id="777",
+                slug="prompt-to-pr",
+                pem="-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----",
+                webhook_secret="It's a Secret to Everybody",
+                client_id="Iv1.x",
+                client_secret="s",
+            ),
+        )
         app.state.runtime.use_stored_credentials()
         accepted = client.post(WEBHOOK_PATH, content=body, headers=delivery_headers("ping", body))
         assert accepted.status_code == 202
@@ -144,8 +155,13 @@ def test_real_http_deliveries_are_processed_exactly_once(make_settings: Callable
     settings = make_settings()
     upgrade(open_database(settings.database_url))
     app = create_app(settings, handlers={"installation": count, "ping": count, "pull_request": count})
-    deliveries = [("installation", "created"), ("ping", "payload"), ("pull_request", "opened"),
-                  ("pull_request", "synchronize"), ("pull_request", "closed")]
+    deliveries = [
+        ("installation", "created"),
+        ("ping", "payload"),
+        ("pull_request", "opened"),
+        ("pull_request", "synchronize"),
+        ("pull_request", "closed"),
+    ]
 
     async def send(base: str) -> list[tuple[str, int]]:
         async with httpx.AsyncClient(base_url=base) as client:
@@ -153,8 +169,9 @@ def test_real_http_deliveries_are_processed_exactly_once(make_settings: Callable
             for event, name in deliveries:
                 body = load_webhook(event, name)
                 headers = delivery_headers(event, body)
-                responses = await asyncio.gather(*(client.post(WEBHOOK_PATH, content=body, headers=headers)
-                                                   for _ in range(3)))  # GitHub redelivering, concurrently
+                responses = await asyncio.gather(
+                    *(client.post(WEBHOOK_PATH, content=body, headers=headers) for _ in range(3))
+                )  # GitHub redelivering, concurrently
                 statuses = sorted(r.json()["status"] for r in responses)
                 assert [r.status_code for r in responses] == [202, 202, 202]
                 assert statuses == ["accepted", "duplicate", "duplicate"]
@@ -170,8 +187,9 @@ def test_real_http_deliveries_are_processed_exactly_once(make_settings: Callable
 
 
 @pytest.mark.redis
-def test_the_github_client_shares_the_cache_the_settings_choose(make_settings: Callable[..., Settings],
-                                                                 redis_url: str) -> None:
+def test_the_github_client_shares_the_cache_the_settings_choose(
+    make_settings: Callable[..., Settings], redis_url: str
+) -> None:
     alone = create_app(make_settings(), run_worker=False)
     assert isinstance(alone.state.runtime.github.cache, MemoryCache)
     scaled = create_app(make_settings(redis_url=redis_url, queue_name="ghapp-test-app-cache"), run_worker=False)

@@ -18,11 +18,18 @@ def _literals() -> list[tuple[str, object]]:
     found = []
     for path in sorted((ROOT / "ghapp").rglob("*.py")):
         tree = ast.parse(path.read_text(), filename=str(path))
-        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                      if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-                      and node.body and isinstance(node.body[0], ast.Expr)}
-        found += [(str(path.relative_to(ROOT)), node.value) for node in ast.walk(tree)
-                  if isinstance(node, ast.Constant) and id(node) not in docstrings]
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        found += [
+            (str(path.relative_to(ROOT)), node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and id(node) not in docstrings
+        ]
     return found
 
 

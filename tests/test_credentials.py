@@ -20,9 +20,17 @@ from ghapp.credentials import (
 from ghapp.settings import SettingsError, from_env
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n"
-CONVERSION = {"id": 4242, "slug": "prompt-to-pr-acme", "pem": PEM, "webhook_secret": "whsec-1234567",
-              "client_id": "Iv1.abc", "client_secret": "cs-secret-value", "html_url": "https://github.com/apps/x",
-              "owner": {"login": "acme"}, "permissions": {"checks": "write"}}
+CONVERSION = {
+    "id": 4242,
+    "slug": "prompt-to-pr-acme",
+    "pem": PEM,
+    "webhook_secret": "whsec-1234567",
+    "client_id": "Iv1.abc",
+    "client_secret": "cs-secret-value",
+    "html_url": "https://github.com/apps/x",
+    "owner": {"login": "acme"},
+    "permissions": {"checks": "write"},
+}
 
 
 def creds(web: str = "https://github.com", api: str = "https://api.github.com") -> AppCredentials:
@@ -84,8 +92,10 @@ def test_settings_take_credentials_from_the_file_when_the_environment_has_none(t
     assert settings.github_web_url == "https://ghe.acme.test"
     env = {"GHAPP_DATA_DIR": str(tmp_path), "GHAPP_APP_ID": "7", "GHAPP_PRIVATE_KEY": "k", "GHAPP_WEBHOOK_SECRET": "s"}
     assert from_env(env, dotenv=None).app_id == "7"  # the environment wins
-    partial = from_env({"GHAPP_DATA_DIR": str(tmp_path), "GHAPP_APP_ID": "9",
-                        "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9/api"}, dotenv=None)
+    partial = from_env(
+        {"GHAPP_DATA_DIR": str(tmp_path), "GHAPP_APP_ID": "9", "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9/api"},
+        dotenv=None,
+    )
     assert (partial.app_id, partial.webhook_secret) == ("9", "whsec-1234567")
     assert partial.github_api_url == "http://127.0.0.1:9/api"
 

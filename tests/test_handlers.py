@@ -51,8 +51,7 @@ def run(db: Database, settings: Settings, event: str, payload: dict[str, Any]) -
     asyncio.run(handler(JobContext(delivery=claim, settings=settings, inbox=inbox, github_app=None)))
 
 
-def test_installation_lifecycle(db: Database, make_settings: Callable[..., Settings],
-                                webhook_payload: Payload) -> None:
+def test_installation_lifecycle(db: Database, make_settings: Callable[..., Settings], webhook_payload: Payload) -> None:
     settings = make_settings()
     run(db, settings, "installation", webhook_payload("installation", "created"))
     assert installations(db) == [(957387, "Codertocat", "User", False)]
@@ -78,8 +77,9 @@ def test_installation_lifecycle(db: Database, make_settings: Callable[..., Setti
     assert all(removed for inst, _, removed in repositories(db).values() if inst == deleted_id)
 
 
-def test_repositories_added_and_removed(db: Database, make_settings: Callable[..., Settings],
-                                        webhook_payload: Payload) -> None:
+def test_repositories_added_and_removed(
+    db: Database, make_settings: Callable[..., Settings], webhook_payload: Payload
+) -> None:
     settings = make_settings()
     added = webhook_payload("installation_repositories", "added")
     run(db, settings, "installation_repositories", added)
@@ -96,7 +96,8 @@ def test_repositories_added_and_removed(db: Database, make_settings: Callable[..
 
 
 def test_an_installation_suspended_at_creation_is_stored_suspended(
-    db: Database, webhook_payload: Payload,
+    db: Database,
+    webhook_payload: Payload,
 ) -> None:
     payload = webhook_payload("installation", "created")
     payload["installation"]["suspended_at"] = "2026-11-01T00:00:00Z"
@@ -106,25 +107,29 @@ def test_an_installation_suspended_at_creation_is_stored_suspended(
     assert installations(db)[0][3] is False
 
 
-def test_ping_is_logged(make_settings: Callable[..., Settings], db: Database, webhook_payload: Payload,
-                        caplog: pytest.LogCaptureFixture) -> None:
+def test_ping_is_logged(
+    make_settings: Callable[..., Settings], db: Database, webhook_payload: Payload, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level("INFO"):
         run(db, make_settings(), "ping", webhook_payload("ping", "payload"))
     assert "ping from GitHub" in caplog.text
     assert on_ping is build_handlers()["ping"]
 
 
-@pytest.mark.parametrize(("event", "action", "payload", "expected"), [
-    ("pull_request", "labeled", {}, True),
-    ("pull_request", "opened", {}, False),
-    ("pull_request", "synchronize", {}, False),
-    ("check_suite", "completed", {}, True),
-    ("check_suite", "rerequested", {}, False),
-    ("push", None, {"ref": "refs/heads/main", "repository": {"default_branch": "main"}}, False),
-    ("push", None, {"ref": "refs/heads/feature", "repository": {"default_branch": "main"}}, True),
-    ("push", None, {"ref": "refs/tags/v1", "repository": {"default_branch": "main"}}, True),
-    ("installation", "created", {}, False),
-])
+@pytest.mark.parametrize(
+    ("event", "action", "payload", "expected"),
+    [
+        ("pull_request", "labeled", {}, True),
+        ("pull_request", "opened", {}, False),
+        ("pull_request", "synchronize", {}, False),
+        ("check_suite", "completed", {}, True),
+        ("check_suite", "rerequested", {}, False),
+        ("push", None, {"ref": "refs/heads/main", "repository": {"default_branch": "main"}}, False),
+        ("push", None, {"ref": "refs/heads/feature", "repository": {"default_branch": "main"}}, True),
+        ("push", None, {"ref": "refs/tags/v1", "repository": {"default_branch": "main"}}, True),
+        ("installation", "created", {}, False),
+    ],
+)
 def test_low_value(event: str, action: str | None, payload: dict[str, Any], expected: bool) -> None:
     assert low_value(event, action, payload) is expected
 
@@ -140,18 +145,24 @@ HEAD_SHA = "a" * 40
 NO_REPOSITORY = {
     "push": {"ref": "refs/heads/main", "before": "0" * 40, "after": HEAD_SHA, "sender": {"login": "mallory"}},
     "pull_request": {"action": "closed", "number": 1, "pull_request": {"number": 1, "head": {"sha": HEAD_SHA}}},
-    "issue_comment": {"action": "created", "issue": {"number": 1, "pull_request": {"url": "https://api.github.com/pulls/1"}},
-                      "comment": {"id": 5, "body": "/prompt-to-pr override lint a false positive",
-                                  "user": {"login": "u"}}},
-    "check_run": {"action": "rerequested",
-                  "check_run": {"name": check_name(Gate.LINT), "head_sha": HEAD_SHA, "external_id": "pr:1"}},
+    "issue_comment": {
+        "action": "created",
+        "issue": {"number": 1, "pull_request": {"url": "https://api.github.com/pulls/1"}},
+        "comment": {"id": 5, "body": "/prompt-to-pr override lint a false positive", "user": {"login": "u"}},
+    },
+    "check_run": {
+        "action": "rerequested",
+        "check_run": {"name": check_name(Gate.LINT), "head_sha": HEAD_SHA, "external_id": "pr:1"},
+    },
 }
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("event", sorted(NO_REPOSITORY))
 async def test_a_delivery_that_names_no_repository_fails_at_once(
-    db: Database, make_settings: Callable[..., Settings], event: str,
+    db: Database,
+    make_settings: Callable[..., Settings],
+    event: str,
 ) -> None:
     """It can never be processed: it fails on its first attempt with the reason, instead of using up every
     retry (and the worker's time) on the same answer."""
@@ -160,8 +171,14 @@ async def test_a_delivery_that_names_no_repository_fails_at_once(
     queue = Queue.from_settings(settings)
     sim = GitHubSim()
     github = sim.github_app()
-    worker = Worker(settings, inbox, queue, handlers=build_handlers(Enforcer(runners=fake_runners())),
-                    github=lambda: github, periodic=False)
+    worker = Worker(
+        settings,
+        inbox,
+        queue,
+        handlers=build_handlers(Enforcer(runners=fake_runners())),
+        github=lambda: github,
+        periodic=False,
+    )
     payload = NO_REPOSITORY[event]
     inbox.record(NewDelivery("d1", event, payload.get("action"), 9, None, None, json.dumps(payload)))
     try:

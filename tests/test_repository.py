@@ -20,7 +20,8 @@ from tests.paths import ROOT
 # Text that reaches for a folder beside the repository: the parent of the checkout, or the shared folders
 # the project's fixtures and notes were once read from.
 OUTSIDE = re.compile(
-    r"\.\./(shared|fixtures|research)\b|(?<![\w/.])shared/(fixtures|research)\b|/work/|\bROOT\.parent\b")
+    r"\.\./(shared|fixtures|research)\b|(?<![\w/.])shared/(fixtures|research)\b|/work/|\bROOT\.parent\b"
+)
 SCANNED = ("tests", "bench", "scripts", ".ci")
 MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)#\s]+)(?:#[^)]*)?\)")
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)  # examples in code are not links
@@ -31,12 +32,13 @@ def _links(text: str) -> list[str]:
 
 
 def _scripts_test_commands() -> dict[str, list[str]]:
-    """The lint and type-check commands of scripts/test, by tool."""
+    """The lint, format and type-check commands of scripts/test, by pre-commit hook id (`ruff` for ruff's
+    check, `ruff-format` for its format check, `mypy`)."""
     commands = {}
     for line in (ROOT / "scripts" / "test").read_text().splitlines():
         if line.startswith('echo "== ') and ";" in line:
             argv = shlex.split(line.split(";", 1)[1])
-            commands[argv[0]] = argv
+            commands["ruff-format" if argv[:2] == ["ruff", "format"] else argv[0]] = argv
     return commands
 
 
@@ -45,8 +47,13 @@ def test_the_licence_is_the_full_apache_2_text_pyproject_declares() -> None:
     assert project["license"] == "Apache-2.0"
     text = (ROOT / "LICENSE").read_text()
     assert text.split()[:5] == ["Apache", "License", "Version", "2.0,", "January"]
-    for clause in ("1. Definitions.", "4. Redistribution.", "9. Accepting Warranty or Additional Liability.",
-                   "END OF TERMS AND CONDITIONS", "APPENDIX: How to apply the Apache License to your work."):
+    for clause in (
+        "1. Definitions.",
+        "4. Redistribution.",
+        "9. Accepting Warranty or Additional Liability.",
+        "END OF TERMS AND CONDITIONS",
+        "APPENDIX: How to apply the Apache License to your work.",
+    ):
         assert clause in text
 
 
@@ -54,11 +61,11 @@ def test_pre_commit_runs_the_lint_and_type_check_of_scripts_test() -> None:
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
     hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
     expected = _scripts_test_commands()
-    assert set(expected) == {"ruff", "mypy"} and set(hooks) == {"ruff", "mypy"}
-    for tool, argv in expected.items():
-        entry = shlex.split(hooks[tool]["entry"])
-        assert entry == [f".venv/bin/{tool}", *argv[1:]], f"pre-commit's {tool} differs from scripts/test's"
-        assert hooks[tool]["pass_filenames"] is False  # the whole tree, as scripts/test checks it
+    assert set(expected) == {"ruff", "ruff-format", "mypy"} and set(hooks) == set(expected)
+    for hook, argv in expected.items():
+        entry = shlex.split(hooks[hook]["entry"])
+        assert entry == [f".venv/bin/{argv[0]}", *argv[1:]], f"pre-commit's {hook} differs from scripts/test's"
+        assert hooks[hook]["pass_filenames"] is False  # the whole tree, as scripts/test checks it
 
 
 def test_the_readme_indexes_every_page_of_docs() -> None:
@@ -68,9 +75,18 @@ def test_the_readme_indexes_every_page_of_docs() -> None:
     assert listed == {f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")}
 
 
-@pytest.mark.parametrize("page", ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "deploy/README.md",
-                                  "tests/ghsim/README.md", "bench/README.md", *[f"docs/{p.name}" for p in
-                                                                              sorted((ROOT / "docs").glob("*.md"))]])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "README.md",
+        "CONTRIBUTING.md",
+        "CHANGELOG.md",
+        "deploy/README.md",
+        "tests/ghsim/README.md",
+        "bench/README.md",
+        *[f"docs/{p.name}" for p in sorted((ROOT / "docs").glob("*.md"))],
+    ],
+)
 def test_every_relative_link_resolves(page: str) -> None:
     path = ROOT / page
     for link in _links(path.read_text()):
@@ -93,8 +109,11 @@ def _scanned_files() -> list[Path]:
     files = []
     for folder in SCANNED:
         for path in sorted((ROOT / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and not path.is_relative_to(ROOT / "tests" /
-                                                                                               "fixtures"):
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and not path.is_relative_to(ROOT / "tests" / "fixtures")
+            ):
                 files.append(path)
     return files
 
@@ -112,29 +131,43 @@ def test_nothing_the_tests_benchmarks_or_scripts_use_points_outside_the_reposito
     assert found == []
 
 
-@pytest.mark.parametrize("line", [
-    'DATA = Path("../shared/fixtures/webhooks")', "payloads from ../shared/fixtures/webhooks",
-    "see `shared/research/github-app-facts.md`", 'ROOT.parent / "shared" / "fixtures"',
-    'CAPTURED = Path("/work/main/policies")',
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        'DATA = Path("../shared/fixtures/webhooks")',
+        "payloads from ../shared/fixtures/webhooks",
+        "see `shared/research/github-app-facts.md`",
+        'ROOT.parent / "shared" / "fixtures"',
+        'CAPTURED = Path("/work/main/policies")',
+    ],
+)
 def test_the_outside_pattern_catches_each_way_of_pointing_out(line: str) -> None:
     assert OUTSIDE.search(line)
 
 
-@pytest.mark.parametrize("line", [
-    "from tests.paths import FIXTURES", '"_extends: policies:../../installation.yml"',
-    'pax_headers={"path": "top/../../evil.py"}', "numbers shared with pull requests",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from tests.paths import FIXTURES",
+        '"_extends: policies:../../installation.yml"',
+        'pax_headers={"path": "top/../../evil.py"}',
+        "numbers shared with pull requests",
+    ],
+)
 def test_the_outside_pattern_leaves_hostile_inputs_and_prose_alone(line: str) -> None:
     assert not OUTSIDE.search(line)
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "bench").glob("*.py")
-                                          if "argparse" in p.read_text()))
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "bench").glob("*.py") if "argparse" in p.read_text()))
 def test_every_benchmark_starts_as_its_readme_runs_it(script: str, tmp_path: Path) -> None:
     """`python bench/NAME.py` finds what it imports (the tests package, the fixtures) from any directory."""
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--help"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("usage:")
-

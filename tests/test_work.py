@@ -36,6 +36,5 @@ def test_cpu_time_counts_this_process_and_its_children() -> None:
     value, spent = cpu_seconds(lambda: _quadratic(1_500))
     assert value == 1_500 * 1_499 // 2 and spent > 0
     assert 0 < best_cpu_seconds(lambda: _quadratic(1_500), repeat=2) <= spent * 5
-    done, child = child_cpu_seconds(lambda: subprocess.run(
-        [sys.executable, "-c", "sum(range(3_000_000))"], check=True))
+    done, child = child_cpu_seconds(lambda: subprocess.run([sys.executable, "-c", "sum(range(3_000_000))"], check=True))
     assert done.returncode == 0 and child > 0

@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--person", help="a GitHub login: author, approver, overrider, pusher or reviewer asked")
     out.add_argument("--gate", help="a check: provenance, lint, types, semgrep, dependency-audit, approvals, policy")
     token = sub.add_parser("token", help="tokens for GET /api/audit").add_subparsers(
-        dest="token_command", metavar="ACTION", required=True)
+        dest="token_command", metavar="ACTION", required=True
+    )
     create = token.add_parser("create", help="make a token and print it (once: only its hash is kept)")
     create.add_argument("--name", required=True, help="who uses it, e.g. siem")
     token.add_parser("list", help="the tokens, without their secrets")
@@ -40,8 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _export(db: Database, args: argparse.Namespace) -> int:
-    values = {name: getattr(args, name, None) for name in ("since", "until", "repo", "pr", "kind", "verdict", "tool",
-                                                           "category", "person", "gate")}
+    values = {
+        name: getattr(args, name, None)
+        for name in ("since", "until", "repo", "pr", "kind", "verdict", "tool", "category", "person", "gate")
+    }
     try:
         filters = filters_from(values, utcnow())
     except FilterError as exc:

@@ -53,8 +53,9 @@ def base_ref(repo: Path, wanted: str | None) -> str:
     for ref in candidates:
         if git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False):
             return ref
-    raise CheckError(f"base {wanted!r} is not a commit" if wanted else "no base: pass --base (no origin/HEAD, main "
-                     "or master)")
+    raise CheckError(
+        f"base {wanted!r} is not a commit" if wanted else "no base: pass --base (no origin/HEAD, main or master)"
+    )
 
 
 def commits_since(repo: Path, merge_base: str) -> tuple[Commit, ...]:
@@ -100,20 +101,45 @@ def check(args: argparse.Namespace) -> Decision:
     result = load_policy(texts, signals=table)
     if result.policy is None:
         return evaluate_policy_error(result.issues, head)
-    diff = git(repo, "-c", "core.quotePath=false", "diff", "--find-renames", "--no-color", "--no-ext-diff",
-               "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", merge_base, head)
+    diff = git(
+        repo,
+        "-c",
+        "core.quotePath=false",
+        "diff",
+        "--find-renames",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        merge_base,
+        head,
+    )
     files = tuple(parse_unified_diff(diff).values())
     commits = commits_since(repo, merge_base)
     branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip()
     author = git(repo, "config", "user.name", check=False).strip() or "local"
     body = args.body_file.read_text(encoding="utf-8") if args.body_file else ""
-    pr = PullRequest(number=0, author=Actor(author), title=args.title, body=body, head_ref=branch, head_sha=head,
-                     base_ref=base, base_sha=merge_base)
+    pr = PullRequest(
+        number=0,
+        author=Actor(author),
+        title=args.title,
+        body=body,
+        head_ref=branch,
+        head_sha=head,
+        base_ref=base,
+        base_sha=merge_base,
+    )
     verdict = detect(result.policy.signals or table, pr, commits)
     runners = _runners(gates_to_run(result.policy, verdict))
     timeout = args.timeout or settings.runner_timeout_s
-    reports = _run_tools(LocalHead(repo, head, base), settings.with_overrides(runner_timeout_s=timeout),
-                         policy=result.policy, runners=runners, files=with_blob_ids(repo, head, files))
+    reports = _run_tools(
+        LocalHead(repo, head, base),
+        settings.with_overrides(runner_timeout_s=timeout),
+        policy=result.policy,
+        runners=runners,
+        files=with_blob_ids(repo, head, files),
+    )
     codeowners = next((text for p in CODEOWNERS_LOCATIONS if (text := show(repo, base, p)) is not None), None)
     edit = _policy_edit(repo, head, texts[0], table) if any(POLICY_PATH in f.paths for f in files) else None
     facts = Facts(pull_request=pr, commits=commits, files=files, codeowners=codeowners, tool_reports=reports)
@@ -133,8 +159,9 @@ def _policy_edit(repo: Path, head: str, bundled: tuple[str, str], table: SignalT
     return load_policy([bundled, (f"HEAD:{POLICY_PATH}", text)], signals=table).issues
 
 
-def _run_tools(source: LocalHead, settings: Settings, *, policy: Policy, runners: Sequence[Runner],
-               files: Sequence[ChangedFile]) -> tuple[ToolReport, ...]:
+def _run_tools(
+    source: LocalHead, settings: Settings, *, policy: Policy, runners: Sequence[Runner], files: Sequence[ChangedFile]
+) -> tuple[ToolReport, ...]:
     """The tool reports, from the App's own path (`run_on_head`), with progress on stderr."""
     started = time.monotonic()
 
@@ -148,8 +175,12 @@ def _run_tools(source: LocalHead, settings: Settings, *, policy: Policy, runners
         _progress(f"{mark} {report.tool}: {outcome} ({time.monotonic() - started:.1f} s)")
 
     work = busy(runners, files)
-    ran = {report.tool: report for report in asyncio.run(
-        run_on_head(source, settings, policy=policy, runners=work, files=files, on_start=on_start, on_done=on_done))}
+    ran = {
+        report.tool: report
+        for report in asyncio.run(
+            run_on_head(source, settings, policy=policy, runners=work, files=files, on_start=on_start, on_done=on_done)
+        )
+    }
     reports = []
     for runner in runners:
         report = ran.get(runner.name)

@@ -31,11 +31,20 @@ class FactsError(GhappError, ValueError):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="JSON facts about the pull request and its commits; - reads stdin")
-    parser.add_argument("--signals", metavar="YAML", action="append", default=[], type=Path,
-                        help="extra signals in the schema of the policy's ai.signals section, merged over "
-                             "the bundled table (repeatable)")
-    parser.add_argument("--explain", action="store_true",
-                        help="print, per signal, the rule id and the text that fired it, instead of JSON")
+    parser.add_argument(
+        "--signals",
+        metavar="YAML",
+        action="append",
+        default=[],
+        type=Path,
+        help="extra signals in the schema of the policy's ai.signals section, merged over "
+        "the bundled table (repeatable)",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print, per signal, the rule id and the text that fired it, instead of JSON",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,8 +66,17 @@ def run(args: argparse.Namespace) -> int:
     report = {
         "verdict": verdict.verdict,
         "tools": list(verdict.tools),
-        "signals": [{"id": s.id, "family": s.family, "confidence": s.confidence, "where": s.where,
-                     "evidence": s.evidence, "tool": s.tool} for s in verdict.signals],
+        "signals": [
+            {
+                "id": s.id,
+                "family": s.family,
+                "confidence": s.confidence,
+                "where": s.where,
+                "evidence": s.evidence,
+                "tool": s.tool,
+            }
+            for s in verdict.signals
+        ],
         "prompt_provenance": provenance,
     }
     print(json.dumps(report, indent=2))
@@ -73,8 +91,10 @@ def explain(verdict: Verdict, provenance: str | None) -> list[str]:
         lines.append("no signal fired")
     for signal in verdict.signals:
         tool = f", tool {signal.tool}" if signal.tool else ""
-        lines += [f"- rule {signal.id} ({signal.family}, {signal.confidence}{tool}) in {signal.where}",
-                  f"  fired on: {signal.evidence}"]
+        lines += [
+            f"- rule {signal.id} ({signal.family}, {signal.confidence}{tool}) in {signal.where}",
+            f"  fired on: {signal.evidence}",
+        ]
     lines.append(f"prompt provenance: {provenance or 'none'}")
     return lines
 
@@ -95,8 +115,10 @@ def facts_from_json(data: Any) -> tuple[PullRequest | None, tuple[Commit, ...]]:
     top = _object(data, "input", {"pull_request", "commits"})
     pr = top.get("pull_request")
     commits = _list(top.get("commits"), "commits")
-    return (_pull_request(pr) if pr is not None else None,
-            tuple(_commit(item, f"commits[{i}]") for i, item in enumerate(commits)))
+    return (
+        _pull_request(pr) if pr is not None else None,
+        tuple(_commit(item, f"commits[{i}]") for i, item in enumerate(commits)),
+    )
 
 
 def _pull_request(data: Any) -> PullRequest:
@@ -107,28 +129,38 @@ def _pull_request(data: Any) -> PullRequest:
         raise FactsError(f"pull_request.author.type must be one of {', '.join(get_args(ActorType))}")
     return PullRequest(
         number=_int(pr.get("number"), "pull_request.number") or 0,
-        author=Actor(login=_text(author.get("login"), "pull_request.author.login"), type=actor_type,
-                     id=_int(author.get("id"), "pull_request.author.id")),
+        author=Actor(
+            login=_text(author.get("login"), "pull_request.author.login"),
+            type=actor_type,
+            id=_int(author.get("id"), "pull_request.author.id"),
+        ),
         head_ref=_text(pr.get("head_ref"), "pull_request.head_ref"),
         title=_text(pr.get("title"), "pull_request.title"),
         body=_text(pr.get("body"), "pull_request.body"),
-        labels=tuple(_text(label, f"pull_request.labels[{i}]")
-                     for i, label in enumerate(_list(pr.get("labels"), "pull_request.labels"))),
+        labels=tuple(
+            _text(label, f"pull_request.labels[{i}]")
+            for i, label in enumerate(_list(pr.get("labels"), "pull_request.labels"))
+        ),
     )
 
 
 def _commit(data: Any, where: str) -> Commit:
     commit = _object(data, where, {"sha", "message", "author", "committer"})
-    return Commit(sha=_text(commit.get("sha"), f"{where}.sha"),
-                  message=_text(commit.get("message"), f"{where}.message"),
-                  author=_person(commit.get("author"), f"{where}.author"),
-                  committer=_person(commit.get("committer"), f"{where}.committer"))
+    return Commit(
+        sha=_text(commit.get("sha"), f"{where}.sha"),
+        message=_text(commit.get("message"), f"{where}.message"),
+        author=_person(commit.get("author"), f"{where}.author"),
+        committer=_person(commit.get("committer"), f"{where}.committer"),
+    )
 
 
 def _person(data: Any, where: str) -> Person:
     person = _object(data or {}, where, {"name", "email", "login"})
-    return Person(name=_text(person.get("name"), f"{where}.name"), email=_text(person.get("email"), f"{where}.email"),
-                  login=_text(person.get("login"), f"{where}.login") or None)
+    return Person(
+        name=_text(person.get("name"), f"{where}.name"),
+        email=_text(person.get("email"), f"{where}.email"),
+        login=_text(person.get("login"), f"{where}.login") or None,
+    )
 
 
 def _object(value: Any, where: str, keys: set[str]) -> Mapping[str, Any]:

@@ -64,14 +64,19 @@ class LocalHead:
 
     async def write_archive(self, sink: IO[bytes]) -> None:
         done = await asyncio.to_thread(
-            subprocess.run, ["git", "-C", str(self.repo), "archive", "--format=tar", "--prefix=head/", self.head],
-            stdout=sink, stderr=subprocess.PIPE, check=False)
+            subprocess.run,
+            ["git", "-C", str(self.repo), "archive", "--format=tar", "--prefix=head/", self.head],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
         if done.returncode != 0:
             raise CheckError(f"git archive failed: {done.stderr.decode(errors='replace').strip()}")
 
     async def get_blob(self, sha: str) -> bytes | None:
-        done = await asyncio.to_thread(subprocess.run, ["git", "-C", str(self.repo), "cat-file", "blob", sha],
-                                       capture_output=True, check=False)
+        done = await asyncio.to_thread(
+            subprocess.run, ["git", "-C", str(self.repo), "cat-file", "blob", sha], capture_output=True, check=False
+        )
         return done.stdout if done.returncode == 0 else None
 
     async def base_text(self, path: str) -> str | None:

@@ -24,8 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     name: str | None = args.codeowners or next((loc for loc in CODEOWNERS_LOCATIONS if Path(loc).is_file()), None)
     if name is None:
-        print(f"ghapp owners: no CODEOWNERS file in {', '.join(CODEOWNERS_LOCATIONS)}; pass --codeowners FILE",
-              file=sys.stderr)
+        print(
+            f"ghapp owners: no CODEOWNERS file in {', '.join(CODEOWNERS_LOCATIONS)}; pass --codeowners FILE",
+            file=sys.stderr,
+        )
         return 2
     try:
         text = Path(name).read_text(encoding="utf-8")

@@ -34,28 +34,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     validate = sub.add_parser("validate", help="print FILE:LINE:COL: message for every problem; exit 1 on any")
     validate.add_argument("files", nargs="+", metavar="FILE", help="a policy file (.github/prompt-to-pr.yml)")
-    validate.add_argument("--base", action="append", default=[], metavar="FILE",
-                          help="a layer to merge under each FILE, after the bundled default (repeatable)")
-    validate.add_argument("--org", metavar="FILE",
-                          help="the org's policy (its `.github` repository), whose floor each FILE may only tighten")
+    validate.add_argument(
+        "--base",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a layer to merge under each FILE, after the bundled default (repeatable)",
+    )
+    validate.add_argument(
+        "--org",
+        metavar="FILE",
+        help="the org's policy (its `.github` repository), whose floor each FILE may only tighten",
+    )
     validate.set_defaults(_action=_validate)
     explain = sub.add_parser("explain", help="what the policy requires for a PR changing PATH...")
-    explain.add_argument("--policy", action="append", default=[], metavar="FILE",
-                         help=f"policy layers over the bundled default, base first (default: {POLICY_PATH} "
-                              "when it exists)")
-    explain.add_argument("--org", metavar="FILE",
-                         help="the org's policy, laid first; its floor holds against the --policy layers")
+    explain.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help=f"policy layers over the bundled default, base first (default: {POLICY_PATH} when it exists)",
+    )
+    explain.add_argument(
+        "--org", metavar="FILE", help="the org's policy, laid first; its floor holds against the --policy layers"
+    )
     explain.add_argument("--files", nargs="+", required=True, metavar="PATH", help="the PR's changed files")
-    explain.add_argument("--codeowners", metavar="FILE",
-                         help=f"the CODEOWNERS file (default: the first of {', '.join(CODEOWNERS_LOCATIONS)} found)")
+    explain.add_argument(
+        "--codeowners",
+        metavar="FILE",
+        help=f"the CODEOWNERS file (default: the first of {', '.join(CODEOWNERS_LOCATIONS)} found)",
+    )
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(_action=_explain)
-    simulate = sub.add_parser("simulate", help="the decision the App would reach on a PR with more approvals or "
-                                               "another policy, publishing nothing")
+    simulate = sub.add_parser(
+        "simulate",
+        help="the decision the App would reach on a PR with more approvals or another policy, publishing nothing",
+    )
     simulate.add_argument("--repo", required=True, metavar="OWNER/NAME")
     simulate.add_argument("--pr", required=True, type=int, metavar="N")
-    simulate.add_argument("--approve", action="append", default=[], metavar="LOGIN",
-                          help="add an approval of the current head by LOGIN (repeatable)")
+    simulate.add_argument(
+        "--approve",
+        action="append",
+        default=[],
+        metavar="LOGIN",
+        help="add an approval of the current head by LOGIN (repeatable)",
+    )
     simulate.add_argument("--policy", metavar="FILE", help="judge with FILE as the repository's policy file")
     simulate.add_argument("--format", choices=("text", "json"), default="text")
     simulate.set_defaults(_action=_simulate)
@@ -121,8 +144,9 @@ def _explain(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"ghapp policy: cannot read {owners_path}: {exc}", file=sys.stderr)
         return 2
-    report = explain(result.policy, args.files, codeowners, [DEFAULT_SOURCE, *([args.org] if args.org else []),
-                                                             *layers])
+    report = explain(
+        result.policy, args.files, codeowners, [DEFAULT_SOURCE, *([args.org] if args.org else []), *layers]
+    )
     report["values"] = [{"key": key, "value": value, "layer": layer} for key, value, layer in result.origins()]
     report["refused"] = [str(issue) for issue in result.policy.refused]
     if args.format == "json":
@@ -137,17 +161,32 @@ def explain(policy: Policy, paths: list[str], codeowners: str | None, sources: l
     # approve rather than that the App could not read a team
     owners = parse_codeowners(codeowners).owners_for(paths).values() if codeowners is not None else []
     teams = policy.teams() | {owner[1:].lower() for found in owners for owner in found if "/" in owner}
-    facts = Facts(files=tuple(ChangedFile(path) for path in paths), codeowners=codeowners,
-                  team_members={team: frozenset() for team in teams})
+    facts = Facts(
+        files=tuple(ChangedFile(path) for path in paths),
+        codeowners=codeowners,
+        team_members={team: frozenset() for team in teams},
+    )
     report: dict[str, Any] = {"policy": sources, "mode": policy.mode, "files": paths}
     for kind, verdict in (("ai", Verdict("ai")), ("human", Verdict("human"))):
         is_ai = policy.ai.is_ai(verdict)
-        needs = ["the PR must show its prompt (a `## Prompt` section or an agent session link)"
-                 ] if is_ai and policy.ai.require_prompt else []
-        needs += ["the description must say whether and how AI was used (`ai.require_disclosure`)"
-                  ] if policy.ai.require_disclosure else []
-        gates = [{"gate": "provenance", "runs": True, "mode": policy.gate_mode(Gate.PROVENANCE),
-                  "detail": "; ".join(needs) or "the AI verdict and its evidence are reported"}]
+        needs = (
+            ["the PR must show its prompt (a `## Prompt` section or an agent session link)"]
+            if is_ai and policy.ai.require_prompt
+            else []
+        )
+        needs += (
+            ["the description must say whether and how AI was used (`ai.require_disclosure`)"]
+            if policy.ai.require_disclosure
+            else []
+        )
+        gates = [
+            {
+                "gate": "provenance",
+                "runs": True,
+                "mode": policy.gate_mode(Gate.PROVENANCE),
+                "detail": "; ".join(needs) or "the AI verdict and its evidence are reported",
+            }
+        ]
         for settings in policy.gates:
             key = GATE_KEYS[settings.gate]
             if not settings.applies(is_ai):
@@ -157,18 +196,37 @@ def explain(policy: Policy, paths: list[str], codeowners: str | None, sources: l
             scope = "whole changed files" if settings.whole_file or key == "dependency_audit" else "changed lines"
             rules = f"; rules {', '.join(settings.rules)}" if settings.rules else ""
             ignore = f"; ignores {', '.join(settings.ignore)}" if settings.ignore else ""
-            gates.append({"gate": settings.gate.value, "runs": True, "mode": policy.gate_mode(settings.gate),
-                          "detail": f"findings on {scope}; blocks on {settings.block_on} or worse{rules}{ignore}"})
+            gates.append(
+                {
+                    "gate": settings.gate.value,
+                    "runs": True,
+                    "mode": policy.gate_mode(settings.gate),
+                    "detail": f"findings on {scope}; blocks on {settings.block_on} or worse{rules}{ignore}",
+                }
+            )
         categories = evaluate_approvals(policy.approvals, facts, is_ai=is_ai, is_ai_actor=lambda actor: False)
         touched = {path for result in categories for path in result.files}
-        gates.append({"gate": "approvals", "runs": True, "mode": policy.gate_mode(Gate.APPROVALS),
-                      "detail": f"{len(categories)} sensitive categor{'y' if len(categories) == 1 else 'ies'} "
-                                "to approve on the current head"})
+        gates.append(
+            {
+                "gate": "approvals",
+                "runs": True,
+                "mode": policy.gate_mode(Gate.APPROVALS),
+                "detail": f"{len(categories)} sensitive categor{'y' if len(categories) == 1 else 'ies'} "
+                "to approve on the current head",
+            }
+        )
         report[kind] = {
             "gates": gates,
-            "approvals": [{"category": r.category, "files": list(r.files), "needs": list(r.missing),
-                           "request_users": list(r.request_users), "request_teams": list(r.request_teams)}
-                          for r in categories],
+            "approvals": [
+                {
+                    "category": r.category,
+                    "files": list(r.files),
+                    "needs": list(r.missing),
+                    "request_users": list(r.request_users),
+                    "request_teams": list(r.request_teams),
+                }
+                for r in categories
+            ],
             "no_approval_needed": [path for path in paths if path not in touched],
         }
     return report

@@ -21,8 +21,9 @@ async def _run(settings: Settings, owner: str, repo: str, args: argparse.Namespa
     db = open_database(settings.database_url)
     try:
         async with GitHubApp(settings) as app:
-            return await simulate(app, db, owner, repo, args.pr, approvers=args.approve, policy_text=text,
-                                  policy_file=args.policy)
+            return await simulate(
+                app, db, owner, repo, args.pr, approvers=args.approve, policy_text=text, policy_file=args.policy
+            )
     finally:
         db.engine.dispose()
 

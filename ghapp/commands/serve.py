@@ -20,11 +20,16 @@ HELP = "Run the App (webhooks, setup, health) with an in-process worker; SQLite 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=None, help="address to listen on (default: GHAPP_HOST or 0.0.0.0)")
     parser.add_argument("--port", type=int, default=None, help="port (default: GHAPP_PORT or 3000)")
-    parser.add_argument("--no-worker", action="store_true",
-                        help="accept and record deliveries only; `ghapp worker` processes them")
-    parser.add_argument("--metrics-port", type=int, default=None,
-                        help="serve Prometheus /metrics on this port, apart from the web port (which serves it "
-                             "only with GHAPP_METRICS_TOKEN)")
+    parser.add_argument(
+        "--no-worker", action="store_true", help="accept and record deliveries only; `ghapp worker` processes them"
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve Prometheus /metrics on this port, apart from the web port (which serves it "
+        "only with GHAPP_METRICS_TOKEN)",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request (off: it costs latency)")
 
 
@@ -49,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
     # there before it started; with these no-op handlers in place that ends here, as a clean exit 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: None)
-    uvicorn.run(app, host=args.host or settings.host, port=settings.port, log_config=None,
-                access_log=args.access_log, timeout_graceful_shutdown=15, server_header=False)
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=args.access_log,
+        timeout_graceful_shutdown=15,
+        server_header=False,
+    )
     return 0

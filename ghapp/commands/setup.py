@@ -41,8 +41,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"Set up already: {app}.")
         return 2 if args.code else 0
     if not args.code:
-        print(f"Open {settings.public_url.rstrip('/')}/setup in a browser to register the App on GitHub, with the "
-              f"setup token the server printed at start (also in {settings.data_dir / 'setup-token'}).")
+        print(
+            f"Open {settings.public_url.rstrip('/')}/setup in a browser to register the App on GitHub, with the "
+            f"setup token the server printed at start (also in {settings.data_dir / 'setup-token'})."
+        )
         print("Headless: register with the JSON from `ghapp setup --manifest`, then run `ghapp setup --code CODE`.")
         return 0
     try:

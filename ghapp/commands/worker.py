@@ -20,11 +20,19 @@ HELP = "Run workers without the web server (for scale-out); stops cleanly on SIG
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, default=None, help="jobs at once (default: GHAPP_WORKERS)")
-    parser.add_argument("--handlers", default=None, metavar="MODULE:NAME",
-                        help="use another handler table (an extension's, or a test's; a table or a function "
-                             "returning one) instead of the App's own")
-    parser.add_argument("--metrics-port", type=int, default=None,
-                        help="serve Prometheus /metrics on this port (the worker has no web server otherwise)")
+    parser.add_argument(
+        "--handlers",
+        default=None,
+        metavar="MODULE:NAME",
+        help="use another handler table (an extension's, or a test's; a table or a function "
+        "returning one) instead of the App's own",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve Prometheus /metrics on this port (the worker has no web server otherwise)",
+    )
 
 
 def load_handlers(spec: str | None) -> HandlerTable | None:

@@ -21,8 +21,16 @@ NOTEBOOK = ".ipynb"
 SCRIPT = "#!"  # a script for an interpreter no tool reads
 _PYTHON_SUFFIXES = (".py", ".pyi")
 # interpreters named in a shebang -> the suffix of their language, as the tools know it
-_SCRIPTS = {"sh": ".sh", "bash": ".sh", "dash": ".sh", "zsh": ".sh", "ksh": ".sh", "node": ".js", "ruby": ".rb",
-            "php": ".php"}
+_SCRIPTS = {
+    "sh": ".sh",
+    "bash": ".sh",
+    "dash": ".sh",
+    "zsh": ".sh",
+    "ksh": ".sh",
+    "node": ".js",
+    "ruby": ".rb",
+    "php": ".php",
+}
 
 
 def blob_id(data: bytes) -> str:
@@ -44,8 +52,10 @@ class Copy:
 def mismatch(expected: str, copy: Copy) -> str | None:
     """Why the copy is not the committed file (None when it is): the reason shown on the check."""
     if copy.kind == "link":
-        return (f"a symbolic link (to `{copy.target}`) in the commit; links are not followed, so what it points "
-                "to was not checked")
+        return (
+            f"a symbolic link (to `{copy.target}`) in the commit; links are not followed, so what it points "
+            "to was not checked"
+        )
     if copy.kind == "folder":
         return None  # a submodule's new commit: nothing of this repository to check
     if copy.kind == "missing":
@@ -83,5 +93,8 @@ def maybe_code(path: str) -> bool:
 
 def needs_alias(path: str, suffix: str) -> bool:
     """Whether the tools must see the file under another name to read it as `suffix`."""
-    return suffix not in ("", SCRIPT, NOTEBOOK) and not path.lower().endswith(suffix) and not (
-        suffix == PYTHON and path.lower().endswith(_PYTHON_SUFFIXES))
+    return (
+        suffix not in ("", SCRIPT, NOTEBOOK)
+        and not path.lower().endswith(suffix)
+        and not (suffix == PYTHON and path.lower().endswith(_PYTHON_SUFFIXES))
+    )

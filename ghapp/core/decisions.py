@@ -82,10 +82,15 @@ class ToolReport:
     def joined(self, more: ToolReport) -> ToolReport:
         """This report with `more`: a run of the same tool on the files this one did not look at."""
         return ToolReport(
-            gate=self.gate, tool=self.tool, version=more.version or self.version,
-            status=more.status if more.status != "ok" else self.status, findings=(*self.findings, *more.findings),
-            error=more.error or self.error, unaudited=(*self.unaudited, *more.unaudited),
-            files=tuple(dict.fromkeys((*self.files, *more.files))), rules=more.rules or self.rules,
+            gate=self.gate,
+            tool=self.tool,
+            version=more.version or self.version,
+            status=more.status if more.status != "ok" else self.status,
+            findings=(*self.findings, *more.findings),
+            error=more.error or self.error,
+            unaudited=(*self.unaudited, *more.unaudited),
+            files=tuple(dict.fromkeys((*self.files, *more.files))),
+            rules=more.rules or self.rules,
             duration_s=round(self.duration_s + more.duration_s, 3),
             considered=tuple(sorted({*self.considered, *more.considered})),
         )

@@ -77,8 +77,14 @@ class _File:
         renamed = self.status in ("renamed", "copied")
         path = self.old if self.status == "removed" else self.new
         return ChangedFile(
-            path=path, status=self.status, previous_path=self.old if renamed else None, additions=additions,
-            deletions=deletions, added_lines=added, binary=self.binary, patch_missing=self.binary,
+            path=path,
+            status=self.status,
+            previous_path=self.old if renamed else None,
+            additions=additions,
+            deletions=deletions,
+            added_lines=added,
+            binary=self.binary,
+            patch_missing=self.binary,
         )
 
 
@@ -97,9 +103,12 @@ def _git_line_paths(rest: str) -> tuple[str, str]:
 
 
 _HEADERS: dict[str, tuple[str, FileStatus | None]] = {
-    "rename from ": ("old", "renamed"), "rename to ": ("new", "renamed"),
-    "copy from ": ("old", "copied"), "copy to ": ("new", "copied"),
-    "new file mode": ("", "added"), "deleted file mode": ("", "removed"),
+    "rename from ": ("old", "renamed"),
+    "rename to ": ("new", "renamed"),
+    "copy from ": ("old", "copied"),
+    "copy to ": ("new", "copied"),
+    "new file mode": ("", "added"),
+    "deleted file mode": ("", "removed"),
 }
 
 

@@ -44,10 +44,17 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
     results: list[GateResult] = [provenance_gate(verdict, policy.ai, prompt, automation=automation)]
     for settings in policy.gates:
         reports = [report for report in facts.tool_reports if report.gate is settings.gate]
-        results.append(tool_gate(settings, reports, facts.files, is_ai=is_ai, files_truncated=facts.files_truncated,
-                                 base=base))
-    approvals = evaluate_approvals(policy.approvals, facts, is_ai=is_ai, is_ai_actor=_ai_actor(table),
-                                   is_ai_co_author=_ai_co_author(table), base=base)
+        results.append(
+            tool_gate(settings, reports, facts.files, is_ai=is_ai, files_truncated=facts.files_truncated, base=base)
+        )
+    approvals = evaluate_approvals(
+        policy.approvals,
+        facts,
+        is_ai=is_ai,
+        is_ai_actor=_ai_actor(table),
+        is_ai_co_author=_ai_co_author(table),
+        base=base,
+    )
     any_apply = any((rule.applies_to == "all" or is_ai) and governs(rule.branches, base) for rule in policy.approvals)
     results.append(approvals_gate(approvals, files_truncated=facts.files_truncated, any_apply=any_apply))
     if policy_edit is not None:
@@ -56,8 +63,12 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
         results.append(floor_gate(policy.refused))
     author = pr.author.login if pr is not None else ""
     final = tuple(
-        apply_mode(apply_overrides(result, facts.overrides, policy.overrides, head_sha=head_sha, author=author,
-                                   members=facts.team_members), policy.gate_mode(result.gate))
+        apply_mode(
+            apply_overrides(
+                result, facts.overrides, policy.overrides, head_sha=head_sha, author=author, members=facts.team_members
+            ),
+            policy.gate_mode(result.gate),
+        )
         for result in results
     )
     return Decision(head_sha=head_sha, mode=policy.mode, verdict=verdict, gates=final, approvals=approvals)
@@ -93,4 +104,5 @@ def _ai_co_author(table: SignalTable) -> Callable[[str, str], bool]:
     def is_ai_co_author(name: str, email: str) -> bool:
         commit = Commit("", f"-\n\nCo-authored-by: {name} <{email}>" if email else f"-\n\nCo-authored-by: {name}")
         return detect(table, None, (commit,)).is_ai
+
     return is_ai_co_author

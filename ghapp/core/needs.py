@@ -56,8 +56,9 @@ def needs(policy: Policy, head: Facts) -> Needs:
     return Needs(rules, matched, overrides=bool(head.overrides))
 
 
-def team_asks(policy: Policy, found: Needs, reviews: Sequence[Review], codeowners: str | None,
-              overrides: Sequence[Override]) -> dict[str, frozenset[str]]:
+def team_asks(
+    policy: Policy, found: Needs, reviews: Sequence[Review], codeowners: str | None, overrides: Sequence[Override]
+) -> dict[str, frozenset[str]]:
     """The second round: `org/team` -> the logins whose membership of it can change a decision."""
     approvers = deciders(reviews)
     teams = {team.lower() for rule in found.rules for team in (*rule.teams, *rule.all_of)}
@@ -84,5 +85,10 @@ def deciders(reviews: Sequence[Review]) -> set[str]:
 
 def approved_commits(reviews: Sequence[Review], head_sha: str) -> list[str]:
     """The older commits someone approved: the files changed since each tell whether the approval is stale."""
-    return sorted({review.commit_id for review in reviews
-                   if review.state == "APPROVED" and review.commit_id and review.commit_id != head_sha})
+    return sorted(
+        {
+            review.commit_id
+            for review in reviews
+            if review.state == "APPROVED" and review.commit_id and review.commit_id != head_sha
+        }
+    )

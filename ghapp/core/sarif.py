@@ -38,19 +38,33 @@ def _run(gates: Sequence[GateResult], version: str, automation_id: str) -> dict[
             rule_id = _rule_id(gate.gate, finding)
             if rule_id not in rules:
                 rules[rule_id] = {
-                    "id": rule_id, "name": finding.rule,
+                    "id": rule_id,
+                    "name": finding.rule,
                     "shortDescription": {"text": f"{gate.gate.value}: {finding.rule}"},
                     "properties": {"tags": [gate.gate.value, *([finding.category] if finding.category else [])]},
                 }
-            results.append({
-                "ruleId": rule_id, "ruleIndex": list(rules).index(rule_id), "level": _LEVEL[finding.severity],
-                "message": {"text": finding.message or finding.rule},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"}, "region": _region(finding),
-                }}],
-            })
-    driver = {"name": "prompt-to-pr", "version": version, "informationUri": INFORMATION_URI,
-              "rules": list(rules.values())}
+            results.append(
+                {
+                    "ruleId": rule_id,
+                    "ruleIndex": list(rules).index(rule_id),
+                    "level": _LEVEL[finding.severity],
+                    "message": {"text": finding.message or finding.rule},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                                "region": _region(finding),
+                            }
+                        }
+                    ],
+                }
+            )
+    driver = {
+        "name": "prompt-to-pr",
+        "version": version,
+        "informationUri": INFORMATION_URI,
+        "rules": list(rules.values()),
+    }
     return {"tool": {"driver": driver}, "results": results, "automationDetails": {"id": automation_id}}
 
 
@@ -65,5 +79,8 @@ def render_sarif(decision: Decision, *, version: str = "0.1.0") -> dict[str, Any
 def gate_sarif(result: GateResult, *, version: str = "0.1.0") -> dict[str, Any]:
     """One tool gate's findings on changed lines, as its own code-scanning analysis (an empty run clears the
     gate's alerts when its findings are gone)."""
-    return {"$schema": SARIF_SCHEMA, "version": "2.1.0",
-            "runs": [_run([result], version, f"prompt-to-pr/{result.gate.value}/")]}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [_run([result], version, f"prompt-to-pr/{result.gate.value}/")],
+    }

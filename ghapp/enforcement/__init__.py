@@ -24,17 +24,19 @@ def handler_table(enforcer: Enforcer | None = None) -> dict[tuple[str, str] | st
     table: dict[tuple[str, str] | str, Handler] = {
         ("pull_request", action): guarded(e, on_pull_request) for action in EVALUATE
     }
-    table.update({
-        ("pull_request", "closed"): guarded(e, on_closed, focus=()),
-        ("pull_request_review", "submitted"): guarded(e, on_review, focus=approvals),
-        ("pull_request_review", "dismissed"): guarded(e, on_review, focus=approvals),
-        ("pull_request_review", "edited"): guarded(e, on_review, focus=approvals),
-        ("check_suite", "rerequested"): guarded(e, on_suite_rerequested),
-        ("check_run", "rerequested"): guarded(e, on_run_rerequested),
-        ("check_run", "requested_action"): guarded(e, on_requested_action),
-        ("issue_comment", "created"): guarded(e, on_comment, focus=()),
-        "push": guarded(e, on_push, focus=(Gate.PROVENANCE,)),
-        ("merge_group", "checks_requested"): guarded(e, on_checks_requested),
-        ("merge_group", "destroyed"): guarded(e, on_destroyed, focus=()),
-    })
+    table.update(
+        {
+            ("pull_request", "closed"): guarded(e, on_closed, focus=()),
+            ("pull_request_review", "submitted"): guarded(e, on_review, focus=approvals),
+            ("pull_request_review", "dismissed"): guarded(e, on_review, focus=approvals),
+            ("pull_request_review", "edited"): guarded(e, on_review, focus=approvals),
+            ("check_suite", "rerequested"): guarded(e, on_suite_rerequested),
+            ("check_run", "rerequested"): guarded(e, on_run_rerequested),
+            ("check_run", "requested_action"): guarded(e, on_requested_action),
+            ("issue_comment", "created"): guarded(e, on_comment, focus=()),
+            "push": guarded(e, on_push, focus=(Gate.PROVENANCE,)),
+            ("merge_group", "checks_requested"): guarded(e, on_checks_requested),
+            ("merge_group", "destroyed"): guarded(e, on_destroyed, focus=()),
+        }
+    )
     return table

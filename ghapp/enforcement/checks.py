@@ -46,8 +46,15 @@ async def _numbers(api: InstallationAPI, db: Database, owner: str, repo: str, ob
     return sorted(found)
 
 
-async def _rerun(enforcer: Enforcer, ctx: JobContext, obj: dict[str, Any], *, gates: Collection[Gate],
-                 only: Collection[Gate] | None = None, requests: bool = False) -> None:
+async def _rerun(
+    enforcer: Enforcer,
+    ctx: JobContext,
+    obj: dict[str, Any],
+    *,
+    gates: Collection[Gate],
+    only: Collection[Gate] | None = None,
+    requests: bool = False,
+) -> None:
     owner, repo = repository(ctx.payload)
     api = ctx.installation()
     head = str(obj.get("head_sha") or "")

@@ -57,16 +57,37 @@ def _write(root: Path, path: str, data: bytes) -> bool:
     return True
 
 
-async def make_committed(api: InstallationAPI, owner: str, repo: str, root: Path, *, links: Mapping[str, str],
-                         files: Sequence[ChangedFile], max_bytes: int, max_fetch: int = MAX_FETCH) -> dict[str, str]:
+async def make_committed(
+    api: InstallationAPI,
+    owner: str,
+    repo: str,
+    root: Path,
+    *,
+    links: Mapping[str, str],
+    files: Sequence[ChangedFile],
+    max_bytes: int,
+    max_fetch: int = MAX_FETCH,
+) -> dict[str, str]:
     """path -> why, for each changed, kept file the copy at `root` still cannot vouch for after fetching."""
-    return await verify_committed(lambda sha: api.get_blob(owner, repo, sha), root, links=links, files=files,
-                                  max_bytes=max_bytes, max_fetch=max_fetch)
+    return await verify_committed(
+        lambda sha: api.get_blob(owner, repo, sha),
+        root,
+        links=links,
+        files=files,
+        max_bytes=max_bytes,
+        max_fetch=max_fetch,
+    )
 
 
-async def verify_committed(get_blob: Callable[[str], Awaitable[bytes | None]], root: Path, *,
-                           links: Mapping[str, str], files: Sequence[ChangedFile], max_bytes: int,
-                           max_fetch: int = MAX_FETCH) -> dict[str, str]:
+async def verify_committed(
+    get_blob: Callable[[str], Awaitable[bytes | None]],
+    root: Path,
+    *,
+    links: Mapping[str, str],
+    files: Sequence[ChangedFile],
+    max_bytes: int,
+    max_fetch: int = MAX_FETCH,
+) -> dict[str, str]:
     """`make_committed` for any head source: `get_blob` gives a committed file's bytes by its blob id."""
     problems: dict[str, str] = {}
     fetched = spent = 0

@@ -39,4 +39,3 @@ def details_url(ctx: JobContext, repository: str, pr_number: int | None, head_sh
     if pr_number is None:
         return f"{base}/audit?{urlencode({'repo': repository, 'kind': 'direct_push'})}"
     return f"{base}/pulls/{quote(repository)}/{pr_number}/{quote(head_sha)}"
-

@@ -64,8 +64,9 @@ class GitHubHead:
         try:
             await self.api.download_tarball(self.owner, self.repo, self.head_sha, sink, self.max_bytes)
         except TooLarge:
-            raise HeadRefused(f"the head's source archive is over the {self.max_bytes:,} byte limit "
-                              "(GHAPP_TARBALL_MAX_BYTES)") from None
+            raise HeadRefused(
+                f"the head's source archive is over the {self.max_bytes:,} byte limit (GHAPP_TARBALL_MAX_BYTES)"
+            ) from None
 
     async def get_blob(self, sha: str) -> bytes | None:
         return await self.api.get_blob(self.owner, self.repo, sha)

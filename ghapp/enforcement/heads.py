@@ -13,8 +13,12 @@ from ghapp.github.publish import CheckPublisher, Target
 from ghapp.store import head_words
 from ghapp.store.database import Database
 
-CANCELLED = GateResult(Gate.PROVENANCE, Conclusion.CANCELLED, "Cancelled: the pull request was closed",
-                       "The pull request was closed before this check finished. Reopen it to run the check again.")
+CANCELLED = GateResult(
+    Gate.PROVENANCE,
+    Conclusion.CANCELLED,
+    "Cancelled: the pull request was closed",
+    "The pull request was closed before this check finished. Reopen it to run the check again.",
+)
 
 
 async def leave(api: InstallationAPI, db: Database, target: Target, *, keep_head: str | None) -> set[str]:
@@ -46,5 +50,6 @@ async def close(api: InstallationAPI, db: Database, target: Target, waiting: lis
         if not await checks.show_strictest(gate):
             stored = await asyncio.to_thread(head_words.words, db, target.full_name, target.head_sha, gate)
             if not stored:
-                await checks.show("completed", GateResult(gate, CANCELLED.conclusion, CANCELLED.title,
-                                                          CANCELLED.summary), [])
+                await checks.show(
+                    "completed", GateResult(gate, CANCELLED.conclusion, CANCELLED.title, CANCELLED.summary), []
+                )

@@ -63,8 +63,9 @@ async def on_checks_requested(enforcer: Enforcer, ctx: JobContext) -> None:
     head_sha, base_sha = str(group["head_sha"]), str(group["base_sha"])
     base_ref = str(group.get("base_ref") or "").removeprefix("refs/heads/")
     api = ctx.installation()
-    checks = CheckPublisher(api, ctx.inbox.db, Target(owner, repo, head_sha, None,
-                                                      details_url(ctx, f"{owner}/{repo}", None, head_sha)))
+    checks = CheckPublisher(
+        api, ctx.inbox.db, Target(owner, repo, head_sha, None, details_url(ctx, f"{owner}/{repo}", None, head_sha))
+    )
     loaded = await enforcer.policies.load(api, owner, repo, base_ref)
     if loaded.policy is None:
         for result in evaluate_policy_error(loaded.issues, head_sha).gates:
@@ -76,15 +77,27 @@ async def on_checks_requested(enforcer: Enforcer, ctx: JobContext) -> None:
     words, covered, is_ai, problems = judged
     files = tuple(shapes.changed_file(f) for f in compared.get("files") or [])
     unexplained = sorted(p for f in files for p in f.paths if p not in covered)
-    own = await _group_tools(enforcer, ctx, api, loaded.policy, owner=owner, repo=repo, head_sha=head_sha,
-                             base_ref=base_ref, files=files, is_ai=is_ai, truncated=len(files) >= COMPARE_FILES_CAP)
+    own = await _group_tools(
+        enforcer,
+        ctx,
+        api,
+        loaded.policy,
+        owner=owner,
+        repo=repo,
+        head_sha=head_sha,
+        base_ref=base_ref,
+        files=files,
+        is_ai=is_ai,
+        truncated=len(files) >= COMPARE_FILES_CAP,
+    )
     for gate in GATES:
         said = [*words.get(gate, []), *([PullWord(GROUP, "completed", own[gate])] if gate in own else [])]
         await checks.complete(_verdict(gate, said, numbers, problems, unexplained), [RERUN])
 
 
-async def _judge_pulls(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, *, owner: str, repo: str,
-                       numbers: list[int]) -> tuple[dict[Gate, list[PullWord]], set[str], bool, list[str]]:
+async def _judge_pulls(
+    enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, *, owner: str, repo: str, numbers: list[int]
+) -> tuple[dict[Gate, list[PullWord]], set[str], bool, list[str]]:
     """Each PR judged again at its current head: (its words per gate, the paths its diff changes, whether any is
     AI-written, what kept a PR from being judged)."""
     words: dict[Gate, list[PullWord]] = {}
@@ -114,50 +127,98 @@ async def _judge_pulls(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI
     return words, covered, is_ai, problems
 
 
-async def _group_tools(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, policy: Policy, *, owner: str,
-                       repo: str, head_sha: str, base_ref: str, files: tuple[Any, ...], is_ai: bool,
-                       truncated: bool) -> dict[Gate, GateResult]:
+async def _group_tools(
+    enforcer: Enforcer,
+    ctx: JobContext,
+    api: InstallationAPI,
+    policy: Policy,
+    *,
+    owner: str,
+    repo: str,
+    head_sha: str,
+    base_ref: str,
+    files: tuple[Any, ...],
+    is_ai: bool,
+    truncated: bool,
+) -> dict[Gate, GateResult]:
     """The tool gates on the group's own diff against its base (every tool the policy applies to its PRs). GitHub
     lists at most 300 files of a comparison: a longer diff cannot be judged whole, and its tool gates fail."""
     wanted = {s.gate for s in policy.gates if s.applies(is_ai, base_ref)}
     runners = [r for r in enforcer.runners if r.gate in wanted]
     work = [] if truncated else busy(runners, files)
-    reports = (*await run_tools(api, ctx.settings, owner=owner, repo=repo, head_sha=head_sha, base_ref=base_ref,
-                                policy=policy, runners=work, files=files),
-               *(idle_report(r) for r in runners if r not in work))
-    return {s.gate: apply_mode(tool_gate(s, [r for r in reports if r.gate is s.gate], files, is_ai=is_ai,
-                                         files_truncated=truncated, base=base_ref), policy.gate_mode(s.gate))
-            for s in policy.gates}
+    reports = (
+        *await run_tools(
+            api,
+            ctx.settings,
+            owner=owner,
+            repo=repo,
+            head_sha=head_sha,
+            base_ref=base_ref,
+            policy=policy,
+            runners=work,
+            files=files,
+        ),
+        *(idle_report(r) for r in runners if r not in work),
+    )
+    return {
+        s.gate: apply_mode(
+            tool_gate(
+                s,
+                [r for r in reports if r.gate is s.gate],
+                files,
+                is_ai=is_ai,
+                files_truncated=truncated,
+                base=base_ref,
+            ),
+            policy.gate_mode(s.gate),
+        )
+        for s in policy.gates
+    }
 
 
-def _verdict(gate: Gate, said: list[PullWord], numbers: list[int], problems: list[str],
-             unexplained: list[str]) -> GateResult:
+def _verdict(
+    gate: Gate, said: list[PullWord], numbers: list[int], problems: list[str], unexplained: list[str]
+) -> GateResult:
     if not numbers:
-        return _failed(gate, "No pull request found in this merge group",
-                       "The App could not tell which pull requests this merge group holds, so nothing in it was "
-                       "judged and this check does not pass.")
+        return _failed(
+            gate,
+            "No pull request found in this merge group",
+            "The App could not tell which pull requests this merge group holds, so nothing in it was "
+            "judged and this check does not pass.",
+        )
     if unexplained and gate in (Gate.PROVENANCE, Gate.APPROVALS):
         shown = "\n".join(f"- {code(p)}" for p in unexplained[:50])
-        return _failed(gate, "The group changes files none of its pull requests changes",
-                       f"These files are in the merge group's diff but in no pull request of it, so nobody judged "
-                       f"them:\n\n{shown}")
+        return _failed(
+            gate,
+            "The group changes files none of its pull requests changes",
+            f"These files are in the merge group's diff but in no pull request of it, so nobody judged "
+            f"them:\n\n{shown}",
+        )
     if problems:
-        return _failed(gate, "A pull request of the group could not be judged",
-                       "\n".join(f"- {p}" for p in problems))
+        return _failed(gate, "A pull request of the group could not be judged", "\n".join(f"- {p}" for p in problems))
     if not said:
         return _failed(gate, "Nothing judged this gate", "No pull request of the group shows a result for it.")
     chosen = strictest(said)
     conclusion = chosen.result.conclusion if chosen.status == "completed" else Conclusion.FAILURE
     rows = [["the group's diff" if w.pr_number == GROUP else f"#{w.pr_number}", w.said] for w in said]
-    note = ("A merge group passes a gate only when each of its pull requests passes it at its current head, and "
-            "the tools pass on the group's own diff.\n\n" + table(["judged", "result"], rows))
+    note = (
+        "A merge group passes a gate only when each of its pull requests passes it at its current head, and "
+        "the tools pass on the group's own diff.\n\n" + table(["judged", "result"], rows)
+    )
     who = "the group's diff" if chosen.pr_number == GROUP else f"#{chosen.pr_number}"
-    return GateResult(gate, conclusion, f"Merge group: {chosen.result.title} ({who})"[:200],
-                      finish([chosen.result.summary, note]), chosen.result.annotations, chosen.result.would_conclude)
+    return GateResult(
+        gate,
+        conclusion,
+        f"Merge group: {chosen.result.title} ({who})"[:200],
+        finish([chosen.result.summary, note]),
+        chosen.result.annotations,
+        chosen.result.would_conclude,
+    )
 
 
 async def on_destroyed(enforcer: Enforcer, ctx: JobContext) -> None:
     """Nothing to undo: the group's ref and commit are gone, and its check runs with them."""
     group = ctx.payload.get("merge_group") or {}
-    ctx.log.info("merge group destroyed", extra={"head_sha": group.get("head_sha"),
-                                                 "reason": ctx.payload.get("reason")})
+    ctx.log.info(
+        "merge group destroyed", extra={"head_sha": group.get("head_sha"), "reason": ctx.payload.get("reason")}
+    )

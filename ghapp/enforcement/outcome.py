@@ -84,8 +84,14 @@ async def publish_error(ctx: JobContext, exc: Exception, focus: tuple[Gate, ...]
     checks = CheckPublisher(ctx.installation(), ctx.inbox.db, target)
     why = f"{type(exc).__name__}: {exc}"[:500]
     for gate in sorted(gates):
-        await checks.complete(GateResult(
-            gate, Conclusion.FAILURE, "The App could not evaluate this commit",
-            f"prompt-to-pr failed while evaluating this commit and gave up after several attempts:\n\n"
-            f"```\n{why}\n```\n\nNothing was judged, so this check does not pass. Use **Re-run** once the "
-            "cause is fixed, or push a new commit."), [RERUN])
+        await checks.complete(
+            GateResult(
+                gate,
+                Conclusion.FAILURE,
+                "The App could not evaluate this commit",
+                f"prompt-to-pr failed while evaluating this commit and gave up after several attempts:\n\n"
+                f"```\n{why}\n```\n\nNothing was judged, so this check does not pass. Use **Re-run** once the "
+                "cause is fixed, or push a new commit.",
+            ),
+            [RERUN],
+        )

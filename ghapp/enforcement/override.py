@@ -27,11 +27,16 @@ from ghapp.runtime.jobs import JobContext
 from ghapp.store import overrides
 from ghapp.store.deliveries import head_payloads
 
-COMMAND = re.compile(r"^[ \t]*/prompt-to-pr[ \t]+override\b[ \t]*(?P<gate>[A-Za-z-]*)"
-                     r"(?:@(?P<sha>[0-9A-Fa-f]{7,40})\b)?[ \t]*(?P<reason>.*)$", re.IGNORECASE | re.MULTILINE)
+COMMAND = re.compile(
+    r"^[ \t]*/prompt-to-pr[ \t]+override\b[ \t]*(?P<gate>[A-Za-z-]*)"
+    r"(?:@(?P<sha>[0-9A-Fa-f]{7,40})\b)?[ \t]*(?P<reason>.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
 GATES = ", ".join(f"`{g.value}`" for g in Gate)
-USAGE = (f"Usage: `/prompt-to-pr override <gate> <reason>`, where the gate is one of {GATES}; to name the commit "
-         "you looked at, `/prompt-to-pr override <gate>@<sha> <reason>`.")
+USAGE = (
+    f"Usage: `/prompt-to-pr override <gate> <reason>`, where the gate is one of {GATES}; to name the commit "
+    "you looked at, `/prompt-to-pr override <gate>@<sha> <reason>`."
+)
 
 
 class Command(NamedTuple):
@@ -94,17 +99,27 @@ async def on_comment(enforcer: Enforcer, ctx: JobContext) -> None:
     pr_json = await api.get_pull(owner, repo, number)
     head = str((pr_json.get("head") or {}).get("sha") or "")
     comment_id = int(comment["id"])
-    binding = await _bind(ctx, f"{owner}/{repo}", number, head, command,
-                          commented_at=str(comment.get("created_at") or ""))
+    binding = await _bind(
+        ctx, f"{owner}/{repo}", number, head, command, commented_at=str(comment.get("created_at") or "")
+    )
     new = await asyncio.to_thread(
-        overrides.save_override, ctx.inbox.db, comment_id=comment_id, repository=f"{owner}/{repo}", pr_number=number,
-        head_sha=binding.head_sha or "", gate=gate.value, reason=command.reason, login=login,
-        delivery_id=ctx.delivery.delivery_id)
+        overrides.save_override,
+        ctx.inbox.db,
+        comment_id=comment_id,
+        repository=f"{owner}/{repo}",
+        pr_number=number,
+        head_sha=binding.head_sha or "",
+        gate=gate.value,
+        reason=command.reason,
+        login=login,
+        delivery_id=ctx.delivery.delivery_id,
+    )
     if binding.head_sha is None:
         await asyncio.to_thread(overrides.judge_override, ctx.inbox.db, comment_id, False, binding.why)
         if new:
-            await api.create_comment(owner, repo, number,
-                                     f"@{login} override not accepted for `{check_name(gate)}`: {binding.why}.")
+            await api.create_comment(
+                owner, repo, number, f"@{login} override not accepted for `{check_name(gate)}`: {binding.why}."
+            )
         return
     decision = await PullRun(enforcer, ctx, api, pr_json).run()
     accepted, why = verdict(decision, gate, login)
@@ -113,15 +128,18 @@ async def on_comment(enforcer: Enforcer, ctx: JobContext) -> None:
         return  # a replayed delivery: the comment was answered the first time
     name = check_name(gate)
     if accepted:
-        text = (f"@{login} override accepted: `{name}` passes on `{head[:12]}`. Reason recorded: "
-                f"{cell(command.reason, 1000)}\n\nA new push needs a new override.")  # the commenter's words
+        text = (
+            f"@{login} override accepted: `{name}` passes on `{head[:12]}`. Reason recorded: "
+            f"{cell(command.reason, 1000)}\n\nA new push needs a new override."
+        )  # the commenter's words
     else:
         text = f"@{login} override not accepted for `{name}`: {why}."
     await api.create_comment(owner, repo, number, text)
 
 
-async def _bind(ctx: JobContext, full_name: str, number: int, head: str, command: Command, *,
-                commented_at: str) -> Binding:
+async def _bind(
+    ctx: JobContext, full_name: str, number: int, head: str, command: Command, *, commented_at: str
+) -> Binding:
     """The head this override speaks for: the commit it names, or the head when the comment was written."""
     if command.sha:
         return bind(head, named=command.sha, commented_at=commented_at, heads=(), usage=USAGE)

@@ -36,8 +36,10 @@ from ghapp.runtime.jobs import JobContext
 from ghapp.store.deliveries import head_payloads
 
 JSON = dict[str, Any]
-DRAFT_NOTE = ("This pull request is a draft: the App asks for reviews once it is marked ready for review. "
-              "Every check runs on drafts too, so nothing waits for the ready state.")
+DRAFT_NOTE = (
+    "This pull request is a draft: the App asks for reviews once it is marked ready for review. "
+    "Every check runs on drafts too, so nothing waits for the ready state."
+)
 
 
 class PullRun:
@@ -49,19 +51,32 @@ class PullRun:
         base_repo = (pr_json.get("base") or {}).get("repo") or ctx.payload.get("repository") or {}
         self.owner, self.repo = repository({"repository": base_repo})
         self.full_name = f"{self.owner}/{self.repo}"
-        self.target = Target(self.owner, self.repo, self.pr.head_sha, self.pr.number,
-                             details_url(ctx, self.full_name, self.pr.number, self.pr.head_sha))
+        self.target = Target(
+            self.owner,
+            self.repo,
+            self.pr.head_sha,
+            self.pr.number,
+            details_url(ctx, self.full_name, self.pr.number, self.pr.head_sha),
+        )
         self.sources: tuple[str, ...] = ()  # the policy layers the decision was made under
         self.checks = CheckPublisher(api, ctx.inbox.db, self.target)
 
     async def moot(self) -> str | None:
-        """"closed" or "newer" when a later delivery made this work pointless."""
+        """ "closed" or "newer" when a later delivery made this work pointless."""
         claim = self.ctx.delivery
-        return await asyncio.to_thread(records.superseded, self.ctx.inbox.db, self.full_name, self.pr.number,
-                                       claim.delivery_id, claim.received_at)
+        return await asyncio.to_thread(
+            records.superseded, self.ctx.inbox.db, self.full_name, self.pr.number, claim.delivery_id, claim.received_at
+        )
 
-    async def run(self, *, tools: bool = True, rerun: Collection[Gate] = (), only: Collection[Gate] | None = None,
-                  ask_reviews: bool = True, force_requests: bool = False) -> Decision | None:
+    async def run(
+        self,
+        *,
+        tools: bool = True,
+        rerun: Collection[Gate] = (),
+        only: Collection[Gate] | None = None,
+        ask_reviews: bool = True,
+        force_requests: bool = False,
+    ) -> Decision | None:
         """Evaluate and publish. `tools`: run the tool gates that have no stored report for this head;
         `rerun`: run these even if they have; `only`: publish only these gates (reviews: approvals)."""
         if self.pr_json.get("state") == "closed" or await self.moot():
@@ -75,36 +90,71 @@ class PullRun:
             decision = _edit_note(evaluate_policy_error(loaded.issues, self.pr.head_sha), edit)
             await self._publish(decision, only)
             return await self._record(decision)
-        return await self._judge(loaded.policy, edit, tools=tools, rerun=rerun, only=only, ask_reviews=ask_reviews,
-                                 force_requests=force_requests)
+        return await self._judge(
+            loaded.policy,
+            edit,
+            tools=tools,
+            rerun=rerun,
+            only=only,
+            ask_reviews=ask_reviews,
+            force_requests=force_requests,
+        )
 
-    async def _judge(self, policy: Policy, edit: tuple[PolicyIssue, ...] | None, *, tools: bool,
-                     rerun: Collection[Gate], only: Collection[Gate] | None, ask_reviews: bool,
-                     force_requests: bool) -> Decision | None:
+    async def _judge(
+        self,
+        policy: Policy,
+        edit: tuple[PolicyIssue, ...] | None,
+        *,
+        tools: bool,
+        rerun: Collection[Gate],
+        only: Collection[Gate] | None,
+        ask_reviews: bool,
+        force_requests: bool,
+    ) -> Decision | None:
         db = self.ctx.inbox.db
         runners = by_gate(self.enforcer.runners)
         prints = {gate: fingerprint(policy, group) for gate, group in runners.items()}
-        loaded = await asyncio.to_thread(records.load_reports, db, self.full_name, self.pr.head_sha,
-                                         {g: p for g, p in prints.items() if g not in rerun})
+        loaded = await asyncio.to_thread(
+            records.load_reports,
+            db,
+            self.full_name,
+            self.pr.head_sha,
+            {g: p for g, p in prints.items() if g not in rerun},
+        )
         overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
         pushers = _pushers(await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number))
-        facts = await self.enforcer.gatherer.gather(self.api, self.owner, self.repo, self.pr_json, policy,
-                                                    overrides=overrides, pushers=pushers)
+        facts = await self.enforcer.gatherer.gather(
+            self.api, self.owner, self.repo, self.pr_json, policy, overrides=overrides, pushers=pushers
+        )
         # reports stored for this head may have been made for another diff (a retargeted PR, another PR with
         # this head): a gate's reports count only if they looked at every file this diff gives its tools
-        stored = {g: kept for g, reports in loaded.items()
-                  if (kept := reusable(runners[g], reports, facts.files)) is not None}
+        stored = {
+            g: kept for g, reports in loaded.items() if (kept := reusable(runners[g], reports, facts.files)) is not None
+        }
         # the other gates run again; a tool with a clean stored report runs only on what it did not look at
-        partial = {name: pair for g, reports in loaded.items() if g not in stored and g in runners
-                   for name, pair in completions(runners[g], reports, facts.files).items()}
+        partial = {
+            name: pair
+            for g, reports in loaded.items()
+            if g not in stored and g in runners
+            for name, pair in completions(runners[g], reports, facts.files).items()
+        }
         facts = replace(facts, tool_reports=tuple(r for reports in stored.values() for r in reports))
         first = await self._decide(policy, facts, edit)
         wanted = {s.gate for s in gates_to_run(policy, first.verdict, self.pr.base_ref)}
         missing = [r for g in sorted(wanted & runners.keys()) if g not in stored for r in runners[g]]
         missing = missing if tools else []
         work = [] if facts.files_truncated else busy(missing, facts.files)
-        done = list(failed(missing, "not run: GitHub listed only part of the PR's files (over 3,000), so it "
-                                    "cannot be checked completely; split the PR")) if facts.files_truncated else []
+        done = (
+            list(
+                failed(
+                    missing,
+                    "not run: GitHub listed only part of the PR's files (over 3,000), so it "
+                    "cannot be checked completely; split the PR",
+                )
+            )
+            if facts.files_truncated
+            else []
+        )
         done += [idle_report(r) for r in missing if r not in work and not facts.files_truncated]
         facts = replace(facts, tool_reports=(*facts.tool_reports, *done))
         decision = await self._decide(policy, facts, edit)
@@ -113,44 +163,73 @@ class PullRun:
         if work and (only is None or pending & set(only)):
             await self.checks.queue(sorted(pending), "Waiting to run", "The tools run on the changed files shortly.")
         if policy.dismiss_stale and (only is None or Gate.APPROVALS in only):
-            dismissed = await dismiss_stale(self.api, self.owner, self.repo, self.pr.number,
-                                            head_sha=self.pr.head_sha, categories=decision.approvals,
-                                            changed_since=facts.changed_since)
-            await asyncio.to_thread(records.record_dismissals, db, self.full_name, self.pr.number,
-                                    self.pr.head_sha, dismissed)
+            dismissed = await dismiss_stale(
+                self.api,
+                self.owner,
+                self.repo,
+                self.pr.number,
+                head_sha=self.pr.head_sha,
+                categories=decision.approvals,
+                changed_since=facts.changed_since,
+            )
+            await asyncio.to_thread(
+                records.record_dismissals, db, self.full_name, self.pr.number, self.pr.head_sha, dismissed
+            )
         if ask_reviews and not self.pr.draft and (only is None or Gate.APPROVALS in only):
             requester = ReviewRequester(self.api, db, self.owner, self.repo)
             await requester.request(self.pr_json, decision.approvals, force=force_requests)
         if only is None:
             current = [str(label.get("name", "")) for label in self.pr_json.get("labels") or []]
             hand = facts.pull_request.hand_labels if facts.pull_request is not None else ()
-            await self.enforcer.labels.sync(self.api, self.owner, self.repo, self.pr.number, current=current,
-                                            verdict=decision.verdict, settings=policy.labels,
-                                            keep=[label.name for label in hand])
+            await self.enforcer.labels.sync(
+                self.api,
+                self.owner,
+                self.repo,
+                self.pr.number,
+                current=current,
+                verdict=decision.verdict,
+                settings=policy.labels,
+                keep=[label.name for label in hand],
+            )
         if work and (only is None or pending & set(only)):
             finished = await self._tools(policy, facts, work, prints, partial)
             if finished is None:
                 return await self._record(decision)
-            decision = await self._decide(policy, replace(facts, tool_reports=(*facts.tool_reports, *finished)),
-                                            edit)
+            decision = await self._decide(policy, replace(facts, tool_reports=(*facts.tool_reports, *finished)), edit)
             await self._publish(decision, only)
         return await self._record(decision)
 
-    async def _tools(self, policy: Policy, facts: Facts, work: list[Runner], prints: dict[Gate, str],
-                     partial: Mapping[str, tuple[ToolReport, list[str]]]) -> tuple[ToolReport, ...] | None:
+    async def _tools(
+        self,
+        policy: Policy,
+        facts: Facts,
+        work: list[Runner],
+        prints: dict[Gate, str],
+        partial: Mapping[str, tuple[ToolReport, list[str]]],
+    ) -> tuple[ToolReport, ...] | None:
         """Run the tools (one in `partial` only on the files its stored report did not look at, joined to that
         report); None when the PR was closed or got a newer head meanwhile."""
         if await self._stopped([r.gate for r in work]):
             return None
         names = ", ".join(r.name for r in work)
         await self.checks.start([r.gate for r in work], f"Running {names}", "Analysing the changed files.")
-        reports = await run_tools(self.api, self.ctx.settings, owner=self.owner, repo=self.repo,
-                                  head_sha=self.pr.head_sha, base_ref=self.pr.base_ref, policy=policy,
-                                  runners=work, files=facts.files, only={n: gap for n, (_, gap) in partial.items()})
+        reports = await run_tools(
+            self.api,
+            self.ctx.settings,
+            owner=self.owner,
+            repo=self.repo,
+            head_sha=self.pr.head_sha,
+            base_ref=self.pr.base_ref,
+            policy=policy,
+            runners=work,
+            files=facts.files,
+            only={n: gap for n, (_, gap) in partial.items()},
+        )
         observe_reports(reports, self.ctx.metrics, self.ctx.tracing)
         reports = tuple(partial[r.tool][0].joined(r) if r.tool in partial else r for r in reports)
-        await asyncio.to_thread(records.save_reports, self.ctx.inbox.db, self.full_name, self.pr.head_sha, reports,
-                                prints)
+        await asyncio.to_thread(
+            records.save_reports, self.ctx.inbox.db, self.full_name, self.pr.head_sha, reports, prints
+        )
         if await self._stopped([r.gate for r in work]):
             return None
         return reports
@@ -168,9 +247,11 @@ class PullRun:
         notes: dict[Gate, str] = {}
         if facts.commits_truncated:
             total = int(self.pr_json.get("commits") or 0)
-            notes[Gate.PROVENANCE] = (f"GitHub lists only the first {PULL_COMMITS_CAP} commits of a pull request; "
-                                      f"this one has {total or 'more'}, so the later commits were not inspected "
-                                      "for AI signals. Split the PR to have every commit judged.")
+            notes[Gate.PROVENANCE] = (
+                f"GitHub lists only the first {PULL_COMMITS_CAP} commits of a pull request; "
+                f"this one has {total or 'more'}, so the later commits were not inspected "
+                "for AI signals. Split the PR to have every commit judged."
+            )
         if self.pr.draft and any(not c.satisfied for c in decision.approvals):
             notes[Gate.APPROVALS] = DRAFT_NOTE
         return _with_notes(decision, notes)
@@ -185,8 +266,9 @@ class PullRun:
         if kept is not None:
             found = await self.api.get_content(self.owner, self.repo, POLICY_PATH, self.pr.head_sha)
             text = found[0] if found is not None else None
-        loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, None, repo_text=text,
-                                            repo_removed=text is None)
+        loaded = await self.enforcer.policies.load(
+            self.api, self.owner, self.repo, None, repo_text=text, repo_removed=text is None
+        )
         return edit_issues(text, POLICY_PATH, loaded.issues)  # nothing of the files it extends is quoted
 
     async def _publish(self, decision: Decision, only: Collection[Gate] | None, skip: Collection[Gate] = ()) -> None:
@@ -197,14 +279,28 @@ class PullRun:
             await self.checks.complete(result, default_actions(result, can_request=can_request))
         if only is None and decision.gate(Gate.POLICY) is None and await self.checks.existing([Gate.POLICY]):
             # the policy was broken when this head was judged before: its failing check must not linger
-            await self.checks.complete(GateResult(Gate.POLICY, Conclusion.SUCCESS, "The policy is valid",
-                                                  "The policy this pull request is judged by can be read."), [])
+            await self.checks.complete(
+                GateResult(
+                    Gate.POLICY,
+                    Conclusion.SUCCESS,
+                    "The policy is valid",
+                    "The policy this pull request is judged by can be read.",
+                ),
+                [],
+            )
 
     async def _record(self, decision: Decision) -> Decision:
-        await asyncio.to_thread(records.record_evaluations, self.ctx.inbox.db,
-                                delivery_id=self.ctx.delivery.delivery_id, repository=self.full_name,
-                                pr_number=self.pr.number, decision=decision, gates=self.checks.sent,
-                                author=self.pr.author.login, sources=self.sources)
+        await asyncio.to_thread(
+            records.record_evaluations,
+            self.ctx.inbox.db,
+            delivery_id=self.ctx.delivery.delivery_id,
+            repository=self.full_name,
+            pr_number=self.pr.number,
+            decision=decision,
+            gates=self.checks.sent,
+            author=self.pr.author.login,
+            sources=self.sources,
+        )
         return decision
 
 
@@ -226,8 +322,9 @@ def _asks(category: CategoryResult) -> bool:
 def _with_notes(decision: Decision, notes: dict[Gate, str]) -> Decision:
     if not notes:
         return decision
-    gates = tuple(replace(g, summary=finish([g.summary, notes[g.gate]])) if g.gate in notes else g
-                  for g in decision.gates)
+    gates = tuple(
+        replace(g, summary=finish([g.summary, notes[g.gate]])) if g.gate in notes else g for g in decision.gates
+    )
     return replace(decision, gates=gates)
 
 

@@ -52,6 +52,5 @@ async def on_closed(enforcer: Enforcer, ctx: JobContext) -> None:
     full_name = f"{owner}/{repo}"
     head_sha = str(pr["head"]["sha"])
     waiting = await asyncio.to_thread(_waiting, ctx, full_name, head_sha)
-    target = Target(owner, repo, head_sha, int(pr["number"]),
-                    details_url(ctx, full_name, int(pr["number"]), head_sha))
+    target = Target(owner, repo, head_sha, int(pr["number"]), details_url(ctx, full_name, int(pr["number"]), head_sha))
     await heads.close(ctx.installation(), ctx.inbox.db, target, waiting)

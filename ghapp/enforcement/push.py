@@ -57,17 +57,26 @@ async def _via_pull(api: InstallationAPI, owner: str, repo: str, sha: str, branc
 
 
 def violation(commits: Sequence[tuple[Commit, Verdict]], branch: str, note: str) -> GateResult:
-    rows = [[code(c.sha[:12]), cell(", ".join(v.tools) or "—"), cell(c.message.splitlines()[0] if c.message else ""),
-             cell("; ".join(f"{s.id}: {s.evidence}" for s in v.signals[:3]), 160)] for c, v in commits]
+    rows = [
+        [
+            code(c.sha[:12]),
+            cell(", ".join(v.tools) or "—"),
+            cell(c.message.splitlines()[0] if c.message else ""),
+            cell("; ".join(f"{s.id}: {s.evidence}" for s in v.signals[:3]), 160),
+        ]
+        for c, v in commits
+    ]
     title = f"{plural(len(commits), 'AI-written commit')} pushed to {branch} without a pull request"
-    summary = finish([
-        f"**{title}.** The prompt-to-PR policy requires AI-written code to arrive as a pull request that passes "
-        "lint, type checks and security scans, with the approvals sensitive paths need.",
-        table(["Commit", "Tool", "Message", "Evidence"], rows),
-        note,
-        "**What to do:** open a pull request with these changes (or a revert) so they are checked and reviewed, "
-        "and protect the branch with a rule that requires pull requests.",
-    ])
+    summary = finish(
+        [
+            f"**{title}.** The prompt-to-PR policy requires AI-written code to arrive as a pull request that passes "
+            "lint, type checks and security scans, with the approvals sensitive paths need.",
+            table(["Commit", "Tool", "Message", "Evidence"], rows),
+            note,
+            "**What to do:** open a pull request with these changes (or a revert) so they are checked and reviewed, "
+            "and protect the branch with a rule that requires pull requests.",
+        ]
+    )
     return GateResult(Gate.PROVENANCE, Conclusion.FAILURE, title[:200], summary)
 
 
@@ -87,8 +96,15 @@ async def on_push(enforcer: Enforcer, ctx: JobContext) -> None:
     api = ctx.installation()
     commits, note = await _commits(api, owner, repo, payload)
     pusher = str((payload.get("sender") or {}).get("login") or (payload.get("pusher") or {}).get("name") or "")
-    push = _Push(owner, repo, ref.removeprefix("refs/heads/"), str(payload.get("before") or ZERO_SHA),
-                 str(payload["after"]), str((payload.get("repository") or {}).get("default_branch") or ""), pusher)
+    push = _Push(
+        owner,
+        repo,
+        ref.removeprefix("refs/heads/"),
+        str(payload.get("before") or ZERO_SHA),
+        str(payload["after"]),
+        str((payload.get("repository") or {}).get("default_branch") or ""),
+        pusher,
+    )
     await _judge(enforcer, ctx, api, push, commits=commits, note=note)
 
 
@@ -107,8 +123,15 @@ async def recheck_push(enforcer: Enforcer, ctx: JobContext, after: str) -> None:
     if await _judge(enforcer, ctx, api, push, commits=commits, note="") is None:
         target = Target(owner, repo, after, None, details_url(ctx, push.full_name, None, after))
         checks = CheckPublisher(api, ctx.inbox.db, target)
-        await checks.complete(GateResult(Gate.PROVENANCE, Conclusion.SUCCESS, "No violation when judged again",
-                                         "Judged again, this push is not a violation of the policy."), [])
+        await checks.complete(
+            GateResult(
+                Gate.PROVENANCE,
+                Conclusion.SUCCESS,
+                "No violation when judged again",
+                "Judged again, this push is not a violation of the policy.",
+            ),
+            [],
+        )
 
 
 @dataclass(frozen=True)
@@ -126,8 +149,9 @@ class _Push:
         return f"{self.owner}/{self.repo}"
 
 
-async def _judge(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, push: _Push, *, commits: list[Commit],
-                 note: str) -> GateResult | None:
+async def _judge(
+    enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, push: _Push, *, commits: list[Commit], note: str
+) -> GateResult | None:
     """Flag the push if it carries AI-written commits that no merged pull request brought in."""
     at = push.before if push.before != ZERO_SHA else push.default_branch or None
     loaded = await enforcer.policies.load(api, push.owner, push.repo, at)
@@ -142,28 +166,43 @@ async def _judge(enforcer: Enforcer, ctx: JobContext, api: InstallationAPI, push
     flagged = [(c, v) for c, v in zip(commits, verdicts, strict=True) if policy.ai.is_ai(v)]
     if not flagged or await _via_pull(api, push.owner, push.repo, push.after, push.branch) is not None:
         return None
-    lone = [(c, v) for c, v in flagged
-            if c.sha == push.after or await _via_pull(api, push.owner, push.repo, c.sha, push.branch) is None]
+    lone = [
+        (c, v)
+        for c, v in flagged
+        if c.sha == push.after or await _via_pull(api, push.owner, push.repo, c.sha, push.branch) is None
+    ]
     if not lone:
         return None
     result = apply_mode(violation(lone, push.branch, note), policy.gate_mode(Gate.PROVENANCE))
     evidence = [{"sha": c.sha, "tools": list(v.tools), "signals": [s.id for s in v.signals]} for c, v in lone]
-    await asyncio.to_thread(record_push, ctx.inbox.db, repository=push.full_name, branch=push.branch,
-                            before_sha=push.before, after_sha=push.after, pusher=push.pusher,
-                            commits=json.dumps(evidence))
-    checks = CheckPublisher(api, ctx.inbox.db, Target(push.owner, push.repo, push.after, None,
-                                                               details_url(ctx, push.full_name, None, push.after)))
+    await asyncio.to_thread(
+        record_push,
+        ctx.inbox.db,
+        repository=push.full_name,
+        branch=push.branch,
+        before_sha=push.before,
+        after_sha=push.after,
+        pusher=push.pusher,
+        commits=json.dumps(evidence),
+    )
+    checks = CheckPublisher(
+        api,
+        ctx.inbox.db,
+        Target(push.owner, push.repo, push.after, None, details_url(ctx, push.full_name, None, push.after)),
+    )
     await checks.complete(result, [RERUN] if result.conclusion is Conclusion.FAILURE else [])
     row = await asyncio.to_thread(find_push, ctx.inbox.db, push.full_name, push.after)
     if policy.direct_push.open_issue and row is not None and row.issue_number is None:
-        number = await _open_issue(api, push.owner, push.repo, result, pusher=push.pusher,
-                                   mentions=_mentions(policy), after=push.after)
+        number = await _open_issue(
+            api, push.owner, push.repo, result, pusher=push.pusher, mentions=_mentions(policy), after=push.after
+        )
         await asyncio.to_thread(set_push_issue, ctx.inbox.db, push.full_name, push.after, number)
     return result
 
 
-async def _open_issue(api: InstallationAPI, owner: str, repo: str, result: GateResult, *, pusher: str,
-                      mentions: list[str], after: str) -> int:
+async def _open_issue(
+    api: InstallationAPI, owner: str, repo: str, result: GateResult, *, pusher: str, mentions: list[str], after: str
+) -> int:
     who = f"@{pusher} pushed" if pusher else "Someone pushed"
     cc = f"\n\ncc {' '.join(mentions)}" if mentions else ""
     body = f"{who} `{after[:12]}`.\n\n{result.summary}{cc}"

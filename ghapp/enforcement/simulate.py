@@ -36,9 +36,17 @@ class WithApprovals(InstallationAPI):
 
     def __init__(self, app: GitHubApp, installation_id: int, head_sha: str, approvers: Sequence[str]) -> None:
         super().__init__(app, installation_id)
-        self._extra = [{"id": SIMULATED_REVIEW_ID - i, "user": {"login": login, "type": "User"}, "state": "APPROVED",
-                        "commit_id": head_sha, "submitted_at": utcnow().isoformat(), "body": "(simulated)"}
-                       for i, login in enumerate(approvers)]
+        self._extra = [
+            {
+                "id": SIMULATED_REVIEW_ID - i,
+                "user": {"login": login, "type": "User"},
+                "state": "APPROVED",
+                "commit_id": head_sha,
+                "submitted_at": utcnow().isoformat(),
+                "body": "(simulated)",
+            }
+            for i, login in enumerate(approvers)
+        ]
 
     async def list_reviews(self, owner: str, repo: str, number: int) -> list[JSON]:
         return [*await super().list_reviews(owner, repo, number), *self._extra]
@@ -56,9 +64,17 @@ class Simulation:
     not_run: tuple[str, ...]  # tool gates with no stored report for this head
 
     def to_json(self) -> dict[str, Any]:
-        return {"repository": self.repository, "pr": self.number, "head_sha": self.head_sha,
-                "approvals": list(self.approvers), "policy_file": self.policy_file, "published": False,
-                "decision": self.decision.to_json(), "current": self.current, "not_run": list(self.not_run)}
+        return {
+            "repository": self.repository,
+            "pr": self.number,
+            "head_sha": self.head_sha,
+            "approvals": list(self.approvers),
+            "policy_file": self.policy_file,
+            "published": False,
+            "decision": self.decision.to_json(),
+            "current": self.current,
+            "not_run": list(self.not_run),
+        }
 
 
 async def installation_of(app: GitHubApp, owner: str, repo: str) -> int:
@@ -70,9 +86,18 @@ async def installation_of(app: GitHubApp, owner: str, repo: str) -> int:
     return int(data["id"])
 
 
-async def simulate(app: GitHubApp, db: Database, owner: str, repo: str, number: int, *,
-                   approvers: Sequence[str] = (), policy_text: str | None = None, policy_file: str | None = None,
-                   enforcer: Enforcer | None = None) -> Simulation:
+async def simulate(
+    app: GitHubApp,
+    db: Database,
+    owner: str,
+    repo: str,
+    number: int,
+    *,
+    approvers: Sequence[str] = (),
+    policy_text: str | None = None,
+    policy_file: str | None = None,
+    enforcer: Enforcer | None = None,
+) -> Simulation:
     """Evaluate the PR's head as the App would with `approvers`' approvals added and, when given, `policy_text`
     standing in for the repository's policy file (over the bundled default and the org's)."""
     enforcer = enforcer or Enforcer()
@@ -83,8 +108,11 @@ async def simulate(app: GitHubApp, db: Database, owner: str, repo: str, number: 
     head_sha = str((pr_json.get("head") or {}).get("sha") or "")
     api = WithApprovals(app, installation_id, head_sha, approvers)
     base_ref = str((pr_json.get("base") or {}).get("ref") or "")
-    loaded = await enforcer.policies.load(api, owner, repo, base_ref, repo_text=policy_text) \
-        if policy_text is not None else await enforcer.policies.load(api, owner, repo, base_ref)
+    loaded = (
+        await enforcer.policies.load(api, owner, repo, base_ref, repo_text=policy_text)
+        if policy_text is not None
+        else await enforcer.policies.load(api, owner, repo, base_ref)
+    )
     found = await asyncio.to_thread(details_of, db, full_name, number, head_sha)
     current = {gate: str(g.get("conclusion")) for gate, g in (found[2].get("gates", {}) if found else {}).items()}
     if loaded.policy is None:
@@ -101,8 +129,9 @@ async def simulate(app: GitHubApp, db: Database, owner: str, repo: str, number: 
     facts = replace(facts, tool_reports=tuple(r for reports in kept.values() for r in reports))
     decision = await asyncio.to_thread(evaluate, policy, facts)
     tool_gates = {Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT}
-    not_run = tuple(sorted(g.value for g in tool_gates & runners.keys() if g not in kept
-                           and decision.gate(g) is not None))
+    not_run = tuple(
+        sorted(g.value for g in tool_gates & runners.keys() if g not in kept and decision.gate(g) is not None)
+    )
     return Simulation(full_name, number, head_sha, tuple(approvers), policy_file, decision, current, not_run)
 
 
@@ -113,11 +142,14 @@ def render(sim: Simulation) -> str:
         with_what.append("approvals from " + ", ".join(f"@{a}" for a in sim.approvers))
     if sim.policy_file:
         with_what.append(f"the policy in {sim.policy_file}")
-    lines = [f"{sim.repository}#{sim.number} at {sim.head_sha[:7]}"
-             + (f", with {' and '.join(with_what)}" if with_what else ", as it stands")
-             + " (simulated: nothing was published)",
-             f"verdict: {sim.decision.verdict.verdict}"
-             + (f" ({', '.join(sim.decision.verdict.tools)})" if sim.decision.verdict.tools else ""), ""]
+    lines = [
+        f"{sim.repository}#{sim.number} at {sim.head_sha[:7]}"
+        + (f", with {' and '.join(with_what)}" if with_what else ", as it stands")
+        + " (simulated: nothing was published)",
+        f"verdict: {sim.decision.verdict.verdict}"
+        + (f" ({', '.join(sim.decision.verdict.tools)})" if sim.decision.verdict.tools else ""),
+        "",
+    ]
     for result in sim.decision.gates:
         now = sim.current.get(result.gate.value)
         change = f"  (now {now})" if now and now != result.conclusion.value else ""

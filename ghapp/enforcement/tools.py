@@ -66,8 +66,9 @@ def fingerprint(policy: Policy, runners: Sequence[Runner]) -> str:
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:32]
 
 
-def reusable(runners: Sequence[Runner], stored: Sequence[ToolReport],
-             files: Sequence[ChangedFile]) -> tuple[ToolReport, ...] | None:
+def reusable(
+    runners: Sequence[Runner], stored: Sequence[ToolReport], files: Sequence[ChangedFile]
+) -> tuple[ToolReport, ...] | None:
     """A gate's stored reports when they speak for this diff: each of its tools with files to read here has a
     report that looked at every one of them (a report made for another diff, a retargeted PR or another PR
     with this head, does not); tools with nothing to read get an idle report. None: run the gate again."""
@@ -85,8 +86,9 @@ def reusable(runners: Sequence[Runner], stored: Sequence[ToolReport],
     return tuple(reports)
 
 
-def completions(runners: Sequence[Runner], stored: Sequence[ToolReport],
-                files: Sequence[ChangedFile]) -> dict[str, tuple[ToolReport, list[str]]]:
+def completions(
+    runners: Sequence[Runner], stored: Sequence[ToolReport], files: Sequence[ChangedFile]
+) -> dict[str, tuple[ToolReport, list[str]]]:
     """For a gate whose stored reports do not all speak for this diff: each tool with a clean stored report ->
     (that report, the files this diff gives it that the report did not look at). Those tools run on these
     files alone and their runs are joined; the gate's other tools run on everything."""
@@ -106,8 +108,17 @@ def idle_report(runner: Runner) -> ToolReport:
 
 
 def failed(runners: Sequence[Runner], why: str, considered: Sequence[str] = ()) -> tuple[ToolReport, ...]:
-    return tuple(ToolReport(gate=r.gate, tool=r.name, version=tool_version(r.dist), status="error", error=why,
-                            considered=tuple(considered)) for r in runners)
+    return tuple(
+        ToolReport(
+            gate=r.gate,
+            tool=r.name,
+            version=tool_version(r.dist),
+            status="error",
+            error=why,
+            considered=tuple(considered),
+        )
+        for r in runners
+    )
 
 
 def busy(runners: Sequence[Runner], files: Sequence[ChangedFile]) -> list[Runner]:
@@ -118,8 +129,9 @@ def busy(runners: Sequence[Runner], files: Sequence[ChangedFile]) -> list[Runner
 
 def needs(runner: Runner, files: Sequence[ChangedFile]) -> list[str]:
     """The changed paths a run of this runner must have looked at for its report to speak for this diff."""
-    return [f.path for f in checkable(files)
-            if runner.applies_to(f.path) or (maybe_code(f.path) and _code_reader(runner))]
+    return [
+        f.path for f in checkable(files) if runner.applies_to(f.path) or (maybe_code(f.path) and _code_reader(runner))
+    ]
 
 
 def _head(path: Path) -> bytes | None:
@@ -162,8 +174,12 @@ def _restore(report: ToolReport, aliases: Mapping[str, str]) -> ToolReport:
 
     # a tool reading both a file and its alias reports the same finding twice: keep it once
     findings = tuple(dict.fromkeys(replace(f, path=back(f.path)) for f in report.findings))
-    return replace(report, findings=findings, files=tuple(back(p) for p in report.files),
-                   unaudited=tuple(back_entry(u) for u in report.unaudited))
+    return replace(
+        report,
+        findings=findings,
+        files=tuple(back(p) for p in report.files),
+        unaudited=tuple(back_entry(u) for u in report.unaudited),
+    )
 
 
 def unchecked(runner: Runner, kinds: Mapping[str, str], problems: Mapping[str, str]) -> list[str]:
@@ -185,8 +201,10 @@ def unchecked(runner: Runner, kinds: Mapping[str, str], problems: Mapping[str, s
 def _with_unchecked(report: ToolReport, entries: Sequence[str]) -> ToolReport:
     if not entries:
         return report
-    findings = tuple(Finding(entry.partition(": ")[0], 0, "unaudited", f"not checked: {entry.partition(': ')[2]}")
-                     for entry in entries)
+    findings = tuple(
+        Finding(entry.partition(": ")[0], 0, "unaudited", f"not checked: {entry.partition(': ')[2]}")
+        for entry in entries
+    )
     return replace(report, unaudited=(*report.unaudited, *entries), findings=(*report.findings, *findings))
 
 
@@ -207,19 +225,36 @@ async def _semgrep_rules(source: HeadSource, paths: Sequence[str], *, into: Work
     return written, missing
 
 
-async def run_tools(api: InstallationAPI, settings: Settings, *, owner: str, repo: str, head_sha: str,
-                    base_ref: str, policy: Policy, runners: Sequence[Runner], files: Sequence[ChangedFile],
-                    only: Mapping[str, Collection[str]] | None = None) -> tuple[ToolReport, ...]:
+async def run_tools(
+    api: InstallationAPI,
+    settings: Settings,
+    *,
+    owner: str,
+    repo: str,
+    head_sha: str,
+    base_ref: str,
+    policy: Policy,
+    runners: Sequence[Runner],
+    files: Sequence[ChangedFile],
+    only: Mapping[str, Collection[str]] | None = None,
+) -> tuple[ToolReport, ...]:
     """One report per runner in `runners` (call it with the runners that have work: `busy`), on a head on GitHub.
     A runner named in `only` looks at those changed paths alone (a stored report speaks for the rest of the diff)."""
     source = GitHubHead(api, owner, repo, head_sha, base_ref, settings.tarball_max_bytes, settings.tarball_max_files)
     return await run_on_head(source, settings, policy=policy, runners=runners, files=files, only=only)
 
 
-async def run_on_head(source: HeadSource, settings: Settings, *, policy: Policy, runners: Sequence[Runner],
-                      files: Sequence[ChangedFile], only: Mapping[str, Collection[str]] | None = None,
-                      on_start: Callable[[Runner, Sequence[str]], None] | None = None,
-                      on_done: Callable[[ToolReport], None] | None = None) -> tuple[ToolReport, ...]:
+async def run_on_head(
+    source: HeadSource,
+    settings: Settings,
+    *,
+    policy: Policy,
+    runners: Sequence[Runner],
+    files: Sequence[ChangedFile],
+    only: Mapping[str, Collection[str]] | None = None,
+    on_start: Callable[[Runner, Sequence[str]], None] | None = None,
+    on_done: Callable[[ToolReport], None] | None = None,
+) -> tuple[ToolReport, ...]:
     """One report per runner in `runners`, on the head `source` gives: the one path the App and `ghapp check`
     take. `files` carry the blob ids of the committed files (the copy is made to hold exactly those)."""
     if not runners:
@@ -233,15 +268,18 @@ async def run_on_head(source: HeadSource, settings: Settings, *, policy: Policy,
         except HeadRefused as exc:
             return failed(runners, str(exc), kept)
         try:
-            root = await asyncio.to_thread(workspace.unpack, archive, max_bytes=source.max_unpacked_bytes,
-                                           max_files=source.max_files)
+            root = await asyncio.to_thread(
+                workspace.unpack, archive, max_bytes=source.max_unpacked_bytes, max_files=source.max_files
+            )
         except WorkspaceError as exc:
             return failed(runners, f"the head's source archive was refused: {exc}", kept)
         archive.unlink(missing_ok=True)
-        problems = await verify_committed(source.get_blob, root, links=workspace.links, files=files,
-                                          max_bytes=settings.tarball_max_bytes)
-        kinds = {f.path: treat_as(f.path, None if f.path in problems else _head(root / f.path))
-                 for f in checkable(files)}
+        problems = await verify_committed(
+            source.get_blob, root, links=workspace.links, files=files, max_bytes=settings.tarball_max_bytes
+        )
+        kinds = {
+            f.path: treat_as(f.path, None if f.path in problems else _head(root / f.path)) for f in checkable(files)
+        }
         aliases = await asyncio.to_thread(_aliases, root, kinds, problems)
         given = [p for p in kinds if p not in problems] + list(aliases)
         semgrep_paths = policy.gate(Gate.SEMGREP).rules if any(r.gate is Gate.SEMGREP for r in runners) else ()
@@ -253,28 +291,57 @@ async def run_on_head(source: HeadSource, settings: Settings, *, policy: Policy,
             jail = resolve_sandbox(settings.runner_sandbox)
         except SandboxUnavailable as exc:
             return failed(runners, f"the tools were not run: {exc}", kept)
-        context = RunContext(root=root, scratch=scratch, ruff_select=tuple(lint_rules) or DEFAULT_RUFF_SELECT,
-                             semgrep_rules=tuple(rules),
-                             osv_url=settings.osv_url, memory_mb=settings.runner_memory_mb,
-                             sandbox=jail)
+        context = RunContext(
+            root=root,
+            scratch=scratch,
+            ruff_select=tuple(lint_rules) or DEFAULT_RUFF_SELECT,
+            semgrep_rules=tuple(rules),
+            osv_url=settings.osv_url,
+            memory_mb=settings.runner_memory_mb,
+            sandbox=jail,
+        )
         chosen = [r for r in runners if not (r.gate is Gate.SEMGREP and missing)]
         limits = only or {}
         whole = [r for r in chosen if r.name not in limits]
-        done = await run_all(whole, context, given, timeout_s=settings.runner_timeout_s,
-                             memory_mb=settings.runner_memory_mb, on_start=on_start, on_done=on_done)
-        reports = [replace(_with_unchecked(_restore(report, aliases), unchecked(runner, kinds, problems)),
-                           considered=tuple(kept)) for runner, report in zip(whole, done, strict=True)]
+        done = await run_all(
+            whole,
+            context,
+            given,
+            timeout_s=settings.runner_timeout_s,
+            memory_mb=settings.runner_memory_mb,
+            on_start=on_start,
+            on_done=on_done,
+        )
+        reports = [
+            replace(
+                _with_unchecked(_restore(report, aliases), unchecked(runner, kinds, problems)), considered=tuple(kept)
+            )
+            for runner, report in zip(whole, done, strict=True)
+        ]
         for runner in (r for r in chosen if r.name in limits):
             scope = set(limits[runner.name])
-            (report,) = await run_all([runner], context, [p for p in given if aliases.get(p, p) in scope],
-                                      timeout_s=settings.runner_timeout_s, memory_mb=settings.runner_memory_mb,
-                                      on_start=on_start, on_done=on_done)
+            (report,) = await run_all(
+                [runner],
+                context,
+                [p for p in given if aliases.get(p, p) in scope],
+                timeout_s=settings.runner_timeout_s,
+                memory_mb=settings.runner_memory_mb,
+                on_start=on_start,
+                on_done=on_done,
+            )
             scoped = {path: kind for path, kind in kinds.items() if path in scope}
-            reports.append(replace(_with_unchecked(_restore(report, aliases), unchecked(runner, scoped, problems)),
-                                   considered=tuple(sorted(scope))))
+            reports.append(
+                replace(
+                    _with_unchecked(_restore(report, aliases), unchecked(runner, scoped, problems)),
+                    considered=tuple(sorted(scope)),
+                )
+            )
         if missing:
             gone = ", ".join(missing)
-            reports += failed([r for r in runners if r.gate is Gate.SEMGREP],
-                              f"rule files named by the policy are not on the base branch: {gone}", kept)
+            reports += failed(
+                [r for r in runners if r.gate is Gate.SEMGREP],
+                f"rule files named by the policy are not on the base branch: {gone}",
+                kept,
+            )
         order: Mapping[Gate, int] = {r.gate: i for i, r in enumerate(runners)}
         return tuple(sorted(reports, key=lambda report: order.get(report.gate, 99)))

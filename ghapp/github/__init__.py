@@ -18,6 +18,16 @@ from ghapp.github.errors import (
 from ghapp.github.retry import RetryPolicy
 
 __all__ = [
-    "CallCounter", "Forbidden", "GitHubApp", "GitHubError", "GitHubUnavailable", "InstallationAPI", "NotFound",
-    "RateLimited", "Reschedulable", "RetryPolicy", "TooLarge", "ValidationFailed",
+    "CallCounter",
+    "Forbidden",
+    "GitHubApp",
+    "GitHubError",
+    "GitHubUnavailable",
+    "InstallationAPI",
+    "NotFound",
+    "RateLimited",
+    "Reschedulable",
+    "RetryPolicy",
+    "TooLarge",
+    "ValidationFailed",
 ]

@@ -50,13 +50,24 @@ class InstallationAPI:
 
     async def _send(self, method: str, route: str, call: Call, *, etag_key: str | None = None) -> httpx.Response:
         return await self.app.send(
-            method, f"{method} {route}", self._client, call,
-            reauth=lambda: self.app.tokens.invalidate(self.installation_id), etag_key=etag_key,
+            method,
+            f"{method} {route}",
+            self._client,
+            call,
+            reauth=lambda: self.app.tokens.invalidate(self.installation_id),
+            etag_key=etag_key,
         )
 
     async def _request(
-        self, method: str, route: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None,
-        accept: str | None = None, conditional: bool = False,
+        self,
+        method: str,
+        route: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        accept: str | None = None,
+        conditional: bool = False,
     ) -> httpx.Response:
         def call(gh: AnyGitHub, headers: dict[str, str]) -> Any:
             if accept:
@@ -66,8 +77,15 @@ class InstallationAPI:
         key = f"{self.installation_id} {accept} {url} {sorted((params or {}).items())}" if conditional else None
         return await self._send(method, route, call, etag_key=key)
 
-    async def _paged(self, route: str, url: str, *, params: dict[str, Any] | None = None, cap: int | None = None,
-                     key: str | None = None) -> list[JSON]:
+    async def _paged(
+        self,
+        route: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        cap: int | None = None,
+        key: str | None = None,
+    ) -> list[JSON]:
         """Follow `Link: rel="next"` (absolute URLs, as GitHub sends them) with 100 items a page."""
         items: list[JSON] = []
         next_url: str | None = url
@@ -89,17 +107,24 @@ class InstallationAPI:
         return _obj((await self._request("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", url)).json())
 
     async def list_pull_files(self, owner: str, repo: str, number: int) -> list[JSON]:
-        return await self._paged("/repos/{owner}/{repo}/pulls/{pull_number}/files",
-                                 f"/repos/{owner}/{repo}/pulls/{number}/files", cap=PULL_FILES_CAP)
+        return await self._paged(
+            "/repos/{owner}/{repo}/pulls/{pull_number}/files",
+            f"/repos/{owner}/{repo}/pulls/{number}/files",
+            cap=PULL_FILES_CAP,
+        )
 
     async def list_pull_commits(self, owner: str, repo: str, number: int) -> list[JSON]:
-        return await self._paged("/repos/{owner}/{repo}/pulls/{pull_number}/commits",
-                                 f"/repos/{owner}/{repo}/pulls/{number}/commits", cap=PULL_COMMITS_CAP)
+        return await self._paged(
+            "/repos/{owner}/{repo}/pulls/{pull_number}/commits",
+            f"/repos/{owner}/{repo}/pulls/{number}/commits",
+            cap=PULL_COMMITS_CAP,
+        )
 
     async def list_reviews(self, owner: str, repo: str, number: int) -> list[JSON]:
         """Reviews in chronological order; REST `state` is uppercase (APPROVED, CHANGES_REQUESTED, ...)."""
-        return await self._paged("/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-                                 f"/repos/{owner}/{repo}/pulls/{number}/reviews")
+        return await self._paged(
+            "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", f"/repos/{owner}/{repo}/pulls/{number}/reviews"
+        )
 
     async def compare(self, owner: str, repo: str, base: str, head: str) -> JSON:
         url = f"/repos/{owner}/{repo}/compare/{_q(base)}...{_q(head)}"
@@ -111,8 +136,9 @@ class InstallationAPI:
         url = f"/repos/{owner}/{repo}/contents/{quote(path.lstrip('/'))}"
         params = {"ref": ref} if ref else None
         try:
-            response = await self._request("GET", "/repos/{owner}/{repo}/contents/{path}", url, params=params,
-                                           conditional=True)
+            response = await self._request(
+                "GET", "/repos/{owner}/{repo}/contents/{path}", url, params=params, conditional=True
+            )
         except NotFound:
             return None
         body = response.json()
@@ -125,8 +151,16 @@ class InstallationAPI:
             except (binascii.Error, ValueError):
                 raise GitHubError(f"{owner}/{repo}:{path}: GitHub sent undecodable content") from None
         else:  # files over 1 MB come without content: ask for the raw media type
-            data = (await self._request("GET", "/repos/{owner}/{repo}/contents/{path}", url, params=params,
-                                        accept="application/vnd.github.raw", conditional=True)).content
+            data = (
+                await self._request(
+                    "GET",
+                    "/repos/{owner}/{repo}/contents/{path}",
+                    url,
+                    params=params,
+                    accept="application/vnd.github.raw",
+                    conditional=True,
+                )
+            ).content
         try:
             return data.decode("utf-8"), str(body["sha"])
         except UnicodeDecodeError:
@@ -135,8 +169,9 @@ class InstallationAPI:
     async def get_blob(self, owner: str, repo: str, sha: str) -> bytes | None:
         """A blob's bytes by its sha (Git Data API), or None when the repository has no such blob."""
         try:
-            response = await self._request("GET", "/repos/{owner}/{repo}/git/blobs/{sha}",
-                                           f"/repos/{owner}/{repo}/git/blobs/{quote(sha)}")
+            response = await self._request(
+                "GET", "/repos/{owner}/{repo}/git/blobs/{sha}", f"/repos/{owner}/{repo}/git/blobs/{quote(sha)}"
+            )
         except NotFound:
             return None
         body = response.json()
@@ -160,8 +195,9 @@ class InstallationAPI:
             return known
         url = f"/orgs/{org}/teams/{_q(team_slug)}/memberships/{_q(username)}"
         try:
-            response = await self._request("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", url,
-                                           conditional=True)
+            response = await self._request(
+                "GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", url, conditional=True
+            )
             member = bool(response.json().get("state") == "active")
         except NotFound:
             member = False
@@ -184,50 +220,83 @@ class InstallationAPI:
 
         return _obj((await self._send("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", call)).json())
 
-    async def list_check_runs_for_ref(self, owner: str, repo: str, ref: str, *, check_name: str | None = None,
-                                      app_id: int | None = None) -> list[JSON]:
+    async def list_check_runs_for_ref(
+        self, owner: str, repo: str, ref: str, *, check_name: str | None = None, app_id: int | None = None
+    ) -> list[JSON]:
         params: dict[str, Any] = {"filter": "latest"}
         if check_name:
             params["check_name"] = check_name
         if app_id is not None:
             params["app_id"] = app_id
-        return await self._paged("/repos/{owner}/{repo}/commits/{ref}/check-runs",
-                                 f"/repos/{owner}/{repo}/commits/{_q(ref)}/check-runs", params=params,
-                                 key="check_runs")
+        return await self._paged(
+            "/repos/{owner}/{repo}/commits/{ref}/check-runs",
+            f"/repos/{owner}/{repo}/commits/{_q(ref)}/check-runs",
+            params=params,
+            key="check_runs",
+        )
 
     # review requests
-    async def request_reviewers(self, owner: str, repo: str, number: int, reviewers: Sequence[str] = (),
-                                team_reviewers: Sequence[str] = ()) -> JSON:
+    async def request_reviewers(
+        self, owner: str, repo: str, number: int, reviewers: Sequence[str] = (), team_reviewers: Sequence[str] = ()
+    ) -> JSON:
         url = f"/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"
         body = {"reviewers": list(reviewers), "team_reviewers": list(team_reviewers)}
-        return _obj((await self._request("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-                                    url, json=body)).json())
+        return _obj(
+            (
+                await self._request(
+                    "POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", url, json=body
+                )
+            ).json()
+        )
 
     async def dismiss_review(self, owner: str, repo: str, number: int, review_id: int, message: str) -> JSON:
         """Dismiss a submitted approval or change request; GitHub shows `message` in the conversation."""
         url = f"/repos/{owner}/{repo}/pulls/{number}/reviews/{review_id}/dismissals"
-        return _obj((await self._request(
-            "PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals", url,
-            json={"message": message, "event": "DISMISS"})).json())
+        return _obj(
+            (
+                await self._request(
+                    "PUT",
+                    "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals",
+                    url,
+                    json={"message": message, "event": "DISMISS"},
+                )
+            ).json()
+        )
 
     async def list_requested_reviewers(self, owner: str, repo: str, number: int) -> JSON:
         """`{"users": [...], "teams": [...]}`; who already reviewed is no longer listed here."""
         url = f"/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"
-        return _obj((await self._request("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-                                    url, conditional=True)).json())
+        return _obj(
+            (
+                await self._request(
+                    "GET", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", url, conditional=True
+                )
+            ).json()
+        )
 
-    async def remove_requested_reviewers(self, owner: str, repo: str, number: int, reviewers: Sequence[str] = (),
-                                         team_reviewers: Sequence[str] = ()) -> JSON:
+    async def remove_requested_reviewers(
+        self, owner: str, repo: str, number: int, reviewers: Sequence[str] = (), team_reviewers: Sequence[str] = ()
+    ) -> JSON:
         url = f"/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"
         body = {"reviewers": list(reviewers), "team_reviewers": list(team_reviewers)}
-        return _obj((await self._request("DELETE", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-                                    url, json=body)).json())
+        return _obj(
+            (
+                await self._request(
+                    "DELETE", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", url, json=body
+                )
+            ).json()
+        )
 
     # labels, issues, comments
     async def add_labels(self, owner: str, repo: str, number: int, labels: Sequence[str]) -> list[JSON]:
         url = f"/repos/{owner}/{repo}/issues/{number}/labels"
-        return _objs((await self._request("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", url,
-                                    json={"labels": list(labels)})).json())
+        return _objs(
+            (
+                await self._request(
+                    "POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", url, json={"labels": list(labels)}
+                )
+            ).json()
+        )
 
     async def remove_label(self, owner: str, repo: str, number: int, name: str) -> bool:
         """False when the label was not on the issue (GitHub answers 404)."""
@@ -241,20 +310,28 @@ class InstallationAPI:
     async def list_issue_events(self, owner: str, repo: str, number: int) -> list[JSON]:
         """A PR's (or issue's) events, oldest first: `labeled` ones name the label and who added it, `assigned`
         ones the `assigner` and the `assignee`."""
-        return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/events",
-                                 f"/repos/{owner}/{repo}/issues/{number}/events", cap=ISSUE_EVENTS_CAP)
+        return await self._paged(
+            "/repos/{owner}/{repo}/issues/{issue_number}/events",
+            f"/repos/{owner}/{repo}/issues/{number}/events",
+            cap=ISSUE_EVENTS_CAP,
+        )
 
     async def list_labels(self, owner: str, repo: str, number: int) -> list[JSON]:
-        return await self._paged("/repos/{owner}/{repo}/issues/{issue_number}/labels",
-                                 f"/repos/{owner}/{repo}/issues/{number}/labels")
+        return await self._paged(
+            "/repos/{owner}/{repo}/issues/{issue_number}/labels", f"/repos/{owner}/{repo}/issues/{number}/labels"
+        )
 
-    async def create_issue(self, owner: str, repo: str, title: str, body: str, labels: Sequence[str] = (), *,
-                           assignees: Sequence[str] = ()) -> JSON:
+    async def create_issue(
+        self, owner: str, repo: str, title: str, body: str, labels: Sequence[str] = (), *, assignees: Sequence[str] = ()
+    ) -> JSON:
         data: JSON = {"title": title, "body": body, "labels": list(labels)}
         if assignees:
             data["assignees"] = list(assignees)
-        return _obj((await self._request("POST", "/repos/{owner}/{repo}/issues", f"/repos/{owner}/{repo}/issues",
-                                    json=data)).json())
+        return _obj(
+            (
+                await self._request("POST", "/repos/{owner}/{repo}/issues", f"/repos/{owner}/{repo}/issues", json=data)
+            ).json()
+        )
 
     async def create_label(self, owner: str, repo: str, name: str, color: str, description: str = "") -> bool:
         """Create a repository label; False when it exists already (GitHub answers 422 `already_exists`)."""
@@ -268,13 +345,23 @@ class InstallationAPI:
     async def list_commit_pulls(self, owner: str, repo: str, sha: str) -> list[JSON]:
         """Pull requests that contain the commit: open ones, and merged ones whose merge brought it in."""
         url = f"/repos/{owner}/{repo}/commits/{_q(sha)}/pulls"
-        return _objs((await self._request("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", url,
-                                     params={"per_page": 100})).json())
+        return _objs(
+            (
+                await self._request(
+                    "GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", url, params={"per_page": 100}
+                )
+            ).json()
+        )
 
     async def create_comment(self, owner: str, repo: str, number: int, body: str) -> JSON:
         url = f"/repos/{owner}/{repo}/issues/{number}/comments"
-        return _obj((await self._request("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", url,
-                                    json={"body": body})).json())
+        return _obj(
+            (
+                await self._request(
+                    "POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", url, json={"body": body}
+                )
+            ).json()
+        )
 
     # source archive
     async def download_tarball(self, owner: str, repo: str, ref: str, dest: IO[bytes], max_bytes: int) -> int:

@@ -48,8 +48,13 @@ class TokenCache:
     about to reject.
     """
 
-    def __init__(self, *, refresh_margin: timedelta = timedelta(minutes=5), clock: Callable[[], datetime] = utcnow,
-                 shared: Cache | None = None):
+    def __init__(
+        self,
+        *,
+        refresh_margin: timedelta = timedelta(minutes=5),
+        clock: Callable[[], datetime] = utcnow,
+        shared: Cache | None = None,
+    ):
         self._margin = refresh_margin
         self._clock = clock
         self._shared = shared
@@ -97,8 +102,9 @@ class TokenCache:
     def _to_shared(self, installation_id: int, token: InstallationToken) -> None:
         if self._shared is not None:
             ttl = (token.expires_at - self._margin - self._clock()).total_seconds()
-            self._shared.set(_shared_key(installation_id),
-                             {"token": token.value, "expires_at": token.expires_at.isoformat()}, ttl)
+            self._shared.set(
+                _shared_key(installation_id), {"token": token.value, "expires_at": token.expires_at.isoformat()}, ttl
+            )
 
     def invalidate(self, installation_id: int) -> None:
         """Forget a token GitHub refused (revoked, or expired early), here and in the shared cache."""

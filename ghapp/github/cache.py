@@ -110,8 +110,7 @@ class RedisCache:
 
     def _health(self, error: redis.RedisError | None) -> None:
         if error is not None and not self._failing:
-            log.warning("the shared cache in Redis does not answer (%s); asking GitHub instead",
-                        type(error).__name__)
+            log.warning("the shared cache in Redis does not answer (%s); asking GitHub instead", type(error).__name__)
         elif error is None and self._failing:
             log.info("the shared cache in Redis answers again")
         self._failing = error is not None

@@ -97,9 +97,7 @@ class GitHubApp:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._breakers: dict[str, CircuitBreaker] = {}
         self._lock = threading.Lock()
-        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopResources] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopResources] = weakref.WeakKeyDictionary()
 
     @property
     def api_url(self) -> str:
@@ -122,8 +120,13 @@ class GitHubApp:
         inner = self._transport or httpx.AsyncHTTPTransport(retries=0, limits=httpx.Limits(keepalive_expiry=4.0))
         counting = CountingTransport(inner, self._base, self.counter, self.tracing)
         config = get_config(
-            base_url=self._base, timeout=self._timeout, async_transport=counting, cache_strategy=self._jwt_cache,
-            http_cache=False, auto_retry=False, user_agent="prompt-to-pr",
+            base_url=self._base,
+            timeout=self._timeout,
+            async_transport=counting,
+            cache_strategy=self._jwt_cache,
+            http_cache=False,
+            auto_retry=False,
+            user_agent="prompt-to-pr",
         )
         res = self._loops[loop] = _LoopResources(counting, config, owns)
         return res
@@ -145,7 +148,9 @@ class GitHubApp:
             return self.app_client()
 
         reply = await self.send(
-            "POST", "POST /app/installations/{installation_id}/access_tokens", app,
+            "POST",
+            "POST /app/installations/{installation_id}/access_tokens",
+            app,
             lambda gh, _: gh.arequest("POST", f"/app/installations/{installation_id}/access_tokens"),
         )
         return parse_token_reply(reply.json())
@@ -158,8 +163,12 @@ class GitHubApp:
         async def app() -> AnyGitHub:
             return self.app_client()
 
-        return await self.send(method, f"{method} {route}", app,
-                               lambda gh, headers: gh.arequest(method, path, params=params, json=json, headers=headers))
+        return await self.send(
+            method,
+            f"{method} {route}",
+            app,
+            lambda gh, headers: gh.arequest(method, path, params=params, json=json, headers=headers),
+        )
 
     async def send(
         self,
@@ -211,8 +220,9 @@ class GitHubApp:
                 breaker.success()
             await self._after_failure(plan, tally, reauth, last)
 
-    async def _after_failure(self, plan: RetryPlan, tally: _Tally, reauth: Callable[[], None] | None,
-                             cause: Exception) -> None:
+    async def _after_failure(
+        self, plan: RetryPlan, tally: _Tally, reauth: Callable[[], None] | None, cause: Exception
+    ) -> None:
         """Wait before the next attempt, or raise: rate-limit waits beyond the cap become `RateLimited`."""
         tally.attempts += 1
         if plan.action == "reauth" and reauth is not None and not tally.reauthed:
@@ -222,8 +232,7 @@ class GitHubApp:
         if plan.action == "wait":
             tally.rate_waits += plan.wait_s
             if tally.rate_waits > self.policy.rate_limit_wait_cap_s or tally.attempts >= self.policy.attempts:
-                raise RateLimited(str(plan.error), retry_after_s=plan.wait_s,
-                                  status=plan.error.status) from cause
+                raise RateLimited(str(plan.error), retry_after_s=plan.wait_s, status=plan.error.status) from cause
             await self._sleep(plan.wait_s)
             return
         if plan.action == "retry" and tally.attempts < self.policy.attempts:
@@ -246,4 +255,3 @@ class GitHubApp:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-

@@ -60,16 +60,23 @@ async def list_failed_deliveries(app: GitHubApp, since: datetime) -> list[Failed
         if any(item.get("status") == "OK" for item in items):
             continue
         newest = items[0]
-        failed.append(FailedDelivery(
-            delivery_id=int(newest["id"]), guid=guid, event=str(newest.get("event", "")),
-            action=newest.get("action"), installation_id=newest.get("installation_id"),
-            delivered_at=_parse_time(newest.get("delivered_at")), status=str(newest.get("status", "")),
-            status_code=int(newest.get("status_code") or 0),
-        ))
+        failed.append(
+            FailedDelivery(
+                delivery_id=int(newest["id"]),
+                guid=guid,
+                event=str(newest.get("event", "")),
+                action=newest.get("action"),
+                installation_id=newest.get("installation_id"),
+                delivered_at=_parse_time(newest.get("delivered_at")),
+                status=str(newest.get("status", "")),
+                status_code=int(newest.get("status_code") or 0),
+            )
+        )
     return failed
 
 
 async def redeliver(app: GitHubApp, delivery_id: int) -> None:
     """Ask GitHub to send a delivery again (202 Accepted; the result shows up as a new attempt)."""
-    await app.app_request("POST", "/app/hook/deliveries/{delivery_id}/attempts",
-                          f"/app/hook/deliveries/{delivery_id}/attempts")
+    await app.app_request(
+        "POST", "/app/hook/deliveries/{delivery_id}/attempts", f"/app/hook/deliveries/{delivery_id}/attempts"
+    )

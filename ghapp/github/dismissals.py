@@ -32,13 +32,22 @@ class Dismissed:
 def message(category: str, files: Sequence[str]) -> str:
     named = ", ".join(f"`{f}`" for f in files[:MAX_FILES_NAMED])
     more = f" and {len(files) - MAX_FILES_NAMED} more" if len(files) > MAX_FILES_NAMED else ""
-    return (f"prompt-to-pr: this approval is stale for the {category} category: {named}{more} changed since it "
-            "was given. Please review the current head and approve again.")
+    return (
+        f"prompt-to-pr: this approval is stale for the {category} category: {named}{more} changed since it "
+        "was given. Please review the current head and approve again."
+    )
 
 
-async def dismiss_stale(api: InstallationAPI, owner: str, repo: str, number: int, *, head_sha: str,
-                        categories: Sequence[CategoryResult], changed_since: Mapping[str, frozenset[str]]
-                        ) -> list[Dismissed]:
+async def dismiss_stale(
+    api: InstallationAPI,
+    owner: str,
+    repo: str,
+    number: int,
+    *,
+    head_sha: str,
+    categories: Sequence[CategoryResult],
+    changed_since: Mapping[str, frozenset[str]],
+) -> list[Dismissed]:
     """Dismiss every approval the categories name as stale; returns what GitHub dismissed."""
     stale = {login.lower(): c for c in categories for login in c.stale}
     if not stale:
@@ -55,8 +64,10 @@ async def dismiss_stale(api: InstallationAPI, owner: str, repo: str, number: int
         try:
             await api.dismiss_review(owner, repo, number, int(review["id"]), message(category.category, files))
         except GitHubError as exc:
-            log.warning("GitHub refused to dismiss a stale approval",
-                        extra={"pr": f"{owner}/{repo}#{number}", "reviewer": login, "error": str(exc)})
+            log.warning(
+                "GitHub refused to dismiss a stale approval",
+                extra={"pr": f"{owner}/{repo}#{number}", "reviewer": login, "error": str(exc)},
+            )
             continue
         done.append(Dismissed(int(review["id"]), login, category.category, files))
     return done

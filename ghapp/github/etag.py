@@ -62,8 +62,11 @@ class ETagCache:
         headers = tuple((name, response.headers[name]) for name in _KEPT if name in response.headers)
         if self._shared is not None:
             if len(response.content) <= SHARED_MAX_BYTES:
-                entry = {"etag": etag, "content": base64.b64encode(response.content).decode(),
-                         "headers": [list(pair) for pair in headers]}
+                entry = {
+                    "etag": etag,
+                    "content": base64.b64encode(response.content).decode(),
+                    "headers": [list(pair) for pair in headers],
+                }
                 self._shared.set("etag:" + key, entry, SHARED_TTL_S)
             return
         with self._lock:

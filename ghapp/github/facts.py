@@ -72,20 +72,36 @@ class FactsGatherer:
         self._heads: OrderedDict[tuple[str, str, str], Head] = OrderedDict()
         self._max = max_heads
 
-    async def gather(self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON, policy: Policy, *,
-                     overrides: Sequence[Override] = (), tool_reports: Sequence[ToolReport] = (),
-                     pushers: Sequence[Actor] = ()) -> Facts:
+    async def gather(
+        self,
+        api: InstallationAPI,
+        owner: str,
+        repo: str,
+        pr_json: JSON,
+        policy: Policy,
+        *,
+        overrides: Sequence[Override] = (),
+        tool_reports: Sequence[ToolReport] = (),
+        pushers: Sequence[Actor] = (),
+    ) -> Facts:
         """`pushers`: the accounts the App saw push to the PR's branch (its `synchronize` senders)."""
         pr = shapes.pull_request(pr_json, policy.labels.owns)
         labels = [str(label.get("name", "")) for label in pr_json.get("labels") or [] if isinstance(label, dict)]
         events = ReadOnce(lambda: api.list_issue_events(owner, repo, pr.number))  # hand labels and assignments
-        hand, head = await asyncio.gather(hand_labels(api, owner, repo, pr.number, labels, settings=policy.labels,
-                                                      events=events),
-                                          self.head(api, owner, repo, pr_json))
+        hand, head = await asyncio.gather(
+            hand_labels(api, owner, repo, pr.number, labels, settings=policy.labels, events=events),
+            self.head(api, owner, repo, pr_json),
+        )
         pr = replace(pr, hand_labels=hand)
-        facts = Facts(pull_request=pr, commits=head.commits, files=head.files, tool_reports=tuple(tool_reports),
-                      overrides=tuple(overrides), files_truncated=head.files_truncated,
-                      commits_truncated=head.commits_truncated)
+        facts = Facts(
+            pull_request=pr,
+            commits=head.commits,
+            files=head.files,
+            tool_reports=tuple(tool_reports),
+            overrides=tuple(overrides),
+            files_truncated=head.files_truncated,
+            commits_truncated=head.commits_truncated,
+        )
         found = await asyncio.to_thread(needs, policy, facts)  # detection and matching are CPU: off the loop
         if not found.anything:
             return facts
@@ -102,11 +118,23 @@ class FactsGatherer:
             assignments = tuple(a for a in (shapes.assignment(item) for item in issue_events) if a is not None)
         asks = team_asks(policy, found, reviews, codeowners, overrides)
         members, changed = await asyncio.gather(
-            self._members(api, owner, asks), self._changed_since(api, owner, repo, pr.head_sha, reviews))
-        return Facts(pull_request=pr, commits=head.commits, files=head.files, reviews=reviews, team_members=members,
-                     codeowners=codeowners, changed_since=changed, tool_reports=tuple(tool_reports),
-                     overrides=tuple(overrides), files_truncated=head.files_truncated,
-                     commits_truncated=head.commits_truncated, assignments=assignments, pushers=tuple(pushers))
+            self._members(api, owner, asks), self._changed_since(api, owner, repo, pr.head_sha, reviews)
+        )
+        return Facts(
+            pull_request=pr,
+            commits=head.commits,
+            files=head.files,
+            reviews=reviews,
+            team_members=members,
+            codeowners=codeowners,
+            changed_since=changed,
+            tool_reports=tuple(tool_reports),
+            overrides=tuple(overrides),
+            files_truncated=head.files_truncated,
+            commits_truncated=head.commits_truncated,
+            assignments=assignments,
+            pushers=tuple(pushers),
+        )
 
     async def head(self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON) -> Head:
         """The PR's commits and files (fetched once per base and head)."""
@@ -116,15 +144,20 @@ class FactsGatherer:
         if cached is not None and pr.head_sha:
             self._heads.move_to_end(key)
             return cached
-        raw_commits, raw_files = await asyncio.gather(api.list_pull_commits(owner, repo, pr.number),
-                                                      api.list_pull_files(owner, repo, pr.number))
+        raw_commits, raw_files = await asyncio.gather(
+            api.list_pull_commits(owner, repo, pr.number), api.list_pull_files(owner, repo, pr.number)
+        )
         commits = tuple(shapes.commit(c) for c in raw_commits)
         files = tuple(shapes.changed_file(f) for f in raw_files)
         # Webhook PR objects carry the true counts; the lists stop at GitHub's caps.
         total_files = int(pr_json.get("changed_files") or 0)
         total_commits = int(pr_json.get("commits") or 0)
-        head = Head(commits, files, commits_truncated=_cut(len(commits), total_commits, PULL_COMMITS_CAP),
-                     files_truncated=_cut(len(files), total_files, PULL_FILES_CAP))
+        head = Head(
+            commits,
+            files,
+            commits_truncated=_cut(len(commits), total_commits, PULL_COMMITS_CAP),
+            files_truncated=_cut(len(files), total_files, PULL_FILES_CAP),
+        )
         if pr.head_sha:
             self._heads[key] = head
             while len(self._heads) > self._max:
@@ -141,12 +174,15 @@ class FactsGatherer:
         return None
 
     @staticmethod
-    async def _members(api: InstallationAPI, org: str, asks: Mapping[str, frozenset[str]]
-                       ) -> dict[str, frozenset[str]]:
+    async def _members(api: InstallationAPI, org: str, asks: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
         """`org/team` -> the asked logins that are active members. Teams of other orgs stay unknown (absent):
         an installation can only read its own org's teams."""
-        pairs = [(team, login) for team, logins in sorted(asks.items()) if team.split("/", 1)[0] == org.lower()
-                 for login in sorted(logins)]
+        pairs = [
+            (team, login)
+            for team, logins in sorted(asks.items())
+            if team.split("/", 1)[0] == org.lower()
+            for login in sorted(logins)
+        ]
         answers = await _bounded(api.team_membership(org, team.split("/", 1)[1], login) for team, login in pairs)
         members: dict[str, set[str]] = {team: set() for team in asks if team.split("/", 1)[0] == org.lower()}
         for (team, login), yes in zip(pairs, answers, strict=True):
@@ -155,8 +191,9 @@ class FactsGatherer:
         return {team: frozenset(logins) for team, logins in members.items()}
 
     @staticmethod
-    async def _changed_since(api: InstallationAPI, owner: str, repo: str, head_sha: str,
-                             reviews: Sequence[Review]) -> dict[str, frozenset[str]]:
+    async def _changed_since(
+        api: InstallationAPI, owner: str, repo: str, head_sha: str, reviews: Sequence[Review]
+    ) -> dict[str, frozenset[str]]:
         """Paths changed between each approved older commit and the head; unknown ones (the commit is gone, is
         not an ancestor of the head, or the list was cut) are left out, so the engine treats them as stale."""
         shas = approved_commits(reviews, head_sha)
@@ -167,8 +204,11 @@ class FactsGatherer:
             except NotFound:
                 return None  # the reviewed commit is gone (force-push and garbage collection)
             files = [shapes.changed_file(f) for f in body.get("files") or []]
-            return files_since(str(body.get("status") or ""), (p for f in files for p in f.paths),
-                               complete=len(files) < COMPARE_FILES_CAP)
+            return files_since(
+                str(body.get("status") or ""),
+                (p for f in files for p in f.paths),
+                complete=len(files) < COMPARE_FILES_CAP,
+            )
 
         answers = await _bounded(one(sha) for sha in shas)
         return {sha: paths for sha, paths in zip(shas, answers, strict=True) if paths is not None}

@@ -24,9 +24,16 @@ def wanted_labels(verdict: Verdict, settings: LabelSettings | None = None) -> fr
     return (settings or LabelSettings()).wanted(verdict)
 
 
-async def hand_labels(api: InstallationAPI, owner: str, repo: str, number: int, present: Iterable[str], *,
-                      settings: LabelSettings,
-                      events: Callable[[], Awaitable[list[JSON]]] | None = None) -> tuple[HandLabel, ...]:
+async def hand_labels(
+    api: InstallationAPI,
+    owner: str,
+    repo: str,
+    number: int,
+    present: Iterable[str],
+    *,
+    settings: LabelSettings,
+    events: Callable[[], Awaitable[list[JSON]]] | None = None,
+) -> tuple[HandLabel, ...]:
     """The verdict labels among `present` that a person added: the last event of each is its `labeled` by a
     User, not a bot. A present label whose last event is no `labeled` (none listed, or an `unlabeled`) counts
     as added by hand: the App cannot tell, so it neither removes the label nor ignores it. Asks GitHub only if
@@ -63,9 +70,18 @@ class LabelSync:
     def __init__(self) -> None:
         self._ensured: set[tuple[str, str]] = set()
 
-    async def sync(self, api: InstallationAPI, owner: str, repo: str, number: int, *, current: Iterable[str],
-                   verdict: Verdict, settings: LabelSettings | None = None,
-                   keep: Iterable[str] = ()) -> LabelChange:
+    async def sync(
+        self,
+        api: InstallationAPI,
+        owner: str,
+        repo: str,
+        number: int,
+        *,
+        current: Iterable[str],
+        verdict: Verdict,
+        settings: LabelSettings | None = None,
+        keep: Iterable[str] = (),
+    ) -> LabelChange:
         """Make the PR's verdict labels match `verdict`. `current` is every label name it carries now; `keep`
         are labels a person added by hand, never removed."""
         if verdict.verdict == "unknown":  # not judged (the policy is unreadable): leave the labels as they are
@@ -94,4 +110,4 @@ def _look(settings: LabelSettings, name: str) -> tuple[str, str]:
         return AI_COLOUR, "Written with an AI tool (prompt-to-pr)"
     if name == settings.suspected:
         return SUSPECTED_COLOUR, "Possibly written with an AI tool (prompt-to-pr)"
-    return TOOL_COLOUR, f"Written with {name[len(settings.tool_prefix):]} (prompt-to-pr)"
+    return TOOL_COLOUR, f"Written with {name[len(settings.tool_prefix) :]} (prompt-to-pr)"

@@ -36,24 +36,31 @@ def authorize_url(web_url: str, client_id: str, redirect_uri: str, state: str) -
 
 
 async def exchange_code(
-    web_url: str, client_id: str, client_secret: str, code: str, redirect_uri: str,
-    *, transport: httpx.AsyncBaseTransport | None = None,
+    web_url: str,
+    client_id: str,
+    client_secret: str,
+    code: str,
+    redirect_uri: str,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> str:
     """`POST /login/oauth/access_token` on the web host. GitHub answers 200 even for a bad code, with an
     `error` field in the body, so the body decides."""
     form = {"client_id": client_id, "client_secret": client_secret, "code": code, "redirect_uri": redirect_uri}
     async with httpx.AsyncClient(transport=transport, timeout=_TIMEOUT) as client:
         try:
-            response = await client.post(f"{web_url.rstrip('/')}/login/oauth/access_token", data=form,
-                                         headers={"Accept": "application/json"})
+            response = await client.post(
+                f"{web_url.rstrip('/')}/login/oauth/access_token", data=form, headers={"Accept": "application/json"}
+            )
         except httpx.HTTPError as exc:
             raise GitHubError(f"cannot reach {web_url}: {exc.__class__.__name__}") from None
     body = _json(response, "the token exchange")
     token = body.get("access_token") if isinstance(body, dict) else None
     if response.status_code != 200 or not isinstance(token, str) or not token:
         reason = body.get("error_description") or body.get("error") if isinstance(body, dict) else None
-        raise GitHubError(f"GitHub refused the sign-in code: {reason or f'HTTP {response.status_code}'}",
-                          status=response.status_code)
+        raise GitHubError(
+            f"GitHub refused the sign-in code: {reason or f'HTTP {response.status_code}'}", status=response.status_code
+        )
     return token
 
 
@@ -68,14 +75,16 @@ async def identify(api_url: str, token: str, *, transport: httpx.AsyncBaseTransp
     if not isinstance(user, dict) or not isinstance(user.get("login"), str):
         raise GitHubError("GET /user did not name a user")
     return GitHubUser(
-        id=int(user["id"]), login=user["login"],
+        id=int(user["id"]),
+        login=user["login"],
         installations=tuple(sorted({int(i["id"]) for i in installations})),
         teams=tuple(sorted({f"{t['organization']['login']}/{t['slug']}".lower() for t in teams})),
     )
 
 
-async def installation_repositories(api_url: str, token: str, installation_id: int, *,
-                                    transport: httpx.AsyncBaseTransport | None = None) -> frozenset[str]:
+async def installation_repositories(
+    api_url: str, token: str, installation_id: int, *, transport: httpx.AsyncBaseTransport | None = None
+) -> frozenset[str]:
     """`GET /user/installations/{id}/repositories`: the full names (lower-case) of the installation's
     repositories the user has explicit permission to access. GitHub lists an installation for anyone with
     access to any one of its repositories, so this, not the installation, is what the user may see."""
@@ -122,5 +131,6 @@ def _json(response: httpx.Response, what: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise GitHubError(f"{what}: GitHub's answer is not JSON (HTTP {response.status_code})",
-                          status=response.status_code) from None
+        raise GitHubError(
+            f"{what}: GitHub's answer is not JSON (HTTP {response.status_code})", status=response.status_code
+        ) from None

@@ -60,8 +60,13 @@ class _File:
 class PolicySource:
     """Loads policies for one process; parsed layers and built policies are kept by blob sha (LRU)."""
 
-    def __init__(self, signals: SignalTable | None = None, max_entries: int = 512, absent_ttl_s: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        signals: SignalTable | None = None,
+        max_entries: int = 512,
+        absent_ttl_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._signals = signals
         self._max = max_entries
         self._absent_ttl = absent_ttl_s
@@ -77,8 +82,16 @@ class PolicySource:
             self._signals = bundled_signals()
         return self._signals
 
-    async def load(self, api: InstallationAPI, owner: str, repo: str, ref: str | None, *,
-                   repo_text: str | None = None, repo_removed: bool = False) -> LoadedPolicy:
+    async def load(
+        self,
+        api: InstallationAPI,
+        owner: str,
+        repo: str,
+        ref: str | None,
+        *,
+        repo_text: str | None = None,
+        repo_removed: bool = False,
+    ) -> LoadedPolicy:
         """The policy of `owner/repo` with its own file read at `ref` (the base branch).
 
         `repo_text` stands in for the repository's own file (a PR's edited version, to validate it);
@@ -92,8 +105,7 @@ class PolicySource:
             org_ref = ExtendsRef(owner, ORG_REPO, POLICY_PATH)
             org_file = await self._fetch(api, org_ref, None)
             if org_file is not None:
-                org_chain = await self._follow(api, org_ref, org_file, home=own_ref, layers=layers,
-                                                 issues=issues)
+                org_chain = await self._follow(api, org_ref, org_file, home=own_ref, layers=layers, issues=issues)
         own_file: _File | None
         if repo_removed:
             own_file = None
@@ -101,8 +113,11 @@ class PolicySource:
             own_file = _File(repo_text, "edit:" + hashlib.sha256(repo_text.encode()).hexdigest())
         else:
             own_file = await self._fetch(api, own_ref, ref)
-        own_chain = (await self._follow(api, own_ref, own_file, home=own_ref, layers=layers, issues=issues)
-                     if own_file is not None else None)
+        own_chain = (
+            await self._follow(api, own_ref, own_file, home=own_ref, layers=layers, issues=issues)
+            if own_file is not None
+            else None
+        )
         order = merge_order(chain for chain in (org_chain, own_chain) if chain is not None)
         chosen = [layers[ref_.key] for ref_ in order if ref_.key in layers]
         sources = (DEFAULT_SOURCE, *(layer.source for layer, _ in chosen))
@@ -116,9 +131,16 @@ class PolicySource:
         result = self._build([(_default_layer(), "bundled"), *chosen], org_layers)
         return LoadedPolicy(result.policy, result.issues, sources)
 
-    async def _follow(self, api: InstallationAPI, start: ExtendsRef, file: _File, *, home: ExtendsRef,
-                      layers: dict[tuple[str, str, str], tuple[Layer, str]], issues: list[PolicyIssue],
-                      ) -> ExtendsChain:
+    async def _follow(
+        self,
+        api: InstallationAPI,
+        start: ExtendsRef,
+        file: _File,
+        *,
+        home: ExtendsRef,
+        layers: dict[tuple[str, str, str], tuple[Layer, str]],
+        issues: list[PolicyIssue],
+    ) -> ExtendsChain:
         """Read `file` and the files its `_extends` chain names into `layers`; problems go to `issues`."""
         chain = ExtendsChain.start(start)
         layer = self._parse(file, _source(start, home))
@@ -183,8 +205,11 @@ class PolicySource:
         key = (source, file.sha)
         layer = self._layers.get(key)
         if layer is None:
-            layer = (Layer(source, None, issues=(PolicyIssue(source, 1, 1, file.problem),)) if file.problem
-                     else parse_layer(file.text, source))
+            layer = (
+                Layer(source, None, issues=(PolicyIssue(source, 1, 1, file.problem),))
+                if file.problem
+                else parse_layer(file.text, source)
+            )
             self._layers[key] = layer
             while len(self._layers) > self._max:
                 self._layers.popitem(last=False)

@@ -31,8 +31,11 @@ MAX_ANNOTATIONS = 500  # per run; the summary says when more were found
 _LEVEL = {"error": "failure", "warning": "warning", "note": "notice"}
 RERUN_ID, REQUEST_REVIEWS_ID = "rerun", "request-reviews"  # `requested_action` identifiers GitHub sends back
 RERUN = {"label": "Re-run", "description": "Evaluate this commit again", "identifier": RERUN_ID}
-REQUEST_REVIEWS = {"label": "Request reviews", "description": "Ask the missing approvers again",
-                   "identifier": REQUEST_REVIEWS_ID}
+REQUEST_REVIEWS = {
+    "label": "Request reviews",
+    "description": "Ask the missing approvers again",
+    "identifier": REQUEST_REVIEWS_ID,
+}
 _PASSING = (Conclusion.SUCCESS, Conclusion.NEUTRAL, Conclusion.SKIPPED)
 
 
@@ -79,9 +82,14 @@ def fit_summary(text: str) -> str:
 def annotation(finding: Finding) -> JSON:
     start = max(finding.line, 1)
     end = max(finding.end_line or start, start)
-    note: JSON = {"path": finding.path, "start_line": start, "end_line": end,
-                  "annotation_level": _LEVEL[finding.severity], "message": finding.message[:60_000] or finding.rule,
-                  "title": finding.rule[:255]}
+    note: JSON = {
+        "path": finding.path,
+        "start_line": start,
+        "end_line": end,
+        "annotation_level": _LEVEL[finding.severity],
+        "message": finding.message[:60_000] or finding.rule,
+        "title": finding.rule[:255],
+    }
     if start == end and finding.column is not None:  # GitHub takes columns only on one-line annotations
         note["start_column"] = finding.column
         note["end_column"] = max(finding.end_column or finding.column, finding.column)
@@ -117,10 +125,27 @@ class CheckPublisher:
     def _row(self, gate: Gate) -> CheckRun | None:
         return find_run(self.db, self.target.full_name, self.target.head_sha, gate.value)
 
-    def _save(self, gate: Gate, run_id: int, *, status: str, conclusion: str | None, digest: str | None,
-              annotations: str | None = None) -> None:
-        save_run(self.db, self.target.full_name, self.target.head_sha, gate.value, run_id, status=status,
-                 conclusion=conclusion, digest=digest, annotations=annotations)
+    def _save(
+        self,
+        gate: Gate,
+        run_id: int,
+        *,
+        status: str,
+        conclusion: str | None,
+        digest: str | None,
+        annotations: str | None = None,
+    ) -> None:
+        save_run(
+            self.db,
+            self.target.full_name,
+            self.target.head_sha,
+            gate.value,
+            run_id,
+            status=status,
+            conclusion=conclusion,
+            digest=digest,
+            annotations=annotations,
+        )
 
     def _base(self, gate: Gate) -> JSON:
         body: JSON = {"name": check_name(gate), "external_id": self.target.external_id}
@@ -139,18 +164,23 @@ class CheckPublisher:
         t = self.target
         if self._remote is None:
             own = self.api.app.app_id
-            runs = await self.api.list_check_runs_for_ref(t.owner, t.repo, t.head_sha,
-                                                          app_id=int(own) if own.isdigit() else None)
-            self._remote = {str(r.get("name")): int(r["id"]) for r in runs
-                            if str((r.get("app") or {}).get("id")) == own and isinstance(r.get("id"), int)}
+            runs = await self.api.list_check_runs_for_ref(
+                t.owner, t.repo, t.head_sha, app_id=int(own) if own.isdigit() else None
+            )
+            self._remote = {
+                str(r.get("name")): int(r["id"])
+                for r in runs
+                if str((r.get("app") or {}).get("id")) == own and isinstance(r.get("id"), int)
+            }
         return self._remote.get(check_name(gate))
 
     async def _send(self, gate: Gate, row: CheckRun | None, body: JSON) -> int:
         t = self.target
         run_id = int(row.check_run_id) if row is not None else await self._on_github(gate)
         if run_id is None:
-            created = await self.api.create_check_run(t.owner, t.repo, {**self._base(gate), "head_sha": t.head_sha,
-                                                                         **body})
+            created = await self.api.create_check_run(
+                t.owner, t.repo, {**self._base(gate), "head_sha": t.head_sha, **body}
+            )
             return int(created["id"])
         await self.api.update_check_run(t.owner, t.repo, run_id, body)
         return run_id
@@ -180,7 +210,7 @@ class CheckPublisher:
         notes = [annotation(f) for f in result.annotations]
         summary = result.summary
         if len(notes) > MAX_ANNOTATIONS:
-            summary += (f"\n\n_{len(notes)} findings; the first {MAX_ANNOTATIONS} are shown as annotations._")
+            summary += f"\n\n_{len(notes)} findings; the first {MAX_ANNOTATIONS} are shown as annotations._"
         fitted = replace(result, summary=fit_summary(summary), annotations=result.annotations[:MAX_ANNOTATIONS])
         buttons = list(actions) if actions is not None else default_actions(result, can_request=False)
         if self.target.pr_number is None:
@@ -197,8 +227,11 @@ class CheckPublisher:
         what we showed is no longer the strictest (a few rounds; the last writer always reads after its write)."""
         t = self.target
         number = t.pr_number if t.pr_number is not None else 0
-        said = await asyncio.to_thread(lambda: head_words.save(self.db, t.full_name, t.head_sha, number,
-                                                               status=status, result=result, actions=buttons))
+        said = await asyncio.to_thread(
+            lambda: head_words.save(
+                self.db, t.full_name, t.head_sha, number, status=status, result=result, actions=buttons
+            )
+        )
         shown_any = await self.show_strictest(result.gate)
         return said or shown_any
 
@@ -223,8 +256,11 @@ class CheckPublisher:
         row = await asyncio.to_thread(self._row, gate)
         notes = [annotation(f) for f in result.annotations]
         conclusion = result.conclusion.value if status == "completed" else None
-        digest = hashlib.sha256(json.dumps([status, conclusion, result.title, result.summary,
-                                            [_key(n) for n in notes], buttons], sort_keys=True).encode()).hexdigest()
+        digest = hashlib.sha256(
+            json.dumps(
+                [status, conclusion, result.title, result.summary, [_key(n) for n in notes], buttons], sort_keys=True
+            ).encode()
+        ).hexdigest()
         if row is not None and row.digest == digest and row.status == status:
             return False
         sent_keys: set[str] = set(json.loads(row.annotations)) if row is not None and row.annotations else set()
@@ -238,17 +274,31 @@ class CheckPublisher:
             await asyncio.to_thread(self._save, gate, run_id, status=status, conclusion=None, digest=digest)
             return True
         fresh = [n for n in notes if _key(n) not in sent_keys]
-        body.update({"conclusion": conclusion, "completed_at": _now(),
-                     "output": {**output, "annotations": fresh[:PER_REQUEST]}, "actions": buttons})
+        body.update(
+            {
+                "conclusion": conclusion,
+                "completed_at": _now(),
+                "output": {**output, "annotations": fresh[:PER_REQUEST]},
+                "actions": buttons,
+            }
+        )
         run_id = await self._send(gate, row, body)
         sent_keys |= {_key(n) for n in fresh[:PER_REQUEST]}
         for start in range(PER_REQUEST, len(fresh), PER_REQUEST):  # further updates append the rest
-            batch = fresh[start:start + PER_REQUEST]
-            await self.api.update_check_run(self.target.owner, self.target.repo, run_id,
-                                            {"output": {**output, "annotations": batch}})
+            batch = fresh[start : start + PER_REQUEST]
+            await self.api.update_check_run(
+                self.target.owner, self.target.repo, run_id, {"output": {**output, "annotations": batch}}
+            )
             sent_keys |= {_key(n) for n in batch}
-        await asyncio.to_thread(self._save, gate, run_id, status="completed", conclusion=conclusion, digest=digest,
-                                annotations=json.dumps(sorted(sent_keys)))
+        await asyncio.to_thread(
+            self._save,
+            gate,
+            run_id,
+            status="completed",
+            conclusion=conclusion,
+            digest=digest,
+            annotations=json.dumps(sorted(sent_keys)),
+        )
         return True
 
     async def existing(self, gates: Sequence[Gate]) -> dict[Gate, CheckRun]:

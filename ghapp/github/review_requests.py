@@ -69,8 +69,9 @@ class ReviewRequester:
         asked = review_requests.asked(self.db, self.full_name, number, head_sha)
         return {(kind, reviewer.lower()) for kind, reviewer in asked}
 
-    async def request(self, pr_json: dict[str, Any], results: Sequence[CategoryResult], *,
-                      force: bool = False) -> Requested:
+    async def request(
+        self, pr_json: dict[str, Any], results: Sequence[CategoryResult], *, force: bool = False
+    ) -> Requested:
         """Ask for the missing reviews on the PR's head. `force` asks again even if asked on this head
         (the "Request reviews" button), but still not those GitHub lists as pending."""
         number = int(pr_json["number"])
@@ -85,8 +86,9 @@ class ReviewRequester:
             # The payload's list may be stale, and a request whose answer was lost is not recorded: ask
             # GitHub who is requested now, so nobody is asked twice.
             now = await self.api.list_requested_reviewers(self.owner, self.repo, number)
-            listed_users, listed_teams = _pending({"requested_reviewers": now.get("users"),
-                                                   "requested_teams": now.get("teams")})
+            listed_users, listed_teams = _pending(
+                {"requested_reviewers": now.get("users"), "requested_teams": now.get("teams")}
+            )
             users = [u for u in users if u.lower() not in listed_users]
             teams = [t for t in teams if t.lower() not in listed_teams]
         if not users and not teams:
@@ -101,8 +103,13 @@ class ReviewRequester:
             done_users, done_teams = [], []
             for kind, name in [("user", u) for u in users] + [("team", t) for t in teams]:
                 try:
-                    await self.api.request_reviewers(self.owner, self.repo, number,
-                                                     [name] if kind == "user" else [], [name] if kind == "team" else [])
+                    await self.api.request_reviewers(
+                        self.owner,
+                        self.repo,
+                        number,
+                        [name] if kind == "user" else [],
+                        [name] if kind == "team" else [],
+                    )
                 except ValidationFailed as exc:
                     refused.append(f"{'@' + name if kind == 'user' else '@' + self.owner + '/' + name}: {exc}")
                     continue

@@ -40,8 +40,11 @@ def actor(user: Any) -> Actor:
     kind = data.get("type")
     login = str(data.get("login") or "ghost")  # GitHub shows deleted accounts as `ghost`
     uid = data.get("id")
-    return Actor(login, cast(ActorType, kind) if kind in ("User", "Bot", "Organization") else "User",
-                 uid if isinstance(uid, int) else None)
+    return Actor(
+        login,
+        cast(ActorType, kind) if kind in ("User", "Bot", "Organization") else "User",
+        uid if isinstance(uid, int) else None,
+    )
 
 
 def pull_request(pr: JSON, owns: Callable[[str], bool] = is_owned_label) -> PullRequest:
@@ -91,8 +94,12 @@ def push_commit(data: JSON) -> Commit:
         login = raw.get("username")
         return Person(str(raw.get("name") or ""), str(raw.get("email") or ""), str(login) if login else None)
 
-    return Commit(sha=str(data.get("id") or ""), message=str(data.get("message") or ""),
-                  author=person(data.get("author")), committer=person(data.get("committer")))
+    return Commit(
+        sha=str(data.get("id") or ""),
+        message=str(data.get("message") or ""),
+        author=person(data.get("author")),
+        committer=person(data.get("committer")),
+    )
 
 
 def changed_file(data: JSON) -> ChangedFile:
@@ -131,5 +138,9 @@ def review(data: JSON) -> Review | None:
     if state not in _REVIEW_STATES:
         return None
     commit_id = data.get("commit_id")
-    return Review(actor(data.get("user")), cast(ReviewState, state), str(commit_id) if commit_id else None,
-                  str(data.get("submitted_at") or ""))
+    return Review(
+        actor(data.get("user")),
+        cast(ReviewState, state),
+        str(commit_id) if commit_id else None,
+        str(data.get("submitted_at") or ""),
+    )

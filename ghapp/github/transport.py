@@ -31,8 +31,13 @@ class CountingTransport(httpx.AsyncBaseTransport):
     the shared connection pool, so `aclose` here does nothing and the owner calls `close_pool`.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, api_base: httpx.URL, counter: CallCounter | None,
-                 tracing: Tracing | None = None) -> None:
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        api_base: httpx.URL,
+        counter: CallCounter | None,
+        tracing: Tracing | None = None,
+    ) -> None:
         self._inner = inner
         self._api_prefix = str(api_base)
         self._counter = counter

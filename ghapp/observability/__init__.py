@@ -1,9 +1,9 @@
 """Telemetry for one process: JSON logs, Prometheus metrics and OpenTelemetry traces, built once and passed down.
 
-    telemetry = Telemetry.create(settings)             # in create_app / the worker's entry point
-    telemetry.metrics.delivery("pull_request", "accepted")
-    with telemetry.tracing.job(delivery_id, parent=row.trace), log_context(delivery_id=delivery_id, repo=repo):
-        ...
+telemetry = Telemetry.create(settings)             # in create_app / the worker's entry point
+telemetry.metrics.delivery("pull_request", "accepted")
+with telemetry.tracing.job(delivery_id, parent=row.trace), log_context(delivery_id=delivery_id, repo=repo):
+    ...
 """
 
 from __future__ import annotations
@@ -42,6 +42,11 @@ class Telemetry:
 
 def secrets_of(settings: Settings) -> tuple[str, ...]:
     """The configured secrets the log redactor must also hide, beyond anything token-shaped."""
-    values = (settings.webhook_secret, settings.oauth_client_secret, settings.session_secret, settings.private_key,
-              settings.metrics_token)
+    values = (
+        settings.webhook_secret,
+        settings.oauth_client_secret,
+        settings.session_secret,
+        settings.private_key,
+        settings.metrics_token,
+    )
     return tuple(v for v in values if v)

@@ -31,23 +31,41 @@ class Metrics:
         self.http_port: int | None = None  # set by `serve_metrics`
         r = self.registry
         self.deliveries = Counter(
-            "ghapp_deliveries_total", "Webhook deliveries by event and outcome "
-            "(accepted, duplicate, bad_signature, rejected, processed, failed).", ["event", "outcome"], registry=r)
+            "ghapp_deliveries_total",
+            "Webhook deliveries by event and outcome "
+            "(accepted, duplicate, bad_signature, rejected, processed, failed).",
+            ["event", "outcome"],
+            registry=r,
+        )
         self.webhook_ack_seconds = Histogram(
-            "ghapp_webhook_ack_seconds", "Time from request to the webhook's 2xx/4xx answer.",
-            buckets=_ACK_BUCKETS, registry=r)
+            "ghapp_webhook_ack_seconds",
+            "Time from request to the webhook's 2xx/4xx answer.",
+            buckets=_ACK_BUCKETS,
+            registry=r,
+        )
         self.queue_depth = Gauge("ghapp_queue_depth", "Inbox rows waiting or leased, not yet done.", registry=r)
         self.job_duration_seconds = Histogram(
-            "ghapp_job_duration_seconds", "Time spent per gate of one evaluation.", ["gate"],
-            buckets=_JOB_BUCKETS, registry=r)
+            "ghapp_job_duration_seconds",
+            "Time spent per gate of one evaluation.",
+            ["gate"],
+            buckets=_JOB_BUCKETS,
+            registry=r,
+        )
         self.github_api_calls = Counter(
-            "ghapp_github_api_calls_total", "GitHub REST calls by route template and status class.",
-            ["route", "status"], registry=r)
+            "ghapp_github_api_calls_total",
+            "GitHub REST calls by route template and status class.",
+            ["route", "status"],
+            registry=r,
+        )
         self.github_ratelimit_remaining = Gauge(
-            "ghapp_github_ratelimit_remaining", "x-ratelimit-remaining of the last GitHub answer.", registry=r)
+            "ghapp_github_ratelimit_remaining", "x-ratelimit-remaining of the last GitHub answer.", registry=r
+        )
         self.runner_failures = Counter(
-            "ghapp_runner_failures_total", "Scanner runs that crashed, timed out or produced unreadable output.",
-            ["tool", "reason"], registry=r)
+            "ghapp_runner_failures_total",
+            "Scanner runs that crashed, timed out or produced unreadable output.",
+            ["tool", "reason"],
+            registry=r,
+        )
 
     def track_queue_depth(self, depth: Callable[[], int]) -> None:
         """Read the queue depth from `depth()` at every scrape (e.g. the inbox's count of open rows)."""
@@ -76,9 +94,14 @@ def metrics_endpoint(metrics: Metrics, token: str | None = None) -> Callable[[Re
 
     def endpoint(request: Request) -> Response:
         if expected is not None and not hmac.compare_digest(
-                expected, request.headers.get("authorization", "").encode("utf-8", "replace")):
-            return Response("metrics need a bearer token\n", status_code=401, media_type="text/plain",
-                            headers={"WWW-Authenticate": "Bearer"})
+            expected, request.headers.get("authorization", "").encode("utf-8", "replace")
+        ):
+            return Response(
+                "metrics need a bearer token\n",
+                status_code=401,
+                media_type="text/plain",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint

@@ -26,10 +26,17 @@ def observe_reports(reports: Sequence[ToolReport], metrics: Metrics | None, trac
                 metrics.runner_failure(report.tool, report.status)
         if tracing is not None:
             span = tracing.tracer.start_span(
-                f"runner {report.tool}", start_time=now_ns - int(report.duration_s * 1e9),
-                attributes={"ghapp.tool": report.tool, "ghapp.gate": report.gate.value,
-                            "ghapp.files": len(report.files), "ghapp.findings": len(report.findings),
-                            "ghapp.tool_version": report.version, "ghapp.status": report.status})
+                f"runner {report.tool}",
+                start_time=now_ns - int(report.duration_s * 1e9),
+                attributes={
+                    "ghapp.tool": report.tool,
+                    "ghapp.gate": report.gate.value,
+                    "ghapp.files": len(report.files),
+                    "ghapp.findings": len(report.findings),
+                    "ghapp.tool_version": report.version,
+                    "ghapp.status": report.status,
+                },
+            )
             if report.status != "ok":
                 span.set_status(Status(StatusCode.ERROR, report.error[:200] or report.status))
             span.end(end_time=now_ns)

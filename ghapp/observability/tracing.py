@@ -95,8 +95,9 @@ class Tracing:
         attrs = {"github.delivery": delivery_id, **{f"ghapp.{k}": v for k, v in attributes.items()}}
         if parent is None:
             trace_id, span_id = delivery_span_ids(delivery_id)
-            remote = trace.SpanContext(trace_id, span_id, is_remote=True,
-                                       trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED))
+            remote = trace.SpanContext(
+                trace_id, span_id, is_remote=True, trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED)
+            )
             parent = {}
             _PROPAGATOR.inject(parent, trace.set_span_in_context(trace.NonRecordingSpan(remote)))
         return self.span("job", attrs, parent=parent)

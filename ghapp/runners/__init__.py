@@ -15,22 +15,27 @@ from ghapp.runners.shellcheck import Shellcheck
 from ghapp.runners.zizmor import Zizmor
 
 RUNNERS: tuple[Runner, ...] = (
-    Ruff(), Oxlint(), Shellcheck(),  # lint
+    Ruff(),
+    Oxlint(),
+    Shellcheck(),  # lint
     Mypy(),  # types
-    Semgrep(), Zizmor(), Secrets(),  # semgrep: security rules, workflows, secrets
-    PipAudit(), OsvAudit(),  # dependency-audit: Python, then every other ecosystem's lock files
+    Semgrep(),
+    Zizmor(),
+    Secrets(),  # semgrep: security rules, workflows, secrets
+    PipAudit(),
+    OsvAudit(),  # dependency-audit: Python, then every other ecosystem's lock files
 )
 
 __all__ = [
-           "RUNNERS",
-           "Mypy",
-           "PipAudit",
-           "Ruff",
-           "RunContext",
-           "Runner",
-           "RunnerError",
-           "Semgrep",
-           "ToolRun",
-           "run",
-           "run_all",
+    "RUNNERS",
+    "Mypy",
+    "PipAudit",
+    "Ruff",
+    "RunContext",
+    "Runner",
+    "RunnerError",
+    "Semgrep",
+    "ToolRun",
+    "run",
+    "run_all",
 ]

@@ -35,8 +35,9 @@ def collect_pins(root: Path, files: Sequence[str], read: Callable[[str, str], li
     return pins
 
 
-def audit_report(gate: Gate, tool: str, pins: Sequence[Pin],
-                 results: Mapping[tuple[str, str, str | None], Mapping[str, Any]]) -> ToolReport:
+def audit_report(
+    gate: Gate, tool: str, pins: Sequence[Pin], results: Mapping[tuple[str, str, str | None], Mapping[str, Any]]
+) -> ToolReport:
     findings: list[Finding] = []
     unaudited: list[str] = []
     for pin in pins:
@@ -63,7 +64,10 @@ def vuln_finding(pin: Pin, vuln: Mapping[str, Any]) -> Finding:
     description = " ".join(str(vuln.get("description") or "").split())
     summary = description[:300] + ("…" if len(description) > 300 else "")
     return Finding(
-        path=pin.path, line=pin.line, rule=str(vuln["id"]), severity="error",
+        path=pin.path,
+        line=pin.line,
+        rule=str(vuln["id"]),
+        severity="error",
         message=f"{pin.name} {pin.version}{f' (from {pin.via})' if pin.via else ''}: {vuln['id']}{also}, {fixed}. "
-                f"{summary}".strip(),
+        f"{summary}".strip(),
     )

@@ -138,8 +138,13 @@ def environment(ctx: RunContext, runner: Runner) -> dict[str, str]:
     home = ctx.scratch / "home"
     tmp = ctx.scratch / "tmp"
     return {
-        "PATH": f"{ctx.tool_dir}:{_SAFE_PATH}", "HOME": str(home), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-        "TMPDIR": str(tmp), "XDG_CACHE_HOME": str(home / ".cache"), "XDG_CONFIG_HOME": str(home / ".config"),
+        "PATH": f"{ctx.tool_dir}:{_SAFE_PATH}",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TMPDIR": str(tmp),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
         **runner.env,
     }
 
@@ -162,13 +167,18 @@ def _limits(memory_mb: int) -> Callable[[], None]:
 
 def _report(runner: Runner, files: Sequence[str], started: float, **fields: object) -> ToolReport:
     return ToolReport(
-        gate=runner.gate, tool=runner.name, version=tool_version(runner.dist), files=tuple(files),
-        duration_s=round(time.monotonic() - started, 3), **fields,  # type: ignore[arg-type]
+        gate=runner.gate,
+        tool=runner.name,
+        version=tool_version(runner.dist),
+        files=tuple(files),
+        duration_s=round(time.monotonic() - started, 3),
+        **fields,  # type: ignore[arg-type]
     )
 
 
-async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_s: float,
-              memory_mb: int | None = None) -> ToolReport:
+async def run(
+    runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_s: float, memory_mb: int | None = None
+) -> ToolReport:
     """Run one tool on `files` (paths relative to `ctx.root`) and return its report; never raises for the
     tool's own failures."""
     started = time.monotonic()
@@ -183,13 +193,24 @@ async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_
     for name, text in inputs.items():
         (ctx.scratch_for(runner.name) / name).write_text(text, encoding="utf-8")
     if ctx.sandbox is not None:
-        argv = sandbox.wrap(ctx.sandbox, argv, root=ctx.root, scratch=ctx.scratch, env=env,
-                            read_only=[policies_dir(), *ctx.semgrep_rules, ctx.tool_dir],
-                            network=bool(getattr(runner, "needs_network", False)))
+        argv = sandbox.wrap(
+            ctx.sandbox,
+            argv,
+            root=ctx.root,
+            scratch=ctx.scratch,
+            env=env,
+            read_only=[policies_dir(), *ctx.semgrep_rules, ctx.tool_dir],
+            network=bool(getattr(runner, "needs_network", False)),
+        )
     try:
         proc = await asyncio.create_subprocess_exec(
-            *argv, cwd=ctx.root, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, start_new_session=True,
+            *argv,
+            cwd=ctx.root,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
             preexec_fn=_limits((memory_mb or ctx.memory_mb) * DATA_HEADROOM.get(runner.name, 1)),
         )
     except OSError as exc:
@@ -204,14 +225,23 @@ async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_
         if proc.returncode is None:  # cancelled from outside: leave nothing running
             _kill_group(proc.pid)
     if overflow:
-        return _report(runner, files, started, status="error",
-                       error=f"{runner.name} wrote more than {MAX_OUTPUT_BYTES // 2**20} MB of output, too much to "
-                             "judge: it was stopped, and the gate cannot pass. Split the change, or exclude "
-                             "generated files")
+        return _report(
+            runner,
+            files,
+            started,
+            status="error",
+            error=f"{runner.name} wrote more than {MAX_OUTPUT_BYTES // 2**20} MB of output, too much to "
+            "judge: it was stopped, and the gate cannot pass. Split the change, or exclude "
+            "generated files",
+        )
     tool_run = ToolRun(
-        argv=tuple(argv), returncode=proc.returncode if proc.returncode is not None else -1,
-        stdout=out.decode("utf-8", "replace"), stderr=err.decode("utf-8", "replace"), files=tuple(files),
-        inputs=inputs, duration_s=time.monotonic() - started,
+        argv=tuple(argv),
+        returncode=proc.returncode if proc.returncode is not None else -1,
+        stdout=out.decode("utf-8", "replace"),
+        stderr=err.decode("utf-8", "replace"),
+        files=tuple(files),
+        inputs=inputs,
+        duration_s=time.monotonic() - started,
     )
     try:
         report = await asyncio.to_thread(runner.parse, tool_run, ctx)  # CPU-bound: off the event loop
@@ -223,11 +253,29 @@ async def run(runner: Runner, ctx: RunContext, files: Sequence[str], *, timeout_
     status, findings, error = report.status, report.findings, report.error
     if len(findings) > MAX_FINDINGS:
         status, findings = "error", findings[:MAX_FINDINGS]
-        error = "; ".join(filter(None, [error, (
-            f"{len(report.findings):,} findings, more than the {MAX_FINDINGS:,} kept: the first {MAX_FINDINGS:,} "
-            "are shown, and the gate cannot pass until there are fewer")]))
-    return _report(runner, files, started, status=status, findings=findings, error=error,
-                   unaudited=report.unaudited, rules=report.rules)
+        error = "; ".join(
+            filter(
+                None,
+                [
+                    error,
+                    (
+                        f"{len(report.findings):,} findings, more than the {MAX_FINDINGS:,} kept: the first "
+                        f"{MAX_FINDINGS:,} "
+                        "are shown, and the gate cannot pass until there are fewer"
+                    ),
+                ],
+            )
+        )
+    return _report(
+        runner,
+        files,
+        started,
+        status=status,
+        findings=findings,
+        error=error,
+        unaudited=report.unaudited,
+        rules=report.rules,
+    )
 
 
 async def _collect(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes, bool]:
@@ -248,7 +296,7 @@ async def _collect(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes, bool
         assert proc.stderr is not None
         while chunk := await proc.stderr.read(1 << 16):
             kept += chunk
-            del kept[:max(0, len(kept) - _STDERR_KEPT)]
+            del kept[: max(0, len(kept) - _STDERR_KEPT)]
         return bytes(kept)
 
     (out, overflow), err = await asyncio.gather(stdout(), stderr())
@@ -267,10 +315,17 @@ def applicable(runner: Runner, ctx: RunContext, changed: Iterable[ChangedFile | 
     return sorted({p for p in paths if runner.applies_to(p) and (ctx.root / p).is_file()})
 
 
-async def run_all(runners: Sequence[Runner], ctx: RunContext, changed_files: Iterable[ChangedFile | str], *,
-                  timeout_s: float = 300, memory_mb: int | None = None, concurrency: int = 2,
-                  on_start: Callable[[Runner, Sequence[str]], None] | None = None,
-                  on_done: Callable[[ToolReport], None] | None = None) -> tuple[ToolReport, ...]:
+async def run_all(
+    runners: Sequence[Runner],
+    ctx: RunContext,
+    changed_files: Iterable[ChangedFile | str],
+    *,
+    timeout_s: float = 300,
+    memory_mb: int | None = None,
+    concurrency: int = 2,
+    on_start: Callable[[Runner, Sequence[str]], None] | None = None,
+    on_done: Callable[[ToolReport], None] | None = None,
+) -> tuple[ToolReport, ...]:
     """One report per runner, in `runners` order; a runner with nothing to look at reports ok on no files.
 
     `on_start` and `on_done` are told as each tool starts and finishes (for progress displays).

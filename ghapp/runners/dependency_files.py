@@ -85,8 +85,7 @@ def checked(pin: Pin) -> Pin:
     try:
         Version(pin.version)
     except InvalidVersion:
-        return Pin(pin.name, None, pin.path, pin.line, f"not a version: {pin.version[:40]!r}", pin.ecosystem,
-                   pin.via)
+        return Pin(pin.name, None, pin.path, pin.line, f"not a version: {pin.version[:40]!r}", pin.ecosystem, pin.via)
     return pin
 
 
@@ -137,8 +136,13 @@ def _requirements(path: str, text: str) -> Iterator[Pin]:
             yield Pin(line.split()[-1], None, path, number, "editable install, not from the index")
         elif (index := _INDEX.match(line)) is not None:
             where = index["url"] or "an index named on the next line"
-            yield Pin(index["option"], None, path, number,
-                      f"packages may be installed from {where}, which the audit does not know")
+            yield Pin(
+                index["option"],
+                None,
+                path,
+                number,
+                f"packages may be installed from {where}, which the audit does not know",
+            )
         elif line.startswith("-"):
             continue  # -r/-c includes are followed by the runner; other options do not change what is installed
         elif line.startswith((".", "/")) or "://" in line.split(" @ ")[0]:

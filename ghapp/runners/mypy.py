@@ -37,9 +37,21 @@ class Mypy:
 
     def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
         own = ctx.scratch_for(self.name)
-        return [ctx.tool("mypy"), "--config-file", str(own / _CONFIG), "--no-site-packages",
-                "--cache-dir", str(own / "cache"), "--follow-imports", "silent", "-O", "json",
-                "--no-error-summary", "--", *files]
+        return [
+            ctx.tool("mypy"),
+            "--config-file",
+            str(own / _CONFIG),
+            "--no-site-packages",
+            "--cache-dir",
+            str(own / "cache"),
+            "--follow-imports",
+            "silent",
+            "-O",
+            "json",
+            "--no-error-summary",
+            "--",
+            *files,
+        ]
 
     def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
         if run.returncode not in (0, 1, 2):
@@ -73,8 +85,11 @@ def _finding(item: dict[str, Any], ctx: RunContext) -> Finding | None:
     end_line = item.get("end_line")
     return Finding(
         # mypy says line -1 for file-level errors; our file-level line is 0
-        path=relative(ctx, item["file"]), line=max(int(item["line"]), 0), rule=code,
-        message=f"{item['message']}{hint} [{code}]", severity=severity,
+        path=relative(ctx, item["file"]),
+        line=max(int(item["line"]), 0),
+        rule=code,
+        message=f"{item['message']}{hint} [{code}]",
+        severity=severity,
         end_line=end_line if isinstance(end_line, int) and end_line > 0 else None,
         # mypy's JSON columns are 0-based; ours are 1-based (end columns: exclusive 0-based == inclusive 1-based)
         column=int(column) + 1 if isinstance(column, int) and column >= 0 else None,

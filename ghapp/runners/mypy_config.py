@@ -17,16 +17,33 @@ from typing import Any
 
 CONFIG_FILES = ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg")
 _MIN_PYTHON = (3, 10)  # the oldest target the bundled mypy accepts
-_BOOL_PREFIXES = ("disallow_", "warn_", "strict", "allow_", "check_", "no_implicit_", "implicit_", "local_",
-                  "extra_checks", "ignore_missing_imports", "follow_untyped_imports", "show_error_codes")
+_BOOL_PREFIXES = (
+    "disallow_",
+    "warn_",
+    "strict",
+    "allow_",
+    "check_",
+    "no_implicit_",
+    "implicit_",
+    "local_",
+    "extra_checks",
+    "ignore_missing_imports",
+    "follow_untyped_imports",
+    "show_error_codes",
+)
 _LIST_OPTIONS = ("disable_error_code", "enable_error_code", "always_true", "always_false")
 _CODE = re.compile(r"[A-Za-z0-9_-]+")
 _MODULE = re.compile(r"[A-Za-z0-9_.*]+")
 _KEY = re.compile(r"[a-z_]+")
 # Always ours: the PR's dependencies are never installed, so third-party imports cannot resolve; module names
 # come from paths (a `src/` layout included), so two `conftest.py` in different folders are not duplicates.
-_BASE = {"ignore_missing_imports": "True", "follow_imports": "silent", "show_error_codes": "True",
-         "explicit_package_bases": "True", "mypy_path": "src"}
+_BASE = {
+    "ignore_missing_imports": "True",
+    "follow_imports": "silent",
+    "show_error_codes": "True",
+    "explicit_package_bases": "True",
+    "mypy_path": "src",
+}
 
 
 @dataclass(frozen=True)

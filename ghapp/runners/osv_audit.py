@@ -50,7 +50,8 @@ class OsvAudit:
             pins = [Pin(**o) for o in json.loads(run.inputs[_ORIGINS])]
             answers: list[dict[str, Any]] = json.loads(run.stdout)["dependencies"]
             results: dict[tuple[str, str, str | None], dict[str, Any]] = {
-                (str(a["ecosystem"]), str(a["name"]), str(a["version"])): a for a in answers}
+                (str(a["ecosystem"]), str(a["name"]), str(a["version"])): a for a in answers
+            }
         except (ValueError, KeyError, TypeError) as exc:
             raise RunnerError(f"cannot read the OSV answer: {exc}") from exc
         return audit_report(self.gate, self.name, pins, results)

@@ -35,7 +35,8 @@ def _ids(client: httpx.Client, base: str, pins: list[dict[str, str]]) -> list[li
     for start in range(0, len(pins), BATCH):
         chunk = pins[start : start + BATCH]
         queries: list[dict[str, Any]] = [
-            {"package": {"ecosystem": p["ecosystem"], "name": p["name"]}, "version": p["version"]} for p in chunk]
+            {"package": {"ecosystem": p["ecosystem"], "name": p["name"]}, "version": p["version"]} for p in chunk
+        ]
         pending = list(range(len(chunk)))
         for _ in range(MAX_PAGES):
             reply = client.post(f"{base}/querybatch", json={"queries": [queries[i] for i in pending]})
@@ -71,9 +72,14 @@ def query(pins: list[dict[str, str]], url: str, client: httpx.Client) -> list[di
             advisory = advisories[vuln_id]
             if advisory.get("withdrawn"):
                 continue
-            vulns.append({"id": vuln_id, "aliases": advisory.get("aliases", []),
-                          "fix_versions": _fixed(advisory, pin["ecosystem"], pin["name"]),
-                          "description": advisory.get("summary") or advisory.get("details", "")})
+            vulns.append(
+                {
+                    "id": vuln_id,
+                    "aliases": advisory.get("aliases", []),
+                    "fix_versions": _fixed(advisory, pin["ecosystem"], pin["name"]),
+                    "description": advisory.get("summary") or advisory.get("details", ""),
+                }
+            )
         out.append({**pin, "vulns": vulns})
     return out
 

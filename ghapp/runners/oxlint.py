@@ -44,8 +44,18 @@ class Oxlint:
 
     def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
         config = ctx.scratch_for(self.name) / _CONFIG
-        return [ctx.tool("oxlint"), "-c", str(config), "--disable-nested-config", "--no-ignore", "--format", "json",
-                "--threads", "1", *copies(ctx, self.name, files)]
+        return [
+            ctx.tool("oxlint"),
+            "-c",
+            str(config),
+            "--disable-nested-config",
+            "--no-ignore",
+            "--format",
+            "json",
+            "--threads",
+            "1",
+            *copies(ctx, self.name, files),
+        ]
 
     def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
         if run.returncode not in (0, 1):
@@ -64,5 +74,11 @@ def _finding(item: dict[str, Any], files: Sequence[str]) -> Finding:
     message = str(item.get("message", "")).strip()
     if item.get("help"):
         message += f" ({item['help']})"
-    return Finding(path=original(files, item["filename"]), line=int(span["line"]), column=int(span["column"]),
-                   rule=code, message=message, severity=_SEVERITY.get(item.get("severity", ""), "warning"))
+    return Finding(
+        path=original(files, item["filename"]),
+        line=int(span["line"]),
+        column=int(span["column"]),
+        rule=code,
+        message=message,
+        severity=_SEVERITY.get(item.get("severity", ""), "warning"),
+    )

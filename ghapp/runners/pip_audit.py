@@ -45,9 +45,29 @@ class PipAudit:
 
     def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
         own = ctx.scratch_for(self.name)
-        return [ctx.tool("pip-audit"), "-r", str(own / _PINS), "--no-deps", "--disable-pip", "-s", "osv",
-                "--osv-url", ctx.osv_url, "-f", "json", "--progress-spinner", "off", "--cache-dir",
-                str(own / "cache"), "--timeout", "30", "--aliases", "on", "--desc", "on"]
+        return [
+            ctx.tool("pip-audit"),
+            "-r",
+            str(own / _PINS),
+            "--no-deps",
+            "--disable-pip",
+            "-s",
+            "osv",
+            "--osv-url",
+            ctx.osv_url,
+            "-f",
+            "json",
+            "--progress-spinner",
+            "off",
+            "--cache-dir",
+            str(own / "cache"),
+            "--timeout",
+            "30",
+            "--aliases",
+            "on",
+            "--desc",
+            "on",
+        ]
 
     def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
         try:

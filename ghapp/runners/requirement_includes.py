@@ -74,7 +74,11 @@ def included_pins(root: Path, files: Sequence[str]) -> list[Pin]:
     walk = _Walk(root, frozenset(files), seen=set(files))
     for path in files:
         source = root / path
-        if is_requirements_file(path) and source.is_file() and not source.is_symlink() \
-                and source.stat().st_size <= MAX_BYTES:
+        if (
+            is_requirements_file(path)
+            and source.is_file()
+            and not source.is_symlink()
+            and source.stat().st_size <= MAX_BYTES
+        ):
             walk.follow(path, source.read_text(encoding="utf-8", errors="replace"), None)
     return walk.pins

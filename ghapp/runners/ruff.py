@@ -30,8 +30,19 @@ class Ruff:
 
     def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
         select = ",".join(ctx.ruff_select)
-        return [ctx.tool("ruff"), "check", "--isolated", "--no-cache", "--output-format", "json",
-                "--select", select, "--exit-zero", "--", *files]
+        return [
+            ctx.tool("ruff"),
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--output-format",
+            "json",
+            "--select",
+            select,
+            "--exit-zero",
+            "--",
+            *files,
+        ]
 
     def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
         if run.returncode not in (0, 1):
@@ -48,7 +59,12 @@ def _finding(item: dict[str, Any], ctx: RunContext) -> Finding:
     start, end = item["location"], item.get("end_location") or {}
     code = item.get("code") or "invalid-syntax"
     return Finding(
-        path=relative(ctx, item["filename"]), line=int(start["row"]), column=int(start["column"]),
-        end_line=end.get("row"), end_column=end.get("column"), rule=code,
-        message=f"{item['message']} ({code})" if code != "invalid-syntax" else item["message"], severity="error",
+        path=relative(ctx, item["filename"]),
+        line=int(start["row"]),
+        column=int(start["column"]),
+        end_line=end.get("row"),
+        end_column=end.get("column"),
+        rule=code,
+        message=f"{item['message']} ({code})" if code != "invalid-syntax" else item["message"],
+        severity="error",
     )

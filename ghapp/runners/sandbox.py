@@ -29,8 +29,15 @@ from ghapp.core.errors import GhappError
 log = logging.getLogger(__name__)
 NOBODY = 65534
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-_ETC = ("/etc/ssl", "/etc/ca-certificates", "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf",
-        "/etc/localtime", "/etc/alternatives")
+_ETC = (
+    "/etc/ssl",
+    "/etc/ca-certificates",
+    "/etc/resolv.conf",
+    "/etc/hosts",
+    "/etc/nsswitch.conf",
+    "/etc/localtime",
+    "/etc/alternatives",
+)
 
 
 class SandboxUnavailable(GhappError):
@@ -55,15 +62,32 @@ def resolve(mode: str) -> str | None:
 
 @functools.cache
 def _works(bwrap: str) -> bool:
-    probe = [bwrap, "--unshare-all", "--cap-drop", "ALL", "--uid", str(NOBODY), "--gid", str(NOBODY),
-             "--ro-bind", "/", "/", "--proc", "/proc", "--", "/bin/true"]
+    probe = [
+        bwrap,
+        "--unshare-all",
+        "--cap-drop",
+        "ALL",
+        "--uid",
+        str(NOBODY),
+        "--gid",
+        str(NOBODY),
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--",
+        "/bin/true",
+    ]
     try:
         ok = subprocess.run(probe, capture_output=True, timeout=30, check=False).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         ok = False
     if not ok:
-        log.warning("bubblewrap is installed but cannot create a sandbox here (user namespaces refused?): the "
-                    "tools run without it. Set GHAPP_RUNNER_SANDBOX=bwrap to refuse to run them instead.")
+        log.warning(
+            "bubblewrap is installed but cannot create a sandbox here (user namespaces refused?): the "
+            "tools run without it. Set GHAPP_RUNNER_SANDBOX=bwrap to refuse to run them instead."
+        )
     return ok
 
 
@@ -84,11 +108,30 @@ def _readable(paths: Iterable[Path | str]) -> list[str]:
     return [path for path in seen if path in kept]
 
 
-def wrap(bwrap: str, argv: Sequence[str], *, root: Path, scratch: Path, env: Mapping[str, str],
-         read_only: Iterable[Path | str] = (), network: bool = False) -> list[str]:
+def wrap(
+    bwrap: str,
+    argv: Sequence[str],
+    *,
+    root: Path,
+    scratch: Path,
+    env: Mapping[str, str],
+    read_only: Iterable[Path | str] = (),
+    network: bool = False,
+) -> list[str]:
     """`argv` inside the sandbox, working in `root` (read-only) with `scratch` writable."""
-    command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-               "--uid", str(NOBODY), "--gid", str(NOBODY), "--clearenv"]
+    command = [
+        bwrap,
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--uid",
+        str(NOBODY),
+        "--gid",
+        str(NOBODY),
+        "--clearenv",
+    ]
     if network:
         command.append("--share-net")
     command += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev"]  # noqa: S108 - a private, empty /tmp

@@ -21,10 +21,34 @@ from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.runners.base import RunContext, RunnerError, ToolRun, relative
 from ghapp.runners.lockfiles import is_lock_file
 
-_NOT_TEXT = frozenset({
-    ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".pdf", ".zip", ".gz", ".tgz", ".jar", ".whl", ".so", ".dll",
-    ".exe", ".woff", ".woff2", ".ttf", ".otf", ".mp3", ".mp4", ".svg", ".lock", ".sum",
-})
+_NOT_TEXT = frozenset(
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".ico",
+        ".webp",
+        ".pdf",
+        ".zip",
+        ".gz",
+        ".tgz",
+        ".jar",
+        ".whl",
+        ".so",
+        ".dll",
+        ".exe",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".otf",
+        ".mp3",
+        ".mp4",
+        ".svg",
+        ".lock",
+        ".sum",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -41,9 +65,17 @@ class Secrets:
         return {}
 
     def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
-        return [ctx.tool("detect-secrets"), "scan", "--no-verify", "--disable-filter",
-                "detect_secrets.filters.allowlist.is_line_allowlisted", "--disable-plugin", "HexHighEntropyString",
-                "--", *files]
+        return [
+            ctx.tool("detect-secrets"),
+            "scan",
+            "--no-verify",
+            "--disable-filter",
+            "detect_secrets.filters.allowlist.is_line_allowlisted",
+            "--disable-plugin",
+            "HexHighEntropyString",
+            "--",
+            *files,
+        ]
 
     def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
         if run.returncode != 0:
@@ -59,6 +91,11 @@ class Secrets:
 def _finding(item: dict[str, Any], ctx: RunContext) -> Finding:
     kind = str(item["type"])
     rule = "secret-" + re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-")
-    return Finding(path=relative(ctx, item["filename"]), line=int(item["line_number"]), rule=rule,
-                   message=f"{kind} on this line: remove it from the change and rotate it", severity="error",
-                   category="secrets")
+    return Finding(
+        path=relative(ctx, item["filename"]),
+        line=int(item["line_number"]),
+        rule=rule,
+        message=f"{kind} on this line: remove it from the change and rotate it",
+        severity="error",
+        category="secrets",
+    )

@@ -16,11 +16,48 @@ from ghapp.core.decisions import Finding, Gate, Severity, ToolReport
 from ghapp.resources import semgrep_rules_dir
 from ghapp.runners.base import RunContext, RunnerError, ToolRun, relative
 
-_EXTENSIONS = frozenset({
-    ".py", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".java", ".kt", ".rb", ".php", ".cs",
-    ".rs", ".c", ".h", ".cc", ".cpp", ".swift", ".scala", ".sh", ".bash", ".tf", ".sql", ".yml", ".yaml",
-    ".json", ".toml", ".ini", ".cfg", ".conf", ".env", ".pem", ".key", ".properties", ".xml", ".txt",
-})
+_EXTENSIONS = frozenset(
+    {
+        ".py",
+        ".pyi",
+        ".js",
+        ".jsx",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".tsx",
+        ".go",
+        ".java",
+        ".kt",
+        ".rb",
+        ".php",
+        ".cs",
+        ".rs",
+        ".c",
+        ".h",
+        ".cc",
+        ".cpp",
+        ".swift",
+        ".scala",
+        ".sh",
+        ".bash",
+        ".tf",
+        ".sql",
+        ".yml",
+        ".yaml",
+        ".json",
+        ".toml",
+        ".ini",
+        ".cfg",
+        ".conf",
+        ".env",
+        ".pem",
+        ".key",
+        ".properties",
+        ".xml",
+        ".txt",
+    }
+)
 _NAMES = frozenset({"Dockerfile", ".env", "Makefile"})
 _SEVERITY: dict[str, Severity] = {"ERROR": "error", "WARNING": "warning", "INFO": "note"}
 
@@ -55,9 +92,25 @@ class Semgrep:
         # `--experimental` is semgrep's native command: the same rules and results without the Python wrapper's
         # start-up (about 10x faster on a small diff); every safety flag below keeps its effect there, which
         # the hostile-repository tests check with the real tool.
-        argv = [ctx.tool("semgrep"), "scan", "--experimental", "--metrics=off", "--disable-version-check", "--json",
-                "--quiet", "--disable-nosem", "--x-ignore-semgrepignore-files", "--no-git-ignore", "--oss-only",
-                "--jobs", "1", "--timeout", str(ctx.semgrep_timeout_s), "--max-memory", str(ctx.memory_mb)]
+        argv = [
+            ctx.tool("semgrep"),
+            "scan",
+            "--experimental",
+            "--metrics=off",
+            "--disable-version-check",
+            "--json",
+            "--quiet",
+            "--disable-nosem",
+            "--x-ignore-semgrepignore-files",
+            "--no-git-ignore",
+            "--oss-only",
+            "--jobs",
+            "1",
+            "--timeout",
+            str(ctx.semgrep_timeout_s),
+            "--max-memory",
+            str(ctx.memory_mb),
+        ]
         for config in self.configs(ctx):
             argv += ["--config", str(config)]
         return [*argv, "--", *files]
@@ -79,7 +132,10 @@ class Semgrep:
         unaudited = {f"{relative(ctx, e['path'])}: {e.get('type', 'error')}" for e in errors if e.get("path")}
         unaudited |= {f"{f}: not scanned" for f in run.files if f not in scanned}
         return ToolReport(
-            gate=self.gate, tool=self.name, findings=findings, unaudited=tuple(sorted(unaudited)),
+            gate=self.gate,
+            tool=self.name,
+            findings=findings,
+            unaudited=tuple(sorted(unaudited)),
             rules=tuple(p.stem for p in self.configs(ctx)),
         )
 
@@ -102,8 +158,13 @@ def _finding(result: dict[str, Any], ctx: RunContext, prefixes: Sequence[str]) -
     category = extra.get("metadata", {}).get("category")
     start, end = result["start"], result.get("end", {})
     return Finding(
-        path=relative(ctx, result["path"]), line=int(start["line"]), column=start.get("col"),
-        end_line=end.get("line"), end_column=end.get("col"), rule=_rule_id(result["check_id"], prefixes),
-        message=str(extra.get("message", "")).strip(), severity=_SEVERITY.get(extra.get("severity", ""), "warning"),
+        path=relative(ctx, result["path"]),
+        line=int(start["line"]),
+        column=start.get("col"),
+        end_line=end.get("line"),
+        end_column=end.get("col"),
+        rule=_rule_id(result["check_id"], prefixes),
+        message=str(extra.get("message", "")).strip(),
+        severity=_SEVERITY.get(extra.get("severity", ""), "warning"),
         category=str(category) if category else None,
     )

@@ -35,8 +35,15 @@ class Shellcheck:
         return stage(ctx, files, _DIRECTIVES)
 
     def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
-        return [ctx.tool("shellcheck"), "--norc", "--format", "json1", "--severity", "info",
-                *copies(ctx, self.name, files)]
+        return [
+            ctx.tool("shellcheck"),
+            "--norc",
+            "--format",
+            "json1",
+            "--severity",
+            "info",
+            *copies(ctx, self.name, files),
+        ]
 
     def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
         if run.returncode not in (0, 1):
@@ -51,6 +58,13 @@ class Shellcheck:
 
 def _finding(item: dict[str, Any], files: Sequence[str]) -> Finding:
     code = f"SC{item['code']}"
-    return Finding(path=original(files, item["file"]), line=int(item["line"]), column=int(item["column"]),
-                   end_line=item.get("endLine"), end_column=item.get("endColumn"), rule=code,
-                   message=f"{item['message']} ({code})", severity=_SEVERITY.get(item.get("level", ""), "warning"))
+    return Finding(
+        path=original(files, item["file"]),
+        line=int(item["line"]),
+        column=int(item["column"]),
+        end_line=item.get("endLine"),
+        end_column=item.get("endColumn"),
+        rule=code,
+        message=f"{item['message']} ({code})",
+        severity=_SEVERITY.get(item.get("level", ""), "warning"),
+    )

@@ -66,7 +66,12 @@ def _open_stream(source: str | os.PathLike[str] | BinaryIO) -> tuple[IO[bytes], 
 
 
 def unpack_tarball(
-    source: str | os.PathLike[str] | BinaryIO, dest: Path, *, max_bytes: int, max_files: int, max_member_bytes: int,
+    source: str | os.PathLike[str] | BinaryIO,
+    dest: Path,
+    *,
+    max_bytes: int,
+    max_files: int,
+    max_member_bytes: int,
     links: dict[str, str] | None = None,
 ) -> Path:
     """Unpack a (gzipped) tarball with one top folder into `dest`; return that folder's path inside `dest`.
@@ -82,8 +87,14 @@ def unpack_tarball(
         if head == b"\x1f\x8b":  # gzip magic
             rest = gzip.GzipFile(fileobj=rest, mode="rb")
         counted: IO[bytes] = io.BufferedReader(_Counted(rest, max_bytes), _CHUNK)
-        return _extract(counted, dest, max_bytes=max_bytes, max_files=max_files, max_member_bytes=max_member_bytes,
-                        links={} if links is None else links)
+        return _extract(
+            counted,
+            dest,
+            max_bytes=max_bytes,
+            max_files=max_files,
+            max_member_bytes=max_member_bytes,
+            links={} if links is None else links,
+        )
     except (tarfile.TarError, EOFError, gzip.BadGzipFile, OSError) as exc:
         raise WorkspaceError(f"cannot read the archive: {exc}") from exc
     finally:
@@ -110,8 +121,9 @@ class _Chain(io.RawIOBase):
         return len(data)
 
 
-def _extract(stream: IO[bytes], dest: Path, *, max_bytes: int, max_files: int, max_member_bytes: int,
-             links: dict[str, str]) -> Path:
+def _extract(
+    stream: IO[bytes], dest: Path, *, max_bytes: int, max_files: int, max_member_bytes: int, links: dict[str, str]
+) -> Path:
     top: str | None = None
     files = dirs = written = 0
     with tarfile.open(fileobj=stream, mode="r|") as archive:
@@ -175,20 +187,28 @@ class Workspace:
     def __enter__(self) -> Workspace:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.cleanup()
 
     def cleanup(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def unpack(self, source: str | os.PathLike[str] | BinaryIO, *, max_bytes: int, max_files: int,
-               max_member_bytes: int | None = None) -> Path:
+    def unpack(
+        self,
+        source: str | os.PathLike[str] | BinaryIO,
+        *,
+        max_bytes: int,
+        max_files: int,
+        max_member_bytes: int | None = None,
+    ) -> Path:
         """Unpack `source` under this workspace and return the repository root; the links skipped are in
         `links`."""
         self.links = {}
         return unpack_tarball(
-            source, self.path / "src", max_bytes=max_bytes, max_files=max_files,
-            max_member_bytes=max_bytes if max_member_bytes is None else max_member_bytes, links=self.links,
+            source,
+            self.path / "src",
+            max_bytes=max_bytes,
+            max_files=max_files,
+            max_member_bytes=max_bytes if max_member_bytes is None else max_member_bytes,
+            links=self.links,
         )

@@ -13,8 +13,13 @@ from typing import Any
 from ghapp.core.decisions import Finding, Gate, Severity, ToolReport
 from ghapp.runners.base import RunContext, RunnerError, ToolRun, relative
 
-_SEVERITY: dict[str, Severity] = {"High": "error", "Medium": "error", "Low": "warning", "Informational": "note",
-                                  "Unknown": "warning"}
+_SEVERITY: dict[str, Severity] = {
+    "High": "error",
+    "Medium": "error",
+    "Low": "warning",
+    "Informational": "note",
+    "Unknown": "warning",
+}
 _EXIT_FINDINGS = frozenset({0, 10, 11, 12, 13, 14})  # zizmor's exit codes for "no" to "high severity" findings
 
 
@@ -39,8 +44,19 @@ class Zizmor:
         return {}
 
     def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
-        return [ctx.tool("zizmor"), "--offline", "--no-config", "--no-ignores", "--no-progress", "--persona",
-                "regular", "--format", "json-v1", "--", *files]
+        return [
+            ctx.tool("zizmor"),
+            "--offline",
+            "--no-config",
+            "--no-ignores",
+            "--no-progress",
+            "--persona",
+            "regular",
+            "--format",
+            "json-v1",
+            "--",
+            *files,
+        ]
 
     def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
         if run.returncode not in _EXIT_FINDINGS:
@@ -63,9 +79,16 @@ def _findings(item: dict[str, Any], ctx: RunContext) -> list[Finding]:
         start = location["concrete"]["location"]["start_point"]
         end = location["concrete"]["location"]["end_point"]
         note = location["symbolic"].get("annotation", "")
-        found.append(Finding(
-            path=relative(ctx, path), line=int(start["row"]) + 1, column=int(start["column"]) + 1,
-            end_line=int(end["row"]) + 1, rule=str(item["ident"]), severity=severity,
-            message=f"{item.get('desc', item['ident'])}: {note}".strip(": "), category="ci",
-        ))
+        found.append(
+            Finding(
+                path=relative(ctx, path),
+                line=int(start["row"]) + 1,
+                column=int(start["column"]) + 1,
+                end_line=int(end["row"]) + 1,
+                rule=str(item["ident"]),
+                severity=severity,
+                message=f"{item.get('desc', item['ident'])}: {note}".strip(": "),
+                category="ci",
+            )
+        )
     return found

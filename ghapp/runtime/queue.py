@@ -48,8 +48,13 @@ class _DeliveryIdSerializer(Serializer):  # type: ignore[misc]
 
     def _serialize(self, data: Any) -> bytes:
         args = data.args if isinstance(data, Message) else None
-        if data.name != self.task_name or not isinstance(args, tuple | list) or len(args) != 1 or not isinstance(
-                args[0], str) or data.kwargs:
+        if (
+            data.name != self.task_name
+            or not isinstance(args, tuple | list)
+            or len(args) != 1
+            or not isinstance(args[0], str)
+            or data.kwargs
+        ):
             raise RefusedMessage("only a delivery id is ever enqueued")
         return encode(DeliveryMessage(data.id, data.name, data.eta, args[0]))
 
@@ -78,8 +83,15 @@ class Queue:
         if settings.redis_url:
             return cls(RedisHuey(name, url=settings.redis_url, results=False, read_timeout=1, serializer=serializer))
         create_private(Path(settings.queue_path))
-        return cls(SqliteHuey(name, filename=settings.queue_path, results=False, serializer=serializer,
-                              storage_class=_SqliteQueueStorage))
+        return cls(
+            SqliteHuey(
+                name,
+                filename=settings.queue_path,
+                results=False,
+                serializer=serializer,
+                storage_class=_SqliteQueueStorage,
+            )
+        )
 
     def enqueue(self, delivery_id: str, delay_s: float = 0.0) -> None:
         if delay_s > 0:
@@ -98,8 +110,10 @@ class Queue:
         storage = self.huey.storage
         if isinstance(storage, SqliteStorage):
             with storage.db(commit=True) as cursor:
-                cursor.executemany("insert into task (queue, data, priority) values (?, ?, ?)",
-                                   [(storage.name, message, 0.0) for message in messages])
+                cursor.executemany(
+                    "insert into task (queue, data, priority) values (?, ?, ?)",
+                    [(storage.name, message, 0.0) for message in messages],
+                )
         elif isinstance(storage, RedisStorage):
             storage.conn.lpush(storage.queue_key, *messages)  # the consumer pops from the other end: FIFO kept
         else:

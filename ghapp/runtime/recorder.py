@@ -47,9 +47,16 @@ def _resolve(future: asyncio.Future[bool], result: bool | BaseException) -> None
 
 
 class Recorder:
-    def __init__(self, inbox: Inbox, enqueue: Callable[[str], None],
-                 on_enqueued: Callable[[], None] | None = None, max_batch: int = MAX_BATCH,
-                 timeout_s: float = TIMEOUT_S, *, enqueue_many: Callable[[Sequence[str]], None] | None = None) -> None:
+    def __init__(
+        self,
+        inbox: Inbox,
+        enqueue: Callable[[str], None],
+        on_enqueued: Callable[[], None] | None = None,
+        max_batch: int = MAX_BATCH,
+        timeout_s: float = TIMEOUT_S,
+        *,
+        enqueue_many: Callable[[Sequence[str]], None] | None = None,
+    ) -> None:
         self.inbox = inbox
         self.enqueue = enqueue
         self.enqueue_many = enqueue_many  # one queue write per batch when the transport offers it
@@ -112,8 +119,11 @@ class Recorder:
         except Exception:
             log.exception("recording a batch of %d deliveries failed; recording them one by one", len(batch))
             results = [self._write_one(item.delivery) for item in batch]
-        fresh = [item.delivery.delivery_id for item, result in zip(batch, results, strict=True)
-                 if result is True and item.delivery.state == DeliveryState.PENDING]
+        fresh = [
+            item.delivery.delivery_id
+            for item, result in zip(batch, results, strict=True)
+            if result is True and item.delivery.state == DeliveryState.PENDING
+        ]
         enqueued = self._enqueue(fresh)
         if enqueued and self.on_enqueued is not None:
             self.on_enqueued()

@@ -33,8 +33,15 @@ def body_digest(event: str, body: bytes) -> str:
 class ReplayWindow:
     """`admit(digest, delivery_id)`: False when another delivery id carried the same body within `window_s`."""
 
-    def __init__(self, window_s: float, *, redis_client: Any = None, prefix: str = "ghapp",
-                 max_entries: int = 200_000, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        window_s: float,
+        *,
+        redis_client: Any = None,
+        prefix: str = "ghapp",
+        max_entries: int = 200_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.window_s = window_s
         self._redis = redis_client
         self._prefix = f"{prefix}:replay:"
@@ -47,8 +54,9 @@ class ReplayWindow:
     def from_settings(cls, settings: Settings) -> ReplayWindow:
         client = None
         if settings.redis_url:
-            client = redis.Redis.from_url(settings.redis_url, socket_timeout=REDIS_TIMEOUT_S,
-                                          socket_connect_timeout=REDIS_TIMEOUT_S)
+            client = redis.Redis.from_url(
+                settings.redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+            )
         return cls(settings.replay_window_s, redis_client=client, prefix=settings.queue_name)
 
     def admit(self, digest: str, delivery_id: str) -> bool:

@@ -73,17 +73,21 @@ def _number(value: Any, bits: int) -> int | None:
     return value if ok else None
 
 
-def describe(event: str, delivery_id: str, payload: dict[str, Any], raw: str,
-             handled: Callable[[str, str | None], bool]) -> NewDelivery:
+def describe(
+    event: str, delivery_id: str, payload: dict[str, Any], raw: str, handled: Callable[[str, str | None], bool]
+) -> NewDelivery:
     """The inbox row for a delivery: where it comes from, which pull request it concerns, and whether a
     handler wants it (if not it is recorded as ignored and never queued). Routing fields of the wrong type
     or size are left empty: the delivery is still recorded byte for byte, and its handler judges it."""
     action = _text(payload.get("action"), 64)
     return NewDelivery(
-        delivery_id=delivery_id, event=event, action=action,
+        delivery_id=delivery_id,
+        event=event,
+        action=action,
         installation_id=_number(_mapping(payload.get("installation")).get("id"), 64),
         repository=_text(_mapping(payload.get("repository")).get("full_name"), 255),
-        pr_number=pull_request_number(event, payload), payload=raw,
+        pr_number=pull_request_number(event, payload),
+        payload=raw,
         state=DeliveryState.PENDING if handled(event, action) else DeliveryState.IGNORED,
     )
 
@@ -98,8 +102,9 @@ def pull_request_number(event: str, payload: dict[str, Any]) -> int | None:
     elif event in ("check_suite", "check_run"):
         # Pushes to forks carry no pull_requests at all; one suite may also belong to several PRs.
         prs = _mapping(payload.get(event)).get("pull_requests") or []
-        candidates = [prs[0].get("number")] if isinstance(prs, list) and len(prs) == 1 and isinstance(
-            prs[0], dict) else []
+        candidates = (
+            [prs[0].get("number")] if isinstance(prs, list) and len(prs) == 1 and isinstance(prs[0], dict) else []
+        )
     return next((n for n in (_number(c, 32) for c in candidates) if n is not None), None)
 
 
@@ -110,24 +115,40 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 class WebhookReceiver:
     """The endpoint. `settings` may be replaced while running (the setup flow stores new credentials)."""
 
-    def __init__(self, settings: Settings, recorder: Recorder, handled: Callable[[str, str | None], bool],
-                 metrics: Metrics | None = None, tracing: Tracing | None = None, *,
-                 replays: ReplayWindow | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        recorder: Recorder,
+        handled: Callable[[str, str | None], bool],
+        metrics: Metrics | None = None,
+        tracing: Tracing | None = None,
+        *,
+        replays: ReplayWindow | None = None,
+    ) -> None:
         self.settings = settings
         self.recorder = recorder
         self.replays = replays
-        self.bodies = BodyReader(BodyLimits(
-            max_readers=settings.max_body_readers, spool_bytes=settings.max_spooled_bytes,
-            timeout_s=settings.body_timeout_s))
+        self.bodies = BodyReader(
+            BodyLimits(
+                max_readers=settings.max_body_readers,
+                spool_bytes=settings.max_spooled_bytes,
+                timeout_s=settings.body_timeout_s,
+            )
+        )
         self.handled = handled
         self.metrics = metrics
         self.tracing = tracing
 
-    def _bad_signature(self, request: Request, event: str, delivery_id: str,
-                       reason: str) -> tuple[JSONResponse, str]:
-        log.warning("webhook signature %s", reason, extra={
-            "delivery_id": delivery_id[:64], "event": event[:64],
-            "client": request.client.host if request.client else None})
+    def _bad_signature(self, request: Request, event: str, delivery_id: str, reason: str) -> tuple[JSONResponse, str]:
+        log.warning(
+            "webhook signature %s",
+            reason,
+            extra={
+                "delivery_id": delivery_id[:64],
+                "event": event[:64],
+                "client": request.client.host if request.client else None,
+            },
+        )
         return _error(401, f"signature {reason}"), "bad_signature"
 
     async def receive(self, request: Request) -> JSONResponse:
@@ -137,8 +158,9 @@ class WebhookReceiver:
             response, outcome = await self._receive(request, event)
         else:
             delivery_id = request.headers.get("x-github-delivery", "")
-            with self.tracing.webhook(event if _NAME.match(event) else "unknown",
-                                      delivery_id if _NAME.match(delivery_id) else "") as span:
+            with self.tracing.webhook(
+                event if _NAME.match(event) else "unknown", delivery_id if _NAME.match(delivery_id) else ""
+            ) as span:
                 response, outcome = await self._receive(request, event)
                 span.set_attribute("ghapp.outcome", outcome)
         if self.metrics is not None:
@@ -161,8 +183,9 @@ class WebhookReceiver:
         limit = settings.max_body_bytes
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            return (_error(413, f"body over {limit} bytes") if declared.isdigit()
-                    else _error(400, "bad Content-Length")), "rejected"
+            return (
+                _error(413, f"body over {limit} bytes") if declared.isdigit() else _error(400, "bad Content-Length")
+            ), "rejected"
         try:
             read = await self.bodies.read(request, settings.webhook_secret or None, limit, event.encode() + b"\0")
         except BodyRefused as exc:
@@ -186,8 +209,10 @@ class WebhookReceiver:
         delivery = describe(event, delivery_id, payload, text, self.handled)
         digest = read.sha256_hex  # of the event name and the body: see replay.body_digest
         if self.replays is not None and not self.replays.admit(digest, delivery_id):
-            log.warning("a body already delivered under another delivery id: a replay, not recorded",
-                        extra={"delivery_id": delivery_id, "event": event})
+            log.warning(
+                "a body already delivered under another delivery id: a replay, not recorded",
+                extra={"delivery_id": delivery_id, "event": event},
+            )
             return JSONResponse({"delivery_id": delivery_id, "status": "duplicate"}, status_code=202), "duplicate"
         try:
             new = await self.recorder.record(delivery)

@@ -51,10 +51,20 @@ class Worker:
     """Runs the deliveries of `handlers` (the table the composition root built). `sheddable` says which
     deliveries may be dropped when more than GHAPP_QUEUE_DEPTH_LIMIT wait (none unless given)."""
 
-    def __init__(self, settings: Settings, inbox: Inbox, queue: Queue, *, handlers: HandlerTable,
-                 sheddable: Sheddable = lambda event, action, payload: False,
-                 github: Callable[[], GitHubApp | None] = lambda: None, concurrency: int | None = None,
-                 metrics: Metrics | None = None, periodic: bool = True, tracing: Tracing | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        inbox: Inbox,
+        queue: Queue,
+        *,
+        handlers: HandlerTable,
+        sheddable: Sheddable = lambda event, action, payload: False,
+        github: Callable[[], GitHubApp | None] = lambda: None,
+        concurrency: int | None = None,
+        metrics: Metrics | None = None,
+        periodic: bool = True,
+        tracing: Tracing | None = None,
+    ) -> None:
         self.settings = settings
         self.inbox = inbox
         self.queue = queue
@@ -197,12 +207,19 @@ class Worker:
             return "busy"
         assert isinstance(claim, Claim)
         try:
-            with log_context(delivery_id=delivery_id, event=claim.event, action=claim.action,
-                             repo=claim.repository, pr=claim.pr_number, installation_id=claim.installation_id):
+            with log_context(
+                delivery_id=delivery_id,
+                event=claim.event,
+                action=claim.action,
+                repo=claim.repository,
+                pr=claim.pr_number,
+                installation_id=claim.installation_id,
+            ):
                 if self.tracing is None:
                     return await self._run(claim)
-                with self.tracing.job(delivery_id, event=claim.event, repo=claim.repository, pr=claim.pr_number,
-                                      attempt=claim.attempts) as span:
+                with self.tracing.job(
+                    delivery_id, event=claim.event, repo=claim.repository, pr=claim.pr_number, attempt=claim.attempts
+                ) as span:
                     outcome = await self._run(claim)
                     span.set_attribute("ghapp.outcome", outcome)
                     return outcome
@@ -219,18 +236,32 @@ class Worker:
     async def _run(self, claim: Claim) -> str:
         handler = find_handler(self.handlers, claim.event, claim.action)
         if handler is None:
-            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=DeliveryState.IGNORED,
-                             note="no handler")
+            await self._book(
+                self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=DeliveryState.IGNORED, note="no handler"
+            )
             return "ignored"
         limit = self.settings.queue_depth_limit
         depth = await self._queue_depth()
         if depth > limit and self.sheddable(claim.event, claim.action, json.loads(claim.payload)):
-            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=DeliveryState.SHED,
-                           note=f"shed: {depth} deliveries waiting, over the limit of {limit}")
+            await self._book(
+                self.inbox.complete,
+                claim.delivery_id,
+                self.owner,
+                0.0,
+                state=DeliveryState.SHED,
+                note=f"shed: {depth} deliveries waiting, over the limit of {limit}",
+            )
             return "shed"
-        ctx = JobContext(delivery=claim, settings=self.settings, inbox=self.inbox, github_app=self.github(),
-                         final_attempt=claim.attempts >= self.inbox.max_attempts, log=log,
-                         metrics=self.metrics, tracing=self.tracing)
+        ctx = JobContext(
+            delivery=claim,
+            settings=self.settings,
+            inbox=self.inbox,
+            github_app=self.github(),
+            final_attempt=claim.attempts >= self.inbox.max_attempts,
+            log=log,
+            metrics=self.metrics,
+            tracing=self.tracing,
+        )
         started = time.perf_counter()
         heartbeat = asyncio.create_task(self._heartbeat(claim.delivery_id))
         try:
@@ -243,8 +274,9 @@ class Worker:
             return await self._again(claim, "deferred", self.inbox.defer, after, str(exc))
         except Unprocessable as exc:
             log.warning("delivery cannot be processed: %s", exc)
-            await self._book(self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=DeliveryState.FAILED,
-                             note=str(exc))
+            await self._book(
+                self.inbox.complete, claim.delivery_id, self.owner, 0.0, state=DeliveryState.FAILED, note=str(exc)
+            )
             self._count(claim.event, "failed")
             return "failed"
         except Exception as exc:
@@ -309,6 +341,7 @@ class WorkerThread:
             self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
             self._ready.set()
             await self.worker.run(self._stop, grace_s=10.0)
+
         asyncio.run(main())
 
     def start(self) -> None:

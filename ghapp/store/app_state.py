@@ -29,12 +29,20 @@ def take_turn(db: Database, key: str, interval_s: float, now: datetime | None = 
     """True if this caller should run duty `key` now: nobody took a turn in the last `interval_s`."""
     now = now or utcnow()
     with db.write() as conn:
-        taken = conn.execute(update(APP_STATE).where(_state.key == f"turn.{key}", _state.updated_at <= now - timedelta(
-            seconds=interval_s)).values(updated_at=now).returning(_state.key)).first()
+        taken = conn.execute(
+            update(APP_STATE)
+            .where(_state.key == f"turn.{key}", _state.updated_at <= now - timedelta(seconds=interval_s))
+            .values(updated_at=now)
+            .returning(_state.key)
+        ).first()
         if taken is not None:
             return True
-        first = conn.execute(upsert_statement(conn, APP_STATE).values(key=f"turn.{key}", value="", updated_at=now)
-                             .on_conflict_do_nothing(index_elements=["key"]).returning(_state.key)).first()
+        first = conn.execute(
+            upsert_statement(conn, APP_STATE)
+            .values(key=f"turn.{key}", value="", updated_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(_state.key)
+        ).first()
         return first is not None
 
 
@@ -47,5 +55,8 @@ def read_value(db: Database, key: str) -> str | None:
 def write_value(db: Database, key: str, value: str) -> None:
     now = utcnow()
     with db.write() as conn:
-        conn.execute(upsert_statement(conn, APP_STATE).values(key=key, value=value, updated_at=now)
-                     .on_conflict_do_update(index_elements=["key"], set_={"value": value, "updated_at": now}))
+        conn.execute(
+            upsert_statement(conn, APP_STATE)
+            .values(key=key, value=value, updated_at=now)
+            .on_conflict_do_update(index_elements=["key"], set_={"value": value, "updated_at": now})
+        )

@@ -93,11 +93,21 @@ def _listed(values: Sequence[str]) -> str:
 
 
 def _row(entry: Entry, at: datetime) -> dict[str, Any]:
-    return {"created_at": at, "kind": entry.kind, "repository": entry.repository, "pr_number": entry.pr_number,
-            "head_sha": entry.head_sha, "gate": entry.gate, "outcome": entry.outcome, "verdict": entry.verdict,
-            "tools": _listed(entry.tools), "categories": _listed(entry.categories),
-            "people": _listed([p.lower() for p in entry.people]), "summary": entry.summary,
-            "detail": json.dumps(entry.detail, sort_keys=True)}
+    return {
+        "created_at": at,
+        "kind": entry.kind,
+        "repository": entry.repository,
+        "pr_number": entry.pr_number,
+        "head_sha": entry.head_sha,
+        "gate": entry.gate,
+        "outcome": entry.outcome,
+        "verdict": entry.verdict,
+        "tools": _listed(entry.tools),
+        "categories": _listed(entry.categories),
+        "people": _listed([p.lower() for p in entry.people]),
+        "summary": entry.summary,
+        "detail": json.dumps(entry.detail, sort_keys=True),
+    }
 
 
 def append(conn: Connection, entries: Sequence[Entry]) -> None:
@@ -107,10 +117,17 @@ def append(conn: Connection, entries: Sequence[Entry]) -> None:
     for entry in entries:
         row = _row(entry, at)
         if entry.kind == "approval":
-            last = conn.execute(select(_event.detail).where(
-                _event.kind == "approval", _event.repository == entry.repository,
-                _event.pr_number == entry.pr_number, _event.categories == row["categories"])
-                .order_by(_event.id.desc()).limit(1)).scalar()
+            last = conn.execute(
+                select(_event.detail)
+                .where(
+                    _event.kind == "approval",
+                    _event.repository == entry.repository,
+                    _event.pr_number == entry.pr_number,
+                    _event.categories == row["categories"],
+                )
+                .order_by(_event.id.desc())
+                .limit(1)
+            ).scalar()
             if last == row["detail"]:
                 continue
         conn.execute(AUDIT_EVENTS.insert().values(**row))
@@ -169,11 +186,22 @@ class Event:
     detail: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "created_at": self.created_at.isoformat(), "kind": self.kind,
-                "repository": self.repository, "pr_number": self.pr_number, "head_sha": self.head_sha,
-                "gate": self.gate, "outcome": self.outcome, "verdict": self.verdict, "tools": list(self.tools),
-                "categories": list(self.categories), "people": list(self.people), "summary": self.summary,
-                "detail": self.detail}
+        return {
+            "id": self.id,
+            "created_at": self.created_at.isoformat(),
+            "kind": self.kind,
+            "repository": self.repository,
+            "pr_number": self.pr_number,
+            "head_sha": self.head_sha,
+            "gate": self.gate,
+            "outcome": self.outcome,
+            "verdict": self.verdict,
+            "tools": list(self.tools),
+            "categories": list(self.categories),
+            "people": list(self.people),
+            "summary": self.summary,
+            "detail": self.detail,
+        }
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -182,9 +210,22 @@ def _split(text: str) -> tuple[str, ...]:
 
 def _event_of(row: Any) -> Event:
     m = row._mapping
-    return Event(m["id"], m["created_at"], m["kind"], m["repository"], m["pr_number"], m["head_sha"], m["gate"],
-                 m["outcome"], m["verdict"], _split(m["tools"]), _split(m["categories"]), _split(m["people"]),
-                 m["summary"], json.loads(m["detail"]))
+    return Event(
+        m["id"],
+        m["created_at"],
+        m["kind"],
+        m["repository"],
+        m["pr_number"],
+        m["head_sha"],
+        m["gate"],
+        m["outcome"],
+        m["verdict"],
+        _split(m["tools"]),
+        _split(m["categories"]),
+        _split(m["people"]),
+        m["summary"],
+        json.loads(m["detail"]),
+    )
 
 
 def events(db: Database, filters: Filters, *, limit: int = 100, before_id: int | None = None) -> list[Event]:
@@ -204,8 +245,9 @@ def export(db: Database, filters: Filters, *, after_id: int = 0) -> Iterator[Eve
     last = after_id
     while True:
         with db.read() as conn:
-            rows = conn.execute(select(AUDIT_EVENTS).where(*where, _event.id > last)
-                                .order_by(_event.id).limit(EXPORT_BATCH)).all()
+            rows = conn.execute(
+                select(AUDIT_EVENTS).where(*where, _event.id > last).order_by(_event.id).limit(EXPORT_BATCH)
+            ).all()
         for row in rows:
             yield _event_of(row)
         if len(rows) < EXPORT_BATCH:
@@ -215,8 +257,9 @@ def export(db: Database, filters: Filters, *, after_id: int = 0) -> Iterator[Eve
 
 def count(db: Database, filters: Filters) -> int:
     with db.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(AUDIT_EVENTS).where(*_conditions(filters)))
-                   .scalar_one())
+        return int(
+            conn.execute(select(func.count()).select_from(AUDIT_EVENTS).where(*_conditions(filters))).scalar_one()
+        )
 
 
 def prune(db: Database, older_than: datetime) -> int:

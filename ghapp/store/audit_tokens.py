@@ -63,8 +63,9 @@ def token_name(db: Database, token: str) -> str | None:
         return None
     digest = _hash(token)
     with db.write() as conn:
-        row = conn.execute(select(_token.id, _token.name).where(
-            _token.token_hash == digest, _token.revoked_at.is_(None))).first()
+        row = conn.execute(
+            select(_token.id, _token.name).where(_token.token_hash == digest, _token.revoked_at.is_(None))
+        ).first()
         if row is None:
             return None
         conn.execute(update(AUDIT_TOKENS).where(_token.id == row.id).values(last_used_at=utcnow()))
@@ -73,14 +74,18 @@ def token_name(db: Database, token: str) -> str | None:
 
 def list_tokens(db: Database) -> list[TokenInfo]:
     with db.read() as conn:
-        rows = conn.execute(select(_token.id, _token.name, _token.created_at, _token.last_used_at,
-                                   _token.revoked_at).order_by(_token.id)).all()
+        rows = conn.execute(
+            select(_token.id, _token.name, _token.created_at, _token.last_used_at, _token.revoked_at).order_by(
+                _token.id
+            )
+        ).all()
     return [TokenInfo(*row) for row in rows]
 
 
 def revoke_token(db: Database, token_id: int) -> bool:
     """Revoke a token by id; False when there is no such token still in force."""
     with db.write() as conn:
-        result = conn.execute(update(AUDIT_TOKENS).where(_token.id == token_id, _token.revoked_at.is_(None))
-                              .values(revoked_at=utcnow()))
+        result = conn.execute(
+            update(AUDIT_TOKENS).where(_token.id == token_id, _token.revoked_at.is_(None)).values(revoked_at=utcnow())
+        )
     return bool(result.rowcount)

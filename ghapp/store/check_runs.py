@@ -38,28 +38,47 @@ _run = CHECK_RUNS.c
 def find_run(db: Database, repository: str, head_sha: str, gate: str) -> CheckRun | None:
     """The recorded run of `gate` on the head, if any."""
     with db.read() as conn:
-        row = conn.execute(select(CHECK_RUNS).where(_run.repository == repository, _run.head_sha == head_sha,
-                                                    _run.gate == gate)).first()
+        row = conn.execute(
+            select(CHECK_RUNS).where(_run.repository == repository, _run.head_sha == head_sha, _run.gate == gate)
+        ).first()
     return None if row is None else CheckRun(**row._mapping)
 
 
-def save_run(db: Database, repository: str, head_sha: str, gate: str, check_run_id: int, *, status: str,
-             conclusion: str | None, digest: str | None, annotations: str | None = None) -> None:
+def save_run(
+    db: Database,
+    repository: str,
+    head_sha: str,
+    gate: str,
+    check_run_id: int,
+    *,
+    status: str,
+    conclusion: str | None,
+    digest: str | None,
+    annotations: str | None = None,
+) -> None:
     """Record the run of `gate` on the head (insert, or update the one recorded). `annotations` None keeps
     the annotation keys already recorded."""
-    values: dict[str, object] = {"check_run_id": check_run_id, "status": status, "conclusion": conclusion,
-                                 "digest": digest, "updated_at": utcnow()}
+    values: dict[str, object] = {
+        "check_run_id": check_run_id,
+        "status": status,
+        "conclusion": conclusion,
+        "digest": digest,
+        "updated_at": utcnow(),
+    }
     if annotations is not None:
         values["annotations"] = annotations
     with db.write() as conn:
-        conn.execute(upsert_statement(conn, CHECK_RUNS).values(repository=repository, head_sha=head_sha, gate=gate,
-                                                               **values)
-                     .on_conflict_do_update(index_elements=["repository", "head_sha", "gate"], set_=values))
+        conn.execute(
+            upsert_statement(conn, CHECK_RUNS)
+            .values(repository=repository, head_sha=head_sha, gate=gate, **values)
+            .on_conflict_do_update(index_elements=["repository", "head_sha", "gate"], set_=values)
+        )
 
 
 def run_statuses(db: Database, repository: str, head_sha: str) -> dict[str, str]:
     """gate -> status of every run recorded on the head."""
     with db.read() as conn:
-        rows = conn.execute(select(_run.gate, _run.status).where(_run.repository == repository,
-                                                                 _run.head_sha == head_sha)).all()
+        rows = conn.execute(
+            select(_run.gate, _run.status).where(_run.repository == repository, _run.head_sha == head_sha)
+        ).all()
     return {gate: status for gate, status in rows}

@@ -74,13 +74,23 @@ class DeliverySummary:
     duration_ms: float | None
 
 
-def recent_deliveries(db: Database, installation_id: int, limit: int,
-                      repositories: Sequence[str] | None = None) -> list[DeliverySummary]:
+def recent_deliveries(
+    db: Database, installation_id: int, limit: int, repositories: Sequence[str] | None = None
+) -> list[DeliverySummary]:
     """An installation's newest deliveries, newest first; with `repositories`, only those about one of them."""
     delivery = DELIVERIES.c
-    query = (select(delivery.delivery_id, delivery.event, delivery.action, delivery.repository, delivery.pr_number,
-                    delivery.state, delivery.attempts, delivery.last_error, delivery.received_at, delivery.duration_ms)
-             .where(delivery.installation_id == installation_id))
+    query = select(
+        delivery.delivery_id,
+        delivery.event,
+        delivery.action,
+        delivery.repository,
+        delivery.pr_number,
+        delivery.state,
+        delivery.attempts,
+        delivery.last_error,
+        delivery.received_at,
+        delivery.duration_ms,
+    ).where(delivery.installation_id == installation_id)
     if repositories is not None:
         query = query.where(delivery.repository.in_(list(repositories)))
     with db.read() as conn:
@@ -91,29 +101,41 @@ def recent_deliveries(db: Database, installation_id: int, limit: int,
 def repository_of(db: Database, delivery_id: str) -> str | None:
     """The repository a delivery is about (None: unknown delivery, or one about no repository)."""
     with db.read() as conn:
-        found: str | None = conn.execute(select(DELIVERIES.c.repository)
-                                         .where(DELIVERIES.c.delivery_id == delivery_id)).scalar()
+        found: str | None = conn.execute(
+            select(DELIVERIES.c.repository).where(DELIVERIES.c.delivery_id == delivery_id)
+        ).scalar()
     return found
 
 
 def installation_of(db: Database, delivery_id: str) -> int | None:
     """The installation a delivery came for (None: unknown delivery, or one without an installation)."""
     with db.read() as conn:
-        found: int | None = conn.execute(select(DELIVERIES.c.installation_id)
-                                         .where(DELIVERIES.c.delivery_id == delivery_id)).scalar()
+        found: int | None = conn.execute(
+            select(DELIVERIES.c.installation_id).where(DELIVERIES.c.delivery_id == delivery_id)
+        ).scalar()
     return found
 
 
-def later_pull_request_actions(db: Database, repository: str, pr_number: int, *, after: str, received_at: datetime,
-                               actions: Sequence[str]) -> set[str]:
+def later_pull_request_actions(
+    db: Database, repository: str, pr_number: int, *, after: str, received_at: datetime, actions: Sequence[str]
+) -> set[str]:
     """Which of `actions` the PR's `pull_request` deliveries received after delivery `after` (at `received_at`)
     have, leaving out ignored ones."""
     delivery = DELIVERIES.c
     with db.read() as conn:
-        return set(conn.execute(select(delivery.action).where(
-            delivery.repository == repository, delivery.pr_number == pr_number, delivery.event == "pull_request",
-            delivery.action.in_(list(actions)), delivery.delivery_id != after, delivery.received_at > received_at,
-            delivery.state != DeliveryState.IGNORED)).scalars())
+        return set(
+            conn.execute(
+                select(delivery.action).where(
+                    delivery.repository == repository,
+                    delivery.pr_number == pr_number,
+                    delivery.event == "pull_request",
+                    delivery.action.in_(list(actions)),
+                    delivery.delivery_id != after,
+                    delivery.received_at > received_at,
+                    delivery.state != DeliveryState.IGNORED,
+                )
+            ).scalars()
+        )
 
 
 HEAD_ACTIONS = ("opened", "reopened", "synchronize")  # the actions that give a pull request its head
@@ -124,7 +146,14 @@ def head_payloads(db: Database, repository: str, pr_number: int) -> list[tuple[d
     request had, as the App heard of them."""
     delivery = DELIVERIES.c
     with db.read() as conn:
-        rows = conn.execute(select(delivery.received_at, delivery.payload).where(
-            delivery.repository == repository, delivery.pr_number == pr_number, delivery.event == "pull_request",
-            delivery.action.in_(HEAD_ACTIONS)).order_by(delivery.received_at)).all()
+        rows = conn.execute(
+            select(delivery.received_at, delivery.payload)
+            .where(
+                delivery.repository == repository,
+                delivery.pr_number == pr_number,
+                delivery.event == "pull_request",
+                delivery.action.in_(HEAD_ACTIONS),
+            )
+            .order_by(delivery.received_at)
+        ).all()
     return [(received, payload) for received, payload in rows]

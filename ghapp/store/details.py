@@ -41,20 +41,29 @@ def save(conn: Connection, repository: str, pr_number: int, head_sha: str, conte
     key = (_details.repository == repository, _details.pr_number == pr_number, _details.head_sha == head_sha)
     old = conn.execute(select(_details.content).where(*key)).scalar()
     if old is None:
-        conn.execute(PULL_DETAILS.insert().values(repository=repository, pr_number=pr_number, head_sha=head_sha,
-                                                  content=json.dumps(content), updated_at=utcnow()))
+        conn.execute(
+            PULL_DETAILS.insert().values(
+                repository=repository,
+                pr_number=pr_number,
+                head_sha=head_sha,
+                content=json.dumps(content),
+                updated_at=utcnow(),
+            )
+        )
         return
     merged = {**json.loads(old), **content}
     merged["gates"] = {**json.loads(old).get("gates", {}), **content.get("gates", {})}
     conn.execute(update(PULL_DETAILS).where(*key).values(content=json.dumps(merged), updated_at=utcnow()))
 
 
-def details_of(db: Database, repository: str, pr_number: int, head_sha: str | None = None
-               ) -> tuple[str, datetime, dict[str, Any]] | None:
+def details_of(
+    db: Database, repository: str, pr_number: int, head_sha: str | None = None
+) -> tuple[str, datetime, dict[str, Any]] | None:
     """(head sha, when written, document) for this head, or for the newest head recorded when `head_sha` is
     None; None when the App recorded nothing for it."""
     query = select(_details.head_sha, _details.updated_at, _details.content).where(
-        _details.repository == repository, _details.pr_number == pr_number)
+        _details.repository == repository, _details.pr_number == pr_number
+    )
     if head_sha is not None:
         query = query.where(_details.head_sha == head_sha)
     with db.read() as conn:

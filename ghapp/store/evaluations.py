@@ -72,9 +72,17 @@ class ReportText:
     report: str
 
 
-def record_evaluations(db: Database, *, delivery_id: str | None, repository: str, pr_number: int, head_sha: str,
-                       results: Sequence[GateEvaluation], events: Sequence[audit.Entry] = (),
-                       page: dict[str, Any] | None = None) -> None:
+def record_evaluations(
+    db: Database,
+    *,
+    delivery_id: str | None,
+    repository: str,
+    pr_number: int,
+    head_sha: str,
+    results: Sequence[GateEvaluation],
+    events: Sequence[audit.Entry] = (),
+    page: dict[str, Any] | None = None,
+) -> None:
     """One evaluations row per gate result, their audit events and the head's details page, in one transaction."""
     if not results:
         return
@@ -83,10 +91,19 @@ def record_evaluations(db: Database, *, delivery_id: str | None, repository: str
         if page is not None:
             details.save(conn, repository, pr_number, head_sha, page)
         for result in results:
-            conn.execute(EVALUATIONS.insert().values(
-                delivery_id=delivery_id, repository=repository, pr_number=pr_number, head_sha=head_sha,
-                gate=result.gate, conclusion=result.conclusion, summary=result.summary, reasons=result.reasons,
-                created_at=utcnow()))
+            conn.execute(
+                EVALUATIONS.insert().values(
+                    delivery_id=delivery_id,
+                    repository=repository,
+                    pr_number=pr_number,
+                    head_sha=head_sha,
+                    gate=result.gate,
+                    conclusion=result.conclusion,
+                    summary=result.summary,
+                    reasons=result.reasons,
+                    created_at=utcnow(),
+                )
+            )
 
 
 def recent_evaluations(db: Database, repositories: Sequence[str], limit: int) -> list[Evaluation]:
@@ -94,8 +111,12 @@ def recent_evaluations(db: Database, repositories: Sequence[str], limit: int) ->
     if not repositories:
         return []
     with db.read() as conn:
-        rows = conn.execute(select(EVALUATIONS).where(_evaluation.repository.in_(list(repositories)))
-                            .order_by(_evaluation.created_at.desc(), _evaluation.id.desc()).limit(limit)).all()
+        rows = conn.execute(
+            select(EVALUATIONS)
+            .where(_evaluation.repository.in_(list(repositories)))
+            .order_by(_evaluation.created_at.desc(), _evaluation.id.desc())
+            .limit(limit)
+        ).all()
     return [Evaluation(**row._mapping) for row in rows]
 
 
@@ -117,18 +138,29 @@ def gate_verdicts(db: Database, gate: str, repositories: Sequence[str], limit: i
         return []
     with db.read() as conn:
         rows = conn.execute(
-            select(_evaluation.repository, _evaluation.pr_number, _evaluation.head_sha, _evaluation.conclusion,
-                   _evaluation.reasons, _evaluation.created_at)
+            select(
+                _evaluation.repository,
+                _evaluation.pr_number,
+                _evaluation.head_sha,
+                _evaluation.conclusion,
+                _evaluation.reasons,
+                _evaluation.created_at,
+            )
             .where(_evaluation.gate == gate, _evaluation.repository.in_(list(repositories)))
-            .order_by(_evaluation.created_at.desc(), _evaluation.id.desc()).limit(limit)).all()
+            .order_by(_evaluation.created_at.desc(), _evaluation.id.desc())
+            .limit(limit)
+        ).all()
     return [GateVerdict(*row) for row in rows]
 
 
 def tool_reports(db: Database, repository: str, head_sha: str, gates: Sequence[str]) -> list[ReportText]:
     """The stored reports of these gates on the head, whatever their fingerprint."""
     with db.read() as conn:
-        rows = conn.execute(select(_report.gate, _report.fingerprint, _report.report).where(
-            _report.repository == repository, _report.head_sha == head_sha, _report.gate.in_(list(gates)))).all()
+        rows = conn.execute(
+            select(_report.gate, _report.fingerprint, _report.report).where(
+                _report.repository == repository, _report.head_sha == head_sha, _report.gate.in_(list(gates))
+            )
+        ).all()
     return [ReportText(*row) for row in rows]
 
 
@@ -137,6 +169,8 @@ def save_tool_reports(db: Database, repository: str, head_sha: str, reports: Seq
     with db.write() as conn:
         for report in reports:
             values = {"fingerprint": report.fingerprint, "report": report.report, "created_at": utcnow()}
-            conn.execute(upsert_statement(conn, TOOL_REPORTS)
-                         .values(repository=repository, head_sha=head_sha, gate=report.gate, **values)
-                         .on_conflict_do_update(index_elements=["repository", "head_sha", "gate"], set_=values))
+            conn.execute(
+                upsert_statement(conn, TOOL_REPORTS)
+                .values(repository=repository, head_sha=head_sha, gate=report.gate, **values)
+                .on_conflict_do_update(index_elements=["repository", "head_sha", "gate"], set_=values)
+            )

@@ -25,8 +25,10 @@ class HeadWord(SQLModel, table=True):
     """One open pull request's word on one gate of its head commit."""
 
     __tablename__ = "head_words"
-    __table_args__ = (UniqueConstraint("repository", "head_sha", "gate", "pr_number"),
-                      Index("ix_head_words_repository_pr_number", "repository", "pr_number"))
+    __table_args__ = (
+        UniqueConstraint("repository", "head_sha", "gate", "pr_number"),
+        Index("ix_head_words_repository_pr_number", "repository", "pr_number"),
+    )
     id: int | None = Field(default=None, sa_column=Column(AutoId, primary_key=True, autoincrement=True))
     repository: str = Field(max_length=255)
     head_sha: str = Field(max_length=64)
@@ -52,25 +54,49 @@ class StoredWord:
 
 
 def _to_json(status: Status, result: GateResult, actions: list[JSON]) -> str:
-    return json.dumps({
-        "status": status, "gate": result.gate.value, "conclusion": result.conclusion.value, "title": result.title,
-        "summary": result.summary, "annotations": [dataclasses.asdict(f) for f in result.annotations],
-        "would_conclude": result.would_conclude.value if result.would_conclude else None, "actions": actions,
-    }, sort_keys=True)
+    return json.dumps(
+        {
+            "status": status,
+            "gate": result.gate.value,
+            "conclusion": result.conclusion.value,
+            "title": result.title,
+            "summary": result.summary,
+            "annotations": [dataclasses.asdict(f) for f in result.annotations],
+            "would_conclude": result.would_conclude.value if result.would_conclude else None,
+            "actions": actions,
+        },
+        sort_keys=True,
+    )
 
 
 def _from_row(pr_number: int, status: str, text: str, digest: str) -> StoredWord:
     data = json.loads(text)
-    result = GateResult(Gate(data["gate"]), Conclusion(data["conclusion"]), data["title"], data["summary"],
-                        tuple(Finding(**f) for f in data["annotations"]),
-                        Conclusion(data["would_conclude"]) if data.get("would_conclude") else None)
-    word = PullWord(pr_number, "completed" if status == "completed" else "in_progress" if status == "in_progress"
-                    else "queued", result)
+    result = GateResult(
+        Gate(data["gate"]),
+        Conclusion(data["conclusion"]),
+        data["title"],
+        data["summary"],
+        tuple(Finding(**f) for f in data["annotations"]),
+        Conclusion(data["would_conclude"]) if data.get("would_conclude") else None,
+    )
+    word = PullWord(
+        pr_number,
+        "completed" if status == "completed" else "in_progress" if status == "in_progress" else "queued",
+        result,
+    )
     return StoredWord(word, tuple(data.get("actions") or ()), digest)
 
 
-def save(db: Database, repository: str, head_sha: str, pr_number: int, *, status: Status, result: GateResult,
-         actions: list[JSON]) -> bool:
+def save(
+    db: Database,
+    repository: str,
+    head_sha: str,
+    pr_number: int,
+    *,
+    status: Status,
+    result: GateResult,
+    actions: list[JSON],
+) -> bool:
     """Record the PR's word on `result.gate` of the head; False when it says exactly what it said before."""
     text = _to_json(status, result, actions)
     digest = hashlib.sha256(text.encode()).hexdigest()
@@ -80,29 +106,36 @@ def save(db: Database, repository: str, head_sha: str, pr_number: int, *, status
         if before == digest:
             return False
         values = {"status": status, "result": text, "digest": digest, "updated_at": utcnow()}
-        conn.execute(upsert_statement(conn, HW).values(**key, **values)
-                     .on_conflict_do_update(index_elements=list(key), set_=values))
+        conn.execute(
+            upsert_statement(conn, HW)
+            .values(**key, **values)
+            .on_conflict_do_update(index_elements=list(key), set_=values)
+        )
     return True
 
 
 def words(db: Database, repository: str, head_sha: str, gate: Gate) -> list[StoredWord]:
     """Every open PR's word on this gate of the head, in PR order."""
     with db.read() as conn:
-        rows = conn.execute(select(HW.c.pr_number, HW.c.status, HW.c.result, HW.c.digest).where(
-            HW.c.repository == repository, HW.c.head_sha == head_sha, HW.c.gate == gate.value)
-            .order_by(HW.c.pr_number)).all()
+        rows = conn.execute(
+            select(HW.c.pr_number, HW.c.status, HW.c.result, HW.c.digest)
+            .where(HW.c.repository == repository, HW.c.head_sha == head_sha, HW.c.gate == gate.value)
+            .order_by(HW.c.pr_number)
+        ).all()
     return [_from_row(*row) for row in rows]
 
 
 def pulls_on_head(db: Database, repository: str, head_sha: str) -> set[int]:
     """The PRs that have said something about this head."""
     with db.read() as conn:
-        return set(conn.execute(select(HW.c.pr_number).where(HW.c.repository == repository,
-                                                              HW.c.head_sha == head_sha)).scalars())
+        return set(
+            conn.execute(
+                select(HW.c.pr_number).where(HW.c.repository == repository, HW.c.head_sha == head_sha)
+            ).scalars()
+        )
 
 
-def forget(db: Database, repository: str, pr_number: int, *, keep_head: str | None = None
-           ) -> set[tuple[str, Gate]]:
+def forget(db: Database, repository: str, pr_number: int, *, keep_head: str | None = None) -> set[tuple[str, Gate]]:
     """The PR no longer speaks for heads other than `keep_head` (all heads when None: it was closed).
     Returns the (head, gate) pairs it spoke for, whose runs must show the remaining PRs' words."""
     where = [HW.c.repository == repository, HW.c.pr_number == pr_number]

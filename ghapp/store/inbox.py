@@ -81,8 +81,9 @@ class Claim:
 
 def _held(delivery_id: str, owner: str) -> ColumnElement[bool]:
     """The delivery, while `owner` holds its lease."""
-    return and_(_delivery.delivery_id == delivery_id, _delivery.lease_owner == owner,
-                _delivery.state == State.PROCESSING)
+    return and_(
+        _delivery.delivery_id == delivery_id, _delivery.lease_owner == owner, _delivery.state == State.PROCESSING
+    )
 
 
 class Busy:
@@ -93,8 +94,14 @@ BUSY = Busy()
 
 
 class Inbox:
-    def __init__(self, db: Database, *, max_attempts: int = 8,
-                 clock: Callable[[], datetime] = utcnow, rand: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_attempts: int = 8,
+        clock: Callable[[], datetime] = utcnow,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
         self.db = db
         self.max_attempts = max_attempts
         self.clock = clock
@@ -114,12 +121,22 @@ class Inbox:
                 inserted.append(new)
                 seen.add(d.delivery_id)
                 if new:
-                    fresh.append({
-                        "delivery_id": d.delivery_id, "event": d.event, "action": d.action,
-                        "installation_id": d.installation_id, "repository": d.repository, "pr_number": d.pr_number,
-                        "received_at": now, "state": d.state, "attempts": 0, "next_attempt_at": now,
-                        "payload": d.payload, "finished_at": now if d.state != State.PENDING else None,
-                    })
+                    fresh.append(
+                        {
+                            "delivery_id": d.delivery_id,
+                            "event": d.event,
+                            "action": d.action,
+                            "installation_id": d.installation_id,
+                            "repository": d.repository,
+                            "pr_number": d.pr_number,
+                            "received_at": now,
+                            "state": d.state,
+                            "attempts": 0,
+                            "next_attempt_at": now,
+                            "payload": d.payload,
+                            "finished_at": now if d.state != State.PENDING else None,
+                        }
+                    )
             if fresh:
                 # DO NOTHING covers another writer (a second web replica on PostgreSQL) racing us to an id;
                 # both then answer "new" and the claim makes sure it still runs once.
@@ -136,16 +153,27 @@ class Inbox:
         now = self.clock()
         until = now + timedelta(seconds=lease_seconds)
         claimable = or_(
-            and_(_delivery.state == State.PENDING,
-                 or_(_delivery.next_attempt_at.is_(None), _delivery.next_attempt_at <= now + EARLY)),
+            and_(
+                _delivery.state == State.PENDING,
+                or_(_delivery.next_attempt_at.is_(None), _delivery.next_attempt_at <= now + EARLY),
+            ),
             and_(_delivery.state == State.PROCESSING, _delivery.lease_until < now),
         )
         stmt = (
-            update(DELIVERIES).where(_delivery.delivery_id == delivery_id, claimable)
+            update(DELIVERIES)
+            .where(_delivery.delivery_id == delivery_id, claimable)
             .values(state=State.PROCESSING, lease_owner=owner, lease_until=until, attempts=_delivery.attempts + 1)
-            .returning(_delivery.delivery_id, _delivery.event, _delivery.action, _delivery.installation_id,
-                       _delivery.repository, _delivery.pr_number, _delivery.attempts, _delivery.received_at,
-                       _delivery.payload)
+            .returning(
+                _delivery.delivery_id,
+                _delivery.event,
+                _delivery.action,
+                _delivery.installation_id,
+                _delivery.repository,
+                _delivery.pr_number,
+                _delivery.attempts,
+                _delivery.received_at,
+                _delivery.payload,
+            )
         )
         try:
             with self.db.write() as conn:
@@ -154,13 +182,21 @@ class Inbox:
                     return None
                 claim = Claim(*row)
                 if claim.repository and claim.pr_number is not None:
-                    lock = upsert_statement(conn, PR_LOCKS).values(
-                        repository=claim.repository, pr_number=claim.pr_number, owner=delivery_id, lease_until=until,
-                    ).on_conflict_do_update(
-                        index_elements=["repository", "pr_number"],
-                        set_={"owner": delivery_id, "lease_until": until},
-                        where=or_(_lock.lease_until < now, _lock.owner == delivery_id),
-                    ).returning(_lock.owner)
+                    lock = (
+                        upsert_statement(conn, PR_LOCKS)
+                        .values(
+                            repository=claim.repository,
+                            pr_number=claim.pr_number,
+                            owner=delivery_id,
+                            lease_until=until,
+                        )
+                        .on_conflict_do_update(
+                            index_elements=["repository", "pr_number"],
+                            set_={"owner": delivery_id, "lease_until": until},
+                            where=or_(_lock.lease_until < now, _lock.owner == delivery_id),
+                        )
+                        .returning(_lock.owner)
+                    )
                     if conn.execute(lock).first() is None:
                         raise _Rollback
                 return claim
@@ -171,17 +207,24 @@ class Inbox:
         """Heartbeat: push the lease (and the pull request lock) forward while the job runs."""
         until = self.clock() + timedelta(seconds=lease_seconds)
         with self.db.write() as conn:
-            mine = conn.execute(update(DELIVERIES).where(_held(delivery_id, owner))
-                                .values(lease_until=until)).rowcount == 1
+            mine = (
+                conn.execute(update(DELIVERIES).where(_held(delivery_id, owner)).values(lease_until=until)).rowcount
+                == 1
+            )
             if mine:
                 conn.execute(update(PR_LOCKS).where(_lock.owner == delivery_id).values(lease_until=until))
         return mine
 
     def _finish(self, delivery_id: str, owner: str, **values: Any) -> bool:
         with self.db.write() as conn:
-            ok = conn.execute(
-                update(DELIVERIES).where(_held(delivery_id, owner)).values(lease_owner=None, lease_until=None, **values)
-            ).rowcount == 1
+            ok = (
+                conn.execute(
+                    update(DELIVERIES)
+                    .where(_held(delivery_id, owner))
+                    .values(lease_owner=None, lease_until=None, **values)
+                ).rowcount
+                == 1
+            )
             if ok:
                 conn.execute(delete(PR_LOCKS).where(_lock.owner == delivery_id))
         return ok
@@ -189,14 +232,17 @@ class Inbox:
     def _progress(self, delivery_id: str) -> Any:
         """(attempts, received_at) of a delivery without loading its payload, or None."""
         with self.db.read() as conn:
-            return conn.execute(select(_delivery.attempts, _delivery.received_at)
-                                .where(_delivery.delivery_id == delivery_id)).first()
+            return conn.execute(
+                select(_delivery.attempts, _delivery.received_at).where(_delivery.delivery_id == delivery_id)
+            ).first()
 
-    def complete(self, delivery_id: str, owner: str, duration_ms: float, *, state: State = State.DONE,
-                 note: str | None = None) -> bool:
+    def complete(
+        self, delivery_id: str, owner: str, duration_ms: float, *, state: State = State.DONE, note: str | None = None
+    ) -> bool:
         """Mark the leased delivery done (or ignored / shed, with a note). False: the lease was lost."""
-        return self._finish(delivery_id, owner, state=state, duration_ms=duration_ms, finished_at=self.clock(),
-                            last_error=note)
+        return self._finish(
+            delivery_id, owner, state=state, duration_ms=duration_ms, finished_at=self.clock(), last_error=note
+        )
 
     def fail(self, delivery_id: str, owner: str, error: str) -> float | None:
         """Record a failed attempt. Returns the delay before the retry, or None when the delivery gave up
@@ -223,26 +269,43 @@ class Inbox:
         now = self.clock()
         if now - row.received_at > RETRY_HORIZON:
             return self.fail(delivery_id, owner, f"still waiting after {RETRY_HORIZON}: {reason}")
-        ok = self._finish(delivery_id, owner, state=State.PENDING, attempts=_delivery.attempts - 1, last_error=reason,
-                          next_attempt_at=now + timedelta(seconds=after_s))
+        ok = self._finish(
+            delivery_id,
+            owner,
+            state=State.PENDING,
+            attempts=_delivery.attempts - 1,
+            last_error=reason,
+            next_attempt_at=now + timedelta(seconds=after_s),
+        )
         return after_s if ok else None
 
     def postpone(self, delivery_id: str, after_s: float) -> None:
         """A pending delivery that could not start (its pull request is busy) becomes due in `after_s`."""
         with self.db.write() as conn:
-            conn.execute(update(DELIVERIES).where(_delivery.delivery_id == delivery_id,
-                                                  _delivery.state == State.PENDING)
-                         .values(next_attempt_at=self.clock() + timedelta(seconds=after_s)))
+            conn.execute(
+                update(DELIVERIES)
+                .where(_delivery.delivery_id == delivery_id, _delivery.state == State.PENDING)
+                .values(next_attempt_at=self.clock() + timedelta(seconds=after_s))
+            )
 
     def release(self, delivery_id: str, owner: str) -> bool:
         """Give back a lease `owner` may hold without knowing it (its claim's reply was lost): the delivery is
         pending and due again, the attempt not counted. False when `owner` held nothing."""
         with self.db.write() as conn:
-            released = conn.execute(
-                update(DELIVERIES).where(_held(delivery_id, owner))
-                .values(state=State.PENDING, lease_owner=None, lease_until=None, attempts=_delivery.attempts - 1,
-                        next_attempt_at=self.clock())
-            ).rowcount == 1
+            released = (
+                conn.execute(
+                    update(DELIVERIES)
+                    .where(_held(delivery_id, owner))
+                    .values(
+                        state=State.PENDING,
+                        lease_owner=None,
+                        lease_until=None,
+                        attempts=_delivery.attempts - 1,
+                        next_attempt_at=self.clock(),
+                    )
+                ).rowcount
+                == 1
+            )
             if released:
                 conn.execute(delete(PR_LOCKS).where(_lock.owner == delivery_id))
         return released
@@ -250,10 +313,14 @@ class Inbox:
     def requeue(self, delivery_id: str) -> bool:
         """Run a finished delivery (failed, shed, ignored or done) again from a clean attempt count."""
         with self.db.write() as conn:
-            return conn.execute(
-                update(DELIVERIES).where(_delivery.delivery_id == delivery_id, _delivery.state.in_(RERUNNABLE))
-                .values(state=State.PENDING, attempts=0, next_attempt_at=self.clock(), finished_at=None)
-            ).rowcount == 1
+            return (
+                conn.execute(
+                    update(DELIVERIES)
+                    .where(_delivery.delivery_id == delivery_id, _delivery.state.in_(RERUNNABLE))
+                    .values(state=State.PENDING, attempts=0, next_attempt_at=self.clock(), finished_at=None)
+                ).rowcount
+                == 1
+            )
 
     def sweep(self, stale_after_s: float, limit: int = 500) -> list[str]:
         """Deliveries to enqueue again: leases that expired (their worker died) and pending rows that have
@@ -264,18 +331,31 @@ class Inbox:
         with self.db.write() as conn:
             expired = conn.execute(
                 select(_delivery.delivery_id, _delivery.attempts)
-                .where(_delivery.state == State.PROCESSING, _delivery.lease_until < now).limit(limit)
+                .where(_delivery.state == State.PROCESSING, _delivery.lease_until < now)
+                .limit(limit)
             ).all()
             dead = [d for d, attempts in expired if attempts >= self.max_attempts]
             if dead:
-                conn.execute(update(DELIVERIES).where(_delivery.delivery_id.in_(dead)).values(
-                    state=State.FAILED, lease_owner=None, lease_until=None, finished_at=now,
-                    last_error=f"gave up: the worker stopped during each of {self.max_attempts} attempts"))
+                conn.execute(
+                    update(DELIVERIES)
+                    .where(_delivery.delivery_id.in_(dead))
+                    .values(
+                        state=State.FAILED,
+                        lease_owner=None,
+                        lease_until=None,
+                        finished_at=now,
+                        last_error=f"gave up: the worker stopped during each of {self.max_attempts} attempts",
+                    )
+                )
                 conn.execute(delete(PR_LOCKS).where(_lock.owner.in_(dead)))
-            due = list(conn.execute(
-                select(_delivery.delivery_id).where(_delivery.state == State.PENDING, _delivery.next_attempt_at < stale)
-                .order_by(_delivery.next_attempt_at).limit(limit)
-            ).scalars())
+            due = list(
+                conn.execute(
+                    select(_delivery.delivery_id)
+                    .where(_delivery.state == State.PENDING, _delivery.next_attempt_at < stale)
+                    .order_by(_delivery.next_attempt_at)
+                    .limit(limit)
+                ).scalars()
+            )
             if due:
                 conn.execute(update(DELIVERIES).where(_delivery.delivery_id.in_(due)).values(next_attempt_at=now))
         return [d for d, _ in expired if d not in dead] + due

@@ -69,24 +69,44 @@ class InstalledAccount:
     repositories: tuple[str, ...]
 
 
-def _save_repositories(conn: Connection, installation_id: int, repositories: Sequence[RepositoryInfo], *,
-                       removed: bool) -> None:
+def _save_repositories(
+    conn: Connection, installation_id: int, repositories: Sequence[RepositoryInfo], *, removed: bool
+) -> None:
     for repo in repositories:
-        values = {"installation_id": installation_id, "full_name": repo.full_name, "private": repo.private,
-                  "removed": removed}
-        conn.execute(upsert_statement(conn, REPOSITORIES).values(id=repo.id, **values)
-                     .on_conflict_do_update(index_elements=["id"], set_=values))
+        values = {
+            "installation_id": installation_id,
+            "full_name": repo.full_name,
+            "private": repo.private,
+            "removed": removed,
+        }
+        conn.execute(
+            upsert_statement(conn, REPOSITORIES)
+            .values(id=repo.id, **values)
+            .on_conflict_do_update(index_elements=["id"], set_=values)
+        )
 
 
-def save_installation(db: Database, installation: InstallationInfo, *, added: Sequence[RepositoryInfo] = (),
-                      removed: Sequence[RepositoryInfo] = ()) -> None:
+def save_installation(
+    db: Database,
+    installation: InstallationInfo,
+    *,
+    added: Sequence[RepositoryInfo] = (),
+    removed: Sequence[RepositoryInfo] = (),
+) -> None:
     """Insert or update the installation, and mark repositories added to or removed from its selection."""
     now = utcnow()
-    values = {"account_login": installation.account_login, "account_type": installation.account_type,
-              "suspended": installation.suspended, "updated_at": now}
+    values = {
+        "account_login": installation.account_login,
+        "account_type": installation.account_type,
+        "suspended": installation.suspended,
+        "updated_at": now,
+    }
     with db.write() as conn:
-        conn.execute(upsert_statement(conn, INSTALLATIONS).values(id=installation.id, created_at=now, **values)
-                     .on_conflict_do_update(index_elements=["id"], set_=values))
+        conn.execute(
+            upsert_statement(conn, INSTALLATIONS)
+            .values(id=installation.id, created_at=now, **values)
+            .on_conflict_do_update(index_elements=["id"], set_=values)
+        )
         _save_repositories(conn, installation.id, added, removed=False)
         _save_repositories(conn, installation.id, removed, removed=True)
 
@@ -102,10 +122,21 @@ def installed_accounts(db: Database, installation_ids: Sequence[int]) -> list[In
     """These installations as the App knows them (unknown ids left out), by account name."""
     wanted = list(installation_ids)
     with db.read() as conn:
-        installs = conn.execute(select(INSTALLATIONS).where(_installation.id.in_(wanted))
-                                .order_by(_installation.account_login)).all()
-        repos = conn.execute(select(_repository.installation_id, _repository.full_name).where(
-            _repository.installation_id.in_(wanted), _repository.removed.is_(False))
-            .order_by(_repository.full_name)).all()
-    return [InstalledAccount(i.id, i.account_login, i.account_type, i.suspended,
-                             tuple(r.full_name for r in repos if r.installation_id == i.id)) for i in installs]
+        installs = conn.execute(
+            select(INSTALLATIONS).where(_installation.id.in_(wanted)).order_by(_installation.account_login)
+        ).all()
+        repos = conn.execute(
+            select(_repository.installation_id, _repository.full_name)
+            .where(_repository.installation_id.in_(wanted), _repository.removed.is_(False))
+            .order_by(_repository.full_name)
+        ).all()
+    return [
+        InstalledAccount(
+            i.id,
+            i.account_login,
+            i.account_type,
+            i.suspended,
+            tuple(r.full_name for r in repos if r.installation_id == i.id),
+        )
+        for i in installs
+    ]

@@ -39,26 +39,63 @@ _override = OVERRIDES.c
 def overrides_on(db: Database, repository: str, pr_number: int) -> list[OverrideRecord]:
     """Every override said on the PR, oldest first."""
     with db.read() as conn:
-        rows = conn.execute(select(OVERRIDES).where(_override.repository == repository,
-                                                    _override.pr_number == pr_number)
-                            .order_by(_override.created_at, _override.id)).all()
+        rows = conn.execute(
+            select(OVERRIDES)
+            .where(_override.repository == repository, _override.pr_number == pr_number)
+            .order_by(_override.created_at, _override.id)
+        ).all()
     return [OverrideRecord(**row._mapping) for row in rows]
 
 
-def save_override(db: Database, *, comment_id: int, repository: str, pr_number: int, head_sha: str, gate: str,
-                  reason: str, login: str, delivery_id: str) -> bool:
+def save_override(
+    db: Database,
+    *,
+    comment_id: int,
+    repository: str,
+    pr_number: int,
+    head_sha: str,
+    gate: str,
+    reason: str,
+    login: str,
+    delivery_id: str,
+) -> bool:
     """Record an override comment; False when this comment was recorded already (a replayed delivery)."""
     with db.write() as conn:
-        stmt = upsert_statement(conn, OVERRIDES).values(
-            comment_id=comment_id, repository=repository, pr_number=pr_number, head_sha=head_sha, gate=gate,
-            reason=reason, login=login, verdict="", delivery_id=delivery_id, created_at=utcnow(),
-        ).on_conflict_do_nothing(index_elements=["comment_id"]).returning(_override.id)
+        stmt = (
+            upsert_statement(conn, OVERRIDES)
+            .values(
+                comment_id=comment_id,
+                repository=repository,
+                pr_number=pr_number,
+                head_sha=head_sha,
+                gate=gate,
+                reason=reason,
+                login=login,
+                verdict="",
+                delivery_id=delivery_id,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["comment_id"])
+            .returning(_override.id)
+        )
         if conn.execute(stmt).first() is None:
             return False
-        audit.append(conn, [audit.Entry(
-            "override", repository, pr_number, head_sha, gate, "said", people=(login,),
-            summary=f"@{login} asked to override {gate}: {reason}",
-            detail={"comment_id": comment_id, "reason": reason})])
+        audit.append(
+            conn,
+            [
+                audit.Entry(
+                    "override",
+                    repository,
+                    pr_number,
+                    head_sha,
+                    gate,
+                    "said",
+                    people=(login,),
+                    summary=f"@{login} asked to override {gate}: {reason}",
+                    detail={"comment_id": comment_id, "reason": reason},
+                )
+            ],
+        )
         return True
 
 
@@ -67,12 +104,25 @@ def judge_override(db: Database, comment_id: int, accepted: bool, verdict: str) 
     the judgement changes."""
     with db.write() as conn:
         row = conn.execute(select(OVERRIDES).where(_override.comment_id == comment_id)).first()
-        conn.execute(update(OVERRIDES).where(_override.comment_id == comment_id)
-                     .values(accepted=accepted, verdict=verdict))
+        conn.execute(
+            update(OVERRIDES).where(_override.comment_id == comment_id).values(accepted=accepted, verdict=verdict)
+        )
         if row is None or (row.accepted == accepted and row.verdict == verdict):
             return
         outcome = "accepted" if accepted else "refused"
-        audit.append(conn, [audit.Entry(
-            "override", row.repository, row.pr_number, row.head_sha, row.gate, outcome, people=(row.login,),
-            summary=f"override of {row.gate} by @{row.login} {outcome}: {verdict}",
-            detail={"comment_id": comment_id, "reason": row.reason, "why": verdict})])
+        audit.append(
+            conn,
+            [
+                audit.Entry(
+                    "override",
+                    row.repository,
+                    row.pr_number,
+                    row.head_sha,
+                    row.gate,
+                    outcome,
+                    people=(row.login,),
+                    summary=f"override of {row.gate} by @{row.login} {outcome}: {verdict}",
+                    detail={"comment_id": comment_id, "reason": row.reason, "why": verdict},
+                )
+            ],
+        )

@@ -35,20 +35,47 @@ _request = REVIEW_REQUESTS.c
 def asked(db: Database, repository: str, pr_number: int, head_sha: str) -> list[tuple[str, str]]:
     """(kind, reviewer) of every review asked for on this head."""
     with db.read() as conn:
-        rows = conn.execute(select(_request.kind, _request.reviewer).where(
-            _request.repository == repository, _request.pr_number == pr_number, _request.head_sha == head_sha)).all()
+        rows = conn.execute(
+            select(_request.kind, _request.reviewer).where(
+                _request.repository == repository, _request.pr_number == pr_number, _request.head_sha == head_sha
+            )
+        ).all()
     return [(kind, reviewer) for kind, reviewer in rows]
 
 
-def record_asked(db: Database, repository: str, pr_number: int, head_sha: str,
-                 entries: Sequence[tuple[str, str]]) -> None:
+def record_asked(
+    db: Database, repository: str, pr_number: int, head_sha: str, entries: Sequence[tuple[str, str]]
+) -> None:
     """Record reviews asked for on this head: (kind, reviewer) pairs; one recorded already stays as it is."""
     with db.write() as conn:
         for kind, reviewer in entries:
-            new = conn.execute(upsert_statement(conn, REVIEW_REQUESTS).values(
-                repository=repository, pr_number=pr_number, head_sha=head_sha, kind=kind, reviewer=reviewer,
-                created_at=utcnow()).on_conflict_do_nothing().returning(_request.id)).first()
+            new = conn.execute(
+                upsert_statement(conn, REVIEW_REQUESTS)
+                .values(
+                    repository=repository,
+                    pr_number=pr_number,
+                    head_sha=head_sha,
+                    kind=kind,
+                    reviewer=reviewer,
+                    created_at=utcnow(),
+                )
+                .on_conflict_do_nothing()
+                .returning(_request.id)
+            ).first()
             if new is not None:
-                audit.append(conn, [audit.Entry(
-                    "review_request", repository, pr_number, head_sha, "approvals", kind, people=(reviewer,),
-                    summary=f"review requested from {'@' + reviewer}", detail={"kind": kind, "reviewer": reviewer})])
+                audit.append(
+                    conn,
+                    [
+                        audit.Entry(
+                            "review_request",
+                            repository,
+                            pr_number,
+                            head_sha,
+                            "approvals",
+                            kind,
+                            people=(reviewer,),
+                            summary=f"review requested from {'@' + reviewer}",
+                            detail={"kind": kind, "reviewer": reviewer},
+                        )
+                    ],
+                )

@@ -24,9 +24,20 @@ from ghapp.store import (
 )
 
 TABLES = (
-    deliveries.DELIVERIES, inbox.PR_LOCKS, check_runs.CHECK_RUNS, evaluations.EVALUATIONS, evaluations.TOOL_REPORTS,
-    overrides.OVERRIDES, review_requests.REVIEW_REQUESTS, direct_pushes.DIRECT_PUSHES,
-    installations.INSTALLATIONS, installations.REPOSITORIES, app_state.APP_STATE, audit.AUDIT_EVENTS,
-    audit_tokens.AUDIT_TOKENS, details.PULL_DETAILS, head_words.HEAD_WORDS,
+    deliveries.DELIVERIES,
+    inbox.PR_LOCKS,
+    check_runs.CHECK_RUNS,
+    evaluations.EVALUATIONS,
+    evaluations.TOOL_REPORTS,
+    overrides.OVERRIDES,
+    review_requests.REVIEW_REQUESTS,
+    direct_pushes.DIRECT_PUSHES,
+    installations.INSTALLATIONS,
+    installations.REPOSITORIES,
+    app_state.APP_STATE,
+    audit.AUDIT_EVENTS,
+    audit_tokens.AUDIT_TOKENS,
+    details.PULL_DETAILS,
+    head_words.HEAD_WORDS,
 )
 METADATA: MetaData = SQLModel.metadata

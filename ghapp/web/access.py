@@ -28,8 +28,14 @@ _MAX_ENTRIES = 10_000
 
 
 class RepositoryAccess:
-    def __init__(self, api_url: Callable[[], str], transport: httpx.AsyncBaseTransport | None = None, *,
-                 ttl_s: float = TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        api_url: Callable[[], str],
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        ttl_s: float = TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._api_url = api_url
         self._transport = transport
         self.ttl_s = ttl_s
@@ -50,11 +56,14 @@ class RepositoryAccess:
             return cached[1]
         self.asked += 1
         try:
-            found = await oauth.installation_repositories(self._api_url(), user.token, installation_id,
-                                                          transport=self._transport)
+            found = await oauth.installation_repositories(
+                self._api_url(), user.token, installation_id, transport=self._transport
+            )
         except GitHubError as exc:
-            log.warning("cannot list the repositories a user may see", extra={"user": user.login,
-                        "installation_id": installation_id, "reason": str(exc)})
+            log.warning(
+                "cannot list the repositories a user may see",
+                extra={"user": user.login, "installation_id": installation_id, "reason": str(exc)},
+            )
             found = frozenset()
         with self._lock:
             if len(self._cache) >= _MAX_ENTRIES:

@@ -55,16 +55,34 @@ class AuditPages:
         except FilterError as exc:
             return message(request, "Filter not understood", str(exc), 400)
         before = request.query_params.get("before", "")
-        found = await asyncio.to_thread(events, self.db, filters, limit=PAGE_SIZE,
-                                        before_id=int(before) if before.isdigit() else None)
+        found = await asyncio.to_thread(
+            events, self.db, filters, limit=PAGE_SIZE, before_id=int(before) if before.isdigit() else None
+        )
         query = {k: v for k, v in values.items() if v}
-        older = (urlencode({**query, "before": found[-1].id}) if len(found) == PAGE_SIZE else "")
-        return page(request, "audit.html", title="Audit trail", user=user, csrf_token=user.csrf, events=found,
-                    values={k: v or "" for k, v in values.items()}, kinds=KINDS, repositories=repositories,
-                    query=urlencode(query), older=older, formats=FORMATS)
+        older = urlencode({**query, "before": found[-1].id}) if len(found) == PAGE_SIZE else ""
+        return page(
+            request,
+            "audit.html",
+            title="Audit trail",
+            user=user,
+            csrf_token=user.csrf,
+            events=found,
+            values={k: v or "" for k, v in values.items()},
+            kinds=KINDS,
+            repositories=repositories,
+            query=urlencode(query),
+            older=older,
+            formats=FORMATS,
+        )
 
-    def _stream(self, filters_text: dict[str, str | None], fmt: str, repositories: tuple[str, ...] | None,
-                after: int, filename: str) -> Response:
+    def _stream(
+        self,
+        filters_text: dict[str, str | None],
+        fmt: str,
+        repositories: tuple[str, ...] | None,
+        after: int,
+        filename: str,
+    ) -> Response:
         filters = filters_from(filters_text, utcnow(), repositories)
         if fmt not in FORMATS:
             raise FilterError(f"unknown format {fmt!r}: csv or jsonl")
@@ -78,23 +96,32 @@ class AuditPages:
             return RedirectResponse(f"/auth/login?next={request.url.path}", status_code=303)
         repositories = await self._visible(user)
         try:
-            return self._stream(self._values(request), request.query_params.get("format", "csv"), repositories,
-                                0, "audit")
+            return self._stream(
+                self._values(request), request.query_params.get("format", "csv"), repositories, 0, "audit"
+            )
         except FilterError as exc:
             return message(request, "Filter not understood", str(exc), 400)
 
     async def api(self, request: Request) -> Response:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        name = (await asyncio.to_thread(token_name, self.db, token.strip())
-                if scheme.lower() == "bearer" and token.strip() else None)
+        name = (
+            await asyncio.to_thread(token_name, self.db, token.strip())
+            if scheme.lower() == "bearer" and token.strip()
+            else None
+        )
         if name is None:
-            return Response("a valid audit token is required\n", status_code=401, media_type="text/plain",
-                            headers={**SECURITY_HEADERS, "WWW-Authenticate": 'Bearer realm="audit"'})
+            return Response(
+                "a valid audit token is required\n",
+                status_code=401,
+                media_type="text/plain",
+                headers={**SECURITY_HEADERS, "WWW-Authenticate": 'Bearer realm="audit"'},
+            )
         after = request.query_params.get("after", "0")
         try:
             if not after.isdigit():
                 raise FilterError(f"not an event id: {after!r}")
-            return self._stream(self._values(request), request.query_params.get("format", "jsonl"), None,
-                                int(after), "audit")
+            return self._stream(
+                self._values(request), request.query_params.get("format", "jsonl"), None, int(after), "audit"
+            )
         except FilterError as exc:
             return Response(f"{exc}\n", status_code=400, media_type="text/plain", headers=SECURITY_HEADERS)

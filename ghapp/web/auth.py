@@ -91,8 +91,14 @@ class Auth:
         try:
             data: dict[str, Any] = self._sessions.loads(raw, max_age=SESSION_MAX_AGE_S)
             token = self._seal.decrypt(str(data["token"]).encode()).decode()
-            return UserSession(int(data["user_id"]), str(data["login"]), tuple(int(i) for i in data["installations"]),
-                               tuple(str(t) for t in data["teams"]), str(data["csrf"]), token)
+            return UserSession(
+                int(data["user_id"]),
+                str(data["login"]),
+                tuple(int(i) for i in data["installations"]),
+                tuple(str(t) for t in data["teams"]),
+                str(data["csrf"]),
+                token,
+            )
         except (BadSignature, InvalidToken, KeyError, TypeError, ValueError):
             return None
 
@@ -103,15 +109,28 @@ class Auth:
 
     async def login(self, request: Request) -> Response:
         if not (self.settings.oauth_client_id and self.settings.oauth_client_secret):
-            return message(request, "Sign-in is not configured", "Set GHAPP_OAUTH_CLIENT_ID and "
-                           "GHAPP_OAUTH_CLIENT_SECRET (the App's client id and secret), or finish /setup.", 503)
+            return message(
+                request,
+                "Sign-in is not configured",
+                "Set GHAPP_OAUTH_CLIENT_ID and "
+                "GHAPP_OAUTH_CLIENT_SECRET (the App's client id and secret), or finish /setup.",
+                503,
+            )
         state = secrets.token_urlsafe(24)
-        target = oauth.authorize_url(self.settings.github_web_url, self.settings.oauth_client_id,
-                                     self.redirect_uri, state)
+        target = oauth.authorize_url(
+            self.settings.github_web_url, self.settings.oauth_client_id, self.redirect_uri, state
+        )
         response = RedirectResponse(target, status_code=303)
         cookie = self._states.dumps({"state": state, "next": safe_next(request.query_params.get("next"))})
-        response.set_cookie(_STATE_COOKIE, cookie, max_age=_STATE_MAX_AGE_S, path="/auth", httponly=True,
-                            secure=self._secure, samesite="lax")
+        response.set_cookie(
+            _STATE_COOKIE,
+            cookie,
+            max_age=_STATE_MAX_AGE_S,
+            path="/auth",
+            httponly=True,
+            secure=self._secure,
+            samesite="lax",
+        )
         return response
 
     async def callback(self, request: Request) -> Response:
@@ -121,14 +140,26 @@ class Auth:
         except BadSignature:
             pending = None
         # bytes: compare_digest refuses str holding non-ASCII (a TypeError, so a 500, for an odd `state`)
-        if not code or not isinstance(pending, dict) or not hmac.compare_digest(
-                str(pending["state"]).encode(), state.encode()):
-            return message(request, "Sign-in link not valid", "This sign-in did not start in this browser "
-                           "or took over ten minutes. Sign in again.", 400)
+        if (
+            not code
+            or not isinstance(pending, dict)
+            or not hmac.compare_digest(str(pending["state"]).encode(), state.encode())
+        ):
+            return message(
+                request,
+                "Sign-in link not valid",
+                "This sign-in did not start in this browser or took over ten minutes. Sign in again.",
+                400,
+            )
         try:
-            token = await oauth.exchange_code(self.settings.github_web_url, self.settings.oauth_client_id,
-                                              self.settings.oauth_client_secret, code, self.redirect_uri,
-                                              transport=self._transport)
+            token = await oauth.exchange_code(
+                self.settings.github_web_url,
+                self.settings.oauth_client_id,
+                self.settings.oauth_client_secret,
+                code,
+                self.redirect_uri,
+                transport=self._transport,
+            )
             user = await oauth.identify(self.settings.github_api_url, token, transport=self._transport)
         except GitHubError as exc:
             return message(request, "Sign-in failed", f"{exc}. Sign in again.", 502)
@@ -136,8 +167,15 @@ class Auth:
         log.info("signed in", extra={"user": user.login, "installations": len(user.installations)})
         response = RedirectResponse(safe_next(str(pending.get("next"))), status_code=303)
         stored = {**asdict(session), "token": self._seal.encrypt(token.encode()).decode()}
-        response.set_cookie(SESSION_COOKIE, self._sessions.dumps(stored), max_age=SESSION_MAX_AGE_S,
-                            path="/", httponly=True, secure=self._secure, samesite="lax")
+        response.set_cookie(
+            SESSION_COOKIE,
+            self._sessions.dumps(stored),
+            max_age=SESSION_MAX_AGE_S,
+            path="/",
+            httponly=True,
+            secure=self._secure,
+            samesite="lax",
+        )
         response.delete_cookie(_STATE_COOKIE, path="/auth")
         return response
 

@@ -36,8 +36,9 @@ class DashboardDeps:
 
 
 class Dashboard:
-    def __init__(self, deps: DashboardDeps, auth: Auth, setup_open: Callable[[], bool],
-                 access: RepositoryAccess) -> None:
+    def __init__(
+        self, deps: DashboardDeps, auth: Auth, setup_open: Callable[[], bool], access: RepositoryAccess
+    ) -> None:
         self.db = deps.db
         self._rerun = deps.rerun
         self.auth = auth
@@ -48,15 +49,13 @@ class Dashboard:
         return [
             Route("/", self.home, methods=["GET"]),
             Route("/installations/{installation_id:int}", self.installation, methods=["GET"]),
-            Route("/installations/{installation_id:int}/deliveries/{delivery_id}/rerun", self.rerun,
-                  methods=["POST"]),
+            Route("/installations/{installation_id:int}/deliveries/{delivery_id}/rerun", self.rerun, methods=["POST"]),
         ]
 
     def _not_found(self, request: Request, user: UserSession) -> Response:
         return message(request, "Not found", "There is no such installation, or you cannot see it.", 404)
 
-    async def _rows(self, user: UserSession, installation_id: int | None = None, *,
-                    fresh: bool = False) -> list[Row]:
+    async def _rows(self, user: UserSession, installation_id: int | None = None, *, fresh: bool = False) -> list[Row]:
         """Installations the user may see (and that the App knows), each with only the repositories the user
         may see in it; an installation where that is none of them is left out."""
         wanted = [installation_id] if installation_id is not None else list(user.installations)
@@ -94,9 +93,18 @@ class Dashboard:
         deliveries = recent_deliveries(self.db, row.id, RECENT, repositories=row.repositories)
         evaluations = recent_evaluations(self.db, row.repositories, RECENT)
         failures = [d for d in deliveries if d.state == DeliveryState.FAILED]
-        return page(request, "installation.html", title=row.account, user=user, csrf_token=user.csrf, row=row,
-                    deliveries=deliveries, failures=failures, rerunnable=RERUNNABLE,
-                    evaluations=[(e, evidence(e.reasons)) for e in evaluations])
+        return page(
+            request,
+            "installation.html",
+            title=row.account,
+            user=user,
+            csrf_token=user.csrf,
+            row=row,
+            deliveries=deliveries,
+            failures=failures,
+            rerunnable=RERUNNABLE,
+            evaluations=[(e, evidence(e.reasons)) for e in evaluations],
+        )
 
     async def rerun(self, request: Request) -> Response:
         user = self.auth.current(request)
@@ -108,8 +116,12 @@ class Dashboard:
         if not rows:
             return self._not_found(request, user)
         if not self.auth.csrf_ok(user, await request.form()):
-            return message(request, "Request refused", "The form was missing its security token. Reload the "
-                           "page and try again.", 403)
+            return message(
+                request,
+                "Request refused",
+                "The form was missing its security token. Reload the page and try again.",
+                403,
+            )
         owner = installation_of(self.db, delivery_id)
         if owner != installation_id or repository_of(self.db, delivery_id) not in rows[0].repositories:
             return self._not_found(request, user)

@@ -37,8 +37,10 @@ def by_file(gates: dict[str, Any]) -> list[FileFindings]:
     for gate, result in gates.items():
         for finding in result.get("findings", []):
             files.setdefault(str(finding.get("path", "")), []).append({**finding, "gate": gate})
-    return [FileFindings(path, sorted(items, key=lambda f: (int(f.get("line") or 0), f["gate"])))
-            for path, items in sorted(files.items())]
+    return [
+        FileFindings(path, sorted(items, key=lambda f: (int(f.get("line") or 0), f["gate"])))
+        for path, items in sorted(files.items())
+    ]
 
 
 def ordered_gates(gates: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -47,8 +49,13 @@ def ordered_gates(gates: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 class DetailsPages:
-    def __init__(self, db: Database, auth: Auth, visible: Callable[[UserSession], Awaitable[tuple[str, ...]]],
-                 extra: Callable[[Request, UserSession, str, int, str], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        auth: Auth,
+        visible: Callable[[UserSession], Awaitable[tuple[str, ...]]],
+        extra: Callable[[Request, UserSession, str, int, str], dict[str, Any]] | None = None,
+    ) -> None:
         """`visible(user)`: the repositories the user may see; `extra`: more for the template (the what-if)."""
         self.db = db
         self.auth = auth
@@ -77,8 +84,22 @@ class DetailsPages:
             return self._not_found(request)
         head_sha, updated_at, doc = found
         extra = self._extra(request, user, repository, number, head_sha) if self._extra else {}
-        return page(request, "details.html", title=f"{repository}#{number}", user=user, csrf_token=user.csrf,
-                    repository=repository, number=number, head_sha=head_sha, updated_at=updated_at, doc=doc,
-                    gates=ordered_gates(doc.get("gates", {})), files=by_file(doc.get("gates", {})),
-                    verdict=doc.get("verdict") or {}, approvals=doc.get("approvals") or [],
-                    overrides=doc.get("overrides") or [], layers=doc.get("policy_layers") or [], **extra)
+        return page(
+            request,
+            "details.html",
+            title=f"{repository}#{number}",
+            user=user,
+            csrf_token=user.csrf,
+            repository=repository,
+            number=number,
+            head_sha=head_sha,
+            updated_at=updated_at,
+            doc=doc,
+            gates=ordered_gates(doc.get("gates", {})),
+            files=by_file(doc.get("gates", {})),
+            verdict=doc.get("verdict") or {},
+            approvals=doc.get("approvals") or [],
+            overrides=doc.get("overrides") or [],
+            layers=doc.get("policy_layers") or [],
+            **extra,
+        )

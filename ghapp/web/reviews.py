@@ -58,8 +58,11 @@ def evidence(text: str) -> list[str]:
     lines = []
     for item in parse_reasons(text):
         if isinstance(item, dict):
-            parts = [f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-                     for k, v in item.items() if v not in (None, "", [], {})]
+            parts = [
+                f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                for k, v in item.items()
+                if v not in (None, "", [], {})
+            ]
             lines.append("; ".join(parts))
         else:
             lines.append(str(item))
@@ -70,8 +73,9 @@ def _names(item: Any) -> tuple[set[str], list[str]]:
     """(lower-cased users and teams the reason asks for, its human-readable `missing` lines)."""
     if isinstance(item, dict):
         missing = [str(m) for m in item.get("missing") or []]
-        asked = {str(u).lower().lstrip("@") for u in [*(item.get("request_users") or []),
-                                                      *(item.get("request_teams") or [])]}
+        asked = {
+            str(u).lower().lstrip("@") for u in [*(item.get("request_users") or []), *(item.get("request_teams") or [])]
+        }
         if item.get("satisfied") is True:
             return set(), []
     else:

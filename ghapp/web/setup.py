@@ -73,8 +73,14 @@ def github_urls(host: str, settings: Settings) -> tuple[str, str]:
     """(web URL, API URL) for the host the admin typed: `github.com`, a GHES host name, or a full URL."""
     raw = host.strip() or settings.github_web_url
     parts = urlsplit(raw if "://" in raw else f"https://{raw}")
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.path.strip("/") \
-            or parts.query or parts.fragment:
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.path.strip("/")
+        or parts.query
+        or parts.fragment
+    ):
         raise ValueError(f"{host!r} is not a GitHub host name")
     web = f"{parts.scheme}://{parts.netloc}".lower()
     if web == settings.github_web_url.rstrip("/").lower():  # the one the operator configured: trusted as set
@@ -90,7 +96,9 @@ class SetupFlow:
     """The setup routes for one process. `on_saved` lets the composition root start using new credentials."""
 
     def __init__(
-        self, settings: Settings, on_saved: Callable[[AppCredentials], None] | None = None,
+        self,
+        settings: Settings,
+        on_saved: Callable[[AppCredentials], None] | None = None,
         github_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings
@@ -100,9 +108,13 @@ class SetupFlow:
         self._token = ""
         if not self.closed:
             self._token = setup_token(settings.data_dir)
-            log.warning("The App is not set up: open %s/setup and enter the setup token %s (also in %s, "
-                        "readable by this server's user only)", settings.public_url.rstrip("/"), self._token,
-                        settings.data_dir / "setup-token")
+            log.warning(
+                "The App is not set up: open %s/setup and enter the setup token %s (also in %s, "
+                "readable by this server's user only)",
+                settings.public_url.rstrip("/"),
+                self._token,
+                settings.data_dir / "setup-token",
+            )
 
     @property
     def closed(self) -> bool:
@@ -118,16 +130,36 @@ class SetupFlow:
     def _closed(self, request: Request) -> Response:
         return message(request, "Not found", "This App is set up already.", 404)
 
-    async def form(self, request: Request, error: str = "", values: dict[str, str] | None = None,
-                   status: int = 400, confirm_host: str = "") -> Response:
+    async def form(
+        self,
+        request: Request,
+        error: str = "",
+        values: dict[str, str] | None = None,
+        status: int = 400,
+        confirm_host: str = "",
+    ) -> Response:
         if self.closed:
             return self._closed(request)
-        defaults = {"account": "personal", "org": "", "host": self.settings.github_web_url,
-                    "name": build_manifest(self.settings.public_url)["name"], "token": "", "confirm": ""}
-        return page(request, "setup.html", status_code=status if error else 200, title="Set up prompt-to-pr",
-                    error=error, values={**defaults, **(values or {})}, public_url=self.settings.public_url,
-                    local="localhost" in self.settings.public_url or "127.0.0.1" in self.settings.public_url,
-                    token_file=self.settings.data_dir / "setup-token", confirm_host=confirm_host)
+        defaults = {
+            "account": "personal",
+            "org": "",
+            "host": self.settings.github_web_url,
+            "name": build_manifest(self.settings.public_url)["name"],
+            "token": "",
+            "confirm": "",
+        }
+        return page(
+            request,
+            "setup.html",
+            status_code=status if error else 200,
+            title="Set up prompt-to-pr",
+            error=error,
+            values={**defaults, **(values or {})},
+            public_url=self.settings.public_url,
+            local="localhost" in self.settings.public_url or "127.0.0.1" in self.settings.public_url,
+            token_file=self.settings.data_dir / "setup-token",
+            confirm_host=confirm_host,
+        )
 
     def _token_ok(self, offered: str) -> bool:
         expected = self._token or setup_token(self.settings.data_dir)
@@ -139,18 +171,28 @@ class SetupFlow:
         form = await request.form()
         values = {k: str(form.get(k, "")).strip() for k in ("account", "org", "host", "name", "token", "confirm")}
         if not self._token_ok(values["token"]):
-            log.warning("setup refused: wrong or missing setup token",
-                        extra={"client": request.client.host if request.client else None})
-            return await self.form(request, "The setup token is not right: it is in the server's log and in "
-                                   "the data directory.", {**values, "token": ""}, status=403)
+            log.warning(
+                "setup refused: wrong or missing setup token",
+                extra={"client": request.client.host if request.client else None},
+            )
+            return await self.form(
+                request,
+                "The setup token is not right: it is in the server's log and in the data directory.",
+                {**values, "token": ""},
+                status=403,
+            )
         try:
             web, api = github_urls(values["host"], self.settings)
         except ValueError as exc:
             return await self.form(request, str(exc), values)
         if urlsplit(web).hostname != "github.com" and values["confirm"] != web:
-            return await self.form(request, f"Confirm that the App is to trust {web}: it will hold the App's "
-                                   "private key, answer its API calls and sign its webhooks.", values,
-                                   confirm_host=web)
+            return await self.form(
+                request,
+                f"Confirm that the App is to trust {web}: it will hold the App's "
+                "private key, answer its API calls and sign its webhooks.",
+                values,
+                confirm_host=web,
+            )
         if values["account"] == "org" and not _LOGIN.match(values["org"]):
             return await self.form(request, "Enter the organisation's name as it appears in its GitHub URL.", values)
         if not values["name"] or len(values["name"]) > _MAX_APP_NAME:
@@ -158,12 +200,25 @@ class SetupFlow:
         state = secrets.token_urlsafe(24)
         owner = f"/organizations/{values['org']}" if values["account"] == "org" else ""
         manifest = build_manifest(self.settings.public_url, values["name"])
-        response = page(request, "setup_review.html", title="Register the App on GitHub",
-                        action=f"{web}{owner}/settings/apps/new?state={state}", manifest=manifest,
-                        manifest_json=json.dumps(manifest), owner=values["org"] if owner else "your account")
+        response = page(
+            request,
+            "setup_review.html",
+            title="Register the App on GitHub",
+            action=f"{web}{owner}/settings/apps/new?state={state}",
+            manifest=manifest,
+            manifest_json=json.dumps(manifest),
+            owner=values["org"] if owner else "your account",
+        )
         cookie = self._signer.dumps({"state": state, "web": web, "api": api})
-        response.set_cookie(_COOKIE, cookie, max_age=_STATE_MAX_AGE_S, path="/setup", httponly=True,
-                            secure=request.url.scheme == "https", samesite="lax")
+        response.set_cookie(
+            _COOKIE,
+            cookie,
+            max_age=_STATE_MAX_AGE_S,
+            path="/setup",
+            httponly=True,
+            secure=request.url.scheme == "https",
+            samesite="lax",
+        )
         return response
 
     async def callback(self, request: Request) -> Response:
@@ -175,10 +230,18 @@ class SetupFlow:
         except BadSignature:
             pending = None
         # bytes: compare_digest refuses str holding non-ASCII (a TypeError, so a 500, for an odd `state`)
-        if not code or not isinstance(pending, dict) or not hmac.compare_digest(
-                str(pending["state"]).encode(), state.encode()):
-            return message(request, "Setup link not valid", "This link does not match the setup started in this "
-                           "browser, or it is over an hour old. Start again from /setup.", 400)
+        if (
+            not code
+            or not isinstance(pending, dict)
+            or not hmac.compare_digest(str(pending["state"]).encode(), state.encode())
+        ):
+            return message(
+                request,
+                "Setup link not valid",
+                "This link does not match the setup started in this "
+                "browser, or it is over an hour old. Start again from /setup.",
+                400,
+            )
         try:
             body = await convert_manifest_code(pending["api"], code, transport=self._transport)
             creds = AppCredentials.from_conversion(body, pending["web"], pending["api"])

@@ -36,7 +36,11 @@ class Site:
     """The web pages of one process. `use_settings` takes the credentials `/setup` stored without a restart."""
 
     def __init__(
-        self, settings: Settings, deps: DashboardDeps, *, metrics: Metrics | None = None,
+        self,
+        settings: Settings,
+        deps: DashboardDeps,
+        *,
+        metrics: Metrics | None = None,
         on_credentials: Callable[[AppCredentials], None] | None = None,
         github_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -55,7 +59,10 @@ class Site:
 
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [
-            *self.setup.routes(), *self.auth.routes(), *self.dashboard.routes(), *self.audit.routes(),
+            *self.setup.routes(),
+            *self.auth.routes(),
+            *self.dashboard.routes(),
+            *self.audit.routes(),
             *self.details.routes(),
             Mount("/static", app=static_files(), name="static"),
         ]

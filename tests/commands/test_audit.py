@@ -29,24 +29,51 @@ def db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Database:
     monkeypatch.setenv("GHAPP_DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
     database = open_database(os.environ["GHAPP_DATABASE_URL"])
     upgrade(database)
-    record(database, [
-        Entry("decision", "acme/payments", 7, "a" * 40, "approvals", "action_required", "ai", ("Claude Code",),
-              ("billing",), ("mallory",), "Approvals missing"),
-        Entry("override", "acme/payments", 7, "a" * 40, "lint", "accepted", people=("carol",),
-              summary="-1 lint errors, said carol"),
-        Entry("decision", "acme/site", 2, "b" * 40, "provenance", "success", "human", summary="human"),
-    ])
+    record(
+        database,
+        [
+            Entry(
+                "decision",
+                "acme/payments",
+                7,
+                "a" * 40,
+                "approvals",
+                "action_required",
+                "ai",
+                ("Claude Code",),
+                ("billing",),
+                ("mallory",),
+                "Approvals missing",
+            ),
+            Entry(
+                "override",
+                "acme/payments",
+                7,
+                "a" * 40,
+                "lint",
+                "accepted",
+                people=("carol",),
+                summary="-1 lint errors, said carol",
+            ),
+            Entry("decision", "acme/site", 2, "b" * 40, "provenance", "success", "human", summary="human"),
+        ],
+    )
     with database.write() as conn:  # the site decision is last quarter's
-        conn.execute(update(AUDIT_EVENTS).where(AUDIT_EVENTS.c.repository == "acme/site")
-                     .values(created_at=utcnow() - timedelta(days=100)))
+        conn.execute(
+            update(AUDIT_EVENTS)
+            .where(AUDIT_EVENTS.c.repository == "acme/site")
+            .values(created_at=utcnow() - timedelta(days=100))
+        )
     return database
 
 
 def test_export_jsonl_with_filters(db: Database, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "export", "--since", "30d"]) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(e["kind"], e["repository"]) for e in events] == [("decision", "acme/payments"),
-                                                            ("override", "acme/payments")]
+    assert [(e["kind"], e["repository"]) for e in events] == [
+        ("decision", "acme/payments"),
+        ("override", "acme/payments"),
+    ]
     assert events[0]["tools"] == ["Claude Code"] and events[0]["people"] == ["mallory"]
     since = (utcnow() - timedelta(days=120)).date().isoformat()
     assert main(["audit", "export", "--since", since, "--verdict", "human"]) == 0

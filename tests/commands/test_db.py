@@ -55,8 +55,9 @@ def test_requeue_runs_a_failed_delivery_again(env: Path, capsys: pytest.CaptureF
     inbox.db.engine.dispose()
 
 
-def test_an_unreachable_database_is_an_environment_error(env: Path, monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_database_is_an_environment_error(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("GHAPP_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     assert main(["db", "upgrade"]) == 2
     assert "OperationalError" in capsys.readouterr().err
@@ -68,8 +69,15 @@ def test_usage_errors(env: Path) -> None:
 
 
 def test_db_upgrade_as_a_real_process(env: Path) -> None:
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "ghapp"), "db", "upgrade"], cwd=env,
-                            env={**os.environ}, capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "ghapp"), "db", "upgrade"],
+        cwd=env,
+        env={**os.environ},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "database at revision" in result.stdout
     assert (env / "app.db").exists()

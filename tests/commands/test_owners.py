@@ -64,8 +64,11 @@ def test_unreadable_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     ],
 )
 def test_finds_the_file_where_github_looks_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    present: tuple[str, ...], used: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    present: tuple[str, ...],
+    used: str,
 ) -> None:
     for name in present:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -75,8 +78,9 @@ def test_finds_the_file_where_github_looks_first(
     assert json.loads(capsys.readouterr().out) == {"a.py": [f"@from-{used.replace('/', '-').replace('.', '')}"]}
 
 
-def test_no_file_found_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_file_found_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["owners", "a.py"]) == 2
     assert "pass --codeowners FILE" in capsys.readouterr().err
@@ -91,7 +95,10 @@ def test_real_gitlab_file_as_a_subprocess() -> None:
     file = CODEOWNERS_FIXTURES / "gitlabhq__gitlabhq__CODEOWNERS"
     run = subprocess.run(
         [str(GHAPP), "owners", "--codeowners", str(file), ".gitlab/CODEOWNERS", "app/models/vulnerability.rb"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert run.returncode == 0
     assert json.loads(run.stdout) == {

@@ -41,17 +41,20 @@ def test_validate_prints_every_problem_and_exits_1(tmp_path: Path, capsys: pytes
     assert out.startswith(f"{semantic}:3:13: approvals.auth.paths[0]: 'a[b]': character ranges")
 
 
-def test_validate_over_a_base_layer_reports_into_the_right_file(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_over_a_base_layer_reports_into_the_right_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     org = _write(tmp_path, "org.yml", "approvals:\n  ops:\n    paths: [ops/]\n    owners: ['@a']\n")
     repo = _write(tmp_path, "repo.yml", "approvals:\n  ops:\n    count: 3\n")
     assert main(["policy", "validate", "--base", org, repo]) == 1
     assert capsys.readouterr().out.strip() == (
-        f"{repo}:3:12: approvals.ops.count is 3 but only 1 user is named and no team or CODEOWNERS can add approvers")
+        f"{repo}:3:12: approvals.ops.count is 3 but only 1 user is named and no team or CODEOWNERS can add approvers"
+    )
 
 
-def test_validate_an_unreadable_file_is_an_environment_error(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_an_unreadable_file_is_an_environment_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     good = _write(tmp_path, "good.yml", "")
     assert main(["policy", "validate", str(tmp_path / "missing.yml"), good]) == 2
     captured = capsys.readouterr()
@@ -59,8 +62,9 @@ def test_validate_an_unreadable_file_is_an_environment_error(tmp_path: Path,
     assert captured.out == f"{good}: valid\n"
 
 
-def test_the_bundled_default_and_every_policy_in_the_docs_validate(tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_bundled_default_and_every_policy_in_the_docs_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["policy", "validate", str(ROOT / "policies" / "default.yml")]) == 0
     docs = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
     blocks = [block.split("```", 1)[0] for block in docs.split("```yaml\n")[1:]]
@@ -72,46 +76,76 @@ def test_the_bundled_default_and_every_policy_in_the_docs_validate(tmp_path: Pat
 
 
 def test_explain_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    policy = _write(tmp_path, "p.yml", "approvals:\n  billing:\n    owners: ['@acme/billing']\n    count: 2\n"
-                                       "gates:\n  semgrep:\n    mode: report\n  types:\n    enabled: false\n")
+    policy = _write(
+        tmp_path,
+        "p.yml",
+        "approvals:\n  billing:\n    owners: ['@acme/billing']\n    count: 2\n"
+        "gates:\n  semgrep:\n    mode: report\n  types:\n    enabled: false\n",
+    )
     owners = _write(tmp_path, "CODEOWNERS", "/src/auth/ @bob @acme/security\n")
-    code = main(["policy", "explain", "--policy", policy, "--codeowners", owners,
-                 "--files", "src/auth/login.py", "billing/stripe.py", "README.md"])
+    code = main(
+        [
+            "policy",
+            "explain",
+            "--policy",
+            policy,
+            "--codeowners",
+            owners,
+            "--files",
+            "src/auth/login.py",
+            "billing/stripe.py",
+            "README.md",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"Policy: policies/default.yml + {policy} (mode: enforce)\n")
-    for line in ("    semgrep           report   findings on changed lines; blocks on error or worse",
-                 "    types             not run  disabled",
-                 "    lint              not run  applies to AI-written PRs only",
-                 "    auth: src/auth/login.py", "      needs 1 more approval from @bob, @acme/security",
-                 "      needs 2 more approvals from @acme/billing", "    no approval needed for: README.md",
-                 "    dependency-audit  enforce  findings on whole changed files; blocks on error or worse",
-                 "    approvals         enforce  2 sensitive categories to approve on the current head"):
+    for line in (
+        "    semgrep           report   findings on changed lines; blocks on error or worse",
+        "    types             not run  disabled",
+        "    lint              not run  applies to AI-written PRs only",
+        "    auth: src/auth/login.py",
+        "      needs 1 more approval from @bob, @acme/security",
+        "      needs 2 more approvals from @acme/billing",
+        "    no approval needed for: README.md",
+        "    dependency-audit  enforce  findings on whole changed files; blocks on error or worse",
+        "    approvals         enforce  2 sensitive categories to approve on the current head",
+    ):
         assert line in out, line
 
 
-def test_explain_json_and_the_repository_policy_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explain_json_and_the_repository_policy_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".github").mkdir()
     (tmp_path / ".github" / "prompt-to-pr.yml").write_text(
         "ai:\n  require_prompt: false\ngates:\n  lint:\n    applies_to: all\n    ignore: [E501]\n"
-        "approvals:\n  secrets:\n    applies_to: all\n    owners: ['@sec']\n    codeowners: false\n", encoding="utf-8")
+        "approvals:\n  secrets:\n    applies_to: all\n    owners: ['@sec']\n    codeowners: false\n",
+        encoding="utf-8",
+    )
     assert main(["policy", "explain", "--format", "json", "--files", "config/.env", "app.py"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["policy"] == ["policies/default.yml", ".github/prompt-to-pr.yml"]
     human = report["human"]
-    assert human["approvals"] == [{"category": "secrets", "files": ["config/.env"],
-                                   "needs": ["1 more approval from @sec"], "request_users": ["sec"],
-                                   "request_teams": []}]
+    assert human["approvals"] == [
+        {
+            "category": "secrets",
+            "files": ["config/.env"],
+            "needs": ["1 more approval from @sec"],
+            "request_users": ["sec"],
+            "request_teams": [],
+        }
+    ]
     assert human["no_approval_needed"] == ["app.py"]
     lint = next(g for g in human["gates"] if g["gate"] == "lint")
     assert lint["runs"] and "ignores E501" in lint["detail"]
     assert report["ai"]["gates"][0]["detail"] == "the AI verdict and its evidence are reported"
 
 
-def test_explain_names_the_disclosure_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explain_names_the_disclosure_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".github").mkdir()
     (tmp_path / ".github" / "prompt-to-pr.yml").write_text("ai:\n  require_disclosure: true\n", encoding="utf-8")
@@ -119,12 +153,14 @@ def test_explain_names_the_disclosure_rule(tmp_path: Path, capsys: pytest.Captur
     report = json.loads(capsys.readouterr().out)
     disclose = "the description must say whether and how AI was used (`ai.require_disclosure`)"
     assert report["human"]["gates"][0]["detail"] == disclose
-    assert report["ai"]["gates"][0]["detail"] == ("the PR must show its prompt (a `## Prompt` section or an agent "
-                                                  f"session link); {disclose}")
+    assert report["ai"]["gates"][0]["detail"] == (
+        f"the PR must show its prompt (a `## Prompt` section or an agent session link); {disclose}"
+    )
 
 
-def test_explain_with_the_bundled_default_only(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explain_with_the_bundled_default_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["policy", "explain", "--files", "src/auth/jwt.go"]) == 0
     out = capsys.readouterr().out
@@ -140,8 +176,9 @@ def test_explain_with_the_bundled_default_only(tmp_path: Path, capsys: pytest.Ca
         (["--codeowners", "{missing}"], 2, "ghapp policy: cannot read"),
     ],
 )
-def test_explain_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int,
-                        err: str) -> None:
+def test_explain_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, err: str
+) -> None:
     bad = _write(tmp_path, "bad.yml", "x: 1\n")
     paths = {"missing": str(tmp_path / "missing.yml"), "bad": bad}
     filled = [arg.format(**paths) for arg in args]
@@ -161,8 +198,9 @@ def test_an_action_is_required(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_validate_as_a_real_process(tmp_path: Path) -> None:
     bad = _write(tmp_path, "bad.yml", "gates:\n  lint:\n    enable: true\n")
-    done = subprocess.run([str(GHAPP), "policy", "validate", bad], capture_output=True, text=True, timeout=60,
-                          check=False)
+    done = subprocess.run(
+        [str(GHAPP), "policy", "validate", bad], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 1
     assert done.stdout.startswith(f"{bad}:3:5: unknown key 'enable' in gates.lint")
 
@@ -173,14 +211,14 @@ def test_validate_and_explain_under_an_org_floor(tmp_path: Path, capsys: pytest.
     assert main(["policy", "validate", "--org", org, repo]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"{repo}:1:7: mode: report is less strict than the org's enforce; the org's floor keeps enforce (refused)",
-        f"{repo}:3:3: approvals.billing: the org's floor keeps this category; a repository cannot remove it "
-        "(refused)",
+        f"{repo}:3:3: approvals.billing: the org's floor keeps this category; a repository cannot remove it (refused)",
         f"{repo}: valid; the org's floor refuses 2 relaxation(s)",
     ]
     assert main(["policy", "validate", "--org", org, org]) == 1  # a repository file cannot set a floor
     assert "only the org's policy" in capsys.readouterr().out
-    assert main(["policy", "explain", "--org", org, "--policy", repo, "--files", "billing/a.py",
-                 "--format", "json"]) == 0
+    assert (
+        main(["policy", "explain", "--org", org, "--policy", repo, "--files", "billing/a.py", "--format", "json"]) == 0
+    )
     report = json.loads(capsys.readouterr().out)
     values = {v["key"]: (v["value"], v["layer"]) for v in report["values"]}
     lines = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8").splitlines()

@@ -33,8 +33,9 @@ def pull(ghsim: GitHubSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> i
     upgrade(db)
     db.engine.dispose()
     build_world(ghsim)
-    created = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE],
-                                      body=AI_BODY, user="alice")
+    created = ghsim.state.create_pull(
+        REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE], body=AI_BODY, user="alice"
+    )
     return created.number
 
 
@@ -49,7 +50,8 @@ def gate(data: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def test_approvals_are_simulated_as_github_would_judge_them(
-        ghsim: GitHubSim, pull: int, capsys: pytest.CaptureFixture[str]) -> None:
+    ghsim: GitHubSim, pull: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     as_is = simulated(capsys, "--pr", str(pull))
     assert as_is["published"] is False and as_is["decision"]["verdict"]["verdict"] == "ai"
     assert gate(as_is, "approvals")["conclusion"] == "action_required"
@@ -65,8 +67,7 @@ def test_approvals_are_simulated_as_github_would_judge_them(
     assert ghsim.state.check_runs_for(REPO, ghsim.state.repo(REPO).pull(pull).head_sha) == []
 
 
-def test_another_policy_file_and_the_text_report(
-        pull: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_another_policy_file_and_the_text_report(pull: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     policy = tmp_path / "relaxed.yml"
     policy.write_text("mode: report\n")
     report = simulated(capsys, "--pr", str(pull), "--policy", str(policy))

@@ -26,12 +26,17 @@ from tests.polling import free_port, wait_for
 GHAPP = ROOT / ".venv" / "bin" / "ghapp"
 
 
-
-
 def app_env(tmp_path: Path, *, credentials: bool = True) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GHAPP_")}
-    env.update({"GHAPP_HOST": "127.0.0.1", "GHAPP_DATA_DIR": str(tmp_path / "var"), "GHAPP_SWEEP_INTERVAL_S": "1",
-                "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9", "GHAPP_REDELIVER_INTERVAL_S": "86400"})
+    env.update(
+        {
+            "GHAPP_HOST": "127.0.0.1",
+            "GHAPP_DATA_DIR": str(tmp_path / "var"),
+            "GHAPP_SWEEP_INTERVAL_S": "1",
+            "GHAPP_GITHUB_API_URL": "http://127.0.0.1:9",
+            "GHAPP_REDELIVER_INTERVAL_S": "86400",
+        }
+    )
     if credentials:
         env.update({"GHAPP_APP_ID": "1", "GHAPP_PRIVATE_KEY": "unused", "GHAPP_WEBHOOK_SECRET": WEBHOOK_SECRET})
     return env
@@ -112,8 +117,9 @@ def test_serve_without_a_worker_hands_deliveries_to_ghapp_worker(tmp_path: Path)
             assert wait_for(lambda: state(tmp_path, headers["X-GitHub-Delivery"]) == DeliveryState.DONE)
 
 
-def test_bad_settings_are_a_usage_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_settings_are_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GHAPP_PORT", "three thousand")
     assert main(["serve"]) == 2

@@ -27,8 +27,17 @@ Capture = pytest.CaptureFixture[str]
 async def convert(request: Request) -> JSONResponse:
     if request.path_params["code"] != "fresh":
         return JSONResponse({"message": "Not Found"}, status_code=404)
-    return JSONResponse({"id": 5, "slug": "ptp-headless", "pem": PEM, "webhook_secret": "whsec-headless",
-                         "client_id": "Iv1.5", "client_secret": "cs-headless"}, status_code=201)
+    return JSONResponse(
+        {
+            "id": 5,
+            "slug": "ptp-headless",
+            "pem": PEM,
+            "webhook_secret": "whsec-headless",
+            "client_id": "Iv1.5",
+            "client_secret": "cs-headless",
+        },
+        status_code=201,
+    )
 
 
 @pytest.fixture

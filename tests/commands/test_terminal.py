@@ -7,16 +7,21 @@ from ghapp.commands.terminal import Style, render_markdown, wants_colour
 from ghapp.core.decisions import Conclusion, Decision, Gate, GateResult, Verdict
 from ghapp.core.gates.summary import cell, code, table
 
-SUMMARY = "\n\n".join([
-    "### Approvals",
-    "**Verdict:** ai (claude) — see [the policy](https://example.test/policy)",
-    table(["Category", "Files", "Needs"], [
-        [cell("billing"), code("billing/charge.py"), cell("@acme/billing | 1 of 2")],
-        [cell("secrets"), code("a<b>.py"), cell("")],
-    ]),
-    "<details><summary>Why</summary>\n\nA `<script>` tag &amp; more<br>next line\n</details>",
-    "<!-- hidden marker -->_…and 3 more in the annotations._",
-])
+SUMMARY = "\n\n".join(
+    [
+        "### Approvals",
+        "**Verdict:** ai (claude) — see [the policy](https://example.test/policy)",
+        table(
+            ["Category", "Files", "Needs"],
+            [
+                [cell("billing"), code("billing/charge.py"), cell("@acme/billing | 1 of 2")],
+                [cell("secrets"), code("a<b>.py"), cell("")],
+            ],
+        ),
+        "<details><summary>Why</summary>\n\nA `<script>` tag &amp; more<br>next line\n</details>",
+        "<!-- hidden marker -->_…and 3 more in the annotations._",
+    ]
+)
 
 
 def test_markdown_becomes_plain_aligned_text() -> None:
@@ -47,10 +52,15 @@ def test_colour_only_when_asked() -> None:
 
 
 def test_a_failing_gate_summary_reads_as_text_in_the_report() -> None:
-    decision = Decision(head_sha="abc123", mode="enforce", verdict=Verdict("ai", tools=("claude",)), gates=(
-        GateResult(Gate.APPROVALS, Conclusion.ACTION_REQUIRED, "billing needs approval", SUMMARY),
-        GateResult(Gate.LINT, Conclusion.SUCCESS, "no findings", ""),
-    ))
+    decision = Decision(
+        head_sha="abc123",
+        mode="enforce",
+        verdict=Verdict("ai", tools=("claude",)),
+        gates=(
+            GateResult(Gate.APPROVALS, Conclusion.ACTION_REQUIRED, "billing needs approval", SUMMARY),
+            GateResult(Gate.LINT, Conclusion.SUCCESS, "no findings", ""),
+        ),
+    )
     plain = render_text(decision)
     assert "      Verdict: ai (claude) — see the policy" in plain and "**" not in plain and "\x1b[" not in plain
     coloured = render_text(decision, Style(colour=True))

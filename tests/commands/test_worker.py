@@ -26,16 +26,23 @@ GHAPP = ROOT / ".venv" / "bin" / "ghapp"
 HANDLERS = "tests.commands.blocking_handlers:HANDLERS"
 
 
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres+redis", marks=[pytest.mark.postgres, pytest.mark.redis])])
 def worker_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
     """The environment of a worker process: SQLite file and queue, or PostgreSQL and Redis (scale-out)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GHAPP_")}
-    env.update({
-        "GHAPP_TEST_DIR": str(tmp_path), "PYTHONPATH": str(ROOT), "GHAPP_DATA_DIR": str(tmp_path / "var"),
-        "GHAPP_LEASE_SECONDS": "2", "GHAPP_SWEEP_INTERVAL_S": "1", "GHAPP_WORKERS": "2", "GHAPP_LOG_LEVEL": "INFO",
-        "GHAPP_QUEUE_PATH": str(tmp_path / "queue.db"), "GHAPP_QUEUE_NAME": f"ghapp-test-{uuid.uuid4().hex[:10]}",
-    })
+    env.update(
+        {
+            "GHAPP_TEST_DIR": str(tmp_path),
+            "PYTHONPATH": str(ROOT),
+            "GHAPP_DATA_DIR": str(tmp_path / "var"),
+            "GHAPP_LEASE_SECONDS": "2",
+            "GHAPP_SWEEP_INTERVAL_S": "1",
+            "GHAPP_WORKERS": "2",
+            "GHAPP_LOG_LEVEL": "INFO",
+            "GHAPP_QUEUE_PATH": str(tmp_path / "queue.db"),
+            "GHAPP_QUEUE_NAME": f"ghapp-test-{uuid.uuid4().hex[:10]}",
+        }
+    )
     if request.param == "sqlite":
         env["GHAPP_DATABASE_URL"] = f"sqlite:///{tmp_path / 'inbox.db'}"
         db = open_database(env["GHAPP_DATABASE_URL"])
@@ -52,8 +59,9 @@ def worker_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]
 
 def start_worker(env: dict[str, str], tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
     with (tmp_path / f"{name}.log").open("wb") as log:
-        return subprocess.Popen([str(GHAPP), "worker", "--handlers", HANDLERS], cwd=tmp_path, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [str(GHAPP), "worker", "--handlers", HANDLERS], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
 
 
 @pytest.mark.slow
@@ -90,8 +98,9 @@ def test_a_worker_killed_mid_job_loses_nothing(worker_env: dict[str, str], tmp_p
     inbox.db.engine.dispose()
 
 
-def test_a_bad_handler_table_is_a_usage_error(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Path) -> None:
+def test_a_bad_handler_table_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GHAPP_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     assert main(["worker", "--handlers", "tests.no_such_module:HANDLERS"]) == 2
@@ -100,8 +109,9 @@ def test_a_bad_handler_table_is_a_usage_error(capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.postgres
-def test_a_postgres_schema_behind_stops_the_worker(capsys: pytest.CaptureFixture[str],
-                                                    monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_postgres_schema_behind_stops_the_worker(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     with scratch_pg_database("ghapp_behind") as url:
         monkeypatch.chdir(tmp_path)
         monkeypatch.setenv("GHAPP_DATABASE_URL", url)

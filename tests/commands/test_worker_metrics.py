@@ -19,13 +19,21 @@ from tests.polling import free_port
 def test_worker_serves_metrics_on_its_own_port(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GHAPP_")}
-    env.update(GHAPP_DATABASE_URL=f"sqlite:///{tmp_path / 'ghapp.db'}", GHAPP_QUEUE_PATH=str(tmp_path / "q.db"),
-               GHAPP_DATA_DIR=str(tmp_path / "var"))
+    env.update(
+        GHAPP_DATABASE_URL=f"sqlite:///{tmp_path / 'ghapp.db'}",
+        GHAPP_QUEUE_PATH=str(tmp_path / "q.db"),
+        GHAPP_DATA_DIR=str(tmp_path / "var"),
+    )
     ghapp = Path(sys.executable).with_name("ghapp")
     log = tmp_path / "worker.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([str(ghapp), "worker", "--metrics-port", str(port)], cwd=tmp_path, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(ghapp), "worker", "--metrics-port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         body = ""
         deadline = time.monotonic() + 60

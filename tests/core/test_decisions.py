@@ -9,12 +9,15 @@ from ghapp.core.decisions import Finding, Gate, ToolReport
 REPORT = ToolReport(Gate.SEMGREP, "semgrep", files=("a.py",), considered=("a.py", "README.md", "bin/run"))
 
 
-@pytest.mark.parametrize(("needed", "expected"), [
-    ((), True),
-    (("a.py",), True),
-    (("a.py", "bin/run"), True),            # looked at, even though the tool read only a.py
-    (("a.py", "b.py"), False),              # a file the diff gained since (a retargeted PR)
-])
+@pytest.mark.parametrize(
+    ("needed", "expected"),
+    [
+        ((), True),
+        (("a.py",), True),
+        (("a.py", "bin/run"), True),  # looked at, even though the tool read only a.py
+        (("a.py", "b.py"), False),  # a file the diff gained since (a retargeted PR)
+    ],
+)
 def test_a_report_covers_only_what_its_run_looked_at(needed: tuple[str, ...], expected: bool) -> None:
     assert REPORT.covers(needed) is expected
 
@@ -25,10 +28,26 @@ def test_a_report_from_before_coverage_was_recorded_covers_nothing() -> None:
 
 
 def test_a_report_joined_with_a_run_on_more_files_speaks_for_both() -> None:
-    first = ToolReport(Gate.LINT, "ruff", "1.0", findings=(), files=("a.py",), rules=("E",), duration_s=1.0,
-                       considered=("a.py", "README.md"), unaudited=("x: y",))
-    more = ToolReport(Gate.LINT, "ruff", "", findings=(Finding("b.py", 1, "E1", "m"),), files=("b.py", "a.py"),
-                      duration_s=0.5, considered=("b.py",))
+    first = ToolReport(
+        Gate.LINT,
+        "ruff",
+        "1.0",
+        findings=(),
+        files=("a.py",),
+        rules=("E",),
+        duration_s=1.0,
+        considered=("a.py", "README.md"),
+        unaudited=("x: y",),
+    )
+    more = ToolReport(
+        Gate.LINT,
+        "ruff",
+        "",
+        findings=(Finding("b.py", 1, "E1", "m"),),
+        files=("b.py", "a.py"),
+        duration_s=0.5,
+        considered=("b.py",),
+    )
     joined = first.joined(more)
     assert joined.status == "ok" and joined.version == "1.0" and joined.rules == ("E",)
     assert joined.files == ("a.py", "b.py") and joined.considered == ("README.md", "a.py", "b.py")

@@ -62,11 +62,13 @@ def test_real_git_diff_with_rename_binary_deletion_and_quoted_name() -> None:
     assert set(files) == {"gone.txt", "img.bin", "keep.py", "new name.py", "new.bin", "té.py"}
     assert files["gone.txt"] == ChangedFile(path="gone.txt", status="removed", deletions=1)
     assert files["img.bin"] == ChangedFile(path="img.bin", binary=True, patch_missing=True)
-    assert files["keep.py"] == ChangedFile(
-        path="keep.py", additions=2, deletions=1, added_lines=frozenset({2, 9})
-    )
+    assert files["keep.py"] == ChangedFile(path="keep.py", additions=2, deletions=1, added_lines=frozenset({2, 9}))
     assert files["new name.py"] == ChangedFile(
-        path="new name.py", status="renamed", previous_path="old name.py", additions=1, deletions=1,
+        path="new name.py",
+        status="renamed",
+        previous_path="old name.py",
+        additions=1,
+        deletions=1,
         added_lines=frozenset({3}),
     )
     assert files["new.bin"] == ChangedFile(path="new.bin", status="added", binary=True, patch_missing=True)

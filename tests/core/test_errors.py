@@ -46,17 +46,37 @@ def test_every_error_the_app_defines_derives_from_the_root(module: str, name: st
 
 def test_the_scan_finds_the_errors_of_every_seam() -> None:
     names = {name for _, name in _error_classes()}
-    assert {"GitHubError", "RunnerError", "WorkspaceError", "PolicyError", "StoreError", "JobError",
-            "SettingsError", "Unprocessable"} <= names
+    assert {
+        "GitHubError",
+        "RunnerError",
+        "WorkspaceError",
+        "PolicyError",
+        "StoreError",
+        "JobError",
+        "SettingsError",
+        "Unprocessable",
+    } <= names
 
 
-@pytest.mark.parametrize(("error", "seam"), [
-    (NotFound, GitHubError), (RateLimited, GitHubError), (GitHubUnavailable, GitHubError),
-    (ExtendsError, PolicyError), (SchemaNotCurrent, StoreError), (RecordError, StoreError),
-    (Retry, JobError), (Unprocessable, JobError), (NotConfigured, JobError),
-    (PatternError, GhappError), (CheckError, GhappError), (RunnerError, GhappError), (WorkspaceError, GhappError),
-    (SettingsError, GhappError),
-])
+@pytest.mark.parametrize(
+    ("error", "seam"),
+    [
+        (NotFound, GitHubError),
+        (RateLimited, GitHubError),
+        (GitHubUnavailable, GitHubError),
+        (ExtendsError, PolicyError),
+        (SchemaNotCurrent, StoreError),
+        (RecordError, StoreError),
+        (Retry, JobError),
+        (Unprocessable, JobError),
+        (NotConfigured, JobError),
+        (PatternError, GhappError),
+        (CheckError, GhappError),
+        (RunnerError, GhappError),
+        (WorkspaceError, GhappError),
+        (SettingsError, GhappError),
+    ],
+)
 def test_each_error_belongs_to_its_seam(error: type[Exception], seam: type[Exception]) -> None:
     assert issubclass(error, seam) and issubclass(seam, GhappError)
 

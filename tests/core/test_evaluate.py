@@ -17,8 +17,10 @@ from tests.paths import ROOT
 SIGNALS = parse_signal_table((ROOT / "policies" / "ai-signals.yml").read_text(encoding="utf-8"))
 DEFAULT = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8")
 HEAD = "h" * 40
-FOOTER = ("\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\n"
-          "Co-Authored-By: Claude <noreply@anthropic.com>\n")
+FOOTER = (
+    "\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\n"
+    "Co-Authored-By: Claude <noreply@anthropic.com>\n"
+)
 ALICE = Person("Alice", "alice@example.com", "alice")
 
 
@@ -28,18 +30,33 @@ def _policy(extra: str = "") -> Policy:
     return result.policy
 
 
-def _facts(*, ai: bool = True, body: str = "Adds login.", findings: tuple[Finding, ...] = (),
-           reviews: tuple[Review, ...] = (), overrides: tuple[Override, ...] = (), **kw: object) -> Facts:
+def _facts(
+    *,
+    ai: bool = True,
+    body: str = "Adds login.",
+    findings: tuple[Finding, ...] = (),
+    reviews: tuple[Review, ...] = (),
+    overrides: tuple[Override, ...] = (),
+    **kw: object,
+) -> Facts:
     pr = PullRequest(7, Actor("alice"), title="Add login", body=body, head_ref="feature/login", head_sha=HEAD)
     message = "Add login" + (FOOTER if ai else "\n")
-    reports = tuple(ToolReport(gate, tool, findings=findings if gate is Gate.LINT else ())
-                    for gate, tool in ((Gate.LINT, "ruff"), (Gate.TYPES, "mypy"), (Gate.SEMGREP, "semgrep"),
-                                       (Gate.DEPENDENCY_AUDIT, "pip-audit")))
+    reports = tuple(
+        ToolReport(gate, tool, findings=findings if gate is Gate.LINT else ())
+        for gate, tool in (
+            (Gate.LINT, "ruff"),
+            (Gate.TYPES, "mypy"),
+            (Gate.SEMGREP, "semgrep"),
+            (Gate.DEPENDENCY_AUDIT, "pip-audit"),
+        )
+    )
     base = Facts(
         pull_request=pr,
         commits=(Commit("a" * 40, message, ALICE, ALICE),),
-        files=(ChangedFile("src/auth/login.py", added_lines=frozenset({1, 2, 3})),
-               ChangedFile("README.md", added_lines=frozenset({1}))),
+        files=(
+            ChangedFile("src/auth/login.py", added_lines=frozenset({1, 2, 3})),
+            ChangedFile("README.md", added_lines=frozenset({1})),
+        ),
         reviews=reviews,
         codeowners="/src/auth/ @bob @acme/security\n",
         team_members={"acme/security": frozenset({"carol"}), "acme/leads": frozenset({"lead"})},
@@ -60,31 +77,106 @@ APPROVED = Review(Actor("bob"), "APPROVED", HEAD)
 @pytest.mark.parametrize(
     ("facts", "expected"),
     [
-        pytest.param(_facts(findings=(UNUSED,)), {
-            "provenance": "failure", "lint": "failure", "types": "success", "semgrep": "success",
-            "dependency-audit": "success", "approvals": "action_required"}, id="ai-pr-with-everything-missing"),
-        pytest.param(_facts(body="## Prompt\nAdd a login form.", reviews=(APPROVED,)), {
-            "provenance": "success", "lint": "success", "types": "success", "semgrep": "success",
-            "dependency-audit": "success", "approvals": "success"}, id="ai-pr-done-right"),
-        pytest.param(_facts(ai=False, findings=(UNUSED,)), {
-            "provenance": "success", "lint": "skipped", "types": "skipped", "semgrep": "success",
-            "dependency-audit": "success", "approvals": "action_required"}, id="human-pr-on-auth-needs-the-owners"),
-        pytest.param(_facts(ai=False, findings=(UNUSED,), reviews=(APPROVED,)), {
-            "provenance": "success", "lint": "skipped", "types": "skipped", "semgrep": "success",
-            "dependency-audit": "success", "approvals": "success"}, id="human-pr-approved"),
-        pytest.param(_facts(ai=False, files=(ChangedFile("README.md", added_lines=frozenset({1})),)), {
-            "provenance": "success", "lint": "skipped", "types": "skipped", "semgrep": "success",
-            "dependency-audit": "success", "approvals": "success"}, id="human-pr-off-sensitive-paths"),
-        pytest.param(_facts(body="## Prompt\nx", reviews=(Review(Actor("bob"), "APPROVED", "old"),),
-                            changed_since={"old": frozenset({"src/auth/login.py"})}),
-                     {"provenance": "success", "lint": "success", "types": "success", "semgrep": "success",
-                      "dependency-audit": "success", "approvals": "action_required"}, id="stale-approval"),
-        pytest.param(_facts(body="## Prompt\nx", reviews=(APPROVED,), files_truncated=True), {
-            "provenance": "success", "lint": "failure", "types": "failure", "semgrep": "failure",
-            "dependency-audit": "failure", "approvals": "failure"}, id="file-list-cut-short-fails-closed"),
-        pytest.param(_facts(body="## Prompt\nx", reviews=(APPROVED,), tool_reports=()), {
-            "provenance": "success", "lint": "failure", "types": "failure", "semgrep": "failure",
-            "dependency-audit": "failure", "approvals": "success"}, id="tools-did-not-report"),
+        pytest.param(
+            _facts(findings=(UNUSED,)),
+            {
+                "provenance": "failure",
+                "lint": "failure",
+                "types": "success",
+                "semgrep": "success",
+                "dependency-audit": "success",
+                "approvals": "action_required",
+            },
+            id="ai-pr-with-everything-missing",
+        ),
+        pytest.param(
+            _facts(body="## Prompt\nAdd a login form.", reviews=(APPROVED,)),
+            {
+                "provenance": "success",
+                "lint": "success",
+                "types": "success",
+                "semgrep": "success",
+                "dependency-audit": "success",
+                "approvals": "success",
+            },
+            id="ai-pr-done-right",
+        ),
+        pytest.param(
+            _facts(ai=False, findings=(UNUSED,)),
+            {
+                "provenance": "success",
+                "lint": "skipped",
+                "types": "skipped",
+                "semgrep": "success",
+                "dependency-audit": "success",
+                "approvals": "action_required",
+            },
+            id="human-pr-on-auth-needs-the-owners",
+        ),
+        pytest.param(
+            _facts(ai=False, findings=(UNUSED,), reviews=(APPROVED,)),
+            {
+                "provenance": "success",
+                "lint": "skipped",
+                "types": "skipped",
+                "semgrep": "success",
+                "dependency-audit": "success",
+                "approvals": "success",
+            },
+            id="human-pr-approved",
+        ),
+        pytest.param(
+            _facts(ai=False, files=(ChangedFile("README.md", added_lines=frozenset({1})),)),
+            {
+                "provenance": "success",
+                "lint": "skipped",
+                "types": "skipped",
+                "semgrep": "success",
+                "dependency-audit": "success",
+                "approvals": "success",
+            },
+            id="human-pr-off-sensitive-paths",
+        ),
+        pytest.param(
+            _facts(
+                body="## Prompt\nx",
+                reviews=(Review(Actor("bob"), "APPROVED", "old"),),
+                changed_since={"old": frozenset({"src/auth/login.py"})},
+            ),
+            {
+                "provenance": "success",
+                "lint": "success",
+                "types": "success",
+                "semgrep": "success",
+                "dependency-audit": "success",
+                "approvals": "action_required",
+            },
+            id="stale-approval",
+        ),
+        pytest.param(
+            _facts(body="## Prompt\nx", reviews=(APPROVED,), files_truncated=True),
+            {
+                "provenance": "success",
+                "lint": "failure",
+                "types": "failure",
+                "semgrep": "failure",
+                "dependency-audit": "failure",
+                "approvals": "failure",
+            },
+            id="file-list-cut-short-fails-closed",
+        ),
+        pytest.param(
+            _facts(body="## Prompt\nx", reviews=(APPROVED,), tool_reports=()),
+            {
+                "provenance": "success",
+                "lint": "failure",
+                "types": "failure",
+                "semgrep": "failure",
+                "dependency-audit": "failure",
+                "approvals": "success",
+            },
+            id="tools-did-not-report",
+        ),
     ],
 )
 def test_evaluate_end_to_end(facts: Facts, expected: dict[str, str]) -> None:
@@ -98,8 +190,14 @@ def test_the_decision_carries_the_verdict_and_the_approval_state() -> None:
     assert [r.category for r in decision.approvals] == ["auth"]
     assert decision.approvals[0].request_users == ("bob",)
     assert not decision.passed
-    assert [g.gate for g in decision.gates] == [Gate.PROVENANCE, Gate.LINT, Gate.TYPES, Gate.SEMGREP,
-                                                 Gate.DEPENDENCY_AUDIT, Gate.APPROVALS]
+    assert [g.gate for g in decision.gates] == [
+        Gate.PROVENANCE,
+        Gate.LINT,
+        Gate.TYPES,
+        Gate.SEMGREP,
+        Gate.DEPENDENCY_AUDIT,
+        Gate.APPROVALS,
+    ]
 
 
 def test_the_decision_is_json_serialisable() -> None:
@@ -114,8 +212,14 @@ def test_report_mode_blocks_nothing_and_records_what_enforce_would_do() -> None:
     assert decision.mode == "report" and decision.passed
     assert {g.conclusion for g in decision.gates} == {Conclusion.NEUTRAL}
     would = {g.gate.value: g.would_conclude.value for g in decision.gates if g.would_conclude}
-    assert would == {"provenance": "failure", "lint": "failure", "types": "success", "semgrep": "success",
-                     "dependency-audit": "success", "approvals": "action_required"}
+    assert would == {
+        "provenance": "failure",
+        "lint": "failure",
+        "types": "success",
+        "semgrep": "success",
+        "dependency-audit": "success",
+        "approvals": "action_required",
+    }
 
 
 def test_a_gate_can_be_rolled_out_in_report_mode_alone() -> None:
@@ -164,11 +268,13 @@ def test_require_disclosure_fails_an_undisclosed_human_pr_but_not_a_dependency_b
     policy = _policy("ai:\n  require_disclosure: true\n")
     assert policy.ai.require_disclosure and not _policy().ai.require_disclosure
     assert _conclusions(policy, _facts(ai=False))["provenance"] == "failure"
-    attested = _facts(ai=False, body="Adds login.\n\n## AI disclosure\n\n"
-                                     "- [x] No AI tools were used for this pull request.")
+    attested = _facts(
+        ai=False, body="Adds login.\n\n## AI disclosure\n\n- [x] No AI tools were used for this pull request."
+    )
     assert _conclusions(policy, attested)["provenance"] == "success"
-    bump = replace(_facts(ai=False), pull_request=PullRequest(8, Actor("dependabot[bot]", "Bot"), title="Bump x",
-                                                              head_sha=HEAD))
+    bump = replace(
+        _facts(ai=False), pull_request=PullRequest(8, Actor("dependabot[bot]", "Bot"), title="Bump x", head_sha=HEAD)
+    )
     assert _conclusions(policy, bump)["provenance"] == "success"
     push = Facts(commits=(Commit("b" * 40, "x", ALICE, ALICE),))
     assert _conclusions(policy, push)["provenance"] == "success"
@@ -184,8 +290,11 @@ def test_facts_without_a_pull_request_still_decide() -> None:
     [
         ("", Verdict("ai"), [Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT]),
         ("", Verdict("human"), [Gate.SEMGREP, Gate.DEPENDENCY_AUDIT]),  # the security scans judge every PR
-        ("gates:\n  semgrep:\n    applies_to: ai\n  lint:\n    applies_to: all\n    enabled: false\n",
-         Verdict("human"), [Gate.DEPENDENCY_AUDIT]),
+        (
+            "gates:\n  semgrep:\n    applies_to: ai\n  lint:\n    applies_to: all\n    enabled: false\n",
+            Verdict("human"),
+            [Gate.DEPENDENCY_AUDIT],
+        ),
         ("gates:\n  lint:\n    applies_to: all\n", Verdict("human"), [Gate.LINT, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT]),
         ("gates:\n  lint:\n    enabled: false\n", Verdict("ai"), [Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT]),
     ],
@@ -198,8 +307,15 @@ def test_an_unreadable_policy_still_gives_every_gate_an_outcome() -> None:
     issues = (PolicyIssue(".github/prompt-to-pr.yml", 4, 3, "unknown key 'colour'"),)
     decision = evaluate_policy_error(issues, HEAD)
     assert decision.head_sha == HEAD and decision.verdict.verdict == "unknown" and not decision.passed
-    assert [g.gate for g in decision.gates] == [Gate.POLICY, Gate.PROVENANCE, Gate.LINT, Gate.TYPES, Gate.SEMGREP,
-                                                 Gate.DEPENDENCY_AUDIT, Gate.APPROVALS]
+    assert [g.gate for g in decision.gates] == [
+        Gate.POLICY,
+        Gate.PROVENANCE,
+        Gate.LINT,
+        Gate.TYPES,
+        Gate.SEMGREP,
+        Gate.DEPENDENCY_AUDIT,
+        Gate.APPROVALS,
+    ]
     assert {g.conclusion for g in decision.gates} == {Conclusion.FAILURE}
     assert ".github/prompt-to-pr.yml:4:3: unknown key 'colour'" in decision.gates[0].summary
     assert decision.gates[1].title == "Not judged: the policy file is invalid (see the policy check)"
@@ -207,14 +323,19 @@ def test_an_unreadable_policy_still_gives_every_gate_an_outcome() -> None:
 
 
 def test_who_took_part_cannot_approve_and_ai_co_authors_are_not_listed_as_people() -> None:
-    message = ("Add login\n\nCo-authored-by: Claude <noreply@anthropic.com>\nCo-authored-by: Bob <9+bob@users.noreply."
-               "github.com>\nCo-authored-by: Zed <zed@corp.example>\nCo-authored-by: Nameless\n")
+    message = (
+        "Add login\n\nCo-authored-by: Claude <noreply@anthropic.com>\nCo-authored-by: Bob <9+bob@users.noreply."
+        "github.com>\nCo-authored-by: Zed <zed@corp.example>\nCo-authored-by: Nameless\n"
+    )
     facts = _facts(body="## Prompt\nx", reviews=(APPROVED,), commits=(Commit("a" * 40, message, ALICE, ALICE),))
     (auth,) = evaluate(_policy(), facts).approvals
     assert not auth.satisfied
     assert auth.ignored == ("@bob: is named in a Co-authored-by trailer of a commit",)
-    assert [line.split(":")[0] for line in auth.excluded] == ["@bob", "co-author Zed &lt;zed@\u2060corp.example&gt;",
-                                                              "co-author Nameless"]
+    assert [line.split(":")[0] for line in auth.excluded] == [
+        "@bob",
+        "co-author Zed &lt;zed@\u2060corp.example&gt;",
+        "co-author Nameless",
+    ]
 
 
 def test_a_relaxation_the_org_floor_refused_is_said_in_the_policy_check() -> None:
@@ -232,15 +353,20 @@ def test_a_relaxation_the_org_floor_refused_is_said_in_the_policy_check() -> Non
 
 
 def test_branch_scoped_gates_and_categories_skip_other_bases() -> None:
-    policy = _policy("gates:\n  semgrep:\n    branches: [main, 'release/*']\n"
-                     "approvals:\n  auth:\n    branches: [main]\n")
-    into = {base: replace(_facts(ai=False), pull_request=PullRequest(7, Actor("alice"), head_sha=HEAD,
-                                                                      base_ref=base)) for base in ("main", "dev")}
+    policy = _policy(
+        "gates:\n  semgrep:\n    branches: [main, 'release/*']\napprovals:\n  auth:\n    branches: [main]\n"
+    )
+    into = {
+        base: replace(_facts(ai=False), pull_request=PullRequest(7, Actor("alice"), head_sha=HEAD, base_ref=base))
+        for base in ("main", "dev")
+    }
     on_main, on_dev = evaluate(policy, into["main"]), evaluate(policy, into["dev"])
     assert on_main.gate(Gate.SEMGREP).conclusion is Conclusion.SUCCESS  # type: ignore[union-attr]
     assert on_main.gate(Gate.APPROVALS).conclusion is Conclusion.ACTION_REQUIRED  # type: ignore[union-attr]
     assert on_dev.gate(Gate.SEMGREP).conclusion is Conclusion.SKIPPED  # type: ignore[union-attr]
     assert on_dev.gate(Gate.APPROVALS).conclusion is Conclusion.SUCCESS  # type: ignore[union-attr]
     assert [s.gate for s in gates_to_run(policy, Verdict("human"), "dev")] == [Gate.DEPENDENCY_AUDIT]
-    assert [s.gate for s in gates_to_run(policy, Verdict("human"), "release/3")] == [Gate.SEMGREP,
-                                                                                     Gate.DEPENDENCY_AUDIT]
+    assert [s.gate for s in gates_to_run(policy, Verdict("human"), "release/3")] == [
+        Gate.SEMGREP,
+        Gate.DEPENDENCY_AUDIT,
+    ]

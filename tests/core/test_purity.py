@@ -13,10 +13,34 @@ CORE = ROOT / "ghapp" / "core"
 
 # Standard-library modules that do no I/O, and pure third-party libraries the core may use.
 ALLOWED_ROOTS = {
-    "__future__", "abc", "collections", "dataclasses", "enum", "fnmatch", "functools", "itertools",
-    "json", "math", "operator", "re", "string", "types", "typing", "textwrap", "datetime", "hashlib",
-    "copy", "unicodedata", "bisect", "heapq", "statistics", "posixpath", "graphlib",
-    "yaml", "jsonschema", "ghapp",
+    "__future__",
+    "abc",
+    "collections",
+    "dataclasses",
+    "enum",
+    "fnmatch",
+    "functools",
+    "itertools",
+    "json",
+    "math",
+    "operator",
+    "re",
+    "string",
+    "types",
+    "typing",
+    "textwrap",
+    "datetime",
+    "hashlib",
+    "copy",
+    "unicodedata",
+    "bisect",
+    "heapq",
+    "statistics",
+    "posixpath",
+    "graphlib",
+    "yaml",
+    "jsonschema",
+    "ghapp",
 }
 FORBIDDEN_CALLS = {"open", "exec", "eval", "compile", "__import__", "input", "breakpoint"}
 FORBIDDEN_ATTRS = {"environ", "getenv", "read_text", "read_bytes", "write_text", "write_bytes", "load_all"}

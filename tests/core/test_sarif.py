@@ -25,12 +25,18 @@ def valid(log: dict[str, Any]) -> dict[str, Any]:
     return log
 
 
-LINT = GateResult(Gate.LINT, Conclusion.FAILURE, "2 findings", "s", (
-    Finding("web/api.ts", 4, "eslint(no-eval)", "eval can be harmful.", column=10, end_line=4, end_column=14),
-    Finding("scripts/clean.sh", 3, "SC2086", "Double quote to prevent globbing", severity="warning"),
-    Finding("web/api.ts", 9, "eslint(no-eval)", "", end_line=12, end_column=1),
-    Finding("web/api.ts", 20, "eslint(no-eval)", "eval", column=3, end_line=22),
-))
+LINT = GateResult(
+    Gate.LINT,
+    Conclusion.FAILURE,
+    "2 findings",
+    "s",
+    (
+        Finding("web/api.ts", 4, "eslint(no-eval)", "eval can be harmful.", column=10, end_line=4, end_column=14),
+        Finding("scripts/clean.sh", 3, "SC2086", "Double quote to prevent globbing", severity="warning"),
+        Finding("web/api.ts", 9, "eslint(no-eval)", "", end_line=12, end_column=1),
+        Finding("web/api.ts", 20, "eslint(no-eval)", "eval", column=3, end_line=22),
+    ),
+)
 
 
 def test_one_gate_is_one_analysis() -> None:
@@ -39,12 +45,19 @@ def test_one_gate_is_one_analysis() -> None:
     assert run["automationDetails"] == {"id": "prompt-to-pr/lint/"}
     assert run["tool"]["driver"]["version"] == "1.2.3"
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["lint/eslint(no-eval)", "lint/SC2086"]
-    assert [(r["ruleIndex"], r["level"]) for r in run["results"]] == [(0, "error"), (1, "warning"), (0, "error"),
-                                                                       (0, "error")]
+    assert [(r["ruleIndex"], r["level"]) for r in run["results"]] == [
+        (0, "error"),
+        (1, "warning"),
+        (0, "error"),
+        (0, "error"),
+    ]
     regions = [r["locations"][0]["physicalLocation"]["region"] for r in run["results"]]
-    assert regions == [{"startLine": 4, "startColumn": 10, "endLine": 4, "endColumn": 14}, {"startLine": 3},
-                       {"startLine": 9, "endLine": 12, "endColumn": 1},
-                       {"startLine": 20, "startColumn": 3, "endLine": 22}]
+    assert regions == [
+        {"startLine": 4, "startColumn": 10, "endLine": 4, "endColumn": 14},
+        {"startLine": 3},
+        {"startLine": 9, "endLine": 12, "endColumn": 1},
+        {"startLine": 20, "startColumn": 3, "endLine": 22},
+    ]
     assert run["results"][2]["message"] == {"text": "eslint(no-eval)"}  # an empty message falls back to the rule
 
 
@@ -57,5 +70,7 @@ def test_a_whole_decision() -> None:
     decision = Decision(head_sha="abc123", mode="enforce", verdict=Verdict("human"), gates=(LINT,))
     run = valid(render_sarif(decision))["runs"][0]
     assert run["properties"] == {"headSha": "abc123", "passed": False}
-    assert "properties" not in valid(render_sarif(Decision(head_sha="", mode="enforce", verdict=Verdict("human"),
-                                                           gates=())))["runs"][0]
+    assert (
+        "properties"
+        not in valid(render_sarif(Decision(head_sha="", mode="enforce", verdict=Verdict("human"), gates=())))["runs"][0]
+    )

@@ -82,7 +82,6 @@ def test_dockerfile_is_slim_non_root_and_checks_health() -> None:
     assert "HEALTHCHECK" in text and "/healthz" in text
 
 
-
 def test_dockerfile_installs_the_wheel_not_an_editable_checkout() -> None:
     """The image runs the App as pip installs it for anyone: a wheel whose package data carries the policies
     and app.yml (both copied in to build it), with the build folder gone before the App starts."""
@@ -117,8 +116,12 @@ def test_compose_runs_app_worker_postgres_redis_and_migrates_first() -> None:
 def test_kubernetes_objects_probes_and_secrets() -> None:
     objects = k8s_objects()
     assert set(objects) >= {
-        ("Deployment", "prompt-to-pr-web"), ("Deployment", "prompt-to-pr-worker"), ("Service", "prompt-to-pr"),
-        ("Job", "prompt-to-pr-migrate"), ("ScaledObject", "prompt-to-pr-worker"), ("ConfigMap", "prompt-to-pr"),
+        ("Deployment", "prompt-to-pr-web"),
+        ("Deployment", "prompt-to-pr-worker"),
+        ("Service", "prompt-to-pr"),
+        ("Job", "prompt-to-pr-migrate"),
+        ("ScaledObject", "prompt-to-pr-worker"),
+        ("ConfigMap", "prompt-to-pr"),
         ("Secret", "prompt-to-pr"),
     }
     (web,) = containers(objects[("Deployment", "prompt-to-pr-web")])
@@ -258,8 +261,9 @@ def test_app_yml_subscribes_to_every_event_a_handler_handles() -> None:
     handled = {key[0] if isinstance(key, tuple) else key for key in build_handlers()}
     assert handled - AUTOMATIC_EVENTS <= subscribed, "a handler's event is not subscribed in app.yml"
     assert subscribed <= handled, "app.yml subscribes to events no handler acts on (each costs a delivery)"
-    fixtures = {p.name for folder in ("webhooks", "webhooks-extra") for p in (FIXTURES / folder).iterdir()
-                if p.is_dir()}
+    fixtures = {
+        p.name for folder in ("webhooks", "webhooks-extra") for p in (FIXTURES / folder).iterdir() if p.is_dir()
+    }
     assert subscribed - fixtures <= {"issue_comment"}  # real event names (issue_comment has no fixture)
 
 

@@ -31,8 +31,9 @@ AI_TRAILER = "\n\nCo-authored-by: Claude <noreply@anthropic.com>"
 
 def _pip_env() -> dict[str, str]:
     """The machine's pip settings (index, cache) without anything that would let the checkout leak in."""
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not
-            k.startswith("GHAPP_")}
+    return {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("GHAPP_")
+    }
 
 
 def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -49,8 +50,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source.mkdir()
     for name in SOURCES:
         if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, source / name, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(
+                ROOT / name, source / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+            )
         else:
             shutil.copy2(ROOT / name, source / name)
     out = work / "dist"
@@ -93,18 +95,34 @@ def _package_files() -> set[str]:
 def test_the_wheel_carries_every_file_of_the_package(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = _package_files()
-    assert {"ghapp/app.yml", "ghapp/policies/default.yml", "ghapp/policies/ai-signals.yml",
-            "ghapp/policies/semgrep/secrets.yml", "ghapp/web/static/style.css", "ghapp/web/templates/setup.html",
-            "ghapp/store/migrations/script.py.mako"} <= expected
+    assert {
+        "ghapp/app.yml",
+        "ghapp/policies/default.yml",
+        "ghapp/policies/ai-signals.yml",
+        "ghapp/policies/semgrep/secrets.yml",
+        "ghapp/web/static/style.css",
+        "ghapp/web/templates/setup.html",
+        "ghapp/store/migrations/script.py.mako",
+    } <= expected
     assert expected <= names, sorted(expected - names)
-    assert {f"ghapp/policies/{p.relative_to(ROOT / 'policies').as_posix()}"
-            for p in (ROOT / "policies").rglob("*") if p.is_file()} <= names
+    assert {
+        f"ghapp/policies/{p.relative_to(ROOT / 'policies').as_posix()}"
+        for p in (ROOT / "policies").rglob("*")
+        if p.is_file()
+    } <= names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "the licence travels with the wheel"
 
 
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Path, elsewhere: Path) -> None:
-    done = _run([str(installed / "python"), "-c", "import ghapp, ghapp.resources as r; "
-                 "print(ghapp.__file__); print(r.policies_dir())"], cwd=elsewhere, env=_env(elsewhere))
+    done = _run(
+        [
+            str(installed / "python"),
+            "-c",
+            "import ghapp, ghapp.resources as r; print(ghapp.__file__); print(r.policies_dir())",
+        ],
+        cwd=elsewhere,
+        env=_env(elsewhere),
+    )
     package, policies = done.stdout.split()
     venv = installed.parent.resolve()
     assert Path(package).resolve().is_relative_to(venv) and Path(policies).resolve().is_relative_to(venv)
@@ -114,17 +132,25 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Path, el
 def test_serve_from_any_directory_answers_setup(installed: Path, elsewhere: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = _env(elsewhere, GHAPP_HOST="127.0.0.1", GHAPP_PORT=str(port), GHAPP_DATA_DIR=str(elsewhere / "var"),
-               GHAPP_GITHUB_API_URL="http://127.0.0.1:9")
+    env = _env(
+        elsewhere,
+        GHAPP_HOST="127.0.0.1",
+        GHAPP_PORT=str(port),
+        GHAPP_DATA_DIR=str(elsewhere / "var"),
+        GHAPP_GITHUB_API_URL="http://127.0.0.1:9",
+    )
     with (elsewhere / "serve.log").open("wb") as log:
-        proc = subprocess.Popen([str(installed / "ghapp"), "serve"], cwd=elsewhere, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(installed / "ghapp"), "serve"], cwd=elsewhere, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
+
         def up() -> bool:
             try:
                 return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
             except httpx.TransportError:
                 return proc.poll() is not None  # stop waiting for a process that died
+
         assert wait_for(up, timeout=120) and proc.poll() is None, (elsewhere / "serve.log").read_text()[-3000:]
         setup = httpx.get(f"{base}/setup")
         assert setup.status_code == 200 and "app.yml" in setup.text and "<form" in setup.text
@@ -138,8 +164,11 @@ def test_serve_from_any_directory_answers_setup(installed: Path, elsewhere: Path
 
 
 def test_setup_manifest_is_read_from_the_package(installed: Path, elsewhere: Path) -> None:
-    done = _run([str(installed / "ghapp"), "setup", "--manifest"], cwd=elsewhere,
-                env=_env(elsewhere, GHAPP_DATA_DIR=str(elsewhere / "var"), GHAPP_PUBLIC_URL="https://ptp.example"))
+    done = _run(
+        [str(installed / "ghapp"), "setup", "--manifest"],
+        cwd=elsewhere,
+        env=_env(elsewhere, GHAPP_DATA_DIR=str(elsewhere / "var"), GHAPP_PUBLIC_URL="https://ptp.example"),
+    )
     manifest = json.loads(done.stdout)
     assert manifest["hook_attributes"]["url"].startswith("https://ptp.example/")
     assert "pull_request" in manifest["default_events"]
@@ -152,8 +181,14 @@ def test_policy_validate_merges_over_the_bundled_default(installed: Path, elsewh
     ghapp = str(installed / "ghapp")
     ok = _run([ghapp, "policy", "validate", str(good)], cwd=elsewhere, env=_env(elsewhere))
     assert ok.stdout == f"{good}: valid\n"
-    failed = subprocess.run([ghapp, "policy", "validate", str(bad)], cwd=elsewhere, env=_env(elsewhere),
-                            capture_output=True, text=True, check=False)
+    failed = subprocess.run(
+        [ghapp, "policy", "validate", str(bad)],
+        cwd=elsewhere,
+        env=_env(elsewhere),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert failed.returncode == 1 and failed.stdout.startswith(f"{bad}:4:"), failed.stdout + failed.stderr
     explained = _run([ghapp, "policy", "explain", "--files", "billing/charge.py"], cwd=elsewhere, env=_env(elsewhere))
     assert "policies/default.yml" in explained.stdout and "billing" in explained.stdout
@@ -176,14 +211,19 @@ def test_check_uses_the_bundled_signals_and_semgrep_rules(installed: Path, elsew
     (repo / "tools.py").write_text((FIXTURES / "repos" / "bad" / "app.py").read_text())
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "Add tools" + AI_TRAILER)
-    done = subprocess.run([str(installed / "ghapp"), "check", "--format", "json"], cwd=repo, capture_output=True,
-                          text=True, check=False,
-                          env=_env(elsewhere, GHAPP_OSV_URL="http://127.0.0.1:9/v1/query"))
+    done = subprocess.run(
+        [str(installed / "ghapp"), "check", "--format", "json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_env(elsewhere, GHAPP_OSV_URL="http://127.0.0.1:9/v1/query"),
+    )
     assert done.returncode == 1, done.stderr[-3000:]
     decision = json.loads(done.stdout)
     assert decision["verdict"]["verdict"] == "ai" and decision["verdict"]["tools"] == ["claude"]
     gates = {g["gate"]: g for g in decision["gates"]}
     assert ("tools.py", "injection-shell-true-non-literal") in {
-        (a["path"], a["rule"]) for a in gates["semgrep"]["annotations"]}
+        (a["path"], a["rule"]) for a in gates["semgrep"]["annotations"]
+    }
     assert ("tools.py", "F401") in {(a["path"], a["rule"]) for a in gates["lint"]["annotations"]}
-

@@ -32,12 +32,16 @@ from tests.ghsim import GitHubSim
 
 ORG = "acme"
 REPO = "acme/payments"
-AI_MESSAGE = ("Add a refund fee to charge()\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\n"
-              "Co-Authored-By: Claude <noreply@anthropic.com>")
+AI_MESSAGE = (
+    "Add a refund fee to charge()\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\n"
+    "Co-Authored-By: Claude <noreply@anthropic.com>"
+)
 AI_BODY = "Adds a refund fee.\n\n## Prompt\nAdd a 2% refund fee to charge() in billing/charge.py.\n"
 CHARGE = 'def charge(amount: int) -> int:\n    """Charge `amount` cents."""\n    return amount\n'
-CHARGE_AI = ('def charge(amount: int) -> int:\n    """Charge `amount` cents plus the refund fee."""\n'
-             "    fee = amount // 50\n    return amount + fee\n")
+CHARGE_AI = (
+    'def charge(amount: int) -> int:\n    """Charge `amount` cents plus the refund fee."""\n'
+    "    fee = amount // 50\n    return amount + fee\n"
+)
 CODEOWNERS = "* @acme/platform\nbilling/ @acme/billing\n"
 
 
@@ -45,8 +49,13 @@ def build_world(sim: GitHubSim, *, policy: str | None = None, files: dict[str, s
     """The `acme` org: `payments` with CODEOWNERS (billing/ -> @acme/billing), teams billing (bob),
     platform (pat) and security (sec); returns the installation id."""
     inst = sim.state.create_installation(ORG)
-    tree = {"README.md": "# payments\n", "billing/charge.py": CHARGE, "app/util.py": "VALUE = 1\n",
-            ".github/CODEOWNERS": CODEOWNERS, **(files or {})}
+    tree = {
+        "README.md": "# payments\n",
+        "billing/charge.py": CHARGE,
+        "app/util.py": "VALUE = 1\n",
+        ".github/CODEOWNERS": CODEOWNERS,
+        **(files or {}),
+    }
     if policy is not None:
         tree[".github/prompt-to-pr.yml"] = policy
     sim.state.create_repo(REPO, files=tree)
@@ -84,11 +93,14 @@ class FakeRunner:
 
 
 def fake_runners(**findings: Sequence[Finding]) -> tuple[FakeRunner, ...]:
-    return (FakeRunner("ruff", Gate.LINT, findings=tuple(findings.get("lint", ()))),
-            FakeRunner("mypy", Gate.TYPES, findings=tuple(findings.get("types", ()))),
-            FakeRunner("semgrep", Gate.SEMGREP, suffixes=(".py", ".yml", ".txt"),
-                       findings=tuple(findings.get("semgrep", ()))),
-            FakeRunner("pip-audit", Gate.DEPENDENCY_AUDIT, suffixes=("requirements.txt",)))
+    return (
+        FakeRunner("ruff", Gate.LINT, findings=tuple(findings.get("lint", ()))),
+        FakeRunner("mypy", Gate.TYPES, findings=tuple(findings.get("types", ()))),
+        FakeRunner(
+            "semgrep", Gate.SEMGREP, suffixes=(".py", ".yml", ".txt"), findings=tuple(findings.get("semgrep", ()))
+        ),
+        FakeRunner("pip-audit", Gate.DEPENDENCY_AUDIT, suffixes=("requirements.txt",)),
+    )
 
 
 class AppServer:
@@ -131,16 +143,27 @@ class AppServer:
 
 
 def app_settings(sim: GitHubSim, tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"database_url": f"sqlite:///{tmp_path / 'app.db'}", "queue_path": str(tmp_path / "q.db"),
-                              "data_dir": tmp_path / "var", "public_url": "https://ghapp.example.test", "workers": 1,
-                              "sweep_interval_s": 1}
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'app.db'}",
+        "queue_path": str(tmp_path / "q.db"),
+        "data_dir": tmp_path / "var",
+        "public_url": "https://ghapp.example.test",
+        "workers": 1,
+        "sweep_interval_s": 1,
+    }
     return sim.settings(**{**values, **overrides})
 
 
 @contextmanager
-def running_app(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner] | None = None,
-                counter: CallCounter | None = None, telemetry: Telemetry | None = None,
-                **overrides: Any) -> Iterator[AppServer]:
+def running_app(
+    sim: GitHubSim,
+    tmp_path: Path,
+    *,
+    runners: Sequence[Runner] | None = None,
+    counter: CallCounter | None = None,
+    telemetry: Telemetry | None = None,
+    **overrides: Any,
+) -> Iterator[AppServer]:
     settings = app_settings(sim, tmp_path, **overrides)
     enforcer = Enforcer(runners=runners) if runners is not None else Enforcer()
     handlers = build_handlers(enforcer)

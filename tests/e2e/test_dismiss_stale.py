@@ -28,8 +28,12 @@ def _flow(ghsim: GitHubSim, tmp_path: Path, policy: str | None) -> tuple[int, st
         ghsim.state.push(REPO, pull.number, {"app/util.py": "VALUE = 2\n"}, message=AI_MESSAGE)
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "synchronize"))
         assert bob.state == "APPROVED"  # billing did not change since: still fresh, never dismissed
-        head = ghsim.state.push(REPO, pull.number, {"billing/charge.py": CHARGE_AI + "\nLIMIT = 10\n",
-                                                    "auth/session.py": "TTL = 60\n"}, message=AI_MESSAGE)
+        head = ghsim.state.push(
+            REPO,
+            pull.number,
+            {"billing/charge.py": CHARGE_AI + "\nLIMIT = 10\n", "auth/session.py": "TTL = 60\n"},
+            message=AI_MESSAGE,
+        )
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "synchronize"))
         assert runs(ghsim, head)["approvals"].conclusion == "action_required"
         live = ghsim.state.repo(REPO).pull(pull.number)

@@ -16,15 +16,22 @@ UNUSED = Finding("billing/charge.py", 3, "F841", "local variable `fee` is assign
 
 @pytest.mark.parametrize("floor", [True, False])
 def test_a_repository_in_report_mode_under_an_enforcing_org_stays_enforced(
-        ghsim: GitHubSim, tmp_path: Path, floor: bool) -> None:
+    ghsim: GitHubSim, tmp_path: Path, floor: bool
+) -> None:
     build_world(ghsim, policy="mode: report\napprovals:\n  billing: null\n")
-    ghsim.state.create_repo("acme/.github", files={".github/prompt-to-pr.yml": "floor: [mode, approvals]\n"
-                                                   if floor else "mode: enforce\n"})
-    pull = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE],
-                                   body=AI_BODY, user="alice", title="Refund fee")
+    ghsim.state.create_repo(
+        "acme/.github", files={".github/prompt-to-pr.yml": "floor: [mode, approvals]\n" if floor else "mode: enforce\n"}
+    )
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Refund fee",
+    )
     with running_app(ghsim, tmp_path, runners=fake_runners(lint=[UNUSED])) as app:
-        delivery = ghsim.send_webhook(app.url, "pull_request",
-                                      ghsim.payloads.pull_request(REPO, pull.number, "opened"))
+        delivery = ghsim.send_webhook(app.url, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
         assert delivery.status_code == 202
         app.idle()
     checks = {run.name.removeprefix("prompt-to-pr / "): run for run in ghsim.state.check_runs_for(REPO, pull.head_sha)}

@@ -20,18 +20,30 @@ def test_a_policy_edit_extending_a_private_file_gets_no_content_of_it(ghsim: Git
         "valid": "_extends: shared:base.yml\n",
         "missing": "_extends: nowhere:policy.yml\n",
     }
-    pulls = {name: ghsim.state.create_pull(REPO, changes={".github/prompt-to-pr.yml": text}, user="mallory",
-                                           head=f"mallory/{name}", messages=[f"Policy: {name}"])
-             for name, text in edits.items()}
+    pulls = {
+        name: ghsim.state.create_pull(
+            REPO,
+            changes={".github/prompt-to-pr.yml": text},
+            user="mallory",
+            head=f"mallory/{name}",
+            messages=[f"Policy: {name}"],
+        )
+        for name, text in edits.items()
+    }
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         for pull in pulls.values():
-            assert ghsim.send_webhook(app.url, "pull_request", ghsim.payloads.pull_request(
-                REPO, pull.number, "opened")).status_code == 202
+            assert (
+                ghsim.send_webhook(
+                    app.url, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened")
+                ).status_code
+                == 202
+            )
             app.idle()
 
     def policy_check(name: str) -> tuple[str | None, str]:
-        run = next(r for r in ghsim.state.check_runs_for(REPO, pulls[name].head_sha)
-                   if r.name == "prompt-to-pr / policy")
+        run = next(
+            r for r in ghsim.state.check_runs_for(REPO, pulls[name].head_sha) if r.name == "prompt-to-pr / policy"
+        )
         return run.conclusion, run.output["title"] + "\n" + run.output["summary"]
 
     conclusion, shown = policy_check("private")
@@ -44,5 +56,7 @@ def test_a_policy_edit_extending_a_private_file_gets_no_content_of_it(ghsim: Git
     assert "The edited policy is valid" in policy_check("valid")[1]
     conclusion, shown = policy_check("missing")
     assert conclusion == "failure"  # what the PR itself wrote may be quoted: the name it gave does not resolve
-    assert ".github/prompt-to-pr.yml:1:11: _extends: acme/nowhere:policy.yml does not exist or the App cannot " \
-           "read it" in shown
+    assert (
+        ".github/prompt-to-pr.yml:1:11: _extends: acme/nowhere:policy.yml does not exist or the App cannot "
+        "read it" in shown
+    )

@@ -38,7 +38,7 @@ function list(req) {
 
 module.exports = { list, awsKey };
 """
-DEPLOY_SH = '#!/bin/sh\nset -eu\nrm -rf $BUILD_DIR/dist\n'
+DEPLOY_SH = "#!/bin/sh\nset -eu\nrm -rf $BUILD_DIR/dist\n"
 DEPLOY_SH_FIXED = '#!/bin/sh\nset -eu\nrm -rf "$BUILD_DIR/dist"\n'
 WORKFLOW = """name: preview
 on: pull_request_target
@@ -68,11 +68,23 @@ jobs:
 
 
 def package_lock(version: str) -> str:
-    return json.dumps({"name": "web", "lockfileVersion": 3, "packages": {
-        "": {"name": "web"},
-        "node_modules/minimist": {"version": version,
-                                  "resolved": f"https://registry.npmjs.org/minimist/-/minimist-{version}.tgz"},
-    }}, indent=2) + "\n"
+    return (
+        json.dumps(
+            {
+                "name": "web",
+                "lockfileVersion": 3,
+                "packages": {
+                    "": {"name": "web"},
+                    "node_modules/minimist": {
+                        "version": version,
+                        "resolved": f"https://registry.npmjs.org/minimist/-/minimist-{version}.tgz",
+                    },
+                },
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def lock_files(fixed: bool) -> dict[str, str]:
@@ -81,49 +93,66 @@ def lock_files(fixed: bool) -> dict[str, str]:
     return {
         "web/package-lock.json": package_lock(minimist),
         "web/yarn.lock": f'# yarn lockfile v1\n\n\nminimist@^1.2.0:\n  version "{minimist}"\n'
-                         f'  resolved "https://registry.yarnpkg.com/minimist/-/minimist-{minimist}.tgz#0"\n',
+        f'  resolved "https://registry.yarnpkg.com/minimist/-/minimist-{minimist}.tgz#0"\n',
         "app/pnpm-lock.yaml": f"lockfileVersion: '9.0'\n\npackages:\n\n  minimist@{minimist}:\n"
-                              "    resolution: {integrity: sha512-x}\n",
+        "    resolution: {integrity: sha512-x}\n",
         "svc/go.mod": "module example.com/svc\n\ngo 1.21\n\n"
-                      f"require golang.org/x/crypto v{'0.17.0' if fixed else '0.14.0'}\n",
+        f"require golang.org/x/crypto v{'0.17.0' if fixed else '0.14.0'}\n",
         "engine/Cargo.lock": 'version = 3\n\n[[package]]\nname = "smallvec"\n'
-                             f'version = "{"1.6.1" if fixed else "1.6.0"}"\n'
-                             'source = "registry+https://github.com/rust-lang/crates.io-index"\n',
+        f'version = "{"1.6.1" if fixed else "1.6.0"}"\n'
+        'source = "registry+https://github.com/rust-lang/crates.io-index"\n',
         "site/Gemfile.lock": "GEM\n  remote: https://rubygems.org/\n  specs:\n"
-                             f"    google-protobuf ({'3.19.2' if fixed else '3.19.1'})\n\nBUNDLED WITH\n   2.4.1\n",
-        "php/composer.lock": json.dumps({"packages": [
-            {"name": "google/protobuf", "version": "v3.15.0" if fixed else "v3.14.0"}]}, indent=2) + "\n",
+        f"    google-protobuf ({'3.19.2' if fixed else '3.19.1'})\n\nBUNDLED WITH\n   2.4.1\n",
+        "php/composer.lock": json.dumps(
+            {"packages": [{"name": "google/protobuf", "version": "v3.15.0" if fixed else "v3.14.0"}]}, indent=2
+        )
+        + "\n",
         "java/pom.xml": "<project>\n  <dependencies>\n    <dependency>\n"
-                        "      <groupId>org.apache.httpcomponents</groupId>\n"
-                        "      <artifactId>httpclient</artifactId>\n"
-                        f"      <version>{'4.3.1' if fixed else '4.3'}</version>\n"
-                        "    </dependency>\n  </dependencies>\n</project>\n",
+        "      <groupId>org.apache.httpcomponents</groupId>\n"
+        "      <artifactId>httpclient</artifactId>\n"
+        f"      <version>{'4.3.1' if fixed else '4.3'}</version>\n"
+        "    </dependency>\n  </dependencies>\n</project>\n",
         "java/gradle.lockfile": "# This is a Gradle generated file for dependency locking.\n"
-                                f"io.netty:netty-handler:{'3.9.2.Final' if fixed else '3.9.0.Final'}=runtimeClasspath\n"
-                                "empty=\n",
+        f"io.netty:netty-handler:{'3.9.2.Final' if fixed else '3.9.0.Final'}=runtimeClasspath\n"
+        "empty=\n",
     }
 
 
 VULNERABLE = {  # lock file -> (line, advisory) the dependency audit must name
-    "web/package-lock.json": (package_lock("1.2.5").splitlines().index('    "node_modules/minimist": {') + 1,
-                              "GHSA-xvch-5gv4-984h"), "web/yarn.lock": (4, "GHSA-xvch-5gv4-984h"),
-    "app/pnpm-lock.yaml": (5, "GHSA-xvch-5gv4-984h"), "svc/go.mod": (5, "GO-2023-2402"),
-    "engine/Cargo.lock": (4, "RUSTSEC-2021-0003"), "site/Gemfile.lock": (4, "GHSA-wrvw-hg22-4m67"),
-    "php/composer.lock": (4, "GHSA-77rm-9x9h-xj3g"), "java/pom.xml": (5, "GHSA-pqwh-44jj-p5rm"),
+    "web/package-lock.json": (
+        package_lock("1.2.5").splitlines().index('    "node_modules/minimist": {') + 1,
+        "GHSA-xvch-5gv4-984h",
+    ),
+    "web/yarn.lock": (4, "GHSA-xvch-5gv4-984h"),
+    "app/pnpm-lock.yaml": (5, "GHSA-xvch-5gv4-984h"),
+    "svc/go.mod": (5, "GO-2023-2402"),
+    "engine/Cargo.lock": (4, "RUSTSEC-2021-0003"),
+    "site/Gemfile.lock": (4, "GHSA-wrvw-hg22-4m67"),
+    "php/composer.lock": (4, "GHSA-77rm-9x9h-xj3g"),
+    "java/pom.xml": (5, "GHSA-pqwh-44jj-p5rm"),
     "java/gradle.lockfile": (2, "GHSA-9959-6p3m-wxpc"),
 }
 
 
 def changes(fixed: bool) -> dict[str, str | None]:
-    return {"web/api.js": API_JS_FIXED if fixed else API_JS,
-            "scripts/deploy.sh": DEPLOY_SH_FIXED if fixed else DEPLOY_SH,
-            ".github/workflows/preview.yml": WORKFLOW_FIXED if fixed else WORKFLOW, **lock_files(fixed)}
+    return {
+        "web/api.js": API_JS_FIXED if fixed else API_JS,
+        "scripts/deploy.sh": DEPLOY_SH_FIXED if fixed else DEPLOY_SH,
+        ".github/workflows/preview.yml": WORKFLOW_FIXED if fixed else WORKFLOW,
+        **lock_files(fixed),
+    }
 
 
 def test_every_language_gate_names_each_problem_and_the_fixed_pr_passes(ghsim: GitHubSim, tmp_path: Path) -> None:
     build_world(ghsim, files={"web/README.md": "web\n"})
-    pull = ghsim.state.create_pull(REPO, changes=changes(fixed=False), messages=[AI_MESSAGE], body=AI_BODY,
-                                   user="alice", title="Preview builds for the web app")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes=changes(fixed=False),
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Preview builds for the web app",
+    )
     with serve() as (osv, _), running_app(ghsim, tmp_path, osv_url=f"{osv}/v1/query") as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
         checks = runs(ghsim, pull.head_sha)

@@ -44,14 +44,21 @@ def deliver(sim: GitHubSim, app: AppServer, event: str, payload: dict[str, Any],
 
 
 def ai_pull(sim: GitHubSim, changes: dict[str, str | None] | None = None) -> Any:
-    return sim.state.create_pull(REPO, changes=changes or {"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE],
-                                 body=AI_BODY, user="alice", title="Refund fee")
+    return sim.state.create_pull(
+        REPO,
+        changes=changes or {"billing/charge.py": CHARGE_AI},
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Refund fee",
+    )
 
 
 @pytest.mark.tools
 @pytest.mark.slow
 def test_an_ai_pull_request_on_billing_needs_the_billing_team_on_the_current_head(
-        ghsim: GitHubSim, tmp_path: Path) -> None:
+    ghsim: GitHubSim, tmp_path: Path
+) -> None:
     build_world(ghsim)
     pull = ai_pull(ghsim)
     with running_app(ghsim, tmp_path) as app:  # the real ruff, mypy, semgrep and pip-audit
@@ -68,15 +75,20 @@ def test_an_ai_pull_request_on_billing_needs_the_billing_team_on_the_current_hea
         assert "@acme/billing" in checks["approvals"].output["summary"]
         # the tool gates went queued -> in_progress -> completed
         lint_id = checks["lint"].id
-        statuses = [r.body.get("status") for r in ghsim.state.requests(None, r"/check-runs(/\d+)?$")
-                    if isinstance(r.body, dict) and (r.body.get("name") == "prompt-to-pr / lint"
-                                                     or r.path.endswith(f"/{lint_id}"))]
+        statuses = [
+            r.body.get("status")
+            for r in ghsim.state.requests(None, r"/check-runs(/\d+)?$")
+            if isinstance(r.body, dict)
+            and (r.body.get("name") == "prompt-to-pr / lint" or r.path.endswith(f"/{lint_id}"))
+        ]
         assert statuses == ["queued", "in_progress", "completed"]
         live = ghsim.state.repo(REPO).pull(pull.number)
         assert live is not None
         assert live.requested_teams == ["billing"] and live.requested_users == []
         assert {"ai-generated", "ai:claude"} <= set(live.labels)
-        assert checks["approvals"].details_url == f"https://ghapp.example.test/pulls/{REPO}/{pull.number}/{pull.head_sha}"
+        assert (
+            checks["approvals"].details_url == f"https://ghapp.example.test/pulls/{REPO}/{pull.number}/{pull.head_sha}"
+        )
 
         # an approval from someone outside the billing team does not count
         outsider = ghsim.state.add_review(REPO, pull.number, "carol")
@@ -95,8 +107,9 @@ def test_an_ai_pull_request_on_billing_needs_the_billing_team_on_the_current_hea
         assert len(ghsim.state.requests("GET", "/tarball/")) == tarballs  # reviews run no scanner
 
         # a new push to a billing file makes bob's approval stale
-        new_head = ghsim.state.push(REPO, pull.number, {"billing/charge.py": CHARGE_AI + "\nLIMIT = 10\n"},
-                                    message=AI_MESSAGE)
+        new_head = ghsim.state.push(
+            REPO, pull.number, {"billing/charge.py": CHARGE_AI + "\nLIMIT = 10\n"}, message=AI_MESSAGE
+        )
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "synchronize"))
         checks = runs(ghsim, new_head)
         assert set(checks) == SIX
@@ -106,13 +119,19 @@ def test_an_ai_pull_request_on_billing_needs_the_billing_team_on_the_current_hea
 
 
 def test_a_human_pull_request_on_billing_asks_the_billing_owners_and_is_scanned(
-        ghsim: GitHubSim, tmp_path: Path) -> None:
+    ghsim: GitHubSim, tmp_path: Path
+) -> None:
     """Sensitive paths are governed whatever the verdict: an AI footer deleted from the commit (or a PR
     written by hand) still needs the billing owners, and the security scans still run; lint and types stay
     AI-only."""
     build_world(ghsim)
-    pull = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, user="alice",
-                                   messages=["Add a refund fee"], body="Adds the refund fee finance asked for.")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        user="alice",
+        messages=["Add a refund fee"],
+        body="Adds the refund fee finance asked for.",
+    )
     runners = fake_runners()
     with running_app(ghsim, tmp_path, runners=runners) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
@@ -136,8 +155,13 @@ def test_a_human_pull_request_on_billing_asks_the_billing_owners_and_is_scanned(
 
 def test_a_human_pull_request_off_the_sensitive_paths_passes(ghsim: GitHubSim, tmp_path: Path) -> None:
     build_world(ghsim)
-    pull = ghsim.state.create_pull(REPO, changes={"README.md": "# payments, documented\n"}, user="alice",
-                                   messages=["Document the service"], body="Docs only.")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes={"README.md": "# payments, documented\n"},
+        user="alice",
+        messages=["Document the service"],
+        body="Docs only.",
+    )
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
     checks = runs(ghsim, pull.head_sha)
@@ -151,7 +175,8 @@ def test_a_human_pull_request_off_the_sensitive_paths_passes(ghsim: GitHubSim, t
 
 
 def test_an_invalid_policy_on_the_base_branch_fails_the_policy_check_with_its_line(
-        ghsim: GitHubSim, tmp_path: Path) -> None:
+    ghsim: GitHubSim, tmp_path: Path
+) -> None:
     build_world(ghsim, policy="mode: enforce\ngates:\n  lint:\n    enabeld: true\n")
     pull = ai_pull(ghsim)
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
@@ -179,8 +204,9 @@ def test_a_direct_push_of_an_ai_commit_to_main_is_flagged(ghsim: GitHubSim, tmp_
     build_world(ghsim, policy=policy)
     repo = ghsim.state.repo(REPO)
     before = repo.branches["main"]
-    after = ghsim.state.commit(repo, {"billing/charge.py": CHARGE_AI}, branch="main", message=AI_MESSAGE,
-                               author="alice")
+    after = ghsim.state.commit(
+        repo, {"billing/charge.py": CHARGE_AI}, branch="main", message=AI_MESSAGE, author="alice"
+    )
     payload = ghsim.payloads.push(REPO, "main", before, after, sender="alice")
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         deliver(ghsim, app, "push", payload)
@@ -213,7 +239,8 @@ def test_a_human_push_and_a_merged_pull_request_are_not_flagged(ghsim: GitHubSim
 
 
 def test_replays_and_duplicate_events_update_the_same_runs_and_ask_for_reviews_once(
-        ghsim: GitHubSim, tmp_path: Path, database_url: str) -> None:
+    ghsim: GitHubSim, tmp_path: Path, database_url: str
+) -> None:
     build_world(ghsim)
     pull = ai_pull(ghsim)
     payload = ghsim.payloads.pull_request(REPO, pull.number, "opened")
@@ -236,30 +263,43 @@ def test_replays_and_duplicate_events_update_the_same_runs_and_ask_for_reviews_o
 
 
 def test_an_override_counts_from_the_override_team_and_never_from_the_author(
-        ghsim: GitHubSim, tmp_path: Path, database_url: str) -> None:
+    ghsim: GitHubSim, tmp_path: Path, database_url: str
+) -> None:
     build_world(ghsim, policy="overrides:\n  team: '@acme/security'\n")
     pull = ai_pull(ghsim)
     finding = Finding("billing/charge.py", 4, "B001", "something risky")
     with running_app(ghsim, tmp_path, runners=fake_runners(lint=[finding]), **scaled_out(database_url)) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
         assert runs(ghsim, pull.head_sha)["lint"].conclusion == "failure"
-        deliver(ghsim, app, "issue_comment",
-                comment_payload(ghsim, pull.number, "alice", "/prompt-to-pr override lint it is fine", 501))
+        deliver(
+            ghsim,
+            app,
+            "issue_comment",
+            comment_payload(ghsim, pull.number, "alice", "/prompt-to-pr override lint it is fine", 501),
+        )
         lint = runs(ghsim, pull.head_sha)["lint"]
         assert lint.conclusion == "failure"
         assert "@alice: the PR's author cannot override its checks" in lint.output["summary"]
-        deliver(ghsim, app, "issue_comment",
-                comment_payload(ghsim, pull.number, "sec", "/prompt-to-pr override lint", 502))
+        deliver(
+            ghsim, app, "issue_comment", comment_payload(ghsim, pull.number, "sec", "/prompt-to-pr override lint", 502)
+        )
         assert runs(ghsim, pull.head_sha)["lint"].conclusion == "failure"  # no reason, no override
-        deliver(ghsim, app, "issue_comment",
-                comment_payload(ghsim, pull.number, "sec", "/prompt-to-pr override lint false positive: B001", 503))
+        deliver(
+            ghsim,
+            app,
+            "issue_comment",
+            comment_payload(ghsim, pull.number, "sec", "/prompt-to-pr override lint false positive: B001", 503),
+        )
         lint = runs(ghsim, pull.head_sha)["lint"]
         with app.app.state.inbox.db.engine.connect() as conn:
             recorded = conn.execute(text("select login, gate, reason, accepted from overrides order by id")).all()
     assert lint.conclusion == "success"
     assert "Overridden" in lint.output["title"] and "false positive: B001" in lint.output["summary"]
-    assert recorded == [("alice", "lint", "it is fine", False), ("sec", "lint", "", False),
-                        ("sec", "lint", "false positive: B001", True)]
+    assert recorded == [
+        ("alice", "lint", "it is fine", False),
+        ("sec", "lint", "", False),
+        ("sec", "lint", "false positive: B001", True),
+    ]
     replies = [c.body for c in ghsim.state.repo(REPO).issues[pull.number].comments]
     assert len(replies) == 3
     assert "not accepted" in replies[0] and "author" in replies[0]

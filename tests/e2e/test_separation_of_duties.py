@@ -43,8 +43,14 @@ def test_a_co_authors_approval_does_not_count(ghsim: GitHubSim, tmp_path: Path) 
     build_world(ghsim)
     ghsim.state.add_team_member(ORG, "billing", "bea")
     message = AI_MESSAGE + "\nCo-authored-by: Bob <4175913+bob@users.noreply.github.com>"
-    pull = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[message], body=AI_BODY,
-                                   user="alice", title="Refund fee")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=[message],
+        body=AI_BODY,
+        user="alice",
+        title="Refund fee",
+    )
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
         check = review(ghsim, app, pull.number, "bob")  # bob is in the billing team, and co-wrote the change
@@ -61,8 +67,14 @@ def test_an_agents_launcher_and_a_pusher_cannot_approve(ghsim: GitHubSim, tmp_pa
     build_world(ghsim)
     ghsim.state.add_team_member(ORG, "billing", "pat")
     ghsim.state.add_team_member(ORG, "billing", "bea")
-    pull = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=["Add a refund fee"],
-                                   body="Adds the refund fee.", user="copilot-swe-agent[bot]", title="Refund fee")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=["Add a refund fee"],
+        body="Adds the refund fee.",
+        user="copilot-swe-agent[bot]",
+        title="Refund fee",
+    )
     ghsim.state.assign(REPO, pull.number, "Copilot", by="bob")
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
@@ -70,14 +82,15 @@ def test_an_agents_launcher_and_a_pusher_cannot_approve(ghsim: GitHubSim, tmp_pa
         assert check.conclusion == "action_required"
         assert "Not counted: @bob: assigned the pull request to an agent" in check.output["summary"]
 
-        ghsim.state.push(REPO, pull.number, {"billing/charge.py": CHARGE_AI + "\nLIMIT = 10\n"}, author="pat",
-                         message="Cap the fee")
-        deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "synchronize",
-                                                                        sender="pat"))
+        ghsim.state.push(
+            REPO, pull.number, {"billing/charge.py": CHARGE_AI + "\nLIMIT = 10\n"}, author="pat", message="Cap the fee"
+        )
+        deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "synchronize", sender="pat"))
         check = review(ghsim, app, pull.number, "pat")
         assert check.conclusion == "action_required"
-        assert ("Not counted: @pat: authored or committed a commit of the pull request; pushed to the pull "
-                "request's branch") in check.output["summary"]
+        assert (
+            "Not counted: @pat: authored or committed a commit of the pull request; pushed to the pull request's branch"
+        ) in check.output["summary"]
         assert "@bob: assigned the pull request to an agent" in check.output["summary"]
         assert review(ghsim, app, pull.number, "bea").conclusion == "success"
 
@@ -86,12 +99,16 @@ def test_a_pusher_who_wrote_no_commit_still_cannot_approve(ghsim: GitHubSim, tmp
     """Pushing someone else's commits (a rebase, a cherry-pick) is taking part too."""
     build_world(ghsim)
     ghsim.state.add_team_member(ORG, "billing", "bea")
-    pull = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=["Add a refund fee"],
-                                   body="Adds the refund fee.", user="alice")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=["Add a refund fee"],
+        body="Adds the refund fee.",
+        user="alice",
+    )
     ghsim.state.push(REPO, pull.number, {"billing/charge.py": CHARGE_AI + "\n"}, author="alice", message="Tidy")
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
-        deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "synchronize",
-                                                                        sender="bob"))
+        deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "synchronize", sender="bob"))
         check = review(ghsim, app, pull.number, "bob")
         assert check.conclusion == "action_required"
         assert "Not counted: @bob: pushed to the pull request's branch" in check.output["summary"]
@@ -100,8 +117,13 @@ def test_a_pusher_who_wrote_no_commit_still_cannot_approve(ghsim: GitHubSim, tmp
 def test_an_owners_change_request_blocks_until_they_approve(ghsim: GitHubSim, tmp_path: Path) -> None:
     build_world(ghsim)
     ghsim.state.add_team_member(ORG, "billing", "bea")
-    pull = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=["Add a refund fee"],
-                                   body="Adds the refund fee.", user="alice")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=["Add a refund fee"],
+        body="Adds the refund fee.",
+        user="alice",
+    )
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
         assert review(ghsim, app, pull.number, "bea", "CHANGES_REQUESTED").conclusion == "action_required"

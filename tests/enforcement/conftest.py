@@ -29,8 +29,9 @@ class Driver:
         self.sim = sim
         self.db = db
         self.inbox = Inbox(db, max_attempts=3)
-        self.settings = sim.settings(database_url="sqlite://", public_url="https://ghapp.example.test",
-                                     data_dir=tmp_path)
+        self.settings = sim.settings(
+            database_url="sqlite://", public_url="https://ghapp.example.test", data_dir=tmp_path
+        )
         self.runners: Sequence[Runner] = fake_runners()
         self.enforcer = Enforcer(runners=self.runners)
 
@@ -50,11 +51,9 @@ class Driver:
         return claim
 
     def context(self, claim: Claim, app: GitHubApp, *, final: bool = False) -> JobContext:
-        return JobContext(delivery=claim, settings=self.settings, inbox=self.inbox, github_app=app,
-                          final_attempt=final)
+        return JobContext(delivery=claim, settings=self.settings, inbox=self.inbox, github_app=app, final_attempt=final)
 
-    def handle(self, event: str, payload: dict[str, Any], *, final: bool = False,
-               app: GitHubApp | None = None) -> None:
+    def handle(self, event: str, payload: dict[str, Any], *, final: bool = False, app: GitHubApp | None = None) -> None:
         """Record, claim and run one delivery to the end (exceptions propagate)."""
         claim = self.claim(self.record(event, payload))
         handler = find_handler(handler_table(self.enforcer), event, payload.get("action"))

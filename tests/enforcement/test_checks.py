@@ -29,8 +29,9 @@ def test_rerunning_the_suite_runs_every_tool_again(driver: Driver) -> None:
     build_world(driver.sim)
     pull = ai_pull(driver)
     driver.handle("pull_request", opened(driver, pull))
-    driver.handle("check_suite", driver.sim.payloads.check_suite(REPO, pull.head_sha, "rerequested",
-                                                                 pulls=[pull.number]))
+    driver.handle(
+        "check_suite", driver.sim.payloads.check_suite(REPO, pull.head_sha, "rerequested", pulls=[pull.number])
+    )
     assert [len(r.calls) for r in driver.runners[:3]] == [2, 2, 2]  # type: ignore[attr-defined]
     assert len(driver.sim.state.requests("GET", "/tarball/")) == 2
 
@@ -56,8 +57,9 @@ def test_the_request_reviews_button_asks_again_even_on_the_same_head(driver: Dri
     live.requested_teams.clear()  # someone removed the request
     driver.handle("pull_request", opened(driver, pull, "reopened"))
     assert live.requested_teams == []  # asked once per head: not again on its own
-    driver.handle("check_run", driver.sim.payloads.check_run(REPO, approvals.id, "requested_action",
-                                                             identifier="request-reviews"))
+    driver.handle(
+        "check_run", driver.sim.payloads.check_run(REPO, approvals.id, "requested_action", identifier="request-reviews")
+    )
     assert live.requested_teams == ["billing"]
     assert len(driver.sim.state.requests("POST", "/requested_reviewers$")) == 2
 

@@ -54,8 +54,9 @@ def test_a_failed_review_event_leaves_completed_checks_alone(driver: Driver) -> 
     review = driver.sim.state.add_review(REPO, pull.number, "bob")
     driver.sim.faults.add("/pulls/1/reviews", "5xx", status=410)
     with pytest.raises(GitHubError):
-        driver.handle("pull_request_review", driver.sim.payloads.pull_request_review(REPO, pull.number, review.id),
-                      final=True)
+        driver.handle(
+            "pull_request_review", driver.sim.payloads.pull_request_review(REPO, pull.number, review.id), final=True
+        )
     checks = runs(driver, pull.head_sha)
     assert checks["approvals"].conclusion == "failure"
     assert checks["lint"].conclusion == "success"

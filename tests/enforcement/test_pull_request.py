@@ -19,8 +19,14 @@ def runs(driver: Driver, head: str) -> dict[str, CheckRun]:
 
 
 def ai_pull(driver: Driver, changes: dict[str, Any] | None = None, **kwargs: Any) -> Pull:
-    return driver.sim.state.create_pull(REPO, changes=changes or {"billing/charge.py": CHARGE_AI},
-                                        messages=[AI_MESSAGE], body=kwargs.pop("body", AI_BODY), user="alice", **kwargs)
+    return driver.sim.state.create_pull(
+        REPO,
+        changes=changes or {"billing/charge.py": CHARGE_AI},
+        messages=[AI_MESSAGE],
+        body=kwargs.pop("body", AI_BODY),
+        user="alice",
+        **kwargs,
+    )
 
 
 def opened(driver: Driver, pull: Pull, action: str = "opened", **kwargs: Any) -> dict[str, Any]:
@@ -59,8 +65,9 @@ def test_the_apps_own_label_changes_are_ignored_and_a_removed_label_comes_back(d
 
 def test_a_verdict_label_a_maintainer_adds_is_kept_and_judged_as_theirs(driver: Driver) -> None:
     build_world(driver.sim)
-    pull = driver.sim.state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, messages=["Change util"],
-                                        body="Plain change.", user="alice")
+    pull = driver.sim.state.create_pull(
+        REPO, changes={"app/util.py": "VALUE = 2\n"}, messages=["Change util"], body="Plain change.", user="alice"
+    )
     driver.handle("pull_request", opened(driver, pull))
     assert runs(driver, pull.head_sha)["provenance"].conclusion == "success"  # no AI signal: human
     driver.sim.state.label_by_hand(REPO, pull.number, "ai-generated", "maria")
@@ -146,8 +153,11 @@ def test_report_mode_concludes_neutral_and_says_what_enforce_would_do(driver: Dr
 def test_deleted_files_are_never_given_to_a_tool_and_files_without_a_diff_are(driver: Driver) -> None:
     """GitHub sends no diff for content it calls binary (one NUL byte is enough): the tool judges the file."""
     build_world(driver.sim, policy="gates:\n  lint:\n    applies_to: all\n")
-    pull = driver.sim.state.create_pull(REPO, changes={"app/util.py": None, "logo.py": b"\x89PNG\x00\xff\xfe",
-                                                       "billing/charge.py": CHARGE_AI}, user="alice")
+    pull = driver.sim.state.create_pull(
+        REPO,
+        changes={"app/util.py": None, "logo.py": b"\x89PNG\x00\xff\xfe", "billing/charge.py": CHARGE_AI},
+        user="alice",
+    )
     lint = FakeRunner("ruff", Gate.LINT)
     driver.use((lint, *fake_runners()[1:]))
     driver.handle("pull_request", opened(driver, pull))
@@ -222,6 +232,7 @@ def test_a_comment_review_changes_nothing_and_costs_nothing(driver: Driver) -> N
     driver.handle("pull_request_review", driver.sim.payloads.pull_request_review(REPO, pull.number, dismissed.id))
     assert runs(driver, pull.head_sha)["approvals"].conclusion == "success"
     dismissed.state = "DISMISSED"
-    driver.handle("pull_request_review",
-                  driver.sim.payloads.pull_request_review(REPO, pull.number, dismissed.id, "dismissed"))
+    driver.handle(
+        "pull_request_review", driver.sim.payloads.pull_request_review(REPO, pull.number, dismissed.id, "dismissed")
+    )
     assert runs(driver, pull.head_sha)["approvals"].conclusion == "action_required"

@@ -15,20 +15,30 @@ def _push(driver: Driver, branch: str = "main", *, human_first: bool = False) ->
     repo = driver.sim.state.repo(REPO)
     before = repo.branches.get(branch) or repo.branches["main"]
     if human_first:
-        driver.sim.state.commit(repo, {"README.md": "# x\n"}, branch=branch, message="Docs", author="alice",
-                                parent=before)
-    after = driver.sim.state.commit(repo, {"billing/charge.py": CHARGE_AI}, branch=branch, message=AI_MESSAGE,
-                                    author="alice", parent=repo.branches.get(branch, before))
+        driver.sim.state.commit(
+            repo, {"README.md": "# x\n"}, branch=branch, message="Docs", author="alice", parent=before
+        )
+    after = driver.sim.state.commit(
+        repo,
+        {"billing/charge.py": CHARGE_AI},
+        branch=branch,
+        message=AI_MESSAGE,
+        author="alice",
+        parent=repo.branches.get(branch, before),
+    )
     return before, after
 
 
-@pytest.mark.parametrize(("policy", "branch", "flagged"), [
-    ("", "main", True),
-    ("", "feature/x", False),
-    ("direct_push:\n  branches: ['release/*']\n", "release/1.2", True),
-    ("direct_push:\n  enabled: false\n", "main", False),
-    ("direct_push:\n  default_branch: false\n", "main", False),
-])
+@pytest.mark.parametrize(
+    ("policy", "branch", "flagged"),
+    [
+        ("", "main", True),
+        ("", "feature/x", False),
+        ("direct_push:\n  branches: ['release/*']\n", "release/1.2", True),
+        ("direct_push:\n  enabled: false\n", "main", False),
+        ("direct_push:\n  default_branch: false\n", "main", False),
+    ],
+)
 def test_which_branches_are_watched(driver: Driver, policy: str, branch: str, flagged: bool) -> None:
     build_world(driver.sim, policy=policy or None)
     before, after = _push(driver, branch)
@@ -37,8 +47,7 @@ def test_which_branches_are_watched(driver: Driver, policy: str, branch: str, fl
     assert not [i for i in driver.sim.state.repo(REPO).issues.values() if i.title.startswith("prompt-to-pr")]
 
 
-def test_a_cut_short_commit_list_is_read_again_through_compare(driver: Driver, monkeypatch: pytest.MonkeyPatch
-                                                               ) -> None:
+def test_a_cut_short_commit_list_is_read_again_through_compare(driver: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
     build_world(driver.sim)
     before, after = _push(driver, human_first=True)
     payload = driver.sim.payloads.push(REPO, "main", before, after, sender="alice")
@@ -66,8 +75,12 @@ def test_rerunning_a_push_check_judges_it_by_the_policy_that_governed_the_push(d
     driver.handle("check_run", driver.sim.payloads.check_run(REPO, check.id, "rerequested"))
     assert runs(driver, after)["provenance"].conclusion == "failure"  # still a violation
     repo = driver.sim.state.repo(REPO)
-    driver.sim.state.commit(repo, {".github/prompt-to-pr.yml": "direct_push:\n  enabled: false\n"},
-                            branch="main", message="Stop watching pushes")
+    driver.sim.state.commit(
+        repo,
+        {".github/prompt-to-pr.yml": "direct_push:\n  enabled: false\n"},
+        branch="main",
+        message="Stop watching pushes",
+    )
     payload = driver.sim.payloads.check_run(REPO, check.id, "rerequested")
     driver.handle("check_run", payload)
     assert runs(driver, after)["provenance"].conclusion == "failure"  # judged by the policy before the push

@@ -12,9 +12,18 @@ from tests.enforcement.test_pull_request import ai_pull, opened
 
 
 def test_tool_reports_round_trip_and_are_kept_per_fingerprint(driver: Driver) -> None:
-    report = ToolReport(gate=Gate.SEMGREP, tool="semgrep", version="1.0", status="error", error="boom",
-                        findings=(Finding("a.py", 3, "r1", "m", "warning", 4, 1, 2, "billing"),),
-                        unaudited=("b.py: timeout",), files=("a.py", "b.py"), rules=("secrets",), duration_s=1.5)
+    report = ToolReport(
+        gate=Gate.SEMGREP,
+        tool="semgrep",
+        version="1.0",
+        status="error",
+        error="boom",
+        findings=(Finding("a.py", 3, "r1", "m", "warning", 4, 1, 2, "billing"),),
+        unaudited=("b.py: timeout",),
+        files=("a.py", "b.py"),
+        rules=("secrets",),
+        duration_s=1.5,
+    )
     assert records.report_from_json(records.report_to_json(report)) == report
     zizmor = ToolReport(gate=Gate.SEMGREP, tool="zizmor", version="1.33.1")
     records.save_reports(driver.db, REPO, "abc", [report, zizmor], {Gate.SEMGREP: "v1"})
@@ -66,7 +75,8 @@ def test_every_check_links_to_the_heads_details_page_which_holds_the_decision(dr
     head = pull.head_sha
     runs = driver.sim.state.check_runs_for(REPO, head)
     assert runs and {r.details_url for r in runs} == {
-        f"{driver.settings.public_url.rstrip('/')}/pulls/{REPO}/{pull.number}/{head}"}
+        f"{driver.settings.public_url.rstrip('/')}/pulls/{REPO}/{pull.number}/{head}"
+    }
     found = details_of(driver.db, REPO, pull.number, head)
     assert found is not None
     _, _, page = found

@@ -16,19 +16,29 @@ from tests.e2e.harness import REPO, FakeRunner, build_world
 from tests.enforcement.conftest import Driver
 from tests.ghsim.gitdata import blob_sha
 
-FILES = (ChangedFile("billing/charge.py"), ChangedFile("gone.py", status="removed"),
-         ChangedFile("logo.py", patch_missing=True, binary=True), ChangedFile("requirements.txt"))
+FILES = (
+    ChangedFile("billing/charge.py"),
+    ChangedFile("gone.py", status="removed"),
+    ChangedFile("logo.py", patch_missing=True, binary=True),
+    ChangedFile("requirements.txt"),
+)
 
 
 def policy(extra: str = "") -> object:
-    result = load_policy([("default", default_policy_text()), ("repo", extra or "mode: enforce\n")],
-                         signals=bundled_signals())
+    result = load_policy(
+        [("default", default_policy_text()), ("repo", extra or "mode: enforce\n")], signals=bundled_signals()
+    )
     assert result.policy is not None, result.issues
     return result.policy
 
 
-def _run(driver: Driver, runners: list[FakeRunner], extra: str = "", changed: tuple[ChangedFile, ...] = FILES,
-         **settings: object) -> tuple[ToolReport, ...]:
+def _run(
+    driver: Driver,
+    runners: list[FakeRunner],
+    extra: str = "",
+    changed: tuple[ChangedFile, ...] = FILES,
+    **settings: object,
+) -> tuple[ToolReport, ...]:
     head = driver.sim.state.repo(REPO).branches["main"]
     tree = driver.sim.state.repo(REPO).commits[head].tree
     files = tuple(replace(f, sha=blob_sha(tree[f.path])) if f.path in tree else f for f in changed)  # as GitHub lists
@@ -36,9 +46,17 @@ def _run(driver: Driver, runners: list[FakeRunner], extra: str = "", changed: tu
 
     async def main() -> tuple[ToolReport, ...]:
         async with driver.sim.github_app() as app:
-            return await run_tools(app.installation(next(iter(driver.sim.state.installations))), config,
-                                   owner="acme", repo="payments", head_sha=head, base_ref="main",
-                                   policy=policy(extra), runners=runners, files=files)  # type: ignore[arg-type]
+            return await run_tools(
+                app.installation(next(iter(driver.sim.state.installations))),
+                config,
+                owner="acme",
+                repo="payments",
+                head_sha=head,
+                base_ref="main",
+                policy=policy(extra),
+                runners=runners,
+                files=files,
+            )  # type: ignore[arg-type]
 
     return asyncio.run(main())
 
@@ -76,15 +94,27 @@ def test_what_a_file_is_comes_from_its_first_line_too(driver: Driver) -> None:
     """A `.pyw` and a Python script without a suffix reach the Python tools under an alias, and come back under
     their own names; a shell script reaches a shell reader; a notebook, and a script nothing reads, are named as
     not checked by the gates that read code. Nothing with a telling name is touched."""
-    build_world(driver.sim, files={
-        "gui.pyw": "import tkinter\n", "bin/deploy": "#!/usr/bin/env python3\nprint(1)\n",
-        "bin/setup-env": "#!/bin/bash\necho hi\n", "bin/report": "#!/usr/bin/perl\nprint 1;\n",
-        "nb.ipynb": "{}\n", "LICENSE": "MIT\n"})
-    ruff = FakeRunner("ruff", Gate.LINT, findings=(Finding("gui_pyw.py", 1, "F401", "unused"),
-                                                   Finding("bin/deploy.py", 2, "T201", "print")))
+    build_world(
+        driver.sim,
+        files={
+            "gui.pyw": "import tkinter\n",
+            "bin/deploy": "#!/usr/bin/env python3\nprint(1)\n",
+            "bin/setup-env": "#!/bin/bash\necho hi\n",
+            "bin/report": "#!/usr/bin/perl\nprint 1;\n",
+            "nb.ipynb": "{}\n",
+            "LICENSE": "MIT\n",
+        },
+    )
+    ruff = FakeRunner(
+        "ruff",
+        Gate.LINT,
+        findings=(Finding("gui_pyw.py", 1, "F401", "unused"), Finding("bin/deploy.py", 2, "T201", "print")),
+    )
     shell = FakeRunner("semgrep", Gate.SEMGREP, suffixes=(".py", ".sh"))
-    changed = tuple(ChangedFile(p) for p in ("gui.pyw", "bin/deploy", "bin/setup-env", "bin/report", "nb.ipynb",
-                                              "LICENSE", "billing/charge.py"))
+    changed = tuple(
+        ChangedFile(p)
+        for p in ("gui.pyw", "bin/deploy", "bin/setup-env", "bin/report", "nb.ipynb", "LICENSE", "billing/charge.py")
+    )
     assert busy([ruff, shell], (ChangedFile("LICENSE"),)) == [ruff, shell]  # its content must be looked at
     lint, scan = _run(driver, [ruff, shell], changed=changed)
     assert ruff.calls == [("billing/charge.py", "bin/deploy.py", "gui_pyw.py")]
@@ -97,10 +127,15 @@ def test_what_a_file_is_comes_from_its_first_line_too(driver: Driver) -> None:
 
 
 def test_completions_name_the_files_a_clean_stored_report_did_not_look_at() -> None:
-    ruff, mypy, semgrep = (FakeRunner("ruff", Gate.LINT), FakeRunner("mypy", Gate.LINT),
-                           FakeRunner("semgrep", Gate.LINT))
-    stored = (ToolReport(Gate.LINT, "ruff", considered=("billing/charge.py",)),
-              ToolReport(Gate.LINT, "mypy", status="error", considered=("billing/charge.py", "new.py")))
+    ruff, mypy, semgrep = (
+        FakeRunner("ruff", Gate.LINT),
+        FakeRunner("mypy", Gate.LINT),
+        FakeRunner("semgrep", Gate.LINT),
+    )
+    stored = (
+        ToolReport(Gate.LINT, "ruff", considered=("billing/charge.py",)),
+        ToolReport(Gate.LINT, "mypy", status="error", considered=("billing/charge.py", "new.py")),
+    )
     files = (*FILES, ChangedFile("new.py"))
     found = completions([ruff, mypy, semgrep], stored, files)
     assert found == {"ruff": (stored[0], ["logo.py", "new.py"])}  # mypy failed and semgrep has no report: all again

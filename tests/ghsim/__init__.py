@@ -28,8 +28,9 @@ class GitHubSim:
     `prefix="/api/v3"` serves it the way GitHub Enterprise Server does.
     """
 
-    def __init__(self, *, prefix: str = "", app_id: int = 4242, webhook_secret: str = WEBHOOK_SECRET,
-                 keys: KeyPair | None = None) -> None:
+    def __init__(
+        self, *, prefix: str = "", app_id: int = 4242, webhook_secret: str = WEBHOOK_SECRET, keys: KeyPair | None = None
+    ) -> None:
         self.keys = keys or test_keys()
         self.state = SimState(app_id=app_id, public_key_pem=self.keys.public_pem)
         self.faults = Faults()
@@ -71,8 +72,12 @@ class GitHubSim:
 
     def settings(self, **overrides: Any) -> Settings:
         """Settings for an App talking to this simulator."""
-        values: dict[str, Any] = {"app_id": str(self.state.app_id), "private_key": self.keys.private_pem,
-                                  "webhook_secret": self.webhook_secret, "github_api_url": self.api_url}
+        values: dict[str, Any] = {
+            "app_id": str(self.state.app_id),
+            "private_key": self.keys.private_pem,
+            "webhook_secret": self.webhook_secret,
+            "github_api_url": self.api_url,
+        }
         return Settings(**{**values, **overrides})
 
     def github_app(self, **kwargs: Any) -> GitHubApp:
@@ -81,18 +86,34 @@ class GitHubSim:
             kwargs.setdefault("transport", self.transport())
         return GitHubApp(self.settings(), **kwargs)
 
-    def send_webhook(self, app_url: str, event: str, payload: dict[str, Any] | bytes, *,
-                     secret: str | None = None, guid: str | None = None,
-                     transport: httpx.AsyncBaseTransport | None = None) -> Delivery:
+    def send_webhook(
+        self,
+        app_url: str,
+        event: str,
+        payload: dict[str, Any] | bytes,
+        *,
+        secret: str | None = None,
+        guid: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> Delivery:
         """Sign and POST a delivery to the App (blocking), recorded for the hook deliveries API."""
-        return send_webhook(app_url, event, payload, secret or self.webhook_secret, state=self.state, guid=guid,
-                            transport=transport)
+        return send_webhook(
+            app_url, event, payload, secret or self.webhook_secret, state=self.state, guid=guid, transport=transport
+        )
 
-    async def asend_webhook(self, app_url: str, event: str, payload: dict[str, Any] | bytes, *,
-                            secret: str | None = None, guid: str | None = None,
-                            transport: httpx.AsyncBaseTransport | None = None) -> Delivery:
-        return await deliver(self.state, app_url, event, payload, secret or self.webhook_secret, guid=guid,
-                             transport=transport)
+    async def asend_webhook(
+        self,
+        app_url: str,
+        event: str,
+        payload: dict[str, Any] | bytes,
+        *,
+        secret: str | None = None,
+        guid: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> Delivery:
+        return await deliver(
+            self.state, app_url, event, payload, secret or self.webhook_secret, guid=guid, transport=transport
+        )
 
 
 __all__ = ["WEBHOOK_SECRET", "Delivery", "Faults", "GitHubSim", "SimState"]

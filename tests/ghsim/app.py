@@ -83,8 +83,10 @@ def _compile(template: str) -> re.Pattern[str]:
 
 
 COMPILED = [(method, _compile(template), handler, auth) for method, template, handler, auth in ROUTES]
-SECONDARY = ("You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you "
-             "reach out to GitHub Support for help, please include the request ID.")
+SECONDARY = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you "
+    "reach out to GitHub Support for help, please include the request ID."
+)
 
 
 class Simulator:
@@ -98,16 +100,24 @@ class Simulator:
     def strip(self, raw_path: str) -> str | None:
         if raw_path.startswith("/_codeload/") or not self.prefix:
             return raw_path
-        return raw_path[len(self.prefix):] if raw_path.startswith(self.prefix + "/") else None
+        return raw_path[len(self.prefix) :] if raw_path.startswith(self.prefix + "/") else None
 
     # authentication
     def _jwt_identity(self, token: str) -> str:
         try:
-            claims = jwt.decode(token, self.state.public_key_pem, algorithms=["RS256"],
-                                options={"require": ["exp", "iat", "iss"]}, leeway=30)
+            claims = jwt.decode(
+                token,
+                self.state.public_key_pem,
+                algorithms=["RS256"],
+                options={"require": ["exp", "iat", "iss"]},
+                leeway=30,
+            )
         except jwt.ExpiredSignatureError:
-            raise SimError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future "
-                                "time at which the assertion expires") from None
+            raise SimError(
+                401,
+                "'Expiration time' claim ('exp') must be a numeric value representing the future "
+                "time at which the assertion expires",
+            ) from None
         except jwt.PyJWTError:
             raise SimError(401, "A JSON web token could not be decoded") from None
         if str(claims["iss"]) != str(self.state.app_id):
@@ -139,15 +149,20 @@ class Simulator:
         with self.state.lock:
             bucket = self.state.buckets.get(identity)
             if bucket is None or bucket.reset <= now:
-                bucket = self.state.buckets[identity] = RateBucket(self.state.rate_limit, self.state.rate_limit,
-                                                                   now + 3600)
+                bucket = self.state.buckets[identity] = RateBucket(
+                    self.state.rate_limit, self.state.rate_limit, now + 3600
+                )
             return bucket
 
     @staticmethod
     def rate_headers(bucket: RateBucket) -> dict[str, str]:
-        return {"x-ratelimit-limit": str(bucket.limit), "x-ratelimit-remaining": str(bucket.remaining),
-                "x-ratelimit-used": str(bucket.limit - bucket.remaining), "x-ratelimit-reset": str(bucket.reset),
-                "x-ratelimit-resource": "core"}
+        return {
+            "x-ratelimit-limit": str(bucket.limit),
+            "x-ratelimit-remaining": str(bucket.remaining),
+            "x-ratelimit-used": str(bucket.limit - bucket.remaining),
+            "x-ratelimit-reset": str(bucket.reset),
+            "x-ratelimit-resource": "core",
+        }
 
     def fault_error(self, fault: Fault) -> SimError:
         now = int(self.state.clock.now().timestamp())
@@ -155,10 +170,17 @@ class Simulator:
             message = "Service Unavailable" if fault.status == 503 else "Server Error"
             return SimError(fault.status, message)
         if fault.kind == "primary":
-            return SimError(403, "API rate limit exceeded for installation.", headers={
-                "x-ratelimit-limit": str(self.state.rate_limit), "x-ratelimit-remaining": "0",
-                "x-ratelimit-used": str(self.state.rate_limit), "x-ratelimit-reset": str(now + fault.reset_in),
-                "x-ratelimit-resource": "core"})
+            return SimError(
+                403,
+                "API rate limit exceeded for installation.",
+                headers={
+                    "x-ratelimit-limit": str(self.state.rate_limit),
+                    "x-ratelimit-remaining": "0",
+                    "x-ratelimit-used": str(self.state.rate_limit),
+                    "x-ratelimit-reset": str(now + fault.reset_in),
+                    "x-ratelimit-resource": "core",
+                },
+            )
         status = 429 if fault.kind == "429" else 403
         headers = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
         return SimError(status, SECONDARY, headers=headers)
@@ -171,8 +193,17 @@ class Simulator:
         headers = {k.lower(): v for k, v in request.headers.items()}
         body: Any = None
         root = f"{request.url.scheme}://{request.url.netloc}/"
-        ctx = Ctx(self.state, request.method, path or raw_path, {}, query, None, headers,
-                  root + (self.prefix.lstrip("/") + "/" if self.prefix else ""), root)
+        ctx = Ctx(
+            self.state,
+            request.method,
+            path or raw_path,
+            {},
+            query,
+            None,
+            headers,
+            root + (self.prefix.lstrip("/") + "/" if self.prefix else ""),
+            root,
+        )
         identity = "none"
         bucket: RateBucket | None = None
         try:
@@ -198,8 +229,7 @@ class Simulator:
             reply = Reply(exc.status, json=exc.body(), headers=exc.headers)
         response = self.finish(ctx, reply, bucket)
         with self.state.lock:
-            self.state.log.append(LoggedRequest(request.method, ctx.path, query, body, response.status_code,
-                                                identity))
+            self.state.log.append(LoggedRequest(request.method, ctx.path, query, body, response.status_code, identity))
         return response
 
     def route(self, ctx: Ctx, path: str | None) -> tuple[Handler, str]:
@@ -214,11 +244,20 @@ class Simulator:
         raise SimError(404 if not allowed else 405, "Not Found" if not allowed else "Method Not Allowed")
 
     def finish(self, ctx: Ctx, reply: Reply, bucket: RateBucket | None) -> Response:
-        content = reply.content if reply.content is not None else (
-            b"" if reply.json is None and reply.status in (202, 204, 302) and reply.content is None
-            else json.dumps(reply.json).encode())
-        headers = {"x-github-request-id": secrets.token_hex(8).upper(),
-                   "x-github-api-version-selected": "2022-11-28", **reply.headers}
+        content = (
+            reply.content
+            if reply.content is not None
+            else (
+                b""
+                if reply.json is None and reply.status in (202, 204, 302) and reply.content is None
+                else json.dumps(reply.json).encode()
+            )
+        )
+        headers = {
+            "x-github-request-id": secrets.token_hex(8).upper(),
+            "x-github-api-version-selected": "2022-11-28",
+            **reply.headers,
+        }
         status = reply.status
         if ctx.method == "GET" and status == 200 and bucket is not None:
             etag = 'W/"' + hashlib.sha256(content).hexdigest()[:40] + '"'

@@ -16,8 +16,14 @@ DOCS = "https://docs.github.com/rest"
 class SimError(Exception):
     """An error answer in GitHub's shape: {"message", "documentation_url", "status"} (+ "errors" on 422)."""
 
-    def __init__(self, status: int, message: str, *, errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -32,8 +38,11 @@ class SimError(Exception):
 
 
 def invalid(field_name: str, message: str, resource: str = "CheckRun") -> SimError:
-    return SimError(422, "Validation Failed",
-                    errors=[{"resource": resource, "field": field_name, "code": "invalid", "message": message}])
+    return SimError(
+        422,
+        "Validation Failed",
+        errors=[{"resource": resource, "field": field_name, "code": "invalid", "message": message}],
+    )
 
 
 @dataclass
@@ -96,10 +105,14 @@ def paginate(ctx: Ctx, items: list[Any], *, cap: int | None = None) -> Reply:
     last = max(1, math.ceil(len(items) / per_page))
     links = []
     if page < last:
-        links += [f'<{ctx.page_url(per_page=per_page, page=page + 1)}>; rel="next"',
-                  f'<{ctx.page_url(per_page=per_page, page=last)}>; rel="last"']
+        links += [
+            f'<{ctx.page_url(per_page=per_page, page=page + 1)}>; rel="next"',
+            f'<{ctx.page_url(per_page=per_page, page=last)}>; rel="last"',
+        ]
     if page > 1:
-        links += [f'<{ctx.page_url(per_page=per_page, page=page - 1)}>; rel="prev"',
-                  f'<{ctx.page_url(per_page=per_page, page=1)}>; rel="first"']
+        links += [
+            f'<{ctx.page_url(per_page=per_page, page=page - 1)}>; rel="prev"',
+            f'<{ctx.page_url(per_page=per_page, page=1)}>; rel="first"',
+        ]
     headers = {"link": ", ".join(links)} if links else {}
-    return Reply(json=items[(page - 1) * per_page: page * per_page], headers=headers)
+    return Reply(json=items[(page - 1) * per_page : page * per_page], headers=headers)

@@ -39,8 +39,18 @@ class Faults:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
-    def add(self, route: str, kind: Kind, count: int | None = 1, *, method: str | None = None, status: int = 502,
-            retry_after: int | None = 1, reset_in: int = 60, delay: float = 1.0) -> Fault:
+    def add(
+        self,
+        route: str,
+        kind: Kind,
+        count: int | None = 1,
+        *,
+        method: str | None = None,
+        status: int = 502,
+        retry_after: int | None = 1,
+        reset_in: int = 60,
+        delay: float = 1.0,
+    ) -> Fault:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; one of {KINDS}")
         fault = Fault(route, kind, count, method, status, retry_after, reset_in, delay)

@@ -155,12 +155,23 @@ def _git_archive(tree: Tree, top_dir: str, modes: Mapping[str, str]) -> bytes:
             else:
                 with open(target, "wb") as out:
                     out.write(data)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": work, "GIT_CONFIG_NOSYSTEM": "1",
-               "GIT_AUTHOR_NAME": "sim", "GIT_AUTHOR_EMAIL": "sim@example.com", "GIT_AUTHOR_DATE": "1700000000 +0000",
-               "GIT_COMMITTER_NAME": "sim", "GIT_COMMITTER_EMAIL": "sim@example.com",
-               "GIT_COMMITTER_DATE": "1700000000 +0000"}
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": work,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "sim",
+            "GIT_AUTHOR_EMAIL": "sim@example.com",
+            "GIT_AUTHOR_DATE": "1700000000 +0000",
+            "GIT_COMMITTER_NAME": "sim",
+            "GIT_COMMITTER_EMAIL": "sim@example.com",
+            "GIT_COMMITTER_DATE": "1700000000 +0000",
+        }
         for argv in (["init", "-q"], ["add", "-A"], ["commit", "-q", "--no-verify", "-m", "archive"]):
             subprocess.run(["git", "-C", work, *argv], env=env, check=True, capture_output=True)
-        done = subprocess.run(["git", "-C", work, "archive", "--format=tar", f"--prefix={top_dir}/", "HEAD"],
-                              env=env, check=True, capture_output=True)
+        done = subprocess.run(
+            ["git", "-C", work, "archive", "--format=tar", f"--prefix={top_dir}/", "HEAD"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     return gzip.compress(done.stdout, mtime=0)

@@ -32,6 +32,7 @@ def installation_client(sim: GitHubSim, installation_id: int, **headers: str) ->
 def small_world(sim: GitHubSim) -> dict[str, Any]:
     inst = sim.state.create_installation("octo-org")
     repo = sim.state.create_repo("octo-org/hello", files={"README.md": "hi\n", "src/app.py": "x = 1\n"})
-    pull = sim.state.create_pull("octo-org/hello", changes={"src/app.py": "x = 2\n", "docs/new.md": "new\n"},
-                                 user="alice", title="Change x")
+    pull = sim.state.create_pull(
+        "octo-org/hello", changes={"src/app.py": "x = 2\n", "docs/new.md": "new\n"}, user="alice", title="Change x"
+    )
     return {"installation": inst, "repo": repo, "pull": pull}

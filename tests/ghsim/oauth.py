@@ -54,8 +54,11 @@ def oauth_of(state: SimState) -> OAuthState:
 
 def _teams_of(state: SimState, login: str) -> list[tuple[str, str]]:
     with state.lock:
-        return [(t.org, t.slug) for t in state.teams.values()
-                if any(m.lower() == login.lower() and s == "active" for m, (_, s) in t.members.items())]
+        return [
+            (t.org, t.slug)
+            for t in state.teams.values()
+            if any(m.lower() == login.lower() and s == "active" for m, (_, s) in t.members.items())
+        ]
 
 
 def _can_see(state: SimState, login: str, account: str) -> bool:
@@ -83,17 +86,20 @@ def _can_access(state: SimState, login: str, full_name: str) -> bool:
 
 
 def _accessible(state: SimState, login: str, inst: Any) -> list[Any]:
-    return sorted((r for r in state.repos.values() if inst.covers(r.full_name) and _can_access(state, login,
-                                                                                               r.full_name)),
-                  key=lambda r: r.id)
+    return sorted(
+        (r for r in state.repos.values() if inst.covers(r.full_name) and _can_access(state, login, r.full_name)),
+        key=lambda r: r.id,
+    )
 
 
 def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
     oauth = oauth_of(state)
 
     def error(status: int, message: str) -> JSONResponse:
-        return JSONResponse({"message": message, "documentation_url": "https://docs.github.com/rest",
-                             "status": str(status)}, status_code=status)
+        return JSONResponse(
+            {"message": message, "documentation_url": "https://docs.github.com/rest", "status": str(status)},
+            status_code=status,
+        )
 
     async def authorize(request: Request) -> Response:
         """GET shows GitHub's "Authorize" page (here: who is signing in); POST redirects back with a code."""
@@ -101,12 +107,14 @@ def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
         if params.get("client_id") != oauth.client_id:
             return HTMLResponse("<h1>404</h1><p>The client_id is not known.</p>", status_code=404)
         if request.method == "GET":
-            hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(str(v))}">'
-                             for k, v in params.items())
+            hidden = "".join(
+                f'<input type="hidden" name="{escape(k)}" value="{escape(str(v))}">' for k, v in params.items()
+            )
             return HTMLResponse(
-                f'<!doctype html><title>Authorize</title><h1>Sign in to GitHub to continue</h1>'
+                f"<!doctype html><title>Authorize</title><h1>Sign in to GitHub to continue</h1>"
                 f'<form method="post">{hidden}<label>Username <input name="login" id="login_field"></label>'
-                f'<button type="submit" id="authorize">Authorize</button></form>')
+                f'<button type="submit" id="authorize">Authorize</button></form>'
+            )
         login = str(params.get("login", "")).strip()
         if not login:
             return HTMLResponse("<p>Enter a username.</p>", status_code=400)
@@ -121,16 +129,25 @@ def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
     async def access_token(request: Request) -> Response:
         form = dict(await request.form())
         if form.get("client_id") != oauth.client_id or form.get("client_secret") != oauth.client_secret:
-            return JSONResponse({"error": "incorrect_client_credentials",
-                                 "error_description": "The client_id and/or client_secret passed are incorrect."})
+            return JSONResponse(
+                {
+                    "error": "incorrect_client_credentials",
+                    "error_description": "The client_id and/or client_secret passed are incorrect.",
+                }
+            )
         with state.lock:
             entry = oauth.codes.pop(str(form.get("code", "")), None)
         if entry is None or state.clock.now() - entry[2] > CODE_LIFETIME:
-            return JSONResponse({"error": "bad_verification_code",
-                                 "error_description": "The code passed is incorrect or expired."})
+            return JSONResponse(
+                {"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired."}
+            )
         if form.get("redirect_uri") and form["redirect_uri"] != entry[1]:
-            return JSONResponse({"error": "redirect_uri_mismatch",
-                                 "error_description": "The redirect_uri MUST match the registered callback URL."})
+            return JSONResponse(
+                {
+                    "error": "redirect_uri_mismatch",
+                    "error_description": "The redirect_uri MUST match the registered callback URL.",
+                }
+            )
         token = "ghu_" + secrets.token_urlsafe(27)
         with state.lock:
             oauth.tokens[token] = entry[0]
@@ -149,8 +166,11 @@ def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
         if login is None:
             return error(401, "Bad credentials")
         with state.lock:
-            visible = [render.installation(state, i) for i in state.installations.values()
-                       if _can_see(state, login, i.account) or _accessible(state, login, i)]
+            visible = [
+                render.installation(state, i)
+                for i in state.installations.values()
+                if _can_see(state, login, i.account) or _accessible(state, login, i)
+            ]
         return JSONResponse({"total_count": len(visible), "installations": visible})
 
     async def user_installation_repositories(request: Request) -> Response:
@@ -168,11 +188,16 @@ def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
             selection = "all" if inst.repositories is None else "selected"
             per_page = max(1, min(100, int(request.query_params.get("per_page", "30"))))
             page = max(1, int(request.query_params.get("page", "1")))
-            chunk = repos[(page - 1) * per_page:page * per_page]
-            body = {"total_count": len(repos), "repository_selection": selection,
-                    "repositories": [render.repo(state, r) | {"permissions": {
-                        "admin": False, "maintain": False, "push": False, "triage": False, "pull": True}}
-                        for r in chunk]}
+            chunk = repos[(page - 1) * per_page : page * per_page]
+            body = {
+                "total_count": len(repos),
+                "repository_selection": selection,
+                "repositories": [
+                    render.repo(state, r)
+                    | {"permissions": {"admin": False, "maintain": False, "push": False, "triage": False, "pull": True}}
+                    for r in chunk
+                ],
+            }
         headers = {}
         if page * per_page < len(repos):
             headers["link"] = f'<{request.url.include_query_params(page=page + 1, per_page=per_page)}>; rel="next"'
@@ -182,8 +207,12 @@ def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
         login = user_of(request)
         if login is None:
             return error(401, "Bad credentials")
-        return JSONResponse([{"slug": slug, "name": slug, "organization": render.user(org) | {"type": "Organization"}}
-                             for org, slug in _teams_of(state, login)])
+        return JSONResponse(
+            [
+                {"slug": slug, "name": slug, "organization": render.user(org) | {"type": "Organization"}}
+                for org, slug in _teams_of(state, login)
+            ]
+        )
 
     api = prefix.rstrip("/")
     return [
@@ -191,7 +220,10 @@ def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
         Route("/login/oauth/access_token", access_token, methods=["POST"]),
         Route(f"{api}/user", user, methods=["GET"]),
         Route(f"{api}/user/installations", user_installations, methods=["GET"]),
-        Route(f"{api}/user/installations/{{installation_id:int}}/repositories", user_installation_repositories,
-              methods=["GET"]),
+        Route(
+            f"{api}/user/installations/{{installation_id:int}}/repositories",
+            user_installation_repositories,
+            methods=["GET"],
+        ),
         Route(f"{api}/user/teams", user_teams, methods=["GET"]),
     ]

@@ -13,8 +13,15 @@ from tests.ghsim.webhooks import redeliver
 
 def get_app(ctx: Ctx) -> Reply:
     s = ctx.state
-    return Reply(json={"id": s.app_id, "slug": s.app_slug, "name": s.app_slug, "owner": render.user("octo-org"),
-                       "events": ["check_run", "check_suite", "pull_request", "pull_request_review", "push"]})
+    return Reply(
+        json={
+            "id": s.app_id,
+            "slug": s.app_slug,
+            "name": s.app_slug,
+            "owner": render.user("octo-org"),
+            "events": ["check_run", "check_suite", "pull_request", "pull_request_review", "push"],
+        }
+    )
 
 
 def list_installations(ctx: Ctx) -> Reply:
@@ -38,10 +45,15 @@ def create_token(ctx: Ctx) -> Reply:
         raise SimError(403, "This installation has been suspended")
     value, token = ctx.state.issue_token(inst.id)
     body = render.installation(ctx.state, inst)
-    return Reply(201, json={
-        "token": value, "expires_at": render.ts(token.expires_at), "permissions": body["permissions"],
-        "repository_selection": body["repository_selection"],
-    })
+    return Reply(
+        201,
+        json={
+            "token": value,
+            "expires_at": render.ts(token.expires_at),
+            "permissions": body["permissions"],
+            "repository_selection": body["repository_selection"],
+        },
+    )
 
 
 def repo_installation(ctx: Ctx) -> Reply:
@@ -54,9 +66,17 @@ def repo_installation(ctx: Ctx) -> Reply:
 
 def _delivery_summary(d: Delivery) -> dict[str, Any]:
     return {
-        "id": d.id, "guid": d.guid, "delivered_at": render.ts(d.delivered_at), "redelivery": d.redelivery,
-        "duration": d.duration, "status": d.status, "status_code": d.status_code, "event": d.event,
-        "action": d.action, "installation_id": d.installation_id, "repository_id": d.repository_id,
+        "id": d.id,
+        "guid": d.guid,
+        "delivered_at": render.ts(d.delivered_at),
+        "redelivery": d.redelivery,
+        "duration": d.duration,
+        "status": d.status,
+        "status_code": d.status_code,
+        "event": d.event,
+        "action": d.action,
+        "installation_id": d.installation_id,
+        "repository_id": d.repository_id,
         "throttled_at": None,
     }
 
@@ -98,11 +118,14 @@ def _delivery(ctx: Ctx) -> Delivery:
 
 def get_delivery(ctx: Ctx) -> Reply:
     d = _delivery(ctx)
-    return Reply(json=_delivery_summary(d) | {
-        "url": d.url,
-        "request": {"headers": d.request_headers, "payload": d.request_body.decode("utf-8", "replace")},
-        "response": {"headers": d.response_headers, "payload": d.response_body},
-    })
+    return Reply(
+        json=_delivery_summary(d)
+        | {
+            "url": d.url,
+            "request": {"headers": d.request_headers, "payload": d.request_body.decode("utf-8", "replace")},
+            "response": {"headers": d.response_headers, "payload": d.response_body},
+        }
+    )
 
 
 async def redeliver_attempt(ctx: Ctx) -> Reply:

@@ -79,8 +79,9 @@ def _apply(ctx: Ctx, run: CheckRun, body: dict[str, Any]) -> None:
     if body.get("conclusion"):  # a conclusion completes the run
         run.conclusion, run.status = body["conclusion"], "completed"
     if run.status == "completed" and run.completed_at is None:
-        run.completed_at = _parse_time(body["completed_at"], "completed_at") if body.get("completed_at") \
-            else ctx.state.clock.now()
+        run.completed_at = (
+            _parse_time(body["completed_at"], "completed_at") if body.get("completed_at") else ctx.state.clock.now()
+        )
     output = body.get("output")
     if output:
         run.output.update({k: output.get(k) for k in ("title", "summary", "text") if k in output})
@@ -95,8 +96,17 @@ def create_check_run(ctx: Ctx) -> Reply:
     _validate(body, creating=True)
     if body["head_sha"] not in repo.commits:
         raise SimError(422, f"No commit found for SHA: {body['head_sha']}")
-    run = CheckRun(ctx.state.next_id(), repo.full_name, body["name"], body["head_sha"], "queued", None,
-                   ctx.state.clock.now(), app_id=ctx.state.app_id, app_slug=ctx.state.app_slug)
+    run = CheckRun(
+        ctx.state.next_id(),
+        repo.full_name,
+        body["name"],
+        body["head_sha"],
+        "queued",
+        None,
+        ctx.state.clock.now(),
+        app_id=ctx.state.app_id,
+        app_slug=ctx.state.app_slug,
+    )
     with ctx.state.lock:
         _apply(ctx, run, body)
         ctx.state.check_runs[run.id] = run
@@ -135,9 +145,13 @@ def check_runs_for_ref(ctx: Ctx) -> Reply:
     if sha is None:
         raise SimError(422, f"No commit found for SHA: {ctx.params['ref']}")
     app_id = ctx.query.get("app_id")
-    runs = [r for r in ctx.state.check_runs_for(repo.full_name, sha)
-            if ctx.query.get("check_name") in (None, r.name) and ctx.query.get("status") in (None, r.status)
-            and app_id in (None, str(r.app_id or ctx.state.app_id))]
+    runs = [
+        r
+        for r in ctx.state.check_runs_for(repo.full_name, sha)
+        if ctx.query.get("check_name") in (None, r.name)
+        and ctx.query.get("status") in (None, r.status)
+        and app_id in (None, str(r.app_id or ctx.state.app_id))
+    ]
     if ctx.query.get("filter", "latest") == "latest":  # the newest run of each name in each App's suite
         latest: dict[tuple[int, str], CheckRun] = {}
         for run in runs:
@@ -191,8 +205,7 @@ def _event(ctx: Ctx, issue: Issue, event: str, name: str) -> None:
     """Record who changed a label: with an installation token, the App's bot account acting through the App."""
     app = ctx.state.app_slug if ctx.installation is not None else None
     actor = f"{app}[bot]" if app else "octocat"
-    issue.events.append(IssueEvent(ctx.state.next_id(), event, actor, ctx.state.clock.now(), label=name,
-                                   app_slug=app))
+    issue.events.append(IssueEvent(ctx.state.next_id(), event, actor, ctx.state.clock.now(), label=name, app_slug=app))
 
 
 def remove_label(ctx: Ctx) -> Reply:
@@ -214,8 +227,9 @@ def create_repo_label(ctx: Ctx) -> Reply:
     if not name:
         raise invalid("name", "name is required", "Label")
     if name in repo.labels:
-        raise SimError(422, "Validation Failed",
-                       errors=[{"resource": "Label", "code": "already_exists", "field": "name"}])
+        raise SimError(
+            422, "Validation Failed", errors=[{"resource": "Label", "code": "already_exists", "field": "name"}]
+        )
     with ctx.state.lock:
         repo.labels[name] = str(body.get("color") or "ededed").lstrip("#")
     return Reply(201, json=render.label(name, repo.labels[name]) | {"description": body.get("description")})
@@ -227,8 +241,14 @@ def create_issue(ctx: Ctx) -> Reply:
     if not body.get("title"):
         raise invalid("title", "title is required", "Issue")
     with ctx.state.lock:
-        issue = Issue(len(repo.issues) + 1, str(body["title"]), body.get("body"), f"{ctx.state.app_slug}[bot]",
-                      ctx.state.clock.now(), labels=[str(n) for n in body.get("labels") or []])
+        issue = Issue(
+            len(repo.issues) + 1,
+            str(body["title"]),
+            body.get("body"),
+            f"{ctx.state.app_slug}[bot]",
+            ctx.state.clock.now(),
+            labels=[str(n) for n in body.get("labels") or []],
+        )
         issue.assignees = [str(a) for a in body.get("assignees") or []]
         for name in issue.labels:
             repo.labels.setdefault(name, "ededed")
@@ -242,10 +262,16 @@ def get_issue(ctx: Ctx) -> Reply:
 
 
 def _comment(ctx: Ctx, repo: Repo, issue: Issue, c: Comment) -> dict[str, Any]:
-    return {"id": c.id, "node_id": f"IC_{c.id}", "body": c.body, "user": render.user(c.user),
-            "created_at": render.ts(c.created_at), "updated_at": render.ts(c.created_at),
-            "html_url": f"{render.WEB}/{repo.full_name}/issues/{issue.number}#issuecomment-{c.id}",
-            "url": f"{ctx.base}repos/{repo.full_name}/issues/comments/{c.id}"}
+    return {
+        "id": c.id,
+        "node_id": f"IC_{c.id}",
+        "body": c.body,
+        "user": render.user(c.user),
+        "created_at": render.ts(c.created_at),
+        "updated_at": render.ts(c.created_at),
+        "html_url": f"{render.WEB}/{repo.full_name}/issues/{issue.number}#issuecomment-{c.id}",
+        "url": f"{ctx.base}repos/{repo.full_name}/issues/comments/{c.id}",
+    }
 
 
 def list_comments(ctx: Ctx) -> Reply:

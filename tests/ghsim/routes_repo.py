@@ -59,8 +59,14 @@ def create_review(ctx: Ctx) -> Reply:
         raise SimError(422, f"Unprocessable Entity: event {event!r} is not one of APPROVE, REQUEST_CHANGES, COMMENT")
     if event in ("REQUEST_CHANGES", "COMMENT") and not body.get("body"):
         raise SimError(422, "Unprocessable Entity: body is required for this event")
-    review = ctx.state.add_review(repo.full_name, pull.number, f"{ctx.state.app_slug}[bot]", states[event],
-                                  body=body.get("body", ""), commit_id=body.get("commit_id"))
+    review = ctx.state.add_review(
+        repo.full_name,
+        pull.number,
+        f"{ctx.state.app_slug}[bot]",
+        states[event],
+        body=body.get("body", ""),
+        commit_id=body.get("commit_id"),
+    )
     return Reply(json=render.review(ctx.state, repo, pull, review))
 
 
@@ -89,8 +95,12 @@ def dismiss_review(ctx: Ctx) -> Reply:
 
 def get_requested(ctx: Ctx) -> Reply:
     repo, pull = _pull(ctx)
-    return Reply(json={"users": [render.user(u) for u in pull.requested_users],
-                       "teams": [render.team(ctx.state, repo.owner, t) for t in pull.requested_teams]})
+    return Reply(
+        json={
+            "users": [render.user(u) for u in pull.requested_users],
+            "teams": [render.team(ctx.state, repo.owner, t) for t in pull.requested_teams],
+        }
+    )
 
 
 def _reviewer_lists(ctx: Ctx) -> tuple[list[str], list[str]]:
@@ -108,8 +118,11 @@ def request_reviewers(ctx: Ctx) -> Reply:
         raise SimError(422, "Review cannot be requested from pull request author.")
     for team in teams:
         if (repo.owner.lower(), team.lower()) not in ctx.state.teams:
-            raise SimError(422, "Reviews may only be requested from collaborators. One or more of the teams you "
-                                "specified is not a collaborator of the repository.")
+            raise SimError(
+                422,
+                "Reviews may only be requested from collaborators. One or more of the teams you "
+                "specified is not a collaborator of the repository.",
+            )
     with ctx.state.lock:
         pull.requested_users += [u for u in users if u not in pull.requested_users]
         pull.requested_teams += [t for t in teams if t not in pull.requested_teams]
@@ -152,10 +165,9 @@ def get_content(ctx: Ctx) -> Reply:
             return Reply(content=data, media_type="application/vnd.github.raw")
         if len(data) > 1024 * 1024:  # GitHub leaves the content out of the JSON above 1 MB
             return Reply(json=_file_entry(ctx, repo, path, data) | {"encoding": "none", "content": ""})
-        return Reply(json=_file_entry(ctx, repo, path, data) | {
-            "encoding": "base64", "content": _wrapped_base64(data)})
+        return Reply(json=_file_entry(ctx, repo, path, data) | {"encoding": "base64", "content": _wrapped_base64(data)})
     prefix = f"{path}/" if path else ""
-    children = sorted({p[len(prefix):].split("/", 1)[0] for p in tree if p.startswith(prefix)})
+    children = sorted({p[len(prefix) :].split("/", 1)[0] for p in tree if p.startswith(prefix)})
     if not children:
         raise SimError(404, "Not Found")
     entries = []
@@ -171,12 +183,16 @@ def get_content(ctx: Ctx) -> Reply:
 def _wrapped_base64(data: bytes) -> str:
     """GitHub wraps the base64 content at 60 characters a line."""
     encoded = base64.b64encode(data).decode()
-    return "".join(encoded[i:i + 60] + "\n" for i in range(0, len(encoded), 60))
+    return "".join(encoded[i : i + 60] + "\n" for i in range(0, len(encoded), 60))
 
 
 def _file_entry(ctx: Ctx, repo: Repo, path: str, data: bytes) -> dict[str, Any]:
     return {
-        "type": "file", "name": path.rsplit("/", 1)[-1], "path": path, "sha": blob_sha(data), "size": len(data),
+        "type": "file",
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "sha": blob_sha(data),
+        "size": len(data),
         "url": f"{ctx.base}repos/{repo.full_name}/contents/{path}",
         "html_url": f"{render.WEB}/{repo.full_name}/blob/{repo.default_branch}/{path}",
         "download_url": f"https://raw.githubusercontent.com/{repo.full_name}/{repo.default_branch}/{path}",
@@ -204,8 +220,11 @@ def codeload(ctx: Ctx) -> Reply:
     top = f"{repo.owner}-{repo.name}-{found[1][:7]}"
     commit = repo.commits[found[1]]
     data = tarball(commit.tree, top, commit.modes)
-    return Reply(content=data, media_type="application/x-gzip",
-                 headers={"content-disposition": f"attachment; filename={top}.tar.gz"})
+    return Reply(
+        content=data,
+        media_type="application/x-gzip",
+        headers={"content-disposition": f"attachment; filename={top}.tar.gz"},
+    )
 
 
 def get_blob(ctx: Ctx) -> Reply:
@@ -215,9 +234,16 @@ def get_blob(ctx: Ctx) -> Reply:
     for commit in repo.commits.values():
         for data in commit.tree.values():
             if blob_sha(data) == wanted:
-                return Reply(json={"sha": wanted, "node_id": f"B_{wanted[:12]}", "size": len(data),
-                                   "url": f"{ctx.base}repos/{repo.full_name}/git/blobs/{wanted}",
-                                   "content": _wrapped_base64(data), "encoding": "base64"})
+                return Reply(
+                    json={
+                        "sha": wanted,
+                        "node_id": f"B_{wanted[:12]}",
+                        "size": len(data),
+                        "url": f"{ctx.base}repos/{repo.full_name}/git/blobs/{wanted}",
+                        "content": _wrapped_base64(data),
+                        "encoding": "base64",
+                    }
+                )
     raise SimError(404, "Not Found")
 
 
@@ -227,8 +253,9 @@ def commit_pulls(ctx: Ctx) -> Reply:
     sha = repo.resolve(ctx.params["sha"])
     if sha is None:
         raise SimError(422, f"No commit found for SHA: {ctx.params['sha']}")
-    pulls = [p for p in repo.issues.values() if isinstance(p, Pull) and sha in p.commits
-             and (p.state == "open" or p.merged)]
+    pulls = [
+        p for p in repo.issues.values() if isinstance(p, Pull) and sha in p.commits and (p.state == "open" or p.merged)
+    ]
     return paginate(ctx, [render.pull(ctx.state, repo, p) for p in pulls])
 
 
@@ -244,14 +271,19 @@ def compare(ctx: Ctx) -> Reply:
     new = [sha for sha in ahead if sha not in behind][::-1]
     gone = [sha for sha in behind if sha not in ahead]
     status = "identical" if base == head else "ahead" if not gone else "behind" if not new else "diverged"
-    return Reply(json={
-        "url": f"{ctx.base}repos/{repo.full_name}/compare/{ctx.params['basehead']}", "status": status,
-        "ahead_by": len(new), "behind_by": len(gone), "total_commits": len(new),
-        "base_commit": render.commit(ctx.state, repo, repo.commits[base]),
-        "merge_base_commit": render.commit(ctx.state, repo, repo.commits[merge_base]),
-        "commits": [render.commit(ctx.state, repo, repo.commits[sha]) for sha in new[:250]],
-        "files": diff_files(repo.commits[merge_base].tree, repo.commits[head].tree)[:300],
-    })
+    return Reply(
+        json={
+            "url": f"{ctx.base}repos/{repo.full_name}/compare/{ctx.params['basehead']}",
+            "status": status,
+            "ahead_by": len(new),
+            "behind_by": len(gone),
+            "total_commits": len(new),
+            "base_commit": render.commit(ctx.state, repo, repo.commits[base]),
+            "merge_base_commit": render.commit(ctx.state, repo, repo.commits[merge_base]),
+            "commits": [render.commit(ctx.state, repo, repo.commits[sha]) for sha in new[:250]],
+            "files": diff_files(repo.commits[merge_base].tree, repo.commits[head].tree)[:300],
+        }
+    )
 
 
 def _ancestry(repo: Repo, sha: str) -> list[str]:

@@ -23,11 +23,13 @@ class ServerThread:
         self._sock.bind(("127.0.0.1", 0))
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/"
-        config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan="off", loop="asyncio",
-                                timeout_keep_alive=30)
+        config = uvicorn.Config(
+            app, log_level="critical", access_log=False, lifespan="off", loop="asyncio", timeout_keep_alive=30
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
-                                        name=f"uvicorn-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, name=f"uvicorn-{self.port}", daemon=True
+        )
 
     def start(self) -> ServerThread:
         self._thread.start()

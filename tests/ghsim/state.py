@@ -251,12 +251,21 @@ class SimState:
             return self._ids
 
     # installations and tokens
-    def create_installation(self, account: str, *, account_type: str = "Organization",
-                            installation_id: int | None = None, repositories: Sequence[str] | None = None
-                            ) -> Installation:
+    def create_installation(
+        self,
+        account: str,
+        *,
+        account_type: str = "Organization",
+        installation_id: int | None = None,
+        repositories: Sequence[str] | None = None,
+    ) -> Installation:
         with self.lock:
-            inst = Installation(installation_id or self.next_id(), account, account_type,
-                                set(repositories) if repositories is not None else None)
+            inst = Installation(
+                installation_id or self.next_id(),
+                account,
+                account_type,
+                set(repositories) if repositories is not None else None,
+            )
             self.installations[inst.id] = inst
             return inst
 
@@ -273,8 +282,15 @@ class SimState:
         return next((i for i in self.installations.values() if i.covers(full_name)), None)
 
     # repositories and commits
-    def create_repo(self, full_name: str, *, files: Changes | None = None, default_branch: str = "main",
-                    private: bool = True, owner_type: str = "Organization") -> Repo:
+    def create_repo(
+        self,
+        full_name: str,
+        *,
+        files: Changes | None = None,
+        default_branch: str = "main",
+        private: bool = True,
+        owner_type: str = "Organization",
+    ) -> Repo:
         owner, name = full_name.split("/", 1)
         with self.lock:
             repo = Repo(self.next_id(), owner, name, owner_type, private, default_branch)
@@ -285,8 +301,16 @@ class SimState:
     def repo(self, full_name: str) -> Repo:
         return self.repos[full_name.lower()]
 
-    def commit(self, repo: Repo, changes: Changes, *, branch: str, message: str = "Update",
-               author: str = "octocat", parent: str | None = None) -> str:
+    def commit(
+        self,
+        repo: Repo,
+        changes: Changes,
+        *,
+        branch: str,
+        message: str = "Update",
+        author: str = "octocat",
+        parent: str | None = None,
+    ) -> str:
         """Add a commit on top of `branch` (or `parent`) and move the branch to it; return its sha."""
         with self.lock:
             parent_sha = parent or repo.branches.get(branch)
@@ -295,8 +319,17 @@ class SimState:
             modes = apply_modes(repo.commits[parent_sha].modes if parent_sha else {}, changes)
             parents = [parent_sha] if parent_sha else []
             sha = commit_sha(parents, tree, message, self.next_id())
-            repo.commits[sha] = CommitData(sha, tree, parents, message, author, author.title(),
-                                           f"{author}@users.noreply.github.com", self.clock.now(), modes=modes)
+            repo.commits[sha] = CommitData(
+                sha,
+                tree,
+                parents,
+                message,
+                author,
+                author.title(),
+                f"{author}@users.noreply.github.com",
+                self.clock.now(),
+                modes=modes,
+            )
             repo.branches[branch] = sha
             return sha
 
@@ -311,10 +344,20 @@ class SimState:
                 issue.labels.append(name)
             issue.events.append(IssueEvent(self.next_id(), "labeled", user, self.clock.now(), label=name))
 
-    def create_pull(self, full_name: str, *, changes: Changes | None = None,
-                    commits: Sequence[Changes] | None = None, messages: Sequence[str] | None = None,
-                    title: str = "A change", body: str | None = "", user: str = "octocat", base: str = "main",
-                    head: str | None = None, draft: bool = False) -> Pull:
+    def create_pull(
+        self,
+        full_name: str,
+        *,
+        changes: Changes | None = None,
+        commits: Sequence[Changes] | None = None,
+        messages: Sequence[str] | None = None,
+        title: str = "A change",
+        body: str | None = "",
+        user: str = "octocat",
+        base: str = "main",
+        head: str | None = None,
+        draft: bool = False,
+    ) -> Pull:
         """Open a pull request whose head adds one commit per change set (`commits`, or `changes` alone)."""
         repo = self.repo(full_name)
         change_sets = list(commits or [changes or {"CHANGELOG.md": "changed\n"}])
@@ -327,13 +370,25 @@ class SimState:
             for index, change_set in enumerate(change_sets):
                 message = messages[index] if messages and index < len(messages) else f"Change {index + 1}"
                 shas.append(self.commit(repo, change_set, branch=head, message=message, author=user))
-            pull = Pull(number, title, body, user, self.clock.now(), base_ref=base, head_ref=head,
-                        base_sha=base_sha, head_sha=shas[-1], commits=shas, draft=draft)
+            pull = Pull(
+                number,
+                title,
+                body,
+                user,
+                self.clock.now(),
+                base_ref=base,
+                head_ref=head,
+                base_sha=base_sha,
+                head_sha=shas[-1],
+                commits=shas,
+                draft=draft,
+            )
             repo.issues[number] = pull
             return pull
 
-    def push(self, full_name: str, number: int, changes: Changes, *, message: str = "More changes",
-             author: str | None = None) -> str:
+    def push(
+        self, full_name: str, number: int, changes: Changes, *, message: str = "More changes", author: str | None = None
+    ) -> str:
         """Push a commit to the pull request's head branch (a `synchronize`); return the new head sha."""
         repo = self.repo(full_name)
         pull = repo.pull(number)
@@ -345,17 +400,34 @@ class SimState:
             pull.commits.append(sha)
             return sha
 
-    def open_pull(self, full_name: str, *, head: str, base: str, title: str = "A change", body: str | None = "",
-                  user: str = "octocat") -> Pull:
+    def open_pull(
+        self,
+        full_name: str,
+        *,
+        head: str,
+        base: str,
+        title: str = "A change",
+        body: str | None = "",
+        user: str = "octocat",
+    ) -> Pull:
         """Open a pull request from an existing branch (no new commit): two PRs may share one head this way.
         Its commits are those of the head not on the base branch."""
         repo = self.repo(full_name)
         with self.lock:
             head_sha, base_sha = repo.branches[head], repo.branches[base]
             on_base = set(self.ancestry(repo, base_sha))
-            pull = Pull(len(repo.issues) + 1, title, body, user, self.clock.now(), base_ref=base, head_ref=head,
-                        base_sha=base_sha, head_sha=head_sha,
-                        commits=[c for c in self.ancestry(repo, head_sha) if c not in on_base][::-1])
+            pull = Pull(
+                len(repo.issues) + 1,
+                title,
+                body,
+                user,
+                self.clock.now(),
+                base_ref=base,
+                head_ref=head,
+                base_sha=base_sha,
+                head_sha=head_sha,
+                commits=[c for c in self.ancestry(repo, head_sha) if c not in on_base][::-1],
+            )
             repo.issues[pull.number] = pull
             return pull
 
@@ -370,11 +442,17 @@ class SimState:
                 pull = repo.pull(number)
                 assert pull is not None, f"no pull request #{number} in {full_name}"
                 before, after = repo.commits[pull.base_sha].tree, repo.commits[pull.head_sha].tree
-                changes: dict[str, bytes | None] = {p: after.get(p) for p in set(before) | set(after)
-                                                    if before.get(p) != after.get(p)}
-                head = self.commit(repo, changes, branch=f"gh-readonly-queue/{base}/tmp", parent=head,
-                                   message=f"Merge pull request #{number} from {repo.owner}/{pull.head_ref}\n\n"
-                                           f"{pull.title}", author="web-flow")
+                changes: dict[str, bytes | None] = {
+                    p: after.get(p) for p in set(before) | set(after) if before.get(p) != after.get(p)
+                }
+                head = self.commit(
+                    repo,
+                    changes,
+                    branch=f"gh-readonly-queue/{base}/tmp",
+                    parent=head,
+                    message=f"Merge pull request #{number} from {repo.owner}/{pull.head_ref}\n\n{pull.title}",
+                    author="web-flow",
+                )
             del repo.branches[f"gh-readonly-queue/{base}/tmp"]
             ref = f"gh-readonly-queue/{base}/pr-{numbers[-1]}-{base_sha}"
             repo.branches[ref] = head
@@ -423,8 +501,16 @@ class SimState:
                 issue.assignees.append(assignee)
         return event
 
-    def add_review(self, full_name: str, number: int, user: str, state: str = "APPROVED", *, body: str = "",
-                   commit_id: str | None = None) -> Review:
+    def add_review(
+        self,
+        full_name: str,
+        number: int,
+        user: str,
+        state: str = "APPROVED",
+        *,
+        body: str = "",
+        commit_id: str | None = None,
+    ) -> Review:
         """A submitted review; the reviewer leaves the requested reviewers, as on GitHub."""
         pull = self.repo(full_name).pull(number)
         assert pull is not None, f"no pull request #{number} in {full_name}"
@@ -436,8 +522,9 @@ class SimState:
             return review
 
     # teams
-    def add_team_member(self, org: str, team: str, login: str, *, role: str = "member", state: str = "active",
-                        parent: str | None = None) -> Team:
+    def add_team_member(
+        self, org: str, team: str, login: str, *, role: str = "member", state: str = "active", parent: str | None = None
+    ) -> Team:
         with self.lock:
             entry = self.teams.setdefault((org.lower(), team.lower()), Team(self.next_id(), org, team, parent))
             if parent is not None:
@@ -474,22 +561,48 @@ class SimState:
     def requests(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
         """Logged requests, filtered by method and a regular expression searched in the path."""
         with self.lock:
-            return [r for r in self.log if (method is None or r.method == method)
-                    and (path is None or re.search(path, r.path))]
+            return [
+                r
+                for r in self.log
+                if (method is None or r.method == method) and (path is None or re.search(path, r.path))
+            ]
 
-    def add_check_run(self, full_name: str, head_sha: str, name: str, *, app_id: int = GITHUB_ACTIONS_APP_ID,
-                      app_slug: str = "github-actions", conclusion: str | None = "success",
-                      external_id: str | None = None, title: str = "Done", summary: str = "") -> CheckRun:
+    def add_check_run(
+        self,
+        full_name: str,
+        head_sha: str,
+        name: str,
+        *,
+        app_id: int = GITHUB_ACTIONS_APP_ID,
+        app_slug: str = "github-actions",
+        conclusion: str | None = "success",
+        external_id: str | None = None,
+        title: str = "Done",
+        summary: str = "",
+    ) -> CheckRun:
         """A check run another App (by default GitHub Actions, as a workflow creates it) put on a commit."""
         repo = self.repo(full_name)
         with self.lock:
-            run = CheckRun(self.next_id(), repo.full_name, name, head_sha, "completed" if conclusion else "queued",
-                           conclusion, self.clock.now(), self.clock.now() if conclusion else None,
-                           external_id=external_id, output={"title": title, "summary": summary},
-                           app_id=app_id, app_slug=app_slug)
+            run = CheckRun(
+                self.next_id(),
+                repo.full_name,
+                name,
+                head_sha,
+                "completed" if conclusion else "queued",
+                conclusion,
+                self.clock.now(),
+                self.clock.now() if conclusion else None,
+                external_id=external_id,
+                output={"title": title, "summary": summary},
+                app_id=app_id,
+                app_slug=app_slug,
+            )
             self.check_runs[run.id] = run
             return run
 
     def check_runs_for(self, full_name: str, head_sha: str | None = None) -> list[CheckRun]:
-        return [run for run in self.check_runs.values() if run.repo.lower() == full_name.lower()
-                and (head_sha is None or run.head_sha == head_sha)]
+        return [
+            run
+            for run in self.check_runs.values()
+            if run.repo.lower() == full_name.lower() and (head_sha is None or run.head_sha == head_sha)
+        ]

@@ -15,8 +15,11 @@ from tests.ghsim.helpers import app_jwt, client, installation_client, small_worl
 def test_token_request_needs_a_valid_app_jwt(ghsim: GitHubSim) -> None:
     world = small_world(ghsim)
     url = f"app/installations/{world['installation'].id}/access_tokens"
-    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    other_key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
     with client(ghsim) as anonymous:
         assert anonymous.post(url).status_code == 401
     for bad in (app_jwt(ghsim, key=other_key), app_jwt(ghsim, iss="999"), app_jwt(ghsim, lifetime=3600)):

@@ -12,14 +12,18 @@ from tests.ghsim import GitHubSim
 from tests.ghsim.helpers import installation_client, small_world
 
 
-@pytest.mark.parametrize(("kind", "status", "header", "value"), [
-    ("5xx", 502, None, None),
-    ("secondary", 403, "retry-after", "7"),
-    ("429", 429, "retry-after", "7"),
-    ("primary", 403, "x-ratelimit-remaining", "0"),
-])
-def test_error_faults_then_normal_answers(ghsim: GitHubSim, kind: str, status: int, header: str | None,
-                                          value: str | None) -> None:
+@pytest.mark.parametrize(
+    ("kind", "status", "header", "value"),
+    [
+        ("5xx", 502, None, None),
+        ("secondary", 403, "retry-after", "7"),
+        ("429", 429, "retry-after", "7"),
+        ("primary", 403, "x-ratelimit-remaining", "0"),
+    ],
+)
+def test_error_faults_then_normal_answers(
+    ghsim: GitHubSim, kind: str, status: int, header: str | None, value: str | None
+) -> None:
     world = small_world(ghsim)
     fault = ghsim.faults.add(r"^/repos/octo-org/hello$", kind, 2, retry_after=7)  # type: ignore[arg-type]
     with installation_client(ghsim, world["installation"].id) as gh:
@@ -67,8 +71,11 @@ def test_dropped_in_process(ghsim_inprocess: GitHubSim) -> None:
     ghsim_inprocess.faults.add(r"^/repos/octo-org/hello$", "drop", 1)
 
     async def main() -> int:
-        async with httpx.AsyncClient(transport=ghsim_inprocess.transport(), base_url=ghsim_inprocess.api_url,
-                                     headers={"Authorization": f"token {token}"}) as gh:
+        async with httpx.AsyncClient(
+            transport=ghsim_inprocess.transport(),
+            base_url=ghsim_inprocess.api_url,
+            headers={"Authorization": f"token {token}"},
+        ) as gh:
             with pytest.raises(httpx.RemoteProtocolError):
                 await gh.get("repos/octo-org/hello")
             return (await gh.get("repos/octo-org/hello")).status_code

@@ -76,8 +76,11 @@ def test_contents_json_raw_missing_and_etag(ghsim: GitHubSim) -> None:
         listing = gh.get("repos/octo-org/hello/contents/src")
         assert [e["name"] for e in listing.json()] == ["app.py"]
         etag = answer.headers["etag"]
-        again = gh.get("repos/octo-org/hello/contents/src/app.py", params={"ref": world["pull"].head_sha},
-                       headers={"If-None-Match": etag})
+        again = gh.get(
+            "repos/octo-org/hello/contents/src/app.py",
+            params={"ref": world["pull"].head_sha},
+            headers={"If-None-Match": etag},
+        )
         assert again.status_code == 304 and again.content == b""
         assert int(again.headers["x-ratelimit-remaining"]) == int(listing.headers["x-ratelimit-remaining"])
 
@@ -96,9 +99,9 @@ def test_tarball_redirects_to_a_short_lived_codeload_link(ghsim: GitHubSim) -> N
             assert anonymous.get(location).status_code == 404  # links expire after 5 minutes
         assert gh.get("repos/octo-org/hello/tarball/no-such-branch").status_code == 404
     with tarfile.open(fileobj=io.BytesIO(gzip.decompress(data))) as archive:
-        assert sorted(archive.getnames()) == [f"octo-org-hello-{sha[:7]}/{p}"
-                                              for p in ("README.md", "docs/new.md", "src/app.py")]
-
+        assert sorted(archive.getnames()) == [
+            f"octo-org-hello-{sha[:7]}/{p}" for p in ("README.md", "docs/new.md", "src/app.py")
+        ]
 
 
 def _members(data: bytes) -> dict[str, tarfile.TarInfo | bytes]:
@@ -114,10 +117,16 @@ def _members(data: bytes) -> dict[str, tarfile.TarInfo | bytes]:
 def test_archives_honour_gitattributes_and_keep_links_as_links() -> None:
     """As `git archive` (GitHub's codeload) does: `export-ignore` paths are left out, `export-subst` files get
     their `$Format:...$` placeholders expanded, a symbolic link is a link member (gitattributes(5))."""
-    tree = {".gitattributes": b"hidden.py export-ignore\nsecret/ export-ignore\nsecret export-ignore\n"
-                              b"stamp.py export-subst\n",
-            "hidden.py": b"eval(input())\n", "secret/run.py": b"x = 1\n", "stamp.py": b"VERSION = '$Format:%H$'\n",
-            "app.py": b"import evil\n", "evil": b"eval(input())\n", "evil.py": b"evil"}
+    tree = {
+        ".gitattributes": b"hidden.py export-ignore\nsecret/ export-ignore\nsecret export-ignore\n"
+        b"stamp.py export-subst\n",
+        "hidden.py": b"eval(input())\n",
+        "secret/run.py": b"x = 1\n",
+        "stamp.py": b"VERSION = '$Format:%H$'\n",
+        "app.py": b"import evil\n",
+        "evil": b"eval(input())\n",
+        "evil.py": b"evil",
+    }
     found = _members(tarball(tree, "o-r-1234567", {"evil.py": "120000"}))
     assert "hidden.py" not in found and "secret/run.py" not in found
     stamp = found["stamp.py"]
@@ -141,6 +150,7 @@ def test_git_data_blobs_are_served_by_sha(ghsim: GitHubSim) -> None:
         assert base64.b64decode(blob["content"]) == b"src/app.py" and blob["encoding"] == "base64"
         assert gh.get(f"repos/octo-org/hello/git/blobs/{'0' * 40}").status_code == 404
 
+
 def test_reviews_and_review_requests(ghsim: GitHubSim) -> None:
     world = small_world(ghsim)
     ghsim.state.add_team_member("octo-org", "security", "carol")
@@ -158,8 +168,10 @@ def test_reviews_and_review_requests(ghsim: GitHubSim) -> None:
         assert [u["login"] for u in requested["users"]] == ["carol"]  # bob reviewed: no longer requested
         assert [t["slug"] for t in requested["teams"]] == ["security"]
         reviews = gh.get("repos/octo-org/hello/pulls/1/reviews").json()
-        assert [(r["user"]["login"], r["state"]) for r in reviews] == [("bob", "CHANGES_REQUESTED"),
-                                                                       ("bob", "APPROVED")]
+        assert [(r["user"]["login"], r["state"]) for r in reviews] == [
+            ("bob", "CHANGES_REQUESTED"),
+            ("bob", "APPROVED"),
+        ]
         assert reviews[0]["commit_id"] == world["pull"].head_sha and reviews[1]["commit_id"] == "0" * 40
         removed = gh.request("DELETE", url, json={"reviewers": ["carol"]})
         assert removed.status_code == 200 and removed.json()["requested_reviewers"] == []
@@ -194,7 +206,9 @@ def test_team_memberships_include_child_teams(ghsim: GitHubSim) -> None:
     with installation_client(ghsim, world["installation"].id) as gh:
         carol = gh.get("orgs/octo-org/teams/security/memberships/carol")
         assert carol.status_code == 200 and {k: carol.json()[k] for k in ("role", "state")} == {
-            "role": "maintainer", "state": "active"}
+            "role": "maintainer",
+            "state": "active",
+        }
         assert gh.get("orgs/octo-org/teams/security/memberships/dave").json()["state"] == "active"
         assert gh.get("orgs/octo-org/teams/appsec/memberships/carol").status_code == 404  # not upwards
         assert gh.get("orgs/octo-org/teams/billing/memberships/erin").json()["state"] == "pending"

@@ -80,8 +80,7 @@ def test_raw_fixture_bytes_are_sent_unchanged(ghsim: GitHubSim, hook: tuple[Hook
     assert target.seen[0][1] == raw
 
 
-def test_deliveries_api_lists_newest_first_with_cursor_and_redelivers(ghsim: GitHubSim,
-                                                                       hook: tuple[Hook, str]) -> None:
+def test_deliveries_api_lists_newest_first_with_cursor_and_redelivers(ghsim: GitHubSim, hook: tuple[Hook, str]) -> None:
     target, url = hook
     small_world(ghsim)
     payload = ghsim.payloads.pull_request("octo-org/hello", 1, "synchronize")
@@ -111,8 +110,11 @@ def test_deliveries_api_lists_newest_first_with_cursor_and_redelivers(ghsim: Git
 
 def test_in_process_delivery_to_an_asgi_app(ghsim_inprocess: GitHubSim) -> None:
     target = Hook()
-    delivery = asyncio.run(ghsim_inprocess.asend_webhook("http://app.test/hook", "ping", {"zen": "z"},
-                                                         transport=httpx.ASGITransport(app=target.app)))
+    delivery = asyncio.run(
+        ghsim_inprocess.asend_webhook(
+            "http://app.test/hook", "ping", {"zen": "z"}, transport=httpx.ASGITransport(app=target.app)
+        )
+    )
     assert delivery.status == "OK" and len(target.seen) == 1
 
 
@@ -139,8 +141,9 @@ def test_payload_builders_fill_real_payloads_with_the_simulators_state(ghsim: Gi
     assert suite["check_suite"]["head_sha"] == new_head
     assert suite["check_suite"]["pull_requests"][0]["head"]["sha"] == new_head
     assert suite["check_suite"]["head_branch"] == world["pull"].head_ref
-    run = CheckRun(ghsim.state.next_id(), "octo-org/hello", "lint", new_head, "completed", "failure",
-                   ghsim.state.clock.now())
+    run = CheckRun(
+        ghsim.state.next_id(), "octo-org/hello", "lint", new_head, "completed", "failure", ghsim.state.clock.now()
+    )
     ghsim.state.check_runs[run.id] = run
     action = ghsim.payloads.check_run("octo-org/hello", run.id, "requested_action", identifier="rerun")
     assert action["requested_action"] == {"identifier": "rerun"} and action["check_run"]["head_sha"] == new_head

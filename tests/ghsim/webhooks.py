@@ -56,8 +56,9 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-async def _post(url: str, body: bytes, headers: dict[str, str],
-                transport: httpx.AsyncBaseTransport | None) -> tuple[str, int, dict[str, str], str, float]:
+async def _post(
+    url: str, body: bytes, headers: dict[str, str], transport: httpx.AsyncBaseTransport | None
+) -> tuple[str, int, dict[str, str], str, float]:
     started = time.monotonic()
     try:
         async with httpx.AsyncClient(transport=transport, timeout=TIMEOUT_S, verify=_tls()) as client:
@@ -70,9 +71,17 @@ async def _post(url: str, body: bytes, headers: dict[str, str],
     return status, response.status_code, dict(response.headers), response.text[:2000], time.monotonic() - started
 
 
-async def deliver(state: SimState | None, url: str, event: str, payload: dict[str, Any] | bytes, secret: str, *,
-                  guid: str | None = None, redelivery: bool = False,
-                  transport: httpx.AsyncBaseTransport | None = None) -> Delivery:
+async def deliver(
+    state: SimState | None,
+    url: str,
+    event: str,
+    payload: dict[str, Any] | bytes,
+    secret: str,
+    *,
+    guid: str | None = None,
+    redelivery: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Delivery:
     """POST one delivery to the App and record it (when `state` is given) for the hook deliveries API."""
     body = encode(payload)
     guid = guid or str(uuid.uuid4())
@@ -85,12 +94,21 @@ async def deliver(state: SimState | None, url: str, event: str, payload: dict[st
         data = {}
     data = data if isinstance(data, dict) else {}
     record = Delivery(
-        id=state.next_id() if state is not None else 0, guid=guid,
-        delivered_at=state.clock.now() if state is not None else datetime.now(UTC), redelivery=redelivery,
-        duration=round(duration, 3), status=status, status_code=code, event=event, action=data.get("action"),
+        id=state.next_id() if state is not None else 0,
+        guid=guid,
+        delivered_at=state.clock.now() if state is not None else datetime.now(UTC),
+        redelivery=redelivery,
+        duration=round(duration, 3),
+        status=status,
+        status_code=code,
+        event=event,
+        action=data.get("action"),
         installation_id=(data.get("installation") or {}).get("id"),
         repository_id=(data.get("repository") or {}).get("id"),
-        url=url, request_headers=headers, request_body=body, response_headers=response_headers,
+        url=url,
+        request_headers=headers,
+        request_body=body,
+        response_headers=response_headers,
         response_body=response_body,
     )
     if state is not None:
@@ -107,17 +125,40 @@ async def redeliver(state: SimState, original: Delivery) -> Delivery:
     App's current webhook URL."""
     url = state.webhook_url or original.url
     status, code, response_headers, response_body, duration = await _post(
-        url, original.request_body, original.request_headers, state.webhook_transport)
-    record = Delivery(state.next_id(), original.guid, state.clock.now(), True, round(duration, 3), status, code,
-                      original.event, original.action, original.installation_id, original.repository_id, url,
-                      original.request_headers, original.request_body, response_headers, response_body)
+        url, original.request_body, original.request_headers, state.webhook_transport
+    )
+    record = Delivery(
+        state.next_id(),
+        original.guid,
+        state.clock.now(),
+        True,
+        round(duration, 3),
+        status,
+        code,
+        original.event,
+        original.action,
+        original.installation_id,
+        original.repository_id,
+        url,
+        original.request_headers,
+        original.request_body,
+        response_headers,
+        response_body,
+    )
     with state.lock:
         state.deliveries.append(record)
     return record
 
 
-def send_webhook(app_url: str, event: str, payload: dict[str, Any] | bytes, secret: str, *,
-                 state: SimState | None = None, guid: str | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> Delivery:
+def send_webhook(
+    app_url: str,
+    event: str,
+    payload: dict[str, Any] | bytes,
+    secret: str,
+    *,
+    state: SimState | None = None,
+    guid: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Delivery:
     """Blocking form of `deliver` for tests that are not inside an event loop."""
     return asyncio.run(deliver(state, app_url, event, payload, secret, guid=guid, transport=transport))

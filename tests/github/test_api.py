@@ -17,8 +17,10 @@ T = TypeVar("T")
 
 def run(sim: GitHubSim, body: Callable[[InstallationAPI], Awaitable[T]]) -> T:
     inst = sim.state.create_installation("octo-org")
-    sim.state.create_repo("octo-org/hello", files={"README.md": "hi\n", "docs/a.md": "a\n",
-                                                   "big.txt": "b" * (1024 * 1024 + 10), "bin.dat": b"\xff\xfe"})
+    sim.state.create_repo(
+        "octo-org/hello",
+        files={"README.md": "hi\n", "docs/a.md": "a\n", "big.txt": "b" * (1024 * 1024 + 10), "bin.dat": b"\xff\xfe"},
+    )
     sim.state.create_pull("octo-org/hello", commits=[{"x.py": "1\n"}, {"x.py": "2\n"}], user="alice")
 
     async def main() -> T:
@@ -40,8 +42,13 @@ def test_reads(ghsim_inprocess: GitHubSim) -> None:
             "big": len((await api.get_content("octo-org", "hello", "big.txt") or ("", ""))[0]),
         }
 
-    assert run(ghsim_inprocess, body) == {"repo": "main", "commits": ["Change 1", "Change 2"],
-                                          "reviews": ["COMMENTED"], "compare": 2, "big": 1024 * 1024 + 10}
+    assert run(ghsim_inprocess, body) == {
+        "repo": "main",
+        "commits": ["Change 1", "Change 2"],
+        "reviews": ["COMMENTED"],
+        "compare": 2,
+        "big": 1024 * 1024 + 10,
+    }
 
 
 def test_writes(ghsim_inprocess: GitHubSim) -> None:
@@ -52,27 +59,38 @@ def test_writes(ghsim_inprocess: GitHubSim) -> None:
         after = await api.remove_requested_reviewers("octo-org", "hello", 1, ["bob"])
         await api.add_labels("octo-org", "hello", 1, ["ai-generated", "sensitive"])
         removed = await api.remove_label("octo-org", "hello", 1, "sensitive")
-        issue = await api.create_issue("octo-org", "hello", "Policy invalid", "line 3", ["policy"],
-                                       assignees=["carol"])
+        issue = await api.create_issue("octo-org", "hello", "Policy invalid", "line 3", ["policy"], assignees=["carol"])
         created = [await api.create_label("octo-org", "hello", "ai-reviewed", "ffcc00") for _ in range(2)]
         head = (await api.get_pull("octo-org", "hello", 1))["head"]["sha"]
         containing = [p["number"] for p in await api.list_commit_pulls("octo-org", "hello", head)]
         comment = await api.create_comment("octo-org", "hello", 1, "Checks started")
         runs = await api.list_check_runs_for_ref("octo-org", "hello", "main", app_id=4242)
-        return {"requested": [t["slug"] for t in after["requested_teams"]] + after["requested_reviewers"],
-                "labels": [x["name"] for x in await api.list_labels("octo-org", "hello", 1)], "removed": removed,
-                "issue": (issue["number"], [x["name"] for x in issue["labels"]], issue["assignees"][0]["login"]),
-                "comment": comment["body"], "runs": runs, "created": created, "containing": containing}
+        return {
+            "requested": [t["slug"] for t in after["requested_teams"]] + after["requested_reviewers"],
+            "labels": [x["name"] for x in await api.list_labels("octo-org", "hello", 1)],
+            "removed": removed,
+            "issue": (issue["number"], [x["name"] for x in issue["labels"]], issue["assignees"][0]["login"]),
+            "comment": comment["body"],
+            "runs": runs,
+            "created": created,
+            "containing": containing,
+        }
 
-    assert run(ghsim_inprocess, body) == {"requested": ["security"], "labels": ["ai-generated"], "removed": True,
-                                          "issue": (2, ["policy"], "carol"), "comment": "Checks started",
-                                          "runs": [], "created": [True, False], "containing": [1]}
+    assert run(ghsim_inprocess, body) == {
+        "requested": ["security"],
+        "labels": ["ai-generated"],
+        "removed": True,
+        "issue": (2, ["policy"], "carol"),
+        "comment": "Checks started",
+        "runs": [],
+        "created": [True, False],
+        "containing": [1],
+    }
     assert ghsim_inprocess.state.requests("GET", r"/check-runs$")[0].query["app_id"] == "4242"
 
 
 @pytest.mark.parametrize(("path", "message"), [("docs", "is not a file"), ("bin.dat", "not UTF-8")])
-def test_content_that_is_not_a_text_file_is_a_clear_error(ghsim_inprocess: GitHubSim, path: str,
-                                                          message: str) -> None:
+def test_content_that_is_not_a_text_file_is_a_clear_error(ghsim_inprocess: GitHubSim, path: str, message: str) -> None:
     async def body(api: InstallationAPI) -> Any:
         return await api.get_content("octo-org", "hello", path)
 

@@ -18,13 +18,16 @@ def test_reply_parsing_takes_githubs_exact_format() -> None:
     assert "ghs_" not in repr(token)  # never in a log line
 
 
-@pytest.mark.parametrize("body", [
-    {"token": "ghs_x", "expires_at": "2026-07-11T22:14:10.000Z"},
-    {"token": "ghs_x", "expires_at": "2026-07-11T22:14:10+00:00"},
-    {"token": "ghs_x"},
-    {"expires_at": "2026-07-11T22:14:10Z"},
-    ["not", "an", "object"],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"token": "ghs_x", "expires_at": "2026-07-11T22:14:10.000Z"},
+        {"token": "ghs_x", "expires_at": "2026-07-11T22:14:10+00:00"},
+        {"token": "ghs_x"},
+        {"expires_at": "2026-07-11T22:14:10Z"},
+        ["not", "an", "object"],
+    ],
+)
 def test_bad_replies_are_clear_errors(body: object) -> None:
     with pytest.raises(GitHubError):
         parse_token_reply(body)
@@ -77,11 +80,17 @@ def test_a_token_in_the_shared_cache_serves_another_process_until_the_margin() -
     assert fetches == ["ghs_1", "ghs_2"]
 
 
-@pytest.mark.parametrize("entry", [
-    None, "ghs_x", {"token": "ghs_x"}, {"token": "ghs_x", "expires_at": "soon"},
-    {"token": "ghs_x", "expires_at": "2026-01-01T00:00:00"},  # no zone: not one this cache wrote
-    {"token": "ghs_x", "expires_at": "2026-01-01T00:04:00+00:00"},  # inside the refresh margin
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        None,
+        "ghs_x",
+        {"token": "ghs_x"},
+        {"token": "ghs_x", "expires_at": "soon"},
+        {"token": "ghs_x", "expires_at": "2026-01-01T00:00:00"},  # no zone: not one this cache wrote
+        {"token": "ghs_x", "expires_at": "2026-01-01T00:04:00+00:00"},  # inside the refresh margin
+    ],
+)
 def test_shared_entries_that_are_not_a_fresh_token_are_fetched_again(entry: object) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     shared = MemoryCache()

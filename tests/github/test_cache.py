@@ -133,7 +133,8 @@ def test_an_unreachable_redis_is_a_miss_logged_once(caplog: pytest.LogCaptureFix
         assert cache.get("a") is None
         cache.delete("a")
     assert [r.getMessage() for r in caplog.records] == [
-        "the shared cache in Redis does not answer (ConnectionError); asking GitHub instead"]
+        "the shared cache in Redis does not answer (ConnectionError); asking GitHub instead"
+    ]
     cache.close()
 
 

@@ -110,8 +110,10 @@ def test_github_enterprise_base_url_with_api_v3(ghsim_ghes: GitHubSim) -> None:
 
     pull, size = run(ghsim_ghes, body)
     assert pull["number"] == 1 and size > 0
-    assert {r.path for r in ghsim_ghes.state.log} >= {"/app/installations/1001/access_tokens",
-                                                      "/repos/octo-org/hello/pulls/1"}
+    assert {r.path for r in ghsim_ghes.state.log} >= {
+        "/app/installations/1001/access_tokens",
+        "/repos/octo-org/hello/pulls/1",
+    }
 
 
 def test_pull_files_follow_link_pages_up_to_githubs_3000_cap(ghsim: GitHubSim) -> None:
@@ -297,9 +299,11 @@ def test_etags_turn_rereads_into_304s_that_cost_no_rate_limit(ghsim: GitHubSim) 
 def test_content_missing_or_not_a_member_reads_as_none_and_false(ghsim: GitHubSim) -> None:
     async def body(app: GitHubApp, iid: int) -> tuple[Any, bool, bool]:
         api = app.installation(iid)
-        return (await api.get_content("octo-org", "hello", "nope.yml"),
-                await api.team_membership("octo-org", "security", "mallory"),
-                await api.remove_label("octo-org", "hello", 1, "not-there"))
+        return (
+            await api.get_content("octo-org", "hello", "nope.yml"),
+            await api.team_membership("octo-org", "security", "mallory"),
+            await api.remove_label("octo-org", "hello", 1, "not-there"),
+        )
 
     assert run(ghsim, body) == (None, False, False)
 
@@ -363,11 +367,22 @@ def test_check_run_limits_surface_as_validation_errors(ghsim: GitHubSim) -> None
         with pytest.raises(ValidationFailed) as unknown:
             await api.create_check_run("octo-org", "hello", {"name": "lint", "head_sha": "f" * 40})
         assert unknown.value.status == 422
-        run_ = await api.create_check_run("octo-org", "hello", {
-            "name": "lint", "head_sha": sha, "status": "in_progress",
-            "output": {"title": "t", "summary": "s", "annotations": [note] * 50}})
-        done = await api.update_check_run("octo-org", "hello", run_["id"], {
-            "conclusion": "failure", "output": {"title": "t", "summary": "s", "annotations": [note] * 20}})
+        run_ = await api.create_check_run(
+            "octo-org",
+            "hello",
+            {
+                "name": "lint",
+                "head_sha": sha,
+                "status": "in_progress",
+                "output": {"title": "t", "summary": "s", "annotations": [note] * 50},
+            },
+        )
+        done = await api.update_check_run(
+            "octo-org",
+            "hello",
+            run_["id"],
+            {"conclusion": "failure", "output": {"title": "t", "summary": "s", "annotations": [note] * 20}},
+        )
         listed = await api.list_check_runs_for_ref("octo-org", "hello", sha, check_name="lint")
         assert [r["id"] for r in listed] == [run_["id"]]
         return done
@@ -391,8 +406,11 @@ def test_not_found_and_call_counting_per_job(ghsim: GitHubSim) -> None:
 
     run(ghsim, body, counter=app_wide)
     assert job.snapshot().calls == {
-        f"GET {PULL}": 1, "POST /repos/{owner}/{repo}/issues/{issue_number}/labels": 1,
-        "GET /repos/{owner}/{repo}/tarball/{ref}": 1, "GET 127.0.0.1": 1}
+        f"GET {PULL}": 1,
+        "POST /repos/{owner}/{repo}/issues/{issue_number}/labels": 1,
+        "GET /repos/{owner}/{repo}/tarball/{ref}": 1,
+        "GET 127.0.0.1": 1,
+    }
     assert app_wide.count(f"GET {PULL}") == 2
     assert app_wide.count("POST /app/installations/{installation_id}/access_tokens") == 1
     assert job.snapshot().rate_remaining is not None

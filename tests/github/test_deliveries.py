@@ -43,8 +43,9 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         server.stop()
 
 
-def test_failed_deliveries_are_listed_once_per_guid_and_redelivered(ghsim: GitHubSim,
-                                                                   receiver: tuple[Receiver, str]) -> None:
+def test_failed_deliveries_are_listed_once_per_guid_and_redelivered(
+    ghsim: GitHubSim, receiver: tuple[Receiver, str]
+) -> None:
     rec, url = receiver
     ghsim.state.create_installation("octo-org")
     ghsim.state.create_repo("octo-org/hello")

@@ -47,8 +47,15 @@ def test_with_a_shared_cache_entries_live_there_and_large_bodies_stay_out() -> N
     assert other.get("huge") is None and len(one) == 0  # nothing kept in the process itself
 
 
-@pytest.mark.parametrize("entry", ["text", {"etag": '"a"'}, {"etag": '"a"', "content": "!!", "headers": []},
-                                   {"etag": '"a"', "content": "", "headers": [["only-a-name"]]}])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "text",
+        {"etag": '"a"'},
+        {"etag": '"a"', "content": "!!", "headers": []},
+        {"etag": '"a"', "content": "", "headers": [["only-a-name"]]},
+    ],
+)
 def test_a_malformed_shared_entry_is_a_miss(entry: object) -> None:
     shared = MemoryCache()
     shared.set("etag:k", entry, 60)

@@ -31,8 +31,15 @@ def pr_json(sim: GitHubSim, number: int) -> dict[str, Any]:
     return render.pull(sim.state, repo, pull)
 
 
-def gather(sim: GitHubSim, number: int, the_policy: Policy, *, gatherer: FactsGatherer | None = None,
-           counter: CallCounter | None = None, **kwargs: Any) -> Facts:
+def gather(
+    sim: GitHubSim,
+    number: int,
+    the_policy: Policy,
+    *,
+    gatherer: FactsGatherer | None = None,
+    counter: CallCounter | None = None,
+    **kwargs: Any,
+) -> Facts:
     found = gatherer or FactsGatherer()
     data = pr_json(sim, number)
     return call(sim, lambda api: found.gather(api, "acme", "payments", data, the_policy, **kwargs), counter)
@@ -41,8 +48,12 @@ def gather(sim: GitHubSim, number: int, the_policy: Policy, *, gatherer: FactsGa
 def test_a_human_pull_request_needs_only_its_commits_and_files(ghsim_inprocess: GitHubSim) -> None:
     build_world(ghsim_inprocess)
     pull = ghsim_inprocess.state.create_pull(
-        REPO, commits=[{"app/util.py": "VALUE = 2\nOTHER = 3\n"}, {"app/new.py": "x = 1\n", "README.md": None}],
-        messages=["Change util\n\nLonger body.", "Add new"], user="alice", body="Plain change.")
+        REPO,
+        commits=[{"app/util.py": "VALUE = 2\nOTHER = 3\n"}, {"app/new.py": "x = 1\n", "README.md": None}],
+        messages=["Change util\n\nLonger body.", "Add new"],
+        user="alice",
+        body="Plain change.",
+    )
     ghsim_inprocess.state.repo(REPO).issues[pull.number].labels += ["needs-review"]
     counter = CallCounter()
     facts = gather(ghsim_inprocess, pull.number, policy(), counter=counter)
@@ -53,17 +64,21 @@ def test_a_human_pull_request_needs_only_its_commits_and_files(ghsim_inprocess: 
     assert by_path["README.md"].status == "removed"
     assert facts.pull_request is not None and facts.pull_request.labels == ("needs-review",)
     assert facts.reviews == () and facts.codeowners is None and dict(facts.team_members) == {}
-    assert set(counter.snapshot().calls) == {"POST /app/installations/{installation_id}/access_tokens",
-                                             "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
-                                             "GET /repos/{owner}/{repo}/pulls/{pull_number}/files"}
+    assert set(counter.snapshot().calls) == {
+        "POST /app/installations/{installation_id}/access_tokens",
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+    }
 
 
 def test_an_ai_pull_request_on_billing_gathers_reviews_owners_teams_and_changes_since(
-        ghsim_inprocess: GitHubSim) -> None:
+    ghsim_inprocess: GitHubSim,
+) -> None:
     sim = ghsim_inprocess
     build_world(sim)
-    pull = sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE], body=AI_BODY,
-                                 user="alice")
+    pull = sim.state.create_pull(
+        REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE], body=AI_BODY, user="alice"
+    )
     first_head = pull.head_sha
     sim.state.add_review(REPO, pull.number, "bob")
     sim.state.add_review(REPO, pull.number, "carol", "COMMENTED")
@@ -83,9 +98,15 @@ def test_an_ai_pull_request_on_billing_gathers_reviews_owners_teams_and_changes_
 def test_the_override_team_is_asked_about_the_people_who_overrode(ghsim_inprocess: GitHubSim) -> None:
     build_world(ghsim_inprocess)
     pull = ghsim_inprocess.state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, user="alice")
-    facts = gather(ghsim_inprocess, pull.number, policy("overrides:\n  team: '@acme/security'\n"),
-                   overrides=(Override("lint", "fine", Actor("sec"), pull.head_sha),
-                              Override("lint", "fine", Actor("alice"), pull.head_sha)))
+    facts = gather(
+        ghsim_inprocess,
+        pull.number,
+        policy("overrides:\n  team: '@acme/security'\n"),
+        overrides=(
+            Override("lint", "fine", Actor("sec"), pull.head_sha),
+            Override("lint", "fine", Actor("alice"), pull.head_sha),
+        ),
+    )
     assert dict(facts.team_members) == {"acme/security": frozenset({"sec"})}
 
 
@@ -113,23 +134,31 @@ def test_commit_lists_past_githubs_cap_are_flagged(ghsim_inprocess: GitHubSim, c
 
 def test_codeowners_is_read_from_githubs_first_location_on_the_base_branch(ghsim_inprocess: GitHubSim) -> None:
     build_world(ghsim_inprocess, files={"CODEOWNERS": "* @acme/root\n", "docs/CODEOWNERS": "* @acme/docs\n"})
-    pull = ghsim_inprocess.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI,
-                                                            ".github/CODEOWNERS": "* @acme/pr-head\n"},
-                                             messages=[AI_MESSAGE], user="alice")
+    pull = ghsim_inprocess.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI, ".github/CODEOWNERS": "* @acme/pr-head\n"},
+        messages=[AI_MESSAGE],
+        user="alice",
+    )
     facts = gather(ghsim_inprocess, pull.number, policy())
     assert facts.codeowners is not None and "@acme/billing" in facts.codeowners  # base, .github/ first
     assert "pr-head" not in facts.codeowners
 
 
 def test_verdict_labels_are_dropped_and_those_a_person_added_are_read_as_hand_labels(
-        ghsim_inprocess: GitHubSim) -> None:
+    ghsim_inprocess: GitHubSim,
+) -> None:
     build_world(ghsim_inprocess)
     state = ghsim_inprocess.state
     pull = state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, user="alice", body="Plain change.")
     issue = state.repo(REPO).issues[pull.number]
     issue.labels += ["ai-generated", "ai:claude", "needs-review"]
-    issue.events += [IssueEvent(state.next_id(), "labeled", "prompt-to-pr[bot]", state.clock.now(), label=name,
-                                app_slug="prompt-to-pr") for name in ("ai-generated", "ai:claude")]
+    issue.events += [
+        IssueEvent(
+            state.next_id(), "labeled", "prompt-to-pr[bot]", state.clock.now(), label=name, app_slug="prompt-to-pr"
+        )
+        for name in ("ai-generated", "ai:claude")
+    ]
     state.label_by_hand(REPO, pull.number, "ai-suspected", "maria")
     counter = CallCounter()
     facts = gather(ghsim_inprocess, pull.number, policy(), counter=counter)
@@ -142,15 +171,18 @@ def test_verdict_labels_are_dropped_and_those_a_person_added_are_read_as_hand_la
     facts = gather(ghsim_inprocess, pull.number, named)
     assert facts.pull_request is not None
     assert facts.pull_request.labels == ("ai-generated", "ai:claude", "needs-review")
-    assert facts.pull_request.hand_labels == (HandLabel("ai-suspected", "suspected", None, "@maria"),
-                                              HandLabel("written-by-ai", "ai", None, "@maria"))
+    assert facts.pull_request.hand_labels == (
+        HandLabel("ai-suspected", "suspected", None, "@maria"),
+        HandLabel("written-by-ai", "ai", None, "@maria"),
+    )
 
 
 def test_a_prs_events_are_read_once_for_its_hand_labels_and_its_assignments(ghsim_inprocess: GitHubSim) -> None:
     sim = ghsim_inprocess
     build_world(sim)
-    pull = sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE], body=AI_BODY,
-                                 user="alice")
+    pull = sim.state.create_pull(
+        REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE], body=AI_BODY, user="alice"
+    )
     sim.state.label_by_hand(REPO, pull.number, "ai-suspected", "maria")
     sim.state.assign(REPO, pull.number, "bob", by="alice")
     sim.state.add_review(REPO, pull.number, "bob")

@@ -14,13 +14,16 @@ from ghapp.github.labels import LabelSync, hand_labels, wanted_labels
 from tests.ghsim import GitHubSim
 
 
-@pytest.mark.parametrize(("verdict", "labels"), [
-    (Verdict("ai", ("claude", "copilot")), {"ai-generated", "ai:claude", "ai:copilot"}),
-    (Verdict("contradictory", ("codex",)), {"ai-generated", "ai:codex"}),
-    (Verdict("suspected", ("cursor",)), {"ai-suspected", "ai:cursor"}),
-    (Verdict("human"), set()),
-    (Verdict("attested_human"), set()),
-])
+@pytest.mark.parametrize(
+    ("verdict", "labels"),
+    [
+        (Verdict("ai", ("claude", "copilot")), {"ai-generated", "ai:claude", "ai:copilot"}),
+        (Verdict("contradictory", ("codex",)), {"ai-generated", "ai:codex"}),
+        (Verdict("suspected", ("cursor",)), {"ai-suspected", "ai:cursor"}),
+        (Verdict("human"), set()),
+        (Verdict("attested_human"), set()),
+    ],
+)
 def test_wanted_labels(verdict: Verdict, labels: set[str]) -> None:
     assert wanted_labels(verdict) == labels
 
@@ -38,6 +41,7 @@ def test_labels_are_kept_in_sync_and_others_left_alone(ghsim_inprocess: GitHubSi
             async with sim.github_app() as app:
                 api = app.installation(next(iter(sim.state.installations)))
                 await sync.sync(api, "acme", "payments", pull.number, current=list(issue.labels), verdict=verdict)
+
         asyncio.run(main())
 
     issue.labels.append("bug")
@@ -58,11 +62,14 @@ NAMED = LabelSettings(ai="written-by-ai", suspected="maybe-ai", tool_prefix="")
 DEFAULT = LabelSettings()
 
 
-@pytest.mark.parametrize(("verdict", "labels"), [
-    (Verdict("ai", ("claude",)), {"written-by-ai"}),
-    (Verdict("suspected", ("cursor",)), {"maybe-ai"}),
-    (Verdict("attested_human"), set()),
-])
+@pytest.mark.parametrize(
+    ("verdict", "labels"),
+    [
+        (Verdict("ai", ("claude",)), {"written-by-ai"}),
+        (Verdict("suspected", ("cursor",)), {"maybe-ai"}),
+        (Verdict("attested_human"), set()),
+    ],
+)
 def test_an_org_names_the_labels(verdict: Verdict, labels: set[str]) -> None:
     assert wanted_labels(verdict, NAMED) == labels
     assert NAMED.owns("written-by-ai") and not NAMED.owns("ai-generated") and not NAMED.owns("ai:claude")
@@ -71,8 +78,7 @@ def test_an_org_names_the_labels(verdict: Verdict, labels: set[str]) -> None:
     assert LabelSettings().wanted(Verdict("ai", ("x" * 60,))) == {"ai-generated", "ai:" + "x" * 47}
 
 
-def test_a_label_a_person_added_is_never_removed_and_is_read_as_their_judgement(
-        ghsim_inprocess: GitHubSim) -> None:
+def test_a_label_a_person_added_is_never_removed_and_is_read_as_their_judgement(ghsim_inprocess: GitHubSim) -> None:
     sim = ghsim_inprocess
     sim.state.create_installation("acme")
     sim.state.create_repo("acme/payments")
@@ -85,9 +91,18 @@ def test_a_label_a_person_added_is_never_removed_and_is_read_as_their_judgement(
             async with sim.github_app() as app:
                 api = app.installation(next(iter(sim.state.installations)))
                 hand = await hand_labels(api, "acme", "payments", pull.number, list(issue.labels), settings=settings)
-                await sync.sync(api, "acme", "payments", pull.number, current=list(issue.labels), verdict=verdict,
-                                settings=settings, keep=[label.name for label in hand])
+                await sync.sync(
+                    api,
+                    "acme",
+                    "payments",
+                    pull.number,
+                    current=list(issue.labels),
+                    verdict=verdict,
+                    settings=settings,
+                    keep=[label.name for label in hand],
+                )
                 return hand
+
         return asyncio.run(main())
 
     assert run(Verdict("ai", ("claude",))) == ()  # none present yet: GitHub is not asked
@@ -97,8 +112,10 @@ def test_a_label_a_person_added_is_never_removed_and_is_read_as_their_judgement(
     assert run(Verdict("human")) == (HandLabel("ai-suspected", "suspected", None, "@maria"),)
     assert issue.labels == ["ai-suspected"]  # the App's own are gone, the maintainer's stays
     sim.state.label_by_hand("acme/payments", pull.number, "ai:claude", "maria")  # the App removed it; a person adds it
-    assert run(Verdict("human")) == (HandLabel("ai-suspected", "suspected", None, "@maria"),
-                                     HandLabel("ai:claude", "ai", "claude", "@maria"))
+    assert run(Verdict("human")) == (
+        HandLabel("ai-suspected", "suspected", None, "@maria"),
+        HandLabel("ai:claude", "ai", "claude", "@maria"),
+    )
     assert sorted(issue.labels) == ["ai-suspected", "ai:claude"]
     issue.labels.append("ai-generated")  # on the PR, but no event says who added it: the App cannot tell
     hand = run(Verdict("human"))

@@ -16,13 +16,20 @@ from ghapp.github.oauth import authorize_url, exchange_code, identify
 def test_authorize_url() -> None:
     url = urlsplit(authorize_url("https://ghe.test/", "Iv1.x", "https://app/auth/callback", "st"))
     assert (url.netloc, url.path) == ("ghe.test", "/login/oauth/authorize")
-    assert parse_qs(url.query) == {"client_id": ["Iv1.x"], "redirect_uri": ["https://app/auth/callback"],
-                                   "state": ["st"], "allow_signup": ["false"]}
+    assert parse_qs(url.query) == {
+        "client_id": ["Iv1.x"],
+        "redirect_uri": ["https://app/auth/callback"],
+        "state": ["st"],
+        "allow_signup": ["false"],
+    }
 
 
 def exchange(handler: Any) -> str:
-    return asyncio.run(exchange_code("https://gh.test", "id", "secret", "code", "https://app/cb",
-                                     transport=httpx.MockTransport(handler)))
+    return asyncio.run(
+        exchange_code(
+            "https://gh.test", "id", "secret", "code", "https://app/cb", transport=httpx.MockTransport(handler)
+        )
+    )
 
 
 def test_exchange_posts_the_form_and_reads_the_token() -> None:
@@ -34,16 +41,22 @@ def test_exchange_posts_the_form_and_reads_the_token() -> None:
 
     assert exchange(answer) == "ghu_abc"
     assert str(seen[0].url) == "https://gh.test/login/oauth/access_token"
-    assert parse_qs(seen[0].content.decode()) == {"client_id": ["id"], "client_secret": ["secret"], "code": ["code"],
-                                                  "redirect_uri": ["https://app/cb"]}
+    assert parse_qs(seen[0].content.decode()) == {
+        "client_id": ["id"],
+        "client_secret": ["secret"],
+        "code": ["code"],
+        "redirect_uri": ["https://app/cb"],
+    }
     assert seen[0].headers["accept"] == "application/json"
 
 
 @pytest.mark.parametrize(
     ("response", "text"),
     [
-        (httpx.Response(200, json={"error": "bad_verification_code", "error_description": "The code is expired."}),
-         "The code is expired."),
+        (
+            httpx.Response(200, json={"error": "bad_verification_code", "error_description": "The code is expired."}),
+            "The code is expired.",
+        ),
         (httpx.Response(200, json={"error": "redirect_uri_mismatch"}), "redirect_uri_mismatch"),
         (httpx.Response(500, json={}), "HTTP 500"),
         (httpx.Response(200, text="<html>"), "not JSON"),
@@ -75,15 +88,24 @@ def api(routes: dict[str, httpx.Response]) -> httpx.MockTransport:
 def test_identify_follows_pages() -> None:
     page2 = "https://gh.test/api/user/installations?per_page=100&page=2"
     installs = "/api/user/installations?per_page=100"
-    transport = api({
-        "/api/user": httpx.Response(200, json={"id": 9, "login": "Alice"}),
-        installs: httpx.Response(200, json={"total_count": 3, "installations": [{"id": 5}, {"id": 3}]},
-                                 headers={"link": f'<{page2}>; rel="next"'}),
-        installs + "&page=2": httpx.Response(200, json={"installations": [{"id": 5}, {"id": 8}]}),
-        "/api/user/teams?per_page=100": httpx.Response(200, json=[
-            {"slug": "Security", "organization": {"login": "Acme"}},
-            {"slug": "billing", "organization": {"login": "acme"}}]),
-    })
+    transport = api(
+        {
+            "/api/user": httpx.Response(200, json={"id": 9, "login": "Alice"}),
+            installs: httpx.Response(
+                200,
+                json={"total_count": 3, "installations": [{"id": 5}, {"id": 3}]},
+                headers={"link": f'<{page2}>; rel="next"'},
+            ),
+            installs + "&page=2": httpx.Response(200, json={"installations": [{"id": 5}, {"id": 8}]}),
+            "/api/user/teams?per_page=100": httpx.Response(
+                200,
+                json=[
+                    {"slug": "Security", "organization": {"login": "Acme"}},
+                    {"slug": "billing", "organization": {"login": "acme"}},
+                ],
+            ),
+        }
+    )
     user = asyncio.run(identify("https://gh.test/api/", "ghu_t", transport=transport))
     assert (user.id, user.login, user.installations) == (9, "Alice", (3, 5, 8))
     assert user.teams == ("acme/billing", "acme/security")
@@ -93,15 +115,29 @@ def test_identify_follows_pages() -> None:
     ("routes", "text"),
     [
         ({"/api/user": httpx.Response(401, json={"message": "Bad credentials"})}, "GET /api/user answered HTTP 401"),
-        ({"/api/user": httpx.Response(200, json={"id": 1, "login": "a"}),
-          "/api/user/installations?per_page=100": httpx.Response(200, json={"installations": "no"})},
-         "did not answer a list"),
-        ({"/api/user": httpx.Response(200, json={"id": 1, "login": "a"}),
-          "/api/user/installations?per_page=100": httpx.Response(200, json={"installations": []}),
-          "/api/user/teams?per_page=100": httpx.Response(200, json=[])}, None),
-        ({"/api/user": httpx.Response(200, json={"id": 1}),
-          "/api/user/installations?per_page=100": httpx.Response(200, json={"installations": []}),
-          "/api/user/teams?per_page=100": httpx.Response(200, json=[])}, "did not name a user"),
+        (
+            {
+                "/api/user": httpx.Response(200, json={"id": 1, "login": "a"}),
+                "/api/user/installations?per_page=100": httpx.Response(200, json={"installations": "no"}),
+            },
+            "did not answer a list",
+        ),
+        (
+            {
+                "/api/user": httpx.Response(200, json={"id": 1, "login": "a"}),
+                "/api/user/installations?per_page=100": httpx.Response(200, json={"installations": []}),
+                "/api/user/teams?per_page=100": httpx.Response(200, json=[]),
+            },
+            None,
+        ),
+        (
+            {
+                "/api/user": httpx.Response(200, json={"id": 1}),
+                "/api/user/installations?per_page=100": httpx.Response(200, json={"installations": []}),
+                "/api/user/teams?per_page=100": httpx.Response(200, json=[]),
+            },
+            "did not name a user",
+        ),
     ],
 )
 def test_identify_failures(routes: dict[str, httpx.Response], text: str | None) -> None:

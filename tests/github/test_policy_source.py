@@ -23,13 +23,18 @@ def call(sim: GitHubSim, body: Callable[[InstallationAPI], Awaitable[T]], counte
     return asyncio.run(main())
 
 
-def load(sim: GitHubSim, source: PolicySource, repo: str = "payments", ref: str | None = "main",
-         **kwargs: object) -> LoadedPolicy:
+def load(
+    sim: GitHubSim, source: PolicySource, repo: str = "payments", ref: str | None = "main", **kwargs: object
+) -> LoadedPolicy:
     return call(sim, lambda api: source.load(api, "acme", repo, ref, **kwargs))  # type: ignore[arg-type]
 
 
-def world(sim: GitHubSim, repo_policy: str | None = None, org_policy: str | None = None,
-          extra: dict[str, dict[str, str]] | None = None) -> None:
+def world(
+    sim: GitHubSim,
+    repo_policy: str | None = None,
+    org_policy: str | None = None,
+    extra: dict[str, dict[str, str]] | None = None,
+) -> None:
     sim.state.create_installation("acme")
     files = {"README.md": "x\n"}
     if repo_policy is not None:
@@ -59,20 +64,30 @@ def test_the_repository_file_is_laid_over_the_org_file(ghsim_inprocess: GitHubSi
 
 
 def test_the_org_floor_holds_against_the_repository_and_the_files_it_extends(ghsim_inprocess: GitHubSim) -> None:
-    world(ghsim_inprocess, repo_policy="_extends: policies:lax.yml\nmode: report\n",
-          org_policy="floor: [mode, gates]\n_extends: policies:org-base.yml\n",
-          extra={"acme/policies": {"lax.yml": "gates:\n  semgrep:\n    enabled: false\n",
-                                   "org-base.yml": "gates:\n  types:\n    applies_to: all\n"}})
+    world(
+        ghsim_inprocess,
+        repo_policy="_extends: policies:lax.yml\nmode: report\n",
+        org_policy="floor: [mode, gates]\n_extends: policies:org-base.yml\n",
+        extra={
+            "acme/policies": {
+                "lax.yml": "gates:\n  semgrep:\n    enabled: false\n",
+                "org-base.yml": "gates:\n  types:\n    applies_to: all\n",
+            }
+        },
+    )
     loaded = load(ghsim_inprocess, PolicySource())
     assert loaded.policy is not None, loaded.issues
     assert loaded.policy.mode == "enforce" and loaded.policy.gate(Gate.SEMGREP).enabled
     assert loaded.policy.gate(Gate.TYPES).applies_to == "all"  # the org's own _extends is part of the floor
     assert [str(i).split(": ", 1)[0] for i in loaded.policy.refused] == [
-        ".github/prompt-to-pr.yml:2:7", "acme/policies:lax.yml:3:14"]
+        ".github/prompt-to-pr.yml:2:7",
+        "acme/policies:lax.yml:3:14",
+    ]
 
 
 def test_a_floor_set_by_a_repository_is_an_error_but_the_org_repository_sets_its_own(
-        ghsim_inprocess: GitHubSim) -> None:
+    ghsim_inprocess: GitHubSim,
+) -> None:
     world(ghsim_inprocess, repo_policy="floor: [mode]\n", org_policy="floor: [mode]\n")
     loaded = load(ghsim_inprocess, PolicySource())
     assert not loaded.ok and "only the org's policy" in str(loaded.issues[0])
@@ -90,8 +105,11 @@ def test_the_repository_file_is_read_from_the_base_branch(ghsim_inprocess: GitHu
 
 
 def test_extends_chains_are_followed_and_merged_below_the_file_that_names_them(ghsim_inprocess: GitHubSim) -> None:
-    world(ghsim_inprocess, repo_policy="_extends: policies:strict.yml\ngates:\n  types:\n    applies_to: all\n",
-          extra={"acme/policies": {"strict.yml": "mode: report\ngates:\n  types:\n    block_on: warning\n"}})
+    world(
+        ghsim_inprocess,
+        repo_policy="_extends: policies:strict.yml\ngates:\n  types:\n    applies_to: all\n",
+        extra={"acme/policies": {"strict.yml": "mode: report\ngates:\n  types:\n    block_on: warning\n"}},
+    )
     loaded = load(ghsim_inprocess, PolicySource())
     assert loaded.policy is not None, loaded.issues
     types = loaded.policy.gate(Gate.TYPES)
@@ -100,8 +118,11 @@ def test_extends_chains_are_followed_and_merged_below_the_file_that_names_them(g
 
 
 def test_an_extends_loop_is_a_located_policy_error(ghsim_inprocess: GitHubSim) -> None:
-    world(ghsim_inprocess, repo_policy="mode: enforce\n_extends: policies:a.yml\n",
-          extra={"acme/policies": {"a.yml": "_extends: policies:b.yml\n", "b.yml": "_extends: policies:a.yml\n"}})
+    world(
+        ghsim_inprocess,
+        repo_policy="mode: enforce\n_extends: policies:a.yml\n",
+        extra={"acme/policies": {"a.yml": "_extends: policies:b.yml\n", "b.yml": "_extends: policies:a.yml\n"}},
+    )
     loaded = load(ghsim_inprocess, PolicySource())
     assert not loaded.ok
     (issue,) = loaded.issues
@@ -109,8 +130,11 @@ def test_an_extends_loop_is_a_located_policy_error(ghsim_inprocess: GitHubSim) -
 
 
 def test_a_file_of_another_org_the_installation_cannot_read_is_refused(ghsim_inprocess: GitHubSim) -> None:
-    world(ghsim_inprocess, repo_policy="mode: enforce\n_extends: other-org/policies:base.yml\n",
-          extra={"other-org/policies": {"base.yml": "mode: report\n"}})
+    world(
+        ghsim_inprocess,
+        repo_policy="mode: enforce\n_extends: other-org/policies:base.yml\n",
+        extra={"other-org/policies": {"base.yml": "mode: report\n"}},
+    )
     loaded = load(ghsim_inprocess, PolicySource())
     assert not loaded.ok
     (issue,) = loaded.issues
@@ -141,8 +165,11 @@ def test_files_are_parsed_once_per_blob_and_re_read_conditionally(ghsim_inproces
 
     def twice(api: InstallationAPI) -> Awaitable[tuple[LoadedPolicy, LoadedPolicy]]:
         async def both() -> tuple[LoadedPolicy, LoadedPolicy]:
-            return (await source.load(api, "acme", "payments", "main"), await source.load(api, "acme", "payments",
-                                                                                           "main"))
+            return (
+                await source.load(api, "acme", "payments", "main"),
+                await source.load(api, "acme", "payments", "main"),
+            )
+
         return both()
 
     first, second = call(ghsim_inprocess, twice, counter)

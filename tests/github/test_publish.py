@@ -40,8 +40,11 @@ def publish(sim: GitHubSim, db: Database, body: Callable[[CheckPublisher], Await
 
     async def main() -> T:
         async with sim.github_app() as app:
-            checks = CheckPublisher(app.installation(next(iter(sim.state.installations))), db,
-                                    Target("acme", "payments", head, 7, "https://ghapp.example.test/installations/1"))
+            checks = CheckPublisher(
+                app.installation(next(iter(sim.state.installations))),
+                db,
+                Target("acme", "payments", head, 7, "https://ghapp.example.test/installations/1"),
+            )
             return await body(checks)
 
     return asyncio.run(main())
@@ -56,8 +59,7 @@ def findings(count: int, start: int = 1) -> tuple[Finding, ...]:
     return tuple(Finding("a.py", line, "E1", f"problem {line}") for line in range(start, start + count))
 
 
-def test_one_run_per_gate_and_unchanged_results_are_not_resent(ghsim_inprocess: GitHubSim, database: Database
-                                                                ) -> None:
+def test_one_run_per_gate_and_unchanged_results_are_not_resent(ghsim_inprocess: GitHubSim, database: Database) -> None:
     world(ghsim_inprocess)
     ok = GateResult(Gate.LINT, Conclusion.SUCCESS, "No findings", "All good.")
     assert publish(ghsim_inprocess, database, lambda c: c.complete(ok)) is True
@@ -75,8 +77,11 @@ def test_annotations_go_50_a_request_and_never_twice(ghsim_inprocess: GitHubSim,
     world(ghsim_inprocess)
     many = GateResult(Gate.LINT, Conclusion.FAILURE, "120 findings", "Many.", findings(120))
     publish(ghsim_inprocess, database, lambda c: c.complete(many))
-    sizes = [len(r.body["output"]["annotations"]) for r in ghsim_inprocess.state.requests(None, "/check-runs")
-             if r.method != "GET"]  # the GET: runs already on the head, read once before the first create
+    sizes = [
+        len(r.body["output"]["annotations"])
+        for r in ghsim_inprocess.state.requests(None, "/check-runs")
+        if r.method != "GET"
+    ]  # the GET: runs already on the head, read once before the first create
     assert sizes == [50, 50, 20]
     more = GateResult(Gate.LINT, Conclusion.FAILURE, "125 findings", "More.", findings(125))
     publish(ghsim_inprocess, database, lambda c: c.complete(more))
@@ -87,16 +92,20 @@ def test_annotations_go_50_a_request_and_never_twice(ghsim_inprocess: GitHubSim,
 
 def test_runs_are_capped_at_500_annotations_and_say_so(ghsim_inprocess: GitHubSim, database: Database) -> None:
     world(ghsim_inprocess)
-    publish(ghsim_inprocess, database,
-            lambda c: c.complete(GateResult(Gate.SEMGREP, Conclusion.FAILURE, "t", "s", findings(620))))
+    publish(
+        ghsim_inprocess,
+        database,
+        lambda c: c.complete(GateResult(Gate.SEMGREP, Conclusion.FAILURE, "t", "s", findings(620))),
+    )
     (run,) = ghsim_inprocess.state.check_runs_for("acme/payments")
     assert len(run.annotations) == 500 and "620 findings; the first 500" in run.output["summary"]
 
 
 def test_a_summary_over_githubs_limit_is_cut_with_a_note(ghsim_inprocess: GitHubSim, database: Database) -> None:
     world(ghsim_inprocess)
-    publish(ghsim_inprocess, database,
-            lambda c: c.complete(GateResult(Gate.TYPES, Conclusion.FAILURE, "t", "x" * 70_000)))
+    publish(
+        ghsim_inprocess, database, lambda c: c.complete(GateResult(Gate.TYPES, Conclusion.FAILURE, "t", "x" * 70_000))
+    )
     (run,) = ghsim_inprocess.state.check_runs_for("acme/payments")
     assert len(run.output["summary"]) == SUMMARY_LIMIT and run.output["summary"].endswith("65,535 characters._")
 
@@ -118,12 +127,17 @@ def test_tool_runs_go_queued_then_in_progress_then_completed(ghsim_inprocess: Gi
     assert len(ghsim_inprocess.state.check_runs_for("acme/payments")) == 1
 
 
-@pytest.mark.parametrize(("finding", "expected"), [
-    (Finding("a.py", 3, "E1", "m", "warning", None, 5, 9), {"start_line": 3, "end_line": 3, "start_column": 5,
-                                                              "end_column": 9, "annotation_level": "warning"}),
-    (Finding("a.py", 3, "E1", "m", "note", 6, 5), {"start_line": 3, "end_line": 6, "annotation_level": "notice"}),
-    (Finding("a.py", 0, "file-level", ""), {"start_line": 1, "end_line": 1, "message": "file-level"}),
-])
+@pytest.mark.parametrize(
+    ("finding", "expected"),
+    [
+        (
+            Finding("a.py", 3, "E1", "m", "warning", None, 5, 9),
+            {"start_line": 3, "end_line": 3, "start_column": 5, "end_column": 9, "annotation_level": "warning"},
+        ),
+        (Finding("a.py", 3, "E1", "m", "note", 6, 5), {"start_line": 3, "end_line": 6, "annotation_level": "notice"}),
+        (Finding("a.py", 0, "file-level", ""), {"start_line": 1, "end_line": 1, "message": "file-level"}),
+    ],
+)
 def test_annotation(finding: Finding, expected: dict[str, object]) -> None:
     note = annotation(finding)
     assert {k: note[k] for k in expected} == expected
@@ -137,7 +151,9 @@ def test_buttons_and_names() -> None:
     assert default_actions(GateResult(Gate.LINT, Conclusion.SUCCESS, "t", "s"), can_request=True) == []
     report = GateResult(Gate.LINT, Conclusion.NEUTRAL, "t", "s", would_conclude=Conclusion.FAILURE)
     assert default_actions(report, can_request=False) == [RERUN]
-    assert all(len(a["label"]) <= 20 and len(a["description"]) <= 40 and len(a["identifier"]) <= 20
-               for a in (RERUN, REQUEST_REVIEWS))
+    assert all(
+        len(a["label"]) <= 20 and len(a["description"]) <= 40 and len(a["identifier"]) <= 20
+        for a in (RERUN, REQUEST_REVIEWS)
+    )
     assert gate_of("prompt-to-pr / dependency-audit") is Gate.DEPENDENCY_AUDIT
     assert gate_of("prompt-to-pr / nothing") is None and gate_of("ci") is None

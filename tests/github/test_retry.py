@@ -18,56 +18,67 @@ NOW = 1_700_000_000.0
 
 def answer(status: int, headers: dict[str, str] | None = None, body: Any = None, method: str = "GET") -> httpx.Response:
     request = httpx.Request(method, "https://api.github.com/repos/o/r/pulls/1")
-    return httpx.Response(status, headers=headers or {}, json=body if body is not None else {"message": "x"},
-                          request=request)
+    return httpx.Response(
+        status, headers=headers or {}, json=body if body is not None else {"message": "x"}, request=request
+    )
 
 
 def failed(status: int, headers: dict[str, str] | None = None, body: Any = None) -> RequestFailed:
     return RequestFailed(Response(answer(status, headers, body), Any))
 
 
-@pytest.mark.parametrize(("status", "headers", "body", "wait"), [
-    (403, {"retry-after": "30"}, None, 30.0),
-    (429, {"retry-after": "5"}, None, 5.0),
-    (403, {"retry-after": "soon"}, None, 60.0),
-    (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 900)}, None, 900.0),
-    (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) - 5)}, None, 1.0),  # clock skew
-    (403, {"x-ratelimit-remaining": "0"}, None, 60.0),
-    (403, {}, {"message": "You have exceeded a secondary rate limit."}, 60.0),
-    (429, {}, None, 60.0),
-    (403, {"x-ratelimit-remaining": "12"}, {"message": "Resource not accessible by integration"}, None),
-    (404, {"retry-after": "30"}, None, None),
-])
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "wait"),
+    [
+        (403, {"retry-after": "30"}, None, 30.0),
+        (429, {"retry-after": "5"}, None, 5.0),
+        (403, {"retry-after": "soon"}, None, 60.0),
+        (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 900)}, None, 900.0),
+        (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) - 5)}, None, 1.0),  # clock skew
+        (403, {"x-ratelimit-remaining": "0"}, None, 60.0),
+        (403, {}, {"message": "You have exceeded a secondary rate limit."}, 60.0),
+        (429, {}, None, 60.0),
+        (403, {"x-ratelimit-remaining": "12"}, {"message": "Resource not accessible by integration"}, None),
+        (404, {"retry-after": "30"}, None, None),
+    ],
+)
 def test_rate_limit_wait(status: int, headers: dict[str, str], body: Any, wait: float | None) -> None:
     assert rate_limit_wait(answer(status, headers, body), NOW, 60.0) == wait
 
 
-@pytest.mark.parametrize(("status", "headers", "action", "error", "breaker"), [
-    (502, {}, "retry", GitHubUnavailable, True),
-    (503, {}, "retry", GitHubUnavailable, True),
-    (403, {"retry-after": "3"}, "wait", RateLimited, False),
-    (401, {}, "reauth", GitHubError, False),
-    (404, {}, "fail", NotFound, False),
-    (403, {}, "fail", Forbidden, False),
-    (422, {}, "fail", ValidationFailed, False),
-    (409, {}, "fail", GitHubError, False),
-])
-def test_classify_answers(status: int, headers: dict[str, str], action: str, error: type[GitHubError],
-                          breaker: bool) -> None:
+@pytest.mark.parametrize(
+    ("status", "headers", "action", "error", "breaker"),
+    [
+        (502, {}, "retry", GitHubUnavailable, True),
+        (503, {}, "retry", GitHubUnavailable, True),
+        (403, {"retry-after": "3"}, "wait", RateLimited, False),
+        (401, {}, "reauth", GitHubError, False),
+        (404, {}, "fail", NotFound, False),
+        (403, {}, "fail", Forbidden, False),
+        (422, {}, "fail", ValidationFailed, False),
+        (409, {}, "fail", GitHubError, False),
+    ],
+)
+def test_classify_answers(
+    status: int, headers: dict[str, str], action: str, error: type[GitHubError], breaker: bool
+) -> None:
     verdict = classify(failed(status, headers), "GET", NOW)
     assert (verdict.action, type(verdict.error), verdict.breaker_failure) == (action, error, breaker)
     assert verdict.error.status == status
 
 
-@pytest.mark.parametrize(("origin", "method", "action", "breaker"), [
-    (httpx.ConnectError("refused"), "POST", "retry", True),  # never reached GitHub: safe to repeat
-    (httpx.ConnectTimeout("slow"), "PATCH", "retry", True),
-    (httpx.RemoteProtocolError("closed"), "GET", "retry", True),
-    (httpx.ReadTimeout("slow"), "DELETE", "retry", True),
-    (httpx.RemoteProtocolError("closed"), "POST", "fail", True),  # may have been created
-    (httpx.ReadTimeout("slow"), "PATCH", "fail", True),  # annotations would be appended twice
-    (ValueError("odd"), "GET", "fail", False),
-])
+@pytest.mark.parametrize(
+    ("origin", "method", "action", "breaker"),
+    [
+        (httpx.ConnectError("refused"), "POST", "retry", True),  # never reached GitHub: safe to repeat
+        (httpx.ConnectTimeout("slow"), "PATCH", "retry", True),
+        (httpx.RemoteProtocolError("closed"), "GET", "retry", True),
+        (httpx.ReadTimeout("slow"), "DELETE", "retry", True),
+        (httpx.RemoteProtocolError("closed"), "POST", "fail", True),  # may have been created
+        (httpx.ReadTimeout("slow"), "PATCH", "fail", True),  # annotations would be appended twice
+        (ValueError("odd"), "GET", "fail", False),
+    ],
+)
 def test_classify_transport_errors(origin: Exception, method: str, action: str, breaker: bool) -> None:
     verdict = classify(RequestError(origin), method, NOW)
     assert (verdict.action, verdict.breaker_failure) == (action, breaker)

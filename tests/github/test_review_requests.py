@@ -12,8 +12,13 @@ from ghapp.store.database import open_database
 from ghapp.store.migrations import upgrade
 from tests.ghsim import GitHubSim, render
 
-BILLING = CategoryResult("billing", ("billing/x.py",), False, request_users=("alice", "dave", "ci[bot]"),
-                         request_teams=("acme/billing", "other-org/finance"))
+BILLING = CategoryResult(
+    "billing",
+    ("billing/x.py",),
+    False,
+    request_users=("alice", "dave", "ci[bot]"),
+    request_teams=("acme/billing", "other-org/finance"),
+)
 
 
 def test_wanted_leaves_out_the_author_bots_other_orgs_and_satisfied_categories() -> None:
@@ -38,6 +43,7 @@ def test_requests_go_once_per_head(ghsim_inprocess: GitHubSim, tmp_path: Path) -
             async with sim.github_app() as app:
                 api = app.installation(next(iter(sim.state.installations)))
                 return await ReviewRequester(api, db, "acme", "payments").request(data, [BILLING], force=force)
+
         return asyncio.run(main())
 
     first = ask()

@@ -50,6 +50,7 @@ def world(sim: GitHubSim) -> int:
 def one_process(sim: GitHubSim, cache: Cache | None, installation_id: int) -> tuple[bool, bool, str]:
     """What a worker does for a review: its token, the policy (org file missing, repository file present),
     the memberships of the people who approved."""
+
     async def main() -> tuple[bool, bool, str]:
         async with sim.github_app(cache=cache) as app:
             api = app.installation(installation_id)
@@ -64,15 +65,17 @@ def one_process(sim: GitHubSim, cache: Cache | None, installation_id: int) -> tu
 
 def calls(sim: GitHubSim) -> dict[str, list[int]]:
     """Statuses of the simulator's answers, by the kind of call."""
-    kinds = {"token": ("POST", r"/access_tokens$"), "member": ("GET", r"/memberships/"),
-             "org policy": ("GET", r"/repos/acme/\.github/contents/"),
-             "repo policy": ("GET", r"/repos/acme/payments/contents/")}
+    kinds = {
+        "token": ("POST", r"/access_tokens$"),
+        "member": ("GET", r"/memberships/"),
+        "org policy": ("GET", r"/repos/acme/\.github/contents/"),
+        "repo policy": ("GET", r"/repos/acme/payments/contents/"),
+    }
     return {kind: [r.status for r in sim.state.requests(method, path)] for kind, (method, path) in kinds.items()}
 
 
 @pytest.mark.redis
-def test_two_processes_sharing_redis_ask_github_once(ghsim_inprocess: GitHubSim,
-                                                     shared: Callable[[], Cache]) -> None:
+def test_two_processes_sharing_redis_ask_github_once(ghsim_inprocess: GitHubSim, shared: Callable[[], Cache]) -> None:
     iid = world(ghsim_inprocess)
     first = one_process(ghsim_inprocess, shared(), iid)
     second = one_process(ghsim_inprocess, shared(), iid)
@@ -89,13 +92,18 @@ def test_without_a_shared_cache_each_process_asks_for_itself(ghsim_inprocess: Gi
     iid = world(ghsim_inprocess)
     one_process(ghsim_inprocess, None, iid)
     one_process(ghsim_inprocess, None, iid)
-    assert calls(ghsim_inprocess) == {"token": [201, 201], "member": [200, 404, 200, 404],
-                                      "org policy": [404, 404], "repo policy": [200, 200]}
+    assert calls(ghsim_inprocess) == {
+        "token": [201, 201],
+        "member": [200, 404, 200, 404],
+        "org policy": [404, 404],
+        "repo policy": [200, 200],
+    }
 
 
 @pytest.mark.redis
-def test_the_shared_token_expires_before_github_would_refuse_it(ghsim_inprocess: GitHubSim,
-                                                                shared: Callable[[], Cache]) -> None:
+def test_the_shared_token_expires_before_github_would_refuse_it(
+    ghsim_inprocess: GitHubSim, shared: Callable[[], Cache]
+) -> None:
     iid = world(ghsim_inprocess)
     cache = shared()
     assert isinstance(cache, RedisCache)

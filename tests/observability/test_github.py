@@ -57,6 +57,9 @@ def test_each_github_request_gets_a_span_under_the_job(ghsim_inprocess: GitHubSi
     repo = spans["GitHub GET /repos/{owner}/{repo}"]
     token = spans["GitHub POST /app/installations/{installation_id}/access_tokens"]
     assert repo.parent.span_id == job.context.span_id and token.parent.span_id == job.context.span_id  # type: ignore[union-attr]
-    assert repo.attributes == {"http.request.method": "GET", "url.template": "/repos/{owner}/{repo}",
-                               "http.response.status_code": 200}
+    assert repo.attributes == {
+        "http.request.method": "GET",
+        "url.template": "/repos/{owner}/{repo}",
+        "http.response.status_code": 200,
+    }
     assert token.attributes["http.response.status_code"] == 201

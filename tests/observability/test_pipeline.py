@@ -35,8 +35,9 @@ async def test_one_delivery_one_trace_logged_and_counted(make_settings: Callable
         ctx.log.info("evaluating")
         seen.append(ctx.delivery.delivery_id)
         # what the enforcement pipeline does with the tools' reports, through the handler's context
-        observe_reports([ToolReport(Gate.LINT, "ruff", duration_s=0.2, files=("a.py", "b.py"))], ctx.metrics,
-                        ctx.tracing)
+        observe_reports(
+            [ToolReport(Gate.LINT, "ruff", duration_s=0.2, files=("a.py", "b.py"))], ctx.metrics, ctx.tracing
+        )
 
     handlers = {("pull_request", "ready_for_review"): handler}
     app = create_app(settings, telemetry=telemetry, handlers=handlers, run_worker=False)
@@ -48,8 +49,15 @@ async def test_one_delivery_one_trace_logged_and_counted(make_settings: Callable
         headers = delivery_headers("pull_request", body, delivery_id="d-trace-1")
         response = await Client(app).client.post("/api/github/webhooks", content=body, headers=headers)
         assert response.status_code == 202
-        worker = Worker(settings, app.state.inbox, app.state.queue, handlers=handlers, periodic=False,
-                        metrics=telemetry.metrics, tracing=telemetry.tracing)
+        worker = Worker(
+            settings,
+            app.state.inbox,
+            app.state.queue,
+            handlers=handlers,
+            periodic=False,
+            metrics=telemetry.metrics,
+            tracing=telemetry.tracing,
+        )
         assert await worker.process("d-trace-1") == "done"
     finally:
         app.state.recorder.stop()

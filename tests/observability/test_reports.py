@@ -11,8 +11,14 @@ from ghapp.observability.reports import observe_reports
 from ghapp.observability.tracing import setup_tracing
 
 REPORTS = (
-    ToolReport(Gate.LINT, "ruff", "0.17.6", files=("a.py", "b.py"), duration_s=0.4,
-               findings=(Finding("a.py", 3, "F401", "unused import"),)),
+    ToolReport(
+        Gate.LINT,
+        "ruff",
+        "0.17.6",
+        files=("a.py", "b.py"),
+        duration_s=0.4,
+        findings=(Finding("a.py", 3, "F401", "unused import"),),
+    ),
     ToolReport(Gate.SEMGREP, "semgrep", "1.185.0", status="timeout", error="no answer in 300 s", duration_s=2.5),
     ToolReport(Gate.TYPES, "mypy", "2.4.1", status="error", error="", duration_s=1.0),
 )

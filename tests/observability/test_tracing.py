@@ -87,7 +87,8 @@ def test_a_job_finds_its_webhook_span_from_the_delivery_id_alone() -> None:
     assert all(j.context.trace_id == webhook.context.trace_id for j in jobs)
     assert jobs[0].context.span_id != jobs[1].context.span_id
     assert (webhook.context.trace_id, webhook.context.span_id) == delivery_span_ids(
-        "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+        "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+    )
     record = next(s for s in spans if s.name == "record")
     assert record.parent.span_id == webhook.context.span_id  # type: ignore[union-attr]
     assert record.context.span_id != webhook.context.span_id  # only the webhook span's ids are derived

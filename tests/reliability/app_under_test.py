@@ -22,13 +22,21 @@ from ghapp.store.deliveries import DeliveryState
 from tests.e2e.harness import AppServer, app_settings
 from tests.ghsim import GitHubSim
 
-FAST = RetryPolicy(base_delay_s=0.02, max_delay_s=0.1, total_wait_cap_s=0.3, rate_limit_wait_cap_s=2.0,
-                   breaker_cooldown_s=0.3)
+FAST = RetryPolicy(
+    base_delay_s=0.02, max_delay_s=0.1, total_wait_cap_s=0.3, rate_limit_wait_cap_s=2.0, breaker_cooldown_s=0.3
+)
 
 
 @contextmanager
-def serving(sim: GitHubSim, tmp_path: Path, *, runners: Sequence[Runner], policy: RetryPolicy = FAST,
-            run_worker: bool = True, **overrides: Any) -> Iterator[AppServer]:
+def serving(
+    sim: GitHubSim,
+    tmp_path: Path,
+    *,
+    runners: Sequence[Runner],
+    policy: RetryPolicy = FAST,
+    run_worker: bool = True,
+    **overrides: Any,
+) -> Iterator[AppServer]:
     """With `run_worker=False` the web tier only records and enqueues: worker processes do the rest."""
     settings = app_settings(sim, tmp_path, **overrides)
     github = GitHubApp(settings, policy=policy)
@@ -46,8 +54,9 @@ def fast_forward(app: AppServer) -> int:
     inbox = app.app.state.inbox
     with inbox.db.engine.begin() as conn:
         ids = conn.execute(text("SELECT delivery_id FROM deliveries WHERE state = 'pending'")).scalars().all()
-        conn.execute(text("UPDATE deliveries SET next_attempt_at = :now WHERE state = 'pending'"),
-                     {"now": inbox.clock()})
+        conn.execute(
+            text("UPDATE deliveries SET next_attempt_at = :now WHERE state = 'pending'"), {"now": inbox.clock()}
+        )
     for delivery_id in ids:
         app.app.state.queue.enqueue(delivery_id)
     if app.app.state.worker is not None:

@@ -25,8 +25,13 @@ class SlowRunner(FakeRunner):
         return ["/bin/sleep", str(self.seconds)]
 
 
-RUNNERS = (SlowRunner("ruff", Gate.LINT, findings=(FINDING,)), SlowRunner("mypy", Gate.TYPES),
-           SlowRunner("semgrep", Gate.SEMGREP, suffixes=(".py", ".yml", ".txt")),
-           SlowRunner("pip-audit", Gate.DEPENDENCY_AUDIT, suffixes=("requirements.txt",)))
+RUNNERS = (
+    SlowRunner("ruff", Gate.LINT, findings=(FINDING,)),
+    SlowRunner("mypy", Gate.TYPES),
+    SlowRunner("semgrep", Gate.SEMGREP, suffixes=(".py", ".yml", ".txt")),
+    SlowRunner("pip-audit", Gate.DEPENDENCY_AUDIT, suffixes=("requirements.txt",)),
+)
+
+
 def handlers() -> HandlerTable:
     return build_handlers(Enforcer(runners=RUNNERS))

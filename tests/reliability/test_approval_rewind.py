@@ -16,8 +16,14 @@ RISKY = CHARGE.replace("return amount", "return amount * 0  # free for everyone"
 def test_a_force_push_back_to_an_older_commit_makes_the_approval_stale(ghsim: GitHubSim, tmp_path: Path) -> None:
     build_world(ghsim)
     # C: a risky billing change; A: the risk taken out again. The owner approves A.
-    pull = ghsim.state.create_pull(REPO, commits=[{"billing/charge.py": RISKY}, {"billing/charge.py": CHARGE + "\n"}],
-                                   messages=[AI_MESSAGE, AI_MESSAGE], body=AI_BODY, user="alice", title="Fees")
+    pull = ghsim.state.create_pull(
+        REPO,
+        commits=[{"billing/charge.py": RISKY}, {"billing/charge.py": CHARGE + "\n"}],
+        messages=[AI_MESSAGE, AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Fees",
+    )
     older, approved = pull.commits
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
@@ -28,8 +34,9 @@ def test_a_force_push_back_to_an_older_commit_makes_the_approval_stale(ghsim: Gi
 
         # the attack: force-push the branch back to C, which the compare A...C shows as "behind" with no files
         ghsim.state.force_push(REPO, pull.number, older)
-        deliver(ghsim, app, "pull_request",
-                ghsim.payloads.pull_request(REPO, pull.number, "synchronize", before=approved))
+        deliver(
+            ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "synchronize", before=approved)
+        )
         compared = ghsim.state.requests("GET", rf"/compare/{approved}\.\.\.{older}$")
         assert compared, "the App asked GitHub how the head relates to the approved commit"
         approvals = runs(ghsim, older)["approvals"]
@@ -37,12 +44,12 @@ def test_a_force_push_back_to_an_older_commit_makes_the_approval_stale(ghsim: Gi
     assert "Stale" in approvals.output["summary"] and "@bob" in approvals.output["summary"]
 
 
-def test_an_approval_stays_fresh_when_later_commits_leave_the_category_alone(ghsim: GitHubSim,
-                                                                              tmp_path: Path) -> None:
+def test_an_approval_stays_fresh_when_later_commits_leave_the_category_alone(ghsim: GitHubSim, tmp_path: Path) -> None:
     """The control: the head descends from the approved commit (compare `ahead`) and no billing file changed."""
     build_world(ghsim)
-    pull = ghsim.state.create_pull(REPO, changes={"billing/charge.py": RISKY}, messages=[AI_MESSAGE], body=AI_BODY,
-                                   user="alice", title="Fees")
+    pull = ghsim.state.create_pull(
+        REPO, changes={"billing/charge.py": RISKY}, messages=[AI_MESSAGE], body=AI_BODY, user="alice", title="Fees"
+    )
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
         bob = ghsim.state.add_review(REPO, pull.number, "bob")

@@ -46,18 +46,28 @@ def client(make_settings: Callable[..., Settings]) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.mark.parametrize(("header", "status"), [
-    (sign(WEBHOOK_SECRET, BODY), 202),
-    (sign(WEBHOOK_SECRET, BODY)[:-1] + "0", 401),  # same length, last digit differs
-    (sign(WEBHOOK_SECRET, BODY)[:10], 401),  # shorter
-    (sign(WEBHOOK_SECRET, BODY).upper().replace("SHA256=", "sha256="), 401),
-    (sign(WEBHOOK_SECRET, BODY) + "\u00e9", 401),  # a non-ASCII octet on the wire
-])
-def test_the_webhook_signature_is_compared_with_compare_digest(client: TestClient, compare: Recorder,
-                                                              header: str, status: int) -> None:
-    response = client.post(WEBHOOK_PATH, content=BODY, headers={
-        "X-GitHub-Event": "ping", "X-GitHub-Delivery": f"ct-{len(compare.calls)}-{abs(hash(header))}",
-        "X-Hub-Signature-256": header.encode("latin-1")})
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        (sign(WEBHOOK_SECRET, BODY), 202),
+        (sign(WEBHOOK_SECRET, BODY)[:-1] + "0", 401),  # same length, last digit differs
+        (sign(WEBHOOK_SECRET, BODY)[:10], 401),  # shorter
+        (sign(WEBHOOK_SECRET, BODY).upper().replace("SHA256=", "sha256="), 401),
+        (sign(WEBHOOK_SECRET, BODY) + "\u00e9", 401),  # a non-ASCII octet on the wire
+    ],
+)
+def test_the_webhook_signature_is_compared_with_compare_digest(
+    client: TestClient, compare: Recorder, header: str, status: int
+) -> None:
+    response = client.post(
+        WEBHOOK_PATH,
+        content=BODY,
+        headers={
+            "X-GitHub-Event": "ping",
+            "X-GitHub-Delivery": f"ct-{len(compare.calls)}-{abs(hash(header))}",
+            "X-Hub-Signature-256": header.encode("latin-1"),
+        },
+    )
     assert response.status_code == status
     assert len(compare.calls) == 1
     expected, given = compare.calls[0]
@@ -67,8 +77,11 @@ def test_the_webhook_signature_is_compared_with_compare_digest(client: TestClien
 
 def test_a_header_without_the_prefix_never_reaches_a_comparison(client: TestClient, compare: Recorder) -> None:
     """Refusing on the missing `sha256=` prefix looks at the header's shape only, never at the secret."""
-    response = client.post(WEBHOOK_PATH, content=BODY, headers={
-        "X-GitHub-Event": "ping", "X-GitHub-Delivery": "ct-prefix", "X-Hub-Signature-256": "sha1=abc"})
+    response = client.post(
+        WEBHOOK_PATH,
+        content=BODY,
+        headers={"X-GitHub-Event": "ping", "X-GitHub-Delivery": "ct-prefix", "X-Hub-Signature-256": "sha1=abc"},
+    )
     assert response.status_code == 401 and compare.calls == []
 
 
@@ -84,8 +97,9 @@ def test_no_secret_is_compared_with_eq_anywhere_in_the_app() -> None:
     for path in sorted((ROOT / "ghapp").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Compare) and any(isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn)
-                                                     for op in node.ops):
+            if isinstance(node, ast.Compare) and any(
+                isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn) for op in node.ops
+            ):
                 sides = [node.left, *node.comparators]
                 if any(_secret_names(side) for side in sides):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
@@ -94,13 +108,15 @@ def test_no_secret_is_compared_with_eq_anywhere_in_the_app() -> None:
 
 def _setup_cookie(settings: Settings) -> str:
     signer = SetupFlow(settings)._signer
-    return str(signer.dumps({"state": "expected-state-value", "web": "https://github.com",
-                             "api": "https://api.github.com"}))
+    return str(
+        signer.dumps({"state": "expected-state-value", "web": "https://github.com", "api": "https://api.github.com"})
+    )
 
 
 @pytest.mark.parametrize("state", ["expected-state-valuX", "caf\u00e9", "\u2603" * 40, ""])
-def test_the_setup_callback_state_is_compared_in_constant_time(make_settings: Callable[..., Settings],
-                                                               compare: Recorder, state: str) -> None:
+def test_the_setup_callback_state_is_compared_in_constant_time(
+    make_settings: Callable[..., Settings], compare: Recorder, state: str
+) -> None:
     settings = make_settings(app_id="", private_key="", webhook_secret="")  # not set up: /setup is open
     with TestClient(create_app(settings, run_worker=False), raise_server_exceptions=False) as client:
         client.cookies.set("ghapp_setup", _setup_cookie(settings), path="/setup")
@@ -112,8 +128,9 @@ def test_the_setup_callback_state_is_compared_in_constant_time(make_settings: Ca
 
 
 @pytest.mark.parametrize("state", ["wrong", "caf\u00e9"])
-def test_the_sign_in_callback_state_is_compared_in_constant_time(make_settings: Callable[..., Settings],
-                                                                 compare: Recorder, state: str) -> None:
+def test_the_sign_in_callback_state_is_compared_in_constant_time(
+    make_settings: Callable[..., Settings], compare: Recorder, state: str
+) -> None:
     settings = make_settings(oauth_client_id="Iv1.abc", oauth_client_secret="oauth-secret-value")
     auth = Auth(settings)
     cookie = auth._states.dumps({"state": "expected-state-value", "next": "/"})

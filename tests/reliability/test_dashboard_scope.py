@@ -31,16 +31,21 @@ def world(ghsim_inprocess: GitHubSim, db: Database, tmp_path: Path) -> tuple[Git
     oauth.add_member("acme", "olive")
     oauth.add_collaborator("acme/site", "olive")
     enqueued: list[str] = []
-    site = Site(settings_for(ghsim_inprocess, tmp_path, PUBLIC), recording_rerun(db, enqueued),
-                github_transport=ghsim_inprocess.transport())
+    site = Site(
+        settings_for(ghsim_inprocess, tmp_path, PUBLIC),
+        recording_rerun(db, enqueued),
+        github_transport=ghsim_inprocess.transport(),
+    )
     return ghsim_inprocess, site, enqueued
 
 
 def test_a_user_with_one_repository_sees_nothing_of_the_others(world: tuple[GitHubSim, Site, list[str]]) -> None:
     sim, site, enqueued = world
     olive = signed_in(site, sim, "olive")
-    pages = {path: olive.get(path) for path in (
-        "/", f"/installations/{ACME}", "/pulls/acme/payments/7", "/audit", "/audit/export?format=jsonl")}
+    pages = {
+        path: olive.get(path)
+        for path in ("/", f"/installations/{ACME}", "/pulls/acme/payments/7", "/audit", "/audit/export?format=jsonl")
+    }
     assert pages[f"/installations/{ACME}"].status_code == 200
     shown = pages[f"/installations/{ACME}"].text
     assert "acme/site" in shown and "acme-pending-3" in shown
@@ -50,8 +55,9 @@ def test_a_user_with_one_repository_sees_nothing_of_the_others(world: tuple[GitH
             assert bit not in answer.text, f"{path} shows {bit!r} to a user without access to acme/payments"
     form = olive.get(f"/installations/{ACME}").text
     csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
-    rerun = olive.post(f"/installations/{ACME}/deliveries/acme-failed-1/rerun", data={"csrf_token": csrf},
-                       follow_redirects=False)
+    rerun = olive.post(
+        f"/installations/{ACME}/deliveries/acme-failed-1/rerun", data={"csrf_token": csrf}, follow_redirects=False
+    )
     assert rerun.status_code == 404 and enqueued == []
 
 
@@ -67,27 +73,31 @@ def test_access_is_cached_briefly_and_asked_again_for_an_action(world: tuple[Git
     assert site.access.asked == asked  # cached: three page views, no question to GitHub
     oauth_of(sim.state).collaborators["acme/payments"].discard("olive")  # access taken away on GitHub
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    rerun = olive.post(f"/installations/{ACME}/deliveries/acme-failed-1/rerun", data={"csrf_token": csrf},
-                       follow_redirects=False)
+    rerun = olive.post(
+        f"/installations/{ACME}/deliveries/acme-failed-1/rerun", data={"csrf_token": csrf}, follow_redirects=False
+    )
     assert site.access.asked == asked + 1  # the action asked again, past the cache
     assert rerun.status_code == 404 and enqueued == []
 
 
 def test_a_member_with_the_base_permission_still_sees_and_reruns_everything(
-        world: tuple[GitHubSim, Site, list[str]]) -> None:
+    world: tuple[GitHubSim, Site, list[str]],
+) -> None:
     sim, site, enqueued = world
     oauth_of(sim.state).base_permission["acme"] = "read"
     alice = signed_in(site, sim, "alice")
     page = alice.get(f"/installations/{ACME}")
     assert all(bit in page.text for bit in ("acme/payments", "acme-failed-1", "acme/site"))
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    rerun = alice.post(f"/installations/{ACME}/deliveries/acme-failed-1/rerun", data={"csrf_token": csrf},
-                       follow_redirects=False)
+    rerun = alice.post(
+        f"/installations/{ACME}/deliveries/acme-failed-1/rerun", data={"csrf_token": csrf}, follow_redirects=False
+    )
     assert rerun.status_code == 303 and enqueued == ["acme-failed-1"]
 
 
 def test_the_simulator_answers_the_repositories_route_as_github_documents(
-        world: tuple[GitHubSim, Site, list[str]]) -> None:
+    world: tuple[GitHubSim, Site, list[str]],
+) -> None:
     sim, site, _ = world
     olive = signed_in(site, sim, "olive")
     assert olive.get("/").status_code == 200

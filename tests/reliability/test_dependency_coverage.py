@@ -31,8 +31,14 @@ ATTACK = {
 @pytest.mark.slow
 def test_every_way_of_naming_a_dependency_is_audited_or_named(ghsim: GitHubSim, tmp_path: Path) -> None:
     build_world(ghsim)
-    pull = ghsim.state.create_pull(REPO, changes=dict(ATTACK), messages=[AI_MESSAGE], user="alice", title="Pins",
-                                   body="Pins.\n\n## Prompt\nPin the dependencies.\n")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes=dict(ATTACK),
+        messages=[AI_MESSAGE],
+        user="alice",
+        title="Pins",
+        body="Pins.\n\n## Prompt\nPin the dependencies.\n",
+    )
     with serve() as (osv, _), running_app(ghsim, tmp_path, osv_url=f"{osv}/v1/query") as app:
         delivery = ghsim.send_webhook(app.url, "pull_request", ghsim.payloads.pull_request(REPO, pull.number))
         assert delivery.status_code == 202

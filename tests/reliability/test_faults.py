@@ -53,7 +53,8 @@ class Flaky:
 
 @pytest.mark.parametrize("method", ["claim", "complete"])
 async def test_a_database_error_outside_the_handler_does_not_stop_the_worker(
-        db: Database, make_settings: Callable[..., Settings], method: str) -> None:
+    db: Database, make_settings: Callable[..., Settings], method: str
+) -> None:
     settings = make_settings(sweep_interval_s=1, lease_seconds=2)
     inbox = Inbox(db, max_attempts=settings.max_attempts)
     queue = Queue.from_settings(settings)
@@ -85,7 +86,8 @@ async def test_a_database_error_outside_the_handler_does_not_stop_the_worker(
 
 @pytest.mark.parametrize("method", ["complete", "fail"])
 async def test_an_outcome_write_cut_by_the_database_is_retried_not_left_to_the_lease(
-        db: Database, make_settings: Callable[..., Settings], method: str) -> None:
+    db: Database, make_settings: Callable[..., Settings], method: str
+) -> None:
     """With a 10-minute lease, a finished job whose outcome write met a dropped connection would otherwise
     sit leased for ten minutes: the write is tried again as soon as the pool reconnects."""
     settings = make_settings(lease_seconds=600, max_attempts=1)
@@ -126,7 +128,8 @@ class LostReply:
 
 
 async def test_a_claim_whose_reply_was_lost_is_given_back_not_left_to_the_lease(
-        db: Database, make_settings: Callable[..., Settings]) -> None:
+    db: Database, make_settings: Callable[..., Settings]
+) -> None:
     """The claim committed, its reply never came: without giving the lease back the delivery would wait for
     the 10-minute lease to expire."""
     settings = make_settings(lease_seconds=600, sweep_interval_s=600)
@@ -160,15 +163,24 @@ async def test_a_claim_whose_reply_was_lost_is_given_back_not_left_to_the_lease(
 # --- a worker process SIGKILLed in the middle of a pull-request job --------------------------------------
 
 
-
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
-           "GHAPP_APP_ID": settings.app_id, "GHAPP_PRIVATE_KEY": settings.private_key,
-           "GHAPP_WEBHOOK_SECRET": settings.webhook_secret, "GHAPP_GITHUB_API_URL": settings.github_api_url,
-           "GHAPP_DATABASE_URL": settings.database_url, "GHAPP_QUEUE_PATH": settings.queue_path,
-           "GHAPP_DATA_DIR": str(settings.data_dir), "GHAPP_LEASE_SECONDS": "3", "GHAPP_SWEEP_INTERVAL_S": "1",
-           "GHAPP_WORKERS": "1", "GHAPP_LOG_LEVEL": "WARNING", "GHAPP_PUBLIC_URL": settings.public_url,
-           "PYTHONPATH": str(ROOT)}  # the test handler table lives in tests/
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "GHAPP_APP_ID": settings.app_id,
+        "GHAPP_PRIVATE_KEY": settings.private_key,
+        "GHAPP_WEBHOOK_SECRET": settings.webhook_secret,
+        "GHAPP_GITHUB_API_URL": settings.github_api_url,
+        "GHAPP_DATABASE_URL": settings.database_url,
+        "GHAPP_QUEUE_PATH": settings.queue_path,
+        "GHAPP_DATA_DIR": str(settings.data_dir),
+        "GHAPP_LEASE_SECONDS": "3",
+        "GHAPP_SWEEP_INTERVAL_S": "1",
+        "GHAPP_WORKERS": "1",
+        "GHAPP_LOG_LEVEL": "WARNING",
+        "GHAPP_PUBLIC_URL": settings.public_url,
+        "PYTHONPATH": str(ROOT),
+    }  # the test handler table lives in tests/
     if settings.redis_url:
         env["GHAPP_REDIS_URL"] = settings.redis_url
         env["GHAPP_QUEUE_NAME"] = settings.queue_name
@@ -177,9 +189,18 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen([str(Path(sys.executable).parent / "ghapp"), "worker", "--handlers",
-                                 "tests.reliability.slow_handlers:handlers"], env=worker_env(settings), cwd=ROOT,
-                                stdout=out, stderr=out)
+        return subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "ghapp"),
+                "worker",
+                "--handlers",
+                "tests.reliability.slow_handlers:handlers",
+            ],
+            env=worker_env(settings),
+            cwd=ROOT,
+            stdout=out,
+            stderr=out,
+        )
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -206,13 +227,20 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(tmp_path: 
             log = tmp_path / "worker.log"
             pulls = []
             for point, (method, route, seen) in KILL_POINTS.items():
-                pull = sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI + f"# {point}\n"},
-                                             messages=[AI_MESSAGE], body=AI_BODY, user="alice", title=point)
+                pull = sim.state.create_pull(
+                    REPO,
+                    changes={"billing/charge.py": CHARGE_AI + f"# {point}\n"},
+                    messages=[AI_MESSAGE],
+                    body=AI_BODY,
+                    user="alice",
+                    title=point,
+                )
                 before = len(sim.state.requests(method, route))
                 worker = start_worker(settings, log)
-                assert sim.send_webhook(app.url, "pull_request",
-                                        sim.payloads.pull_request(REPO, pull.number)).status_code == 202
-
+                assert (
+                    sim.send_webhook(app.url, "pull_request", sim.payloads.pull_request(REPO, pull.number)).status_code
+                    == 202
+                )
 
                 def reached(m: str = method, r: str = route, b: int = before, n: int = seen) -> bool:
                     return len(sim.state.requests(m, r)) - b >= n
@@ -224,8 +252,9 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(tmp_path: 
             survivor = start_worker(settings, log)
             try:
                 inbox: Inbox = app.app.state.inbox
-                wait_until(lambda: inbox.counts()[DeliveryState.DONE] == len(KILL_POINTS), 90,
-                           "every delivery to be done")
+                wait_until(
+                    lambda: inbox.counts()[DeliveryState.DONE] == len(KILL_POINTS), 90, "every delivery to be done"
+                )
             finally:
                 survivor.send_signal(signal.SIGTERM)
                 survivor.wait(30)
@@ -233,7 +262,8 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(tmp_path: 
         runs = Counter(r.name for r in sim.state.check_runs_for(REPO, pull.head_sha))
         assert set(runs.values()) == {1} and len(runs) == 6, f"{point}: {runs}"
         assert all(r.status == "completed" for r in sim.state.check_runs_for(REPO, pull.head_sha)), point
-        asked = [r for r in sim.state.requests("POST", rf"/pulls/{pull.number}/requested_reviewers$")
-                 if r.status == 201]
+        asked = [
+            r for r in sim.state.requests("POST", rf"/pulls/{pull.number}/requested_reviewers$") if r.status == 201
+        ]
         assert len(asked) == 1, f"{point}: {len(asked)} review requests"
     assert inbox.counts()[DeliveryState.FAILED] == 0

@@ -100,8 +100,13 @@ def app_settings(tmp_path: Path, sim: GitHubSim) -> Iterator[Settings]:
     # Thousands of small commits: on a RAM disk when there is one, so the run measures the App, not fsync.
     shm = Path("/dev/shm")
     where = Path(tempfile.mkdtemp(prefix="ghapp-mut-", dir=shm)) if shm.is_dir() else tmp_path
-    yield sim.settings(database_url=f"sqlite:///{where / 'ghapp.db'}", queue_path=str(where / "queue.db"),
-                       data_dir=tmp_path / "var", max_attempts=1, job_timeout_s=30)
+    yield sim.settings(
+        database_url=f"sqlite:///{where / 'ghapp.db'}",
+        queue_path=str(where / "queue.db"),
+        data_dir=tmp_path / "var",
+        max_attempts=1,
+        job_timeout_s=30,
+    )
     shutil.rmtree(where, ignore_errors=True)
 
 
@@ -116,28 +121,40 @@ def seed(sim: GitHubSim, payload: dict[str, Any]) -> None:
     sim.state.create_installation(full_name.split("/")[0], installation_id=installation)
     branch = str(repository.get("default_branch") or "main")
     sim.state.create_repo(full_name, default_branch=branch)
-    pull = payload.get("pull_request") or (payload.get("issue") if "pull_request" in (payload.get("issue") or {})
-                                           else None) or {}
+    pull = (
+        payload.get("pull_request")
+        or (payload.get("issue") if "pull_request" in (payload.get("issue") or {}) else None)
+        or {}
+    )
     for _ in range(int(pull.get("number") or payload.get("number") or 0)):
         sim.state.create_pull(full_name, title=str(pull.get("title") or "A change"), user="octocat", base=branch)
 
 
-def process_all(settings: Settings, inbox: Inbox, queue: Queue, sim: GitHubSim,
-                ids: list[str]) -> dict[str, str]:
+def process_all(settings: Settings, inbox: Inbox, queue: Queue, sim: GitHubSim, ids: list[str]) -> dict[str, str]:
     async def run() -> dict[str, str]:
         github = sim.github_app()
-        worker = Worker(settings, inbox, queue, handlers=build_handlers(), sheddable=low_value, github=lambda: github,
-                        periodic=False, concurrency=1)
+        worker = Worker(
+            settings,
+            inbox,
+            queue,
+            handlers=build_handlers(),
+            sheddable=low_value,
+            github=lambda: github,
+            periodic=False,
+            concurrency=1,
+        )
         try:
             return {delivery_id: await worker.process(delivery_id) for delivery_id in ids}
         finally:
             await github.aclose()
+
     return asyncio.run(run())
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_each_field_mutated_is_accepted_and_ends_with_a_clear_outcome(
-        fixture: Path, app_settings: Settings, sim: GitHubSim) -> None:
+    fixture: Path, app_settings: Settings, sim: GitHubSim
+) -> None:
     event = fixture.parent.name
     seed(sim, json.loads(fixture.read_bytes()))
     sent: dict[str, tuple[str, bytes]] = {}
@@ -161,8 +178,9 @@ def test_each_field_mutated_is_accepted_and_ends_with_a_clear_outcome(
             row = inbox.get(delivery_id)
             assert row is not None, f"{name}: lost"
             assert row.payload.encode() == body, f"{name}: not stored as sent"
-            assert row.state in (DeliveryState.DONE, DeliveryState.IGNORED, DeliveryState.FAILED,
-                                 DeliveryState.SHED), f"{name}: left {row.state}"
+            assert row.state in (DeliveryState.DONE, DeliveryState.IGNORED, DeliveryState.FAILED, DeliveryState.SHED), (
+                f"{name}: left {row.state}"
+            )
             # failed for good at once, or after its one allowed attempt: with a reason
             if row.state == DeliveryState.FAILED:
                 error = row.last_error or ""
@@ -200,13 +218,15 @@ def test_mutations_cover_nested_fields_of_handled_events() -> None:
     assert mutate({"a": "s"}, ("a",), "wrong type") == {"a": 12345}
 
 
-
 async def _noop(ctx: JobContext) -> None:
     assert isinstance(ctx.payload, dict)
 
 
-@pytest.mark.parametrize("fixture", [WEBHOOKS / "push" / "payload.json", WEBHOOKS / "pull_request" / "labeled.json"],
-                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize(
+    "fixture",
+    [WEBHOOKS / "push" / "payload.json", WEBHOOKS / "pull_request" / "labeled.json"],
+    ids=lambda p: f"{p.parent.name}/{p.stem}",
+)
 def test_shedding_under_backpressure_reads_mutated_payloads_safely(fixture: Path, app_settings: Settings) -> None:
     """Over the queue-depth limit the worker looks into the payload to decide what to shed (a push to the
     default branch is kept): a mutated payload is shed or run, never an exception out of the worker."""
@@ -228,6 +248,7 @@ def test_shedding_under_backpressure_reads_mutated_payloads_safely(fixture: Path
         async def run() -> list[str]:
             worker = client.app.state.services.worker(periodic=False, concurrency=1)  # type: ignore[attr-defined]
             return [await worker.process(d) for d in ids]
+
         outcomes = asyncio.run(run())
         assert set(outcomes) <= {"shed", "done", "ignored", "skipped"}, outcomes
         assert "shed" in outcomes

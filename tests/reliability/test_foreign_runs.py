@@ -20,19 +20,36 @@ GATES = {"provenance", "lint", "types", "semgrep", "dependency-audit", "approval
 
 def test_a_workflow_run_named_like_the_apps_is_not_adopted(ghsim: GitHubSim, tmp_path: Path) -> None:
     build_world(ghsim)
-    pull = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE],
-                                   body=AI_BODY, user="alice", title="Refund fee")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Refund fee",
+    )
     # the attack: a workflow of the PR's author posts green runs under the App's names before the App acts
-    forged = {gate: ghsim.state.add_check_run(REPO, pull.head_sha, f"prompt-to-pr / {gate}", conclusion="success",
-                                              external_id=f"pr:{pull.number}", title="All good")
-              for gate in ("approvals", "lint")}
+    forged = {
+        gate: ghsim.state.add_check_run(
+            REPO,
+            pull.head_sha,
+            f"prompt-to-pr / {gate}",
+            conclusion="success",
+            external_id=f"pr:{pull.number}",
+            title="All good",
+        )
+        for gate in ("approvals", "lint")
+    }
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         delivery = ghsim.send_webhook(app.url, "pull_request", ghsim.payloads.pull_request(REPO, pull.number))
         assert delivery.status_code == 202
         app.idle()
 
-    own = {run.name.removeprefix("prompt-to-pr / "): run for run in ghsim.state.check_runs_for(REPO, pull.head_sha)
-           if run.app_id == ghsim.state.app_id}
+    own = {
+        run.name.removeprefix("prompt-to-pr / "): run
+        for run in ghsim.state.check_runs_for(REPO, pull.head_sha)
+        if run.app_id == ghsim.state.app_id
+    }
     assert set(own) == GATES, "the App published its own run for every gate"
     assert own["approvals"].conclusion == "action_required"  # billing/ still needs the billing team
     assert own["lint"].conclusion == "success"
@@ -56,8 +73,9 @@ def test_the_simulator_lists_by_app_and_refuses_updates_to_another_apps_run(ghsi
             api = gh.installation(inst)
             created = await api.create_check_run("acme", "payments", {"name": "prompt-to-pr / lint", "head_sha": head})
             everyone = [r["id"] for r in await api.list_check_runs_for_ref("acme", "payments", head)]
-            ours = [r["id"] for r in await api.list_check_runs_for_ref("acme", "payments", head,
-                                                                       app_id=sim.state.app_id)]
+            ours = [
+                r["id"] for r in await api.list_check_runs_for_ref("acme", "payments", head, app_id=sim.state.app_id)
+            ]
             assert ours == [created["id"]]
             try:
                 await api.update_check_run("acme", "payments", foreign.id, {"conclusion": "failure"})

@@ -77,8 +77,10 @@ class LostAnswers:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self._take(scope):
+
             async def swallow(message: Any) -> None:
                 return None
+
             await self.inner(scope, receive, swallow)
             await DropLayer._drop(receive, send)
             return
@@ -97,8 +99,14 @@ def sim() -> Iterator[tuple[GitHubSim, LostAnswers]]:
 
 
 def open_pull(sim: GitHubSim, app: AppServer, title: str) -> Any:
-    pull = sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI + f"# {title}\n"},
-                                 messages=[AI_MESSAGE], body=AI_BODY, user="alice", title=title)
+    pull = sim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI + f"# {title}\n"},
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title=title,
+    )
     delivery = sim.send_webhook(app.url, "pull_request", sim.payloads.pull_request(REPO, pull.number))
     assert delivery.status_code == 202
     return pull
@@ -108,13 +116,16 @@ def outcome(sim: GitHubSim, pull: Any) -> dict[str, Any]:
     """What GitHub shows for the pull request: its runs by gate, review requests carried out, annotations."""
     runs = sim.state.check_runs_for(REPO, pull.head_sha)
     names = Counter(r.name.removeprefix("prompt-to-pr / ") for r in runs)
-    requests = [r for r in sim.state.requests("POST", rf"/pulls/{pull.number}/requested_reviewers$")
-                if r.status == 201]
+    requests = [r for r in sim.state.requests("POST", rf"/pulls/{pull.number}/requested_reviewers$") if r.status == 201]
     notes = Counter((r.name, a["path"], a["start_line"], a["message"]) for r in runs for a in r.annotations)
-    return {"runs": dict(names), "conclusions": {r.name.removeprefix("prompt-to-pr / "): r.conclusion for r in runs},
-            "status": {r.status for r in runs}, "review requests": len(requests),
-            "repeated annotations": [k for k, n in notes.items() if n > 1],
-            "labels": sorted(sim.state.repo(REPO).pull(pull.number).labels)}  # type: ignore[union-attr]
+    return {
+        "runs": dict(names),
+        "conclusions": {r.name.removeprefix("prompt-to-pr / "): r.conclusion for r in runs},
+        "status": {r.status for r in runs},
+        "review requests": len(requests),
+        "repeated annotations": [k for k, n in notes.items() if n > 1],
+        "labels": sorted(sim.state.repo(REPO).pull(pull.number).labels),
+    }  # type: ignore[union-attr]
 
 
 def assert_once_in_effect(sim: GitHubSim, app: AppServer, pull: Any, baseline: dict[str, Any], what: str) -> None:
@@ -132,7 +143,8 @@ def assert_once_in_effect(sim: GitHubSim, app: AppServer, pull: Any, baseline: d
 @pytest.mark.slow
 @pytest.mark.parametrize("step", STEPS)
 def test_a_fault_during_each_step_leaves_one_result_per_head_and_gate(
-        sim: tuple[GitHubSim, LostAnswers], tmp_path: Path, step: str) -> None:
+    sim: tuple[GitHubSim, LostAnswers], tmp_path: Path, step: str
+) -> None:
     simulator, lost = sim
     method, pattern = STEPS[step]
     with serving(simulator, tmp_path, runners=fake_runners(lint=[FINDING]), workers=1) as app:

@@ -77,7 +77,8 @@ POLICY_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<messag
 def _benign_policy() -> str:
     """A valid policy file just under the 256 KiB cap: thousands of paths to approve."""
     text = "approvals:\n  billing:\n    paths:\n" + "".join(
-        f"      - src/billing/module_{i}/**/*.py\n" for i in range(6_500))
+        f"      - src/billing/module_{i}/**/*.py\n" for i in range(6_500)
+    )
     assert 200_000 < len(text) < 256 * 1024
     return text
 
@@ -92,7 +93,8 @@ def baseline_s() -> float:
 
 def _measured_load(name: str, data: bytes) -> tuple[float, list[str]]:
     result, cpu = cpu_seconds(
-        lambda: load_policy([("policies/default.yml", default_policy_text()), (name, data.decode("utf-8"))]))
+        lambda: load_policy([("policies/default.yml", default_policy_text()), (name, data.decode("utf-8"))])
+    )
     assert not result.ok
     return cpu, [str(issue) for issue in result.issues]
 
@@ -151,8 +153,9 @@ def test_policy_validate_as_a_real_process_over_every_hostile_file(hostile_dir: 
     benign.write_text(_benign_policy())
 
     def validate(*files: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([ghapp, "policy", "validate", *files], check=False, capture_output=True, text=True,
-                              timeout=600, cwd=ROOT)
+        return subprocess.run(
+            [ghapp, "policy", "validate", *files], check=False, capture_output=True, text=True, timeout=600, cwd=ROOT
+        )
 
     # the baseline: one process start and the largest benign file, best of three
     baseline = min(child_cpu_seconds(lambda: validate(str(benign)))[1] for _ in range(3))
@@ -172,8 +175,20 @@ def test_policy_validate_as_a_real_process_over_every_hostile_file(hostile_dir: 
 def sim() -> Iterator[GitHubSim]:
     simulator = GitHubSim()
     state = simulator.state
-    state.create_installation("acme", repositories=["acme/app", "acme/.github", "acme/policies", "acme/p1",
-                                                    "acme/p2", "acme/p3", "acme/p4", "acme/p5", "acme/p6"])
+    state.create_installation(
+        "acme",
+        repositories=[
+            "acme/app",
+            "acme/.github",
+            "acme/policies",
+            "acme/p1",
+            "acme/p2",
+            "acme/p3",
+            "acme/p4",
+            "acme/p5",
+            "acme/p6",
+        ],
+    )
     state.create_installation("other-org")  # another org's installation: its token cannot read acme's
     state.create_repo("other-org/policies", files={POLICY_PATH: "mode: report\n"})
     yield simulator
@@ -202,50 +217,79 @@ def _chain(n: int) -> dict[str, dict[str, str | bytes]]:
 
 APP_CASES: dict[str, tuple[dict[str, dict[str, str | bytes]], str, str]] = {
     "loop through two repositories": (
-        {"acme/app": {POLICY_PATH: "mode: report\n_extends: policies\n"},
-         "acme/policies": {POLICY_PATH: "_extends: app\n"}},
-        "acme/policies:.github/prompt-to-pr.yml:1:", "Recursion detected"),
-    "a file extending itself": ({"acme/app": {POLICY_PATH: "_extends: app\n"}}, ".github/prompt-to-pr.yml:1:",
-                                "Recursion detected"),
+        {
+            "acme/app": {POLICY_PATH: "mode: report\n_extends: policies\n"},
+            "acme/policies": {POLICY_PATH: "_extends: app\n"},
+        },
+        "acme/policies:.github/prompt-to-pr.yml:1:",
+        "Recursion detected",
+    ),
+    "a file extending itself": (
+        {"acme/app": {POLICY_PATH: "_extends: app\n"}},
+        ".github/prompt-to-pr.yml:1:",
+        "Recursion detected",
+    ),
     "loop through the org file": (
-        {"acme/.github": {POLICY_PATH: "_extends: policies\n"}, "acme/app": {POLICY_PATH: "mode: report\n"},
-         "acme/policies": {POLICY_PATH: "_extends: .github\n"}}, "acme/policies:.github/prompt-to-pr.yml:1:",
-        "Recursion detected"),
-    "another org's repository": ({"acme/app": {POLICY_PATH: "_extends: other-org/policies\n"}},
-                                 ".github/prompt-to-pr.yml:1:", "does not exist or the App cannot read it"),
-    "a repository that does not exist": ({"acme/app": {POLICY_PATH: "_extends: nowhere\n"}},
-                                         ".github/prompt-to-pr.yml:1:", "does not exist or the App cannot read it"),
+        {
+            "acme/.github": {POLICY_PATH: "_extends: policies\n"},
+            "acme/app": {POLICY_PATH: "mode: report\n"},
+            "acme/policies": {POLICY_PATH: "_extends: .github\n"},
+        },
+        "acme/policies:.github/prompt-to-pr.yml:1:",
+        "Recursion detected",
+    ),
+    "another org's repository": (
+        {"acme/app": {POLICY_PATH: "_extends: other-org/policies\n"}},
+        ".github/prompt-to-pr.yml:1:",
+        "does not exist or the App cannot read it",
+    ),
+    "a repository that does not exist": (
+        {"acme/app": {POLICY_PATH: "_extends: nowhere\n"}},
+        ".github/prompt-to-pr.yml:1:",
+        "does not exist or the App cannot read it",
+    ),
     "a chain too long": (_chain(6), "acme/p5:.github/prompt-to-pr.yml:1:", "more than 5 files"),
-    "billion laughs": ({"acme/app": {POLICY_PATH: _laughs()}}, ".github/prompt-to-pr.yml:2:",
-                       "anchors and aliases"),
-    "not UTF-8": ({"acme/app": {POLICY_PATH: b"mode: r\xe9port\n"}}, ".github/prompt-to-pr.yml:1:",
-                  "not UTF-8"),
-    "over a megabyte (sent without content)": ({"acme/app": {POLICY_PATH: "# pad\n" * 250_000}},
-                                                ".github/prompt-to-pr.yml:1:", "at most 256 KiB"),
+    "billion laughs": ({"acme/app": {POLICY_PATH: _laughs()}}, ".github/prompt-to-pr.yml:2:", "anchors and aliases"),
+    "not UTF-8": ({"acme/app": {POLICY_PATH: b"mode: r\xe9port\n"}}, ".github/prompt-to-pr.yml:1:", "not UTF-8"),
+    "over a megabyte (sent without content)": (
+        {"acme/app": {POLICY_PATH: "# pad\n" * 250_000}},
+        ".github/prompt-to-pr.yml:1:",
+        "at most 256 KiB",
+    ),
     "a path walking out of the contents route": (
-        {"acme/app": {POLICY_PATH: "_extends: policies:../../../../installation.yml\n"},
-         "acme/policies": {POLICY_PATH: "mode: report\n"}}, ".github/prompt-to-pr.yml:1:", "_extends"),
-    "extended file hostile": ({"acme/app": {POLICY_PATH: "_extends: policies\n"},
-                               "acme/policies": {POLICY_PATH: "gates:\n\tlint: {}\n"}},
-                              "acme/policies:.github/prompt-to-pr.yml:2:", "tabs"),
+        {
+            "acme/app": {POLICY_PATH: "_extends: policies:../../../../installation.yml\n"},
+            "acme/policies": {POLICY_PATH: "mode: report\n"},
+        },
+        ".github/prompt-to-pr.yml:1:",
+        "_extends",
+    ),
+    "extended file hostile": (
+        {"acme/app": {POLICY_PATH: "_extends: policies\n"}, "acme/policies": {POLICY_PATH: "gates:\n\tlint: {}\n"}},
+        "acme/policies:.github/prompt-to-pr.yml:2:",
+        "tabs",
+    ),
 }
 
 
 @pytest.fixture(scope="module")
 def app_baseline_s() -> float:
     """CPU seconds for the App to load a benign policy of the largest size from the simulator (best of three)."""
+
     def once() -> float:
         simulator = GitHubSim()
         simulator.state.create_installation("acme", repositories=["acme/app"])
         cpu, loaded = _load(simulator, {"acme/app": {POLICY_PATH: _benign_policy()}})
         assert loaded.ok
         return cpu
+
     return min(once() for _ in range(3))
 
 
 @pytest.mark.parametrize("case", APP_CASES)
-def test_the_app_reports_hostile_policies_on_github_at_their_line(sim: GitHubSim, case: str,
-                                                                  app_baseline_s: float) -> None:
+def test_the_app_reports_hostile_policies_on_github_at_their_line(
+    sim: GitHubSim, case: str, app_baseline_s: float
+) -> None:
     files, where, words = APP_CASES[case]
     cpu, loaded = _load(sim, files)
     assert cpu < MARGIN * app_baseline_s, f"{cpu:.2f} s of CPU, the benign baseline {app_baseline_s:.3f} s"
@@ -255,6 +299,8 @@ def test_the_app_reports_hostile_policies_on_github_at_their_line(sim: GitHubSim
     # never fetched outside the contents of the repositories the chain names, in a handful of calls
     requests = sim.state.requests()
     assert len(requests) <= 2 + 8 * 2
-    assert all(r.path.startswith("/app/installations/") or re.fullmatch(
-        r"/repos/[\w.-]+/[\w.-]+/contents/\.github/prompt-to-pr\.yml", r.path) for r in requests), [
-        r.path for r in requests]
+    assert all(
+        r.path.startswith("/app/installations/")
+        or re.fullmatch(r"/repos/[\w.-]+/[\w.-]+/contents/\.github/prompt-to-pr\.yml", r.path)
+        for r in requests
+    ), [r.path for r in requests]

@@ -44,18 +44,26 @@ def _outside(tmp_path: Path) -> set[str]:
     return {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if "out" not in p.relative_to(tmp_path).parts}
 
 
-@pytest.mark.parametrize(("members", "fmt", "words"), [
-    # PAX `path` records override the header name: the check must see the final name
-    ([(_info("top/ok.py", pax_headers={"path": "top/../../evil.py"}), b"x")], tarfile.PAX_FORMAT, "leaves the tree"),
-    ([(_info("top/ok.py", pax_headers={"path": "/tmp/evil.py"}), b"x")], tarfile.PAX_FORMAT, "absolute"),
-    # GNU long names (over 100 bytes) travel in a separate header
-    ([(_info("top/" + "d/" * 60 + "../" * 70 + "evil.py"), b"x")], tarfile.GNU_FORMAT, "leaves the tree"),
-    ([(_info("top/blk", tarfile.BLKTYPE), None)], tarfile.PAX_FORMAT, "device"),
-    ([(_info("top/a"), b"x"), (_info("top/a/b"), b"y")], tarfile.PAX_FORMAT, "cannot read|Not a directory"),
-    ([(_info("top/name" + "x" * 5000), b"x")], tarfile.PAX_FORMAT, "cannot read|too long"),
-])
-def test_smuggled_names_and_types_are_refused(tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]],
-                                              fmt: int, words: str) -> None:
+@pytest.mark.parametrize(
+    ("members", "fmt", "words"),
+    [
+        # PAX `path` records override the header name: the check must see the final name
+        (
+            [(_info("top/ok.py", pax_headers={"path": "top/../../evil.py"}), b"x")],
+            tarfile.PAX_FORMAT,
+            "leaves the tree",
+        ),
+        ([(_info("top/ok.py", pax_headers={"path": "/tmp/evil.py"}), b"x")], tarfile.PAX_FORMAT, "absolute"),
+        # GNU long names (over 100 bytes) travel in a separate header
+        ([(_info("top/" + "d/" * 60 + "../" * 70 + "evil.py"), b"x")], tarfile.GNU_FORMAT, "leaves the tree"),
+        ([(_info("top/blk", tarfile.BLKTYPE), None)], tarfile.PAX_FORMAT, "device"),
+        ([(_info("top/a"), b"x"), (_info("top/a/b"), b"y")], tarfile.PAX_FORMAT, "cannot read|Not a directory"),
+        ([(_info("top/name" + "x" * 5000), b"x")], tarfile.PAX_FORMAT, "cannot read|too long"),
+    ],
+)
+def test_smuggled_names_and_types_are_refused(
+    tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]], fmt: int, words: str
+) -> None:
     data = _archive(members, fmt)
     with pytest.raises(WorkspaceError, match=words):
         unpack_tarball(io.BytesIO(data), tmp_path / "out", **LIMITS)
@@ -66,13 +74,15 @@ def test_smuggled_names_and_types_are_refused(tmp_path: Path, members: list[tupl
 def test_a_link_then_a_file_of_the_same_name_writes_a_plain_file_inside(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("do not touch\n")
-    data = _archive([
-        (_info("top/passwd", tarfile.SYMTYPE, linkname=str(secret)), None),
-        (_info("top/passwd"), b"overwritten?\n"),  # would write through the link if it had been created
-        (_info("top/hard", tarfile.LNKTYPE, linkname="top/passwd"), None),
-        (_info("top/dir", tarfile.SYMTYPE, linkname=str(tmp_path)), None),
-        (_info("top/dir/planted.txt"), b"x"),
-    ])
+    data = _archive(
+        [
+            (_info("top/passwd", tarfile.SYMTYPE, linkname=str(secret)), None),
+            (_info("top/passwd"), b"overwritten?\n"),  # would write through the link if it had been created
+            (_info("top/hard", tarfile.LNKTYPE, linkname="top/passwd"), None),
+            (_info("top/dir", tarfile.SYMTYPE, linkname=str(tmp_path)), None),
+            (_info("top/dir/planted.txt"), b"x"),
+        ]
+    )
     root = unpack_tarball(io.BytesIO(data), tmp_path / "out", **LIMITS)
     assert secret.read_text() == "do not touch\n"
     assert (root / "passwd").read_text() == "overwritten?\n" and not (root / "passwd").is_symlink()
@@ -88,8 +98,13 @@ def test_a_nul_in_a_name_ends_the_name_inside_the_tree(tmp_path: Path) -> None:
 
 
 def test_special_permission_bits_are_dropped(tmp_path: Path) -> None:
-    data = _archive([(_info("top/suid", mode=0o6777), b"#!/bin/sh\n"), (_info("top/plain", mode=0o4666), b"x"),
-                     (_info("top/sticky", tarfile.DIRTYPE, mode=0o1777), None)])
+    data = _archive(
+        [
+            (_info("top/suid", mode=0o6777), b"#!/bin/sh\n"),
+            (_info("top/plain", mode=0o4666), b"x"),
+            (_info("top/sticky", tarfile.DIRTYPE, mode=0o1777), None),
+        ]
+    )
     root = unpack_tarball(io.BytesIO(data), tmp_path / "out", **LIMITS)
     assert stat.S_IMODE((root / "suid").stat().st_mode) == 0o755
     assert stat.S_IMODE((root / "plain").stat().st_mode) == 0o644
@@ -106,8 +121,11 @@ def test_a_sparse_file_bomb_stops_at_the_size_limit(tmp_path: Path) -> None:
         handle.truncate(200_000_000)
     (src / "small.py").write_text("x = 1\n")
     archive = tmp_path / "sparse.tgz"
-    subprocess.run(["tar", "--sparse", "-czf", str(archive), "--transform", "s,^,top/,", "big.bin", "small.py"],
-                   cwd=src, check=True)
+    subprocess.run(
+        ["tar", "--sparse", "-czf", str(archive), "--transform", "s,^,top/,", "big.bin", "small.py"],
+        cwd=src,
+        check=True,
+    )
     assert archive.stat().st_size < 10_000
     with pytest.raises(WorkspaceError, match="larger than the limit"):
         unpack_tarball(archive, tmp_path / "out", max_bytes=5_000_000, max_files=10, max_member_bytes=300_000_000)
@@ -122,8 +140,11 @@ def test_many_sparse_members_each_under_the_per_file_limit_stop_at_the_total(tmp
         with (src / f"f{i}.bin").open("wb") as handle:
             handle.truncate(900_000)
     archive = tmp_path / "sparse.tgz"
-    subprocess.run(["tar", "--sparse", "-czf", str(archive), "--transform", "s,^,top/,",
-                    *[f"f{i}.bin" for i in range(8)]], cwd=src, check=True)
+    subprocess.run(
+        ["tar", "--sparse", "-czf", str(archive), "--transform", "s,^,top/,", *[f"f{i}.bin" for i in range(8)]],
+        cwd=src,
+        check=True,
+    )
     with pytest.raises(WorkspaceError, match="larger than the limit of 5000000 bytes"):
         unpack_tarball(archive, tmp_path / "out", **LIMITS)
     assert sum(p.stat().st_size for p in (tmp_path / "out").rglob("*") if p.is_file()) <= 5_000_000

@@ -35,16 +35,23 @@ def runs_on(sim: GitHubSim, sha: str) -> dict[str, CheckRun]:
     return {r.name.removeprefix("prompt-to-pr / "): r for r in own}
 
 
-def test_a_merge_group_gets_every_gate_and_passes_only_what_each_pr_passes_now(ghsim: GitHubSim,
-                                                                                tmp_path: Path) -> None:
+def test_a_merge_group_gets_every_gate_and_passes_only_what_each_pr_passes_now(
+    ghsim: GitHubSim, tmp_path: Path
+) -> None:
     manifest = yaml.safe_load((ROOT / "app.yml").read_text())
     assert "merge_group" in manifest["default_events"]
     assert manifest["default_permissions"]["merge_queues"] == "read"  # GitHub's condition for the event
 
     build_world(ghsim)
     human = ghsim.state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, user="dana", title="Bump")
-    ai = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE],
-                                 body=AI_BODY, user="alice", title="Refund fee")
+    ai = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Refund fee",
+    )
     runners = fake_runners()
     lint = runners[0]
     with running_app(ghsim, tmp_path, runners=runners) as app:
@@ -62,10 +69,12 @@ def test_a_merge_group_gets_every_gate_and_passes_only_what_each_pr_passes_now(g
         assert set(runs) == GATES, "every required check is on the group's commit"
         # each gate passes (lint and types show the human PR's `skipped`: they judge only AI-written PRs there)
         assert {g: r.conclusion for g, r in runs.items() if g not in ("lint", "types")} == dict.fromkeys(
-            GATES - {"lint", "types"}, "success")
+            GATES - {"lint", "types"}, "success"
+        )
         assert {runs["lint"].conclusion, runs["types"].conclusion} <= {"success", "skipped"}
-        assert ("app/util.py", "billing/charge.py") in {tuple(sorted(c)) for c in lint.calls[calls:]}, \
+        assert ("app/util.py", "billing/charge.py") in {tuple(sorted(c)) for c in lint.calls[calls:]}, (
             "lint ran on the group's own diff"
+        )
         assert f"#{human.number}" in runs["approvals"].output["summary"]
 
         # the attack: the billing approval is withdrawn and the queue builds the next group before the App
@@ -94,25 +103,29 @@ def test_a_group_changing_files_no_pr_of_it_changes_fails_closed(ghsim: GitHubSi
         group = ghsim.state.create_merge_group(REPO, [human.number])
         repo = ghsim.state.repo(REPO)
         ref = group.head_ref.removeprefix("refs/heads/")
-        smuggled = ghsim.state.commit(repo, {"billing/refund.py": "FEE = 0\n"}, branch=ref, parent=group.head_sha,
-                                      message="Tidy up")
-        deliver(ghsim, app, "merge_group",
-                ghsim.payloads.merge_group(REPO, replace(group, head_sha=smuggled)))
+        smuggled = ghsim.state.commit(
+            repo, {"billing/refund.py": "FEE = 0\n"}, branch=ref, parent=group.head_sha, message="Tidy up"
+        )
+        deliver(ghsim, app, "merge_group", ghsim.payloads.merge_group(REPO, replace(group, head_sha=smuggled)))
         runs = runs_on(ghsim, smuggled)
         for gate in ("provenance", "approvals"):
             assert runs[gate].conclusion == "failure" and "billing/refund.py" in runs[gate].output["summary"]
 
 
 def test_the_pull_requests_of_a_group_are_read_from_its_commits_and_ref() -> None:
-    commits = [{"commit": {"message": "Merge pull request #12 from acme/fee\n\nRefund fee"}},
-               {"commit": {"message": "Bump the version (#14)"}}, {"commit": {"message": "Fix #15 in passing"}}]
+    commits = [
+        {"commit": {"message": "Merge pull request #12 from acme/fee\n\nRefund fee"}},
+        {"commit": {"message": "Bump the version (#14)"}},
+        {"commit": {"message": "Fix #15 in passing"}},
+    ]
     assert members("refs/heads/gh-readonly-queue/main/pr-14-" + "a" * 40, commits) == [12, 14]
     assert members("refs/heads/gh-readonly-queue/main/pr-99-" + "b" * 40, []) == [99]
     assert members("refs/heads/feature", []) == []
 
 
-def test_a_group_diff_longer_than_github_compares_is_not_passed_on_its_first_300_files(ghsim: GitHubSim,
-                                                                                        tmp_path: Path) -> None:
+def test_a_group_diff_longer_than_github_compares_is_not_passed_on_its_first_300_files(
+    ghsim: GitHubSim, tmp_path: Path
+) -> None:
     """GitHub's compare lists at most 300 files: the tools cannot see the whole group, so they do not pass it."""
     build_world(ghsim, policy="gates:\n  lint:\n    applies_to: all\n")
     many = {f"app/gen_{i:03}.py": f"V = {i}\n" for i in range(301)}

@@ -15,8 +15,10 @@ from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, build_world,
 from tests.ghsim import GitHubSim
 
 STRICT = "mode: enforce\ngates:\n  lint:\n    applies_to: all\n"
-RELAXED = ("mode: report\n_extends: lax\ngates:\n  lint: {enabled: false}\n  types: {enabled: false}\n"
-           "  semgrep: {enabled: false}\n  dependency_audit: {enabled: false}\napprovals: null\n")
+RELAXED = (
+    "mode: report\n_extends: lax\ngates:\n  lint: {enabled: false}\n  types: {enabled: false}\n"
+    "  semgrep: {enabled: false}\n  dependency_audit: {enabled: false}\napprovals: null\n"
+)
 
 
 def test_the_policy_source_reads_the_base_branch_not_the_head(ghsim_inprocess: GitHubSim) -> None:
@@ -39,11 +41,19 @@ def test_a_pr_relaxing_its_policy_is_still_judged_by_the_base_policy(ghsim: GitH
     build_world(ghsim, policy=STRICT)
     ghsim.state.create_repo("acme/lax", files={POLICY_PATH: "mode: report\n"})
     finding = Finding("billing/charge.py", 3, "S105", "possible hardcoded password")
-    pull = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI, POLICY_PATH: RELAXED},
-                                   messages=[AI_MESSAGE], body=AI_BODY, user="alice", title="Relax and change")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI, POLICY_PATH: RELAXED},
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Relax and change",
+    )
     with running_app(ghsim, tmp_path, runners=fake_runners(lint=[finding])) as app:
-        assert ghsim.send_webhook(app.url, "pull_request",
-                                  ghsim.payloads.pull_request(REPO, pull.number)).status_code == 202
+        assert (
+            ghsim.send_webhook(app.url, "pull_request", ghsim.payloads.pull_request(REPO, pull.number)).status_code
+            == 202
+        )
         app.idle()
     runs = {r.name.removeprefix("prompt-to-pr / "): r for r in ghsim.state.check_runs_for(REPO, pull.head_sha)}
     assert runs["lint"].conclusion == "failure", runs["lint"].output  # enforce mode, gate on: the base policy

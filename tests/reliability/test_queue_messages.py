@@ -60,7 +60,8 @@ def _hostile(marker: Path, task_name: str) -> list[bytes]:
 
 
 def test_a_pickle_or_foreign_message_in_the_queue_is_refused_not_run(
-        queue: Queue, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    queue: Queue, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     marker = tmp_path / "ran"
     hostile = _hostile(marker, queue.huey.serializer.task_name)
     queue.enqueue("before")

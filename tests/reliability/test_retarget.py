@@ -19,10 +19,22 @@ def test_a_retargeted_pull_request_has_the_files_its_diff_gained_checked(ghsim: 
     build_world(ghsim, policy="gates:\n  lint:\n    applies_to: all\n")
     state = ghsim.state
     repo = state.repo(REPO)
-    state.commit(repo, {"app/risky.py": "eval(input())\n"}, branch="release", parent=repo.branches["main"],
-                 message="Risky helper")
-    pull = state.create_pull(REPO, changes={"app/small.py": "VALUE = 2\n"}, base="release", messages=[AI_MESSAGE],
-                             body=AI_BODY, user="alice", title="Small change")
+    state.commit(
+        repo,
+        {"app/risky.py": "eval(input())\n"},
+        branch="release",
+        parent=repo.branches["main"],
+        message="Risky helper",
+    )
+    pull = state.create_pull(
+        REPO,
+        changes={"app/small.py": "VALUE = 2\n"},
+        base="release",
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Small change",
+    )
     lint, *others = fake_runners(lint=[RISK])
     assert isinstance(lint, FakeRunner)
     with running_app(ghsim, tmp_path, runners=(lint, *others)) as app:

@@ -40,8 +40,14 @@ def _runs(sim: GitHubSim, head: str) -> dict[str, object]:
 @pytest.mark.slow
 def test_archive_tricks_do_not_hide_changed_files_from_the_gates(ghsim: GitHubSim, tmp_path: Path) -> None:
     build_world(ghsim)
-    pull = ghsim.state.create_pull(REPO, changes=dict(ATTACK), messages=[AI_MESSAGE], user="alice",
-                                   title="Maintenance helpers", body="Helpers.\n\n## Prompt\nWrite the helpers.\n")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes=dict(ATTACK),
+        messages=[AI_MESSAGE],
+        user="alice",
+        title="Maintenance helpers",
+        body="Helpers.\n\n## Prompt\nWrite the helpers.\n",
+    )
     files = {f["filename"]: f for f in ghsim.state.pull_files(ghsim.state.repo(REPO), pull)}
     assert "patch" not in files["requirements.txt"]  # one NUL byte: GitHub shows no diff
     with serve() as (osv, _), running_app(ghsim, tmp_path, osv_url=f"{osv}/v1/query") as app:

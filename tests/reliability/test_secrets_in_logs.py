@@ -61,8 +61,15 @@ class Issued:
 def secret_values(sim: GitHubSim, issued: Issued) -> list[str]:
     key = sim.keys.private_pem
     body_lines = [line for line in key.splitlines() if line and not line.startswith("-----")]
-    return [WEBHOOK_SECRET, OAUTH_SECRET, SESSION_SECRET, key, *body_lines, *issued.tokens,
-            *(t.split(".")[-1] for t in issued.tokens)]
+    return [
+        WEBHOOK_SECRET,
+        OAUTH_SECRET,
+        SESSION_SECRET,
+        key,
+        *body_lines,
+        *issued.tokens,
+        *(t.split(".")[-1] for t in issued.tokens),
+    ]
 
 
 def assert_clean(where: str, text_: str, values: list[str], *, shapes_in: str | None = None) -> None:
@@ -71,7 +78,7 @@ def assert_clean(where: str, text_: str, values: list[str], *, shapes_in: str | 
         assert value not in text_, f"a secret ({value[:8]}...) appears in {where}"
     text_ = text_ if shapes_in is None else shapes_in
     shaped = SHAPES.search(text_)
-    assert shaped is None, f"{where}: token-shaped text {text_[max(0, shaped.start() - 60):shaped.end() + 60]!r}"
+    assert shaped is None, f"{where}: token-shaped text {text_[max(0, shaped.start() - 60) : shaped.end() + 60]!r}"
 
 
 @pytest.fixture
@@ -113,18 +120,45 @@ def _responses(app: AppServer) -> list[httpx.Response]:
     body = b'{"zen": "x"}'
     with quiet_test_client(), httpx.Client(base_url=base, timeout=30) as client:
         return [
-            client.post(WEBHOOK_PATH, content=body, headers={"X-GitHub-Event": "ping", "X-GitHub-Delivery": "bad-1",
-                                                            "X-Hub-Signature-256": "sha256=" + "0" * 64}),
+            client.post(
+                WEBHOOK_PATH,
+                content=body,
+                headers={
+                    "X-GitHub-Event": "ping",
+                    "X-GitHub-Delivery": "bad-1",
+                    "X-Hub-Signature-256": "sha256=" + "0" * 64,
+                },
+            ),
             client.post(WEBHOOK_PATH, content=body, headers={"X-GitHub-Event": "ping", "X-GitHub-Delivery": "bad-2"}),
-            client.post(WEBHOOK_PATH, content=b"{not json", headers={
-                "X-GitHub-Event": "ping", "X-GitHub-Delivery": "bad-3",
-                "X-Hub-Signature-256": signature_256(WEBHOOK_SECRET, b"{not json")}),
-            client.post(WEBHOOK_PATH, content=b"[" * 27_000_000, headers={
-                "X-GitHub-Event": "ping", "X-GitHub-Delivery": "bad-4", "X-Hub-Signature-256": "sha256=" + "1" * 64}),
-            client.get("/does-not-exist"), client.post("/"), client.get(WEBHOOK_PATH), client.get("/setup"),
+            client.post(
+                WEBHOOK_PATH,
+                content=b"{not json",
+                headers={
+                    "X-GitHub-Event": "ping",
+                    "X-GitHub-Delivery": "bad-3",
+                    "X-Hub-Signature-256": signature_256(WEBHOOK_SECRET, b"{not json"),
+                },
+            ),
+            client.post(
+                WEBHOOK_PATH,
+                content=b"[" * 27_000_000,
+                headers={
+                    "X-GitHub-Event": "ping",
+                    "X-GitHub-Delivery": "bad-4",
+                    "X-Hub-Signature-256": "sha256=" + "1" * 64,
+                },
+            ),
+            client.get("/does-not-exist"),
+            client.post("/"),
+            client.get(WEBHOOK_PATH),
+            client.get("/setup"),
             client.get("/setup/callback", params={"code": "x", "state": "y"}),
-            client.get("/auth/callback", params={"code": "x", "state": "\u00e9"}), client.get("/auth/login"),
-            client.get("/dashboard"), client.get("/healthz"), client.get("/readyz"), client.get("/metrics"),
+            client.get("/auth/callback", params={"code": "x", "state": "\u00e9"}),
+            client.get("/auth/login"),
+            client.get("/dashboard"),
+            client.get("/healthz"),
+            client.get("/readyz"),
+            client.get("/metrics"),
             client.get("/"),
         ]
 
@@ -136,27 +170,45 @@ def _stored_errors(app: AppServer) -> str:
     return "\n".join(rows) + "\n" + "\n".join(repr(tuple(row)) for row in evaluations)
 
 
-def test_no_secret_reaches_logs_pages_or_stored_errors(sim: GitHubSim, tmp_path: Path,
-                                                       caplog: pytest.LogCaptureFixture,
-                                                       json_logs: io.StringIO) -> None:
+def test_no_secret_reaches_logs_pages_or_stored_errors(
+    sim: GitHubSim, tmp_path: Path, caplog: pytest.LogCaptureFixture, json_logs: io.StringIO
+) -> None:
     issued = Issued(sim)
     build_world(sim)
     caplog.set_level(logging.DEBUG)
     finding = Finding("billing/charge.py", 3, "S105", "possible hardcoded password")
-    with serving(sim, tmp_path, runners=fake_runners(lint=[finding]), log_level="DEBUG", max_attempts=1,
-                 oauth_client_id="Iv1.test", oauth_client_secret=OAUTH_SECRET, session_secret=SESSION_SECRET) as app:
-        pull = sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE],
-                                     body=AI_BODY, user="alice", title="Refund fee")
+    with serving(
+        sim,
+        tmp_path,
+        runners=fake_runners(lint=[finding]),
+        log_level="DEBUG",
+        max_attempts=1,
+        oauth_client_id="Iv1.test",
+        oauth_client_secret=OAUTH_SECRET,
+        session_secret=SESSION_SECRET,
+    ) as app:
+        pull = sim.state.create_pull(
+            REPO,
+            changes={"billing/charge.py": CHARGE_AI},
+            messages=[AI_MESSAGE],
+            body=AI_BODY,
+            user="alice",
+            title="Refund fee",
+        )
         sent = [sim.send_webhook(app.url, "pull_request", sim.payloads.pull_request(REPO, pull.number, "opened"))]
         app.idle()
         review = sim.state.add_review(REPO, pull.number, "bob", "APPROVED")
-        sent.append(sim.send_webhook(app.url, "pull_request_review",
-                                     sim.payloads.pull_request_review(REPO, pull.number, review.id)))
+        sent.append(
+            sim.send_webhook(
+                app.url, "pull_request_review", sim.payloads.pull_request_review(REPO, pull.number, review.id)
+            )
+        )
         app.idle()
         sim.faults.add(r".*", "5xx", count=None, status=502)  # GitHub down for the whole of one job
         sim.state.push(REPO, pull.number, {"billing/charge.py": CHARGE_AI + "# more\n"}, message=AI_MESSAGE)
-        sent.append(sim.send_webhook(app.url, "pull_request",
-                                     sim.payloads.pull_request(REPO, pull.number, "synchronize")))
+        sent.append(
+            sim.send_webhook(app.url, "pull_request", sim.payloads.pull_request(REPO, pull.number, "synchronize"))
+        )
         # the job met the outage and was put off
         _wait_for(lambda: "502" in _stored_errors(app), what="the outage to be recorded")
         sim.faults.clear()
@@ -164,8 +216,7 @@ def test_no_secret_reaches_logs_pages_or_stored_errors(sim: GitHubSim, tmp_path:
         app.idle()
         with sim.state.lock:
             sim.state.tokens.clear()  # every token the App holds is now refused with 401
-        sent.append(sim.send_webhook(app.url, "pull_request",
-                                     sim.payloads.pull_request(REPO, pull.number, "reopened")))
+        sent.append(sim.send_webhook(app.url, "pull_request", sim.payloads.pull_request(REPO, pull.number, "reopened")))
         app.idle()
         responses = _responses(app)
         stored = _stored_errors(app)
@@ -180,8 +231,9 @@ def test_no_secret_reaches_logs_pages_or_stored_errors(sim: GitHubSim, tmp_path:
     assert json_logs.getvalue().count("\n") > 12  # the handler really saw the run (the HTTP client logs no URLs)
     pages = "\n".join(f"{r.status_code} {r.headers} {r.text}" for r in responses)
     # the App's own signed cookies (sign-in state, session) look like JWTs and are meant for the browser
-    without_cookies = "\n".join(f"{r.status_code} {[(k, v) for k, v in r.headers.items() if k != 'set-cookie']} "
-                                f"{r.text}" for r in responses)
+    without_cookies = "\n".join(
+        f"{r.status_code} {[(k, v) for k, v in r.headers.items() if k != 'set-cookie']} {r.text}" for r in responses
+    )
     assert {r.status_code for r in responses} >= {401, 400, 404, 405, 413, 200}
     assert all(r.status_code < 500 or r.status_code == 503 for r in responses), pages[:2000]
     assert_clean("HTTP responses", pages, values, shapes_in=without_cookies)
@@ -200,18 +252,34 @@ def test_ghapp_serve_writes_no_secret_to_stderr(sim: GitHubSim, tmp_path: Path) 
     build_world(sim)
     port = _free_port()
     # nothing inherited but PATH and HOME: no setting of another test can leak into the process
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
-           "GHAPP_APP_ID": str(sim.state.app_id), "GHAPP_PRIVATE_KEY": sim.keys.private_pem,
-           "GHAPP_WEBHOOK_SECRET": WEBHOOK_SECRET, "GHAPP_GITHUB_API_URL": sim.api_url,
-           "GHAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "GHAPP_QUEUE_PATH": str(tmp_path / "q.db"),
-           "GHAPP_DATA_DIR": str(tmp_path / "var"), "GHAPP_HOST": "127.0.0.1", "GHAPP_PORT": str(port),
-           "GHAPP_LOG_LEVEL": "DEBUG", "GHAPP_MAX_ATTEMPTS": "1", "GHAPP_OAUTH_CLIENT_SECRET": OAUTH_SECRET,
-           "GHAPP_SESSION_SECRET": SESSION_SECRET, "GHAPP_OSV_URL": "http://127.0.0.1:9/v1/query"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "GHAPP_APP_ID": str(sim.state.app_id),
+        "GHAPP_PRIVATE_KEY": sim.keys.private_pem,
+        "GHAPP_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "GHAPP_GITHUB_API_URL": sim.api_url,
+        "GHAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "GHAPP_QUEUE_PATH": str(tmp_path / "q.db"),
+        "GHAPP_DATA_DIR": str(tmp_path / "var"),
+        "GHAPP_HOST": "127.0.0.1",
+        "GHAPP_PORT": str(port),
+        "GHAPP_LOG_LEVEL": "DEBUG",
+        "GHAPP_MAX_ATTEMPTS": "1",
+        "GHAPP_OAUTH_CLIENT_SECRET": OAUTH_SECRET,
+        "GHAPP_SESSION_SECRET": SESSION_SECRET,
+        "GHAPP_OSV_URL": "http://127.0.0.1:9/v1/query",
+    }
     # files, not pipes: at DEBUG the App writes more than a pipe holds, and would block on a full one
     out_path, err_path = tmp_path / "serve.out", tmp_path / "serve.err"
     with out_path.open("wb") as out_file, err_path.open("wb") as err_file:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "ghapp"), "serve"], env=env, cwd=tmp_path,
-                                   stdout=out_file, stderr=err_file)
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "ghapp"), "serve"],
+            env=env,
+            cwd=tmp_path,
+            stdout=out_file,
+            stderr=err_file,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60  # a generous wait for a start on a loaded machine, not a speed bound
@@ -224,19 +292,24 @@ def test_ghapp_serve_writes_no_secret_to_stderr(sim: GitHubSim, tmp_path: Path) 
             assert process.poll() is None and time.monotonic() < deadline, "ghapp serve did not start"
             time.sleep(0.1)
         pull = sim.state.create_pull(REPO, changes={"app/util.py": "VALUE = 2\n"}, user="alice", title="Bump")
-        first = sim.send_webhook(f"{url}{WEBHOOK_PATH}", "pull_request",
-                                 sim.payloads.pull_request(REPO, pull.number, "opened"))
+        first = sim.send_webhook(
+            f"{url}{WEBHOOK_PATH}", "pull_request", sim.payloads.pull_request(REPO, pull.number, "opened")
+        )
         _wait_for(lambda: len(sim.state.check_runs_for(REPO, pull.head_sha)) >= 1, what="the first check run")
         # a second pull request, so the App must ask GitHub (the first head's answers may all be cached by now)
         other = sim.state.create_pull(REPO, changes={"app/other.py": "VALUE = 3\n"}, user="alice", title="Other")
         sim.faults.add(r".*", "5xx", count=None, status=503)
-        second = sim.send_webhook(f"{url}{WEBHOOK_PATH}", "pull_request",
-                                  sim.payloads.pull_request(REPO, other.number, "opened"))
+        second = sim.send_webhook(
+            f"{url}{WEBHOOK_PATH}", "pull_request", sim.payloads.pull_request(REPO, other.number, "opened")
+        )
         _wait_for(lambda: sum(1 for r in sim.state.requests() if r.status >= 500) >= 3, what="the outage to be met")
         time.sleep(1.0)
         sim.faults.clear()
-        bad = httpx.post(f"{url}{WEBHOOK_PATH}", content=b"{}", headers={
-            "X-GitHub-Event": "ping", "X-GitHub-Delivery": "x", "X-Hub-Signature-256": "sha256=" + "1" * 64})
+        bad = httpx.post(
+            f"{url}{WEBHOOK_PATH}",
+            content=b"{}",
+            headers={"X-GitHub-Event": "ping", "X-GitHub-Delivery": "x", "X-Hub-Signature-256": "sha256=" + "1" * 64},
+        )
         pages = [httpx.get(f"{url}/nope"), httpx.get(f"{url}/readyz"), httpx.get(f"{url}/setup")]
     finally:
         process.send_signal(signal.SIGTERM)

@@ -25,9 +25,24 @@ NOSEM = re.compile(r"#\s*nosemgrep\b(?P<rest>.*)$")
 
 
 def _semgrep(target: Path) -> dict[str, Any]:
-    done = subprocess.run([str(BIN / "semgrep"), "scan", "--config", str(RULES), "--metrics=off",
-                           "--disable-version-check", "--json", "--quiet", str(target)],
-                          capture_output=True, text=True, timeout=300, check=False, cwd=ROOT)
+    done = subprocess.run(
+        [
+            str(BIN / "semgrep"),
+            "scan",
+            "--config",
+            str(RULES),
+            "--metrics=off",
+            "--disable-version-check",
+            "--json",
+            "--quiet",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     report: dict[str, Any] = json.loads(done.stdout)
     return report
@@ -39,8 +54,11 @@ def test_semgrep_with_the_bundled_rules_finds_no_error_in_the_app() -> None:
     assert report["errors"] == []
     scanned = report["paths"]["scanned"]
     assert len(scanned) > 50 and any(p.endswith("ghapp/runtime/webhooks.py") for p in scanned)
-    errors = [f"{r['path']}:{r['start']['line']}: {r['check_id']}: {r['extra']['message']}"
-              for r in report["results"] if r["extra"]["severity"] == "ERROR"]
+    errors = [
+        f"{r['path']}:{r['start']['line']}: {r['check_id']}: {r['extra']['message']}"
+        for r in report["results"]
+        if r["extra"]["severity"] == "ERROR"
+    ]
     assert errors == []
 
 
@@ -70,8 +88,13 @@ def test_every_semgrep_suppression_in_the_app_names_its_rule_and_says_why() -> N
 
 def _pins() -> dict[str, str]:
     """The App's environment as `pip freeze` sees it, without the project itself (installed editable)."""
-    done = subprocess.run([str(BIN / "python"), "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
-                          text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [str(BIN / "python"), "-m", "pip", "freeze", "--exclude-editable"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     pins: dict[str, str] = {}
     for line in done.stdout.splitlines():
         name, sep, version = line.partition("==")
@@ -82,9 +105,27 @@ def _pins() -> dict[str, str]:
 
 
 def _audit(requirements: Path, osv_url: str) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run([str(BIN / "pip-audit"), "-r", str(requirements), "--no-deps", "--disable-pip",
-                           "-s", "osv", "--osv-url", f"{osv_url}/v1/query", "-f", "json", "--progress-spinner", "off"],
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [
+            str(BIN / "pip-audit"),
+            "-r",
+            str(requirements),
+            "--no-deps",
+            "--disable-pip",
+            "-s",
+            "osv",
+            "--osv-url",
+            f"{osv_url}/v1/query",
+            "-f",
+            "json",
+            "--progress-spinner",
+            "off",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.stdout.strip(), done.stderr[-2000:]
     report: dict[str, Any] = json.loads(done.stdout)
     return done.returncode, report
@@ -120,7 +161,23 @@ def test_the_audit_would_catch_a_vulnerable_or_unauditable_pin(tmp_path: Path) -
     assert code == 1 and deps["requests"]["vulns"] and deps["starlette"]["vulns"] == []
     unpinned = tmp_path / "unpinned.txt"
     unpinned.write_text("requests>=2\n")
-    done = subprocess.run([str(BIN / "pip-audit"), "-r", str(unpinned), "--no-deps", "--disable-pip", "-s", "osv",
-                           "-f", "json", "--progress-spinner", "off"], capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [
+            str(BIN / "pip-audit"),
+            "-r",
+            str(unpinned),
+            "--no-deps",
+            "--disable-pip",
+            "-s",
+            "osv",
+            "-f",
+            "json",
+            "--progress-spinner",
+            "off",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode != 0 and "requests" in done.stderr  # refused outright: nothing silently passes

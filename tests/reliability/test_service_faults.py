@@ -39,8 +39,10 @@ def own_database() -> Iterator[str]:
 
 def terminate_backends(database: str) -> int:
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        rows = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE datname = %s AND pid <> pg_backend_pid()", (database,)).fetchall()
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchall()
     return len(rows)
 
 
@@ -61,8 +63,14 @@ def run_load(sim: GitHubSim, app: AppServer, fault: Callable[[], int], tag: str)
     pulls, killed = [], 0
     for i in range(PULLS):
         killed += fault()
-        pull = sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI + f"# {tag} {i}\n"},
-                                     messages=[AI_MESSAGE], body=AI_BODY, user="alice", title=f"{tag} {i}")
+        pull = sim.state.create_pull(
+            REPO,
+            changes={"billing/charge.py": CHARGE_AI + f"# {tag} {i}\n"},
+            messages=[AI_MESSAGE],
+            body=AI_BODY,
+            user="alice",
+            title=f"{tag} {i}",
+        )
         sim.send_webhook(app.url, "pull_request", sim.payloads.pull_request(REPO, pull.number))
         pulls.append(pull)
     return pulls, killed
@@ -75,9 +83,11 @@ def finish(sim: GitHubSim, app: AppServer, pulls: list[Pull], timeout: float = 1
     while True:
         counts = inbox.counts()
         failed_upstream = [d for d in sim.state.deliveries if d.status_code != 202 and not d.redelivery]
-        done_heads = all(len(sim.state.check_runs_for(REPO, p.head_sha)) >= 6
-                         and all(r.status == "completed" for r in sim.state.check_runs_for(
-                             REPO, p.head_sha)) for p in pulls)
+        done_heads = all(
+            len(sim.state.check_runs_for(REPO, p.head_sha)) >= 6
+            and all(r.status == "completed" for r in sim.state.check_runs_for(REPO, p.head_sha))
+            for p in pulls
+        )
         if counts[DeliveryState.PENDING] == 0 and counts[DeliveryState.PROCESSING] == 0 and done_heads:
             break
         assert time.monotonic() < deadline, f"still waiting: {counts}, refused by the App: {len(failed_upstream)}"
@@ -87,8 +97,9 @@ def finish(sim: GitHubSim, app: AppServer, pulls: list[Pull], timeout: float = 1
         runs = sim.state.check_runs_for(REPO, pull.head_sha)
         names = Counter(r.name for r in runs)
         assert len(names) == 6 and set(names.values()) == {1}, names
-        asked = [r for r in sim.state.requests("POST", rf"/pulls/{pull.number}/requested_reviewers$")
-                 if r.status == 201]
+        asked = [
+            r for r in sim.state.requests("POST", rf"/pulls/{pull.number}/requested_reviewers$") if r.status == 201
+        ]
         assert len(asked) == 1
     accepted = {d.guid for d in sim.state.deliveries if d.status_code == 202}
     states = {d: getattr(inbox.get(d), "state", None) for d in accepted}
@@ -97,9 +108,17 @@ def finish(sim: GitHubSim, app: AppServer, pulls: list[Pull], timeout: float = 1
 
 
 def scaled_app(sim: GitHubSim, tmp_path: Path, database_url: str) -> AbstractContextManager[AppServer]:
-    return serving(sim, tmp_path, runners=fake_runners(), database_url=database_url,
-                   redis_url=f"redis://127.0.0.1:6379/{REDIS_DB}", queue_name=f"faults-{uuid.uuid4().hex[:8]}",
-                   workers=2, redeliver_interval_s=1, sweep_interval_s=1)  # the default 10-minute lease
+    return serving(
+        sim,
+        tmp_path,
+        runners=fake_runners(),
+        database_url=database_url,
+        redis_url=f"redis://127.0.0.1:6379/{REDIS_DB}",
+        queue_name=f"faults-{uuid.uuid4().hex[:8]}",
+        workers=2,
+        redeliver_interval_s=1,
+        sweep_interval_s=1,
+    )  # the default 10-minute lease
 
 
 @pytest.mark.postgres
@@ -125,5 +144,3 @@ def test_redis_connections_killed_under_load(tmp_path: Path, own_database: str) 
             pulls, killed = run_load(sim, app, lambda: kill_redis_clients(REDIS_DB), "redis")
             assert killed >= PULLS // 2
             finish(sim, app, pulls)
-
-

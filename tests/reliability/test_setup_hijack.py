@@ -31,25 +31,50 @@ def attackers_github(calls: list[str]) -> httpx.ASGITransport:
 
     async def convert(request: Request) -> JSONResponse:
         calls.append(str(request.url))
-        return JSONResponse({"id": 666, "slug": "evil", "pem": ATTACKER_PEM, "webhook_secret": "attacker-secret",
-                             "client_id": "Iv1.666", "client_secret": "attacker-oauth", "html_url": "x"}, 201)
+        return JSONResponse(
+            {
+                "id": 666,
+                "slug": "evil",
+                "pem": ATTACKER_PEM,
+                "webhook_secret": "attacker-secret",
+                "client_id": "Iv1.666",
+                "client_secret": "attacker-oauth",
+                "html_url": "x",
+            },
+            201,
+        )
 
-    routes = [Route("/api/v3/app-manifests/{code}/conversions", convert, methods=["POST"]),
-              Route("/api/app-manifests/{code}/conversions", convert, methods=["POST"])]
+    routes = [
+        Route("/api/v3/app-manifests/{code}/conversions", convert, methods=["POST"]),
+        Route("/api/app-manifests/{code}/conversions", convert, methods=["POST"]),
+    ]
     return httpx.ASGITransport(app=Starlette(routes=routes))
 
 
 def fresh_app(tmp_path: Path, calls: list[str]) -> tuple[Client, SetupFlow]:
-    settings = Settings(data_dir=tmp_path / "var", public_url="https://ptp.acme.test", session_secret="s" * 32,
-                        github_api_url="http://gh.test/api", github_web_url="http://gh.test")
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        public_url="https://ptp.acme.test",
+        session_secret="s" * 32,
+        github_api_url="http://gh.test/api",
+        github_web_url="http://gh.test",
+    )
     flow = SetupFlow(settings, github_transport=attackers_github(calls))
     return Client(Starlette(routes=flow.routes()), base_url="https://ptp.acme.test"), flow
 
 
 def _attempt(client: Client, **form: str) -> tuple[int, str | None]:
     """POST /setup as the attacker, then the callback with whatever state was handed out."""
-    response = client.post("/setup", data={"account": "personal", "host": "https://evil.example",
-                                           "confirm": "https://evil.example", "name": "ptp", **form})
+    response = client.post(
+        "/setup",
+        data={
+            "account": "personal",
+            "host": "https://evil.example",
+            "confirm": "https://evil.example",
+            "name": "ptp",
+            **form,
+        },
+    )
     found = re.search(r'action="[^"]*state=([^"&]+)"', unescape(response.text))
     if found:
         client.get(f"/setup/callback?code=any&state={found[1]}")
@@ -57,8 +82,7 @@ def _attempt(client: Client, **form: str) -> tuple[int, str | None]:
 
 
 @pytest.mark.parametrize("token", [None, "", "wrong", "x" * 32, "\u00e9t\u00e9"])
-def test_the_first_visitor_cannot_register_an_app_without_the_setup_token(tmp_path: Path,
-                                                                         token: str | None) -> None:
+def test_the_first_visitor_cannot_register_an_app_without_the_setup_token(tmp_path: Path, token: str | None) -> None:
     calls: list[str] = []
     client, flow = fresh_app(tmp_path, calls)
     status, state = _attempt(client, **({} if token is None else {"token": token}))
@@ -69,7 +93,8 @@ def test_the_first_visitor_cannot_register_an_app_without_the_setup_token(tmp_pa
 
 
 def test_the_setup_token_is_in_the_log_and_a_private_file_and_works_once(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     calls: list[str] = []
     with caplog.at_level(logging.WARNING, logger="ghapp.web.setup"):
         client, flow = fresh_app(tmp_path, calls)
@@ -87,19 +112,24 @@ def test_the_setup_token_is_in_the_log_and_a_private_file_and_works_once(
     assert _attempt(client, token=token) == (404, None)  # setup is over
 
 
-@pytest.mark.parametrize(("host", "confirm", "error"), [
-    ("http://evil.example", "http://evil.example", "must use https"),
-    ("http://github.com", "", "must use https"),
-    ("https://ghe.acme.test", "", "Confirm that the App is to trust https://ghe.acme.test"),
-    ("https://ghe.acme.test", "https://other.example", "Confirm that the App is to trust https://ghe.acme.test"),
-    ("https://ghe.acme.test", "on", "Confirm that the App is to trust"),
-])
+@pytest.mark.parametrize(
+    ("host", "confirm", "error"),
+    [
+        ("http://evil.example", "http://evil.example", "must use https"),
+        ("http://github.com", "", "must use https"),
+        ("https://ghe.acme.test", "", "Confirm that the App is to trust https://ghe.acme.test"),
+        ("https://ghe.acme.test", "https://other.example", "Confirm that the App is to trust https://ghe.acme.test"),
+        ("https://ghe.acme.test", "on", "Confirm that the App is to trust"),
+    ],
+)
 def test_a_host_other_than_github_com_needs_https_and_an_explicit_confirmation(
-        tmp_path: Path, host: str, confirm: str, error: str) -> None:
+    tmp_path: Path, host: str, confirm: str, error: str
+) -> None:
     client, flow = fresh_app(tmp_path, [])
     token = (flow.settings.data_dir / "setup-token").read_text().strip()
-    response = client.post("/setup", data={"account": "personal", "host": host, "confirm": confirm, "name": "ptp",
-                                           "token": token})
+    response = client.post(
+        "/setup", data={"account": "personal", "host": host, "confirm": confirm, "name": "ptp", "token": token}
+    )
     assert response.status_code == 400 and error in unescape(response.text)
     assert "ghapp_setup" not in response.headers.get("set-cookie", "")
     if "Confirm" in error:  # the checkbox offered names that exact host

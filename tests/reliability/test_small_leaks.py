@@ -38,10 +38,13 @@ def test_the_archive_links_token_is_never_logged(ghsim_inprocess: GitHubSim, cap
     handler = configure_logging("DEBUG", stream=stream)
     caplog.set_level(logging.DEBUG)
     try:
+
         async def main() -> int:
             async with sim.github_app() as app:
-                return await app.installation(inst.id).download_tarball("octo-org", "hello", "main", io.BytesIO(),
-                                                                        10**6)
+                return await app.installation(inst.id).download_tarball(
+                    "octo-org", "hello", "main", io.BytesIO(), 10**6
+                )
+
         assert asyncio.run(main()) > 0
     finally:
         logging.getLogger().removeHandler(handler)
@@ -51,7 +54,8 @@ def test_the_archive_links_token_is_never_logged(ghsim_inprocess: GitHubSim, cap
     assert links[0] not in logged, "the archive link's token reached the log"
     assert not re.search(r"token=(?!\[REDACTED\])", logged)
     assert Redactor()("GET https://codeload.github.com/o/r/legacy.tar.gz/abc?token=AABBCCDD&x=1") == (
-        "GET https://codeload.github.com/o/r/legacy.tar.gz/abc?token=[REDACTED]&x=1")
+        "GET https://codeload.github.com/o/r/legacy.tar.gz/abc?token=[REDACTED]&x=1"
+    )
 
 
 def _post(client: TestClient, body: bytes, delivery_id: str, event: str = "pull_request") -> Any:
@@ -60,7 +64,8 @@ def _post(client: TestClient, body: bytes, delivery_id: str, event: str = "pull_
 
 
 def test_a_captured_signed_body_replayed_under_a_new_delivery_id_is_a_duplicate(
-        make_settings: Callable[..., Settings]) -> None:
+    make_settings: Callable[..., Settings],
+) -> None:
     body = load_webhook("pull_request", "opened")
     with TestClient(create_app(make_settings(), run_worker=False)) as client:
         inbox: Inbox = client.app.state.inbox  # type: ignore[attr-defined]
@@ -75,20 +80,24 @@ def test_a_captured_signed_body_replayed_under_a_new_delivery_id_is_a_duplicate(
 
 
 @pytest.mark.redis
-def test_a_replay_to_another_web_process_is_a_duplicate_too(make_settings: Callable[..., Settings],
-                                                            redis_url: str) -> None:
+def test_a_replay_to_another_web_process_is_a_duplicate_too(
+    make_settings: Callable[..., Settings], redis_url: str
+) -> None:
     settings = make_settings(redis_url=redis_url, queue_name=f"ghapp-test-{uuid.uuid4().hex[:10]}")
     body = load_webhook("pull_request", "synchronize")
-    with TestClient(create_app(settings, run_worker=False)) as one, \
-            TestClient(create_app(settings, run_worker=False)) as two:
+    with (
+        TestClient(create_app(settings, run_worker=False)) as one,
+        TestClient(create_app(settings, run_worker=False)) as two,
+    ):
         assert _post(one, body, "first").json()["status"] == "accepted"
         assert _post(two, body, "replayed").json()["status"] == "duplicate"
         assert _post(two, body, "first").json()["status"] == "duplicate"
         one.app.state.queue.huey.flush()  # type: ignore[attr-defined]
 
 
-def test_the_database_and_queue_files_are_created_owner_only(make_settings: Callable[..., Settings],
-                                                              tmp_path: Path) -> None:
+def test_the_database_and_queue_files_are_created_owner_only(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
     old = os.umask(0o022)
     try:
         settings = make_settings()

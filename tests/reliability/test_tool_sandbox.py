@@ -116,7 +116,8 @@ def _probe(tmp_path: Path, port: int, sandbox: str | None, monkeypatch: pytest.M
 
 
 def test_a_tool_can_reach_no_loopback_port_read_no_credentials_and_write_nothing_outside_scratch(
-        tmp_path: Path, listener: tuple[int, list[object]], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, listener: tuple[int, list[object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     port, accepted = listener
     result = _probe(tmp_path, port, resolve("auto"), monkeypatch)
     assert result["loopback"] != "connected" and accepted == [], result
@@ -127,8 +128,9 @@ def test_a_tool_can_reach_no_loopback_port_read_no_credentials_and_write_nothing
     assert not (tmp_path / "head" / "planted.py").exists() and not Path("/tmp/left-behind").exists()
 
 
-def test_without_the_sandbox_the_same_probe_gets_through(tmp_path: Path, listener: tuple[int, list[object]],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_sandbox_the_same_probe_gets_through(
+    tmp_path: Path, listener: tuple[int, list[object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The control: what the sandbox takes away is really there to take (the environment was already clean)."""
     port, accepted = listener
     result = _probe(tmp_path, port, None, monkeypatch)
@@ -153,8 +155,9 @@ def test_the_real_tools_work_in_the_sandbox(tmp_path: Path) -> None:
     for runner in (Ruff(), Semgrep()):
         found = {}
         for jail in (None, resolve("bwrap")):  # bubblewrap is installed by .ci/run: required here
-            ctx = RunContext(root=tmp_path / "head", scratch=tmp_path / f"scratch-{runner.name}-{bool(jail)}",
-                             sandbox=jail)
+            ctx = RunContext(
+                root=tmp_path / "head", scratch=tmp_path / f"scratch-{runner.name}-{bool(jail)}", sandbox=jail
+            )
             report = asyncio.run(run(runner, ctx, ["a.py"], timeout_s=300))
             assert report.status == "ok", (runner.name, report.error)
             found[bool(jail)] = {(f.rule, f.line) for f in report.findings}

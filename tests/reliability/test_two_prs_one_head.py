@@ -38,12 +38,20 @@ def head_runs(sim: GitHubSim, head: str) -> dict[str, CheckRun]:
 def test_a_pr_into_a_lax_branch_cannot_pass_the_head_of_a_pr_into_main(ghsim: GitHubSim, tmp_path: Path) -> None:
     build_world(ghsim, policy=STRICT)
     repo = ghsim.state.repo(REPO)
-    ghsim.state.commit(repo, {POLICY_PATH: LAX}, branch="release", parent=repo.branches["main"],
-                       message="Release branch: report only")
-    into_main = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE],
-                                        body=AI_BODY, user="alice", title="Refund fee")
-    into_release = ghsim.state.open_pull(REPO, head=into_main.head_ref, base="release", body=AI_BODY,
-                                         user="alice", title="Refund fee (release)")
+    ghsim.state.commit(
+        repo, {POLICY_PATH: LAX}, branch="release", parent=repo.branches["main"], message="Release branch: report only"
+    )
+    into_main = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Refund fee",
+    )
+    into_release = ghsim.state.open_pull(
+        REPO, head=into_main.head_ref, base="release", body=AI_BODY, user="alice", title="Refund fee (release)"
+    )
     head = into_main.head_sha
     assert into_release.head_sha == head
     runners = fake_runners(lint=[FINDING])
@@ -82,8 +90,14 @@ def test_a_pr_that_moves_to_another_head_stops_speaking_for_the_old_one(ghsim: G
     build_world(ghsim, policy=STRICT)
     repo = ghsim.state.repo(REPO)
     ghsim.state.commit(repo, {POLICY_PATH: LAX}, branch="release", parent=repo.branches["main"])
-    into_main = ghsim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE],
-                                        body=AI_BODY, user="alice", head="alice/fee")
+    into_main = ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        head="alice/fee",
+    )
     old_head = into_main.head_sha
     repo.branches["alice/fee-release"] = old_head  # another branch at the same commit
     into_release = ghsim.state.open_pull(REPO, head="alice/fee-release", base="release", body=AI_BODY, user="alice")

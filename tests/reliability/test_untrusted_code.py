@@ -39,10 +39,12 @@ def hostile_files(markers: Path) -> dict[str, str]:
         "json.py": m("shadowed-json"),
         ".semgrepignore": "*\n**/*\n",
         "requirements.txt": "-e .\n--extra-index-url http://127.0.0.1:9/simple\nrequests==2.19.0\n"
-                            "evil @ file:///tmp/evil.tar.gz\n",
-        "report/job.py": ("import typing\n\n\ndef run(x: int) -> str:\n"
-                          '    client_secret = "s3cr3t-live-value-1234"  # nosemgrep\n'
-                          "    return x\n"),
+        "evil @ file:///tmp/evil.tar.gz\n",
+        "report/job.py": (
+            "import typing\n\n\ndef run(x: int) -> str:\n"
+            '    client_secret = "s3cr3t-live-value-1234"  # nosemgrep\n'
+            "    return x\n"
+        ),
     }
 
 
@@ -52,9 +54,14 @@ def test_hostile_repository_files_never_run_while_the_real_tools_check_them(ghsi
     markers = tmp_path / "markers"
     markers.mkdir()
     build_world(ghsim)
-    pull = ghsim.state.create_pull(REPO, changes=dict(hostile_files(markers)), messages=[AI_MESSAGE],
-                                   body="Adds the report job.\n\n## Prompt\nWrite the report job.\n", user="alice",
-                                   title="Report job")
+    pull = ghsim.state.create_pull(
+        REPO,
+        changes=dict(hostile_files(markers)),
+        messages=[AI_MESSAGE],
+        body="Adds the report job.\n\n## Prompt\nWrite the report job.\n",
+        user="alice",
+        title="Report job",
+    )
     with serve() as (osv, _), running_app(ghsim, tmp_path, osv_url=f"{osv}/v1/query") as app:
         delivery = ghsim.send_webhook(app.url, "pull_request", ghsim.payloads.pull_request(REPO, pull.number))
         assert delivery.status_code == 202

@@ -50,10 +50,19 @@ class Upload:
             self.response_headers = {k.decode(): v.decode() for k, v in message["headers"]}
 
     def scope(self) -> dict[str, Any]:
-        return {"type": "http", "method": "POST", "path": WEBHOOK_PATH, "raw_path": WEBHOOK_PATH.encode(),
-                "query_string": b"", "root_path": "", "scheme": "http", "http_version": "1.1",
-                "server": ("127.0.0.1", 3000), "client": ("203.0.113.9", 4000),
-                "headers": [(k.lower().encode(), v.encode()) for k, v in self.headers.items()]}
+        return {
+            "type": "http",
+            "method": "POST",
+            "path": WEBHOOK_PATH,
+            "raw_path": WEBHOOK_PATH.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "scheme": "http",
+            "http_version": "1.1",
+            "server": ("127.0.0.1", 3000),
+            "client": ("203.0.113.9", 4000),
+            "headers": [(k.lower().encode(), v.encode()) for k, v in self.headers.items()],
+        }
 
     def run(self, app: Any) -> Upload:
         asyncio.run(app(self.scope(), self.receive, self.send))
@@ -61,20 +70,28 @@ class Upload:
 
 
 def github_headers(**extra: str) -> dict[str, str]:
-    return {"X-GitHub-Event": "ping", "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": "sha256=" + "0" * 64, **extra}
+    return {
+        "X-GitHub-Event": "ping",
+        "X-GitHub-Delivery": str(uuid.uuid4()),
+        "X-Hub-Signature-256": "sha256=" + "0" * 64,
+        **extra,
+    }
 
 
-@pytest.mark.parametrize(("headers", "status"), [
-    ({}, 400),  # no GitHub headers at all
-    ({"User-Agent": "GitHub-Hookshot/1", "X-GitHub-Event": "ping"}, 400),  # no delivery id
-    ({"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-1"}, 401),  # no signature
-    ({"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-1", "X-Hub-Signature": "sha1=" + "0" * 40}, 401),
-    ({"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": "0" * 64}, 401),
-    ({"X-GitHub-Event": "../x", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": "sha256=" + "0" * 64}, 400),
-])
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 400),  # no GitHub headers at all
+        ({"User-Agent": "GitHub-Hookshot/1", "X-GitHub-Event": "ping"}, 400),  # no delivery id
+        ({"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-1"}, 401),  # no signature
+        ({"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-1", "X-Hub-Signature": "sha1=" + "0" * 40}, 401),
+        ({"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": "0" * 64}, 401),
+        ({"X-GitHub-Event": "../x", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": "sha256=" + "0" * 64}, 400),
+    ],
+)
 def test_requests_without_githubs_headers_are_refused_before_the_body_is_read(
-        make_settings: Callable[..., Settings], headers: dict[str, str], status: int) -> None:
+    make_settings: Callable[..., Settings], headers: dict[str, str], status: int
+) -> None:
     upload = Upload(headers, chunks=1000).run(create_app(make_settings(), run_worker=False))
     assert upload.status == status
     assert upload.read == 0, f"{upload.read} KB of an unauthenticated body were read before refusing it"
@@ -107,7 +124,8 @@ def test_past_the_concurrent_body_bound_a_delivery_is_told_to_retry(make_setting
 
 
 def test_bodies_spooled_past_the_bound_are_refused_and_the_budget_given_back(
-        make_settings: Callable[..., Settings]) -> None:
+    make_settings: Callable[..., Settings],
+) -> None:
     app = create_app(make_settings(max_spooled_bytes=600 * 1024), run_worker=False)
 
     async def main() -> list[Upload]:
@@ -122,16 +140,18 @@ def test_bodies_spooled_past_the_bound_are_refused_and_the_budget_given_back(
 
 def _hostile_upload(port: int, size: int, outcome: list[str]) -> None:
     """One connection sending a 25 MB body with GitHub's headers and a forged signature, as fast as it can."""
-    head = (f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"X-GitHub-Event: push\r\nX-GitHub-Delivery: {uuid.uuid4()}\r\n"
-            f"X-Hub-Signature-256: sha256={'0' * 64}\r\nContent-Length: {size}\r\n\r\n").encode()
+    head = (
+        f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"X-GitHub-Event: push\r\nX-GitHub-Delivery: {uuid.uuid4()}\r\n"
+        f"X-Hub-Signature-256: sha256={'0' * 64}\r\nContent-Length: {size}\r\n\r\n"
+    ).encode()
     block = b"x" * 65536
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
             sock.sendall(head)
             sent = 0
             while sent < size:
-                sent += sock.send(block[:size - sent])
+                sent += sock.send(block[: size - sent])
             outcome.append(sock.recv(64).split(b" ")[1].decode())
     except OSError:  # refused mid-body: the server answered and closed the connection
         outcome.append("closed")
@@ -150,8 +170,11 @@ def test_fifty_hostile_uploads_leave_memory_bounded_and_signed_deliveries_acknow
 
     def deliver(n: int) -> int:
         body = b'{"zen": "Keep it logically awesome.", "hook_id": %d}' % n
-        headers = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": f"signed-{n}",
-                   "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body)}
+        headers = {
+            "X-GitHub-Event": "ping",
+            "X-GitHub-Delivery": f"signed-{n}",
+            "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body),
+        }
         return httpx.post(base + WEBHOOK_PATH, content=body, headers=headers, timeout=30).status_code
 
     with running(["serve", "--no-worker", "--port", str(port)], env, tmp_path, "serve") as proc:
@@ -159,8 +182,7 @@ def test_fifty_hostile_uploads_leave_memory_bounded_and_signed_deliveries_acknow
         assert [deliver(n) for n in range(20)] == [202] * 20  # warm: every code path of a delivery has run
         baseline = _peak_rss_kb(proc.pid)
         outcomes: list[str] = []
-        threads = [threading.Thread(target=_hostile_upload, args=(port, 25 * 1024 * 1024, outcomes))
-                   for _ in range(50)]
+        threads = [threading.Thread(target=_hostile_upload, args=(port, 25 * 1024 * 1024, outcomes)) for _ in range(50)]
         for thread in threads:
             thread.start()
         acknowledged = [deliver(n) for n in range(20, 60)]
@@ -168,8 +190,10 @@ def test_fifty_hostile_uploads_leave_memory_bounded_and_signed_deliveries_acknow
             thread.join()
         peak = _peak_rss_kb(proc.pid)
         log = (tmp_path / "serve.log").read_text()
-    print(f"peak RSS {baseline / 1024:.1f} MB -> {peak / 1024:.1f} MB; hostile outcomes "
-          f"{sorted((o, outcomes.count(o)) for o in set(outcomes))}")
+    print(
+        f"peak RSS {baseline / 1024:.1f} MB -> {peak / 1024:.1f} MB; hostile outcomes "
+        f"{sorted((o, outcomes.count(o)) for o in set(outcomes))}"
+    )
     assert acknowledged == [202] * 40, log
     assert len(outcomes) == 50 and "202" not in outcomes
     assert peak - baseline < 50 * 1024, f"peak RSS rose {(peak - baseline) / 1024:.0f} MB under the uploads"
@@ -178,8 +202,11 @@ def test_fifty_hostile_uploads_leave_memory_bounded_and_signed_deliveries_acknow
 def test_a_signed_body_spooled_to_disk_is_recorded_byte_for_byte(make_settings: Callable[..., Settings]) -> None:
     body = b'{"zen": "' + b"z" * (3 * 1024 * 1024) + b'"}'  # past the 256 KB kept in memory
     app = create_app(make_settings(), run_worker=False)
-    upload = Upload({"X-GitHub-Event": "ping", "X-GitHub-Delivery": "big-1",
-                     "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body)}, chunks=1, chunk=body)
+    upload = Upload(
+        {"X-GitHub-Event": "ping", "X-GitHub-Delivery": "big-1", "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body)},
+        chunks=1,
+        chunk=body,
+    )
 
     try:
         upload.run(app)  # the recorder starts with the first delivery

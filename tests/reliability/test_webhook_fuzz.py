@@ -33,11 +33,16 @@ ALLOWED = {202, 400, 401, 413}
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     tmp: Path = tmp_path_factory.mktemp("fuzz")
     app_settings = Settings(
-        app_id="12345", private_key="-----BEGIN RSA PRIVATE KEY-----\nfuzz\n-----END RSA PRIVATE KEY-----\n",
-        webhook_secret=WEBHOOK_SECRET, database_url=f"sqlite:///{tmp / 'ghapp.db'}",
-        queue_path=str(tmp / "queue.db"), data_dir=tmp / "var", github_api_url="http://127.0.0.1:9",
+        app_id="12345",
+        private_key="-----BEGIN RSA PRIVATE KEY-----\nfuzz\n-----END RSA PRIVATE KEY-----\n",
+        webhook_secret=WEBHOOK_SECRET,
+        database_url=f"sqlite:///{tmp / 'ghapp.db'}",
+        queue_path=str(tmp / "queue.db"),
+        data_dir=tmp / "var",
+        github_api_url="http://127.0.0.1:9",
         max_body_bytes=LIMIT,
-        replay_window_s=0)  # generated bodies repeat under fresh ids; replays are tested in test_small_leaks.py
+        replay_window_s=0,
+    )  # generated bodies repeat under fresh ids; replays are tested in test_small_leaks.py
     with TestClient(create_app(app_settings, run_worker=False), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -49,8 +54,11 @@ def inbox(client: TestClient) -> Inbox:
 
 def rows(client: TestClient, delivery_id: str) -> int:
     with inbox(client).db.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(Delivery)
-                                .where(Delivery.delivery_id == delivery_id)).scalar_one())  # type: ignore[arg-type]
+        return int(
+            conn.execute(
+                select(func.count()).select_from(Delivery).where(Delivery.delivery_id == delivery_id)
+            ).scalar_one()
+        )  # type: ignore[arg-type]
 
 
 def total(client: TestClient) -> int:
@@ -61,17 +69,44 @@ def total(client: TestClient) -> int:
 _names = st.sampled_from(["pull_request", "ping", "installation", "push", "check_run", "unknown_event_x"])
 _header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=80)
 _json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
-_json = st.recursive(_json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-    st.text(max_size=12), inner, max_size=4), max_leaves=20)
+_json = st.recursive(
+    _json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
 # Values under the keys the web tier reads before recording (action, installation, repository, pull_request...),
 # with the types and sizes GitHub never sends.
-_odd_values = (_json | st.integers(min_value=2**31, max_value=2**70) | st.integers(max_value=-1)
-               | st.text(min_size=65, max_size=300) | st.sampled_from(["a\x00b", "\u2028", "\ud7ff"]))
-_routing_keys = st.sampled_from(["action", "installation", "repository", "pull_request", "number", "issue",
-                                 "check_suite", "check_run", "sender", "hook"])
-_payloads = st.dictionaries(_routing_keys, _odd_values | st.dictionaries(
-    st.sampled_from(["id", "full_name", "number", "pull_requests", "pull_request", "login"]), _odd_values,
-    max_size=4), max_size=6)
+_odd_values = (
+    _json
+    | st.integers(min_value=2**31, max_value=2**70)
+    | st.integers(max_value=-1)
+    | st.text(min_size=65, max_size=300)
+    | st.sampled_from(["a\x00b", "\u2028", "\ud7ff"])
+)
+_routing_keys = st.sampled_from(
+    [
+        "action",
+        "installation",
+        "repository",
+        "pull_request",
+        "number",
+        "issue",
+        "check_suite",
+        "check_run",
+        "sender",
+        "hook",
+    ]
+)
+_payloads = st.dictionaries(
+    _routing_keys,
+    _odd_values
+    | st.dictionaries(
+        st.sampled_from(["id", "full_name", "number", "pull_requests", "pull_request", "login"]),
+        _odd_values,
+        max_size=4,
+    ),
+    max_size=6,
+)
 
 
 def post(client: TestClient, body: bytes, headers: dict[str, str]) -> Any:
@@ -80,12 +115,29 @@ def post(client: TestClient, body: bytes, headers: dict[str, str]) -> Any:
 
 
 @FUZZ
-@given(body=st.binary(max_size=LIMIT + 64), headers=st.dictionaries(
-    st.sampled_from(["X-GitHub-Event", "X-GitHub-Delivery", "X-Hub-Signature-256", "X-Hub-Signature",
-                     "Content-Type", "Content-Encoding", "X-GitHub-Hook-ID", "User-Agent"]),
-    _header_text, max_size=8), signed=st.booleans())
+@given(
+    body=st.binary(max_size=LIMIT + 64),
+    headers=st.dictionaries(
+        st.sampled_from(
+            [
+                "X-GitHub-Event",
+                "X-GitHub-Delivery",
+                "X-Hub-Signature-256",
+                "X-Hub-Signature",
+                "Content-Type",
+                "Content-Encoding",
+                "X-GitHub-Hook-ID",
+                "User-Agent",
+            ]
+        ),
+        _header_text,
+        max_size=8,
+    ),
+    signed=st.booleans(),
+)
 def test_arbitrary_requests_never_fail_and_nothing_unsigned_is_accepted(
-        client: TestClient, body: bytes, headers: dict[str, str], signed: bool) -> None:
+    client: TestClient, body: bytes, headers: dict[str, str], signed: bool
+) -> None:
     if signed:
         headers["X-Hub-Signature-256"] = sign(WEBHOOK_SECRET, body)
     before = total(client)
@@ -111,8 +163,12 @@ def test_a_signed_json_object_is_recorded_exactly_once(client: TestClient, paylo
     delivery_id = str(uuid.uuid4())  # fresh: the database outlives examples, and Hypothesis replays them
     body = json.dumps(payload).encode()
     assume(len(body) <= LIMIT)
-    headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery_id,
-               "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body), "Content-Type": "application/json"}
+    headers = {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery_id,
+        "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body),
+        "Content-Type": "application/json",
+    }
     first = post(client, body, headers)
     assert first.status_code == 202, first.text
     assert first.json()["status"] in ("accepted", "ignored")
@@ -147,14 +203,20 @@ SIGNATURE_FORMS: dict[str, Callable[[bytes], str]] = {
 def test_every_wrong_signature_form_is_refused(client: TestClient, form: str) -> None:
     body = b'{"zen": "Keep it logically awesome."}'
     delivery_id = f"sigform-{abs(hash(form)) % 10**9}"
-    headers = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": delivery_id,
-               "X-Hub-Signature-256": SIGNATURE_FORMS[form](body)}
+    headers = {
+        "X-GitHub-Event": "ping",
+        "X-GitHub-Delivery": delivery_id,
+        "X-Hub-Signature-256": SIGNATURE_FORMS[form](body),
+    }
     response = post(client, body, headers)
     assert (response.status_code, response.json()) == (401, {"error": "signature invalid"})
     assert rows(client, delivery_id) == 0
     # the legacy header alone, however correct, is not a signature the App accepts
-    legacy = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": delivery_id,
-              "X-Hub-Signature": "sha1=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha1).hexdigest()}
+    legacy = {
+        "X-GitHub-Event": "ping",
+        "X-GitHub-Delivery": delivery_id,
+        "X-Hub-Signature": "sha1=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha1).hexdigest(),
+    }
     assert post(client, body, legacy).status_code == 401
 
 
@@ -178,8 +240,11 @@ ENCODINGS = {
 def test_signed_bodies_that_are_not_a_utf8_json_object_are_a_400(client: TestClient, name: str) -> None:
     body = ENCODINGS[name]
     delivery_id = f"enc-{abs(hash(name)) % 10**9}"
-    headers = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": delivery_id,
-               "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body)}
+    headers = {
+        "X-GitHub-Event": "ping",
+        "X-GitHub-Delivery": delivery_id,
+        "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body),
+    }
     response = post(client, body, headers)
     if name == "NaN":  # Python's JSON reader takes NaN; the row must then still be stored as sent
         assert response.status_code == 202
@@ -193,8 +258,11 @@ def test_signed_bodies_that_are_not_a_utf8_json_object_are_a_400(client: TestCli
 
 def test_a_signed_body_nested_too_deeply_is_a_400(make_settings: Callable[..., Settings]) -> None:
     body = b'{"zen": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"  # Python's JSON reader recurses per level
-    headers = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": "deep-1", "X-Hub-Signature-256": sign(WEBHOOK_SECRET,
-                                                                                                    body)}
+    headers = {
+        "X-GitHub-Event": "ping",
+        "X-GitHub-Delivery": "deep-1",
+        "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body),
+    }
     with TestClient(create_app(make_settings(), run_worker=False), raise_server_exceptions=False) as deep:
         response = post(deep, body, headers)
         assert (response.status_code, response.json()) == (400, {"error": "body is not valid JSON: nested too deeply"})
@@ -213,34 +281,44 @@ def test_sizes_around_the_limit(client: TestClient, size: int, status: int, decl
     body = _padded(size)
     assert len(body) == size
     delivery_id = f"size-{size}-{declared}"
-    headers = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": delivery_id,
-               "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body)}
+    headers = {
+        "X-GitHub-Event": "ping",
+        "X-GitHub-Delivery": delivery_id,
+        "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body),
+    }
     if declared:
         response = post(client, body, headers)
     else:  # chunked: no Content-Length, the limit is enforced while streaming
-        response = client.post(WEBHOOK_PATH, content=iter([body[i:i + 1000] for i in range(0, size, 1000)]),
-                               headers=headers)
+        response = client.post(
+            WEBHOOK_PATH, content=iter([body[i : i + 1000] for i in range(0, size, 1000)]), headers=headers
+        )
     assert response.status_code == status
     assert rows(client, delivery_id) == (1 if status == 202 else 0)
 
 
-@pytest.mark.parametrize(("event", "delivery_id", "status"), [
-    ("ping", "", 400),
-    ("", "d-1", 400),
-    ("ping", "x" * 64, 202),
-    ("ping", "x" * 65, 400),
-    ("p" * 65, "d-2", 400),
-    ("ping", "d 3", 400),
-    ("ping", "d-4\u00e9", 400),
-    ("ping", "../../etc/passwd", 400),
-    ("ping ", "d-5", 400),
-    ("PING", "d-6", 202),  # GitHub never sends it; recorded as an event no handler wants
-    ("pull_request", "72d3162e-cc78-11e3-81ab-4c9367dc0958", 202),
-])
+@pytest.mark.parametrize(
+    ("event", "delivery_id", "status"),
+    [
+        ("ping", "", 400),
+        ("", "d-1", 400),
+        ("ping", "x" * 64, 202),
+        ("ping", "x" * 65, 400),
+        ("p" * 65, "d-2", 400),
+        ("ping", "d 3", 400),
+        ("ping", "d-4\u00e9", 400),
+        ("ping", "../../etc/passwd", 400),
+        ("ping ", "d-5", 400),
+        ("PING", "d-6", 202),  # GitHub never sends it; recorded as an event no handler wants
+        ("pull_request", "72d3162e-cc78-11e3-81ab-4c9367dc0958", 202),
+    ],
+)
 def test_event_and_delivery_header_edges(client: TestClient, event: str, delivery_id: str, status: int) -> None:
     body = b'{"zen": "x", "hook_id": 1}'
-    headers = {"X-Hub-Signature-256": sign(WEBHOOK_SECRET, body), "X-GitHub-Event": event,
-               "X-GitHub-Delivery": delivery_id}
+    headers = {
+        "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body),
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery_id,
+    }
     response = post(client, body, headers)
     assert response.status_code == status, response.text
     if status == 202 and delivery_id:
@@ -250,8 +328,12 @@ def test_event_and_delivery_header_edges(client: TestClient, event: str, deliver
 def test_repeated_headers_do_not_confuse_the_signature(client: TestClient) -> None:
     body = b'{"zen": "x"}'
     good = sign(WEBHOOK_SECRET, body)
-    headers = [("X-GitHub-Event", "ping"), ("X-GitHub-Delivery", "dup-headers-1"),
-               ("X-Hub-Signature-256", "sha256=" + "0" * 64), ("X-Hub-Signature-256", good)]
+    headers = [
+        ("X-GitHub-Event", "ping"),
+        ("X-GitHub-Delivery", "dup-headers-1"),
+        ("X-Hub-Signature-256", "sha256=" + "0" * 64),
+        ("X-Hub-Signature-256", good),
+    ]
     response = client.post(WEBHOOK_PATH, content=body, headers=headers)
     # Starlette reads the first value: a forged first header cannot be rescued by a valid second one.
     assert response.status_code == 401
@@ -259,22 +341,40 @@ def test_repeated_headers_do_not_confuse_the_signature(client: TestClient) -> No
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("payload", [
-    {"action": "a" * 65}, {"action": "x\u0000y"}, {"repository": {"full_name": "o/" + "r" * 300}},
-    {"installation": {"id": 2**64}}, {"number": 2**40, "pull_request": {"number": 2**33}},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"action": "a" * 65},
+        {"action": "x\u0000y"},
+        {"repository": {"full_name": "o/" + "r" * 300}},
+        {"installation": {"id": 2**64}},
+        {"number": 2**40, "pull_request": {"number": 2**33}},
+    ],
+)
 def test_postgres_records_odd_routing_values_too(tmp_path: Path, pg_database: str, payload: dict[str, Any]) -> None:
     """PostgreSQL checks column widths and ranges that SQLite does not: a signed delivery whose routing
     fields are out of range is still recorded (with those fields left empty), not refused with a 503."""
     app_settings = Settings(
-        app_id="12345", private_key="-----BEGIN RSA PRIVATE KEY-----\nfuzz\n-----END RSA PRIVATE KEY-----\n",
-        webhook_secret=WEBHOOK_SECRET, database_url=pg_database, queue_path=str(tmp_path / "queue.db"),
-        data_dir=tmp_path / "var", github_api_url="http://127.0.0.1:9")
+        app_id="12345",
+        private_key="-----BEGIN RSA PRIVATE KEY-----\nfuzz\n-----END RSA PRIVATE KEY-----\n",
+        webhook_secret=WEBHOOK_SECRET,
+        database_url=pg_database,
+        queue_path=str(tmp_path / "queue.db"),
+        data_dir=tmp_path / "var",
+        github_api_url="http://127.0.0.1:9",
+    )
     body = json.dumps(payload).encode()
     delivery_id = f"pg-odd-{hashlib.sha1(body).hexdigest()[:16]}"
     with TestClient(create_app(app_settings, run_worker=False), raise_server_exceptions=False) as pg_client:
-        response = post(pg_client, body, {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": delivery_id,
-                                          "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body)})
+        response = post(
+            pg_client,
+            body,
+            {
+                "X-GitHub-Event": "pull_request",
+                "X-GitHub-Delivery": delivery_id,
+                "X-Hub-Signature-256": sign(WEBHOOK_SECRET, body),
+            },
+        )
         assert response.status_code == 202, response.text
         row = inbox(pg_client).get(delivery_id)
         assert row is not None and row.payload.encode() == body

@@ -75,15 +75,26 @@ def test_environment_carries_no_tokens_or_app_secrets(ctx: RunContext, monkeypat
     monkeypatch.setenv("GHAPP_WEBHOOK_SECRET", "hush")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "k")
     dump = Path(ctx.scratch / "env.json")
-    code = (f"import os, json; open({str(dump)!r}, 'w').write(json.dumps(dict(os.environ)))\n"
-            "print('{\"findings\": []}')")
+    code = (
+        f"import os, json; open({str(dump)!r}, 'w').write(json.dumps(dict(os.environ)))\nprint('{{\"findings\": []}}')"
+    )
     report = asyncio.run(run(Script(code), ctx, ["a.py"], timeout_s=30))
     assert report.status == "ok"
     env = json.loads(dump.read_text())
     assert not {"GITHUB_TOKEN", "GHAPP_WEBHOOK_SECRET", "AWS_SECRET_ACCESS_KEY"} & set(env)
     assert env["HOME"].startswith(str(ctx.scratch)) and env["TOOL_SETTING"] == "1"
-    assert set(env) <= {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME",
-                        "TOOL_SETTING", "LC_CTYPE", "PWD"}
+    assert set(env) <= {
+        "PATH",
+        "HOME",
+        "LANG",
+        "LC_ALL",
+        "TMPDIR",
+        "XDG_CACHE_HOME",
+        "XDG_CONFIG_HOME",
+        "TOOL_SETTING",
+        "LC_CTYPE",
+        "PWD",
+    }
 
 
 def test_prepared_inputs_are_written_to_scratch_and_passed_to_parse(ctx: RunContext) -> None:
@@ -97,8 +108,9 @@ def test_prepared_inputs_are_written_to_scratch_and_passed_to_parse(ctx: RunCont
 
     path = ctx.scratch_for("script") / "conf.ini"
     code = f"print(open({str(path)!r}).read().strip())"
-    report = asyncio.run(run(Recording(code, inputs={"conf.ini": '{"findings": [["b.py", 3]]}'}), ctx, ["b.py"],
-                             timeout_s=30))
+    report = asyncio.run(
+        run(Recording(code, inputs={"conf.ini": '{"findings": [["b.py", 3]]}'}), ctx, ["b.py"], timeout_s=30)
+    )
     assert report.findings == (Finding("b.py", 3, "r", "m"),)
     assert seen == {"conf.ini": '{"findings": [["b.py", 3]]}'}
 
@@ -141,7 +153,8 @@ def test_memory_limit_stops_a_greedy_tool(ctx: RunContext) -> None:
 
 
 def test_a_runner_with_data_headroom_gets_a_larger_data_segment_cap(
-    ctx: RunContext, monkeypatch: pytest.MonkeyPatch,
+    ctx: RunContext,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     code = "x = bytearray(600 * 1024 * 1024); print('{\"findings\": []}')"
     monkeypatch.setitem(DATA_HEADROOM, "script", 4)
@@ -151,8 +164,10 @@ def test_a_runner_with_data_headroom_gets_a_larger_data_segment_cap(
 @pytest.mark.parametrize(
     ("script", "error"),
     [
-        (Script("import sys; sys.stderr.write('boom: bad things\\nlast line\\n'); print('garbage')"),
-         "not JSON (exit 0): last line\n--- stderr tail ---\nboom: bad things"),
+        (
+            Script("import sys; sys.stderr.write('boom: bad things\\nlast line\\n'); print('garbage')"),
+            "not JSON (exit 0): last line\n--- stderr tail ---\nboom: bad things",
+        ),
         (Script("print(1)", fail_prepare=True), "cannot read the repository's config"),
     ],
 )
@@ -172,7 +187,10 @@ def test_a_missing_tool_is_an_error_report(ctx: RunContext, tmp_path: Path) -> N
 def test_run_all_gives_one_report_per_runner_and_skips_what_does_not_apply(ctx: RunContext) -> None:
     code = "import sys, json; print(json.dumps({'findings': [[f, 2] for f in sys.argv[1:]]}))"
     changed: list[ChangedFile | str] = [
-        ChangedFile("a.py"), ChangedFile("gone.py", status="removed"), ChangedFile("notes.md"), "b.py",
+        ChangedFile("a.py"),
+        ChangedFile("gone.py", status="removed"),
+        ChangedFile("notes.md"),
+        "b.py",
         ChangedFile("missing.py"),
     ]
 
@@ -183,11 +201,16 @@ def test_run_all_gives_one_report_per_runner_and_skips_what_does_not_apply(ctx: 
 
     started: list[tuple[str, list[str]]] = []
     done: list[str] = []
-    reports = asyncio.run(run_all(
-        [Script(code), OnlyMarkdown(code, name="docs")], ctx, changed, timeout_s=30,
-        on_start=lambda runner, files: started.append((runner.name, list(files))),
-        on_done=lambda report: done.append(report.tool),
-    ))
+    reports = asyncio.run(
+        run_all(
+            [Script(code), OnlyMarkdown(code, name="docs")],
+            ctx,
+            changed,
+            timeout_s=30,
+            on_start=lambda runner, files: started.append((runner.name, list(files))),
+            on_done=lambda report: done.append(report.tool),
+        )
+    )
     assert started == [("script", ["a.py", "b.py"])]  # nothing starts for a runner without files
     assert sorted(done) == ["docs", "script"]
     assert [r.tool for r in reports] == ["script", "docs"]

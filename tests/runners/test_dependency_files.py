@@ -10,11 +10,24 @@ from ghapp.runners.dependency_files import Pin, includes, is_dependency_file, re
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("requirements.txt", True), ("requirements-dev.txt", True), ("requirements/base.txt", True),
-        ("sub/requirements.in", True), ("pyproject.toml", True), ("app/poetry.lock", True), ("uv.lock", True),
-        ("Pipfile.lock", True), ("docs/notes.txt", False), ("setup.py", False), ("package-lock.json", False),
-        ("dev-requirements.txt", True), ("test_requirements.in", True), ("ci/Requirements-Docs.txt", True),
-        ("constraints.txt", True), ("setup.cfg", True), ("requirements.md", False), ("other.txt", False),
+        ("requirements.txt", True),
+        ("requirements-dev.txt", True),
+        ("requirements/base.txt", True),
+        ("sub/requirements.in", True),
+        ("pyproject.toml", True),
+        ("app/poetry.lock", True),
+        ("uv.lock", True),
+        ("Pipfile.lock", True),
+        ("docs/notes.txt", False),
+        ("setup.py", False),
+        ("package-lock.json", False),
+        ("dev-requirements.txt", True),
+        ("test_requirements.in", True),
+        ("ci/Requirements-Docs.txt", True),
+        ("constraints.txt", True),
+        ("setup.cfg", True),
+        ("requirements.md", False),
+        ("other.txt", False),
     ],
 )
 def test_is_dependency_file(path: str, expected: bool) -> None:
@@ -43,10 +56,17 @@ not a [valid requirement
 def test_requirements_file() -> None:
     pins = read_pins("requirements.txt", REQUIREMENTS)
     assert [(p.name, p.version, p.line) for p in pins] == [
-        ("requests", "2.19.0", 2), ("pyyaml", "5.3", 3), ("django", None, 4), ("flask", None, 5),
-        ("jinja2", None, 6), ("--index-url", None, 8), ("git+https://example.invalid/x.git#egg=x", None, 9),
+        ("requests", "2.19.0", 2),
+        ("pyyaml", "5.3", 3),
+        ("django", None, 4),
+        ("flask", None, 5),
+        ("jinja2", None, 6),
+        ("--index-url", None, 8),
+        ("git+https://example.invalid/x.git#egg=x", None, 9),
         ("./local", None, 10),
-        ("https://example.invalid/pkg.whl", None, 11), ("pkg", None, 12), ("urllib3", "1.24.1", 13),
+        ("https://example.invalid/pkg.whl", None, 11),
+        ("pkg", None, 12),
+        ("urllib3", "1.24.1", 13),
         ("not", None, 15),
     ]
     reasons = {p.name: p.reason for p in pins}
@@ -54,8 +74,9 @@ def test_requirements_file() -> None:
     assert reasons["jinja2"] == "not pinned to one version (any version)"
     assert reasons["pkg"] == "installed from a URL or path, not from the index"
     assert reasons["not"] == "not a requirement pip-audit can read"
-    assert reasons["--index-url"] == ("packages may be installed from https://example.invalid/simple, which the audit "
-                                      "does not know")
+    assert reasons["--index-url"] == (
+        "packages may be installed from https://example.invalid/simple, which the audit does not know"
+    )
     assert "editable" in reasons["git+https://example.invalid/x.git#egg=x"]
 
 
@@ -91,8 +112,14 @@ aiohttp = "3.8.1"
 def test_pyproject() -> None:
     pins = read_pins("pyproject.toml", PYPROJECT)
     assert [(p.name, p.version, p.line) for p in pins] == [
-        ("requests", "2.19.0", 4), ("click", None, 5), ("pyyaml", "5.3", 8), ("pytest", "8.0.0", 11),
-        ("jinja2", "2.10", 15), ("flask", None, 16), ("pillow", "9.0.0", 17), ("mylib", None, 18),
+        ("requests", "2.19.0", 4),
+        ("click", None, 5),
+        ("pyyaml", "5.3", 8),
+        ("pytest", "8.0.0", 11),
+        ("jinja2", "2.10", 15),
+        ("flask", None, 16),
+        ("pillow", "9.0.0", 17),
+        ("mylib", None, 18),
         ("aiohttp", "3.8.1", 21),
     ]
 
@@ -171,8 +198,17 @@ def test_unique_pins() -> None:
     assert unique_pins(pins) == [("a", "1"), ("a", "2")]
 
 
-@pytest.mark.parametrize("line", ["--extra-index-url https://x.invalid/simple", "--extra-index-url=https://x.invalid",
-                                  "-i https://x.invalid/simple", "--find-links /wheels", "-f ./wheels", "--index-url"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "--extra-index-url https://x.invalid/simple",
+        "--extra-index-url=https://x.invalid",
+        "-i https://x.invalid/simple",
+        "--find-links /wheels",
+        "-f ./wheels",
+        "--index-url",
+    ],
+)
 def test_index_options_are_unaudited_never_dropped(line: str) -> None:
     (pin,) = read_pins("requirements.txt", f"{line}\n")
     assert pin.version is None and "the audit does not know" in pin.reason
@@ -181,7 +217,12 @@ def test_index_options_are_unaudited_never_dropped(line: str) -> None:
 def test_includes_are_listed_for_the_runner() -> None:
     text = "-r base.txt\n--requirement=dev.txt\n-c constraints.txt\n--constraint ../c.txt\n-rshort.txt\nsix==1\n"
     assert [target for _, target in includes(text)] == [
-        "base.txt", "dev.txt", "constraints.txt", "../c.txt", "short.txt"]
+        "base.txt",
+        "dev.txt",
+        "constraints.txt",
+        "../c.txt",
+        "short.txt",
+    ]
 
 
 INJECTED_UV = """\
@@ -213,12 +254,20 @@ def test_arbitrary_equality_is_checked_too() -> None:
 
 
 def test_setup_cfg_and_build_requirements() -> None:
-    cfg = "[metadata]\nname = x\n[options]\ninstall_requires =\n    requests==2.19.0\n    # note\n    six\n" \
-          "setup_requires = wheel==0.30.0\n[options.extras_require]\ntest = pytest==3.0.0\n"
+    cfg = (
+        "[metadata]\nname = x\n[options]\ninstall_requires =\n    requests==2.19.0\n    # note\n    six\n"
+        "setup_requires = wheel==0.30.0\n[options.extras_require]\ntest = pytest==3.0.0\n"
+    )
     assert [(p.name, p.version, p.line) for p in read_pins("setup.cfg", cfg)] == [
-        ("requests", "2.19.0", 5), ("six", None, 7), ("wheel", "0.30.0", 8), ("pytest", "3.0.0", 10)]
+        ("requests", "2.19.0", 5),
+        ("six", None, 7),
+        ("wheel", "0.30.0", 8),
+        ("pytest", "3.0.0", 10),
+    ]
     toml = '[build-system]\nrequires = ["setuptools==39.0.0", "wheel"]\n'
     assert [(p.name, p.version) for p in read_pins("pyproject.toml", toml)] == [
-        ("setuptools", "39.0.0"), ("wheel", None)]
+        ("setuptools", "39.0.0"),
+        ("wheel", None),
+    ]
     with pytest.raises(ValueError, match="section"):
         read_pins("setup.cfg", "install_requires = x\n")

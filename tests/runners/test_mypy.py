@@ -22,27 +22,62 @@ CTX = RunContext(root=Path("/ROOT"), scratch=Path("/SCRATCH"))
     ("files", "present", "absent"),
     [
         ({}, ["ignore_missing_imports = True", "follow_imports = silent"], ["strict"]),
-        ({"mypy.ini": "[mypy]\nstrict = true\nplugins = evil.py\npython_executable = ./x.sh\nmypy_path = /etc\n"},
-         ["strict = True", "mypy_path = src"], ["plugins", "python_executable", "/etc", "evil"]),
-        ({"setup.cfg": "[mypy]\nwarn_unused_ignores = yes\ndisallow_any_generics = 0\ncache_dir = /tmp/x\n"
-                       "[mypy-tests.*]\ndisallow_untyped_defs = false\nplugins = x\n[mypy-bad module]\nstrict=1\n"},
-         ["warn_unused_ignores = True", "disallow_any_generics = False", "[mypy-tests.*]",
-          "disallow_untyped_defs = False"], ["cache_dir", "plugins", "bad module"]),
-        ({"pyproject.toml": '[tool.mypy]\npython_version = "3.12"\nplugins = ["pydantic.mypy"]\n'
-                            'disable_error_code = ["import-untyped", "misc"]\n'
-                            '"warn_x\\nplugins" = true\n'
-                            '[[tool.mypy.overrides]]\nmodule = ["a.*", "b"]\nignore_errors = true\n'
-                            'check_untyped_defs = true\n'},
-         ["python_version = 3.12", "disable_error_code = import-untyped, misc", "[mypy-a.*]", "[mypy-b]",
-          "check_untyped_defs = True"], ["pydantic", "ignore_errors", "plugins"]),
+        (
+            {"mypy.ini": "[mypy]\nstrict = true\nplugins = evil.py\npython_executable = ./x.sh\nmypy_path = /etc\n"},
+            ["strict = True", "mypy_path = src"],
+            ["plugins", "python_executable", "/etc", "evil"],
+        ),
+        (
+            {
+                "setup.cfg": "[mypy]\nwarn_unused_ignores = yes\ndisallow_any_generics = 0\ncache_dir = /tmp/x\n"
+                "[mypy-tests.*]\ndisallow_untyped_defs = false\nplugins = x\n[mypy-bad module]\nstrict=1\n"
+            },
+            [
+                "warn_unused_ignores = True",
+                "disallow_any_generics = False",
+                "[mypy-tests.*]",
+                "disallow_untyped_defs = False",
+            ],
+            ["cache_dir", "plugins", "bad module"],
+        ),
+        (
+            {
+                "pyproject.toml": '[tool.mypy]\npython_version = "3.12"\nplugins = ["pydantic.mypy"]\n'
+                'disable_error_code = ["import-untyped", "misc"]\n'
+                '"warn_x\\nplugins" = true\n'
+                '[[tool.mypy.overrides]]\nmodule = ["a.*", "b"]\nignore_errors = true\n'
+                "check_untyped_defs = true\n"
+            },
+            [
+                "python_version = 3.12",
+                "disable_error_code = import-untyped, misc",
+                "[mypy-a.*]",
+                "[mypy-b]",
+                "check_untyped_defs = True",
+            ],
+            ["pydantic", "ignore_errors", "plugins"],
+        ),
         # too old for the bundled mypy, bad values, a list with an injected option: dropped
-        ({"mypy.ini": "[mypy]\npython_version = 3.8\nstrict = maybe\nenable_error_code = a,b c\n"},
-         [], ["python_version", "strict", "enable_error_code"]),
+        (
+            {"mypy.ini": "[mypy]\npython_version = 3.8\nstrict = maybe\nenable_error_code = a,b c\n"},
+            [],
+            ["python_version", "strict", "enable_error_code"],
+        ),
         # mypy.ini wins over pyproject.toml; a file without a mypy section is skipped
-        ({"mypy.ini": "[other]\nx=1\n", ".mypy.ini": "[mypy]\nwarn_return_any = True\n",
-          "pyproject.toml": "[tool.mypy]\nstrict = true\n"}, ["warn_return_any = True"], ["strict"]),
-        ({"pyproject.toml": "[tool.black]\n", "setup.cfg": "[mypy]\nstrict_equality = on\n"},
-         ["strict_equality = True"], []),
+        (
+            {
+                "mypy.ini": "[other]\nx=1\n",
+                ".mypy.ini": "[mypy]\nwarn_return_any = True\n",
+                "pyproject.toml": "[tool.mypy]\nstrict = true\n",
+            },
+            ["warn_return_any = True"],
+            ["strict"],
+        ),
+        (
+            {"pyproject.toml": "[tool.black]\n", "setup.cfg": "[mypy]\nstrict_equality = on\n"},
+            ["strict_equality = True"],
+            [],
+        ),
         ({"mypy.ini": "not an ini file [", "setup.cfg": "[mypy]\nstrict = off\n"}, ["strict = False"], []),
     ],
 )
@@ -72,7 +107,8 @@ def test_parse_captured_output_converts_columns_to_1_based() -> None:
     out = (DATA / "mypy.hostile.jsonl").read_text()
     report = Mypy().parse(ToolRun(argv=(), returncode=1, stdout=out, stderr=""), CTX)
     assert [(f.path, f.line, f.column, f.rule) for f in report.findings] == [
-        ("evil_plugin.py", 8, 1, "no-untyped-def"), ("app.py", 4, 1, "no-untyped-def"),
+        ("evil_plugin.py", 8, 1, "no-untyped-def"),
+        ("app.py", 4, 1, "no-untyped-def"),
         ("app.py", 9, 12, "return-value"),
     ]
 
@@ -82,11 +118,19 @@ def test_parse_captured_output_converts_columns_to_1_based() -> None:
     [
         (0, "", []),
         # a syntax error blocks (exit 2) but is a finding in the PR, not a failed run
-        (2, '{"file": "s.py", "line": 1, "column": 7, "message": "invalid", "hint": null, "code": "syntax", '
-            '"severity": "error"}', ["syntax"]),
-        (1, '{"file": "a.py", "line": 2, "column": -1, "message": "m", "hint": "try x", "code": null, '
+        (
+            2,
+            '{"file": "s.py", "line": 1, "column": 7, "message": "invalid", "hint": null, "code": "syntax", '
+            '"severity": "error"}',
+            ["syntax"],
+        ),
+        (
+            1,
+            '{"file": "a.py", "line": 2, "column": -1, "message": "m", "hint": "try x", "code": null, '
             '"severity": "error", "end_column": 0}\n'
-            '{"file": "a.py", "line": 2, "column": 0, "message": "see docs", "severity": "note"}\nnoise', ["misc"]),
+            '{"file": "a.py", "line": 2, "column": 0, "message": "see docs", "severity": "note"}\nnoise',
+            ["misc"],
+        ),
     ],
 )
 def test_parse_cases(code: int, out: str, rules: list[str]) -> None:
@@ -95,8 +139,10 @@ def test_parse_cases(code: int, out: str, rules: list[str]) -> None:
 
 
 def test_parse_file_level_error_is_line_0() -> None:
-    out = ('{"file": "b/conftest.py", "line": -1, "column": -1, "end_line": -1, "end_column": 0, '
-           '"message": "Duplicate module", "hint": null, "code": null, "severity": "error"}')
+    out = (
+        '{"file": "b/conftest.py", "line": -1, "column": -1, "end_line": -1, "end_column": 0, '
+        '"message": "Duplicate module", "hint": null, "code": null, "severity": "error"}'
+    )
     (finding,) = Mypy().parse(ToolRun(argv=(), returncode=2, stdout=out, stderr=""), CTX).findings
     assert (finding.line, finding.end_line, finding.column, finding.end_column) == (0, None, None, None)
 
@@ -108,7 +154,8 @@ def test_parse_hint_and_unknown_column() -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "out"), [(2, ""), (1, ""), (3, ""), (1, "{not json"), (1, '{"file": "a.py"}')],
+    ("code", "out"),
+    [(2, ""), (1, ""), (3, ""), (1, "{not json"), (1, '{"file": "a.py"}')],
 )
 def test_parse_refuses_what_it_cannot_trust(code: int, out: str) -> None:
     with pytest.raises(RunnerError):
@@ -141,7 +188,8 @@ def test_real_mypy_with_same_named_modules_and_a_src_layout(repo: Callable[..., 
     report = asyncio.run(run(Mypy(), ctx, files, timeout_s=120))
     assert report.status == "ok", report.error
     assert {(f.path, f.line, f.rule) for f in report.findings} == {
-        ("tests/b/conftest.py", 1, "assignment"), ("src/pkg/mod.py", 3, "assignment"),
+        ("tests/b/conftest.py", 1, "assignment"),
+        ("src/pkg/mod.py", 3, "assignment"),
     }
 
 
@@ -155,7 +203,8 @@ def test_real_mypy_never_runs_the_repositorys_plugin(repo: Callable[..., RunCont
     # the repository's safe options (strict) were carried over
     assert ("app.py", 4, "no-untyped-def") in {(f.path, f.line, f.rule) for f in report.findings}
     # and the fixture really is hostile: mypy reading the repository's config runs the plugin
-    naive = subprocess.run([str(Path(sys.executable).parent / "mypy"), "app.py"], cwd=ctx.root, check=False,
-                           capture_output=True, text=True)
+    naive = subprocess.run(
+        [str(Path(sys.executable).parent / "mypy"), "app.py"], cwd=ctx.root, check=False, capture_output=True, text=True
+    )
     assert (ctx.root / "PWNED").exists(), naive.stdout + naive.stderr
     assert (ctx.root / "PWNED_EXE").exists()

@@ -13,14 +13,28 @@ from ghapp.runners.osv_audit import OsvAudit
 from tests.osv_server import OsvIndex, serve
 from tests.polling import free_port
 
-PACKAGE_LOCK = json.dumps({"lockfileVersion": 3, "packages": {
-    "": {"name": "web"},
-    "node_modules/minimist": {"version": "1.2.5", "resolved": "https://registry.npmjs.org/minimist/-/minimist-1.2.5.tgz"},
-    "node_modules/left-pad": {"version": "1.3.0", "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz"},
-    "node_modules/private": {"version": "1.0.0", "resolved": "git+ssh://git@github.com/acme/private.git#abc"},
-}}, indent=2)
-GO_MOD = ("module example.com/shop\n\ngo 1.21\n\nrequire (\n\tgolang.org/x/crypto v0.14.0\n"
-          "\tgithub.com/gin-gonic/gin v1.9.1\n)\n")
+PACKAGE_LOCK = json.dumps(
+    {
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "web"},
+            "node_modules/minimist": {
+                "version": "1.2.5",
+                "resolved": "https://registry.npmjs.org/minimist/-/minimist-1.2.5.tgz",
+            },
+            "node_modules/left-pad": {
+                "version": "1.3.0",
+                "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz",
+            },
+            "node_modules/private": {"version": "1.0.0", "resolved": "git+ssh://git@github.com/acme/private.git#abc"},
+        },
+    },
+    indent=2,
+)
+GO_MOD = (
+    "module example.com/shop\n\ngo 1.21\n\nrequire (\n\tgolang.org/x/crypto v0.14.0\n"
+    "\tgithub.com/gin-gonic/gin v1.9.1\n)\n"
+)
 
 
 def workspace(tmp_path: Path, files: dict[str, str], osv_url: str) -> RunContext:
@@ -72,8 +86,17 @@ def test_nothing_in_the_checkout_is_imported(tmp_path: Path, osv: tuple[str, Osv
     url, _ = osv
     marker = tmp_path / "ran"
     trap = f"import pathlib\npathlib.Path({str(marker)!r}).write_text('pwned')\n"
-    ctx = workspace(tmp_path, {"go.mod": GO_MOD, "ghapp/__init__.py": trap, "ghapp/runners/__init__.py": trap,
-                               "ghapp/runners/osv_query.py": trap, "httpx.py": trap, "json.py": trap},
-                    f"{url}/v1/query")
+    ctx = workspace(
+        tmp_path,
+        {
+            "go.mod": GO_MOD,
+            "ghapp/__init__.py": trap,
+            "ghapp/runners/__init__.py": trap,
+            "ghapp/runners/osv_query.py": trap,
+            "httpx.py": trap,
+            "json.py": trap,
+        },
+        f"{url}/v1/query",
+    )
     report = audit(ctx, ["go.mod"])
     assert report.status == "ok" and not marker.exists()

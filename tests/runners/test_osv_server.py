@@ -53,8 +53,10 @@ def test_query(osv: tuple[str, OsvIndex], name: str, version: str, expected: set
 
 def test_querybatch_and_errors(osv: tuple[str, OsvIndex]) -> None:
     url, _ = osv
-    queries = [{"package": {"name": "requests", "ecosystem": "PyPI"}, "version": "2.19.0"},
-               {"package": {"name": "requests", "ecosystem": "npm"}, "version": "2.19.0"}]
+    queries = [
+        {"package": {"name": "requests", "ecosystem": "PyPI"}, "version": "2.19.0"},
+        {"package": {"name": "requests", "ecosystem": "npm"}, "version": "2.19.0"},
+    ]
     status, body = _post(f"{url}/v1/querybatch", {"queries": queries})
     assert status == 200 and len(body["results"]) == 2
     assert {"id": "PYSEC-2018-28", "modified": "2021-06-16T00:03:24.800813Z"} in body["results"][0]["vulns"]
@@ -68,10 +70,18 @@ def test_querybatch_and_errors(osv: tuple[str, OsvIndex]) -> None:
 
 
 def test_last_affected_and_versions_lists() -> None:
-    advisory = {"affected": [{"package": {"name": "x", "ecosystem": "PyPI"}, "versions": ["0.9"],
-                              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0"},
-                                                                         {"last_affected": "1.2"}]},
-                                         {"type": "GIT", "events": [{"introduced": "abc"}]}]}]}
+    advisory = {
+        "affected": [
+            {
+                "package": {"name": "x", "ecosystem": "PyPI"},
+                "versions": ["0.9"],
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "1.0"}, {"last_affected": "1.2"}]},
+                    {"type": "GIT", "events": [{"introduced": "abc"}]},
+                ],
+            }
+        ]
+    }
     assert [affects(advisory, "x", v) for v in ("0.9", "1.0", "1.2", "1.3", "junk")] == [True, True, True, False, False]
 
 
@@ -96,11 +106,13 @@ def test_last_affected_and_versions_lists() -> None:
         ("Maven", "io.netty:netty-handler", "3.9.2.Final", set()),
     ],
 )
-def test_other_ecosystems(osv: tuple[str, OsvIndex], ecosystem: str, name: str, version: str,
-                          expected: set[str]) -> None:
+def test_other_ecosystems(
+    osv: tuple[str, OsvIndex], ecosystem: str, name: str, version: str, expected: set[str]
+) -> None:
     url, _ = osv
-    status, body = _post(f"{url}/v1/querybatch",
-                         {"queries": [{"package": {"name": name, "ecosystem": ecosystem}, "version": version}]})
+    status, body = _post(
+        f"{url}/v1/querybatch", {"queries": [{"package": {"name": name, "ecosystem": ecosystem}, "version": version}]}
+    )
     assert status == 200 and {v["id"] for v in body["results"][0]["vulns"]} == expected
 
 

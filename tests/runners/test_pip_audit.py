@@ -19,8 +19,9 @@ CTX = RunContext(root=Path("/ROOT"), scratch=Path("/S"), osv_url="http://osv.inv
 
 def _captured(name: str) -> ToolRun:
     inputs = json.loads((DATA / f"pip-audit.{name}.inputs.json").read_text())
-    return ToolRun(argv=(), returncode=1, stdout=(DATA / f"pip-audit.{name}.json").read_text(), stderr="",
-                   inputs=inputs)
+    return ToolRun(
+        argv=(), returncode=1, stdout=(DATA / f"pip-audit.{name}.json").read_text(), stderr="", inputs=inputs
+    )
 
 
 def test_command_installs_nothing_and_uses_the_configured_service() -> None:
@@ -37,8 +38,15 @@ def test_prepare_writes_pins_and_keeps_origins(repo: Callable[..., RunContext]) 
     inputs = PipAudit().prepare(ctx, ["requirements.txt", "pyproject.toml"])
     assert inputs["requirements.audit.txt"] == "jinja2==2.10\npyyaml==5.3\nrequests==2.19.0\n"
     origins = json.loads(inputs["origins.json"])
-    assert {"name": "requests", "version": "2.19.0", "path": "requirements.txt", "line": 2, "reason": "",
-            "ecosystem": "PyPI", "via": ""} in origins
+    assert {
+        "name": "requests",
+        "version": "2.19.0",
+        "path": "requirements.txt",
+        "line": 2,
+        "reason": "",
+        "ecosystem": "PyPI",
+        "via": "",
+    } in origins
 
 
 def test_prepare_turns_unreadable_files_into_unaudited(tmp_path: Path) -> None:
@@ -69,17 +77,28 @@ def test_parse_captured_output() -> None:
 
 
 def test_parse_treats_skipped_and_missing_packages_as_unaudited() -> None:
-    origins = [{"name": "a", "version": "1.0", "path": "r.txt", "line": 1, "reason": ""},
-               {"name": "b", "version": "2.0", "path": "r.txt", "line": 2, "reason": ""},
-               {"name": "c", "version": "3.0", "path": "r.txt", "line": 3, "reason": ""}]
-    out = {"dependencies": [{"name": "A", "version": "1.0", "skip_reason": "could not query the service"},
-                            {"name": "c", "version": "3.0", "vulns": [
-                                {"id": "PYSEC-1", "fix_versions": [], "aliases": [], "description": "x" * 400}]}]}
-    tool_run = ToolRun(argv=(), returncode=1, stdout=json.dumps(out), stderr="",
-                       inputs={"origins.json": json.dumps(origins)})
+    origins = [
+        {"name": "a", "version": "1.0", "path": "r.txt", "line": 1, "reason": ""},
+        {"name": "b", "version": "2.0", "path": "r.txt", "line": 2, "reason": ""},
+        {"name": "c", "version": "3.0", "path": "r.txt", "line": 3, "reason": ""},
+    ]
+    out = {
+        "dependencies": [
+            {"name": "A", "version": "1.0", "skip_reason": "could not query the service"},
+            {
+                "name": "c",
+                "version": "3.0",
+                "vulns": [{"id": "PYSEC-1", "fix_versions": [], "aliases": [], "description": "x" * 400}],
+            },
+        ]
+    }
+    tool_run = ToolRun(
+        argv=(), returncode=1, stdout=json.dumps(out), stderr="", inputs={"origins.json": json.dumps(origins)}
+    )
     report = PipAudit().parse(tool_run, CTX)
     assert report.unaudited == (
-        "a (r.txt:1): could not query the service", "b (r.txt:2): missing from pip-audit's report",
+        "a (r.txt:1): could not query the service",
+        "b (r.txt:2): missing from pip-audit's report",
     )
     assert [f.rule for f in report.findings] == ["unaudited", "unaudited", "PYSEC-1"]
     assert "no fixed version yet" in report.findings[2].message and report.findings[2].message.endswith("…")

@@ -62,23 +62,32 @@ def report(runner: Runner, ctx: RunContext, files: list[str]) -> ToolReport:
 
 
 def test_oxlint_ignores_the_prs_config_and_disable_comments(tmp_path: Path) -> None:
-    ctx = checkout(tmp_path, {"web/api.ts": JS, ".oxlintrc.json": PR_CONFIG, "web/.oxlintrc.json": PR_CONFIG,
-                              ".eslintignore": "*\n"})
+    ctx = checkout(
+        tmp_path,
+        {"web/api.ts": JS, ".oxlintrc.json": PR_CONFIG, "web/.oxlintrc.json": PR_CONFIG, ".eslintignore": "*\n"},
+    )
     found = {(f.path, f.line, f.rule) for f in report(Oxlint(), ctx, ["web/api.ts"]).findings}
     assert ("web/api.ts", 4, "eslint(no-eval)") in found
     assert ("web/api.ts", 7, "eslint(no-debugger)") in found
 
 
 def test_shellcheck_ignores_disable_directives_and_rc_files(tmp_path: Path) -> None:
-    ctx = checkout(tmp_path, {"scripts/clean.sh": SHELL, ".shellcheckrc": "disable=all\n",
-                              "scripts/.shellcheckrc": "disable=all\n"})
+    ctx = checkout(
+        tmp_path,
+        {"scripts/clean.sh": SHELL, ".shellcheckrc": "disable=all\n", "scripts/.shellcheckrc": "disable=all\n"},
+    )
     found = {(f.path, f.line, f.rule) for f in report(Shellcheck(), ctx, ["scripts/clean.sh"]).findings}
     assert ("scripts/clean.sh", 3, "SC2086") in found
 
 
 def test_zizmor_finds_the_head_checkout_under_pull_request_target(tmp_path: Path) -> None:
-    ctx = checkout(tmp_path, {".github/workflows/ci.yml": WORKFLOW,
-                              ".github/zizmor.yml": "rules:\n  dangerous-triggers:\n    disable: true\n"})
+    ctx = checkout(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": WORKFLOW,
+            ".github/zizmor.yml": "rules:\n  dangerous-triggers:\n    disable: true\n",
+        },
+    )
     done = report(Zizmor(), ctx, [".github/workflows/ci.yml"])
     rules = {f.rule for f in done.findings}
     assert {"dangerous-triggers", "template-injection"} <= rules
@@ -107,9 +116,16 @@ def test_defused_directives_keep_their_length() -> None:
     assert len(defuse(text, _DIRECTIVES)) == len(text) and "disable-next" not in defuse(text, _DIRECTIVES)[:20]
 
 
-@pytest.mark.parametrize(("path", "workflow"), [
-    (".github/workflows/ci.yml", True), (".github/workflows/release.yaml", True), ("action.yml", True),
-    ("tools/setup/action.yaml", True), ("docs/ci.yml", False), (".github/dependabot.yml", False),
-])
+@pytest.mark.parametrize(
+    ("path", "workflow"),
+    [
+        (".github/workflows/ci.yml", True),
+        (".github/workflows/release.yaml", True),
+        ("action.yml", True),
+        ("tools/setup/action.yaml", True),
+        ("docs/ci.yml", False),
+        (".github/dependabot.yml", False),
+    ],
+)
 def test_what_counts_as_a_workflow(path: str, workflow: bool) -> None:
     assert is_workflow(path) is workflow

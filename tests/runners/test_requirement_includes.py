@@ -17,12 +17,15 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
 
 
 def test_includes_are_followed_relative_to_the_file_that_names_them(tmp_path: Path) -> None:
-    root = _tree(tmp_path / "head", {
-        "requirements/dev.txt": "-r base.txt\n-c ../constraints.txt\npytest==7.0.0\n",
-        "requirements/base.txt": "six==1.16.0\n-r nested/more.txt\n",
-        "requirements/nested/more.txt": "requests==2.19.0\n-r ../base.txt\n",  # a cycle: followed once
-        "constraints.txt": "urllib3==1.24.1\n",
-    })
+    root = _tree(
+        tmp_path / "head",
+        {
+            "requirements/dev.txt": "-r base.txt\n-c ../constraints.txt\npytest==7.0.0\n",
+            "requirements/base.txt": "six==1.16.0\n-r nested/more.txt\n",
+            "requirements/nested/more.txt": "requests==2.19.0\n-r ../base.txt\n",  # a cycle: followed once
+            "constraints.txt": "urllib3==1.24.1\n",
+        },
+    )
     pins = included_pins(root, ["requirements/dev.txt"])
     assert [(p.name, p.version, p.path, p.line, p.via) for p in pins] == [
         ("six", "1.16.0", "requirements/dev.txt", 1, "requirements/base.txt:1"),
@@ -32,17 +35,23 @@ def test_includes_are_followed_relative_to_the_file_that_names_them(tmp_path: Pa
 
 
 def test_an_included_file_the_pr_changes_is_audited_on_its_own(tmp_path: Path) -> None:
-    root = _tree(tmp_path / "head", {"requirements.txt": "-r requirements-base.txt\n",
-                                     "requirements-base.txt": "six==1.16.0\n"})
+    root = _tree(
+        tmp_path / "head", {"requirements.txt": "-r requirements-base.txt\n", "requirements-base.txt": "six==1.16.0\n"}
+    )
     assert included_pins(root, ["requirements.txt", "requirements-base.txt"]) == []
 
 
 def test_includes_outside_the_repository_urls_links_and_missing_files_are_unaudited(tmp_path: Path) -> None:
     outside = tmp_path / "secret.txt"
     outside.write_text("requests==2.19.0\n")
-    root = _tree(tmp_path / "head", {"requirements.txt": (
-        "-r ../secret.txt\n-r /etc/passwd\n-r https://example.invalid/r.txt\n-r link.txt\n-r gone.txt\n"
-        "-r sub\n")})
+    root = _tree(
+        tmp_path / "head",
+        {
+            "requirements.txt": (
+                "-r ../secret.txt\n-r /etc/passwd\n-r https://example.invalid/r.txt\n-r link.txt\n-r gone.txt\n-r sub\n"
+            )
+        },
+    )
     os.symlink(outside, root / "link.txt")
     (root / "sub").mkdir()
     pins = included_pins(root, ["requirements.txt"])

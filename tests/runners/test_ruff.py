@@ -29,14 +29,18 @@ def test_parse_captured_output() -> None:
     report = Ruff().parse(ToolRun(argv=(), returncode=1, stdout=out, stderr=""), CTX)
     assert report.status == "ok" and report.rules == ("E", "F")
     assert [(f.path, f.line, f.column, f.rule) for f in report.findings] == [
-        ("app.py", 1, 8, "F401"), ("app.py", 10, 5, "S602"), ("app.py", 11, 5, "F841"),
+        ("app.py", 1, 8, "F401"),
+        ("app.py", 10, 5, "S602"),
+        ("app.py", 11, 5, "F841"),
     ]
     assert report.findings[0].message == "`os` imported but unused (F401)"
 
 
 def test_parse_syntax_errors_without_a_code() -> None:
-    out = '[{"code": null, "filename": "/ROOT/s.py", "location": {"row": 1, "column": 7}, "end_location": null,' \
-          ' "message": "Expected a parameter"}]'
+    out = (
+        '[{"code": null, "filename": "/ROOT/s.py", "location": {"row": 1, "column": 7}, "end_location": null,'
+        ' "message": "Expected a parameter"}]'
+    )
     (finding,) = Ruff().parse(ToolRun(argv=(), returncode=1, stdout=out, stderr=""), CTX).findings
     assert finding == Finding("s.py", 1, "invalid-syntax", "Expected a parameter", column=7)
 

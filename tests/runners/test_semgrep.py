@@ -46,8 +46,14 @@ def test_command_defeats_the_ways_a_pr_hides_code() -> None:
 
 @pytest.mark.parametrize(
     ("path", "applies"),
-    [("a.py", True), ("web/x.tsx", True), (".env.production", True), ("Dockerfile", True), ("img.png", False),
-     ("README.md", False)],
+    [
+        ("a.py", True),
+        ("web/x.tsx", True),
+        (".env.production", True),
+        ("Dockerfile", True),
+        ("img.png", False),
+        ("README.md", False),
+    ],
 )
 def test_applies_to(path: str, applies: bool) -> None:
     assert Semgrep().applies_to(path) is applies
@@ -65,8 +71,10 @@ def test_parse_captured_output_strips_rule_prefixes_and_keeps_categories() -> No
 
 
 def test_parse_reports_skipped_and_failed_files_as_unaudited() -> None:
-    out = ('{"results": [], "errors": [{"type": "Timeout", "level": "warn", "path": "/ROOT/big.py"}],'
-           ' "paths": {"scanned": ["big.py"]}}')
+    out = (
+        '{"results": [], "errors": [{"type": "Timeout", "level": "warn", "path": "/ROOT/big.py"}],'
+        ' "paths": {"scanned": ["big.py"]}}'
+    )
     report = Semgrep().parse(ToolRun(argv=(), returncode=0, stdout=out, stderr="", files=("big.py", "huge.js")), CTX)
     assert report.unaudited == ("big.py: Timeout", "huge.js: not scanned")
 
@@ -125,7 +133,8 @@ def test_real_semgrep_ignores_nosemgrep_and_semgrepignore(repo: Callable[..., Ru
     report = asyncio.run(run(Semgrep(), ctx, ["app.py"], timeout_s=240))
     assert report.status == "ok", report.error
     assert {(f.line, f.rule) for f in report.findings} == {
-        (12, "secrets-token-literal"), (13, "secrets-hardcoded-credential"),
+        (12, "secrets-token-literal"),
+        (13, "secrets-hardcoded-credential"),
     }
 
 

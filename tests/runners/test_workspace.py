@@ -43,9 +43,14 @@ def _special(name: str, kind: bytes, linkname: str = "") -> tuple[tarfile.TarInf
 def test_unpacks_a_github_style_tarball_and_returns_its_top_folder(tmp_path: Path) -> None:
     top = tarfile.TarInfo("octo-repo-abc123")
     top.type = tarfile.DIRTYPE
-    archive = _tar(tmp_path / "t.tgz", [
-        (top, None), _file("octo-repo-abc123/app/main.py"), _file("octo-repo-abc123/run.sh", b"#!/bin/sh\n", 0o755),
-    ])
+    archive = _tar(
+        tmp_path / "t.tgz",
+        [
+            (top, None),
+            _file("octo-repo-abc123/app/main.py"),
+            _file("octo-repo-abc123/run.sh", b"#!/bin/sh\n", 0o755),
+        ],
+    )
     root = unpack_tarball(archive, tmp_path / "out", **LIMITS)
     assert root == tmp_path / "out" / "octo-repo-abc123"
     assert (root / "app" / "main.py").read_text() == "x = 1\n"
@@ -86,8 +91,9 @@ def test_unpacks_git_archive_output_with_its_pax_global_header(tmp_path: Path) -
         ([], "empty"),
     ],
 )
-def test_refuses_hostile_members(tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]],
-                                 message: str) -> None:
+def test_refuses_hostile_members(
+    tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]], message: str
+) -> None:
     archive = _tar(tmp_path / "t.tgz", members)
     with pytest.raises(WorkspaceError, match=message):
         unpack_tarball(archive, tmp_path / "out", **LIMITS)
@@ -96,12 +102,15 @@ def test_refuses_hostile_members(tmp_path: Path, members: list[tuple[tarfile.Tar
 
 
 def test_skips_symlinks_and_hardlinks_even_when_they_point_outside(tmp_path: Path) -> None:
-    archive = _tar(tmp_path / "t.tgz", [
-        _special("top/up", tarfile.SYMTYPE, "../../.."),
-        _special("top/passwd", tarfile.LNKTYPE, "/etc/passwd"),
-        _file("top/up/escaped.py"),  # would land outside if the symlink had been created
-        _file("top/ok.py"),
-    ])
+    archive = _tar(
+        tmp_path / "t.tgz",
+        [
+            _special("top/up", tarfile.SYMTYPE, "../../.."),
+            _special("top/passwd", tarfile.LNKTYPE, "/etc/passwd"),
+            _file("top/up/escaped.py"),  # would land outside if the symlink had been created
+            _file("top/ok.py"),
+        ],
+    )
     root = unpack_tarball(archive, tmp_path / "out", **LIMITS)
     assert (root / "ok.py").is_file()
     assert not (root / "passwd").exists()

@@ -36,9 +36,10 @@ def app_with(receiver: Any) -> Starlette:
     async def router_post(request: Request) -> PlainTextResponse:
         return PlainTextResponse("router")
 
-    return Starlette(routes=[Route(WEBHOOK_PATH, router_post, methods=["POST"]),
-                             Route("/other", router_post, methods=["POST"])],
-                     middleware=[Middleware(WebhookFront, receiver=receiver)])
+    return Starlette(
+        routes=[Route(WEBHOOK_PATH, router_post, methods=["POST"]), Route("/other", router_post, methods=["POST"])],
+        middleware=[Middleware(WebhookFront, receiver=receiver)],
+    )
 
 
 def test_only_a_post_to_the_webhook_path_reaches_the_receiver() -> None:
@@ -66,7 +67,10 @@ def test_the_app_takes_deliveries_through_the_front(make_settings: Callable[...,
     with TestClient(create_app(make_settings(), run_worker=False), root_path=root_path) as client:
         answer = client.post(root_path + WEBHOOK_PATH, content=body, headers=delivery_headers("ping", body))
         assert answer.status_code == 202 and answer.json()["status"] in ("accepted", "ignored")
-        unsigned = client.post(root_path + WEBHOOK_PATH, content=body, headers={
-            **delivery_headers("ping", body), "X-Hub-Signature-256": "sha256=" + "0" * 64})
+        unsigned = client.post(
+            root_path + WEBHOOK_PATH,
+            content=body,
+            headers={**delivery_headers("ping", body), "X-Hub-Signature-256": "sha256=" + "0" * 64},
+        )
         assert unsigned.status_code == 401
         assert client.get(root_path + "/healthz").json() == {"status": "ok"}

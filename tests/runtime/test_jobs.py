@@ -23,7 +23,8 @@ def claim_for(db: Database, payload: dict[str, Any], *, installation_id: int | N
 
 
 def test_job_context_reads_the_payload_and_refuses_github_without_credentials(
-    db: Database, make_settings: Callable[..., Settings],
+    db: Database,
+    make_settings: Callable[..., Settings],
 ) -> None:
     claim = claim_for(db, {"action": "opened", "number": 1}, installation_id=None)
     ctx = JobContext(delivery=claim, settings=make_settings(), inbox=Inbox(db), github_app=None)
@@ -59,10 +60,16 @@ async def _other(ctx: JobContext) -> None:
     return None
 
 
-@pytest.mark.parametrize(("event", "action", "expected"), [
-    ("pull_request", "opened", _noop), ("pull_request", "closed", _other), ("push", None, _other),
-    ("ping", None, None), ("ping", "x", None),
-])
+@pytest.mark.parametrize(
+    ("event", "action", "expected"),
+    [
+        ("pull_request", "opened", _noop),
+        ("pull_request", "closed", _other),
+        ("push", None, _other),
+        ("ping", None, None),
+        ("ping", "x", None),
+    ],
+)
 def test_find_handler_prefers_the_action_row(event: str, action: str | None, expected: object) -> None:
     table = {("pull_request", "opened"): _noop, "pull_request": _other, "push": _other}
     assert find_handler(table, event, action) is expected

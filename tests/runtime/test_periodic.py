@@ -29,7 +29,8 @@ from tests.ghsim import GitHubSim
 
 
 def test_the_sweeper_requeues_a_lost_delivery_once_per_interval(
-    db: Database, make_settings: Callable[..., Settings],
+    db: Database,
+    make_settings: Callable[..., Settings],
 ) -> None:
     settings = make_settings(sweep_interval_s=1, lease_seconds=1)
     inbox, queue = Inbox(db), Queue.from_settings(settings)
@@ -43,11 +44,14 @@ def test_the_sweeper_requeues_a_lost_delivery_once_per_interval(
 
 
 def test_missed_deliveries_are_redelivered_and_known_ones_are_not(
-    db: Database, make_settings: Callable[..., Settings],
+    db: Database,
+    make_settings: Callable[..., Settings],
 ) -> None:
     sim = GitHubSim()
-    settings = make_settings(**{k: getattr(sim.settings(), k) for k in ("app_id", "private_key", "github_api_url")},
-                             webhook_secret=sim.webhook_secret)
+    settings = make_settings(
+        **{k: getattr(sim.settings(), k) for k in ("app_id", "private_key", "github_api_url")},
+        webhook_secret=sim.webhook_secret,
+    )
     inbox = Inbox(db)
     app = create_app(settings, inbox=inbox, queue=Queue.from_settings(settings), run_worker=False)
     to_app = httpx.ASGITransport(app=app)

@@ -108,8 +108,11 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_only_the_queue_transport_imports_huey() -> None:
-    importers = {str(path.relative_to(ROOT)) for path in (ROOT / "ghapp").rglob("*.py")
-                 if any(name.split(".")[0] == "huey" for name in _imports(path))}
+    importers = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "ghapp").rglob("*.py")
+        if any(name.split(".")[0] == "huey" for name in _imports(path))
+    }
     assert importers == {"ghapp/runtime/queue.py"}
 
 

@@ -84,8 +84,7 @@ def test_a_failing_batch_is_retried_one_by_one(db: Database) -> None:
     recorder = Recorder(inbox, lambda _id: None)
 
     async def burst() -> list[Any]:
-        return list(await asyncio.gather(*(recorder.record(new(i)) for i in ("a", "bad", "b")),
-                                         return_exceptions=True))
+        return list(await asyncio.gather(*(recorder.record(new(i)) for i in ("a", "bad", "b")), return_exceptions=True))
 
     results = asyncio.run(burst())
     recorder.stop()

@@ -57,8 +57,10 @@ def test_every_real_payload_is_accepted_and_recorded(client: TestClient, event: 
     assert response.status_code == 202
     payload = json.loads(body)
     handled = find_handler(build_handlers(), event, payload.get("action")) is not None
-    assert response.json() == {"delivery_id": headers["X-GitHub-Delivery"],
-                               "status": "accepted" if handled else "ignored"}
+    assert response.json() == {
+        "delivery_id": headers["X-GitHub-Delivery"],
+        "status": "accepted" if handled else "ignored",
+    }
     row = inbox_of(client).get(headers["X-GitHub-Delivery"])
     assert row is not None
     state = DeliveryState.PENDING if handled else DeliveryState.IGNORED
@@ -81,19 +83,29 @@ def test_a_duplicate_delivery_changes_nothing(client: TestClient) -> None:
     headers = delivery_headers("installation", body)
     assert client.post(WEBHOOK_PATH, content=body, headers=headers).json()["status"] == "accepted"
     other = load_webhook("installation", "deleted")
-    again = client.post(WEBHOOK_PATH, content=other, headers={**headers, "X-Hub-Signature-256": sign(
-        WEBHOOK_SECRET, other)})
+    again = client.post(
+        WEBHOOK_PATH, content=other, headers={**headers, "X-Hub-Signature-256": sign(WEBHOOK_SECRET, other)}
+    )
     assert again.status_code == 202 and again.json()["status"] == "duplicate"
     row = inbox_of(client).get(headers["X-GitHub-Delivery"])
     assert row is not None and row.action == "created" and row.payload.encode() == body
     assert client.app.state.queue.size() == 1  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("header", "reason"), [
-    (None, "missing"), ("sha256=" + "0" * 64, "invalid"), ("sha1=0123", "invalid"), ("", "invalid"),
-])
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (None, "missing"),
+        ("sha256=" + "0" * 64, "invalid"),
+        ("sha1=0123", "invalid"),
+        ("", "invalid"),
+    ],
+)
 def test_bad_signatures_are_refused_and_logged_without_secrets(
-    client: TestClient, caplog: pytest.LogCaptureFixture, header: str | None, reason: str,
+    client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    header: str | None,
+    reason: str,
 ) -> None:
     body = load_webhook("ping", "payload")
     headers = delivery_headers("ping", body)
@@ -125,7 +137,7 @@ def test_oversize_bodies_are_refused(make_settings: Callable[..., Settings]) -> 
         assert declared.status_code == 413
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: counted while reading
-            yield from (body[i:i + 4096] for i in range(0, len(body), 4096))
+            yield from (body[i : i + 4096] for i in range(0, len(body), 4096))
 
         headers = delivery_headers("pull_request", body)
         streamed = client.post(WEBHOOK_PATH, content=chunks(), headers=headers)
@@ -135,11 +147,17 @@ def test_oversize_bodies_are_refused(make_settings: Callable[..., Settings]) -> 
         assert post(client, "ping", small).status_code == 202
 
 
-@pytest.mark.parametrize(("body", "error"), [
-    (b"{not json", "body is not valid JSON"), (b"", "body is not valid JSON"),
-    (b"\xff\xfe{}", "body is not valid JSON"), (b"[1, 2]", "body is not a JSON object"),
-    (b"\"text\"", "body is not a JSON object"), (b"payload=%7B%7D", "body is not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"{not json", "body is not valid JSON"),
+        (b"", "body is not valid JSON"),
+        (b"\xff\xfe{}", "body is not valid JSON"),
+        (b"[1, 2]", "body is not a JSON object"),
+        (b'"text"', "body is not a JSON object"),
+        (b"payload=%7B%7D", "body is not valid JSON"),
+    ],
+)
 def test_malformed_bodies_are_refused(client: TestClient, body: bytes, error: str) -> None:
     response = post(client, "ping", body)
     assert response.status_code == 400 and response.json() == {"error": error}
@@ -156,17 +174,23 @@ def test_missing_github_headers_are_refused(client: TestClient, missing: str) ->
 
 def test_a_bad_content_length_is_refused(client: TestClient) -> None:
     body = load_webhook("ping", "payload")
-    response = client.post(WEBHOOK_PATH, content=body, headers={**delivery_headers("ping", body),
-                                                                 "Content-Length": "12x"})
+    response = client.post(
+        WEBHOOK_PATH, content=body, headers={**delivery_headers("ping", body), "Content-Length": "12x"}
+    )
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize(("overrides", "says"), [
-    ({"webhook_secret": ""}, "No webhook secret is configured"),
-    ({"app_id": "", "private_key": ""}, "not configured yet"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        ({"webhook_secret": ""}, "No webhook secret is configured"),
+        ({"app_id": "", "private_key": ""}, "not configured yet"),
+    ],
+)
 def test_deliveries_are_refused_until_the_app_is_configured(
-    make_settings: Callable[..., Settings], overrides: dict[str, str], says: str,
+    make_settings: Callable[..., Settings],
+    overrides: dict[str, str],
+    says: str,
 ) -> None:
     with TestClient(create_app(make_settings(**overrides), run_worker=False)) as client:
         response = post(client, "ping", load_webhook("ping", "payload"))
@@ -174,7 +198,8 @@ def test_deliveries_are_refused_until_the_app_is_configured(
 
 
 def test_unsigned_deliveries_only_with_the_development_flag_and_no_secret(
-    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture,
+    make_settings: Callable[..., Settings],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = make_settings(webhook_secret="", app_id="", private_key="", allow_unsigned=True)
     body = load_webhook("ping", "payload")
@@ -199,17 +224,20 @@ def test_acknowledgements_are_measured(make_settings: Callable[..., Settings]) -
     assert registry.get_sample_value("ghapp_queue_depth") == 1
 
 
-@pytest.mark.parametrize(("event", "payload", "number"), [
-    ("pull_request", {"number": 5, "pull_request": {"number": 5}}, 5),
-    ("pull_request_review", {"pull_request": {"number": 7}}, 7),
-    ("issue_comment", {"issue": {"number": 9, "pull_request": {"url": "x"}}}, 9),
-    ("issue_comment", {"issue": {"number": 9}}, None),
-    ("check_suite", {"check_suite": {"pull_requests": [{"number": 3}]}}, 3),
-    ("check_run", {"check_run": {"pull_requests": [{"number": 3}, {"number": 4}]}}, None),
-    ("check_run", {"check_run": {"pull_requests": []}}, None),
-    ("pull_request", {"number": True}, None),
-    ("push", {"number": 1}, None),
-])
+@pytest.mark.parametrize(
+    ("event", "payload", "number"),
+    [
+        ("pull_request", {"number": 5, "pull_request": {"number": 5}}, 5),
+        ("pull_request_review", {"pull_request": {"number": 7}}, 7),
+        ("issue_comment", {"issue": {"number": 9, "pull_request": {"url": "x"}}}, 9),
+        ("issue_comment", {"issue": {"number": 9}}, None),
+        ("check_suite", {"check_suite": {"pull_requests": [{"number": 3}]}}, 3),
+        ("check_run", {"check_run": {"pull_requests": [{"number": 3}, {"number": 4}]}}, None),
+        ("check_run", {"check_run": {"pull_requests": []}}, None),
+        ("pull_request", {"number": True}, None),
+        ("push", {"number": 1}, None),
+    ],
+)
 def test_pull_request_number(event: str, payload: dict[str, Any], number: int | None) -> None:
     assert pull_request_number(event, payload) == number
 

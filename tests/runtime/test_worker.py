@@ -55,8 +55,15 @@ class Recorder:
         raise RateLimited("secondary rate limit", retry_after_s=60, status=403)
 
 
-def record(inbox: Inbox, delivery_id: str, *, event: str = "pull_request", action: str = "opened",
-           pr: int | None = 1, payload: dict[str, Any] | None = None) -> None:
+def record(
+    inbox: Inbox,
+    delivery_id: str,
+    *,
+    event: str = "pull_request",
+    action: str = "opened",
+    pr: int | None = 1,
+    payload: dict[str, Any] | None = None,
+) -> None:
     inbox.record(NewDelivery(delivery_id, event, action, 9, "o/r", pr, json.dumps(payload or {"action": action})))
 
 
@@ -129,7 +136,8 @@ async def test_a_delivery_that_can_never_be_processed_fails_at_once(
 
 @pytest.mark.parametrize("kind", ["later", "rate_limited"])
 async def test_retry_and_rate_limits_defer_without_counting(
-    setup: Callable[..., tuple[Worker, Inbox, Queue]], kind: str,
+    setup: Callable[..., tuple[Worker, Inbox, Queue]],
+    kind: str,
 ) -> None:
     h = Recorder()
     worker, inbox, queue = setup({"pull_request": getattr(h, kind)}, max_attempts=1)
@@ -157,8 +165,14 @@ async def test_low_value_events_are_shed_over_the_depth_limit(
     worker, inbox, _ = setup({"pull_request": h.ok, "push": h.ok}, queue_depth_limit=1)
     record(inbox, "label", action="labeled", pr=1)
     record(inbox, "open", action="opened", pr=2)
-    record(inbox, "push-feature", event="push", action="", pr=None,
-           payload={"ref": "refs/heads/feature", "repository": {"default_branch": "main"}})
+    record(
+        inbox,
+        "push-feature",
+        event="push",
+        action="",
+        pr=None,
+        payload={"ref": "refs/heads/feature", "repository": {"default_branch": "main"}},
+    )
     record(inbox, "waiting", action="opened", pr=3)
     assert await worker.process("label") == "shed"
     assert await worker.process("open") == "done"  # over the limit too, but not low value

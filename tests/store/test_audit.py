@@ -29,23 +29,61 @@ def _kinds(db: Database, filters: Filters | None = None) -> list[tuple[str, str]
 
 
 def test_every_record_leaves_an_event(db: Database) -> None:
-    assert save_override(db, comment_id=1, repository=REPO, pr_number=7, head_sha="a" * 40, gate="lint",
-                         reason="false positive", login="Carol", delivery_id="d1")
-    assert not save_override(db, comment_id=1, repository=REPO, pr_number=7, head_sha="a" * 40, gate="lint",
-                             reason="again", login="carol", delivery_id="d1")  # a replay: no second event
+    assert save_override(
+        db,
+        comment_id=1,
+        repository=REPO,
+        pr_number=7,
+        head_sha="a" * 40,
+        gate="lint",
+        reason="false positive",
+        login="Carol",
+        delivery_id="d1",
+    )
+    assert not save_override(
+        db,
+        comment_id=1,
+        repository=REPO,
+        pr_number=7,
+        head_sha="a" * 40,
+        gate="lint",
+        reason="again",
+        login="carol",
+        delivery_id="d1",
+    )  # a replay: no second event
     judge_override(db, 1, False, "carol is not in @acme/security")
     judge_override(db, 1, False, "carol is not in @acme/security")  # judged the same again: no event
     record_asked(db, REPO, 7, "a" * 40, [("team", "security"), ("user", "dave")])
     record_asked(db, REPO, 7, "a" * 40, [("user", "dave")])  # asked already
-    record_push(db, repository=REPO, branch="main", before_sha="0" * 40, after_sha="c" * 40, pusher="mallory",
-                commits=json.dumps([{"sha": "c" * 40, "tools": ["Claude Code"], "signals": ["M3"]}]))
-    record_push(db, repository=REPO, branch="main", before_sha="0" * 40, after_sha="c" * 40, pusher="mallory",
-                commits="[]")
-    record_evaluations(db, delivery_id="d2", repository=REPO, pr_number=7, head_sha="a" * 40,
-                       results=[GateEvaluation("lint", "failure", "", "[]")],
-                       events=[Entry("decision", REPO, 7, "a" * 40, "lint", "failure", "ai", ("Claude Code",))])
-    assert _kinds(db) == [("override", "said"), ("override", "refused"), ("review_request", "team"),
-                          ("review_request", "user"), ("direct_push", "pushed"), ("decision", "failure")]
+    record_push(
+        db,
+        repository=REPO,
+        branch="main",
+        before_sha="0" * 40,
+        after_sha="c" * 40,
+        pusher="mallory",
+        commits=json.dumps([{"sha": "c" * 40, "tools": ["Claude Code"], "signals": ["M3"]}]),
+    )
+    record_push(
+        db, repository=REPO, branch="main", before_sha="0" * 40, after_sha="c" * 40, pusher="mallory", commits="[]"
+    )
+    record_evaluations(
+        db,
+        delivery_id="d2",
+        repository=REPO,
+        pr_number=7,
+        head_sha="a" * 40,
+        results=[GateEvaluation("lint", "failure", "", "[]")],
+        events=[Entry("decision", REPO, 7, "a" * 40, "lint", "failure", "ai", ("Claude Code",))],
+    )
+    assert _kinds(db) == [
+        ("override", "said"),
+        ("override", "refused"),
+        ("review_request", "team"),
+        ("review_request", "user"),
+        ("direct_push", "pushed"),
+        ("decision", "failure"),
+    ]
     [push] = events(db, Filters(kind="direct_push"))
     assert push.tools == ("Claude Code",) and push.people == ("mallory",) and push.verdict == "ai"
     [said, refused] = export(db, Filters(kind="override"))
@@ -61,34 +99,50 @@ def test_an_event_is_not_kept_when_its_record_rolls_back(db: Database) -> None:
 
 
 def _seed(db: Database) -> None:
-    record(db, [
-        Entry("decision", REPO, 7, "a" * 40, "approvals", "action_required", "ai", ("Claude Code",),
-              ("billing", "auth"), ("alice",)),
-        Entry("decision", REPO, 8, "b" * 40, "provenance", "success", "human", (), ("billing",), ("bob",)),
-        Entry("decision", "acme/site", 2, "c" * 40, "provenance", "failure", "ai", ("Copilot",), (), ("alicia",)),
-        Entry("override", REPO, 7, "a" * 40, "lint", "said", people=("carol",)),
-    ])
+    record(
+        db,
+        [
+            Entry(
+                "decision",
+                REPO,
+                7,
+                "a" * 40,
+                "approvals",
+                "action_required",
+                "ai",
+                ("Claude Code",),
+                ("billing", "auth"),
+                ("alice",),
+            ),
+            Entry("decision", REPO, 8, "b" * 40, "provenance", "success", "human", (), ("billing",), ("bob",)),
+            Entry("decision", "acme/site", 2, "c" * 40, "provenance", "failure", "ai", ("Copilot",), (), ("alicia",)),
+            Entry("override", REPO, 7, "a" * 40, "lint", "said", people=("carol",)),
+        ],
+    )
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    (Filters(), 4),
-    (Filters(repositories=(REPO,)), 3),
-    (Filters(repositories=()), 0),
-    (Filters(verdict="ai"), 2),
-    (Filters(tool="Claude Code"), 1),
-    (Filters(tool="Claude"), 0),  # a part of a name is not the name
-    (Filters(category="billing"), 2),
-    (Filters(category="bill%"), 0),  # LIKE wildcards are literal
-    (Filters(category="_illing"), 0),
-    (Filters(category="billing,auth"), 0),  # the separator cannot join two names
-    (Filters(person="ALICE"), 1),  # logins compare without case
-    (Filters(person="@alice"), 1),
-    (Filters(person="ali"), 0),
-    (Filters(kind="override"), 1),
-    (Filters(gate="provenance", verdict="ai"), 1),
-    (Filters(pr_number=7), 2),
-    (Filters(repositories=(REPO,), category="billing", verdict="ai"), 1),
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(), 4),
+        (Filters(repositories=(REPO,)), 3),
+        (Filters(repositories=()), 0),
+        (Filters(verdict="ai"), 2),
+        (Filters(tool="Claude Code"), 1),
+        (Filters(tool="Claude"), 0),  # a part of a name is not the name
+        (Filters(category="billing"), 2),
+        (Filters(category="bill%"), 0),  # LIKE wildcards are literal
+        (Filters(category="_illing"), 0),
+        (Filters(category="billing,auth"), 0),  # the separator cannot join two names
+        (Filters(person="ALICE"), 1),  # logins compare without case
+        (Filters(person="@alice"), 1),
+        (Filters(person="ali"), 0),
+        (Filters(kind="override"), 1),
+        (Filters(gate="provenance", verdict="ai"), 1),
+        (Filters(pr_number=7), 2),
+        (Filters(repositories=(REPO,), category="billing", verdict="ai"), 1),
+    ],
+)
 def test_filters(db: Database, filters: Filters, expected: int) -> None:
     _seed(db)
     assert len(events(db, filters)) == audit.count(db, filters) == expected
@@ -115,8 +169,16 @@ def test_export_reads_every_event_in_batches(db: Database) -> None:
 
 def test_approval_states_are_kept_when_they_change(db: Database) -> None:
     def state(approved: list[str], head: str) -> Entry:
-        return Entry("approval", REPO, 7, head, "approvals", "satisfied" if approved else "waiting",
-                     categories=("billing",), detail={"approved_by": approved})
+        return Entry(
+            "approval",
+            REPO,
+            7,
+            head,
+            "approvals",
+            "satisfied" if approved else "waiting",
+            categories=("billing",),
+            detail={"approved_by": approved},
+        )
 
     record(db, [state([], "a" * 40)])
     record(db, [state([], "b" * 40)])  # a new head, the same state
@@ -124,14 +186,19 @@ def test_approval_states_are_kept_when_they_change(db: Database) -> None:
     record(db, [state(["sam"], "b" * 40), Entry("approval", REPO, 7, "b" * 40, categories=("auth",))])
     record(db, [state([], "c" * 40)])  # the approval went stale
     assert [(e.categories, e.outcome) for e in export(db, Filters(kind="approval"))] == [
-        (("billing",), "waiting"), (("billing",), "satisfied"), (("auth",), ""), (("billing",), "waiting")]
+        (("billing",), "waiting"),
+        (("billing",), "satisfied"),
+        (("auth",), ""),
+        (("billing",), "waiting"),
+    ]
 
 
 def test_prune_removes_only_events_older_than_retention(db: Database) -> None:
     _seed(db)
     with db.write() as conn:
-        conn.execute(update(AUDIT_EVENTS).where(AUDIT_EVENTS.c.pr_number == 8)
-                     .values(created_at=utcnow() - timedelta(days=31)))
+        conn.execute(
+            update(AUDIT_EVENTS).where(AUDIT_EVENTS.c.pr_number == 8).values(created_at=utcnow() - timedelta(days=31))
+        )
     assert prune(db, utcnow() - timedelta(days=30)) == 1
     assert [e.pr_number for e in export(db, Filters())] == [7, 2, 7]
 

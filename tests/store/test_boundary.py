@@ -40,8 +40,11 @@ def database_imports(source: str) -> list[str]:
 
 def table_aliases(source: str) -> list[int]:
     """Lines that reach a table class's `__table__` (the store exports each table typed, once)."""
-    return [node.lineno for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.Attribute) and node.attr == "__table__"]
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr == "__table__"
+    ]
 
 
 @pytest.mark.parametrize("path", _outside_store(), ids=lambda p: str(p.relative_to(GHAPP)))
@@ -58,14 +61,18 @@ def test_the_checks_catch_a_violation() -> None:
     assert database_imports("from sqlalchemy import select\n") == ["1: sqlalchemy"]
     assert database_imports("import x\nimport sqlmodel.sql.expression as e\n") == ["2: sqlmodel.sql.expression"]
     assert database_imports("import importlib\nm = importlib.import_module('sqlalchemy.orm')\n") == [
-        "2: sqlalchemy.orm"]
+        "2: sqlalchemy.orm"
+    ]
     assert database_imports("s = __import__('sqlmodel')\n") == ["1: sqlmodel"]
     assert database_imports("from ghapp.store.check_runs import find_run\nimport json\n") == []
     assert table_aliases("T = Model.__table__\n") == [1]
 
 
 def test_utcnow_is_defined_once() -> None:
-    defined = [f"{path.relative_to(ROOT)}:{node.lineno}" for path in sorted(GHAPP.rglob("*.py"))
-               for node in ast.walk(ast.parse(path.read_text()))
-               if isinstance(node, ast.FunctionDef) and node.name == "utcnow"]
+    defined = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted(GHAPP.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef) and node.name == "utcnow"
+    ]
     assert defined == ["ghapp/clock.py:8"]

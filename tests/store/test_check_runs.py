@@ -15,7 +15,12 @@ def test_a_run_is_recorded_once_and_updated_in_place(db: Database) -> None:
     run = find_run(db, REPO, HEAD, "lint")
     assert run is not None
     assert (run.check_run_id, run.status, run.conclusion, run.digest, run.annotations) == (
-        12, "completed", "failure", "d1", '["k1"]')
+        12,
+        "completed",
+        "failure",
+        "d1",
+        '["k1"]',
+    )
     assert run.updated_at.tzinfo is not None
 
 

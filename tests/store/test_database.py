@@ -22,16 +22,27 @@ from ghapp.store.migrations import SchemaNotCurrent, current, downgrade, head, i
 from ghapp.store.schema import METADATA
 from tests.conftest import scratch_pg_database
 
-TABLES = {"installations", "repositories", "deliveries", "evaluations", "check_runs", "pr_locks", "app_state",
-          "alembic_version"}
+TABLES = {
+    "installations",
+    "repositories",
+    "deliveries",
+    "evaluations",
+    "check_runs",
+    "pr_locks",
+    "app_state",
+    "alembic_version",
+}
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("postgresql://u@h:5432/d", "postgresql+psycopg://u@h:5432/d"),
-    ("postgres://u:p@h/d", "postgresql+psycopg://u:p@h/d"),
-    ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
-    ("sqlite:///ghapp.db", "sqlite:///ghapp.db"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u@h:5432/d", "postgresql+psycopg://u@h:5432/d"),
+        ("postgres://u:p@h/d", "postgresql+psycopg://u:p@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///ghapp.db", "sqlite:///ghapp.db"),
+    ],
+)
 def test_engine_url_uses_psycopg3(given: str, expected: str) -> None:
     assert engine_url(given) == expected
 
@@ -54,8 +65,11 @@ def test_sqlite_runs_in_wal_mode_with_normal_sync(tmp_path: Path) -> None:
 def test_timestamps_round_trip_as_aware_utc(db: Database) -> None:
     plus_two = datetime(2026, 11, 26, 14, 0, tzinfo=timezone(timedelta(hours=2)))
     with db.session() as session:
-        session.add(Evaluation(repository="o/r", pr_number=1, head_sha="a" * 40, gate="lint", conclusion="success",
-                               created_at=plus_two))
+        session.add(
+            Evaluation(
+                repository="o/r", pr_number=1, head_sha="a" * 40, gate="lint", conclusion="success", created_at=plus_two
+            )
+        )
         session.add(CheckRun(repository="o/r", head_sha="a" * 40, gate="lint", check_run_id=2**40, status="queued"))
         session.commit()
     with db.session() as session:
@@ -82,8 +96,9 @@ def test_one_check_run_per_head_and_gate(db: Database) -> None:
 
 def test_a_long_installation_token_era_id_fits(db: Database) -> None:
     with db.session() as session:
-        session.add(Delivery(delivery_id=str(uuid.uuid4()), event="e", state="pending", payload="{}",
-                             installation_id=2**62))
+        session.add(
+            Delivery(delivery_id=str(uuid.uuid4()), event="e", state="pending", payload="{}", installation_id=2**62)
+        )
         session.commit()
 
 

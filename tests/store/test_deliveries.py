@@ -20,8 +20,15 @@ REPO = "acme/payments"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _new(delivery_id: str, action: str, installation_id: int | None = 501, *, event: str = "pull_request",
-         pr_number: int | None = 7, state: DeliveryState = DeliveryState.PENDING) -> NewDelivery:
+def _new(
+    delivery_id: str,
+    action: str,
+    installation_id: int | None = 501,
+    *,
+    event: str = "pull_request",
+    pr_number: int | None = 7,
+    state: DeliveryState = DeliveryState.PENDING,
+) -> NewDelivery:
     return NewDelivery(delivery_id, event, action, installation_id, REPO, pr_number, "{}", state)
 
 
@@ -55,21 +62,29 @@ def test_later_actions_leave_out_this_delivery_earlier_ones_ignored_ones_and_oth
     actions = ["closed", "synchronize", "reopened"]
 
     def later() -> set[str]:
-        return later_pull_request_actions(db, REPO, 7, after="this", received_at=T0 + timedelta(minutes=5),
-                                          actions=actions)
+        return later_pull_request_actions(
+            db, REPO, 7, after="this", received_at=T0 + timedelta(minutes=5), actions=actions
+        )
 
     assert later() == set()
     record("closed-later", 10, "closed")
     assert later() == {"closed"}
 
 
-
 def test_head_payloads_are_the_deliveries_that_set_the_head_oldest_first(db: Database) -> None:
-    for minutes, delivery_id, action in [(3, "sync", "synchronize"), (1, "open", "opened"), (2, "edit", "edited"),
-                                         (4, "close", "closed"), (5, "reopen", "reopened")]:
+    for minutes, delivery_id, action in [
+        (3, "sync", "synchronize"),
+        (1, "open", "opened"),
+        (2, "edit", "edited"),
+        (4, "close", "closed"),
+        (5, "reopen", "reopened"),
+    ]:
         Inbox(db, clock=lambda m=minutes: T0 + timedelta(minutes=m)).record(
-            NewDelivery(delivery_id, "pull_request", action, 501, REPO, 7, f'{{"id": "{delivery_id}"}}'))
+            NewDelivery(delivery_id, "pull_request", action, 501, REPO, 7, f'{{"id": "{delivery_id}"}}')
+        )
     Inbox(db, clock=lambda: T0).record(NewDelivery("other", "pull_request", "opened", 501, REPO, 8, "{}"))
-    assert head_payloads(db, REPO, 7) == [(T0 + timedelta(minutes=1), '{"id": "open"}'),
-                                          (T0 + timedelta(minutes=3), '{"id": "sync"}'),
-                                          (T0 + timedelta(minutes=5), '{"id": "reopen"}')]
+    assert head_payloads(db, REPO, 7) == [
+        (T0 + timedelta(minutes=1), '{"id": "open"}'),
+        (T0 + timedelta(minutes=3), '{"id": "sync"}'),
+        (T0 + timedelta(minutes=5), '{"id": "reopen"}'),
+    ]

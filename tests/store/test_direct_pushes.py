@@ -11,8 +11,15 @@ REPO, AFTER = "acme/payments", "b" * 40
 
 
 def _record(db: Database, pusher: str) -> None:
-    record_push(db, repository=REPO, branch="main", before_sha="a" * 40, after_sha=AFTER, pusher=pusher,
-                commits=json.dumps([{"sha": AFTER, "tools": ["claude"]}]))
+    record_push(
+        db,
+        repository=REPO,
+        branch="main",
+        before_sha="a" * 40,
+        after_sha=AFTER,
+        pusher=pusher,
+        commits=json.dumps([{"sha": AFTER, "tools": ["claude"]}]),
+    )
 
 
 def test_a_push_is_recorded_once_with_its_issue(db: Database) -> None:

@@ -17,18 +17,25 @@ REPO, HEAD = "acme/payments", "a" * 40
 
 
 def _record(db: Database, repository: str, pr_number: int, *results: GateEvaluation) -> None:
-    record_evaluations(db, delivery_id="d1", repository=repository, pr_number=pr_number, head_sha=HEAD,
-                       results=results)
+    record_evaluations(db, delivery_id="d1", repository=repository, pr_number=pr_number, head_sha=HEAD, results=results)
 
 
 def test_each_result_is_one_row_newest_first(db: Database) -> None:
-    _record(db, REPO, 1, GateEvaluation("lint", "success", "clean", "[]"),
-            GateEvaluation("approvals", "action_required", "waiting", '["@carol"]'))
+    _record(
+        db,
+        REPO,
+        1,
+        GateEvaluation("lint", "success", "clean", "[]"),
+        GateEvaluation("approvals", "action_required", "waiting", '["@carol"]'),
+    )
     _record(db, REPO, 1, GateEvaluation("approvals", "success", "approved", "[]"))
     _record(db, "globex/secret", 3, GateEvaluation("lint", "failure", "globex's", "[]"))
     rows = recent_evaluations(db, [REPO], 10)
     assert [(r.gate, r.conclusion) for r in rows] == [
-        ("approvals", "success"), ("approvals", "action_required"), ("lint", "success")]
+        ("approvals", "success"),
+        ("approvals", "action_required"),
+        ("lint", "success"),
+    ]
     assert {r.delivery_id for r in rows} == {"d1"} and rows[0].created_at.tzinfo is not None
     assert [r.summary for r in recent_evaluations(db, [REPO], 1)] == ["approved"]
     assert recent_evaluations(db, [], 10) == []
@@ -45,7 +52,8 @@ def test_gate_verdicts_read_one_gate_in_the_given_repositories(db: Database) -> 
     _record(db, "globex/secret", 3, GateEvaluation("approvals", "action_required", "", "[]"))
     verdicts = gate_verdicts(db, "approvals", [REPO], 10)
     assert [(v.repository, v.pr_number, v.conclusion, v.reasons) for v in verdicts] == [
-        (REPO, 1, "action_required", '["@carol"]')]
+        (REPO, 1, "action_required", '["@carol"]')
+    ]
     assert not hasattr(verdicts[0], "summary")  # summaries can be long: a scan of thousands leaves them out
     assert gate_verdicts(db, "approvals", [], 10) == []
 

@@ -12,8 +12,14 @@ from ghapp.store.database import Database, open_database
 from ghapp.store.migrations import upgrade
 
 REPO = "acme/payments"
-FAILED = GateResult(Gate.LINT, Conclusion.FAILURE, "1 finding", "the table",
-                    (Finding("a.py", 3, "E1", "bad", end_line=4),), Conclusion.FAILURE)
+FAILED = GateResult(
+    Gate.LINT,
+    Conclusion.FAILURE,
+    "1 finding",
+    "the table",
+    (Finding("a.py", 3, "E1", "bad", end_line=4),),
+    Conclusion.FAILURE,
+)
 
 
 @pytest.fixture

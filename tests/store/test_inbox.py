@@ -23,8 +23,14 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-def new(delivery_id: str, *, repo: str | None = "o/r", pr: int | None = 1, state: str = DeliveryState.PENDING,
-        payload: str = '{"action": "opened"}') -> NewDelivery:
+def new(
+    delivery_id: str,
+    *,
+    repo: str | None = "o/r",
+    pr: int | None = 1,
+    state: str = DeliveryState.PENDING,
+    payload: str = '{"action": "opened"}',
+) -> NewDelivery:
     return NewDelivery(delivery_id, "pull_request", "opened", 7, repo, pr, payload, state)
 
 
@@ -60,7 +66,12 @@ def test_claim_leases_once_until_the_lease_expires(inbox: Inbox, clock: Clock) -
     claim = inbox.claim("d1", "worker-a", 60)
     assert isinstance(claim, Claim)
     assert (claim.event, claim.action, claim.repository, claim.pr_number, claim.attempts) == (
-        "pull_request", "opened", "o/r", 1, 1)
+        "pull_request",
+        "opened",
+        "o/r",
+        1,
+        1,
+    )
     assert claim.received_at == clock.now
     assert inbox.claim("d1", "worker-b", 60) is None
     clock.advance(61)
@@ -183,8 +194,14 @@ def test_depth_and_counts(inbox: Inbox) -> None:
     inbox.claim("b", "w", 60)
     inbox.complete("b", "w", 1.0, state=DeliveryState.SHED, note="shed: depth 5 over 1")
     assert inbox.depth() == 1
-    assert inbox.counts() == {DeliveryState.PENDING: 1, DeliveryState.PROCESSING: 1, DeliveryState.DONE: 0,
-                              DeliveryState.FAILED: 0, DeliveryState.IGNORED: 1, DeliveryState.SHED: 1}
+    assert inbox.counts() == {
+        DeliveryState.PENDING: 1,
+        DeliveryState.PROCESSING: 1,
+        DeliveryState.DONE: 0,
+        DeliveryState.FAILED: 0,
+        DeliveryState.IGNORED: 1,
+        DeliveryState.SHED: 1,
+    }
     row = inbox.get("b")
     assert row is not None and row.last_error == "shed: depth 5 over 1"
 
@@ -208,9 +225,17 @@ def test_concurrent_claims_of_one_delivery_have_one_winner(db: Database) -> None
     assert results.count(None) == 5
 
 
-@pytest.mark.parametrize(("attempt", "rand", "expected"), [
-    (1, 0.0, 1.0), (1, 0.999999, 1.999999), (2, 0.0, 2.0), (4, 0.5, 12.0), (9, 0.0, 150.0), (30, 0.0, 150.0),
-    (0, 0.0, 1.0),
-])
+@pytest.mark.parametrize(
+    ("attempt", "rand", "expected"),
+    [
+        (1, 0.0, 1.0),
+        (1, 0.999999, 1.999999),
+        (2, 0.0, 2.0),
+        (4, 0.5, 12.0),
+        (9, 0.0, 150.0),
+        (30, 0.0, 150.0),
+        (0, 0.0, 1.0),
+    ],
+)
 def test_backoff_doubles_is_capped_and_jittered(attempt: int, rand: float, expected: float) -> None:
     assert backoff_delay(attempt, rand) == pytest.approx(expected)

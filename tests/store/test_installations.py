@@ -21,7 +21,8 @@ def test_an_installation_and_its_selection_are_kept_in_step(db: Database) -> Non
     save_installation(db, ACME, added=[SITE, PAYMENTS])
     save_installation(db, GLOBEX, added=[RepositoryInfo(3, "globex/plans", private=True)])
     assert installed_accounts(db, [501]) == [
-        InstalledAccount(501, "acme", "Organization", False, ("acme/payments", "acme/site"))]
+        InstalledAccount(501, "acme", "Organization", False, ("acme/payments", "acme/site"))
+    ]
     save_installation(db, InstallationInfo(501, "acme-renamed", "Organization", suspended=True), removed=[SITE])
     assert installed_accounts(db, [502, 501]) == [
         InstalledAccount(501, "acme-renamed", "Organization", True, ("acme/payments",)),

@@ -9,8 +9,17 @@ REPO = "acme/payments"
 
 
 def _save(db: Database, comment_id: int, pr_number: int = 1, gate: str = "lint") -> bool:
-    return save_override(db, comment_id=comment_id, repository=REPO, pr_number=pr_number, head_sha="a" * 40,
-                         gate=gate, reason="false positive", login="carol", delivery_id=f"d{comment_id}")
+    return save_override(
+        db,
+        comment_id=comment_id,
+        repository=REPO,
+        pr_number=pr_number,
+        head_sha="a" * 40,
+        gate=gate,
+        reason="false positive",
+        login="carol",
+        delivery_id=f"d{comment_id}",
+    )
 
 
 def test_a_replayed_comment_is_recorded_once(db: Database) -> None:

@@ -25,8 +25,11 @@ from tests.web.world import recording_rerun, seed, settings_for, simulator_world
 def world(ghsim_inprocess: GitHubSim, db: Database, tmp_path: Path) -> tuple[GitHubSim, Site]:
     simulator_world(ghsim_inprocess)
     seed(db)
-    site = Site(settings_for(ghsim_inprocess, tmp_path, PUBLIC), recording_rerun(db, []),
-                github_transport=ghsim_inprocess.transport())
+    site = Site(
+        settings_for(ghsim_inprocess, tmp_path, PUBLIC),
+        recording_rerun(db, []),
+        github_transport=ghsim_inprocess.transport(),
+    )
     return ghsim_inprocess, site
 
 
@@ -82,8 +85,13 @@ def test_the_siem_endpoint_needs_a_token_in_force(world: tuple[GitHubSim, Site],
     _sim, site = world
     client = Client(Starlette(routes=site.routes()), base_url=PUBLIC)
     token = create_token(db, "siem")
-    for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer ptpa_guess"},
-                    {"Authorization": f"Basic {token}"}, {"Authorization": f"Bearer {token}x"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer ptpa_guess"},
+        {"Authorization": f"Basic {token}"},
+        {"Authorization": f"Bearer {token}x"},
+    ):
         refused = client.get("/api/audit", headers=headers)
         assert refused.status_code == 401 and "Claude" not in refused.text
         assert refused.headers["www-authenticate"].startswith("Bearer")

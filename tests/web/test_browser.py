@@ -23,8 +23,15 @@ from tests.web.world import ACME, GLOBEX, HEAD, recording_rerun, seed, settings_
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("GHAPP_TEST_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 Served = tuple[str, Database, list[str]]
 
 

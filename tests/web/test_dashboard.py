@@ -91,8 +91,16 @@ def test_an_admin_sees_their_installation_deliveries_and_decisions(world: tuple[
     assert f'href="/installations/{ACME}"' in home.text and "globex" not in home.text
     page = client.get(f"/installations/{ACME}")
     assert page.status_code == 200
-    for text in ("acme/payments", "acme/site", "acme-failed-1", "acme-done-2", "acme-pending-3",
-                 "GitHubUnavailable: 502 from GitHub", "AI-generated: Claude Code", "Claude-Session"):
+    for text in (
+        "acme/payments",
+        "acme/site",
+        "acme-failed-1",
+        "acme-done-2",
+        "acme-pending-3",
+        "GitHubUnavailable: 502 from GitHub",
+        "AI-generated: Claude Code",
+        "Claude-Session",
+    ):
         assert text in page.text, text
     assert "globex" not in page.text
     # Re-run buttons only for finished deliveries.
@@ -137,10 +145,14 @@ def test_nobody_sees_an_installation_they_are_not_a_member_of(world: tuple[GitHu
         assert page.status_code == 404 and "acme" not in page.text
     assert gabe.get(f"/installations/{ACME}").text == gabe.get("/installations/999999").text
     # Another installation's delivery, through one's own installation or theirs: 404 both ways.
-    assert gabe.post(f"/installations/{ACME}/deliveries/acme-failed-1/rerun",
-                     data={"csrf_token": token}).status_code == 404
-    assert gabe.post(f"/installations/{GLOBEX}/deliveries/acme-failed-1/rerun",
-                     data={"csrf_token": token}).status_code == 404
+    assert (
+        gabe.post(f"/installations/{ACME}/deliveries/acme-failed-1/rerun", data={"csrf_token": token}).status_code
+        == 404
+    )
+    assert (
+        gabe.post(f"/installations/{GLOBEX}/deliveries/acme-failed-1/rerun", data={"csrf_token": token}).status_code
+        == 404
+    )
     assert enqueued == []
     eve = signed_in(site, sim, "eve")
     assert "no installation" in eve.get("/").text and eve.get(f"/installations/{GLOBEX}").status_code == 404
@@ -191,7 +203,8 @@ def test_logout_clears_the_session(world: tuple[GitHubSim, Site, list[str]]) -> 
 
 def test_fresh_install_sends_the_dashboard_to_setup(world: tuple[GitHubSim, Site, list[str]], db: Database) -> None:
     _sim, site, _ = world
-    fresh = Site(site.auth.settings.with_overrides(app_id="", private_key="", webhook_secret=""),
-                 recording_rerun(db, []))
+    fresh = Site(
+        site.auth.settings.with_overrides(app_id="", private_key="", webhook_secret=""), recording_rerun(db, [])
+    )
     answer = Client(Starlette(routes=fresh.routes())).get("/")
     assert answer.status_code == 303 and answer.headers["location"] == "/setup"

@@ -24,8 +24,11 @@ PAGE = f"/pulls/acme/payments/7/{HEAD}"
 def world(ghsim_inprocess: GitHubSim, db: Database, tmp_path: Path) -> tuple[GitHubSim, Site]:
     simulator_world(ghsim_inprocess)
     seed(db)
-    site = Site(settings_for(ghsim_inprocess, tmp_path, PUBLIC), recording_rerun(db, []),
-                github_transport=ghsim_inprocess.transport())
+    site = Site(
+        settings_for(ghsim_inprocess, tmp_path, PUBLIC),
+        recording_rerun(db, []),
+        github_transport=ghsim_inprocess.transport(),
+    )
     return ghsim_inprocess, site
 
 
@@ -47,8 +50,15 @@ def test_the_page_shows_what_the_decision_recorded(world: tuple[GitHubSim, Site]
     verdict = section(html, "verdict", "categories")
     assert "Claude-Session: https://claude.ai/code/session_01" in verdict and "🤖 Generated with Claude Code" in verdict
     billing = html.split('data-category="billing"', 1)[1].split('data-category="auth"', 1)[0]
-    for text in ("billing/refund.py", "1 more of @acme/security", "@acme/security", "@bob",
-                 "@carol (files changed since)", "@mallory: opened the pull request", "@mallory: is the author"):
+    for text in (
+        "billing/refund.py",
+        "1 more of @acme/security",
+        "@acme/security",
+        "@bob",
+        "@carol (files changed since)",
+        "@mallory: opened the pull request",
+        "@mallory: is the author",
+    ):
         assert text in billing, text
     assert '<dd class="vetoing">@sam</dd>' in html.split('data-category="auth"', 1)[1]
     findings = section(html, "findings", "overrides")

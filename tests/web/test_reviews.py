@@ -13,8 +13,12 @@ from ghapp.web.reviews import evidence, naming, parse_reasons
     ("reasons", "login", "teams", "expected"),
     [
         ([{"missing": ["@alice"], "request_users": ["alice"]}], "Alice", (), ("@alice",)),
-        ([{"missing": ["1 more of @acme/security"], "request_teams": ["acme/security"]}], "sam", ("acme/security",),
-         ("1 more of @acme/security",)),
+        (
+            [{"missing": ["1 more of @acme/security"], "request_teams": ["acme/security"]}],
+            "sam",
+            ("acme/security",),
+            ("1 more of @acme/security",),
+        ),
         ([{"missing": ["1 more of @acme/security"]}], "sam", ("ACME/Security",), ("1 more of @acme/security",)),
         ([{"missing": [], "request_users": ["bob"]}], "bob", (), ("bob",)),  # asked, nothing else said
         ([{"missing": ["@alice"], "satisfied": True}], "alice", (), ()),  # a satisfied category asks nobody
@@ -31,8 +35,10 @@ def test_naming(reasons: list[object], login: str, teams: tuple[str, ...], expec
 @pytest.mark.parametrize(
     ("text", "lines"),
     [
-        (json.dumps([{"category": "billing", "files": ["a.py", "b.py"], "missing": [], "note": None}]),
-         ["category: billing; files: a.py, b.py"]),
+        (
+            json.dumps([{"category": "billing", "files": ["a.py", "b.py"], "missing": [], "note": None}]),
+            ["category: billing; files: a.py, b.py"],
+        ),
         (json.dumps(["ruff: 2 findings", 3]), ["ruff: 2 findings", "3"]),
         (json.dumps({"single": "object"}), ["single: object"]),
         ("not json at all", ["not json at all"]),

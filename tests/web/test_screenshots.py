@@ -30,8 +30,13 @@ from tests.web.world import recording_rerun, settings_for
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1280, "height": 860}
-FINDING = Finding("billing/charge.py", 4, "python.billing.hardcoded-rate",
-                  "The fee rate is written in the code: read it from the billing settings", category="billing")
+FINDING = Finding(
+    "billing/charge.py",
+    4,
+    "python.billing.hardcoded-rate",
+    "The fee rate is written in the code: read it from the billing settings",
+    category="billing",
+)
 
 
 @pytest.fixture
@@ -45,17 +50,25 @@ def out_dir(tmp_path: Path) -> Path:
 def judged(sim: GitHubSim, db: Database, tmp_path: Path) -> tuple[int, int, str]:
     """The App's work on the pull request, through its real handlers; (installation, PR number, head)."""
     installation = build_world(sim)
-    save_installation(db, InstallationInfo(installation, "acme", "Organization", False),
-                      added=[RepositoryInfo(1, REPO, True)])
+    save_installation(
+        db, InstallationInfo(installation, "acme", "Organization", False), added=[RepositoryInfo(1, REPO, True)]
+    )
     driver = Driver(sim, db, tmp_path)
     driver.use(fake_runners(semgrep=[FINDING]))
-    pull = sim.state.create_pull(REPO, changes={"billing/charge.py": CHARGE_AI}, messages=[AI_MESSAGE],
-                                 body=AI_BODY, user="alice", title="Add a refund fee")
+    pull = sim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Add a refund fee",
+    )
     driver.handle("pull_request", sim.payloads.pull_request(REPO, pull.number, "opened"))
     review = sim.state.add_review(REPO, pull.number, "bob")
     driver.handle("pull_request_review", sim.payloads.pull_request_review(REPO, pull.number, review.id))
-    head = sim.state.push(REPO, pull.number, {"billing/charge.py": CHARGE_AI + "\nLIMIT = 10_000\n"},
-                          message=AI_MESSAGE)
+    head = sim.state.push(
+        REPO, pull.number, {"billing/charge.py": CHARGE_AI + "\nLIMIT = 10_000\n"}, message=AI_MESSAGE
+    )
     driver.handle("pull_request", sim.payloads.pull_request(REPO, pull.number, "synchronize"))
     return installation, pull.number, head
 
@@ -128,5 +141,9 @@ def test_the_readme_pictures(ghsim: GitHubSim, browser: Browser, tmp_path: Path,
     finally:
         server.stop()
         db.engine.dispose()
-    assert sorted(p.name for p in out_dir.glob("*.png")) >= ["audit-trail.png", "check-run-summary.png",
-                                                          "dashboard.png", "details-page.png"]
+    assert sorted(p.name for p in out_dir.glob("*.png")) >= [
+        "audit-trail.png",
+        "check-run-summary.png",
+        "dashboard.png",
+        "details-page.png",
+    ]

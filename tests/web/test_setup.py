@@ -31,16 +31,31 @@ def fake_github(calls: list[str]) -> httpx.ASGITransport:
         calls.append(str(request.url))
         if request.path_params["code"] != "good-code":
             return JSONResponse({"message": "Not Found"}, status_code=404)
-        return JSONResponse({"id": 77, "slug": "ptp-acme", "pem": PEM, "webhook_secret": "whsec-abcdef",
-                             "client_id": "Iv1.77", "client_secret": "oauth-secret-77", "html_url": "x"}, 201)
+        return JSONResponse(
+            {
+                "id": 77,
+                "slug": "ptp-acme",
+                "pem": PEM,
+                "webhook_secret": "whsec-abcdef",
+                "client_id": "Iv1.77",
+                "client_secret": "oauth-secret-77",
+                "html_url": "x",
+            },
+            201,
+        )
 
     app = Starlette(routes=[Route("/api/app-manifests/{code}/conversions", convert, methods=["POST"])])
     return httpx.ASGITransport(app=app)
 
 
 def make(tmp_path: Path, **overrides: object) -> tuple[Client, SetupFlow, list[str], list[AppCredentials]]:
-    settings = Settings(data_dir=tmp_path, public_url="https://ptp.acme.test", session_secret="s" * 32,
-                        github_api_url="http://gh.test/api", github_web_url="http://gh.test").with_overrides(**overrides)
+    settings = Settings(
+        data_dir=tmp_path,
+        public_url="https://ptp.acme.test",
+        session_secret="s" * 32,
+        github_api_url="http://gh.test/api",
+        github_web_url="http://gh.test",
+    ).with_overrides(**overrides)
     calls: list[str] = []
     saved: list[AppCredentials] = []
     flow = SetupFlow(settings, on_saved=saved.append, github_transport=fake_github(calls))
@@ -109,7 +124,9 @@ def test_personal_registration_stores_credentials_and_sends_to_install(
     action, manifest = review(client, flow)
     state = action.split("state=")[1]
     assert action == f"http://gh.test/settings/apps/new?state={state}" and len(state) >= 30
-    assert manifest["name"] == "ptp" and manifest["hook_attributes"]["url"] == "https://ptp.acme.test/api/github/webhooks"
+    assert (
+        manifest["name"] == "ptp" and manifest["hook_attributes"]["url"] == "https://ptp.acme.test/api/github/webhooks"
+    )
     with caplog.at_level(logging.DEBUG):
         done = client.get(f"/setup/callback?code=good-code&state={state}", follow_redirects=False)
     assert done.status_code == 303

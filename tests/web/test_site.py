@@ -38,9 +38,16 @@ def test_a_fresh_install_offers_setup_and_picks_up_stored_credentials(
     assert client.get("/").headers["location"] == "/setup"
     assert client.get("/setup").status_code == 200
     assert client.get("/metrics").status_code == 404  # no telemetry given: no metrics route
-    creds = AppCredentials("77", "ptp", "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n",
-                           "whsec-stored", "Iv1.77", "client-secret", github_web_url="https://github.com",
-                           github_api_url="https://api.github.com")
+    creds = AppCredentials(
+        "77",
+        "ptp",
+        "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----\n",
+        "whsec-stored",
+        "Iv1.77",
+        "client-secret",
+        github_web_url="https://github.com",
+        github_api_url="https://api.github.com",
+    )
     save_credentials(settings.credentials_file, creds)
     app.state.runtime.use_stored_credentials(creds)  # what the setup callback does after storing them
     assert client.get("/setup").status_code == 404

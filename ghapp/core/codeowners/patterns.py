@@ -237,7 +237,7 @@ def _parse_line(number: int, line: str) -> CodeOwnersRule:
 
 
 def owner_kind(owner: str) -> Literal["user", "team", "email"]:
-    """"team" for `@org/team`, "user" for `@login`, "email" for an address (owners of a parsed file only)."""
+    """ "team" for `@org/team`, "user" for `@login`, "email" for an address (owners of a parsed file only)."""
     if owner.startswith("@"):
         return "team" if "/" in owner else "user"
     return "email"

@@ -21,7 +21,7 @@ def clip(text: str, limit: int = FIELD_LIMIT) -> str:
     if len(text) <= limit:
         return text
     head = limit * 3 // 4
-    return text[:head] + _GAP + text[len(text) - (limit - head):]
+    return text[:head] + _GAP + text[len(text) - (limit - head) :]
 
 
 def bounded_commit(commit: Commit) -> Commit:

@@ -48,8 +48,10 @@ _SESSION_URL = re.compile(
 _SESSION_TRAILERS = ("agent-logs-url", "claude-session")
 # where a clause starts: a negation before it ("This is not an anti-AI move - I used Copilot") is another's
 # a verdict label a person added by hand (`labels:` in the policy): their judgement, as strong as the label says
-_HAND_LABELS: dict[str, Rule] = {"ai": Rule("maintainer-label", "label", "strong"),
-                                 "suspected": Rule("maintainer-label", "label", "medium")}
+_HAND_LABELS: dict[str, Rule] = {
+    "ai": Rule("maintainer-label", "label", "strong"),
+    "suspected": Rule("maintainer-label", "label", "medium"),
+}
 _CLAUSE_ENDS = (",", ";", ":", " - ", " \u2013 ", " \u2014 ")  # en and em dashes too
 
 
@@ -107,6 +109,7 @@ def is_automation_author(table: SignalTable, pr: PullRequest) -> bool:
 
 # ---- gathering evidence ------------------------------------------------------------------------------
 
+
 def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
     if is_automation_author(table, pr):
         return []
@@ -116,12 +119,19 @@ def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
     found = _identity(table, logins, bot, pr.author.id)
     if found is not None:
         hits.append(_hit(found[0], "pull request author", f"{pr.author.login} ({pr.author.type})"))
-    hits += [_hit(rule, "branch", pr.head_ref) for rule in table.branches
-             if pr.head_ref and rule.pattern.search(pr.head_ref)]
-    hits += [_hit(rule, "labels", label) for rule in table.labels for label in pr.labels
-             if label.strip().lower() in rule.names]
-    hits += [_hit(_HAND_LABELS[label.verdict], "labels", f"{label.name} (added by {label.by or 'hand'})",
-                  tool=label.tool) for label in pr.hand_labels]
+    hits += [
+        _hit(rule, "branch", pr.head_ref) for rule in table.branches if pr.head_ref and rule.pattern.search(pr.head_ref)
+    ]
+    hits += [
+        _hit(rule, "labels", label)
+        for rule in table.labels
+        for label in pr.labels
+        if label.strip().lower() in rule.names
+    ]
+    hits += [
+        _hit(_HAND_LABELS[label.verdict], "labels", f"{label.name} (added by {label.by or 'hand'})", tool=label.tool)
+        for label in pr.hand_labels
+    ]
     title = plain_text(pr.title)
     hits += _marker_hits(table, "pr_title", title, "pull request title")
     hits += _statement_hits(table, "pr_title", title, "pull request title")
@@ -132,13 +142,20 @@ def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
         pair = _KEY_VALUE.fullmatch(line)
         if pair:
             hits += _trailer_hits(table, Trailer(pair[1], pair[2].strip()), "pull request body")
-    boxes = [(label, under_heading, f"[x] {label}") for label, under_heading
-             in checked_boxes(prose, table.checkbox_headings)]
+    boxes = [
+        (label, under_heading, f"[x] {label}") for label, under_heading in checked_boxes(prose, table.checkbox_headings)
+    ]
     boxes += [(answer, True, answer) for answer in heading_answers(prose, table.checkbox_headings)]
     for label, under_heading, evidence in boxes:
         # the first rule that reads a box decides it: "No AI tools were used" is no "AI tools were used"
-        rule = next((rule for rule in table.checkboxes
-                     if (under_heading or not rule.under_heading) and rule.pattern.search(label)), None)
+        rule = next(
+            (
+                rule
+                for rule in table.checkboxes
+                if (under_heading or not rule.under_heading) and rule.pattern.search(label)
+            ),
+            None,
+        )
         if rule is not None:
             tool = table.name_tool(label)[0] if rule.family == "disclosure" else None
             hits.append(_hit(rule, "pull request body", evidence, tool=tool))
@@ -150,16 +167,24 @@ def _commit_hits(table: SignalTable, commit: Commit) -> list[_Hit]:
     prose = plain_text(commit.message)
     statements = _statement_hits(table, "commit_message", prose, _commit_where(commit, "message"))
     if _is_automation(table, commit.author) or any(
-            (t.lower_key, t.value.lower()) in table.non_ai.trailers for t in trailers):
+        (t.lower_key, t.value.lower()) in table.non_ai.trailers for t in trailers
+    ):
         # automation's own marks say nothing, but an agent run by a workflow may say what it is
         return [hit for hit in statements if hit.signal.family == "disclosure"]
     hits: list[_Hit] = []
-    people = [("author", commit.author)] + ([("committer", commit.committer)]
-                                          if commit.committer != commit.author else [])
+    people = [("author", commit.author)] + (
+        [("committer", commit.committer)] if commit.committer != commit.author else []
+    )
     for role, person in people:
         login = (person.login or "").lower()
-        found = _identity(table, _login_keys(login, login.endswith("[bot]")) if login else frozenset(),
-                          login.endswith("[bot]"), None, email=person.email, name=person.name)
+        found = _identity(
+            table,
+            _login_keys(login, login.endswith("[bot]")) if login else frozenset(),
+            login.endswith("[bot]"),
+            None,
+            email=person.email,
+            name=person.name,
+        )
         if found is not None:
             rule, by_login = found
             hits.append(_hit(rule, _commit_where(commit, role), _person(person), sub=0 if by_login else 1))
@@ -168,8 +193,11 @@ def _commit_hits(table: SignalTable, commit: Commit) -> list[_Hit]:
     hits += _marker_hits(table, "commit_message", prose, _commit_where(commit, "message"))
     merged = _MERGE.match(commit.message)
     if merged is not None:
-        hits += [_hit(rule, _commit_where(commit, "merge message"), merged[1]) for rule in table.branches
-                 if rule.pattern.search(merged[1])]
+        hits += [
+            _hit(rule, _commit_where(commit, "merge message"), merged[1])
+            for rule in table.branches
+            if rule.pattern.search(merged[1])
+        ]
     return hits + statements
 
 
@@ -186,8 +214,11 @@ def _trailing_trailers(message: str) -> list[Trailer]:
 
 
 def _trailer_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hit]:
-    hits = [_hit(rule, where, str(trailer)) for rule in table.trailers
-            if rule.key.fullmatch(trailer.key) and rule.value.search(trailer.value)]
+    hits = [
+        _hit(rule, where, str(trailer))
+        for rule in table.trailers
+        if rule.key.fullmatch(trailer.key) and rule.value.search(trailer.value)
+    ]
     if trailer.lower_key in _COAUTHOR_KEYS:
         hits += _coauthor_hits(table, trailer, where)
     return hits + _disclosure_hits(table, trailer.key, trailer.value, where)
@@ -203,8 +234,11 @@ def _coauthor_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hi
     if trailer.lower_key != "co-authored-by":  # Co-developed-by names a human unless its address is an AI's
         return []
     machine = not email or (len(email) <= _EMAIL_MAX and table.is_machine_email(email))
-    return [_hit(rule, where, str(trailer)) for rule in table.coauthor_names
-            if rule.pattern.search(name) and (rule.any_email or machine)][:1]
+    return [
+        _hit(rule, where, str(trailer))
+        for rule in table.coauthor_names
+        if rule.pattern.search(name) and (rule.any_email or machine)
+    ][:1]
 
 
 def _disclosure_hits(table: SignalTable, key: str, value: str, where: str) -> list[_Hit]:
@@ -256,8 +290,9 @@ def _marker_hits(table: SignalTable, scope: str, text: str, where: str) -> list[
     return [_hit(rule, where, match[0]) for rule, match in matches if match is not None]
 
 
-def _identity(table: SignalTable, logins: frozenset[str], bot: bool, account_id: int | None, *,
-              email: str = "", name: str = "") -> tuple[IdentityRule, bool] | None:
+def _identity(
+    table: SignalTable, logins: frozenset[str], bot: bool, account_id: int | None, *, email: str = "", name: str = ""
+) -> tuple[IdentityRule, bool] | None:
     """The first identity matching, and whether it matched on a login (stronger than an address).
 
     A Bot account no entry names is matched last against the entries' `bot_patterns` (by its login, or the
@@ -286,8 +321,11 @@ def _identity(table: SignalTable, logins: frozenset[str], bot: bool, account_id:
 def _is_automation(table: SignalTable, person: Person) -> bool:
     keys = {(person.login or "").lower(), person.name.strip().lower()} - {""}
     noreply = _NOREPLY.fullmatch(person.email.lower())
-    return bool(keys & table.non_ai.logins or person.email.lower() in table.non_ai.emails
-                or (noreply and int(noreply[1]) in table.non_ai.github_ids))
+    return bool(
+        keys & table.non_ai.logins
+        or person.email.lower() in table.non_ai.emails
+        or (noreply and int(noreply[1]) in table.non_ai.github_ids)
+    )
 
 
 def _login_keys(login: str, bot: bool) -> frozenset[str]:
@@ -299,6 +337,7 @@ def _login_keys(login: str, bot: bool) -> frozenset[str]:
 
 
 # ---- deciding ----------------------------------------------------------------------------------------
+
 
 def _decide(hits: Iterable[_Hit]) -> Verdict:
     ordered = sorted(dict.fromkeys(hits), key=lambda hit: hit.rank)
@@ -319,11 +358,25 @@ def _decide(hits: Iterable[_Hit]) -> Verdict:
     return Verdict(verdict=kind, tools=tools, signals=tuple(hit.signal for hit in ordered))
 
 
-def _hit(rule: Rule, where: str, evidence: str, *, confidence: Confidence | None = None,
-         tool: str | None = None, family: str | None = None, sub: int = 0) -> _Hit:
+def _hit(
+    rule: Rule,
+    where: str,
+    evidence: str,
+    *,
+    confidence: Confidence | None = None,
+    tool: str | None = None,
+    family: str | None = None,
+    sub: int = 0,
+) -> _Hit:
     family = family or rule.family
-    signal = Signal(id=rule.id, family=family, confidence=confidence or rule.confidence, where=where,
-                    evidence=_clip(evidence), tool=tool or rule.tool)
+    signal = Signal(
+        id=rule.id,
+        family=family,
+        confidence=confidence or rule.confidence,
+        where=where,
+        evidence=_clip(evidence),
+        tool=tool or rule.tool,
+    )
     return _Hit((FAMILIES.index(family), sub), signal)
 
 

@@ -18,7 +18,8 @@ _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]")
 _CHECKED = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[xX]\][ \t]+(.*)")
 _CHECKBOX = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[ xX]\]")
 _PROMPT_HEADING = re.compile(
-    r" {0,3}(#{1,6})[ \t]+(?:original |ai |agent )?prompts?(?: used)?[ \t]*(?::[ \t]*)?(?:#+[ \t]*)?", re.IGNORECASE)
+    r" {0,3}(#{1,6})[ \t]+(?:original |ai |agent )?prompts?(?: used)?[ \t]*(?::[ \t]*)?(?:#+[ \t]*)?", re.IGNORECASE
+)
 
 
 def plain_text(text: str) -> str:
@@ -33,7 +34,7 @@ def plain_text(text: str) -> str:
         opener = _FENCE.match(line)
         if fence:
             closing = opener is not None and opener[1][0] == fence[0] and len(opener[1]) >= len(fence)
-            if closing and opener is not None and not line[opener.end():].strip():
+            if closing and opener is not None and not line[opener.end() :].strip():
                 fence = ""
             lines.append("")
         elif opener is not None:
@@ -42,7 +43,7 @@ def plain_text(text: str) -> str:
         elif (quote := _QUOTE.match(line)) is not None:
             marker = _ALERT.match(line)
             alert = alert or marker is not None
-            lines.append(_without_code_spans(line[quote.end():]) if alert and marker is None else "")
+            lines.append(_without_code_spans(line[quote.end() :]) if alert and marker is None else "")
         else:
             alert = False
             lines.append(_without_code_spans(line))
@@ -66,7 +67,7 @@ def _without_code_spans(line: str) -> str:
         if closer is None:
             index += 1
             continue
-        parts.append(line[position:runs[index][0]])
+        parts.append(line[position : runs[index][0]])
         position = runs[closer][1]
         index = closer + 1
     parts.append(line[position:])
@@ -115,7 +116,7 @@ def heading_answers(text: str, headings: Sequence[re.Pattern[str]]) -> Iterator[
             under = False
             if _CHECKBOX.match(line) is None:
                 item = _LIST_ITEM.match(line)
-                yield line[item.end() if item else 0:].strip()
+                yield line[item.end() if item else 0 :].strip()
 
 
 def _title(line: str) -> str | None:
@@ -136,7 +137,7 @@ def prompt_section(text: str) -> bool:
         if heading is None:
             continue
         content: list[str] = []
-        for raw_line, flat_line in zip(raw[index + 1:], flat[index + 1:], strict=True):
+        for raw_line, flat_line in zip(raw[index + 1 :], flat[index + 1 :], strict=True):
             following = _HEADING.fullmatch(flat_line)
             if following is not None and len(following[1]) <= len(heading[1]):
                 break

@@ -41,10 +41,12 @@ def mapping(value: Any, path: Path, allowed: Sequence[str], required: Sequence[s
 
 def each(reader: Reader) -> Reader:
     """A reader for a list whose items `reader` reads; the result is a tuple."""
+
     def read(value: Any, path: Path) -> tuple[Any, ...]:
         if not isinstance(value, list):
             fail(path, "must be a list")
         return tuple(reader(item, (*path, index)) for index, item in enumerate(value))
+
     return read
 
 
@@ -84,6 +86,7 @@ def choice(options: Sequence[str]) -> Reader:
         if not isinstance(value, str) or value not in options:
             fail(path, f"must be one of: {', '.join(options)}")
         return value
+
     return read
 
 
@@ -94,6 +97,7 @@ def matching(pattern: str, what: str) -> Reader:
         if not isinstance(value, str) or not compiled.fullmatch(value):
             fail(path, f"must be {what}")
         return value
+
     return read
 
 

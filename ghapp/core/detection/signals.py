@@ -12,13 +12,35 @@ from ghapp.core.detection import signal_fields as f
 from ghapp.core.detection.signal_fields import Path, SignalTableError
 
 __all__ = [
-    "FAMILIES", "BranchRule", "CheckboxRule", "CoauthorNameRule", "DisclosureRule", "IdentityRule", "LabelRule",
-    "MarkerRule", "NonAi", "Rule", "SignalTable", "SignalTableError", "StatementRule", "TrailerRule",
+    "FAMILIES",
+    "BranchRule",
+    "CheckboxRule",
+    "CoauthorNameRule",
+    "DisclosureRule",
+    "IdentityRule",
+    "LabelRule",
+    "MarkerRule",
+    "NonAi",
+    "Rule",
+    "SignalTable",
+    "SignalTableError",
+    "StatementRule",
+    "TrailerRule",
 ]
 
 # Families from the strongest evidence of which tool was used to the weakest; the order ranks `tools`.
-FAMILIES = ("identity", "coauthor", "session", "trailer", "disclosure", "branch", "marker", "label", "title",
-            "attestation")
+FAMILIES = (
+    "identity",
+    "coauthor",
+    "session",
+    "trailer",
+    "disclosure",
+    "branch",
+    "marker",
+    "label",
+    "title",
+    "attestation",
+)
 _NEVER = re.compile(r"(?!)")
 
 
@@ -211,24 +233,59 @@ _COMMON: dict[str, f.Reader] = {
 }
 # section -> (rule class, allowed families, field readers, required fields); YAML's `in` is the field `scopes`
 _SPECS: dict[str, tuple[type[Rule], tuple[str, ...], dict[str, f.Reader], tuple[str, ...]]] = {
-    "identities": (IdentityRule, ("identity",), {
-        "logins": f.each_unique(f.lowered), "bot_only": f.flag, "github_ids": f.each_unique(f.github_id),
-        "emails": f.each_unique(f.email), "names": f.each(f.regex), "bot_patterns": f.each(f.regex)}, ()),
+    "identities": (
+        IdentityRule,
+        ("identity",),
+        {
+            "logins": f.each_unique(f.lowered),
+            "bot_only": f.flag,
+            "github_ids": f.each_unique(f.github_id),
+            "emails": f.each_unique(f.email),
+            "names": f.each(f.regex),
+            "bot_patterns": f.each(f.regex),
+        },
+        (),
+    ),
     "coauthor_names": (CoauthorNameRule, ("coauthor",), {"pattern": f.regex, "any_email": f.flag}, ("pattern",)),
     "trailers": (TrailerRule, _OTHER_FAMILIES, {"key": f.regex, "value": f.regex}, ("key", "value")),
-    "markers": (MarkerRule, _OTHER_FAMILIES, {"pattern": f.regex, "in": f.each_unique(f.choice(_SCOPES))},
-                ("pattern", "in")),
+    "markers": (
+        MarkerRule,
+        _OTHER_FAMILIES,
+        {"pattern": f.regex, "in": f.each_unique(f.choice(_SCOPES))},
+        ("pattern", "in"),
+    ),
     "branches": (BranchRule, _OTHER_FAMILIES, {"pattern": f.regex}, ("pattern",)),
     "labels": (LabelRule, _OTHER_FAMILIES, {"names": f.each_unique(f.lowered)}, ("names",)),
-    "disclosures": (DisclosureRule, ("disclosure",), {
-        "key": f.regex, "unnamed_confidence": f.choice(_CONFIDENCES), "ignore_values": f.regex}, ("key",)),
-    "checkboxes": (CheckboxRule, ("disclosure", "attestation"), {"pattern": f.regex, "under_heading": f.flag},
-                   ("pattern",)),
-    "statements": (StatementRule, ("disclosure", "attestation"),
-                   {"pattern": f.regex, "in": f.each_unique(f.choice(_SCOPES))}, ("pattern", "in")),
+    "disclosures": (
+        DisclosureRule,
+        ("disclosure",),
+        {"key": f.regex, "unnamed_confidence": f.choice(_CONFIDENCES), "ignore_values": f.regex},
+        ("key",),
+    ),
+    "checkboxes": (
+        CheckboxRule,
+        ("disclosure", "attestation"),
+        {"pattern": f.regex, "under_heading": f.flag},
+        ("pattern",),
+    ),
+    "statements": (
+        StatementRule,
+        ("disclosure", "attestation"),
+        {"pattern": f.regex, "in": f.each_unique(f.choice(_SCOPES))},
+        ("pattern", "in"),
+    ),
 }
-_TOP = ("version", "non_ai", "machine_emails", "tool_names", "ai_words", "checkbox_headings", "negations",
-        "not_authorship", *_SPECS)
+_TOP = (
+    "version",
+    "non_ai",
+    "machine_emails",
+    "tool_names",
+    "ai_words",
+    "checkbox_headings",
+    "negations",
+    "not_authorship",
+    *_SPECS,
+)
 _IDENTITY_KEYS = ("logins", "github_ids", "emails", "names", "bot_patterns")
 
 
@@ -238,8 +295,9 @@ def _rule_reader(section: str) -> f.Reader:
 
 def _rule(section: str, value: Any, path: Path) -> Rule:
     cls, families, fields, required = _SPECS[section]
-    entry = f.mapping(value, path, ("id", "family", "confidence", "tool", *fields),
-                      ("id", "family", "confidence", *required))
+    entry = f.mapping(
+        value, path, ("id", "family", "confidence", "tool", *fields), ("id", "family", "confidence", *required)
+    )
     kwargs = {key: read(entry.get(key), (*path, key)) for key, read in _COMMON.items()}
     kwargs["family"] = f.choice(families)(entry["family"], (*path, "family"))
     for key, read in fields.items():
@@ -271,5 +329,6 @@ def _tool_names(value: Any, path: Path) -> Vocabulary:
     if not isinstance(value, Mapping):
         f.fail(path, "must be a mapping of tool name to a list of patterns")
     name = f.matching(_TOOL, "a lowercase tool name")
-    return tuple((name(tool, (*path, str(tool))), f.each(f.regex)(found, (*path, str(tool))))
-                 for tool, found in value.items())
+    return tuple(
+        (name(tool, (*path, str(tool))), f.each(f.regex)(found, (*path, str(tool)))) for tool, found in value.items()
+    )

@@ -32,7 +32,7 @@ def sentences(text: str) -> Iterator[str]:
         prose = _QUOTED.sub('""', line)
         start = 0
         for end in _END.finditer(prose):
-            yield from _pieces(prose[start:end.end()])
+            yield from _pieces(prose[start : end.end()])
             start = end.end()
         yield from _pieces(prose[start:])
 
@@ -41,4 +41,4 @@ def _pieces(sentence: str) -> Iterator[str]:
     sentence = sentence.strip()
     if sentence and not sentence.rstrip(_CLOSING_QUOTES).endswith("?"):
         for start in range(0, len(sentence), SENTENCE_MAX):
-            yield sentence[start:start + SENTENCE_MAX]
+            yield sentence[start : start + SENTENCE_MAX]

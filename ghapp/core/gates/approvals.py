@@ -61,8 +61,13 @@ class _Context:
 
 
 def evaluate_approvals(
-    rules: Sequence[ApprovalRule], facts: Facts, *, is_ai: bool, is_ai_actor: Callable[[Actor], bool],
-    is_ai_co_author: Callable[[str, str], bool] = lambda name, email: False, base: str | None = None,
+    rules: Sequence[ApprovalRule],
+    facts: Facts,
+    *,
+    is_ai: bool,
+    is_ai_actor: Callable[[Actor], bool],
+    is_ai_co_author: Callable[[str, str], bool] = lambda name, email: False,
+    base: str | None = None,
 ) -> tuple[CategoryResult, ...]:
     """The approval state of every category that applies and touches a changed file, in policy order.
 
@@ -90,8 +95,14 @@ def evaluate_approvals(
             continue
         patterns = [compile_pattern(text) for text in rule.patterns]
         excluded = [compile_pattern(text) for text in rule.exclude]
-        files = sorted({p for f in facts.files for p in f.paths if any(pat.matches(p) for pat in patterns)
-                        and not any(pat.matches(p) for pat in excluded)})
+        files = sorted(
+            {
+                p
+                for f in facts.files
+                for p in f.paths
+                if any(pat.matches(p) for pat in patterns) and not any(pat.matches(p) for pat in excluded)
+            }
+        )
         if files:
             results.append(_evaluate(rule, tuple(files), latest, context))
     return tuple(results)
@@ -137,21 +148,30 @@ def _evaluate(rule: ApprovalRule, files: tuple[str, ...], latest: list[Review], 
     satisfied = not count_short and not missing_teams and not vetoes
     ask_users = [u for u in users.values() if u.lower() not in done | {ctx.author} and not _veto(rule, Actor(u), ctx)]
     ask_teams = pool_teams if count_short else []
-    missing: list[str] = [f"@{login} requested changes: this category waits until @{login} approves or the "
-                          "review is dismissed" for login in vetoes]
+    missing: list[str] = [
+        f"@{login} requested changes: this category waits until @{login} approves or the review is dismissed"
+        for login in vetoes
+    ]
     if count_short or missing_teams:
         if count_short:
             who = ", ".join([f"@{name}" for name in ask_users + ask_teams])
             plural = "s" if count_short > 1 else ""
             missing.append(
-                f"{count_short} more approval{plural} from {who}" if who else
-                f"{count_short} more approval{plural}, but nobody is eligible: name users or teams for {rule.category}"
+                f"{count_short} more approval{plural} from {who}"
+                if who
+                else f"{count_short} more approval{plural}, but nobody is eligible: name users or teams for "
+                f"{rule.category}"
             )
         missing += [f"an approval from a member of @{team.lstrip('@')}" for team in missing_teams]
-        missing += [f"the members of @{t} are unknown, so their approvals cannot be recognised"
-                    for t in pool_teams if t.lower() not in ctx.members]
-        missing += [f"CODEOWNERS owner {email} is an email address, which cannot be matched to a GitHub login"
-                    for email in emails]
+        missing += [
+            f"the members of @{t} are unknown, so their approvals cannot be recognised"
+            for t in pool_teams
+            if t.lower() not in ctx.members
+        ]
+        missing += [
+            f"CODEOWNERS owner {email} is an email address, which cannot be matched to a GitHub login"
+            for email in emails
+        ]
         if rule.codeowners and ctx.codeowners is None:
             missing.append("there is no CODEOWNERS file, so no code owner can approve")
     return CategoryResult(
@@ -218,8 +238,10 @@ def _excluded(rule: ApprovalRule, ctx: _Context) -> tuple[str, ...]:
         reason = _veto(rule, actor, ctx)
         if reason:
             shown.append(f"@{person.login}: {reason}")
-    shown += [f"co-author {cell(who)}: the address names no GitHub account the App can tell, so it cannot exclude "
-              "them" for who in ctx.participation.unresolved]  # written in a commit: escaped
+    shown += [
+        f"co-author {cell(who)}: the address names no GitHub account the App can tell, so it cannot exclude them"
+        for who in ctx.participation.unresolved
+    ]  # written in a commit: escaped
     return tuple(shown)
 
 

@@ -20,8 +20,15 @@ Status = Literal["queued", "in_progress", "completed"]
 
 # failing conclusions first, then "not judged yet", then the passing ones (neutral says enforce mode would
 # have concluded otherwise; skipped says the gate was not judged at all; success says it passed)
-_RANK = {Conclusion.FAILURE: 0, Conclusion.TIMED_OUT: 1, Conclusion.CANCELLED: 2, Conclusion.ACTION_REQUIRED: 3,
-         Conclusion.NEUTRAL: 5, Conclusion.SKIPPED: 6, Conclusion.SUCCESS: 7}
+_RANK = {
+    Conclusion.FAILURE: 0,
+    Conclusion.TIMED_OUT: 1,
+    Conclusion.CANCELLED: 2,
+    Conclusion.ACTION_REQUIRED: 3,
+    Conclusion.NEUTRAL: 5,
+    Conclusion.SKIPPED: 6,
+    Conclusion.SUCCESS: 7,
+}
 _PENDING = 4
 
 
@@ -54,9 +61,13 @@ def shown(words: Sequence[PullWord]) -> PullWord:
     chosen = strictest(words)
     if len(words) < 2:
         return chosen
-    rows = [[f"#{w.pr_number}" + (" (shown)" if w is chosen else ""), w.said]
-            for w in sorted(words, key=lambda w: w.pr_number)]
-    note = (f"This commit is the head of {len(words)} open pull requests, and a check on a commit speaks for all "
-            f"of them, so it shows the strictest result: #{chosen.pr_number}'s.\n\n"
-            + table(["pull request", "result"], rows))
+    rows = [
+        [f"#{w.pr_number}" + (" (shown)" if w is chosen else ""), w.said]
+        for w in sorted(words, key=lambda w: w.pr_number)
+    ]
+    note = (
+        f"This commit is the head of {len(words)} open pull requests, and a check on a commit speaks for all "
+        f"of them, so it shows the strictest result: #{chosen.pr_number}'s.\n\n"
+        + table(["pull request", "result"], rows)
+    )
     return replace(chosen, result=replace(chosen.result, summary=finish([chosen.result.summary, note])))

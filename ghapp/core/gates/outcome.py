@@ -18,8 +18,15 @@ from ghapp.core.policy.model import Mode, OverrideSettings
 PASSING = (Conclusion.SUCCESS, Conclusion.NEUTRAL, Conclusion.SKIPPED)
 
 
-def apply_overrides(result: GateResult, overrides: Sequence[Override], settings: OverrideSettings, *,
-                    head_sha: str, author: str, members: Mapping[str, frozenset[str]]) -> GateResult:
+def apply_overrides(
+    result: GateResult,
+    overrides: Sequence[Override],
+    settings: OverrideSettings,
+    *,
+    head_sha: str,
+    author: str,
+    members: Mapping[str, frozenset[str]],
+) -> GateResult:
     """`result`, passed by the latest valid override for its gate, or annotated with the rejected ones."""
     # `dependency_audit` (the policy key) and `dependency-audit` (the check name) both name the gate
     mine = [o for o in overrides if o.gate.strip().lower().replace("_", "-") == result.gate.value]
@@ -46,15 +53,29 @@ def apply_overrides(result: GateResult, overrides: Sequence[Override], settings:
         return replace(result, summary=finish([result.summary, notes]), overrides=tuple(outcomes))
     outcomes.append(OverrideOutcome(accepted.by.login, True, "accepted"))
     reason = cell(accepted.reason, 150)
-    header = (f"**Overridden** by @{accepted.by.login} on `{accepted.head_sha[:12]}`: {reason}\n\n"
-              f"Without the override this check concludes `{result.conclusion.value}`: {line(result.title)}")
+    header = (
+        f"**Overridden** by @{accepted.by.login} on `{accepted.head_sha[:12]}`: {reason}\n\n"
+        f"Without the override this check concludes `{result.conclusion.value}`: {line(result.title)}"
+    )
     title = f"Overridden by @{accepted.by.login}: {flat(accepted.reason, 150)}"  # a title is plain text
-    return replace(result, conclusion=Conclusion.SUCCESS, title=title[:200],
-                   summary=finish([header, result.summary, notes]), overrides=tuple(outcomes))
+    return replace(
+        result,
+        conclusion=Conclusion.SUCCESS,
+        title=title[:200],
+        summary=finish([header, result.summary, notes]),
+        overrides=tuple(outcomes),
+    )
 
 
-def _rejection(override: Override, gate: Gate, settings: OverrideSettings, *, head_sha: str, author: str,
-               members: Mapping[str, frozenset[str]]) -> str | None:
+def _rejection(
+    override: Override,
+    gate: Gate,
+    settings: OverrideSettings,
+    *,
+    head_sha: str,
+    author: str,
+    members: Mapping[str, frozenset[str]],
+) -> str | None:
     login = override.by.login.lower()
     if gate not in settings.gates:
         return f"the policy does not allow overriding `{gate.value}` (`overrides.gates`)"
@@ -66,8 +87,7 @@ def _rejection(override: Override, gate: Gate, settings: OverrideSettings, *, he
         return "no reason given"
     if login == author.lower():
         return "the PR's author cannot override its checks"
-    team_members = {name.lower() for team, names in members.items() if team.lower() == settings.team
-                    for name in names}
+    team_members = {name.lower() for team, names in members.items() if team.lower() == settings.team for name in names}
     if login not in team_members:
         return f"not a member of @{settings.team}"
     return None
@@ -77,14 +97,24 @@ def apply_mode(result: GateResult, mode: Mode) -> GateResult:
     """In report mode the gate is neutral and says what enforce mode would have concluded."""
     if mode == "enforce":
         return result
-    note = (f"> **Report mode**: nothing blocks. In enforce mode this check would conclude "
-            f"**{result.conclusion.value}**.")
-    return replace(result, conclusion=Conclusion.NEUTRAL, would_conclude=result.conclusion,
-                   title=f"Report: {result.title}"[:200], summary=finish([note, result.summary]))
+    note = (
+        f"> **Report mode**: nothing blocks. In enforce mode this check would conclude **{result.conclusion.value}**."
+    )
+    return replace(
+        result,
+        conclusion=Conclusion.NEUTRAL,
+        would_conclude=result.conclusion,
+        title=f"Report: {result.title}"[:200],
+        summary=finish([note, result.summary]),
+    )
 
 
 def not_judged(gate: Gate, reason: str) -> GateResult:
     """A gate the engine could not judge (e.g. the policy is invalid): it does not pass, and says why."""
-    return GateResult(gate, Conclusion.FAILURE, f"Not judged: {reason}"[:200],
-                      f"This check was not judged: {reason}. It concludes `failure` so that nothing merges "
-                      "unchecked; it runs again once the cause is fixed.")
+    return GateResult(
+        gate,
+        Conclusion.FAILURE,
+        f"Not judged: {reason}"[:200],
+        f"This check was not judged: {reason}. It concludes `failure` so that nothing merges "
+        "unchecked; it runs again once the cause is fixed.",
+    )

@@ -65,9 +65,11 @@ def bind(current: str, *, named: str | None, commented_at: str, heads: Sequence[
         return Binding(None, f"the comment names `{named[:12]}`, but the head is `{current[:12]}`")
     seen = head_when(heads, commented_at)
     if seen is None:
-        return Binding(None, "the App has no record of the head this comment was written on; name the commit: "
-                             f"{usage}")
+        return Binding(None, f"the App has no record of the head this comment was written on; name the commit: {usage}")
     if seen != current:
-        return Binding(None, f"the comment was written on `{seen[:12]}`, but `{current[:12]}` was pushed since: "
-                             "look at the new commit and override again")
+        return Binding(
+            None,
+            f"the comment was written on `{seen[:12]}`, but `{current[:12]}` was pushed since: "
+            "look at the new commit and override again",
+        )
     return Binding(current)

@@ -77,8 +77,11 @@ def co_authors(message: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def participation(facts: Facts, is_agent: Callable[[Actor], bool],
-                  is_ai_co_author: Callable[[str, str], bool] = lambda name, email: False) -> Participation:
+def participation(
+    facts: Facts,
+    is_agent: Callable[[Actor], bool],
+    is_ai_co_author: Callable[[str, str], bool] = lambda name, email: False,
+) -> Participation:
     """Everyone who took part in `facts`' pull request. `is_agent` says whether an assignee is an AI agent
     (assigning a PR to one launches it). Bots and agents are listed too: the caller decides what to show.
     A co-author address naming no account is listed as unresolved unless `is_ai_co_author(name, email)`

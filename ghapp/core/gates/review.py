@@ -42,9 +42,11 @@ HOW_TO_DISCLOSE = (
 def disclosure_stated(verdict: Verdict) -> bool:
     """Whether the PR says whether and how AI was used: a disclosure or an attestation (a ticked box, an answer
     under an AI question, a sentence, an `Assisted-by:` trailer), or an AI tool's own account opened it."""
-    return any(s.family in ("disclosure", "attestation")
-               or (s.family == "identity" and s.where == "pull request author" and s.confidence == "strong")
-               for s in verdict.signals)
+    return any(
+        s.family in ("disclosure", "attestation")
+        or (s.family == "identity" and s.where == "pull request author" and s.confidence == "strong")
+        for s in verdict.signals
+    )
 
 
 def provenance_gate(verdict: Verdict, ai: AISettings, prompt: str | None, *, automation: bool = False) -> GateResult:
@@ -57,11 +59,14 @@ def provenance_gate(verdict: Verdict, ai: AISettings, prompt: str | None, *, aut
     words = _VERDICT_WORDS[verdict.verdict] + tools
     lines = [f"**Verdict:** {line(words)}."]
     if verdict.verdict == "contradictory":
-        lines.append("The description says no AI tool was used, but the signals below say otherwise; "
-                     "correct the declaration or explain in the description.")
+        lines.append(
+            "The description says no AI tool was used, but the signals below say otherwise; "
+            "correct the declaration or explain in the description."
+        )
     if not is_ai and verdict.is_ai:
-        lines.append("This policy does not treat this verdict as AI-written (`ai.treat_as_ai`), so the AI rules "
-                     "do not apply.")
+        lines.append(
+            "This policy does not treat this verdict as AI-written (`ai.treat_as_ai`), so the AI rules do not apply."
+        )
     if is_ai and ai.require_prompt and not prompt:
         also = " and the AI disclosure" if undisclosed else ""
         conclusion, title = Conclusion.FAILURE, f"{words[0].upper()}{words[1:]}: the prompt{also} is missing"
@@ -78,15 +83,17 @@ def provenance_gate(verdict: Verdict, ai: AISettings, prompt: str | None, *, aut
         lines.append(f"**Prompt provenance:** {cell(prompt) if prompt else 'not required (`ai.require_prompt`)'}.")
     else:
         conclusion, title = Conclusion.SUCCESS, f"{words[0].upper()}{words[1:]}"
-    return GateResult(Gate.PROVENANCE, conclusion, title[:200], finish([" ".join(lines[:1]), *lines[1:],
-                                                                        _evidence(verdict)]))
+    return GateResult(
+        Gate.PROVENANCE, conclusion, title[:200], finish([" ".join(lines[:1]), *lines[1:], _evidence(verdict)])
+    )
 
 
 def _evidence(verdict: Verdict) -> str:
     if not verdict.signals:
         return "No AI signals were found in the PR, its branch or its commits."
-    rows = [[cell(s.where), code(s.id), s.confidence, cell(s.tool or "—"), cell(s.evidence, 120)]
-            for s in verdict.signals]
+    rows = [
+        [cell(s.where), code(s.id), s.confidence, cell(s.tool or "—"), cell(s.evidence, 120)] for s in verdict.signals
+    ]
     return "### Evidence\n" + table(["Where", "Signal", "Confidence", "Tool", "Evidence"], rows)
 
 
@@ -98,20 +105,37 @@ def approvals_gate(results: Sequence[CategoryResult], *, files_truncated: bool, 
     """
     sections = [_category(result) for result in results]
     if files_truncated and any_apply:
-        return GateResult(Gate.APPROVALS, Conclusion.FAILURE, "The file list is incomplete: sensitive paths unknown",
-                          finish(["GitHub listed only part of the PR's files, so the App cannot tell whether it "
-                                  "touches sensitive paths. Split the PR into smaller ones.", *sections]))
+        return GateResult(
+            Gate.APPROVALS,
+            Conclusion.FAILURE,
+            "The file list is incomplete: sensitive paths unknown",
+            finish(
+                [
+                    "GitHub listed only part of the PR's files, so the App cannot tell whether it "
+                    "touches sensitive paths. Split the PR into smaller ones.",
+                    *sections,
+                ]
+            ),
+        )
     waiting = [r for r in results if not r.satisfied]
     if waiting:
         title = "Approval needed: " + ", ".join(r.category for r in waiting)
         return GateResult(Gate.APPROVALS, Conclusion.ACTION_REQUIRED, title[:200], finish(sections))
     if not any_apply:
-        return GateResult(Gate.APPROVALS, Conclusion.SUCCESS, "No sensitive category applies to this PR",
-                          "The policy's sensitive categories apply to AI-written PRs only (`applies_to: ai`), "
-                          "and this PR is not judged AI-written.")
+        return GateResult(
+            Gate.APPROVALS,
+            Conclusion.SUCCESS,
+            "No sensitive category applies to this PR",
+            "The policy's sensitive categories apply to AI-written PRs only (`applies_to: ai`), "
+            "and this PR is not judged AI-written.",
+        )
     if not results:
-        return GateResult(Gate.APPROVALS, Conclusion.SUCCESS, "No sensitive paths changed",
-                          "No sensitive category of the policy matches the files this PR changes.")
+        return GateResult(
+            Gate.APPROVALS,
+            Conclusion.SUCCESS,
+            "No sensitive paths changed",
+            "No sensitive category of the policy matches the files this PR changes.",
+        )
     title = "Approved: " + ", ".join(r.category for r in results)
     return GateResult(Gate.APPROVALS, Conclusion.SUCCESS, title[:200], finish(sections))
 
@@ -125,22 +149,34 @@ def _category(result: CategoryResult) -> str:
         lines.append("Approved by: " + ", ".join(f"@{login}" for login in result.approved_by))
     lines += [f"Still needed: {line(item)}" for item in result.missing]
     if result.stale:
-        lines.append("Stale (the files changed after they approved; approve again): "
-                     + ", ".join(f"@{login}" for login in result.stale))
+        lines.append(
+            "Stale (the files changed after they approved; approve again): "
+            + ", ".join(f"@{login}" for login in result.stale)
+        )
     lines += [f"Not counted: {line(item)}" for item in result.ignored]
     if result.vetoed_by:
         lines.append("Changes requested by: " + ", ".join(f"@{login}" for login in result.vetoed_by))
     if result.excluded:
-        lines.append("Cannot approve, having taken part in the change: "
-                     + "; ".join(line(item) for item in result.excluded))
+        lines.append(
+            "Cannot approve, having taken part in the change: " + "; ".join(line(item) for item in result.excluded)
+        )
     return f"### {result.category}: {state}\n" + bullets(lines)
 
 
 def policy_gate(issues: Sequence[PolicyIssue]) -> GateResult:
     """Failure: the policy cannot be read, so nothing else is judged until it is fixed."""
-    return GateResult(Gate.POLICY, Conclusion.FAILURE, f"The policy is invalid ({plural(len(issues), 'problem')})",
-                      finish(["The App reads the policy from the base branch and cannot use it. Fix these "
-                              "problems there (`ghapp policy validate FILE` shows them locally):", _issues(issues)]))
+    return GateResult(
+        Gate.POLICY,
+        Conclusion.FAILURE,
+        f"The policy is invalid ({plural(len(issues), 'problem')})",
+        finish(
+            [
+                "The App reads the policy from the base branch and cannot use it. Fix these "
+                "problems there (`ghapp policy validate FILE` shows them locally):",
+                _issues(issues),
+            ]
+        ),
+    )
 
 
 def policy_edit_gate(issues: Sequence[PolicyIssue], refused: Sequence[PolicyIssue] = ()) -> GateResult:
@@ -161,9 +197,14 @@ def floor_gate(refused: Sequence[PolicyIssue]) -> GateResult:
 
 
 def _refused(refused: Sequence[PolicyIssue]) -> str:
-    return finish(["The org's policy (its `.github` repository) sets a floor this repository's policy may only "
-                   "tighten. These values were relaxed here; the org's values apply instead, so the checks below "
-                   "judge this pull request by them:", _issues(refused)])
+    return finish(
+        [
+            "The org's policy (its `.github` repository) sets a floor this repository's policy may only "
+            "tighten. These values were relaxed here; the org's values apply instead, so the checks below "
+            "judge this pull request by them:",
+            _issues(refused),
+        ]
+    )
 
 
 def _issues(issues: Sequence[PolicyIssue]) -> str:

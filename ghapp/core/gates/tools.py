@@ -29,23 +29,42 @@ class _Sorted:
     ignored: dict[str, int] = field(default_factory=dict)
 
 
-def tool_gate(settings: GateSettings, reports: Sequence[ToolReport], files: Sequence[ChangedFile], *,
-              is_ai: bool, files_truncated: bool = False, base: str | None = None) -> GateResult:
+def tool_gate(
+    settings: GateSettings,
+    reports: Sequence[ToolReport],
+    files: Sequence[ChangedFile],
+    *,
+    is_ai: bool,
+    files_truncated: bool = False,
+    base: str | None = None,
+) -> GateResult:
     """The gate's result for the current head (before overrides and report mode are applied)."""
     gate = settings.gate
     key = f"gates.{GATE_KEYS[gate]}"
     if not settings.enabled:
-        return GateResult(gate, Conclusion.SKIPPED, "Disabled by the policy",
-                          f"The policy turns this gate off (`{key}.enabled: false`).")
+        return GateResult(
+            gate,
+            Conclusion.SKIPPED,
+            "Disabled by the policy",
+            f"The policy turns this gate off (`{key}.enabled: false`).",
+        )
     if not settings.governs(base):
         shown = ", ".join(code(branch) for branch in settings.branches)
-        return GateResult(gate, Conclusion.SKIPPED, "Not required on this base branch",
-                          f"The policy runs this gate only on pull requests into {shown} (`{key}.branches`); "
-                          f"this one is into {code(base)}.")
+        return GateResult(
+            gate,
+            Conclusion.SKIPPED,
+            "Not required on this base branch",
+            f"The policy runs this gate only on pull requests into {shown} (`{key}.branches`); "
+            f"this one is into {code(base)}.",
+        )
     if not settings.applies(is_ai):
-        return GateResult(gate, Conclusion.SKIPPED, "Not required: the PR is not judged AI-written",
-                          f"The policy runs this gate only on AI-written PRs (`{key}.applies_to: ai`); "
-                          f"set `{key}.applies_to: all` to run it on every PR.")
+        return GateResult(
+            gate,
+            Conclusion.SKIPPED,
+            "Not required: the PR is not judged AI-written",
+            f"The policy runs this gate only on AI-written PRs (`{key}.applies_to: ai`); "
+            f"set `{key}.applies_to: all` to run it on every PR.",
+        )
     by_path = {f.path: f for f in files if f.status != "removed"}
     whole = settings.whole_file or gate is Gate.DEPENDENCY_AUDIT
     found = _sort(reports, by_path, whole, settings.ignore)
@@ -59,18 +78,21 @@ def tool_gate(settings: GateSettings, reports: Sequence[ToolReport], files: Sequ
         title = f"{plural(len(found.kept), 'finding')} {where}, {len(blocking) or 'none'} blocking"
     else:
         title = f"No findings {where}"
-    summary = finish([
-        "### Why this check cannot pass\n" + bullets(stops) if stops else "",
-        _findings(found.kept, settings, where),
-        _ran(reports),
-        _not_counted(found, key, whole),
-        _skipped(files, files_truncated),
-    ])
+    summary = finish(
+        [
+            "### Why this check cannot pass\n" + bullets(stops) if stops else "",
+            _findings(found.kept, settings, where),
+            _ran(reports),
+            _not_counted(found, key, whole),
+            _skipped(files, files_truncated),
+        ]
+    )
     return GateResult(gate, conclusion, title[:200], summary, tuple(found.kept))
 
 
-def _sort(reports: Sequence[ToolReport], by_path: dict[str, ChangedFile], whole: bool,
-          ignore: Sequence[str]) -> _Sorted:
+def _sort(
+    reports: Sequence[ToolReport], by_path: dict[str, ChangedFile], whole: bool, ignore: Sequence[str]
+) -> _Sorted:
     result = _Sorted()
     for finding in (f for report in reports for f in report.findings):
         changed = by_path.get(finding.path)
@@ -105,15 +127,18 @@ def _fail_closed(reports: Sequence[ToolReport], files_truncated: bool, *, packag
             stops.append(f"{report.tool} failed{': ' + cell(report.error) if report.error else ''}")
         if report.unaudited and packages:
             names = ", ".join(code(name) for name in report.unaudited[:20])
-            stops.append(f"{plural(len(report.unaudited), 'package')} could not be audited ({names}); "
-                         "an unaudited package may be vulnerable")
+            stops.append(
+                f"{plural(len(report.unaudited), 'package')} could not be audited ({names}); "
+                "an unaudited package may be vulnerable"
+            )
         elif report.unaudited:
             names = ", ".join(code(name) for name in report.unaudited[:20])
-            stops.append(f"{plural(len(report.unaudited), 'changed file')} could not be checked by "
-                         f"{report.tool} ({names}); what was not checked may hide a problem")
+            stops.append(
+                f"{plural(len(report.unaudited), 'changed file')} could not be checked by "
+                f"{report.tool} ({names}); what was not checked may hide a problem"
+            )
     if files_truncated:
-        stops.append("GitHub listed only part of the PR's files, so some changed files were not checked; "
-                     "split the PR")
+        stops.append("GitHub listed only part of the PR's files, so some changed files were not checked; split the PR")
     return stops
 
 
@@ -137,8 +162,10 @@ def _ran(reports: Sequence[ToolReport]) -> str:
 def _not_counted(found: _Sorted, key: str, whole: bool) -> str:
     lines = []
     if found.unchanged_lines:
-        lines.append(f"{plural(found.unchanged_lines, 'finding')} on lines this PR did not change "
-                     f"(set `{key}.whole_file: true` to count them)")
+        lines.append(
+            f"{plural(found.unchanged_lines, 'finding')} on lines this PR did not change "
+            f"(set `{key}.whole_file: true` to count them)"
+        )
     if found.outside:
         lines.append(f"{plural(found.outside, 'finding')} in files this PR does not change")
     for rule, count in sorted(found.ignored.items()):

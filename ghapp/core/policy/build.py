@@ -36,12 +36,15 @@ class TreeReader:
         defaults = Policy()
         return Policy(
             mode=self.root.plain().get("mode", defaults.mode),
-            ai=AISettings(treat_as_ai=tuple(ai.get("treat_as_ai", AISettings.treat_as_ai)),
-                          require_prompt=ai.get("require_prompt", AISettings.require_prompt),
-                          require_disclosure=ai.get("require_disclosure", AISettings.require_disclosure)),
+            ai=AISettings(
+                treat_as_ai=tuple(ai.get("treat_as_ai", AISettings.treat_as_ai)),
+                require_prompt=ai.get("require_prompt", AISettings.require_prompt),
+                require_disclosure=ai.get("require_disclosure", AISettings.require_disclosure),
+            ),
             gates=tuple(self._gate(gate) for gate in TOOL_GATES),
-            approvals=tuple(self._category(name, node) for name, node in self._children("approvals")
-                            if name != DISMISS_STALE),
+            approvals=tuple(
+                self._category(name, node) for name, node in self._children("approvals") if name != DISMISS_STALE
+            ),
             dismiss_stale=self._section("approvals").get(DISMISS_STALE) is True,
             overrides=self._overrides(),
             direct_push=self._direct_push(),
@@ -97,8 +100,11 @@ class TreeReader:
     def _labels(self) -> LabelSettings:
         data = self._section("labels")
         base = LabelSettings()
-        return LabelSettings(ai=data.get("ai", base.ai), suspected=data.get("suspected", base.suspected),
-                             tool_prefix=data.get("tool_prefix", base.tool_prefix))
+        return LabelSettings(
+            ai=data.get("ai", base.ai),
+            suspected=data.get("suspected", base.suspected),
+            tool_prefix=data.get("tool_prefix", base.tool_prefix),
+        )
 
     def _direct_push(self) -> DirectPushSettings:
         data = self._section("direct_push")
@@ -145,8 +151,11 @@ class TreeReader:
     def _patterns(self, node: Node, where: str) -> tuple[str, ...]:
         paths = node.get("paths")
         if paths is None:
-            self.issues.append(node.mark.issue(f"{where} has no paths: list the CODEOWNERS-style patterns whose "
-                                               "files belong to the category"))
+            self.issues.append(
+                node.mark.issue(
+                    f"{where} has no paths: list the CODEOWNERS-style patterns whose files belong to the category"
+                )
+            )
             return ()
         for index, item in enumerate(paths.value):
             try:
@@ -166,13 +175,17 @@ class TreeReader:
 
     def _check_approvers(self, rule: ApprovalRule, node: Node, where: str) -> None:
         if not (rule.users or rule.teams or rule.codeowners or rule.all_of):
-            self.issues.append(node.mark.issue(
-                f"{where} names nobody who can approve: set owners, all_of or codeowners: true"))
+            self.issues.append(
+                node.mark.issue(f"{where} names nobody who can approve: set owners, all_of or codeowners: true")
+            )
         elif rule.count > len(rule.users) and not (rule.teams or rule.codeowners or rule.all_of):
             count_node = node.get("count") or node
             named = f"only {len(rule.users)} user{'s are' if len(rule.users) != 1 else ' is'} named"
-            self.issues.append(count_node.mark.issue(
-                f"{where}.count is {rule.count} but {named} and no team or CODEOWNERS can add approvers"))
+            self.issues.append(
+                count_node.mark.issue(
+                    f"{where}.count is {rule.count} but {named} and no team or CODEOWNERS can add approvers"
+                )
+            )
 
 
 def _team(owner: str) -> str:

@@ -21,6 +21,10 @@ def edit_issues(text: str | None, source: str, issues: Sequence[PolicyIssue]) ->
         return own
     mark = parse_layer(text or "", source).extends_mark or Mark(source, 1, 1)
     count = "1 problem" if hidden == 1 else f"{hidden} problems"
-    return (*own, mark.issue(
-        f"the policy files this one is layered with (the files `_extends` names, and the org's policy) do not all "
-        f"resolve to valid policy files: {count} there, not shown, as the App reads them with its own access"))
+    return (
+        *own,
+        mark.issue(
+            f"the policy files this one is layered with (the files `_extends` names, and the org's policy) do not all "
+            f"resolve to valid policy files: {count} there, not shown, as the App reads them with its own access"
+        ),
+    )

@@ -80,8 +80,9 @@ class ExtendsChain:
             route = " -> ".join(str(seen) for seen in (*self.refs, ref))
             raise ExtendsError("", mark.issue(f"_extends: Recursion detected: {route}"))
         if len(self.refs) > self.max_depth:
-            raise ExtendsError("", mark.issue(f"_extends: more than {self.max_depth} files extend one another; "
-                                              f"stopped at {ref}"))
+            raise ExtendsError(
+                "", mark.issue(f"_extends: more than {self.max_depth} files extend one another; stopped at {ref}")
+            )
         return ExtendsChain((*self.refs, ref), self.max_depth)
 
     def missing(self, layer: Layer) -> PolicyIssue:

@@ -34,14 +34,36 @@ _ORDER: dict[str, tuple[Any, ...]] = {
     "allow_launchers": (True, False),
     "allow_pushers": (True, False),
 }
-_BUILT_IN: dict[str, Any] = {"mode": "enforce", "enabled": True, "applies_to": "ai", "block_on": "error",
-                             "whole_file": False, "require_prompt": True, "require_disclosure": False, "veto": False,
-                             "stale_on_change": True, "count": 1, "allow_author": False,
-                             "allow_commit_authors": False, "allow_bots": False, "allow_co_authors": False,
-                             "allow_launchers": False, "allow_pushers": False}
+_BUILT_IN: dict[str, Any] = {
+    "mode": "enforce",
+    "enabled": True,
+    "applies_to": "ai",
+    "block_on": "error",
+    "whole_file": False,
+    "require_prompt": True,
+    "require_disclosure": False,
+    "veto": False,
+    "stale_on_change": True,
+    "count": 1,
+    "allow_author": False,
+    "allow_commit_authors": False,
+    "allow_bots": False,
+    "allow_co_authors": False,
+    "allow_launchers": False,
+    "allow_pushers": False,
+}
 _GATE_SCALARS = ("enabled", "applies_to", "block_on", "whole_file")
-_CATEGORY_SCALARS = ("applies_to", "veto", "stale_on_change", "allow_author", "allow_commit_authors", "allow_bots",
-                     "allow_co_authors", "allow_launchers", "allow_pushers")
+_CATEGORY_SCALARS = (
+    "applies_to",
+    "veto",
+    "stale_on_change",
+    "allow_author",
+    "allow_commit_authors",
+    "allow_bots",
+    "allow_co_authors",
+    "allow_launchers",
+    "allow_pushers",
+)
 _KEEP_ALL = ("paths", "owners", "all_of")  # lists a repository may add to, never take from
 _NO_MORE = ("ignore", "exclude")  # lists a repository may take from, never add to
 _BUILT_IN_LISTS: dict[Path, tuple[Any, ...]] = {
@@ -106,8 +128,12 @@ class _Floor:
         if node is not None and node.mark.source in self.repo_sources:
             return node.mark
         # otherwise a repository layer removed it, or a mapping above it, with `null`
-        found = (node for root in reversed(self.repo) for depth in range(len(path), 0, -1)
-                 if (node := _at(root, path[:depth])) is not None and (node.value is None or depth == len(path)))
+        found = (
+            node
+            for root in reversed(self.repo)
+            for depth in range(len(path), 0, -1)
+            if (node := _at(root, path[:depth])) is not None and (node.value is None or depth == len(path))
+        )
         place = next(found, None) or self.org.find(path)
         return place.key_mark or place.mark
 
@@ -130,8 +156,11 @@ class _Floor:
         now = list(self._value(self.tree, path) or ())
         added = [item for item in now if item not in org]
         if added:
-            self._refuse(path, [item for item in now if item in org],
-                         f"adds {', '.join(map(str, added))}, which the org does not allow")
+            self._refuse(
+                path,
+                [item for item in now if item in org],
+                f"adds {', '.join(map(str, added))}, which the org does not allow",
+            )
 
     def _scope(self, path: Path) -> None:
         """`branches:` narrows what is governed: unset (every branch) is the widest."""
@@ -139,8 +168,12 @@ class _Floor:
         if now is not None and org is None:
             mark = self._mark(path)
             self.tree = _drop(self.tree, path)
-            self.refused.append(mark.issue(f"{key_path(path)}: limits to {_shown(now)} what the org governs on "
-                                           "every branch; the org's floor keeps every branch"))
+            self.refused.append(
+                mark.issue(
+                    f"{key_path(path)}: limits to {_shown(now)} what the org governs on "
+                    "every branch; the org's floor keeps every branch"
+                )
+            )
         elif now is not None:
             self._keep_all(path)
 
@@ -155,8 +188,9 @@ class _Floor:
         if _at(self.tree, path) is None:
             mark = self._mark(path)
             self.tree = _put(self.tree, path, self.org.find(path))
-            self.refused.append(mark.issue(
-                f"{key_path(path)}: the org's floor keeps this category; a repository cannot remove it"))
+            self.refused.append(
+                mark.issue(f"{key_path(path)}: the org's floor keeps this category; a repository cannot remove it")
+            )
             return
         for key in _CATEGORY_SCALARS:
             self._scalar((*path, key))
@@ -175,9 +209,12 @@ class _Floor:
             if org_team is None:
                 mark = self._mark(("overrides", "team"))
                 self.tree = _drop(self.tree, ("overrides", "team"))
-                self.refused.append(mark.issue(
-                    f"overrides.team: {team} would let a team the org did not name override checks; "
-                    "the org's floor keeps nobody"))
+                self.refused.append(
+                    mark.issue(
+                        f"overrides.team: {team} would let a team the org did not name override checks; "
+                        "the org's floor keeps nobody"
+                    )
+                )
             else:
                 self._refuse(("overrides", "team"), org_team, f"{team} is not the org's override team")
         self._no_more(("overrides", "gates"))

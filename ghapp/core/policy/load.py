@@ -104,8 +104,9 @@ def parse_layer(text: str, source: str) -> Layer:
     return Layer(source, root, extends_node.value, extends_node.mark, issues)
 
 
-def build_policy(layers: Sequence[Layer], *, signals: SignalTable | None = None,
-                 org_layers: int | None = None) -> PolicyResult:
+def build_policy(
+    layers: Sequence[Layer], *, signals: SignalTable | None = None, org_layers: int | None = None
+) -> PolicyResult:
     """Merge `layers` (base first) and build the Policy; any layer's issues stop it.
 
     `signals` is the bundled AI signal table; the policy's `ai.signals` entries extend it. `org_layers` says
@@ -114,8 +115,11 @@ def build_policy(layers: Sequence[Layer], *, signals: SignalTable | None = None,
     """
     issues = tuple(issue for layer in layers for issue in layer.issues)
     split = len(layers) if org_layers is None else org_layers
-    issues += tuple(_misplaced_floor(node) for layer in layers[split:]
-                    if layer.root is not None and (node := layer.root.get("floor")) is not None)
+    issues += tuple(
+        _misplaced_floor(node)
+        for layer in layers[split:]
+        if layer.root is not None and (node := layer.root.get("floor")) is not None
+    )
     if issues:
         return PolicyResult(None, issues)
     tree = Node({}, Mark("(no policy)", 1, 1))
@@ -133,11 +137,11 @@ def build_policy(layers: Sequence[Layer], *, signals: SignalTable | None = None,
     return PolicyResult(policy, tree=tree)
 
 
-def load_policy(texts: Sequence[tuple[str, str]], *, signals: SignalTable | None = None,
-                org_layers: int | None = None) -> PolicyResult:
+def load_policy(
+    texts: Sequence[tuple[str, str]], *, signals: SignalTable | None = None, org_layers: int | None = None
+) -> PolicyResult:
     """`build_policy` over `[(source, text), ...]`, base first."""
-    return build_policy([parse_layer(text, source) for source, text in texts], signals=signals,
-                        org_layers=org_layers)
+    return build_policy([parse_layer(text, source) for source, text in texts], signals=signals, org_layers=org_layers)
 
 
 def merge(base: Node, over: Node) -> Node:
@@ -164,8 +168,10 @@ def without_nulls(node: Node) -> Node:
 
 
 def _misplaced_floor(node: Node) -> PolicyIssue:
-    return (node.key_mark or node.mark).issue("floor: only the org's policy (its `.github` repository) can set a "
-                                              "floor; a repository's policy may only tighten it")
+    return (node.key_mark or node.mark).issue(
+        "floor: only the org's policy (its `.github` repository) can set a "
+        "floor; a repository's policy may only tighten it"
+    )
 
 
 def _order(issue: PolicyIssue) -> tuple[str, int, int]:

@@ -78,7 +78,8 @@ class Node:
         for step in path:
             children = node.value
             found = (isinstance(children, dict) and isinstance(step, str) and step in children) or (
-                isinstance(children, tuple) and isinstance(step, int) and 0 <= step < len(children))
+                isinstance(children, tuple) and isinstance(step, int) and 0 <= step < len(children)
+            )
             if not found:
                 break
             node = children[step]
@@ -107,8 +108,9 @@ class _Loader(yaml.SafeLoader):
         self.check_event()  # loads the next event into current_event
         event: Any = self.current_event
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused("anchors and aliases (*name) are not supported in a policy file: write the value out",
-                           event.start_mark)
+            raise _Refused(
+                "anchors and aliases (*name) are not supported in a policy file: write the value out", event.start_mark
+            )
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _Refused(f"the file holds more than {MAX_NODES} values", event.start_mark)
@@ -135,8 +137,11 @@ def read_yaml(text: str, source: str) -> tuple[Node | None, tuple[PolicyIssue, .
     """Parse `text` into a located tree. An empty file is an empty mapping; the root must be a mapping."""
     size = len(text.encode("utf-8"))
     if size > MAX_BYTES:
-        return None, (PolicyIssue(source, 1, 1, f"the file is {size} bytes; a policy file may be at most "
-                                                f"{MAX_BYTES // 1024} KiB"),)
+        return None, (
+            PolicyIssue(
+                source, 1, 1, f"the file is {size} bytes; a policy file may be at most {MAX_BYTES // 1024} KiB"
+            ),
+        )
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:  # raised before parsing, with a character offset
@@ -184,8 +189,12 @@ class _Converter:
             key_mark = _mark(self.source, key_node.start_mark)
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
-                self.issues.append(key_mark.issue(f"the key {shown!r} is not a plain string "
-                                                  "(YAML reads on/off/yes/no/numbers as other types): quote it"))
+                self.issues.append(
+                    key_mark.issue(
+                        f"the key {shown!r} is not a plain string "
+                        "(YAML reads on/off/yes/no/numbers as other types): quote it"
+                    )
+                )
                 continue
             key = str(key_node.value)
             first = entries.get(key)
@@ -198,8 +207,12 @@ class _Converter:
 
     def _scalar(self, node: yaml.Node, mark: Mark) -> Any:
         if node.tag not in _SCALARS:
-            self.issues.append(mark.issue(f"unsupported YAML value {node.value!r} (tag {node.tag}): "
-                                          "policy values are strings, numbers, booleans or null; quote it"))
+            self.issues.append(
+                mark.issue(
+                    f"unsupported YAML value {node.value!r} (tag {node.tag}): "
+                    "policy values are strings, numbers, booleans or null; quote it"
+                )
+            )
             return None
         assert isinstance(node, yaml.ScalarNode)
         try:
@@ -207,4 +220,3 @@ class _Converter:
         except ValueError:  # Python refuses to read integers of more than 4,300 digits
             self.issues.append(mark.issue(f"the number {node.value[:20]}... is too large"))
             return None
-

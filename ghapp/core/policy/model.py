@@ -15,8 +15,12 @@ from ghapp.core.policy.located_yaml import PolicyIssue
 Mode = Literal["enforce", "report"]
 AppliesTo = Literal["ai", "all"]
 TOOL_GATES = (Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT)
-GATE_KEYS = {Gate.LINT: "lint", Gate.TYPES: "types", Gate.SEMGREP: "semgrep",
-             Gate.DEPENDENCY_AUDIT: "dependency_audit"}  # gate -> its key under `gates:`
+GATE_KEYS = {
+    Gate.LINT: "lint",
+    Gate.TYPES: "types",
+    Gate.SEMGREP: "semgrep",
+    Gate.DEPENDENCY_AUDIT: "dependency_audit",
+}  # gate -> its key under `gates:`
 DEFAULT_OVERRIDABLE = (Gate.PROVENANCE, Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT)
 
 
@@ -64,7 +68,7 @@ class LabelSettings:
             return "suspected", None
         if name == self.ai or not self.tool_prefix:
             return "ai", None
-        return "ai", name[len(self.tool_prefix):] or None
+        return "ai", name[len(self.tool_prefix) :] or None
 
 
 @dataclass(frozen=True)

@@ -115,8 +115,9 @@ def pnpm_lock(path: str, text: str) -> list[Pin]:
         name, version = _pnpm_key(str(key), legacy=major == "5")
         line = next((line_of(text, form) for form in (f"'{key}':", f'"{key}":', f"{key}:") if form in text), 1)
         resolution = entry.get("resolution", {}) if isinstance(entry, dict) else {}
-        if isinstance(resolution, dict) and ({"directory", "repo", "type"} & set(resolution)
-                                             or str(resolution.get("tarball", "")).startswith("file:")):
+        if isinstance(resolution, dict) and (
+            {"directory", "repo", "type"} & set(resolution) or str(resolution.get("tarball", "")).startswith("file:")
+        ):
             pins.append(unaudited(NPM, name, path, line, _NOT_REGISTRY))
         else:
             pins.append(pinned(NPM, name, version, path, line))

@@ -73,16 +73,21 @@ def ready_database(database_url: str) -> Database:
     db = open_database(database_url)
     found = current(db)
     if is_newer(found):
-        log.warning("the database schema is at revision %s, newer than this version's %s: running on it, as "
-                    "during a rolling deploy (a release only adds to the schema the one before it reads)",
-                    found, head())
+        log.warning(
+            "the database schema is at revision %s, newer than this version's %s: running on it, as "
+            "during a rolling deploy (a release only adds to the schema the one before it reads)",
+            found,
+            head(),
+        )
         return db
     if db.is_sqlite:
         upgrade(db)
     elif found != (wanted := head()):
         db.engine.dispose()
-        raise SchemaNotCurrent(f"the database schema is at revision {found or 'none'}, this version needs "
-                               f"{wanted}: run `ghapp db upgrade` first")
+        raise SchemaNotCurrent(
+            f"the database schema is at revision {found or 'none'}, this version needs "
+            f"{wanted}: run `ghapp db upgrade` first"
+        )
     return db
 
 

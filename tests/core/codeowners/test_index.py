@@ -64,8 +64,12 @@ def test_index_cases(texts: list[str], path: str, expected: int) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["home-assistant__core__CODEOWNERS", "python__cpython__CODEOWNERS", "nodejs__node__CODEOWNERS",
-     "gitlabhq__gitlabhq__CODEOWNERS"],
+    [
+        "home-assistant__core__CODEOWNERS",
+        "python__cpython__CODEOWNERS",
+        "nodejs__node__CODEOWNERS",
+        "gitlabhq__gitlabhq__CODEOWNERS",
+    ],
 )
 def test_real_files_agree_with_trying_every_rule(name: str) -> None:
     codeowners = parse_codeowners((CODEOWNERS_FIXTURES / name).read_text(encoding="utf-8"))

@@ -135,12 +135,18 @@ PATTERNS = [
 ]
 
 
-@pytest.mark.parametrize(("pattern", "path", "expected"), [
-    ("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", lambda n: "a" * n, False),
-    ("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", lambda n: "a" * n + "b", True),
-    ("/x/**/*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c/**/*b*b*b*b*b*b*b*b*b*b*b*b*d",
-     lambda n: "x/" + "/".join(["a" * n] * 6), False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "path", "expected"),
+    [
+        ("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", lambda n: "a" * n, False),
+        ("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", lambda n: "a" * n + "b", True),
+        (
+            "/x/**/*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c/**/*b*b*b*b*b*b*b*b*b*b*b*b*d",
+            lambda n: "x/" + "/".join(["a" * n] * 6),
+            False,
+        ),
+    ],
+)
 def test_many_stars_match_in_linear_time(pattern: str, path: Callable[[int], str], expected: bool) -> None:
     """Without atomic chunks these take minutes to hours at 60 characters (catastrophic backtracking); with
     them, 8 times the path costs about 8 times the CPU (compared in the same run, so load does not matter)."""
@@ -258,9 +264,7 @@ def test_a_file_of_3_mb_is_ignored_entirely_like_github() -> None:
     assert smaller.owners_of("some/fairly/long/path/to/a/file.txt") == ("@owner",)
 
 
-@pytest.mark.parametrize(
-    ("owner", "kind"), [("@alice", "user"), ("@org/team", "team"), ("docs@example.com", "email")]
-)
+@pytest.mark.parametrize(("owner", "kind"), [("@alice", "user"), ("@org/team", "team"), ("docs@example.com", "email")])
 def test_owner_kind(owner: str, kind: str) -> None:
     assert owner_kind(owner) == kind
 
@@ -276,8 +280,11 @@ REAL_FILES = [
     ("python__cpython__CODEOWNERS", "configure.ac", ("@erlend-aasland", "@corona10", "@AA-Turner")),
     ("python__cpython__CODEOWNERS", "Doc/library/argparse.rst", ("@savannahostrowski",)),
     ("python__cpython__CODEOWNERS", "Lib/test/test_datetime.py", ("@pganssle", "@abalkin")),
-    ("python__cpython__CODEOWNERS", "Lib/importlib/util.py", ("@brettcannon", "@ericsnowcurrently", "@ncoghlan",
-                                                              "@warsaw")),
+    (
+        "python__cpython__CODEOWNERS",
+        "Lib/importlib/util.py",
+        ("@brettcannon", "@ericsnowcurrently", "@ncoghlan", "@warsaw"),
+    ),
     ("python__cpython__CODEOWNERS", "Modules/_io/clinic/bufferedio.c.h", ()),  # `Modules/**/clinic/` exclusion
     ("python__cpython__CODEOWNERS", ".mailmap", ()),
     ("nodejs__node__CODEOWNERS", "lib/net.js", ("@nodejs/net",)),
@@ -285,8 +292,11 @@ REAL_FILES = [
     ("nodejs__node__CODEOWNERS", "tools/gyp/common.gypi", ("@nodejs/gyp",)),
     ("nodejs__node__CODEOWNERS", "src/node_http2_state.h", ("@nodejs/http2", "@nodejs/net")),
     ("nodejs__node__CODEOWNERS", "doc/contributing/a/b.md", ("@nodejs/tsc",)),
-    ("gitlabhq__gitlabhq__CODEOWNERS", ".gitlab/CODEOWNERS", ("@gitlab-org/development-leaders",
-                                                              "@gitlab-org/tw-leadership")),
+    (
+        "gitlabhq__gitlabhq__CODEOWNERS",
+        ".gitlab/CODEOWNERS",
+        ("@gitlab-org/development-leaders", "@gitlab-org/tw-leadership"),
+    ),
     ("gitlabhq__gitlabhq__CODEOWNERS", ".gitlab/merge_request_templates/Security Fix.md", ("@gitlab-org/delivery",)),
     ("gitlabhq__gitlabhq__CODEOWNERS", "README.md", ()),  # the `*` line names GitLab subgroups: skipped
     ("gitlabhq__gitlabhq__CODEOWNERS", "app/models/vulnerability.rb", ()),  # a path line without owners

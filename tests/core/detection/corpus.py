@@ -65,12 +65,20 @@ def _record(data: Mapping[str, Any]) -> Record:
     author = pr.get("author") or {}
     merge = data.get("merge_commit")
     return Record(
-        source=data["source"], label=data["label"], tool=data["tool"], family=data["family"],
-        evidence=data["evidence"], via=data["via"],
+        source=data["source"],
+        label=data["label"],
+        tool=data["tool"],
+        family=data["family"],
+        evidence=data["evidence"],
+        via=data["via"],
         pull_request=PullRequest(
-            number=pr["number"], author=Actor(author.get("login", ""), author.get("type", "User")),
-            title=pr.get("title", ""), body=pr.get("body", ""), head_ref=pr.get("head_ref", ""),
-            labels=tuple(pr.get("labels", ()))),
+            number=pr["number"],
+            author=Actor(author.get("login", ""), author.get("type", "User")),
+            title=pr.get("title", ""),
+            body=pr.get("body", ""),
+            head_ref=pr.get("head_ref", ""),
+            labels=tuple(pr.get("labels", ())),
+        ),
         commits=tuple(_commit(c) for c in data.get("commits", ())),
         merge_commit=_commit(merge) if merge else None,
     )
@@ -78,8 +86,12 @@ def _record(data: Mapping[str, Any]) -> Record:
 
 def _commit(data: Mapping[str, Any]) -> Commit:
     author = _person(data.get("author"))
-    return Commit(sha=data["sha"], message=data["message"], author=author,
-                  committer=_person(data["committer"]) if "committer" in data else author)
+    return Commit(
+        sha=data["sha"],
+        message=data["message"],
+        author=author,
+        committer=_person(data["committer"]) if "committer" in data else author,
+    )
 
 
 def _person(data: Mapping[str, str] | None) -> Person:
@@ -88,6 +100,7 @@ def _person(data: Mapping[str, str] | None) -> Person:
 
 
 # ---- measuring -----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Row:
@@ -154,16 +167,19 @@ def report(m: Measurement) -> Iterator[str]:
     yield "| AI family | PRs | detected (ai or suspected) | judged `ai` | right tool |"
     yield "|---|---|---|---|---|"
     for name, row in [*sorted(m.ai.items()), ("**all AI PRs**", m.total(m.ai))]:
-        yield (f"| {name} | {row.records} | {_pct(row.flagged, row.records)} | {_pct(row.strict, row.records)} "
-               f"| {_pct(row.right_tool, row.records)} |")
-    yield (f"| merge commit alone (push) | {m.merges.records} | {_pct(m.merges.flagged, m.merges.records)} "
-           f"| {_pct(m.merges.strict, m.merges.records)} | {_pct(m.merges.right_tool, m.merges.records)} |")
+        yield (
+            f"| {name} | {row.records} | {_pct(row.flagged, row.records)} | {_pct(row.strict, row.records)} "
+            f"| {_pct(row.right_tool, row.records)} |"
+        )
+    yield (
+        f"| merge commit alone (push) | {m.merges.records} | {_pct(m.merges.flagged, m.merges.records)} "
+        f"| {_pct(m.merges.strict, m.merges.records)} | {_pct(m.merges.right_tool, m.merges.records)} |"
+    )
     yield ""
     yield "| human PRs | PRs | judged `ai` | judged suspected | judged attested_human |"
     yield "|---|---|---|---|---|"
     for name, row in [*sorted(m.human.items()), ("**all human PRs**", m.total(m.human))]:
-        yield (f"| {name} | {row.records} | {row.strict} | {row.flagged - row.strict} "
-               f"| {row.attested} |")
+        yield (f"| {name} | {row.records} | {row.strict} | {row.flagged - row.strict} | {row.attested} |")
 
 
 def misses(m: Measurement) -> Iterator[str]:

@@ -31,14 +31,20 @@ def test_the_corpus_is_real_labelled_and_at_least_half_human() -> None:
 
 
 def test_no_human_pull_request_is_judged_ai_or_suspected() -> None:
-    wrong = [f"{item.source}: {found.verdict} {[s.id for s in found.signals]}"
-             for item in records() if item.label != "ai" and (found := verdict(item)).verdict in FLAGGED]
+    wrong = [
+        f"{item.source}: {found.verdict} {[s.id for s in found.signals]}"
+        for item in records()
+        if item.label != "ai" and (found := verdict(item)).verdict in FLAGGED
+    ]
     assert wrong == []
 
 
 def test_every_attested_human_pull_request_is_judged_attested_human() -> None:
-    wrong = [item.source for item in records()
-             if item.label == "attested_human" and verdict(item).verdict != "attested_human"]
+    wrong = [
+        item.source
+        for item in records()
+        if item.label == "attested_human" and verdict(item).verdict != "attested_human"
+    ]
     assert wrong == []
 
 
@@ -64,77 +70,222 @@ def test_every_ai_family_is_found() -> None:
 
 # ---- one real example per family ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("source", "signal", "where", "expected", "tool"), [
-    # agent footers in their variants
-    pytest.param("https://github.com/imbue-ai/mngr/pull/1151", "claude-code-footer", "pull request body", "ai",
-                 "claude", id="footer-without-emoji"),
-    pytest.param("https://github.com/getsentry/sentry-docs/pull/16597", "cursor-footer", "pull request body", "ai",
-                 "cursor", id="cursor-made-with-footer"),
-    pytest.param("https://github.com/All-Hands-AI/openhands-resolver/pull/196", "openhands-footer",
-                 "pull request body", "ai", "openhands", id="openhands-footer"),
-    # trailers pasted into the description
-    pytest.param("https://github.com/Mergifyio/mergify-cli/pull/1174", "claude-code-email", "pull request body",
-                 "ai", "claude", id="co-author-in-body"),
-    pytest.param("https://github.com/baconpaul/six-sines/pull/348", "assisted-by", "pull request body", "ai",
-                 "claude", id="assisted-by-in-body"),
-    # titles GitHub made from an agent's branch
-    pytest.param("https://github.com/agency-ai-solutions/agency-starter-template/pull/6", "cursor-branch-title",
-                 "pull request title", "ai", "cursor", id="cursor-branch-title"),
-    pytest.param("https://github.com/luongnv89/claude-howto/pull/41", "claude-branch-title", "pull request title",
-                 "suspected", "claude", id="claude-branch-title"),
-    pytest.param("https://github.com/oldboyxx/jira_clone/pull/51", "jules-timeout", "pull request title", "ai",
-                 "jules", id="jules-timeout-title"),
-    # session links of more agents and products
-    pytest.param("https://github.com/MetaMask/metamask-extension/pull/37543", "cursor-agent-url",
-                 "pull request body", "ai", "cursor", id="cursor-background-agent-link"),
-    pytest.param("https://github.com/sanity-io/sanity/pull/14270", "cursor-agent-url", "pull request body", "ai",
-                 "cursor", id="cursor-agents-link-with-query"),
-    pytest.param("https://github.com/tokenbender/avataRL/pull/19", "devin-session", "pull request body", "ai",
-                 "devin", id="devin-local-session"),
-    # first-person and past-tense disclosures in prose
-    pytest.param("https://github.com/antiwork/gumroad/pull/3857", "made-with-tool", "pull request body", "ai",
-                 "claude", id="implemented-with-claude"),
-    pytest.param("https://github.com/OWASP/CheatSheetSeries/pull/1836", "i-used-tool", "pull request body", "ai",
-                 "copilot", id="i-used-copilot"),
-    pytest.param("https://github.com/modelcontextprotocol/csharp-sdk/pull/1771", "made-with-tool",
-                 "pull request body", "ai", "copilot", id="note-alert-created-by-copilot"),
-    pytest.param("https://github.com/carpedm20/emoji/pull/314", "starts-made-with-tool", "pull request title", "ai",
-                 "codeflash", id="optimised-using-codeflash"),
-    # disclosure templates
-    pytest.param("https://github.com/Stand-With-Crypto/swc-web/pull/2532", "ai-checkbox-generated",
-                 "pull request body", "ai", "claude", id="ticked-ai-generated"),
-    pytest.param("https://github.com/apache/airflow/pull/61190", "ai-checkbox-yes", "pull request body", "ai", None,
-                 id="ticked-yes-under-the-generative-ai-question"),
-    # a generic issue solver that names no vendor
-    pytest.param("https://github.com/link-assistant/hive-mind/pull/37", "ai-issue-solver", "pull request body",
-                 "ai", None, id="ai-issue-solver"),
-    # optimisation bots
-    pytest.param("https://github.com/NousResearch/atropos/pull/8", "codeflash-badge", "pull request body", "ai",
-                 "codeflash", id="codeflash-badge"),
-    # attestations
-    pytest.param("https://github.com/PrivateBin/PrivateBin/pull/1754", "human-checkbox-negated",
-                 "pull request body", "attested_human", None, id="ticked-not-used"),
-    pytest.param("https://github.com/new-frontiers-14/frontier-station-14/pull/3655", "human-checkbox-negated",
-                 "pull request body", "attested_human", None, id="ticked-ai-tools-were-not-used"),
-    pytest.param("https://github.com/stackernews/stacker.news/pull/2507", "i-did-not-use-ai",
-                 "pull request body", "attested_human", None, id="i-did-not-use-ai"),
-    pytest.param("https://github.com/apache/kyuubi/pull/5163", "human-checkbox-no", "pull request body",
-                 "attested_human", None, id="answered-no-under-the-ai-question"),
-])
+
+@pytest.mark.parametrize(
+    ("source", "signal", "where", "expected", "tool"),
+    [
+        # agent footers in their variants
+        pytest.param(
+            "https://github.com/imbue-ai/mngr/pull/1151",
+            "claude-code-footer",
+            "pull request body",
+            "ai",
+            "claude",
+            id="footer-without-emoji",
+        ),
+        pytest.param(
+            "https://github.com/getsentry/sentry-docs/pull/16597",
+            "cursor-footer",
+            "pull request body",
+            "ai",
+            "cursor",
+            id="cursor-made-with-footer",
+        ),
+        pytest.param(
+            "https://github.com/All-Hands-AI/openhands-resolver/pull/196",
+            "openhands-footer",
+            "pull request body",
+            "ai",
+            "openhands",
+            id="openhands-footer",
+        ),
+        # trailers pasted into the description
+        pytest.param(
+            "https://github.com/Mergifyio/mergify-cli/pull/1174",
+            "claude-code-email",
+            "pull request body",
+            "ai",
+            "claude",
+            id="co-author-in-body",
+        ),
+        pytest.param(
+            "https://github.com/baconpaul/six-sines/pull/348",
+            "assisted-by",
+            "pull request body",
+            "ai",
+            "claude",
+            id="assisted-by-in-body",
+        ),
+        # titles GitHub made from an agent's branch
+        pytest.param(
+            "https://github.com/agency-ai-solutions/agency-starter-template/pull/6",
+            "cursor-branch-title",
+            "pull request title",
+            "ai",
+            "cursor",
+            id="cursor-branch-title",
+        ),
+        pytest.param(
+            "https://github.com/luongnv89/claude-howto/pull/41",
+            "claude-branch-title",
+            "pull request title",
+            "suspected",
+            "claude",
+            id="claude-branch-title",
+        ),
+        pytest.param(
+            "https://github.com/oldboyxx/jira_clone/pull/51",
+            "jules-timeout",
+            "pull request title",
+            "ai",
+            "jules",
+            id="jules-timeout-title",
+        ),
+        # session links of more agents and products
+        pytest.param(
+            "https://github.com/MetaMask/metamask-extension/pull/37543",
+            "cursor-agent-url",
+            "pull request body",
+            "ai",
+            "cursor",
+            id="cursor-background-agent-link",
+        ),
+        pytest.param(
+            "https://github.com/sanity-io/sanity/pull/14270",
+            "cursor-agent-url",
+            "pull request body",
+            "ai",
+            "cursor",
+            id="cursor-agents-link-with-query",
+        ),
+        pytest.param(
+            "https://github.com/tokenbender/avataRL/pull/19",
+            "devin-session",
+            "pull request body",
+            "ai",
+            "devin",
+            id="devin-local-session",
+        ),
+        # first-person and past-tense disclosures in prose
+        pytest.param(
+            "https://github.com/antiwork/gumroad/pull/3857",
+            "made-with-tool",
+            "pull request body",
+            "ai",
+            "claude",
+            id="implemented-with-claude",
+        ),
+        pytest.param(
+            "https://github.com/OWASP/CheatSheetSeries/pull/1836",
+            "i-used-tool",
+            "pull request body",
+            "ai",
+            "copilot",
+            id="i-used-copilot",
+        ),
+        pytest.param(
+            "https://github.com/modelcontextprotocol/csharp-sdk/pull/1771",
+            "made-with-tool",
+            "pull request body",
+            "ai",
+            "copilot",
+            id="note-alert-created-by-copilot",
+        ),
+        pytest.param(
+            "https://github.com/carpedm20/emoji/pull/314",
+            "starts-made-with-tool",
+            "pull request title",
+            "ai",
+            "codeflash",
+            id="optimised-using-codeflash",
+        ),
+        # disclosure templates
+        pytest.param(
+            "https://github.com/Stand-With-Crypto/swc-web/pull/2532",
+            "ai-checkbox-generated",
+            "pull request body",
+            "ai",
+            "claude",
+            id="ticked-ai-generated",
+        ),
+        pytest.param(
+            "https://github.com/apache/airflow/pull/61190",
+            "ai-checkbox-yes",
+            "pull request body",
+            "ai",
+            None,
+            id="ticked-yes-under-the-generative-ai-question",
+        ),
+        # a generic issue solver that names no vendor
+        pytest.param(
+            "https://github.com/link-assistant/hive-mind/pull/37",
+            "ai-issue-solver",
+            "pull request body",
+            "ai",
+            None,
+            id="ai-issue-solver",
+        ),
+        # optimisation bots
+        pytest.param(
+            "https://github.com/NousResearch/atropos/pull/8",
+            "codeflash-badge",
+            "pull request body",
+            "ai",
+            "codeflash",
+            id="codeflash-badge",
+        ),
+        # attestations
+        pytest.param(
+            "https://github.com/PrivateBin/PrivateBin/pull/1754",
+            "human-checkbox-negated",
+            "pull request body",
+            "attested_human",
+            None,
+            id="ticked-not-used",
+        ),
+        pytest.param(
+            "https://github.com/new-frontiers-14/frontier-station-14/pull/3655",
+            "human-checkbox-negated",
+            "pull request body",
+            "attested_human",
+            None,
+            id="ticked-ai-tools-were-not-used",
+        ),
+        pytest.param(
+            "https://github.com/stackernews/stacker.news/pull/2507",
+            "i-did-not-use-ai",
+            "pull request body",
+            "attested_human",
+            None,
+            id="i-did-not-use-ai",
+        ),
+        pytest.param(
+            "https://github.com/apache/kyuubi/pull/5163",
+            "human-checkbox-no",
+            "pull request body",
+            "attested_human",
+            None,
+            id="answered-no-under-the-ai-question",
+        ),
+    ],
+)
 def test_family_example(source: str, signal: str, where: str, expected: str, tool: str | None) -> None:
     found = verdict(record(source))
     assert (found.verdict, found.tools[:1]) == (expected, (tool,) if tool else ())
     assert any(s.id == signal and s.where == where for s in found.signals), found.signals
 
 
-@pytest.mark.parametrize(("source", "signal", "where", "tool"), [
-    # commit trailers in their variants: a disclosure paragraph before the last one
-    ("https://github.com/MasterDD-L34D/Game/pull/3216", "assisted-by", "trailer", "claude"),
-    # agents under a project's own workflow say so in the commit they make
-    ("https://github.com/atvirokodosprendimai/wgmesh/pull/628", "starts-made-with-tool", "message", "goose"),
-    # a session link alone in the body of a commit a human authored (the squash of an agent's commits)
-    ("https://github.com/stijnvanhulle/template/pull/193", "claude-session-url", "message", "claude"),
-])
+@pytest.mark.parametrize(
+    ("source", "signal", "where", "tool"),
+    [
+        # commit trailers in their variants: a disclosure paragraph before the last one
+        ("https://github.com/MasterDD-L34D/Game/pull/3216", "assisted-by", "trailer", "claude"),
+        # agents under a project's own workflow say so in the commit they make
+        ("https://github.com/atvirokodosprendimai/wgmesh/pull/628", "starts-made-with-tool", "message", "goose"),
+        # a session link alone in the body of a commit a human authored (the squash of an agent's commits)
+        ("https://github.com/stijnvanhulle/template/pull/193", "claude-session-url", "message", "claude"),
+    ],
+)
 def test_commit_family_example(source: str, signal: str, where: str, tool: str) -> None:
     item = record(source)
     signals = [s for s in verdict(item).signals if s.id == signal and s.where.endswith(where)]
@@ -147,21 +298,28 @@ def test_agent_branch_named_only_in_the_merge_commit() -> None:
     found = detect_commit(table(), item.merge_commit)
     assert (found.verdict, found.tools) == ("suspected", ("codex",))
     assert [(s.id, s.where, s.evidence) for s in found.signals] == [
-        ("codex-prefix", f"commit {item.merge_commit.sha[:7]} merge message",
-         "codex/docs-governance-dual-track-master-rollout")]
+        (
+            "codex-prefix",
+            f"commit {item.merge_commit.sha[:7]} merge message",
+            "codex/docs-governance-dual-track-master-rollout",
+        )
+    ]
 
 
-@pytest.mark.parametrize("source", [
-    "https://github.com/oxcaml/oxcaml/pull/5367",  # "provides a skill for Claude Code"
-    "https://github.com/apache/livy/pull/524",  # quotes the template's "authored ... using generative AI tooling?"
-    "https://github.com/selfxyz/self/pull/1427",  # "Written by Cursor Bugbot" summary of a human's edit
-    "https://github.com/Sonarr/Sonarr/pull/8716",  # unticked "authored and submitted by an AI agent"
-    "https://github.com/getsentry/seer/pull/151",  # "This PR was NOT automatically generated"
-    "https://github.com/github/awesome-copilot/pull/190",  # ticked "tested ... with GitHub Copilot"
-    "https://github.com/Its-Aman-Yadav/Community-Site/pull/476",  # a mouse cursor
-    "https://github.com/MountainDash/nonebot-bison/pull/766",  # PR-Agent's description of a human's PR
-    "https://github.com/apache/airflow/pull/62994",  # the generative-AI box left unticked
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "https://github.com/oxcaml/oxcaml/pull/5367",  # "provides a skill for Claude Code"
+        "https://github.com/apache/livy/pull/524",  # quotes the template's "authored ... using generative AI tooling?"
+        "https://github.com/selfxyz/self/pull/1427",  # "Written by Cursor Bugbot" summary of a human's edit
+        "https://github.com/Sonarr/Sonarr/pull/8716",  # unticked "authored and submitted by an AI agent"
+        "https://github.com/getsentry/seer/pull/151",  # "This PR was NOT automatically generated"
+        "https://github.com/github/awesome-copilot/pull/190",  # ticked "tested ... with GitHub Copilot"
+        "https://github.com/Its-Aman-Yadav/Community-Site/pull/476",  # a mouse cursor
+        "https://github.com/MountainDash/nonebot-bison/pull/766",  # PR-Agent's description of a human's PR
+        "https://github.com/apache/airflow/pull/62994",  # the generative-AI box left unticked
+    ],
+)
 def test_hard_human_example(source: str) -> None:
     assert verdict(record(source)).verdict in ("human", "attested_human")
 

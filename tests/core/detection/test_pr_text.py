@@ -29,8 +29,11 @@ from ghapp.core.detection.pr_text import (
         pytest.param("a `unclosed b", "a `unclosed b", id="unmatched-backtick"),
         pytest.param("x `a` y ``b`c`` z ``` q", "x  y  z ``` q", id="spans-pair-by-run-length"),
         pytest.param("x\r\ny", "x\ny", id="crlf"),
-        pytest.param("a\n> [!NOTE]\n> Made by `x` here.\n> more\nb\n> quoted", "a\n\n Made by  here.\n more\nb\n",
-                     id="github-alert-kept"),
+        pytest.param(
+            "a\n> [!NOTE]\n> Made by `x` here.\n> more\nb\n> quoted",
+            "a\n\n Made by  here.\n more\nb\n",
+            id="github-alert-kept",
+        ),
         pytest.param("> [!warning] \n> kept\n\n> quoted again", "\n kept\n\n", id="alert-ends-at-a-blank-line"),
         pytest.param("> quoted\n> [!TIP]\n> tip", "\n\n tip", id="alert-after-a-quote"),
     ],
@@ -49,14 +52,18 @@ HEADINGS = (re.compile(r"\bai\b", re.IGNORECASE), re.compile(r"generative", re.I
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("##### Was generative AI tooling used to co-author this PR?\n- [X] Yes — Claude Code",
-                     [("Yes — Claude Code", True)], id="airflow-heading"),
+        pytest.param(
+            "##### Was generative AI tooling used to co-author this PR?\n- [X] Yes — Claude Code",
+            [("Yes — Claude Code", True)],
+            id="airflow-heading",
+        ),
         pytest.param("## Breaking change\n- [x] No", [("No", False)], id="other-heading"),
         pytest.param("- [x] No", [("No", False)], id="no-heading"),
         pytest.param("**AI usage**\n- [ ] Yes\n* [x] No", [("No", True)], id="bold-heading-unchecked-kept"),
         pytest.param("Did you use AI tools?\n1. [x] Yes", [("Yes", True)], id="question-heading"),
-        pytest.param("## AI\n- [x] Yes\n## Tests\n- [x] Yes", [("Yes", True), ("Yes", False)],
-                     id="next-heading-resets"),
+        pytest.param(
+            "## AI\n- [x] Yes\n## Tests\n- [x] Yes", [("Yes", True), ("Yes", False)], id="next-heading-resets"
+        ),
         pytest.param("## AI\n- [ ] Is this a list question?\n+ [x] No", [("No", True)], id="list-question-not-heading"),
         pytest.param("## AI\nSome prose.\n- [x] No", [("No", True)], id="prose-keeps-context"),
         pytest.param("#\n- [x] No", [("No", False)], id="empty-heading"),
@@ -70,8 +77,11 @@ def test_checked_boxes(text: str, expected: list[tuple[str, bool]]) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("### _Was this patch authored or co-authored using generative AI tooling?_\n\n No",
-                     ["No"], id="apache-answer"),
+        pytest.param(
+            "### _Was this patch authored or co-authored using generative AI tooling?_\n\n No",
+            ["No"],
+            id="apache-answer",
+        ),
         pytest.param("### Was AI used?\n- Yes, Claude Code\n- more", ["Yes, Claude Code"], id="list-marker-dropped"),
         pytest.param("### Was AI used?\n- [ ] Yes\n- [x] No", [], id="checkboxes-are-not-answers"),
         pytest.param("### Was AI used?\n### How was it tested?\nby hand", [], id="next-heading-first"),
@@ -90,8 +100,9 @@ def test_heading_answers(text: str, expected: list[str]) -> None:
         pytest.param("## Summary\nx\n\n## Prompt\nAdd retries to the client.\n", True, id="prompt-section"),
         pytest.param("### prompts:\n```\nmake it faster\n```", True, id="prompt-in-code-block"),
         pytest.param("## Original prompt ##\n> quoted prompt", True, id="quoted-prompt"),
-        pytest.param("## Prompt\n<!-- paste the prompt here -->\n\n## Testing\nran it", False,
-                     id="template-placeholder"),
+        pytest.param(
+            "## Prompt\n<!-- paste the prompt here -->\n\n## Testing\nran it", False, id="template-placeholder"
+        ),
         pytest.param("## Prompt\n### Step 1\nfirst", True, id="subheading-is-content"),
         pytest.param("## Prompt\n\n# Other\ntext", False, id="empty-before-higher-heading"),
         pytest.param("```\n## Prompt\nnot a heading\n```", False, id="heading-in-code"),

@@ -15,18 +15,21 @@ def word(number: int, conclusion: Conclusion = C.SUCCESS, status: Status = "comp
     return PullWord(number, status, GateResult(Gate.LINT, conclusion, f"#{number} says", f"summary of #{number}"))
 
 
-@pytest.mark.parametrize(("words", "expected"), [
-    ([word(1, C.FAILURE), word(2, C.NEUTRAL)], 1),
-    ([word(2, C.NEUTRAL), word(1, C.FAILURE)], 1),
-    ([word(1, C.SUCCESS), word(2, C.NEUTRAL)], 2),
-    ([word(1, C.SUCCESS), word(2, C.SKIPPED)], 2),
-    ([word(1, C.NEUTRAL), word(2, status="in_progress")], 2),  # not judged yet: stricter than any pass
-    ([word(1, C.ACTION_REQUIRED), word(2, status="queued")], 1),  # but not than a failing word
-    ([word(1, C.CANCELLED), word(2, C.ACTION_REQUIRED)], 1),
-    ([word(1, C.CANCELLED), word(2, C.TIMED_OUT)], 2),
-    ([word(3, C.FAILURE), word(2, C.FAILURE)], 2),  # ties: the lowest number
-    ([word(5, C.SUCCESS)], 5),
-])
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ([word(1, C.FAILURE), word(2, C.NEUTRAL)], 1),
+        ([word(2, C.NEUTRAL), word(1, C.FAILURE)], 1),
+        ([word(1, C.SUCCESS), word(2, C.NEUTRAL)], 2),
+        ([word(1, C.SUCCESS), word(2, C.SKIPPED)], 2),
+        ([word(1, C.NEUTRAL), word(2, status="in_progress")], 2),  # not judged yet: stricter than any pass
+        ([word(1, C.ACTION_REQUIRED), word(2, status="queued")], 1),  # but not than a failing word
+        ([word(1, C.CANCELLED), word(2, C.ACTION_REQUIRED)], 1),
+        ([word(1, C.CANCELLED), word(2, C.TIMED_OUT)], 2),
+        ([word(3, C.FAILURE), word(2, C.FAILURE)], 2),  # ties: the lowest number
+        ([word(5, C.SUCCESS)], 5),
+    ],
+)
 def test_the_strictest_word_wins(words: list[PullWord], expected: int) -> None:
     assert strictest(words).pr_number == expected
 

@@ -44,12 +44,14 @@ def test_a_valid_override_passes_the_gate_and_keeps_the_findings() -> None:
         (_override(by="author"), SETTINGS, "the PR's author cannot override its checks"),
         (_override(by="eve"), SETTINGS, "not a member of @acme/leads"),
         (_override(), OverrideSettings(team=None), "the policy names no override team (`overrides.team`)"),
-        (_override(), OverrideSettings(team="acme/leads", gates=(Gate.TYPES,)),
-         "the policy does not allow overriding `lint` (`overrides.gates`)"),
+        (
+            _override(),
+            OverrideSettings(team="acme/leads", gates=(Gate.TYPES,)),
+            "the policy does not allow overriding `lint` (`overrides.gates`)",
+        ),
     ],
 )
-def test_a_rejected_override_is_mentioned_with_why(override: Override, settings: OverrideSettings,
-                                                   why: str) -> None:
+def test_a_rejected_override_is_mentioned_with_why(override: Override, settings: OverrideSettings, why: str) -> None:
     result = _apply(override, settings=settings)
     assert result.conclusion is Conclusion.FAILURE
     assert f"### Overrides not accepted\n- @{override.by.login}: {why}" in result.summary
@@ -65,17 +67,18 @@ def test_the_gate_name_is_matched_loosely() -> None:
     assert _apply(_override(gate=" Lint ")).conclusion is Conclusion.SUCCESS
     audit = GateResult(Gate.DEPENDENCY_AUDIT, Conclusion.FAILURE, "1 finding", "x")
     settings = OverrideSettings(team="acme/leads", gates=(Gate.DEPENDENCY_AUDIT,))
-    assert _apply(_override(gate="dependency_audit"), result=audit, settings=settings).conclusion is \
-        Conclusion.SUCCESS
+    assert _apply(_override(gate="dependency_audit"), result=audit, settings=settings).conclusion is Conclusion.SUCCESS
 
 
 def test_the_latest_valid_override_wins_and_rejected_ones_are_still_listed() -> None:
     result = _apply(_override(reason="first"), _override(by="eve"), _override(reason="second"))
     assert result.title == "Overridden by @lead: second"
     assert "- @eve: not a member of @acme/leads" in result.summary
-    assert result.overrides == (OverrideOutcome("eve", False, "not a member of @acme/leads"),
-                                OverrideOutcome("lead", False, "a later override is in force"),
-                                OverrideOutcome("lead", True, "accepted"))
+    assert result.overrides == (
+        OverrideOutcome("eve", False, "not a member of @acme/leads"),
+        OverrideOutcome("lead", False, "a later override is in force"),
+        OverrideOutcome("lead", True, "accepted"),
+    )
     assert result.override_by("LEAD") == OverrideOutcome("lead", True, "accepted")
     assert result.override_by("nobody") is None
 
@@ -94,8 +97,9 @@ def test_report_mode_is_always_neutral_and_says_what_enforce_would_do(conclusion
     assert result.conclusion is Conclusion.NEUTRAL
     assert result.would_conclude is conclusion
     assert result.title == "Report: title"
-    assert result.summary.startswith(f"> **Report mode**: nothing blocks. In enforce mode this check would "
-                                     f"conclude **{conclusion.value}**.")
+    assert result.summary.startswith(
+        f"> **Report mode**: nothing blocks. In enforce mode this check would conclude **{conclusion.value}**."
+    )
 
 
 def test_enforce_mode_changes_nothing() -> None:

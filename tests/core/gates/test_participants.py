@@ -31,8 +31,10 @@ def test_noreply_login(email: str, login: str | None) -> None:
     ("message", "expected"),
     [
         ("Fix\n\nCo-authored-by: Ann <ann@example.com>", (("Ann", "ann@example.com"),)),
-        ("Fix\n\nCO-AUTHORED-BY:Ann <Ann@Example.com>\nco-authored-by: Bo <1+bo@users.noreply.github.com>",
-         (("Ann", "ann@example.com"), ("Bo", "1+bo@users.noreply.github.com"))),
+        (
+            "Fix\n\nCO-AUTHORED-BY:Ann <Ann@Example.com>\nco-authored-by: Bo <1+bo@users.noreply.github.com>",
+            (("Ann", "ann@example.com"), ("Bo", "1+bo@users.noreply.github.com")),
+        ),
         # not in the trailer block (a paragraph follows): it still names someone who took part
         ("Fix\n\nCo-authored-by: Ann <ann@example.com>\n\nMore text.", (("Ann", "ann@example.com"),)),
         ("Fix\r\n\r\nCo-authored-by: Ann <ann@example.com>\r\n", (("Ann", "ann@example.com"),)),
@@ -55,8 +57,12 @@ def test_every_role_is_collected_once_per_person() -> None:
         pull_request=PullRequest(1, Actor("copilot-swe-agent[bot]", "Bot")),
         commits=(
             Commit("a", "Work\n\nCo-authored-by: Pat <77+pat@users.noreply.github.com>", alice, alice),
-            Commit("b", "More\n\nCo-authored-by: A <ALICE@corp.example>\nCo-authored-by: Zed <zed@x.example>",
-                   Person("Bot", "bot@x.example"), Person("GitHub", "noreply@github.com", "web-flow")),
+            Commit(
+                "b",
+                "More\n\nCo-authored-by: A <ALICE@corp.example>\nCo-authored-by: Zed <zed@x.example>",
+                Person("Bot", "bot@x.example"),
+                Person("GitHub", "noreply@github.com", "web-flow"),
+            ),
         ),
         assignments=(Assignment(Actor("Copilot", "Bot"), Actor("lead")), Assignment(Actor("bob"), Actor("eve"))),
         pushers=(Actor("Pat"), Actor("alice"), Actor("pat")),  # pushed twice: one role

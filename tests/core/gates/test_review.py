@@ -21,8 +21,14 @@ from ghapp.core.policy.model import AISettings
 from ghapp.resources import ai_signals_text
 from tests.paths import ROOT
 
-SIGNAL = Signal("claude-code-footer", "marker", "strong", "commit abc1234 message",
-                "🤖 Generated with [Claude Code](https://claude.com/claude-code) <!-- x | y", "claude")
+SIGNAL = Signal(
+    "claude-code-footer",
+    "marker",
+    "strong",
+    "commit abc1234 message",
+    "🤖 Generated with [Claude Code](https://claude.com/claude-code) <!-- x | y",
+    "claude",
+)
 AI = Verdict("ai", ("claude",), (SIGNAL,))
 PROMPT = "## Prompt section in the pull request body"
 
@@ -32,20 +38,41 @@ PROMPT = "## Prompt section in the pull request body"
     [
         (AI, AISettings(), None, Conclusion.FAILURE, "AI-written (claude): the prompt is missing"),
         (AI, AISettings(), PROMPT, Conclusion.SUCCESS, f"AI-written (claude); prompt: {PROMPT}"),
-        (AI, AISettings(require_prompt=False), None, Conclusion.SUCCESS,
-         "AI-written (claude); the policy does not require the prompt"),
-        (Verdict("suspected", ("codex",)), AISettings(), None, Conclusion.FAILURE,
-         "Possibly AI-written (codex): the prompt is missing"),
-        (Verdict("suspected", ("codex",)), AISettings(treat_as_ai=("ai",)), None, Conclusion.SUCCESS,
-         "Possibly AI-written (codex)"),
-        (Verdict("contradictory", ("cursor",)), AISettings(), PROMPT, Conclusion.SUCCESS,
-         f"AI-written, although the description declares no AI use (cursor); prompt: {PROMPT}"),
+        (
+            AI,
+            AISettings(require_prompt=False),
+            None,
+            Conclusion.SUCCESS,
+            "AI-written (claude); the policy does not require the prompt",
+        ),
+        (
+            Verdict("suspected", ("codex",)),
+            AISettings(),
+            None,
+            Conclusion.FAILURE,
+            "Possibly AI-written (codex): the prompt is missing",
+        ),
+        (
+            Verdict("suspected", ("codex",)),
+            AISettings(treat_as_ai=("ai",)),
+            None,
+            Conclusion.SUCCESS,
+            "Possibly AI-written (codex)",
+        ),
+        (
+            Verdict("contradictory", ("cursor",)),
+            AISettings(),
+            PROMPT,
+            Conclusion.SUCCESS,
+            f"AI-written, although the description declares no AI use (cursor); prompt: {PROMPT}",
+        ),
         (Verdict("human"), AISettings(), None, Conclusion.SUCCESS, "No AI signals"),
         (Verdict("attested_human"), AISettings(), None, Conclusion.SUCCESS, "Declared human-written"),
     ],
 )
-def test_provenance_conclusions(verdict: Verdict, ai: AISettings, prompt: str | None, conclusion: Conclusion,
-                                title: str) -> None:
+def test_provenance_conclusions(
+    verdict: Verdict, ai: AISettings, prompt: str | None, conclusion: Conclusion, title: str
+) -> None:
     result = provenance_gate(verdict, ai, prompt)
     assert result.gate is Gate.PROVENANCE
     assert (result.conclusion, result.title) == (conclusion, title)
@@ -70,17 +97,29 @@ def test_provenance_explains_the_special_verdicts() -> None:
     assert "does not treat this verdict as AI-written (`ai.treat_as_ai`)" in ignored
     assert "No AI signals were found" in provenance_gate(Verdict("human"), AISettings(), None).summary
     unsigned = Signal("x", "identity", "strong", "PR author", "bot[bot]")
-    assert "| PR author | `x` | strong | — | bot\\[bot\\] |" in provenance_gate(
-        Verdict("ai", (), (unsigned,)), AISettings(), PROMPT).summary
-    assert "**Prompt provenance:** not required (`ai.require_prompt`)." in provenance_gate(
-        AI, AISettings(require_prompt=False), None).summary
+    assert (
+        "| PR author | `x` | strong | — | bot\\[bot\\] |"
+        in provenance_gate(Verdict("ai", (), (unsigned,)), AISettings(), PROMPT).summary
+    )
+    assert (
+        "**Prompt provenance:** not required (`ai.require_prompt`)."
+        in provenance_gate(AI, AISettings(require_prompt=False), None).summary
+    )
 
 
-WAITING = CategoryResult("secrets", ("config/.env", "deploy/key.pem"), False, approved_by=("carol",),
-                         missing=("1 more approval from @alice, @acme/security",), request_users=("alice",),
-                         request_teams=("acme/security",), stale=("bob",), ignored=("@dave: is the author",),
-                         vetoed_by=("sec",), excluded=("@pat: pushed to the pull request's branch",
-                                                       "@lead: assigned the pull request to an agent"))
+WAITING = CategoryResult(
+    "secrets",
+    ("config/.env", "deploy/key.pem"),
+    False,
+    approved_by=("carol",),
+    missing=("1 more approval from @alice, @acme/security",),
+    request_users=("alice",),
+    request_teams=("acme/security",),
+    stale=("bob",),
+    ignored=("@dave: is the author",),
+    vetoed_by=("sec",),
+    excluded=("@pat: pushed to the pull request's branch", "@lead: assigned the pull request to an agent"),
+)
 DONE = CategoryResult("auth", ("src/auth/login.py",), True, approved_by=("erin",))
 
 
@@ -95,8 +134,9 @@ DONE = CategoryResult("auth", ("src/auth/login.py",), True, approved_by=("erin",
         ((), False, False, Conclusion.SUCCESS, "No sensitive category applies to this PR"),
     ],
 )
-def test_approvals_conclusions(results: tuple[CategoryResult, ...], truncated: bool, any_apply: bool,
-                               conclusion: Conclusion, title: str) -> None:
+def test_approvals_conclusions(
+    results: tuple[CategoryResult, ...], truncated: bool, any_apply: bool, conclusion: Conclusion, title: str
+) -> None:
     result = approvals_gate(results, files_truncated=truncated, any_apply=any_apply)
     assert (result.gate, result.conclusion, result.title) == (Gate.APPROVALS, conclusion, title)
 
@@ -104,12 +144,17 @@ def test_approvals_conclusions(results: tuple[CategoryResult, ...], truncated: b
 def test_approvals_summary_says_who_must_still_approve() -> None:
     summary = approvals_gate((WAITING, DONE), files_truncated=False, any_apply=True).summary
     assert "### secrets: needs approval" in summary and "### auth: approved" in summary
-    for line in ("- Files: `config/.env`, `deploy/key.pem`", "- Approved by: @carol",
-                 "- Still needed: 1 more approval from @alice, @acme/security",
-                 "- Stale (the files changed after they approved; approve again): @bob",
-                 "- Not counted: @dave: is the author", "- Approved by: @erin", "- Changes requested by: @sec",
-                 "- Cannot approve, having taken part in the change: @pat: pushed to the pull request's branch; "
-                 "@lead: assigned the pull request to an agent"):
+    for line in (
+        "- Files: `config/.env`, `deploy/key.pem`",
+        "- Approved by: @carol",
+        "- Still needed: 1 more approval from @alice, @acme/security",
+        "- Stale (the files changed after they approved; approve again): @bob",
+        "- Not counted: @dave: is the author",
+        "- Approved by: @erin",
+        "- Changes requested by: @sec",
+        "- Cannot approve, having taken part in the change: @pat: pushed to the pull request's branch; "
+        "@lead: assigned the pull request to an agent",
+    ):
         assert line in summary
 
 
@@ -118,14 +163,19 @@ def test_approvals_summary_caps_long_file_lists() -> None:
     assert "and 5 more" in approvals_gate((many,), files_truncated=False, any_apply=True).summary
 
 
-ISSUES = (PolicyIssue(".github/prompt-to-pr.yml", 3, 5, "unknown key 'x'"),
-          PolicyIssue(".github/prompt-to-pr.yml", 9, 1, "bad ``` fence"))
+ISSUES = (
+    PolicyIssue(".github/prompt-to-pr.yml", 3, 5, "unknown key 'x'"),
+    PolicyIssue(".github/prompt-to-pr.yml", 9, 1, "bad ``` fence"),
+)
 
 
 def test_policy_gate_lists_every_issue() -> None:
     result = policy_gate(ISSUES)
-    assert (result.gate, result.conclusion, result.title) == (Gate.POLICY, Conclusion.FAILURE,
-                                                              "The policy is invalid (2 problems)")
+    assert (result.gate, result.conclusion, result.title) == (
+        Gate.POLICY,
+        Conclusion.FAILURE,
+        "The policy is invalid (2 problems)",
+    )
     assert ".github/prompt-to-pr.yml:3:5: unknown key 'x'" in result.summary
     assert "bad ''' fence" in result.summary
     assert "ghapp policy validate" in result.summary
@@ -148,8 +198,13 @@ def test_policy_edit_gate() -> None:
 # ---- ai.require_disclosure ------------------------------------------------------------------------------
 
 DISCLOSE = AISettings(require_disclosure=True)
-ATTESTED = Signal("human-checkbox-attested", "attestation", "strong", "pull request body",
-                  "[x] No AI tools were used for this pull request.")
+ATTESTED = Signal(
+    "human-checkbox-attested",
+    "attestation",
+    "strong",
+    "pull request body",
+    "[x] No AI tools were used for this pull request.",
+)
 DISCLOSED = Signal("assisted-by", "disclosure", "strong", "commit abc1234 trailer", "Assisted-by: Claude", "claude")
 AGENT = Signal("copilot-agent", "identity", "strong", "pull request author", "Copilot (Bot)", "copilot")
 AGENT_COMMIT = Signal("copilot-agent", "identity", "strong", "commit abc1234 author", "Copilot <…>", "copilot")
@@ -161,12 +216,24 @@ AGENT_COMMIT = Signal("copilot-agent", "identity", "strong", "commit abc1234 aut
         (Verdict("human"), False, Conclusion.FAILURE, "The AI disclosure is missing: say whether and how AI was used"),
         (Verdict("human"), True, Conclusion.SUCCESS, "No AI signals"),
         (Verdict("attested_human", (), (ATTESTED,)), False, Conclusion.SUCCESS, "Declared human-written"),
-        (Verdict("ai", ("claude",), (DISCLOSED,)), False, Conclusion.FAILURE,
-         "AI-written (claude): the prompt is missing"),
-        (Verdict("ai", ("copilot",), (AGENT,)), False, Conclusion.FAILURE,
-         "AI-written (copilot): the prompt is missing"),
-        (Verdict("ai", ("copilot",), (AGENT_COMMIT,)), False, Conclusion.FAILURE,
-         "AI-written (copilot): the prompt and the AI disclosure is missing"),
+        (
+            Verdict("ai", ("claude",), (DISCLOSED,)),
+            False,
+            Conclusion.FAILURE,
+            "AI-written (claude): the prompt is missing",
+        ),
+        (
+            Verdict("ai", ("copilot",), (AGENT,)),
+            False,
+            Conclusion.FAILURE,
+            "AI-written (copilot): the prompt is missing",
+        ),
+        (
+            Verdict("ai", ("copilot",), (AGENT_COMMIT,)),
+            False,
+            Conclusion.FAILURE,
+            "AI-written (copilot): the prompt and the AI disclosure is missing",
+        ),
         (AI, False, Conclusion.FAILURE, "AI-written (claude): the prompt and the AI disclosure is missing"),
     ],
 )
@@ -188,10 +255,13 @@ def test_disclosed_ai_pr_with_its_prompt_passes() -> None:
     assert result.conclusion is Conclusion.SUCCESS
 
 
-@pytest.mark.parametrize(("ticked", "verdict"), [
-    ("- [x] No AI tools were used for this pull request.", "attested_human"),
-    ("- [x] AI tools were used: Claude Code (Sonnet 4.5), for the tests.", "ai"),
-])
+@pytest.mark.parametrize(
+    ("ticked", "verdict"),
+    [
+        ("- [x] No AI tools were used for this pull request.", "attested_human"),
+        ("- [x] AI tools were used: Claude Code (Sonnet 4.5), for the tests.", "ai"),
+    ],
+)
 def test_the_bundled_pull_request_template_satisfies_the_disclosure_rule(ticked: str, verdict: str) -> None:
     """policies/pull_request_template.md carries the section the failure message asks for; ticked, it passes."""
     template = (ROOT / "policies" / "pull_request_template.md").read_text(encoding="utf-8")
@@ -208,8 +278,14 @@ def test_the_bundled_pull_request_template_satisfies_the_disclosure_rule(ticked:
     assert provenance_gate(found, DISCLOSE, PROMPT if verdict == "ai" else None).conclusion is Conclusion.SUCCESS
 
 
-REFUSED = (PolicyIssue(".github/prompt-to-pr.yml", 1, 7, "mode: report is less strict than the org's enforce; the "
-                                                          "org's floor keeps enforce"),)
+REFUSED = (
+    PolicyIssue(
+        ".github/prompt-to-pr.yml",
+        1,
+        7,
+        "mode: report is less strict than the org's enforce; the org's floor keeps enforce",
+    ),
+)
 
 
 def test_the_floor_gate_names_each_refused_relaxation() -> None:

@@ -52,7 +52,10 @@ def test_table_caps_rows_and_says_where_the_rest_is() -> None:
 def test_bullets_and_plural() -> None:
     assert bullets(["a", "b"]) == "- a\n- b"
     assert (plural(1, "finding"), plural(2, "finding"), plural(0, "entry", "entries")) == (
-        "1 finding", "2 findings", "0 entries")
+        "1 finding",
+        "2 findings",
+        "0 entries",
+    )
 
 
 def test_finish_joins_sections_and_truncates() -> None:

@@ -24,8 +24,9 @@ def _f(path: str, line: int, rule: str = "F401", severity: str = "error", end_li
 
 
 def _report(*findings: Finding, gate: Gate = Gate.LINT, **kw: object) -> ToolReport:
-    return ToolReport(gate, "ruff", "0.17.6", findings=findings, files=("src/app.py", "src/new.py"),
-                      rules=("E", "F"), **kw)  # type: ignore[arg-type]
+    return ToolReport(
+        gate, "ruff", "0.17.6", findings=findings, files=("src/app.py", "src/new.py"), rules=("E", "F"), **kw
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -77,8 +78,9 @@ def test_dependency_audit_counts_findings_anywhere_in_a_changed_dependency_file(
         ("error", [], Conclusion.SUCCESS, "No findings on changed lines"),
     ],
 )
-def test_block_on_sets_the_least_severe_blocking_finding(block_on: str, severities: list[str],
-                                                         conclusion: Conclusion, title: str) -> None:
+def test_block_on_sets_the_least_severe_blocking_finding(
+    block_on: str, severities: list[str], conclusion: Conclusion, title: str
+) -> None:
     settings = GateSettings(Gate.SEMGREP, block_on=block_on)  # type: ignore[arg-type]
     findings = [_f("src/app.py", 10 + i, f"r{i}", sev) for i, sev in enumerate(severities)]
     result = tool_gate(settings, [_report(*findings, gate=Gate.SEMGREP)], FILES, is_ai=True)
@@ -87,8 +89,9 @@ def test_block_on_sets_the_least_severe_blocking_finding(block_on: str, severiti
 
 def test_ignored_rules_never_count_and_are_listed() -> None:
     settings = GateSettings(Gate.LINT, ignore=("S101",))
-    result = tool_gate(settings, [_report(_f("src/app.py", 10, "S101"), _f("src/app.py", 11, "S101"))], FILES,
-                       is_ai=True)
+    result = tool_gate(
+        settings, [_report(_f("src/app.py", 10, "S101"), _f("src/app.py", 11, "S101"))], FILES, is_ai=True
+    )
     assert result.conclusion is Conclusion.SUCCESS and result.annotations == ()
     assert "2 findings of `S101`, ignored by the policy (`gates.lint.ignore`)" in result.summary
 
@@ -99,17 +102,29 @@ def test_ignored_rules_never_count_and_are_listed() -> None:
         ([], False, "The tool did not report on this head, so nothing was checked"),
         ([_report(status="timeout", error="killed after 120 s")], False, "ruff timed out: killed after 120 s"),
         ([_report(status="timeout")], False, "ruff timed out"),
-        ([_report(status="error", error="exit 2: config | <!-- x")], False,
-         "ruff failed: exit 2: config \\| &lt;\\!-- x"),
+        (
+            [_report(status="error", error="exit 2: config | <!-- x")],
+            False,
+            "ruff failed: exit 2: config \\| &lt;\\!-- x",
+        ),
         ([_report(status="error")], False, "ruff failed"),
-        ([_report(unaudited=("foo", "bar"))], False,
-         "2 changed files could not be checked by ruff (`foo`, `bar`); what was not checked may hide a problem"),
-        ([_report()], True, "GitHub listed only part of the PR's files, so some changed files were not checked; "
-                            "split the PR"),
+        (
+            [_report(unaudited=("foo", "bar"))],
+            False,
+            "2 changed files could not be checked by ruff (`foo`, `bar`); what was not checked may hide a problem",
+        ),
+        (
+            [_report()],
+            True,
+            "GitHub listed only part of the PR's files, so some changed files were not checked; split the PR",
+        ),
         ([_report(status="error", error="boom", unaudited=("x",))], True, "ruff failed: boom (and 2 more problems)"),
-        ([_report(unaudited=("a.py: a symbolic link (to `b`) in the commit",))], False,
-         "1 changed file could not be checked by ruff (`a.py: a symbolic link (to 'b') in the commit`); what "
-         "was not checked may hide a problem"),
+        (
+            [_report(unaudited=("a.py: a symbolic link (to `b`) in the commit",))],
+            False,
+            "1 changed file could not be checked by ruff (`a.py: a symbolic link (to 'b') in the commit`); what "
+            "was not checked may hide a problem",
+        ),
     ],
 )
 def test_the_gate_fails_closed(reports: list[ToolReport], truncated: bool, title: str) -> None:
@@ -143,10 +158,14 @@ def test_the_summary_has_a_table_the_tools_and_what_was_not_analysed() -> None:
     result = tool_gate(LINT, [_report(*findings)], FILES, is_ai=True, files_truncated=False)
     assert "| `src/app.py:10` | `E501` | error | message for E501 |" in result.summary
     assert "ruff 0.17.6 on 2 files; rules: `E`, `F`" in result.summary
-    assert "1 finding on lines this PR did not change (set `gates.lint.whole_file: true` to count them)" \
-        in result.summary
-    for line in ("`src/old.py`: deleted", "`logo.png`: GitHub sent no diff, so every finding in the file counts",
-                 "`src/big.py`: GitHub sent no diff, so every finding in the file counts"):
+    assert (
+        "1 finding on lines this PR did not change (set `gates.lint.whole_file: true` to count them)" in result.summary
+    )
+    for line in (
+        "`src/old.py`: deleted",
+        "`logo.png`: GitHub sent no diff, so every finding in the file counts",
+        "`src/big.py`: GitHub sent no diff, so every finding in the file counts",
+    ):
         assert line in result.summary
 
 
@@ -165,7 +184,11 @@ def test_annotations_are_sorted_by_place() -> None:
     findings = [_f("src/new.py", 5), _f("src/app.py", 12), _f("src/app.py", 10, "E1"), _f("src/app.py", 10, "A1")]
     result = tool_gate(LINT, [_report(*findings)], FILES, is_ai=True)
     assert [(f.path, f.line, f.rule) for f in result.annotations] == [
-        ("src/app.py", 10, "A1"), ("src/app.py", 10, "E1"), ("src/app.py", 12, "F401"), ("src/new.py", 5, "F401")]
+        ("src/app.py", 10, "A1"),
+        ("src/app.py", 10, "E1"),
+        ("src/app.py", 12, "F401"),
+        ("src/new.py", 5, "F401"),
+    ]
 
 
 def test_several_reports_for_one_gate_are_combined() -> None:
@@ -189,8 +212,9 @@ def test_several_reports_for_one_gate_are_combined() -> None:
         (("main",), "", True),
     ],
 )
-def test_a_branch_scoped_gate_judges_only_prs_into_its_branches(branches: tuple[str, ...], base: str | None,
-                                                                governed: bool) -> None:
+def test_a_branch_scoped_gate_judges_only_prs_into_its_branches(
+    branches: tuple[str, ...], base: str | None, governed: bool
+) -> None:
     settings = GateSettings(Gate.SEMGREP, applies_to="all", branches=branches)
     result = tool_gate(settings, [_report(gate=Gate.SEMGREP)], FILES, is_ai=False, base=base)
     assert (result.conclusion is Conclusion.SKIPPED) is not governed

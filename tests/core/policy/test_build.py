@@ -19,25 +19,44 @@ def _issues(text: str, signals: SignalTable | None = None) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("approvals:\n  a:\n    paths: [x/]\n    owners: ['@u1']\n    count: 2\n",
-         ["p.yml:5:12: approvals.a.count is 2 but only 1 user is named and no team or CODEOWNERS can add approvers"]),
-        ("approvals:\n  a:\n    paths: [x/]\n    owners: ['@u1', '@u2']\n    count: 3\n",
-         ["p.yml:5:12: approvals.a.count is 3 but only 2 users are named and no team or CODEOWNERS can add "
-          "approvers"]),
+        (
+            "approvals:\n  a:\n    paths: [x/]\n    owners: ['@u1']\n    count: 2\n",
+            ["p.yml:5:12: approvals.a.count is 2 but only 1 user is named and no team or CODEOWNERS can add approvers"],
+        ),
+        (
+            "approvals:\n  a:\n    paths: [x/]\n    owners: ['@u1', '@u2']\n    count: 3\n",
+            [
+                "p.yml:5:12: approvals.a.count is 3 but only 2 users are named and no team or CODEOWNERS can add "
+                "approvers"
+            ],
+        ),
         ("approvals:\n  a:\n    paths: [x/]\n    owners: ['@u1', '@u2']\n    count: 2\n", []),
         ("approvals:\n  a:\n    paths: [x/]\n    owners: ['@u1', '@org/t']\n    count: 5\n", []),  # a team can
         ("approvals:\n  a:\n    paths: [x/]\n    codeowners: true\n    count: 5\n", []),
         ("approvals:\n  a:\n    paths: [x/]\n    all_of: ['@org/a', '@org/b']\n    count: 2\n", []),
-        ("approvals:\n  a:\n    paths: [x/]\n",
-         ["p.yml:3:5: approvals.a names nobody who can approve: set owners, all_of or codeowners: true"]),
-        ("approvals:\n  a:\n    paths: [x/]\n    codeowners: false\n",
-         ["p.yml:3:5: approvals.a names nobody who can approve: set owners, all_of or codeowners: true"]),
-        ("approvals:\n  a:\n    paths: ['!x/', 'a//b', ok/]\n    codeowners: true\n",
-         ["p.yml:3:13: approvals.a.paths[0]: '!x/': negation (`!`) is not supported in CODEOWNERS",
-          "p.yml:3:20: approvals.a.paths[1]: 'a//b': empty path segment (`//`)"]),
-        ("approvals:\n  a:\n    paths: [x/]\n    codeowners: true\n    exclude: [x/tests/, 'x/[a]']\n",
-         ["p.yml:5:25: approvals.a.exclude[1]: 'x/[a]': character ranges (`[ ]`) are not supported in CODEOWNERS; "
-          "write `\\[` for a bracket"]),
+        (
+            "approvals:\n  a:\n    paths: [x/]\n",
+            ["p.yml:3:5: approvals.a names nobody who can approve: set owners, all_of or codeowners: true"],
+        ),
+        (
+            "approvals:\n  a:\n    paths: [x/]\n    codeowners: false\n",
+            ["p.yml:3:5: approvals.a names nobody who can approve: set owners, all_of or codeowners: true"],
+        ),
+        (
+            "approvals:\n  a:\n    paths: ['!x/', 'a//b', ok/]\n    codeowners: true\n",
+            [
+                "p.yml:3:13: approvals.a.paths[0]: '!x/': negation (`!`) is not supported in CODEOWNERS",
+                "p.yml:3:20: approvals.a.paths[1]: 'a//b': empty path segment (`//`)",
+            ],
+        ),
+        (
+            "approvals:\n  a:\n    paths: [x/]\n    codeowners: true\n    exclude: [x/tests/, 'x/[a]']\n",
+            [
+                "p.yml:5:25: approvals.a.exclude[1]: 'x/[a]': character ranges (`[ ]`) are not supported in "
+                "CODEOWNERS; "
+                "write `\\[` for a bracket"
+            ],
+        ),
     ],
 )
 def test_semantic_checks(text: str, expected: list[str]) -> None:
@@ -47,12 +66,18 @@ def test_semantic_checks(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("signals", "text", "expected"),
     [
-        (None, "ai:\n  signals:\n    branches:\n      - {id: x, family: branch}\n",
-         "p.yml:4:9: ai.signals.branches[0]: missing required key 'confidence'"),
+        (
+            None,
+            "ai:\n  signals:\n    branches:\n      - {id: x, family: branch}\n",
+            "p.yml:4:9: ai.signals.branches[0]: missing required key 'confidence'",
+        ),
         (None, "ai:\n  signals:\n    colours: []\n", "p.yml:3:14: ai.signals.colours: unknown key"),
-        (SIGNALS, "ai:\n  signals:\n    branches:\n      - {id: claude-code-footer, family: branch, "
-                  "confidence: strong, tool: x, pattern: a}\n",
-         "p.yml:4:14: ai.signals.branches[0].id: 'claude-code-footer' is already"),
+        (
+            SIGNALS,
+            "ai:\n  signals:\n    branches:\n      - {id: claude-code-footer, family: branch, "
+            "confidence: strong, tool: x, pattern: a}\n",
+            "p.yml:4:14: ai.signals.branches[0].id: 'claude-code-footer' is already",
+        ),
     ],
 )
 def test_bad_extra_signals_are_located(signals: SignalTable | None, text: str, expected: str) -> None:

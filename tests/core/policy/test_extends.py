@@ -18,8 +18,10 @@ PATH = ".github/prompt-to-pr.yml"
         (".github", ExtendsRef("acme", ".github", PATH)),
         ("other/policies", ExtendsRef("other", "policies", PATH)),
         ("policies:strict.yml", ExtendsRef("acme", "policies", "strict.yml")),
-        ("Other-Org/repo_1.x:.github/policies/strict.yaml", ExtendsRef("Other-Org", "repo_1.x",
-                                                                       ".github/policies/strict.yaml")),
+        (
+            "Other-Org/repo_1.x:.github/policies/strict.yaml",
+            ExtendsRef("Other-Org", "repo_1.x", ".github/policies/strict.yaml"),
+        ),
         ("  policies  ", ExtendsRef("acme", "policies", PATH)),
         ("a/b", ExtendsRef("a", "b", PATH)),
         ("policies:a..b/..c.yml", ExtendsRef("acme", "policies", "a..b/..c.yml")),  # dots inside names are fine
@@ -31,9 +33,26 @@ def test_parse_extends(value: str, expected: ExtendsRef) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "a/b/c", "-org/repo", "org-/repo", "a--b/repo", "repo:file.json", "repo:", "o" * 40 + "/repo",
-     "repo name", "repo:../x.txt", "repo:../../../../installation.yml", "repo:a/../../x.yml", "repo:/x.yml",
-     "repo:a//x.yml", "repo:./x.yml", "..", ".", "org/..:x.yml"],
+    [
+        "",
+        "a/b/c",
+        "-org/repo",
+        "org-/repo",
+        "a--b/repo",
+        "repo:file.json",
+        "repo:",
+        "o" * 40 + "/repo",
+        "repo name",
+        "repo:../x.txt",
+        "repo:../../../../installation.yml",
+        "repo:a/../../x.yml",
+        "repo:/x.yml",
+        "repo:a//x.yml",
+        "repo:./x.yml",
+        "..",
+        ".",
+        "org/..:x.yml",
+    ],
 )
 def test_parse_extends_refuses(value: str) -> None:
     with pytest.raises(ExtendsError) as caught:
@@ -59,8 +78,11 @@ def test_follow_walks_the_chain_with_the_last_file_as_default() -> None:
     assert chain2 is not None and chain2.last == ExtendsRef("other", "base", "policies/p.yml")
     chain3 = chain2.follow(parse_layer("_extends: root\n", "base.yml"))
     assert chain3 is not None
-    assert chain3.refs == (START, ExtendsRef("other", "base", "policies/p.yml"), ExtendsRef("other", "root",
-                                                                                           "policies/p.yml"))
+    assert chain3.refs == (
+        START,
+        ExtendsRef("other", "base", "policies/p.yml"),
+        ExtendsRef("other", "root", "policies/p.yml"),
+    )
     assert chain3.follow(parse_layer("mode: report\n", "root.yml")) is None
 
 
@@ -70,7 +92,8 @@ def test_a_loop_is_reported_at_the_extends_line() -> None:
     with pytest.raises(ExtendsError) as caught:
         chain.follow(parse_layer("mode: report\n_extends: ACME/App\n", "base.yml"))
     assert caught.value.issue == PolicyIssue(
-        "base.yml", 2, 11, f"_extends: Recursion detected: acme/app:{PATH} -> acme/base:{PATH} -> ACME/App:{PATH}")
+        "base.yml", 2, 11, f"_extends: Recursion detected: acme/app:{PATH} -> acme/base:{PATH} -> ACME/App:{PATH}"
+    )
     assert str(caught.value) == str(caught.value.issue)
 
 
@@ -88,8 +111,9 @@ def test_the_chain_stops_after_max_depth_hops() -> None:
     with pytest.raises(ExtendsError) as caught:
         chain.follow(parse_layer("_extends: one-too-many\n", "last.yml"))
     assert caught.value.issue is not None
-    assert str(caught.value.issue) == (f"last.yml:1:11: _extends: more than {MAX_DEPTH} files extend one another; "
-                                       f"stopped at acme/one-too-many:{PATH}")
+    assert str(caught.value.issue) == (
+        f"last.yml:1:11: _extends: more than {MAX_DEPTH} files extend one another; stopped at acme/one-too-many:{PATH}"
+    )
 
 
 def test_a_malformed_extends_met_while_following_is_located() -> None:
@@ -107,8 +131,10 @@ def test_missing_names_the_file_that_could_not_be_read() -> None:
     layer = parse_layer("_extends: gone\n", "app.yml")
     chain = ExtendsChain.start(START).follow(layer)
     assert chain is not None
-    assert str(chain.missing(layer)) == f"app.yml:1:11: _extends: acme/gone:{PATH} does not exist or the App " \
-                                        "cannot read it"
+    assert (
+        str(chain.missing(layer)) == f"app.yml:1:11: _extends: acme/gone:{PATH} does not exist or the App "
+        "cannot read it"
+    )
     assert chain.missing(Layer("x.yml", None)).line == 1
 
 

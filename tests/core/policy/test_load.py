@@ -45,9 +45,18 @@ def test_the_bundled_default_builds() -> None:
     assert all(rule.codeowners and rule.count == 1 for rule in policy.approvals)
     # the sensitive categories and the security scans judge every PR: deleting an AI footer must not lift them
     assert {rule.category: rule.applies_to for rule in policy.approvals} == {
-        "auth": "all", "billing": "all", "ci": "ai", "governance": "ai", "secrets": "all"}
+        "auth": "all",
+        "billing": "all",
+        "ci": "ai",
+        "governance": "ai",
+        "secrets": "all",
+    }
     assert {g.gate: g.applies_to for g in policy.gates} == {
-        Gate.LINT: "ai", Gate.TYPES: "ai", Gate.SEMGREP: "all", Gate.DEPENDENCY_AUDIT: "all"}
+        Gate.LINT: "ai",
+        Gate.TYPES: "ai",
+        Gate.SEMGREP: "all",
+        Gate.DEPENDENCY_AUDIT: "all",
+    }
     assert policy.gate(Gate.LINT) == GateSettings(Gate.LINT, rules=("E", "F", "W", "B", "S", "UP"))
     assert policy.ai.require_prompt and policy.ai.treat_as_ai == ("ai", "suspected", "contradictory")
     assert not policy.ai.require_disclosure
@@ -82,8 +91,17 @@ def test_a_repository_layer_changes_only_what_it_names() -> None:
     assert rules["secrets"].users == ("alice",) and rules["secrets"].teams == ("acme/security",)
     assert rules["secrets"].codeowners and rules["secrets"].count == 2  # still from the default
     assert rules["infra"] == ApprovalRule(
-        category="infra", patterns=("terraform/",), users=("bob", "carol"), count=2, all_of=("acme/sre",),
-        allow_author=True, allow_commit_authors=True, allow_bots=True, applies_to="all", stale_on_change=False)
+        category="infra",
+        patterns=("terraform/",),
+        users=("bob", "carol"),
+        count=2,
+        all_of=("acme/sre",),
+        allow_author=True,
+        allow_commit_authors=True,
+        allow_bots=True,
+        applies_to="all",
+        stale_on_change=False,
+    )
     assert policy.overrides == OverrideSettings(team="acme/leads", gates=(Gate.LINT, Gate.APPROVALS))
     assert policy.direct_push.branches == ("release/*",) and policy.direct_push.open_issue
     assert policy.direct_push.mention == ("@acme/security",)
@@ -133,8 +151,12 @@ def test_any_layer_issue_stops_the_policy_and_all_are_reported() -> None:
 
 
 def test_checks_after_merging_point_into_the_layer_that_set_the_value() -> None:
-    result = load_policy([("default.yml", DEFAULT),
-                          ("repo.yml", "approvals:\n  auth:\n    paths: ['src/[a]uth/']\n  ops:\n    count: 2\n")])
+    result = load_policy(
+        [
+            ("default.yml", DEFAULT),
+            ("repo.yml", "approvals:\n  auth:\n    paths: ['src/[a]uth/']\n  ops:\n    count: 2\n"),
+        ]
+    )
     assert [str(i) for i in result.issues] == [
         "repo.yml:3:13: approvals.auth.paths[0]: 'src/[a]uth/': character ranges (`[ ]`) are not supported in "
         "CODEOWNERS; write `\\[` for a bracket",
@@ -145,8 +167,11 @@ def test_checks_after_merging_point_into_the_layer_that_set_the_value() -> None:
 
 
 def test_build_policy_extends_the_signal_table_given() -> None:
-    layer = parse_layer("ai:\n  signals:\n    branches:\n      - {id: our-bot, family: branch, confidence: strong, "
-                        "tool: ourbot, pattern: '^ourbot/'}\n", "repo.yml")
+    layer = parse_layer(
+        "ai:\n  signals:\n    branches:\n      - {id: our-bot, family: branch, confidence: strong, "
+        "tool: ourbot, pattern: '^ourbot/'}\n",
+        "repo.yml",
+    )
     policy = build_policy([layer], signals=SIGNALS).policy
     assert policy is not None and policy.signals is not None
     ids = [rule.id for rule in policy.signals.branches]
@@ -195,12 +220,38 @@ def test_without_nulls_leaves_scalars_alone() -> None:
     assert without_nulls(node) is node
 
 
-KEYS = st.sampled_from(["mode", "ai", "gates", "approvals", "lint", "paths", "owners", "count", "all_of",
-                        "treat_as_ai", "signals", "rules", "enabled", "secrets", "team", "overrides", "x"])
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 30), st.sampled_from(
-    ["enforce", "report", "ai", "all", "@a", "@o/t", "a/", "[x", "*.pem", "E", "error", ""]))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                       st.dictionaries(KEYS, inner, max_size=4)), max_leaves=12)
+KEYS = st.sampled_from(
+    [
+        "mode",
+        "ai",
+        "gates",
+        "approvals",
+        "lint",
+        "paths",
+        "owners",
+        "count",
+        "all_of",
+        "treat_as_ai",
+        "signals",
+        "rules",
+        "enabled",
+        "secrets",
+        "team",
+        "overrides",
+        "x",
+    ]
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 30),
+    st.sampled_from(["enforce", "report", "ai", "all", "@a", "@o/t", "a/", "[x", "*.pem", "E", "error", ""]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -214,26 +265,49 @@ def test_any_layer_over_the_default_builds_or_reports_issues(data: dict[str, obj
 @pytest.mark.parametrize(
     ("path", "categories"),
     [
-        (".env", {"secrets"}), ("config/.env.production", {"secrets"}), ("deploy/prod.tfvars", {"secrets"}),
-        ("certs/server.pem", {"secrets"}), ("app/secrets/api.py", {"secrets"}), ("pkg/vault/client.go", {"secrets"}),
-        ("internal/kms/keys.go", {"secrets"}), ("src/credentials.ts", {"secrets"}), (".npmrc", {"secrets"}),
-        ("src/billing/views.py", {"billing"}), ("lib/payments/stripe.ts", {"billing"}),
-        ("web/src/components/Checkout.tsx", {"billing"}), ("internal/invoice/render.go", {"billing"}),
+        (".env", {"secrets"}),
+        ("config/.env.production", {"secrets"}),
+        ("deploy/prod.tfvars", {"secrets"}),
+        ("certs/server.pem", {"secrets"}),
+        ("app/secrets/api.py", {"secrets"}),
+        ("pkg/vault/client.go", {"secrets"}),
+        ("internal/kms/keys.go", {"secrets"}),
+        ("src/credentials.ts", {"secrets"}),
+        (".npmrc", {"secrets"}),
+        ("src/billing/views.py", {"billing"}),
+        ("lib/payments/stripe.ts", {"billing"}),
+        ("web/src/components/Checkout.tsx", {"billing"}),
+        ("internal/invoice/render.go", {"billing"}),
         ("app/models/subscription.rb", {"billing"}),
-        ("src/auth/views.py", {"auth"}), ("internal/auth/jwt.go", {"auth"}), ("pkg/oauth2/client.go", {"auth"}),
-        ("src/components/AuthProvider.tsx", {"auth"}), ("app/middleware/auth.ts", {"auth"}),
-        ("src/api/middlewares/authenticate.js", {"auth"}), ("accounts/login.html", {"auth"}),
-        ("app/permissions.py", {"auth"}), ("django_app/sessions.py", {"auth"}),
-        (".github/workflows/ci.yml", {"ci"}), (".github/actions/setup/action.yml", {"ci"}),
-        ("tools/release/action.yaml", {"ci"}), (".github/prompt-to-pr.yml", {"governance"}),
+        ("src/auth/views.py", {"auth"}),
+        ("internal/auth/jwt.go", {"auth"}),
+        ("pkg/oauth2/client.go", {"auth"}),
+        ("src/components/AuthProvider.tsx", {"auth"}),
+        ("app/middleware/auth.ts", {"auth"}),
+        ("src/api/middlewares/authenticate.js", {"auth"}),
+        ("accounts/login.html", {"auth"}),
+        ("app/permissions.py", {"auth"}),
+        ("django_app/sessions.py", {"auth"}),
+        (".github/workflows/ci.yml", {"ci"}),
+        (".github/actions/setup/action.yml", {"ci"}),
+        ("tools/release/action.yaml", {"ci"}),
+        (".github/prompt-to-pr.yml", {"governance"}),
         ("docs/CODEOWNERS", {"governance"}),
         ("src/billing/auth_keys.py", {"auth", "billing"}),
-        ("app/Author.tsx", set()), ("src/authors.py", set()), ("docs/authoring.md", set()), ("README.md", set()),
-        ("cmd/server/main.go", set()), ("src/utils/strings.py", set()), ("sub/.github/workflows/x.yml", set()),
+        ("app/Author.tsx", set()),
+        ("src/authors.py", set()),
+        ("docs/authoring.md", set()),
+        ("README.md", set()),
+        ("cmd/server/main.go", set()),
+        ("src/utils/strings.py", set()),
+        ("sub/.github/workflows/x.yml", set()),
     ],
 )
 def test_the_bundled_categories_cover_common_layouts(path: str, categories: set[str]) -> None:
     policy = _policy()
-    found = {rule.category for rule in policy.approvals
-             if any(compile_pattern(pattern).matches(path) for pattern in rule.patterns)}
+    found = {
+        rule.category
+        for rule in policy.approvals
+        if any(compile_pattern(pattern).matches(path) for pattern in rule.patterns)
+    }
     assert found == categories

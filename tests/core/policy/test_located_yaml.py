@@ -73,8 +73,13 @@ def test_values_keep_their_positions_and_types() -> None:
     tree, issues = read_yaml(text, "p.yml")
     assert issues == ()
     assert tree is not None
-    assert tree.plain() == {"mode": "report", "gates": {"lint": {"enabled": False, "rules": ["E", "F"]}},
-                            "count": 3, "ratio": 0.5, "none": None}
+    assert tree.plain() == {
+        "mode": "report",
+        "gates": {"lint": {"enabled": False, "rules": ["E", "F"]}},
+        "count": 3,
+        "ratio": 0.5,
+        "none": None,
+    }
     rules = tree.find(("gates", "lint", "rules"))
     assert rules.mark == Mark("p.yml", 5, 12)
     assert rules.key_mark == Mark("p.yml", 5, 5)

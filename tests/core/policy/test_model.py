@@ -53,8 +53,10 @@ def test_gate_mode_falls_back_to_the_policy_mode() -> None:
 
 
 def test_teams_lists_every_team_the_engine_asks_about() -> None:
-    policy = Policy(approvals=(ApprovalRule("a", ("a/",), teams=("o/x",), all_of=("o/y",)), RULE),
-                    overrides=OverrideSettings(team="o/leads"))
+    policy = Policy(
+        approvals=(ApprovalRule("a", ("a/",), teams=("o/x",), all_of=("o/y",)), RULE),
+        overrides=OverrideSettings(team="o/leads"),
+    )
     assert policy.teams() == {"o/x", "o/y", "o/leads"}
     assert Policy().teams() == frozenset()
 
@@ -74,15 +76,18 @@ def test_direct_push_watches(settings: DirectPushSettings, branch: str, watched:
     assert settings.watches(branch, "main") is watched
 
 
-@pytest.mark.parametrize(("settings", "verdict", "wanted"), [
-    (LabelSettings(), Verdict("ai", ("claude", "copilot")), {"ai-generated", "ai:claude", "ai:copilot"}),
-    (LabelSettings(), Verdict("contradictory", ("codex",)), {"ai-generated", "ai:codex"}),
-    (LabelSettings(), Verdict("suspected", ("cursor",)), {"ai-suspected", "ai:cursor"}),
-    (LabelSettings(), Verdict("ai", ("x" * 60,)), {"ai-generated", "ai:" + "x" * 47}),  # GitHub's 50 characters
-    (LabelSettings(), Verdict("attested_human"), set()),
-    (LabelSettings(ai="by-ai", suspected="maybe-ai", tool_prefix=""), Verdict("ai", ("claude",)), {"by-ai"}),
-    (LabelSettings(ai="by-ai", suspected="maybe-ai", tool_prefix=""), Verdict("suspected"), {"maybe-ai"}),
-])
+@pytest.mark.parametrize(
+    ("settings", "verdict", "wanted"),
+    [
+        (LabelSettings(), Verdict("ai", ("claude", "copilot")), {"ai-generated", "ai:claude", "ai:copilot"}),
+        (LabelSettings(), Verdict("contradictory", ("codex",)), {"ai-generated", "ai:codex"}),
+        (LabelSettings(), Verdict("suspected", ("cursor",)), {"ai-suspected", "ai:cursor"}),
+        (LabelSettings(), Verdict("ai", ("x" * 60,)), {"ai-generated", "ai:" + "x" * 47}),  # GitHub's 50 characters
+        (LabelSettings(), Verdict("attested_human"), set()),
+        (LabelSettings(ai="by-ai", suspected="maybe-ai", tool_prefix=""), Verdict("ai", ("claude",)), {"by-ai"}),
+        (LabelSettings(ai="by-ai", suspected="maybe-ai", tool_prefix=""), Verdict("suspected"), {"maybe-ai"}),
+    ],
+)
 def test_the_labels_a_verdict_wants(settings: LabelSettings, verdict: Verdict, wanted: set[str]) -> None:
     assert settings.wanted(verdict) == wanted
 
@@ -90,7 +95,11 @@ def test_the_labels_a_verdict_wants(settings: LabelSettings, verdict: Verdict, w
 def test_which_labels_are_the_apps_and_what_one_added_by_hand_says() -> None:
     named = LabelSettings(ai="by-ai", suspected="maybe-ai", tool_prefix="")
     assert [LabelSettings().owns(n) for n in ("ai-generated", "ai-suspected", "ai:claude", "bug")] == [
-        True, True, True, False]
+        True,
+        True,
+        True,
+        False,
+    ]
     assert [named.owns(n) for n in ("by-ai", "maybe-ai", "ai-generated", "ai:claude")] == [True, True, False, False]
     assert LabelSettings().meaning("ai-generated") == ("ai", None)
     assert LabelSettings().meaning("ai-suspected") == ("suspected", None)

@@ -15,6 +15,7 @@ from typing import Any
 
 def main(url: str) -> dict[str, Any]:
     import ghapp  # noqa: PLC0415 - imported here so the caller's PYTHONPATH decides which code this is
+
     # Choose by the release's own tree: the editable install's import hook would find the new
     # `ghapp.store` for an old `ghapp` package, so a try/except ImportError cannot tell.
     store = Path(ghapp.__file__).parent / "store"
@@ -53,10 +54,28 @@ def main(url: str) -> dict[str, Any]:
     out["counts"] = inbox.counts()
 
     with db.session() as session:
-        session.add(Evaluation(delivery_id="old-1", repository="acme/payments", pr_number=1, head_sha="a" * 40,
-                               gate="lint", conclusion="success", summary="no findings", reasons="[]"))
-        session.add(CheckRun(repository="acme/payments", head_sha="a" * 40, gate="lint", check_run_id=4242,
-                             status="completed", conclusion="success"))
+        session.add(
+            Evaluation(
+                delivery_id="old-1",
+                repository="acme/payments",
+                pr_number=1,
+                head_sha="a" * 40,
+                gate="lint",
+                conclusion="success",
+                summary="no findings",
+                reasons="[]",
+            )
+        )
+        session.add(
+            CheckRun(
+                repository="acme/payments",
+                head_sha="a" * 40,
+                gate="lint",
+                check_run_id=4242,
+                status="completed",
+                conclusion="success",
+            )
+        )
         session.commit()
     with db.session() as session:
         runs = session.query(CheckRun).order_by(CheckRun.check_run_id).all()  # type: ignore[arg-type]

@@ -33,14 +33,14 @@ from tests.conftest import scratch_pg_database
 from tests.paths import ROOT
 
 SCRIPT = Path(__file__).with_name("previous_release.py")
-NO_HISTORY = ("the rolling-deploy test needs the git history (a full clone: `git fetch --unshallow`) to find the "
-              "previous release")
+NO_HISTORY = (
+    "the rolling-deploy test needs the git history (a full clone: `git fetch --unshallow`) to find the previous release"
+)
 
 
 def git(*args: str) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=60,
-                              check=False)
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=60, check=False)
     except FileNotFoundError:
         pytest.fail(f"{NO_HISTORY}: git is not installed")
     if done.returncode != 0:
@@ -73,8 +73,12 @@ def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     try:
         yield where
     finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], check=False,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)],
+            check=False,
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(where, ignore_errors=True)
 
 
@@ -93,17 +97,34 @@ def new_release_writes(db: Database) -> None:
     columns it added, a tool report in a table it added."""
     Inbox(db).record(NewDelivery("new-1", "pull_request_review", "submitted", 7, "acme/payments", 3, "{}"))
     with db.session() as session:
-        session.add(CheckRun(repository="acme/payments", head_sha="b" * 40, gate="types", check_run_id=99,
-                             status="in_progress", digest="d" * 64, annotations='["k"]'))
-        session.add(StoredToolReport(repository="acme/payments", head_sha="b" * 40, gate="types",
-                                     fingerprint="f", report="{}"))
+        session.add(
+            CheckRun(
+                repository="acme/payments",
+                head_sha="b" * 40,
+                gate="types",
+                check_run_id=99,
+                status="in_progress",
+                digest="d" * 64,
+                annotations='["k"]',
+            )
+        )
+        session.add(
+            StoredToolReport(repository="acme/payments", head_sha="b" * 40, gate="types", fingerprint="f", report="{}")
+        )
         session.commit()
 
 
 def run_previous_release(release: Path, url: str) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(release)}
-    done = subprocess.run([sys.executable, str(SCRIPT), url], cwd=release, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), url],
+        cwd=release,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, f"the previous release failed on the new schema:\n{done.stderr[-4000:]}"
     result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
     return result
@@ -139,8 +160,7 @@ def test_the_previous_release_works_on_the_new_schema(previous_release: Path, fr
     db.engine.dispose()
 
 
-def test_a_version_runs_on_a_schema_a_later_release_migrated(tmp_path: Path,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_a_version_runs_on_a_schema_a_later_release_migrated(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     url = f"sqlite:///{tmp_path / 'ahead.db'}"
     db = ready_database(url)
     assert is_current(db)
@@ -154,8 +174,15 @@ def test_a_version_runs_on_a_schema_a_later_release_migrated(tmp_path: Path,
     again.engine.dispose()
 
 
-FORBIDDEN_IN_EXPAND = {"drop_table", "drop_column", "drop_index", "drop_constraint", "alter_column", "rename_table",
-                       "execute"}
+FORBIDDEN_IN_EXPAND = {
+    "drop_table",
+    "drop_column",
+    "drop_index",
+    "drop_constraint",
+    "alter_column",
+    "rename_table",
+    "execute",
+}
 
 
 def migration_files() -> list[Path]:

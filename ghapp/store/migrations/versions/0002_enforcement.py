@@ -65,8 +65,14 @@ def upgrade() -> None:
         sa.Column("reviewer", sa.String(255), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_review_requests"),
-        sa.UniqueConstraint("repository", "pr_number", "head_sha", "kind", "reviewer",
-                            name="uq_review_requests_repository_pr_number_head_sha_kind_reviewer"),
+        sa.UniqueConstraint(
+            "repository",
+            "pr_number",
+            "head_sha",
+            "kind",
+            "reviewer",
+            name="uq_review_requests_repository_pr_number_head_sha_kind_reviewer",
+        ),
     )
     op.create_table(
         "direct_pushes",

@@ -30,8 +30,9 @@ def upgrade() -> None:
         sa.Column("content", sa.Text(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_pull_details"),
-        sa.UniqueConstraint("repository", "pr_number", "head_sha",
-                            name="uq_pull_details_repository_pr_number_head_sha"),
+        sa.UniqueConstraint(
+            "repository", "pr_number", "head_sha", name="uq_pull_details_repository_pr_number_head_sha"
+        ),
     )
     op.create_index("ix_pull_details_updated_at", "pull_details", ["updated_at"])
 

@@ -33,8 +33,9 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(64), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_head_words"),
-        sa.UniqueConstraint("repository", "head_sha", "gate", "pr_number",
-                            name="uq_head_words_repository_head_sha_gate_pr_number"),
+        sa.UniqueConstraint(
+            "repository", "head_sha", "gate", "pr_number", name="uq_head_words_repository_head_sha_gate_pr_number"
+        ),
     )
     op.create_index("ix_head_words_repository_pr_number", "head_words", ["repository", "pr_number"])
 
