@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import REPO, build_world, running_app
+from tests.e2e.test_pull_request_flow import runs
 from tests.ghsim import GitHubSim
 from tests.ghsim.gitdata import Link
 from tests.osv_server import serve
@@ -32,10 +33,6 @@ ATTACK = {
 }
 
 
-def _runs(sim: GitHubSim, head: str) -> dict[str, object]:
-    return {r.name.removeprefix("prompt-to-pr / "): r for r in sim.state.check_runs_for(REPO, head)}
-
-
 @pytest.mark.tools
 @pytest.mark.slow
 def test_archive_tricks_do_not_hide_changed_files_from_the_gates(ghsim: GitHubSim, tmp_path: Path) -> None:
@@ -54,13 +51,13 @@ def test_archive_tricks_do_not_hide_changed_files_from_the_gates(ghsim: GitHubSi
         delivery = ghsim.send_webhook(app.url, "pull_request", ghsim.payloads.pull_request(REPO, pull.number))
         assert delivery.status_code == 202
         app.idle(timeout=300)
-    runs = _runs(ghsim, pull.head_sha)
-    lint, types, semgrep, audit = (runs[g] for g in ("lint", "types", "semgrep", "dependency-audit"))
+    checks = runs(ghsim, pull.head_sha)
+    lint, types, semgrep, audit = (checks[g] for g in ("lint", "types", "semgrep", "dependency-audit"))
     for run in (lint, types, semgrep, audit):
-        assert run.conclusion == "failure", run.output  # type: ignore[attr-defined]
+        assert run.conclusion == "failure", run.output
 
     def flagged(run: object) -> set[tuple[str, int]]:
-        return {(a["path"], a["start_line"]) for a in run.annotations}  # type: ignore[attr-defined]
+        return {(a["path"], a["start_line"]) for a in run.annotations}
 
     # export-ignore: the file left out of the archive was fetched by its blob id and judged
     assert ("hidden.py", 5) in flagged(semgrep) and ("hidden.py", 5) in flagged(lint)
@@ -70,11 +67,11 @@ def test_archive_tricks_do_not_hide_changed_files_from_the_gates(ghsim: GitHubSi
     assert ("bin/deploy", 4) in flagged(semgrep) and ("bin/deploy", 5) in flagged(lint)
     # the link is not followed: every Python gate names it and fails
     for run in (lint, types, semgrep):
-        summary = run.output["summary"]  # type: ignore[attr-defined]
+        summary = run.output["summary"]
         assert "tool.py" in summary and "symbolic link" in summary, summary
     # the requirements file GitHub calls binary is audited, and its vulnerable pin found
-    assert "requests" in audit.output["summary"]  # type: ignore[attr-defined]
-    assert any(a["path"] == "requirements.txt" for a in audit.annotations)  # type: ignore[attr-defined]
+    assert "requests" in audit.output["summary"]
+    assert any(a["path"] == "requirements.txt" for a in audit.annotations)
     fetched = {r.path.rsplit("/", 1)[1] for r in ghsim.state.requests("GET", r"/git/blobs/")}
     assert {files["hidden.py"]["sha"], files["stamp.py"]["sha"]} <= fetched
     assert files["tool.py"]["sha"] not in fetched  # a link's blob is only its target's name
