@@ -79,6 +79,10 @@ class Timed:
     def env(self) -> dict[str, str]:
         return dict(self.inner.env)
 
+    @property
+    def needs_network(self) -> bool:  # the sandbox reads it: the dependency audits must reach the OSV server
+        return bool(getattr(self.inner, "needs_network", False))
+
     def applies_to(self, path: str) -> bool:
         return self.inner.applies_to(path)
 
