@@ -26,6 +26,7 @@ from ghapp.github.errors import (
 )
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+PROBE_WAIT_S = 1.0  # half-open, a probe out: how soon others look again
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,17 @@ class CircuitBreaker:
             if self._opened_at is None:
                 return "closed"
             return "half-open" if self._clock() - self._opened_at >= self._cooldown_s else "open"
+
+    def retry_in(self) -> float:
+        """Seconds before a call could reach GitHub: 0 when closed, or half-open with no probe out; the rest
+        of the cool-down while open; a short look-again while another caller's probe decides."""
+        with self._lock:
+            if self._opened_at is None:
+                return 0.0
+            remaining = self._opened_at + self._cooldown_s - self._clock()
+            if remaining > 0:
+                return remaining
+            return PROBE_WAIT_S if self._probing else 0.0
 
     def before_call(self, host: str) -> None:
         """Raise `GitHubUnavailable` while open; let exactly one probe through once the cool-down is over."""

@@ -81,6 +81,7 @@ class Worker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._depth = (0.0, 0)  # (monotonic time read, depth)
         self._paused_until = 0.0  # monotonic
+        self._held = False  # holding off while the GitHub circuit is open (logged once per opening)
 
     async def _io(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, partial(fn, *args, **kwargs))
@@ -91,6 +92,21 @@ class Worker:
         if until > self._paused_until:
             log.warning("GitHub is unavailable: taking no deliveries for %.0f s", until - time.monotonic())
             self._paused_until = until
+
+    def hold_off(self) -> float:
+        """Seconds to take no new deliveries: a pause GitHub asked for, or while the GitHub client's circuit
+        breaker is open (GitHub kept failing). Deliveries wait in the inbox meanwhile, none is claimed only to
+        fail its token request and be deferred again; after the cool-down one probe decides, and the rest
+        follow once GitHub answers."""
+        wait = self._paused_until - time.monotonic()
+        app = self.github()
+        if app is not None:
+            breaker = app.breaker().retry_in()
+            if breaker > 0 and not self._held:
+                log.warning("GitHub keeps failing (circuit open): taking no deliveries for %.0f s", breaker)
+            self._held = breaker > 0
+            wait = max(wait, breaker)
+        return wait
 
     def wake(self) -> None:
         """Thread-safe: a delivery was just enqueued, stop waiting between polls."""
@@ -125,7 +141,7 @@ class Worker:
     async def _slot(self, stop: asyncio.Event) -> None:
         delay = POLL_MIN_S
         while not stop.is_set():
-            if (pause := self._paused_until - time.monotonic()) > 0:
+            if (pause := self.hold_off()) > 0:
                 # GitHub is down: leave the queue alone instead of cycling every delivery through a handler
                 # that can only defer it again. Stop still ends the pause.
                 with contextlib.suppress(TimeoutError):

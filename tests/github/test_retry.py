@@ -11,7 +11,7 @@ from githubkit import Response
 from githubkit.exception import RequestError, RequestFailed
 
 from ghapp.github.errors import Forbidden, GitHubError, GitHubUnavailable, NotFound, RateLimited, ValidationFailed
-from ghapp.github.retry import CircuitBreaker, RetryPolicy, classify, rate_limit_wait
+from ghapp.github.retry import PROBE_WAIT_S, CircuitBreaker, RetryPolicy, classify, rate_limit_wait
 
 NOW = 1_700_000_000.0
 
@@ -135,6 +135,24 @@ def test_breaker_opens_after_threshold_and_lets_one_probe_through() -> None:
     breaker.success()
     assert breaker.state == "closed"
     breaker.before_call("h")
+
+
+def test_retry_in_says_how_long_until_a_call_could_reach_github() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=1, cooldown_s=10, clock=clock)
+    assert breaker.retry_in() == 0  # closed
+    breaker.failure()
+    clock.now = 4
+    assert breaker.retry_in() == 6  # open: the rest of the cool-down
+    clock.now = 10
+    assert breaker.retry_in() == 0  # half-open: the next caller is the probe
+    breaker.before_call("h")
+    assert breaker.retry_in() == PROBE_WAIT_S  # the probe is out: look again shortly
+    breaker.abandon()
+    assert breaker.retry_in() == 0
+    breaker.before_call("h")
+    breaker.success()
+    assert breaker.retry_in() == 0
 
 
 def test_a_success_resets_the_failure_count_and_an_abandoned_probe_frees_the_slot() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ghapp.github import RetryPolicy
-from ghapp.github.errors import RateLimited
+from ghapp.github.errors import GitHubUnavailable, RateLimited
 from ghapp.handlers import low_value
 from ghapp.runtime.jobs import HandlerTable, JobContext, Retry
 from ghapp.runtime.queue import Queue
@@ -320,3 +320,65 @@ async def test_a_paused_worker_takes_no_deliveries_until_the_pause_ends(
     stop.set()
     await run
     assert len(h.calls) == 1
+
+
+async def test_while_the_github_circuit_is_open_the_worker_claims_nothing_and_catches_up_after(
+    setup: Callable[..., tuple[Worker, Inbox, Queue]],
+) -> None:
+    """An outage: the token request keeps failing. Without holding off, each queued delivery would be claimed
+    only to fail on the open circuit and be deferred again (a claim storm); with it, every claim during the
+    outage is one probe GitHub actually received. After GitHub is back every delivery is processed once."""
+    sim = GitHubSim()
+    sim.state.create_installation("octo-org", installation_id=9)
+    sim.state.create_repo("octo-org/hello")
+    policy = RetryPolicy(attempts=1, breaker_threshold=2, breaker_cooldown_s=0.2)
+    github = sim.github_app(policy=policy)
+    fetched: list[str] = []
+
+    async def needs_github(ctx: JobContext) -> None:
+        try:
+            await ctx.installation().get_repo("octo-org", "hello")
+        except GitHubUnavailable as exc:  # as the enforcement guard does: a plain Retry, soon here
+            raise Retry(0.05, str(exc)) from exc
+        fetched.append(ctx.delivery.delivery_id)
+
+    worker, inbox, queue = setup({"pull_request": needs_github}, workers=1)
+    worker.github = lambda: github
+    claims: Counter[str] = Counter()
+    claim = inbox.claim
+
+    def counted(delivery_id: str, *args: Any, **kwargs: Any) -> Any:
+        claims[delivery_id] += 1
+        return claim(delivery_id, *args, **kwargs)
+
+    inbox.claim = counted  # type: ignore[method-assign]
+    outage = sim.faults.add(r"/app/installations/", "5xx", count=None, status=502)
+    ids = [f"d{i}" for i in range(30)]
+    for i, delivery_id in enumerate(ids):
+        record(inbox, delivery_id, pr=i + 1)
+        queue.enqueue(delivery_id)
+    stop = asyncio.Event()
+    run = asyncio.create_task(worker.run(stop))
+    for _ in range(2000):  # until GitHub has refused four probes after the circuit opened
+        if outage.hits >= 2 + 4:
+            break
+        await asyncio.sleep(0.01)
+    assert outage.hits >= 6
+    assert github.breaker().state != "closed" and worker.hold_off() > 0
+    # Each claim reached GitHub: two opened the circuit, the others were one probe per cool-down.
+    assert sum(claims.values()) <= outage.hits + 1  # (+1: a probe may be in flight)
+    assert sum(claims.values()) < len(ids) and fetched == []
+    sim.faults.clear()
+    for _ in range(2000):
+        if len(fetched) == len(ids):
+            break
+        queue.promote_due()  # the periodic duties' job (off in these tests): deferred ids back in the queue
+        worker.wake()
+        await asyncio.sleep(0.01)
+    stop.set()
+    await run
+    await github.aclose()
+    assert sorted(fetched) == sorted(ids)
+    for delivery_id in ids:
+        row = inbox.get(delivery_id)
+        assert row is not None and row.state == DeliveryState.DONE and row.attempts == 1
