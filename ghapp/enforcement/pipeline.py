@@ -177,7 +177,8 @@ class PullRun:
             )
         if ask_reviews and not self.pr.draft and (only is None or Gate.APPROVALS in only):
             requester = ReviewRequester(self.api, db, self.owner, self.repo)
-            await requester.request(self.pr_json, decision.approvals, force=force_requests)
+            retried = self.ctx.delivery.attempts > 1  # a request of a failed attempt may be unrecorded
+            await requester.request(self.pr_json, decision.approvals, force=force_requests, retried=retried)
         if only is None:
             current = [str(label.get("name", "")) for label in self.pr_json.get("labels") or []]
             hand = facts.pull_request.hand_labels if facts.pull_request is not None else ()

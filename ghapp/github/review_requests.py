@@ -1,8 +1,26 @@
-"""Review requests for the approvals a pull request still needs: once per head, never to the author, never to
-someone GitHub already lists as requested, so a busy PR does not become a notification storm.
+"""Review requests kept in step with the approvals a pull request still needs: ask for the missing ones once per
+head (never the author, never someone GitHub already lists as requested), and withdraw the App's own requests a
+new push or a new approval made unnecessary, so a busy PR becomes neither a notification storm nor a list of
+stale asks.
 
-What was asked is recorded in `review_requests` (unique per repository, PR, head, kind, reviewer). Team
-reviewers go to the API as slugs without the `org/` part; a team of another org cannot be requested.
+Asking costs no read on the normal path. The `pull_request` the event carries lists `requested_reviewers` and
+`requested_teams` as of the event, and `review_requests` (unique per repository, PR, head, kind, reviewer) says
+whom the App asked on this head, so the only POST is for someone neither shows. Neither can show a request
+whose answer was lost (GitHub carried it out, the App never heard): that happens on an attempt that failed,
+so a retried attempt, and the "Request reviews" button, ask GitHub who is requested now
+(`GET /pulls/{n}/requested_reviewers`) before asking. A stale payload can still miss a request made between
+the event and this run; requested reviewers are a set on GitHub, so a second POST of a pending reviewer adds
+nobody twice (GitHub's docs only say the endpoint notifies: a repeat may notify again, which is why the
+normal path still avoids one).
+
+Withdrawing costs reads only when there is something the App could withdraw: a reviewer the App asked on some
+head (the table) whom no unsatisfied category wants now (the category is no longer touched, or is satisfied).
+Only then are the PR's issue events and reviews read (`request_owners`): a request is withdrawn
+(`DELETE /pulls/{n}/requested_reviewers`) only when the last `review_requested` event for that reviewer was
+made through this App and the reviewer never reviewed the PR; a person's request, even of the same reviewer, is
+never touched. Every such reviewer is then forgotten (withdrawn ones with an audit event), so the next event
+reads nothing. Team reviewers go to the API as slugs without the `org/` part; a team of another org cannot be
+requested.
 """
 
 from __future__ import annotations
@@ -16,6 +34,7 @@ from typing import Any
 from ghapp.core.decisions import CategoryResult
 from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import ValidationFailed
+from ghapp.github.request_owners import Standing, standing
 from ghapp.store import review_requests
 from ghapp.store.database import Database
 
@@ -27,6 +46,8 @@ class Requested:
     users: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()  # slugs
     refused: tuple[str, ...] = ()  # what GitHub would not accept, with why
+    withdrawn_users: tuple[str, ...] = ()
+    withdrawn_teams: tuple[str, ...] = ()
 
     @property
     def any(self) -> bool:
@@ -51,7 +72,7 @@ def wanted(results: Sequence[CategoryResult], org: str, author: str) -> tuple[li
 
 
 def _pending(pr_json: dict[str, Any]) -> tuple[set[str], set[str]]:
-    """Who GitHub already lists as requested on the PR (a reviewer leaves the list once they review)."""
+    """Who GitHub lists as requested on the PR (a reviewer leaves the list once they review)."""
     users = {str(u.get("login", "")).lower() for u in pr_json.get("requested_reviewers") or [] if isinstance(u, dict)}
     teams = {str(t.get("slug", "")).lower() for t in pr_json.get("requested_teams") or [] if isinstance(t, dict)}
     return users, teams
@@ -65,34 +86,46 @@ class ReviewRequester:
     def full_name(self) -> str:
         return f"{self.owner}/{self.repo}"
 
-    def _asked(self, number: int, head_sha: str) -> set[tuple[str, str]]:
-        asked = review_requests.asked(self.db, self.full_name, number, head_sha)
-        return {(kind, reviewer.lower()) for kind, reviewer in asked}
-
     async def request(
-        self, pr_json: dict[str, Any], results: Sequence[CategoryResult], *, force: bool = False
+        self,
+        pr_json: dict[str, Any],
+        results: Sequence[CategoryResult],
+        *,
+        force: bool = False,
+        retried: bool = False,
     ) -> Requested:
-        """Ask for the missing reviews on the PR's head. `force` asks again even if asked on this head
-        (the "Request reviews" button), but still not those GitHub lists as pending."""
+        """Ask for the missing reviews on the PR's head and withdraw the App's requests no longer needed.
+        `force` asks again even if asked on this head (the "Request reviews" button), but still not those
+        GitHub lists as pending; `retried`: an earlier attempt of this delivery failed, so a request it made may
+        have gone unrecorded: GitHub is asked who is requested before asking."""
         number = int(pr_json["number"])
         head_sha = str((pr_json.get("head") or {}).get("sha") or "")
         author = str((pr_json.get("user") or {}).get("login") or "")
         users, teams = wanted(results, self.owner, author)
+        rows = await asyncio.to_thread(review_requests.asked_on_pull, self.db, self.full_name, number)
+        needed = {("user", u.lower()) for u in users} | {("team", t.lower()) for t in teams}
+        withdrawn = await self._withdraw(number, head_sha, {(k, r.lower()) for _, k, r in rows} - needed)
+        asked = set() if force else {(k, r.lower()) for h, k, r in rows if h == head_sha}
         pending_users, pending_teams = _pending(pr_json)
-        asked = set() if force else await asyncio.to_thread(self._asked, number, head_sha)
         users = [u for u in users if u.lower() not in pending_users and ("user", u.lower()) not in asked]
         teams = [t for t in teams if t.lower() not in pending_teams and ("team", t.lower()) not in asked]
-        if users or teams:
-            # The payload's list may be stale, and a request whose answer was lost is not recorded: ask
-            # GitHub who is requested now, so nobody is asked twice.
+        if (users or teams) and (retried or force):
             now = await self.api.list_requested_reviewers(self.owner, self.repo, number)
             listed_users, listed_teams = _pending(
                 {"requested_reviewers": now.get("users"), "requested_teams": now.get("teams")}
             )
             users = [u for u in users if u.lower() not in listed_users]
             teams = [t for t in teams if t.lower() not in listed_teams]
-        if not users and not teams:
-            return Requested()
+        done = await self._ask(number, head_sha, users, teams) if users or teams else Requested()
+        return Requested(
+            done.users,
+            done.teams,
+            done.refused,
+            tuple(r for k, r in withdrawn if k == "user"),
+            tuple(r for k, r in withdrawn if k == "team"),
+        )
+
+    async def _ask(self, number: int, head_sha: str, users: list[str], teams: list[str]) -> Requested:
         refused: list[str] = []
         try:
             await self.api.request_reviewers(self.owner, self.repo, number, users, teams)
@@ -120,3 +153,31 @@ class ReviewRequester:
         if refused:
             log.info("some review requests were refused", extra={"refused": refused})
         return Requested(tuple(done_users), tuple(done_teams), tuple(refused))
+
+    async def _withdraw(self, number: int, head_sha: str, unneeded: set[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Withdraw the App's standing requests among `unneeded` (kind, reviewer); forget all of them."""
+        if not unneeded:
+            return []
+        events, reviews = await asyncio.gather(
+            self.api.list_issue_events(self.owner, self.repo, number),
+            self.api.list_reviews(self.owner, self.repo, number),
+        )
+        found = standing(sorted(unneeded), events, reviews, self.api.app.app_id)
+        ours = sorted(key for key, state in found.items() if state is Standing.APPS)
+        if ours:
+            try:
+                await self.api.remove_requested_reviewers(
+                    self.owner,
+                    self.repo,
+                    number,
+                    [name for kind, name in ours if kind == "user"],
+                    [name for kind, name in ours if kind == "team"],
+                )
+            except ValidationFailed as exc:  # nothing was withdrawn; forgotten all the same, so no retry storm
+                log.info("review requests not withdrawn", extra={"reviewers": ours, "error": str(exc)})
+                ours = []
+        others = [key for key in sorted(unneeded) if key not in ours]
+        await asyncio.to_thread(
+            review_requests.forget, self.db, self.full_name, number, head_sha, others, withdrawn=ours
+        )
+        return ours

@@ -1,12 +1,13 @@
 """The `review_requests` table: the reviews the App asked for on one head of a pull request, so each is asked
-once per head and never again."""
+once per head, and so the App knows which of a pull request's pending requests are its own to withdraw (a
+withdrawn or handed-over request is forgotten: its rows go, the audit trail keeps what happened)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Column, UniqueConstraint, select
+from sqlalchemy import Column, UniqueConstraint, and_, delete, or_, select
 from sqlmodel import Field, SQLModel
 
 from ghapp.clock import utcnow
@@ -41,6 +42,59 @@ def asked(db: Database, repository: str, pr_number: int, head_sha: str) -> list[
             )
         ).all()
     return [(kind, reviewer) for kind, reviewer in rows]
+
+
+def asked_on_pull(db: Database, repository: str, pr_number: int) -> list[tuple[str, str, str]]:
+    """(head_sha, kind, reviewer) of every review the App asked for on any head of the pull request and has not
+    withdrawn or forgotten since."""
+    with db.read() as conn:
+        rows = conn.execute(
+            select(_request.head_sha, _request.kind, _request.reviewer).where(
+                _request.repository == repository, _request.pr_number == pr_number
+            )
+        ).all()
+    return [(head_sha, kind, reviewer) for head_sha, kind, reviewer in rows]
+
+
+def forget(
+    db: Database,
+    repository: str,
+    pr_number: int,
+    head_sha: str,
+    entries: Sequence[tuple[str, str]],
+    *,
+    withdrawn: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Forget the App's requests of (kind, reviewer) on every head of the pull request; those in `withdrawn`
+    the App took back on `head_sha`, and the audit trail says so."""
+    pairs = list(dict.fromkeys([*entries, *withdrawn]))
+    if not pairs:
+        return
+    with db.write() as conn:
+        conn.execute(
+            delete(REVIEW_REQUESTS).where(
+                _request.repository == repository,
+                _request.pr_number == pr_number,
+                or_(*(and_(_request.kind == kind, _request.reviewer == reviewer) for kind, reviewer in pairs)),
+            )
+        )
+        audit.append(
+            conn,
+            [
+                audit.Entry(
+                    "review_request",
+                    repository,
+                    pr_number,
+                    head_sha,
+                    "approvals",
+                    "withdrawn",
+                    people=(reviewer,),
+                    summary=f"review request withdrawn from @{reviewer}: no longer needed",
+                    detail={"kind": kind, "reviewer": reviewer, "withdrawn": True},
+                )
+                for kind, reviewer in withdrawn
+            ],
+        )
 
 
 def record_asked(

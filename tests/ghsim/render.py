@@ -122,7 +122,9 @@ def issue(state: SimState, r: Repo, i: Issue) -> dict[str, Any]:
 
 def issue_event(state: SimState, r: Repo, i: Issue, e: IssueEvent) -> dict[str, Any]:
     """GitHub's issue event object; an `assigned` event adds `assignee` and `assigner` (the actor), a `labeled`
-    or `unlabeled` one the `label`; `performed_via_github_app` names the App the actor acted through."""
+    or `unlabeled` one the `label`, a `review_requested` or `review_request_removed` one the `review_requester`
+    (the actor) and the `requested_reviewer` or `requested_team`; `performed_via_github_app` names the App the
+    actor acted through."""
     app = (
         None
         if e.app_slug is None
@@ -149,6 +151,12 @@ def issue_event(state: SimState, r: Repo, i: Issue, e: IssueEvent) -> dict[str, 
         data |= {"assignee": user(e.assignee), "assigner": user(e.actor)}
     if e.label is not None:
         data["label"] = {"name": e.label, "color": r.labels.get(e.label, "ededed")}
+    if e.reviewer is not None or e.team is not None:
+        data["review_requester"] = user(e.actor)
+        if e.reviewer is not None:
+            data["requested_reviewer"] = user(e.reviewer)
+        if e.team is not None:
+            data["requested_team"] = team(state, r.owner, e.team)
     return data
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from tests.ghsim import render
 from tests.ghsim.context import Ctx, Reply, SimError, paginate
 from tests.ghsim.gitdata import blob_sha, diff_files, tarball
-from tests.ghsim.state import Pull, Repo, SimState
+from tests.ghsim.state import IssueEvent, Pull, Repo, SimState
 
 RAW_TYPES = ("application/vnd.github.raw", "application/vnd.github.v3.raw")
 
@@ -124,8 +124,12 @@ def request_reviewers(ctx: Ctx) -> Reply:
                 "specified is not a collaborator of the repository.",
             )
     with ctx.state.lock:
-        pull.requested_users += [u for u in users if u not in pull.requested_users]
-        pull.requested_teams += [t for t in teams if t not in pull.requested_teams]
+        new_users = [u for u in dict.fromkeys(users) if u not in pull.requested_users]
+        new_teams = [t for t in dict.fromkeys(teams) if t not in pull.requested_teams]
+        pull.requested_users += new_users
+        pull.requested_teams += new_teams
+        # one `review_requested` event per reviewer added; one already pending is left as it is
+        _review_events(ctx, pull, "review_requested", new_users, new_teams)
     return Reply(201, json=render.pull(ctx.state, repo, pull))
 
 
@@ -133,9 +137,33 @@ def remove_requested(ctx: Ctx) -> Reply:
     repo, pull = _pull(ctx)
     users, teams = _reviewer_lists(ctx)
     with ctx.state.lock:
-        pull.requested_users = [u for u in pull.requested_users if u not in users]
-        pull.requested_teams = [t for t in pull.requested_teams if t not in teams]
+        # logins and team slugs are case-insensitive on GitHub
+        drop_users, drop_teams = {u.lower() for u in users}, {t.lower() for t in teams}
+        gone_users = [u for u in pull.requested_users if u.lower() in drop_users]
+        gone_teams = [t for t in pull.requested_teams if t.lower() in drop_teams]
+        pull.requested_users = [u for u in pull.requested_users if u.lower() not in drop_users]
+        pull.requested_teams = [t for t in pull.requested_teams if t.lower() not in drop_teams]
+        _review_events(ctx, pull, "review_request_removed", gone_users, gone_teams)
     return Reply(json=render.pull(ctx.state, repo, pull))
+
+
+def _review_events(ctx: Ctx, pull: Pull, event: str, users: list[str], teams: list[str]) -> None:
+    """Who asked (or took back) a review: with an installation token, the App's bot account through the App."""
+    app = ctx.state.app_slug if ctx.installation is not None else None
+    actor = f"{app}[bot]" if app else "octocat"
+    now = ctx.state.clock.now()
+    for name, is_team in [(u, False) for u in users] + [(t, True) for t in teams]:
+        pull.events.append(
+            IssueEvent(
+                ctx.state.next_id(),
+                event,
+                actor,
+                now,
+                app_slug=app,
+                reviewer=None if is_team else name,
+                team=name if is_team else None,
+            )
+        )
 
 
 def team_membership(ctx: Ctx) -> Reply:

@@ -86,8 +86,9 @@ class Issue:
 @dataclass
 class IssueEvent:
     """An issue event (REST `/issues/{n}/events`), oldest first as GitHub lists them. Simulated: `assigned`
-    (`actor` assigned `assignee`), `labeled` and `unlabeled` (`label`; `app_slug`: the App the actor acted
-    through, as for the App's own label changes)."""
+    (`actor` assigned `assignee`), `labeled` and `unlabeled` (`label`), `review_requested` and
+    `review_request_removed` (`reviewer`, or `team` slug); `app_slug`: the App the actor acted through, as for
+    the App's own label changes and review requests."""
 
     id: int
     event: str
@@ -96,6 +97,8 @@ class IssueEvent:
     assignee: str | None = None
     label: str | None = None
     app_slug: str | None = None
+    reviewer: str | None = None
+    team: str | None = None
 
 
 @dataclass
@@ -500,6 +503,31 @@ class SimState:
             if assignee not in issue.assignees:
                 issue.assignees.append(assignee)
         return event
+
+    def request_review(
+        self, full_name: str, number: int, reviewer: str, *, by: str, team: bool = False, remove: bool = False
+    ) -> None:
+        """A person (`by`) requests a review in the web UI, or re-requests one after a review (`remove`: takes a
+        request back): the reviewer (or team slug) is pending again (or not), and a `review_requested` (or
+        `review_request_removed`) event names `by` as the actor."""
+        pull = self.repo(full_name).pull(number)
+        assert pull is not None, f"no pull request #{number} in {full_name}"
+        with self.lock:
+            listed = pull.requested_teams if team else pull.requested_users
+            if remove and reviewer in listed:
+                listed.remove(reviewer)
+            elif not remove and reviewer not in listed:
+                listed.append(reviewer)
+            pull.events.append(
+                IssueEvent(
+                    self.next_id(),
+                    "review_request_removed" if remove else "review_requested",
+                    by,
+                    self.clock.now(),
+                    reviewer=None if team else reviewer,
+                    team=reviewer if team else None,
+                )
+            )
 
     def add_review(
         self,
