@@ -177,7 +177,7 @@ class PullRun:
             )
         if ask_reviews and not self.pr.draft and (only is None or Gate.APPROVALS in only):
             requester = ReviewRequester(self.api, db, self.owner, self.repo)
-            retried = self.ctx.delivery.attempts > 1  # a request of a failed attempt may be unrecorded
+            retried = self.ctx.delivery.retried  # a request of an earlier try may have gone unrecorded
             await requester.request(self.pr_json, decision.approvals, force=force_requests, retried=retried)
         if only is None:
             current = [str(label.get("name", "")) for label in self.pr_json.get("labels") or []]

@@ -6,12 +6,12 @@ stale asks.
 Asking costs no read on the normal path. The `pull_request` the event carries lists `requested_reviewers` and
 `requested_teams` as of the event, and `review_requests` (unique per repository, PR, head, kind, reviewer) says
 whom the App asked on this head, so the only POST is for someone neither shows. Neither can show a request
-whose answer was lost (GitHub carried it out, the App never heard): that happens on an attempt that failed,
-so a retried attempt, and the "Request reviews" button, ask GitHub who is requested now
-(`GET /pulls/{n}/requested_reviewers`) before asking. A stale payload can still miss a request made between
-the event and this run; requested reviewers are a set on GitHub, so a second POST of a pending reviewer adds
-nobody twice (GitHub's docs only say the endpoint notifies: a repeat may notify again, which is why the
-normal path still avoids one).
+whose answer was lost (GitHub carried it out, the App never heard): that happens only on a try that then
+failed or was deferred or killed, so a retried delivery (`Claim.retried`), and the "Request reviews" button,
+ask GitHub who is requested now (`GET /pulls/{n}/requested_reviewers`) before asking. A stale payload can
+still miss a request made between the event and this run; requested reviewers are a set on GitHub, so a
+second POST of a pending reviewer adds nobody twice (GitHub's docs only say the endpoint notifies: a repeat
+may notify again, which is why the normal path still avoids one).
 
 Withdrawing costs reads only when there is something the App could withdraw: a reviewer the App asked on some
 head (the table) whom no unsatisfied category wants now (the category is no longer touched, or is satisfied).

@@ -77,6 +77,13 @@ class Claim:
     attempts: int
     received_at: datetime
     payload: str
+    last_error: str | None = None  # what stopped the previous try, if one was made
+
+    @property
+    def retried(self) -> bool:
+        """An earlier try of this delivery ran (and may have done part of its work before it failed, was
+        deferred or was killed): deferrals do not count as attempts, but they leave their reason."""
+        return self.attempts > 1 or self.last_error is not None
 
 
 def _held(delivery_id: str, owner: str) -> ColumnElement[bool]:
@@ -173,6 +180,7 @@ class Inbox:
                 _delivery.attempts,
                 _delivery.received_at,
                 _delivery.payload,
+                _delivery.last_error,
             )
         )
         try:

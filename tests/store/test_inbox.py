@@ -155,8 +155,13 @@ def test_fail_of_an_unknown_or_lost_delivery_schedules_nothing(inbox: Inbox, clo
 
 def test_defer_does_not_count_an_attempt_until_the_horizon(inbox: Inbox, clock: Clock) -> None:
     inbox.record(new("d1"))
+    first = inbox.claim("d1", "w", 60)
+    assert isinstance(first, Claim) and not first.retried
+    inbox.defer("d1", "w", 30, "rate limited")
+    clock.advance(30)
     for _ in range(5):  # more than max_attempts
-        assert isinstance(inbox.claim("d1", "w", 60), Claim)
+        again = inbox.claim("d1", "w", 60)
+        assert isinstance(again, Claim) and again.attempts == 1 and again.retried  # the deferral left its reason
         assert inbox.defer("d1", "w", 30, "rate limited") == 30
         clock.advance(30)
     row = inbox.get("d1")
