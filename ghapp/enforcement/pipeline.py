@@ -29,6 +29,7 @@ from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
 from ghapp.github.dismissals import dismiss_stale
 from ghapp.github.facts import Head
 from ghapp.github.publish import CheckPublisher, Target, default_actions
+from ghapp.github.pull_reads import PullReads
 from ghapp.github.review_requests import ReviewRequester
 from ghapp.observability.reports import observe_reports
 from ghapp.runners import Runner
@@ -59,6 +60,8 @@ class PullRun:
             details_url(ctx, self.full_name, self.pr.number, self.pr.head_sha),
         )
         self.sources: tuple[str, ...] = ()  # the policy layers the decision was made under
+        # policy files, commits, reviews and events: one GraphQL query shared by the policy and the facts
+        self.reads = PullReads(api, self.owner, self.repo, self.pr.number, self.pr.base_ref)
         self.checks = CheckPublisher(api, ctx.inbox.db, self.target)
 
     async def moot(self) -> str | None:
@@ -82,9 +85,9 @@ class PullRun:
         if self.pr_json.get("state") == "closed" or await self.moot():
             return None
         await heads.leave(self.api, self.ctx.inbox.db, self.target, keep_head=self.pr.head_sha)
-        loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, self.pr.base_ref)
+        loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, self.pr.base_ref, reads=self.reads)
         self.sources = loaded.sources
-        head = await self.enforcer.gatherer.head(self.api, self.owner, self.repo, self.pr_json)
+        head = await self.enforcer.gatherer.head(self.api, self.owner, self.repo, self.pr_json, reads=self.reads)
         edit = await self._edit_issues(head)
         if loaded.policy is None:
             decision = _edit_note(evaluate_policy_error(loaded.issues, self.pr.head_sha), edit)
@@ -124,7 +127,14 @@ class PullRun:
         overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
         pushers = _pushers(await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number))
         facts = await self.enforcer.gatherer.gather(
-            self.api, self.owner, self.repo, self.pr_json, policy, overrides=overrides, pushers=pushers
+            self.api,
+            self.owner,
+            self.repo,
+            self.pr_json,
+            policy,
+            overrides=overrides,
+            pushers=pushers,
+            reads=self.reads,
         )
         # reports stored for this head may have been made for another diff (a retargeted PR, another PR with
         # this head): a gate's reports count only if they looked at every file this diff gives its tools
@@ -268,7 +278,7 @@ class PullRun:
             found = await self.api.get_content(self.owner, self.repo, POLICY_PATH, self.pr.head_sha)
             text = found[0] if found is not None else None
         loaded = await self.enforcer.policies.load(
-            self.api, self.owner, self.repo, None, repo_text=text, repo_removed=text is None
+            self.api, self.owner, self.repo, None, repo_text=text, repo_removed=text is None, reads=self.reads
         )
         return edit_issues(text, POLICY_PATH, loaded.issues)  # nothing of the files it extends is quoted
 

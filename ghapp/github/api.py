@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 
+from ghapp.github.counter import CallCounter, bound_counters
 from ghapp.github.errors import GitHubError, GitHubUnavailable, NotFound, TooLarge, ValidationFailed
 
 if TYPE_CHECKING:
@@ -38,6 +40,24 @@ def _objs(body: Any) -> list[JSON]:
 
 def _q(value: str) -> str:
     return quote(value, safe="")
+
+
+def graphql_url(api_base: httpx.URL) -> httpx.URL:
+    """GitHub's GraphQL endpoint: `/graphql` beside the REST root, `/api/graphql` on GitHub Enterprise Server
+    (whose REST root is `/api/v3`)."""
+    path, replaced = re.subn(r"/api/v3/?$", "/api/graphql", api_base.path, count=1)
+    return api_base.copy_with(path=path if replaced else api_base.path.rstrip("/") + "/graphql")
+
+
+def _count_points(counter: CallCounter | None, answer: Any) -> None:
+    """GraphQL points the query cost, from `rateLimit { cost }` when it asked for it."""
+    data = answer.get("data") if isinstance(answer, dict) else None
+    limit = data.get("rateLimit") if isinstance(data, dict) else None
+    cost = limit.get("cost") if isinstance(limit, dict) else None
+    if isinstance(cost, int):
+        for each in (counter, *bound_counters()):
+            if each is not None:
+                each.add_points(cost)
 
 
 class InstallationAPI:
@@ -97,6 +117,32 @@ class InstallationAPI:
             next_url = response.links.get("next", {}).get("url")
             page_params = None  # the next link carries the query
         return items[:cap] if cap is not None else items
+
+    async def graphql(self, query: str, variables: JSON) -> JSON:
+        """POST a GraphQL query; the whole answer (`data`, `errors`) is returned as GitHub sent it with a 200:
+        GraphQL reports its own errors, rate limits included, inside a 200 (see `pull_query`)."""
+        url = str(graphql_url(self.app.api_base))
+
+        def call(gh: AnyGitHub, headers: dict[str, str]) -> Any:
+            # githubkit's `graphql.arequest` raises on any error in the answer and drops the partial data that
+            # tells "the org has no `.github` repository" from a failure: its request body, our reading
+            body = gh.graphql.build_graphql_request(query, variables)
+            return gh.arequest("POST", url, json=body, headers=headers)
+
+        response = await self.app.send(
+            "POST",
+            "POST /graphql",
+            self._client,
+            call,
+            reauth=lambda: self.app.tokens.invalidate(self.installation_id),
+            safe=True,  # a query changes nothing: repeating it after a dropped connection is harmless
+        )
+        try:
+            answer = response.json()
+        except ValueError:
+            raise GitHubError("GraphQL answered something other than JSON") from None
+        _count_points(self.app.counter, answer)
+        return _obj(answer)
 
     # pull requests
     async def get_repo(self, owner: str, repo: str) -> JSON:

@@ -103,6 +103,10 @@ class GitHubApp:
     def api_url(self) -> str:
         return str(self._base)
 
+    @property
+    def api_base(self) -> httpx.URL:
+        return self._base
+
     def breaker(self, host: str | None = None) -> CircuitBreaker:
         host = host or self._base.host
         with self._lock:
@@ -179,10 +183,12 @@ class GitHubApp:
         *,
         reauth: Callable[[], None] | None = None,
         etag_key: str | None = None,
+        safe: bool = False,
     ) -> httpx.Response:
         """Run `call` with retries, rate-limit waits and the circuit breaker; return the raw httpx response.
 
-        With `etag_key`, a cached response is revalidated with `If-None-Match` and reused on 304.
+        With `etag_key`, a cached response is revalidated with `If-None-Match` and reused on 304. `safe`: the call
+        changes nothing whatever its method (a GraphQL query), so a connection lost mid-answer is retried.
         """
         breaker = self.breaker()
         cached = self.etags.get(etag_key) if etag_key else None
@@ -201,7 +207,7 @@ class GitHubApp:
                 raise ValidationFailed(f"{route}: request body rejected before sending: {exc}") from None
             except RequestError as exc:
                 settled = True
-                plan: RetryPlan = classify(exc, method, self._clock(), self.policy)
+                plan: RetryPlan = classify(exc, "GET" if safe else method, self._clock(), self.policy)
                 last: Exception = exc
             finally:
                 CURRENT_ATTEMPT.reset(attempt_token)

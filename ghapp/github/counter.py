@@ -17,6 +17,7 @@ class CallSnapshot:
     calls: dict[str, int]
     not_modified: int
     rate_remaining: int | None
+    graphql_points: int = 0
 
     @property
     def total(self) -> int:
@@ -27,7 +28,8 @@ class CallCounter:
     """Thread-safe tally of HTTP requests sent to GitHub: `"GET /repos/{owner}/{repo}/pulls/{pull_number}"` -> n.
 
     304 answers are counted as calls and also in `not_modified` (GitHub does not charge them to the primary
-    rate limit). `rate_remaining` is the last `x-ratelimit-remaining` GitHub sent.
+    rate limit). `rate_remaining` is the last `x-ratelimit-remaining` GitHub sent for REST calls;
+    `graphql_points` adds up what GraphQL queries cost (their own hourly budget of points).
     """
 
     def __init__(self) -> None:
@@ -35,6 +37,7 @@ class CallCounter:
         self._calls: Counter[str] = Counter()
         self._not_modified = 0
         self._remaining: int | None = None
+        self._points = 0
 
     def record(self, route: str, status: int, remaining: int | None) -> None:
         with self._lock:
@@ -44,9 +47,13 @@ class CallCounter:
             if remaining is not None:
                 self._remaining = remaining
 
+    def add_points(self, cost: int) -> None:
+        with self._lock:
+            self._points += cost
+
     def snapshot(self) -> CallSnapshot:
         with self._lock:
-            return CallSnapshot(dict(self._calls), self._not_modified, self._remaining)
+            return CallSnapshot(dict(self._calls), self._not_modified, self._remaining, self._points)
 
     @property
     def total(self) -> int:

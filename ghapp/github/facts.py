@@ -25,6 +25,7 @@ from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
 from ghapp.github.errors import NotFound
 from ghapp.github.labels import hand_labels
+from ghapp.github.pull_reads import PullReads
 
 JSON = shapes.JSON
 COMPARE_FILES_CAP = 300  # the compare API lists at most 300 files
@@ -83,14 +84,18 @@ class FactsGatherer:
         overrides: Sequence[Override] = (),
         tool_reports: Sequence[ToolReport] = (),
         pushers: Sequence[Actor] = (),
+        reads: PullReads | None = None,
     ) -> Facts:
-        """`pushers`: the accounts the App saw push to the PR's branch (its `synchronize` senders)."""
+        """`pushers`: the accounts the App saw push to the PR's branch (its `synchronize` senders). `reads`: the
+        evaluation's shared reads (one GraphQL query); without them every fact is read through REST."""
         pr = shapes.pull_request(pr_json, policy.labels.owns)
         labels = [str(label.get("name", "")) for label in pr_json.get("labels") or [] if isinstance(label, dict)]
-        events = ReadOnce(lambda: api.list_issue_events(owner, repo, pr.number))  # hand labels and assignments
+        # hand labels and assignments share one read of the PR's events
+        events = reads.events if reads is not None else ReadOnce(lambda: api.list_issue_events(owner, repo, pr.number))
+        list_reviews = reads.reviews if reads is not None else lambda: api.list_reviews(owner, repo, pr.number)
         hand, head = await asyncio.gather(
             hand_labels(api, owner, repo, pr.number, labels, settings=policy.labels, events=events),
-            self.head(api, owner, repo, pr_json),
+            self.head(api, owner, repo, pr_json, reads=reads),
         )
         pr = replace(pr, hand_labels=hand)
         facts = Facts(
@@ -110,9 +115,9 @@ class FactsGatherer:
         codeowners: str | None = None
         if found.reviews:
             listed, issue_events, codeowners = await asyncio.gather(
-                api.list_reviews(owner, repo, pr.number),
+                list_reviews(),
                 events(),
-                self._codeowners(api, owner, repo, pr.base_ref) if found.codeowners else _none(),
+                self._codeowners(api, owner, repo, pr.base_ref, reads) if found.codeowners else _none(),
             )
             reviews = tuple(r for r in (shapes.review(item) for item in listed) if r is not None)
             assignments = tuple(a for a in (shapes.assignment(item) for item in issue_events) if a is not None)
@@ -136,8 +141,11 @@ class FactsGatherer:
             pushers=tuple(pushers),
         )
 
-    async def head(self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON) -> Head:
-        """The PR's commits and files (fetched once per base and head)."""
+    async def head(
+        self, api: InstallationAPI, owner: str, repo: str, pr_json: JSON, *, reads: PullReads | None = None
+    ) -> Head:
+        """The PR's commits and files (fetched once per base and head). The files always come through REST:
+        GraphQL lists neither their patches nor their blob shas (the tools' copy is checked against those)."""
         pr = shapes.pull_request(pr_json)
         key = (f"{owner}/{repo}".lower(), pr.base_sha, pr.head_sha)
         cached = self._heads.get(key)
@@ -145,7 +153,8 @@ class FactsGatherer:
             self._heads.move_to_end(key)
             return cached
         raw_commits, raw_files = await asyncio.gather(
-            api.list_pull_commits(owner, repo, pr.number), api.list_pull_files(owner, repo, pr.number)
+            reads.commits() if reads is not None else api.list_pull_commits(owner, repo, pr.number),
+            api.list_pull_files(owner, repo, pr.number),
         )
         commits = tuple(shapes.commit(c) for c in raw_commits)
         files = tuple(shapes.changed_file(f) for f in raw_files)
@@ -165,9 +174,16 @@ class FactsGatherer:
         return head
 
     @staticmethod
-    async def _codeowners(api: InstallationAPI, owner: str, repo: str, base_ref: str) -> str | None:
+    async def _codeowners(
+        api: InstallationAPI, owner: str, repo: str, base_ref: str, reads: PullReads | None
+    ) -> str | None:
         """The first CODEOWNERS GitHub would use, from the base branch."""
         for path in CODEOWNERS_LOCATIONS:
+            answered, blob = await reads.file(owner, repo, path, base_ref) if reads is not None else (False, None)
+            if answered:
+                if blob is not None:
+                    return blob.text
+                continue
             found = await api.get_content(owner, repo, path, base_ref or None)
             if found is not None:
                 return found[0]

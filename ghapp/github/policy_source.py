@@ -1,7 +1,10 @@
 """The policy a pull request is judged by, read from GitHub: the repository's `.github/prompt-to-pr.yml` on the
 BASE branch over the org's `<org>/.github` file, each following its `_extends` chain, over the bundled default.
 
-Every file is fetched with a conditional request (a 304 costs no rate limit) and parsed once per blob sha.
+Every file is parsed once per blob sha. Within the evaluation of a pull request the repository's file, the org's
+and CODEOWNERS come from that evaluation's one GraphQL query (`PullReads`); any other file (an `_extends`
+target, or every file when GraphQL could not answer) is fetched with a conditional request (a 304 costs no
+rate limit).
 A file `_extends` names that does not exist or that the installation cannot read (another org's private
 repository) is a policy error at the `_extends` line, never silently skipped.
 """
@@ -21,6 +24,7 @@ from ghapp.core.policy.extends import ExtendsChain, ExtendsError, ExtendsRef, me
 from ghapp.core.policy.load import POLICY_PATH, Layer, Policy, PolicyIssue, PolicyResult, build_policy, parse_layer
 from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import Forbidden, GitHubError, NotFound, Reschedulable
+from ghapp.github.pull_reads import PullReads
 from ghapp.resources import DEFAULT_POLICY_SOURCE, ai_signals_text, default_policy_text
 
 ORG_REPO = ".github"
@@ -91,11 +95,13 @@ class PolicySource:
         *,
         repo_text: str | None = None,
         repo_removed: bool = False,
+        reads: PullReads | None = None,
     ) -> LoadedPolicy:
         """The policy of `owner/repo` with its own file read at `ref` (the base branch).
 
         `repo_text` stands in for the repository's own file (a PR's edited version, to validate it);
-        `repo_removed` says the PR deletes it.
+        `repo_removed` says the PR deletes it. `reads`: the evaluation's shared reads, which answer for the files
+        its query read.
         """
         own_ref = ExtendsRef(owner, repo, POLICY_PATH)
         org_chain: ExtendsChain | None = None
@@ -103,7 +109,7 @@ class PolicySource:
         issues: list[PolicyIssue] = []
         if repo.lower() != ORG_REPO:
             org_ref = ExtendsRef(owner, ORG_REPO, POLICY_PATH)
-            org_file = await self._fetch(api, org_ref, None)
+            org_file = await self._fetch(api, org_ref, None, reads)
             if org_file is not None:
                 org_chain = await self._follow(api, org_ref, org_file, home=own_ref, layers=layers, issues=issues)
         own_file: _File | None
@@ -112,7 +118,7 @@ class PolicySource:
         elif repo_text is not None:
             own_file = _File(repo_text, "edit:" + hashlib.sha256(repo_text.encode()).hexdigest())
         else:
-            own_file = await self._fetch(api, own_ref, ref)
+            own_file = await self._fetch(api, own_ref, ref, reads)
         own_chain = (
             await self._follow(api, own_ref, own_file, home=own_ref, layers=layers, issues=issues)
             if own_file is not None
@@ -165,14 +171,23 @@ class PolicySource:
             layer = self._parse(fetched, _source(target, home))
             layers[target.key] = (layer, fetched.sha)
 
-    async def _fetch(self, api: InstallationAPI, ref: ExtendsRef, at: str | None) -> _File | None:
+    async def _fetch(
+        self, api: InstallationAPI, ref: ExtendsRef, at: str | None, reads: PullReads | None = None
+    ) -> _File | None:
         """The file's text and blob sha, or None when it is missing or the installation cannot read it.
+
+        A file the evaluation's GraphQL query read is taken from it (an answer as fresh as a REST read); any
+        other goes through REST as follows.
 
         A 404 carries no ETag, so "missing" is remembered for `absent_ttl_s` (most repositories have no org
         or repository policy file, and this saves a call per event); a file added meanwhile counts after that.
         With the App's shared cache every process remembers what one of them found missing; found files are
         shared through the ETag cache (each read is a conditional request: a 304 is free).
         """
+        if reads is not None:
+            answered, blob = await reads.file(ref.owner, ref.repo, ref.path, at)
+            if answered:
+                return _File(blob.text, blob.sha) if blob is not None else None
         key = (*ref.key, at)
         shared = api.app.cache
         shared_key = f"policy-absent:{api.installation_id}:{'/'.join(ref.key)}@{at or ''}"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from ghapp.github.api import graphql_url
 from ghapp.github.counter import CallCounter, bound_counters
 
 if TYPE_CHECKING:
@@ -40,12 +41,14 @@ class CountingTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._inner = inner
         self._api_prefix = str(api_base)
+        self._graphql = str(graphql_url(api_base))  # outside the REST root on GitHub Enterprise Server
         self._counter = counter
         self._tracing = tracing  # a span per request sent, when tracing is on
 
     def _route(self, request: httpx.Request) -> str:
         attempt = CURRENT_ATTEMPT.get()
-        if attempt is None or attempt.sent or not str(request.url).startswith(self._api_prefix):
+        url = str(request.url)
+        if attempt is None or attempt.sent or not (url.startswith(self._api_prefix) or url == self._graphql):
             return f"{request.method} {request.url.host}"  # a redirect, off the API (tarballs go to codeload)
         attempt.sent = True
         return attempt.route
@@ -60,6 +63,8 @@ class CountingTransport(httpx.AsyncBaseTransport):
                 span.set_attribute("http.response.status_code", response.status_code)
         raw = response.headers.get("x-ratelimit-remaining")
         remaining = int(raw) if raw is not None and raw.isdigit() else None
+        if response.headers.get("x-ratelimit-resource") == "graphql":
+            remaining = None  # GraphQL's points are another budget than the REST calls counted here
         for counter in (self._counter, *bound_counters()):
             if counter is not None:
                 counter.record(route, response.status_code, remaining)

@@ -21,10 +21,11 @@ def test_a_rate_limit_reschedules_the_delivery(driver: Driver) -> None:
     assert not driver.sim.state.check_runs_for(REPO)
 
 
-def test_an_outage_reschedules_without_publishing(driver: Driver) -> None:
+@pytest.mark.parametrize("route", ["/graphql", "/pulls/1/files"])
+def test_an_outage_reschedules_without_publishing(driver: Driver, route: str) -> None:
     build_world(driver.sim)
     pull = ai_pull(driver)
-    driver.sim.faults.add("/pulls/1/commits", "5xx", count=None, status=503)
+    driver.sim.faults.add(route, "5xx", count=None, status=503)
     with pytest.raises(Retry):
         driver.handle("pull_request", opened(driver, pull), final=True)
     assert not driver.sim.state.check_runs_for(REPO)
@@ -52,6 +53,7 @@ def test_a_failed_review_event_leaves_completed_checks_alone(driver: Driver) -> 
     pull = ai_pull(driver)
     driver.handle("pull_request", opened(driver, pull))
     review = driver.sim.state.add_review(REPO, pull.number, "bob")
+    driver.sim.faults.add("/graphql", "5xx", status=410)  # GraphQL failing: the reviews are read through REST
     driver.sim.faults.add("/pulls/1/reviews", "5xx", status=410)
     with pytest.raises(GitHubError):
         driver.handle(

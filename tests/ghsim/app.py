@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from tests.ghsim import oauth
 from tests.ghsim import routes_app as a
 from tests.ghsim import routes_checks as c
+from tests.ghsim import routes_graphql as g
 from tests.ghsim import routes_repo as r
 from tests.ghsim.context import Ctx, Handler, Reply, SimError
 from tests.ghsim.faults import Fault, Faults
@@ -73,7 +74,9 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", R + "/issues/{number}/comments", c.list_comments, "token"),
     ("POST", R + "/issues/{number}/comments", c.create_comment, "token"),
     ("GET", "/_codeload/{owner}/{repo}/legacy.tar.gz/{sha}", r.codeload, "none"),
+    ("POST", "/graphql", g.graphql, "token"),
 ]
+GRAPHQL = "/graphql"
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -100,6 +103,8 @@ class Simulator:
     def strip(self, raw_path: str) -> str | None:
         if raw_path.startswith("/_codeload/") or not self.prefix:
             return raw_path
+        if self.prefix.endswith("/v3") and raw_path == self.prefix[: -len("/v3")] + GRAPHQL:
+            return GRAPHQL  # GitHub Enterprise Server: REST under /api/v3, GraphQL at /api/graphql
         return raw_path[len(self.prefix) :] if raw_path.startswith(self.prefix + "/") else None
 
     # authentication
@@ -132,6 +137,8 @@ class Simulator:
         if kind == "none":
             return "none"
         if not credential:
+            if ctx.path == GRAPHQL:
+                raise SimError(401, "This endpoint requires you to be authenticated.")
             raise SimError(401, "Requires authentication")
         if kind == "jwt":
             if scheme.lower() != "bearer":
@@ -144,14 +151,15 @@ class Simulator:
         return f"installation:{token.installation_id}"
 
     # rate limits
-    def bucket(self, identity: str) -> RateBucket:
+    def bucket(self, identity: str, resource: str = "core") -> RateBucket:
+        """The identity's bucket for `resource`: REST calls (`core`) or GraphQL points (`graphql`)."""
         now = int(self.state.clock.now().timestamp())
+        key = identity if resource == "core" else f"{identity}:{resource}"
+        limit = self.state.rate_limit if resource == "core" else self.state.graphql_points
         with self.state.lock:
-            bucket = self.state.buckets.get(identity)
+            bucket = self.state.buckets.get(key)
             if bucket is None or bucket.reset <= now:
-                bucket = self.state.buckets[identity] = RateBucket(
-                    self.state.rate_limit, self.state.rate_limit, now + 3600
-                )
+                bucket = self.state.buckets[key] = RateBucket(limit, limit, now + 3600, resource)
             return bucket
 
     @staticmethod
@@ -161,7 +169,7 @@ class Simulator:
             "x-ratelimit-remaining": str(bucket.remaining),
             "x-ratelimit-used": str(bucket.limit - bucket.remaining),
             "x-ratelimit-reset": str(bucket.reset),
-            "x-ratelimit-resource": "core",
+            "x-ratelimit-resource": bucket.resource,
         }
 
     def fault_error(self, fault: Fault) -> SimError:
@@ -220,8 +228,8 @@ class Simulator:
             handler, kind = self.route(ctx, path)
             identity = self.authenticate(ctx, kind)
             if identity != "none":
-                bucket = self.bucket(identity)
-                if bucket.remaining <= 0:
+                bucket = ctx.bucket = self.bucket(identity, "graphql" if ctx.path == GRAPHQL else "core")
+                if bucket.remaining <= 0 and bucket.resource == "core":  # GraphQL answers a spent budget itself
                     raise SimError(403, f"API rate limit exceeded for {identity.replace(':', ' ID ')}.")
             result = handler(ctx)
             reply = await result if inspect.isawaitable(result) else result
@@ -268,7 +276,7 @@ class Simulator:
         if bucket is not None:
             with self.state.lock:
                 if status not in (304,) and not (status == 403 and bucket.remaining <= 0):
-                    bucket.remaining = max(0, bucket.remaining - 1)
+                    bucket.remaining = max(0, bucket.remaining - reply.cost)
                 headers = {**self.rate_headers(bucket), **headers}
         media = None if status == 304 else reply.media_type
         return Response(content, status_code=status, headers=headers, media_type=media)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.ghsim.state import Installation, Repo, SimState
+from tests.ghsim.state import Installation, RateBucket, Repo, SimState
 
 DOCS = "https://docs.github.com/rest"
 
@@ -52,6 +52,7 @@ class Reply:
     content: bytes | None = None
     media_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    cost: int = 1  # taken from the rate-limit bucket (GraphQL: the query's points)
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Ctx:
     base: str  # API root as the client reached it, with the prefix and a trailing slash
     root: str  # scheme://host:port/
     installation: Installation | None = None
+    bucket: RateBucket | None = None  # the caller's rate-limit bucket (REST's, or GraphQL's points)
 
     def repo(self) -> Repo:
         """The repository named by the route; 404 when it does not exist or the installation cannot see it."""

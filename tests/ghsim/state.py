@@ -220,6 +220,7 @@ class RateBucket:
     limit: int
     remaining: int
     reset: int  # epoch seconds
+    resource: str = "core"  # `graphql`: points, not calls
 
 
 class SimState:
@@ -243,6 +244,8 @@ class SimState:
         self.deliveries: list[Delivery] = []
         self.log: list[LoggedRequest] = []
         self.rate_limit = 5000  # per installation per hour, GitHub's minimum
+        self.graphql_points = 5000  # GraphQL points per installation per hour, a budget apart from REST's
+        self.blob_text_limit = 512 * 1024  # GraphQL `Blob.text` past this is cut (`isTruncated`)
         self.buckets: dict[str, RateBucket] = {}
         self.token_lifetime = timedelta(hours=1)
         self._ids = 1000

@@ -1,0 +1,326 @@
+"""One GraphQL round trip for the facts of a pull request: its commits, reviews and label/assignment events, and
+the texts of the files the policy loader and CODEOWNERS need, answered in the REST JSON shapes `shapes.py` and
+`labels.py` already read (so both paths give the same facts).
+
+GitHub's GraphQL API differs from REST in ways this module evens out: `Bot` logins lack REST's `[bot]` suffix,
+a commit's `GitActor.user` is a `User` only (a bot's commit names its account by its noreply address alone), a
+missing repository is a `NOT_FOUND` error beside partial data, and a rate limit is a 200 with an `errors` array.
+Anything short of a complete answer is `GraphQLUnusable`: the caller reads REST instead, so missing data never
+reads as "no reviews" or "no commits". Connections give 100 a page; further pages come in follow-up queries
+only when `hasNextPage` (commits stop at REST's 250, events at its 3,000).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ghapp.github.api import ISSUE_EVENTS_CAP, PULL_COMMITS_CAP, InstallationAPI
+from ghapp.github.errors import GitHubError, RateLimited
+
+JSON = dict[str, Any]
+FileKey = tuple[str, str, str, str | None]  # owner, repo (lower case), path, ref (None: the default branch)
+PAGE = 100
+ORG_REPO = ".github"
+SUFFIXLESS_BOTS = frozenset({"copilot"})  # the Copilot coding agent: REST too names this Bot without `[bot]`
+_BOT_NOREPLY = re.compile(r"(?:(\d+)\+)?([a-z0-9-]+\[bot\])@users\.noreply\.github\.com", re.IGNORECASE)
+_ACTOR = "__typename login ... on User { databaseId } ... on Bot { databaseId }"
+_COMMIT = (
+    "oid message "
+    "author { name email date user { login databaseId } } "
+    "committer { name email date user { login databaseId } }"
+)
+_REVIEW = f"databaseId state submittedAt authorAssociation author {{ {_ACTOR} }} commit {{ oid }}"
+_EVENT = (
+    "__typename "
+    f"... on LabeledEvent {{ actor {{ {_ACTOR} }} label {{ name }} }} "
+    f"... on UnlabeledEvent {{ actor {{ {_ACTOR} }} label {{ name }} }} "
+    f"... on AssignedEvent {{ actor {{ {_ACTOR} }} assignee {{ __typename "
+    "... on User { login databaseId } ... on Bot { login databaseId } "
+    "... on Mannequin { login } ... on Organization { login } } }"
+)
+_PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+EVENT_TYPES = "[LABELED_EVENT, UNLABELED_EVENT, ASSIGNED_EVENT]"
+CONNECTIONS: dict[str, str] = {
+    "commits": (
+        f"commits(first: {PAGE}, after: $after) {{ totalCount {_PAGE_INFO} nodes {{ commit {{ {_COMMIT} }} }} }}"
+    ),
+    "reviews": f"reviews(first: {PAGE}, after: $after) {{ {_PAGE_INFO} nodes {{ {_REVIEW} }} }}",
+    "timelineItems": (
+        f"timelineItems(first: {PAGE}, after: $after, itemTypes: {EVENT_TYPES}) {{ {_PAGE_INFO} nodes {{ {_EVENT} }} }}"
+    ),
+}
+CAPS = {"commits": PULL_COMMITS_CAP, "reviews": None, "timelineItems": ISSUE_EVENTS_CAP}
+_BLOB = "__typename ... on Blob { oid byteSize isBinary isTruncated text }"
+
+
+class GraphQLUnusable(GitHubError):
+    """GitHub's GraphQL answer cannot be used as it is: read the same facts through REST."""
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A file read through GraphQL: `text` and blob `sha`, or `usable` False when only REST can read it
+    exactly (binary, cut at GraphQL's text limit, not valid UTF-8, a directory)."""
+
+    text: str
+    sha: str
+    usable: bool = True
+
+
+@dataclass(frozen=True)
+class PullSnapshot:
+    """What one query (and its follow-up pages) read. `files` maps each file asked for to its blob, or None
+    when it does not exist; a file not in `files` was not asked for."""
+
+    commits: tuple[JSON, ...]
+    reviews: tuple[JSON, ...]
+    events: tuple[JSON, ...]
+    files: Mapping[FileKey, Blob | None]
+    cost: int  # GraphQL points spent, follow-up pages included
+
+
+def file_key(owner: str, repo: str, path: str, ref: str | None) -> FileKey:
+    return owner.lower(), repo.lower(), path.lstrip("/"), ref or None
+
+
+def build_query(own: Sequence[tuple[str, str | None]], org: Sequence[str]) -> str:
+    """The query: `own` are (path, ref) files of the PR's repository, `org` paths in the org's `.github`
+    repository (its default branch)."""
+    own_fields = " ".join(f"f{i}: object(expression: $e{i}) {{ {_BLOB} }}" for i in range(len(own)))
+    org_fields = " ".join(f"g{i}: object(expression: $g{i}) {{ {_BLOB} }}" for i in range(len(org)))
+    variables = "".join(f", $e{i}: String!" for i in range(len(own))) + "".join(
+        f", $g{i}: String!" for i in range(len(org))
+    )
+    pull = " ".join(CONNECTIONS.values())
+    org_part = f" org: repository(owner: $owner, name: $orgRepo) {{ {org_fields} }}" if org else ""
+    org_var = ", $orgRepo: String!" if org else ""
+    return (
+        f"query PullFacts($owner: String!, $repo: String!, $number: Int!, $after: String{variables}{org_var}) {{ "
+        "rateLimit { cost remaining } "
+        f"repository(owner: $owner, name: $repo) {{ {own_fields} "
+        f"pullRequest(number: $number) {{ {pull} }} }}{org_part} }}"
+    )
+
+
+def page_query(connection: str) -> str:
+    """A follow-up query for the next page of one of the PR's connections."""
+    return (
+        "query PullFactsPage($owner: String!, $repo: String!, $number: Int!, $after: String) { "
+        "rateLimit { cost remaining } "
+        f"repository(owner: $owner, name: $repo) {{ pullRequest(number: $number) {{ {CONNECTIONS[connection]} }} }} }}"
+    )
+
+
+def _expression(ref: str | None, path: str) -> str:
+    return f"{ref or 'HEAD'}:{path.lstrip('/')}"
+
+
+async def read_pull(
+    api: InstallationAPI,
+    owner: str,
+    repo: str,
+    number: int,
+    *,
+    own: Sequence[tuple[str, str | None]],
+    org: Sequence[str] = (),
+) -> PullSnapshot:
+    """Read the PR's facts and the named files in one query (more only for connections past 100 items).
+
+    Raises `GraphQLUnusable` when the answer is incomplete in any way, and GitHub's reschedulable errors (its
+    secondary rate limit, outages) as REST calls do."""
+    variables: JSON = {"owner": owner, "repo": repo, "number": number, "after": None}
+    variables |= {f"e{i}": _expression(ref, path) for i, (path, ref) in enumerate(own)}
+    if org:
+        variables |= {f"g{i}": _expression(None, path) for i, path in enumerate(org)} | {"orgRepo": ORG_REPO}
+    body = await _ask(api, build_query(own, org), variables, org_alias="org" if org else None)
+    data = body["data"]
+    cost = _cost(data)
+    repository = _obj(data.get("repository"), "repository")
+    pull = _obj(repository.get("pullRequest"), "pullRequest")
+    lists: dict[str, list[JSON]] = {}
+    for connection, cap in CAPS.items():
+        items, cursor = _page(pull, connection)
+        while cursor is not None and (cap is None or len(items) < cap):
+            more = await _ask(api, page_query(connection), {**_only(variables), "after": cursor})
+            cost += _cost(more["data"])
+            page_pull = _obj(_obj(more["data"].get("repository"), "repository").get("pullRequest"), "pullRequest")
+            extra, cursor = _page(page_pull, connection)
+            items += extra
+        lists[connection] = items[:cap] if cap is not None else items
+    files: dict[FileKey, Blob | None] = {}
+    for i, (path, ref) in enumerate(own):
+        files[file_key(owner, repo, path, ref)] = _blob(repository.get(f"f{i}"))
+    if org:
+        org_repo = data.get("org")  # None: no such repository, or not one the installation can read
+        for i, path in enumerate(org):
+            files[file_key(owner, ORG_REPO, path, None)] = (
+                _blob(org_repo.get(f"g{i}")) if isinstance(org_repo, dict) else None
+            )
+    return PullSnapshot(
+        commits=tuple(_commit(_obj(n.get("commit"), "commit")) for n in lists["commits"]),
+        reviews=tuple(_review(n) for n in lists["reviews"]),
+        events=tuple(e for e in (_event(n) for n in lists["timelineItems"]) if e is not None),
+        files=files,
+        cost=cost,
+    )
+
+
+def _only(variables: JSON) -> JSON:
+    """The follow-up query declares only the PR's variables."""
+    return {k: v for k, v in variables.items() if k in ("owner", "repo", "number", "after")}
+
+
+async def _ask(api: InstallationAPI, query: str, variables: JSON, *, org_alias: str | None = None) -> JSON:
+    body = await api.graphql(query, variables)
+    errors = body.get("errors")
+    if errors is not None:
+        if not isinstance(errors, list):
+            raise GraphQLUnusable("GraphQL answered an `errors` that is not a list")
+        for error in errors:
+            _judge(error, org_alias)
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise GraphQLUnusable("GraphQL answered no data")
+    return body
+
+
+def _judge(error: Any, org_alias: str | None) -> None:
+    """Raise unless the error only says the org's `.github` repository is absent (REST: a 404, no org policy)."""
+    if not isinstance(error, dict):
+        raise GraphQLUnusable("GraphQL answered a malformed error")
+    kind, message = str(error.get("type") or ""), str(error.get("message") or "")
+    path = error.get("path") if isinstance(error.get("path"), list) else []
+    if kind == "NOT_FOUND" and org_alias is not None and path == [org_alias]:
+        return
+    if "secondary rate limit" in message.lower():
+        raise RateLimited(f"GraphQL: {message}", retry_after_s=60.0, status=200)
+    raise GraphQLUnusable(f"GraphQL error {kind or 'without a type'} at {path}: {message}")
+
+
+def _obj(value: Any, what: str) -> JSON:
+    if not isinstance(value, dict):
+        raise GraphQLUnusable(f"GraphQL answered no {what}")
+    return value
+
+
+def _cost(data: JSON) -> int:
+    limit = data.get("rateLimit")
+    cost = limit.get("cost") if isinstance(limit, dict) else None
+    return cost if isinstance(cost, int) else 0
+
+
+def _page(pull: JSON, connection: str) -> tuple[list[JSON], str | None]:
+    found = _obj(pull.get(connection), connection)
+    nodes, info = found.get("nodes"), _obj(found.get("pageInfo"), f"{connection} pageInfo")
+    if not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes):
+        raise GraphQLUnusable(f"GraphQL answered {connection} with missing nodes")
+    cursor = info.get("endCursor")
+    if info.get("hasNextPage") is True:
+        if not isinstance(cursor, str) or not nodes:
+            raise GraphQLUnusable(f"GraphQL announced another page of {connection} without a cursor")
+        return nodes, cursor
+    return nodes, None
+
+
+def _blob(value: Any) -> Blob | None:
+    if value is None:
+        return None
+    found = _obj(value, "file")
+    text, size = found.get("text"), found.get("byteSize")
+    exact = (
+        found.get("__typename") == "Blob"
+        and found.get("isTruncated") is False
+        and not found.get("isBinary")
+        and isinstance(text, str)
+        and isinstance(size, int)
+        and len(text.encode("utf-8", "surrogatepass")) == size  # GraphQL text of non-UTF-8 bytes is not the file
+    )
+    if not exact:
+        return Blob("", str(found.get("oid") or ""), usable=False)
+    return Blob(str(text), str(found["oid"]))
+
+
+def actor(value: Any) -> JSON | None:
+    """A GraphQL `Actor` as REST's user object (`login`, `type`, `id`); a deleted account is REST's `ghost`."""
+    if not isinstance(value, dict):
+        return {"login": "ghost", "type": "User"}
+    kind = str(value.get("__typename") or "User")
+    login = str(value.get("login") or "ghost")
+    if kind == "Bot" and not login.endswith("[bot]") and login.lower() not in SUFFIXLESS_BOTS:
+        login += "[bot]"  # REST spells an App's bot account `slug[bot]`, GraphQL `slug`
+    data: JSON = {"login": login, "type": kind if kind in ("User", "Bot", "Organization") else "User"}
+    if isinstance(value.get("databaseId"), int):
+        data["id"] = value["databaseId"]
+    return data
+
+
+def _git_user(git: JSON) -> JSON | None:
+    """The account GitHub tied a commit's author or committer to. `GitActor.user` is a `User`; a bot's commits
+    are tied to its account by its noreply address, as REST ties them."""
+    user = git.get("user")
+    if isinstance(user, dict):
+        return actor({"__typename": "User", **user})
+    bot = _BOT_NOREPLY.fullmatch(str(git.get("email") or ""))
+    if bot is None:
+        return None
+    data: JSON = {"login": bot[2], "type": "Bot"}
+    if bot[1]:
+        data["id"] = int(bot[1])
+    return data
+
+
+def _commit(node: JSON) -> JSON:
+    author, committer = node.get("author"), node.get("committer")
+    author = author if isinstance(author, dict) else {}
+    committer = committer if isinstance(committer, dict) else {}
+    person = ("name", "email", "date")
+    return {
+        "sha": str(node.get("oid") or ""),
+        "commit": {
+            "message": str(node.get("message") or ""),
+            "author": {k: author.get(k) for k in person},
+            "committer": {k: committer.get(k) for k in person},
+        },
+        "author": _git_user(author),
+        "committer": _git_user(committer),
+    }
+
+
+def _review(node: JSON) -> JSON:
+    commit = node.get("commit")
+    data: JSON = {
+        "id": node.get("databaseId"),
+        "user": actor(node.get("author")),
+        "state": str(node.get("state") or ""),
+        "commit_id": commit.get("oid") if isinstance(commit, dict) else None,
+        "author_association": node.get("authorAssociation"),
+    }
+    if node.get("submittedAt"):
+        data["submitted_at"] = node["submittedAt"]
+    return data
+
+
+def _event(node: JSON) -> JSON | None:
+    """A timeline item as REST's issue event: `labeled`/`unlabeled` with `label` and `actor`, `assigned` with
+    `assignee` and `assigner`."""
+    kind = node.get("__typename")
+    if kind in ("LabeledEvent", "UnlabeledEvent"):
+        label = node.get("label")
+        return {
+            "event": "labeled" if kind == "LabeledEvent" else "unlabeled",
+            "actor": actor(node.get("actor")),
+            "label": {"name": label.get("name")} if isinstance(label, dict) else None,
+        }
+    if kind == "AssignedEvent":
+        assignee = node.get("assignee")
+        by = actor(node.get("actor"))
+        return {
+            "event": "assigned",
+            "actor": by,
+            "assigner": by,
+            "assignee": actor(assignee) if isinstance(assignee, dict) else None,
+        }
+    return None
