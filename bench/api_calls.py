@@ -6,7 +6,8 @@ Events: opened, synchronize (3 files changed), review submitted (a billing-team 
 a 20-file human PR opened. Tools do not call GitHub, so fake runners give the same counts faster; pass
 `--real-tools` to run ruff, mypy, semgrep and pip-audit. The App's periodic missed-delivery check
 (`GET /app/hook/deliveries`) is not a per-event call and is left out, and so is the tarball's redirect to
-codeload (shown apart); the installation token is counted where it is first fetched.
+codeload (shown apart); the installation token is counted where it is first fetched. GraphQL queries count as
+calls and their points (`rateLimit { cost }`, a budget apart from REST's) are shown beside them.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def main() -> int:
             def measure(name: str, event: str, payload: dict[str, object]) -> None:
                 before = Counter(counter.snapshot().calls)
                 not_modified = counter.snapshot().not_modified
+                points = counter.snapshot().graphql_points
                 delivery = sim.send_webhook(app.url, event, payload)
                 assert delivery.status_code == 202
                 app.idle()
@@ -63,6 +65,7 @@ def main() -> int:
                     "_total": sum(calls.values()),
                     "_downloads": sum(n for route, n in new.items() if " /" not in route),
                     "_not_modified": counter.snapshot().not_modified - not_modified,
+                    "_graphql_points": counter.snapshot().graphql_points - points,
                 }
 
             measure("opened", "pull_request", sim.payloads.pull_request(REPO, ai.number, "opened"))
@@ -85,7 +88,7 @@ def main() -> int:
         )
         print(
             f"{name}: {calls['_total']} API calls ({calls['_not_modified']} answered 304; "
-            f"{calls['_downloads']} archive download): {routes}"
+            f"{calls['_graphql_points']} GraphQL points; {calls['_downloads']} archive download): {routes}"
         )
     return 0
 

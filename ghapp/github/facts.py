@@ -5,6 +5,10 @@ Always: the PR, its commits (full messages) and its files (patches -> added line
 of the App's verdict labels: its events (who added the label). Then what `needs` and `team_asks` name: reviews,
 the PR's events, CODEOWNERS (base branch, GitHub's three locations), team memberships, and the files changed
 since each approved commit. Commits and files of a (base, head) pair never change, so they are kept in memory.
+
+Within an evaluation (`reads`, a `PullReads`) the commits, reviews, events and CODEOWNERS come from its one
+GraphQL query, already made for the policy; the files, team memberships and comparisons are REST calls (GraphQL
+has no patches nor blob shas, and a team membership is asked only once the policy and CODEOWNERS say whose).
 """
 
 from __future__ import annotations

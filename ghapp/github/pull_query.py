@@ -2,9 +2,8 @@
 the texts of the files the policy loader and CODEOWNERS need, answered in the REST JSON shapes `shapes.py` and
 `labels.py` already read (so both paths give the same facts).
 
-GitHub's GraphQL API differs from REST in ways this module evens out: `Bot` logins lack REST's `[bot]` suffix,
-a commit's `GitActor.user` is a `User` only (a bot's commit names its account by its noreply address alone), a
-missing repository is a `NOT_FOUND` error beside partial data, and a rate limit is a 200 with an `errors` array.
+GitHub's GraphQL API reports a missing repository as a `NOT_FOUND` error beside partial data and a spent budget
+as a 200 with an `errors` array (its nodes differ from REST's too: `graphql_shapes` evens that out).
 Anything short of a complete answer is `GraphQLUnusable`: the caller reads REST instead, so missing data never
 reads as "no reviews" or "no commits". Connections give 100 a page; further pages come in follow-up queries
 only when `hasNextPage` (commits stop at REST's 250, events at its 3,000).
@@ -12,20 +11,18 @@ only when `hasNextPage` (commits stop at REST's 250, events at its 3,000).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ghapp.github.api import ISSUE_EVENTS_CAP, PULL_COMMITS_CAP, InstallationAPI
 from ghapp.github.errors import GitHubError, RateLimited
+from ghapp.github.graphql_shapes import commit, event, review
 
 JSON = dict[str, Any]
 FileKey = tuple[str, str, str, str | None]  # owner, repo (lower case), path, ref (None: the default branch)
 PAGE = 100
 ORG_REPO = ".github"
-SUFFIXLESS_BOTS = frozenset({"copilot"})  # the Copilot coding agent: REST too names this Bot without `[bot]`
-_BOT_NOREPLY = re.compile(r"(?:(\d+)\+)?([a-z0-9-]+\[bot\])@users\.noreply\.github\.com", re.IGNORECASE)
 _ACTOR = "__typename login ... on User { databaseId } ... on Bot { databaseId }"
 _COMMIT = (
     "oid message "
@@ -160,9 +157,9 @@ async def read_pull(
                 _blob(org_repo.get(f"g{i}")) if isinstance(org_repo, dict) else None
             )
     return PullSnapshot(
-        commits=tuple(_commit(_obj(n.get("commit"), "commit")) for n in lists["commits"]),
-        reviews=tuple(_review(n) for n in lists["reviews"]),
-        events=tuple(e for e in (_event(n) for n in lists["timelineItems"]) if e is not None),
+        commits=tuple(commit(_obj(n.get("commit"), "commit")) for n in lists["commits"]),
+        reviews=tuple(review(n) for n in lists["reviews"]),
+        events=tuple(e for e in (event(n) for n in lists["timelineItems"]) if e is not None),
         files=files,
         cost=cost,
     )
@@ -241,86 +238,3 @@ def _blob(value: Any) -> Blob | None:
     if not exact:
         return Blob("", str(found.get("oid") or ""), usable=False)
     return Blob(str(text), str(found["oid"]))
-
-
-def actor(value: Any) -> JSON | None:
-    """A GraphQL `Actor` as REST's user object (`login`, `type`, `id`); a deleted account is REST's `ghost`."""
-    if not isinstance(value, dict):
-        return {"login": "ghost", "type": "User"}
-    kind = str(value.get("__typename") or "User")
-    login = str(value.get("login") or "ghost")
-    if kind == "Bot" and not login.endswith("[bot]") and login.lower() not in SUFFIXLESS_BOTS:
-        login += "[bot]"  # REST spells an App's bot account `slug[bot]`, GraphQL `slug`
-    data: JSON = {"login": login, "type": kind if kind in ("User", "Bot", "Organization") else "User"}
-    if isinstance(value.get("databaseId"), int):
-        data["id"] = value["databaseId"]
-    return data
-
-
-def _git_user(git: JSON) -> JSON | None:
-    """The account GitHub tied a commit's author or committer to. `GitActor.user` is a `User`; a bot's commits
-    are tied to its account by its noreply address, as REST ties them."""
-    user = git.get("user")
-    if isinstance(user, dict):
-        return actor({"__typename": "User", **user})
-    bot = _BOT_NOREPLY.fullmatch(str(git.get("email") or ""))
-    if bot is None:
-        return None
-    data: JSON = {"login": bot[2], "type": "Bot"}
-    if bot[1]:
-        data["id"] = int(bot[1])
-    return data
-
-
-def _commit(node: JSON) -> JSON:
-    author, committer = node.get("author"), node.get("committer")
-    author = author if isinstance(author, dict) else {}
-    committer = committer if isinstance(committer, dict) else {}
-    person = ("name", "email", "date")
-    return {
-        "sha": str(node.get("oid") or ""),
-        "commit": {
-            "message": str(node.get("message") or ""),
-            "author": {k: author.get(k) for k in person},
-            "committer": {k: committer.get(k) for k in person},
-        },
-        "author": _git_user(author),
-        "committer": _git_user(committer),
-    }
-
-
-def _review(node: JSON) -> JSON:
-    commit = node.get("commit")
-    data: JSON = {
-        "id": node.get("databaseId"),
-        "user": actor(node.get("author")),
-        "state": str(node.get("state") or ""),
-        "commit_id": commit.get("oid") if isinstance(commit, dict) else None,
-        "author_association": node.get("authorAssociation"),
-    }
-    if node.get("submittedAt"):
-        data["submitted_at"] = node["submittedAt"]
-    return data
-
-
-def _event(node: JSON) -> JSON | None:
-    """A timeline item as REST's issue event: `labeled`/`unlabeled` with `label` and `actor`, `assigned` with
-    `assignee` and `assigner`."""
-    kind = node.get("__typename")
-    if kind in ("LabeledEvent", "UnlabeledEvent"):
-        label = node.get("label")
-        return {
-            "event": "labeled" if kind == "LabeledEvent" else "unlabeled",
-            "actor": actor(node.get("actor")),
-            "label": {"name": label.get("name")} if isinstance(label, dict) else None,
-        }
-    if kind == "AssignedEvent":
-        assignee = node.get("assignee")
-        by = actor(node.get("actor"))
-        return {
-            "event": "assigned",
-            "actor": by,
-            "assigner": by,
-            "assignee": actor(assignee) if isinstance(assignee, dict) else None,
-        }
-    return None

@@ -17,39 +17,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    GraphQLNamedType,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
     execute,
-    get_named_type,
     parse,
     validate,
-    value_from_ast_untyped,
 )
 
 from tests.ghsim import render
 from tests.ghsim.context import Ctx, Reply, SimError
 from tests.ghsim.gitdata import CommitData, blob_sha
+from tests.ghsim.graphql_limits import Failure, measure
 from tests.ghsim.graphql_schema import schema
 from tests.ghsim.state import Issue, Pull, Repo, Review
 
-NODE_LIMIT = 500_000
-PAGE_LIMIT = 100
 JSON = dict[str, Any]
-
-
-class Failure(Exception):
-    """An error GitHub reports with a `type` beside the data (the field resolves to null)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 def graphql(ctx: Ctx) -> Reply:
@@ -98,70 +79,6 @@ def _error(exc: GraphQLError) -> JSON:
     if exc.locations:
         data["locations"] = [{"line": loc.line, "column": loc.column} for loc in exc.locations]
     return data
-
-
-# ---- limits and cost -------------------------------------------------------------------------------------
-
-
-def measure(document: DocumentNode, variables: JSON, operation: str | None) -> tuple[int, int]:
-    """(nodes the query may ask for, requests GitHub needs for its connections); `Failure` past a limit."""
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    op = next((o for o in ops if operation is None or (o.name is not None and o.name.value == operation)), None)
-    if op is None:
-        raise Failure("INVALID_OPERATION", "No operation given")
-    query_type = schema().query_type
-    assert query_type is not None
-    totals = [0, 0]
-
-    def walk(selections: SelectionSetNode | None, parent: GraphQLNamedType, multiplier: int) -> None:
-        for node in selections.selections if selections is not None else ():
-            if isinstance(node, FragmentSpreadNode):
-                fragment = fragments[node.name.value]
-                walk(
-                    fragment.selection_set, schema().get_type(fragment.type_condition.name.value) or parent, multiplier
-                )
-            elif isinstance(node, InlineFragmentNode):
-                condition = node.type_condition
-                walk(node.selection_set, schema().get_type(condition.name.value) if condition else parent, multiplier)
-            elif isinstance(node, FieldNode):
-                _field(node, parent, multiplier)
-
-    def _field(node: FieldNode, parent: GraphQLNamedType, multiplier: int) -> None:
-        fields = getattr(parent, "fields", {})
-        definition = fields.get(node.name.value)
-        if definition is None:
-            return  # __typename
-        named = get_named_type(definition.type)
-        if named.name.endswith("Connection"):
-            args = {a.name.value: value_from_ast_untyped(a.value, variables) for a in node.arguments}
-            size = args.get("first") if args.get("first") is not None else args.get("last")
-            if size is None:
-                raise Failure(
-                    "MISSING_PAGINATION_BOUNDARIES",
-                    f"You must provide a `first` or `last` value to properly paginate the `{node.name.value}` "
-                    "connection.",
-                )
-            if not isinstance(size, int) or not 1 <= size <= PAGE_LIMIT:
-                which = "first" if args.get("first") is not None else "last"
-                raise Failure(
-                    "ARGUMENT_LIMIT",
-                    f"Requesting {size} records on the `{node.name.value}` connection exceeds the `{which}` limit "
-                    f"of {PAGE_LIMIT} records.",
-                )
-            totals[1] += multiplier
-            multiplier *= size
-            totals[0] += multiplier
-            if totals[0] > NODE_LIMIT:
-                raise Failure(
-                    "MAX_NODE_LIMIT_EXCEEDED",
-                    f"By the time this query traverses to the {node.name.value} connection, it is requesting up to "
-                    f"{totals[0]:,} possible nodes which exceeds the maximum limit of {NODE_LIMIT:,}.",
-                )
-        walk(node.selection_set, named, multiplier)
-
-    walk(op.selection_set, query_type, 1)
-    return totals[0], totals[1]
 
 
 def _rate_limit(ctx: Ctx, cost: int, nodes: int, spent: tuple[int, int, int]) -> JSON:
@@ -229,30 +146,51 @@ def _blob(ctx: Ctx, data: bytes) -> JSON:
     }
 
 
+CUT = (
+    "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug."
+)
+
+
+def _cut(ctx: Ctx, field: str) -> None:
+    """GitHub ends a query that uses too many resources with partial results and an error: a field named in
+    `state.graphql_cuts` fails that way (a non-null connection nulls its pull request)."""
+    if field in ctx.state.graphql_cuts:
+        raise Failure("", CUT)
+
+
 def _pull(ctx: Ctx, repo: Repo, number: int) -> JSON:
     pull = repo.pull(number)
     if pull is None:
         raise Failure("NOT_FOUND", f"Could not resolve to a PullRequest with the number of {number}.")
+
+    def commits(_info: Any, **page: Any) -> JSON:
+        _cut(ctx, "commits")
+        return _connection([{"commit": _commit(ctx, repo, repo.commits[sha])} for sha in pull.commits], page)
+
+    def reviews(_info: Any, states: list[str] | None = None, author: str | None = None, **page: Any) -> JSON:
+        _cut(ctx, "reviews")
+        kept = [
+            rv
+            for rv in pull.reviews
+            if (states is None or rv.state in states) and (author is None or rv.user.lower() == author.lower())
+        ]
+        return _connection([_review(ctx, repo, rv) for rv in kept], page)
+
+    def timeline(
+        _info: Any, itemTypes: list[str] | None = None, since: Any = None, skip: Any = None, **page: Any
+    ) -> JSON:
+        _cut(ctx, "timelineItems")
+        return _timeline(ctx, repo, pull, itemTypes, page)
+
     return {
         "number": pull.number,
         "baseRefName": pull.base_ref,
         "baseRefOid": pull.base_sha,
         "headRefName": pull.head_ref,
         "headRefOid": pull.head_sha,
-        "commits": lambda _info, **page: _connection(
-            [{"commit": _commit(ctx, repo, repo.commits[sha])} for sha in pull.commits], page
-        ),
-        "reviews": lambda _info, states=None, author=None, **page: _connection(
-            [
-                _review(ctx, repo, rv)
-                for rv in pull.reviews
-                if (states is None or rv.state in states) and (author is None or rv.user.lower() == author.lower())
-            ],
-            page,
-        ),
-        "timelineItems": lambda _info, itemTypes=None, since=None, skip=None, **page: _timeline(
-            ctx, repo, pull, itemTypes, page
-        ),
+        "commits": commits,
+        "reviews": reviews,
+        "timelineItems": timeline,
     }
 
 

@@ -246,6 +246,7 @@ class SimState:
         self.rate_limit = 5000  # per installation per hour, GitHub's minimum
         self.graphql_points = 5000  # GraphQL points per installation per hour, a budget apart from REST's
         self.blob_text_limit = 512 * 1024  # GraphQL `Blob.text` past this is cut (`isTruncated`)
+        self.graphql_cuts: set[str] = set()  # GraphQL fields that fail as over GitHub's resource limits
         self.buckets: dict[str, RateBucket] = {}
         self.token_lifetime = timedelta(hours=1)
         self._ids = 1000

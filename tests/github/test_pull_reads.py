@@ -12,8 +12,9 @@ from ghapp.github import CallCounter
 from ghapp.github.api import JSON, InstallationAPI
 from ghapp.github.errors import RateLimited
 from ghapp.github.facts import FactsGatherer
+from ghapp.github.graphql_shapes import actor
 from ghapp.github.policy_source import LoadedPolicy, PolicySource
-from ghapp.github.pull_query import actor, read_pull
+from ghapp.github.pull_query import read_pull
 from ghapp.github.pull_reads import PullReads
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, build_world
 from tests.ghsim import GitHubSim
@@ -248,3 +249,17 @@ def test_graphql_bot_logins_read_as_rest_spells_them() -> None:
     assert actor({"__typename": "Bot", "login": "Copilot"})["login"] == "Copilot"
     assert actor(None) == {"login": "ghost", "type": "User"}
     assert actor({"__typename": "Mannequin", "login": "old"}) == {"login": "old", "type": "User"}
+
+
+def test_on_enterprise_server_the_query_goes_to_api_graphql_and_is_counted(ghsim_ghes: GitHubSim) -> None:
+    build_world(ghsim_ghes, policy=REPO_POLICY)
+    pull = ghsim_ghes.state.create_pull(REPO, user="alice")
+    counter = CallCounter()
+    snapshot = call(
+        ghsim_ghes,
+        lambda api: read_pull(api, "acme", "payments", pull.number, own=[(".github/CODEOWNERS", "main")]),
+        counter,
+    )
+    assert [c["sha"] for c in snapshot.commits] == pull.commits
+    assert counter.count("POST /graphql") == 1 and counter.snapshot().graphql_points == 1
+    assert ghsim_ghes.state.requests("POST", "^/graphql$")[0].status == 200

@@ -31,7 +31,7 @@ FINDING = Finding("billing/charge.py", 3, "S105", "possible hardcoded password")
 # step -> (method, path regex): the calls one pull-request job makes, in order
 STEPS: dict[str, tuple[str, str]] = {
     "token": ("POST", r"^/app/installations/\d+/access_tokens$"),
-    "policy load": ("GET", r"/contents/\.github/prompt-to-pr\.yml$"),
+    "policy and facts query": ("POST", r"^/graphql$"),  # policy files, commits, reviews, events: one query
     "facts": ("GET", r"/pulls/\d+/(commits|files|reviews)$"),
     "check-run create": ("POST", r"/check-runs$"),
     "review request": ("POST", r"/requested_reviewers$"),
