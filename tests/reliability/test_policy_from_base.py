@@ -63,5 +63,13 @@ def test_a_pr_relaxing_its_policy_is_still_judged_by_the_base_policy(ghsim: GitH
     assert requested, "the billing team is still asked to review"
     contents = [r for r in ghsim.state.requests("GET") if "/contents/" in r.path and r.path.endswith(POLICY_PATH)]
     own = [r.query.get("ref") for r in contents if r.path.startswith(f"/repos/{REPO}/")]
+    for query in ghsim.state.requests("POST", "^/graphql$"):  # the evaluation's one query reads the policy file
+        variables = query.body["variables"]
+        if f"{variables['owner']}/{variables['repo']}" == REPO:
+            own += [
+                value.rsplit(":", 1)[0]
+                for name, value in variables.items()
+                if name.startswith("e") and value.endswith(":" + POLICY_PATH)
+            ]
     # read at the base (to judge) and at the head (only to validate the edit, shown in the `policy` check)
     assert set(own) == {pull.base_sha, pull.head_sha} or set(own) == {pull.base_ref, pull.head_sha}, own
