@@ -54,6 +54,37 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace the text from (`line`, `column`) up to, not including, (`end_line`, `end_column`) with `content`.
+    Lines and columns are 1-based; columns count characters (code points), as ruff reports them."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A fix a tool offers for one of its findings (ruff's `fix`): edits to the file at `path`. `applicability`
+    is the tool's word on it (`safe`, `unsafe`, `display-only`); only safe ones are ever suggested."""
+
+    path: str
+    line: int
+    rule: str
+    message: str
+    applicability: str
+    edits: tuple[Edit, ...]
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> Fix:
+        """A fix as `dataclasses.asdict` wrote it (a stored report)."""
+        edits = tuple(Edit(**edit) for edit in data["edits"])
+        return Fix(**{**data, "edits": edits})
+
+
+@dataclass(frozen=True)
 class ToolReport:
     """What one runner produced on the head: findings, plus why it could not judge something.
 
@@ -73,6 +104,7 @@ class ToolReport:
     rules: tuple[str, ...] = ()
     duration_s: float = 0.0
     considered: tuple[str, ...] = ()  # every changed path the run looked at, whether the tool read it or not
+    fixes: tuple[Fix, ...] = ()  # the fixes the tool offers for its findings (ruff), whatever their lines
 
     def covers(self, needed: Iterable[str]) -> bool:
         """Whether this report speaks for each of `needed` (the paths the current diff gives its tool): a report
@@ -93,6 +125,7 @@ class ToolReport:
             rules=more.rules or self.rules,
             duration_s=round(self.duration_s + more.duration_s, 3),
             considered=tuple(sorted({*self.considered, *more.considered})),
+            fixes=(*self.fixes, *more.fixes),
         )
 
 

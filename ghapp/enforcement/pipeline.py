@@ -23,6 +23,7 @@ from ghapp.core.policy.edit import edit_issues
 from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
 from ghapp.enforcement import heads, records
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
+from ghapp.enforcement.scanning import PullHead, share
 from ghapp.enforcement.tools import busy, by_gate, completions, failed, fingerprint, idle_report, reusable, run_tools
 from ghapp.github import shapes
 from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
@@ -208,6 +209,8 @@ class PullRun:
                 return await self._record(decision)
             decision = await self._decide(policy, replace(facts, tool_reports=(*facts.tool_reports, *finished)), edit)
             await self._publish(decision, only)
+            head = PullHead(self.owner, self.repo, self.pr.number, self.pr.head_sha, facts.files)
+            await share(self.ctx, self.api, head, policy, decision, reports=(*facts.tool_reports, *finished))
         return await self._record(decision)
 
     async def _tools(

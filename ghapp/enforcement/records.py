@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ghapp.core.decisions import Decision, Finding, Gate, GateResult, ToolReport
+from ghapp.core.decisions import Decision, Finding, Fix, Gate, GateResult, ToolReport
 from ghapp.core.facts import Actor, Override
 from ghapp.github.dismissals import Dismissed
 from ghapp.store import audit, evaluations, overrides
@@ -29,6 +29,7 @@ def report_to_json(report: ToolReport) -> str:
 def report_from_json(text: str) -> ToolReport:
     data: dict[str, Any] = json.loads(text)
     findings = tuple(Finding(**item) for item in data.pop("findings", []))
+    data["fixes"] = tuple(Fix.from_json(item) for item in data.get("fixes") or ())
     for key in ("unaudited", "files", "rules", "considered"):
         data[key] = tuple(data.get(key) or ())
     return ToolReport(gate=Gate(data.pop("gate")), findings=findings, **data)

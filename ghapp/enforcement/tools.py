@@ -177,6 +177,7 @@ def _restore(report: ToolReport, aliases: Mapping[str, str]) -> ToolReport:
     return replace(
         report,
         findings=findings,
+        fixes=tuple(replace(fix, path=back(fix.path)) for fix in report.fixes),
         files=tuple(back(p) for p in report.files),
         unaudited=tuple(back_entry(u) for u in report.unaudited),
     )

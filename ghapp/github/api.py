@@ -295,6 +295,14 @@ class InstallationAPI:
             ).json()
         )
 
+    async def create_review(self, owner: str, repo: str, number: int, body: JSON) -> JSON:
+        """A review in one call (`event`, `body`, `commit_id`, `comments`); GitHub refuses all of it (422) when
+        one comment is outside the diff."""
+        url = f"/repos/{owner}/{repo}/pulls/{number}/reviews"
+        return _obj(
+            (await self._request("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", url, json=body)).json()
+        )
+
     async def dismiss_review(self, owner: str, repo: str, number: int, review_id: int, message: str) -> JSON:
         """Dismiss a submitted approval or change request; GitHub shows `message` in the conversation."""
         url = f"/repos/{owner}/{repo}/pulls/{number}/reviews/{review_id}/dismissals"
@@ -408,6 +416,17 @@ class InstallationAPI:
                 )
             ).json()
         )
+
+    # code scanning (needs the optional `security_events: write`)
+    async def upload_sarif(self, owner: str, repo: str, body: JSON) -> JSON:
+        """`commit_sha`, `ref`, `sarif` (gzip, then base64), ...; GitHub answers 202 with the upload's `id`, `url`."""
+        url = f"/repos/{owner}/{repo}/code-scanning/sarifs"
+        return _obj((await self._request("POST", "/repos/{owner}/{repo}/code-scanning/sarifs", url, json=body)).json())
+
+    async def permissions(self) -> dict[str, str] | None:
+        """What this installation granted the App, from its token reply; None when GitHub did not say."""
+        granted = await self.app.installation_permissions(self.installation_id)
+        return dict(granted) if granted is not None else None
 
     # source archive
     async def download_tarball(self, owner: str, repo: str, ref: str, dest: IO[bytes], max_bytes: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -26,6 +26,8 @@ class InstallationToken:
 
     value: str = field(repr=False)
     expires_at: datetime
+    # what the installation granted, as the token reply lists it ({"checks": "write", ...}); None: not known
+    permissions: Mapping[str, str] | None = field(default=None, compare=False)
 
 
 def parse_token_reply(body: object) -> InstallationToken:
@@ -36,7 +38,13 @@ def parse_token_reply(body: object) -> InstallationToken:
         expires = datetime.strptime(str(body.get("expires_at")), EXPIRES_AT_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         raise GitHubError(f"installation token reply has a bad expires_at: {body.get('expires_at')!r}") from None
-    return InstallationToken(body["token"], expires)
+    return InstallationToken(body["token"], expires, _permissions(body.get("permissions")))
+
+
+def _permissions(value: object) -> dict[str, str] | None:
+    if not isinstance(value, dict):
+        return None
+    return {str(name): str(level) for name, level in value.items() if isinstance(level, str)}
 
 
 class TokenCache:
@@ -94,17 +102,32 @@ class TokenCache:
             return None
         entry = self._shared.get(_shared_key(installation_id))
         try:
-            token = InstallationToken(str(entry["token"]), datetime.fromisoformat(entry["expires_at"]))
+            token = InstallationToken(
+                str(entry["token"]), datetime.fromisoformat(entry["expires_at"]), _permissions(entry.get("permissions"))
+            )
             return token if token.expires_at - self._margin > self._clock() else None
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, KeyError, ValueError, AttributeError):
             return None  # absent, or not a token entry
 
     def _to_shared(self, installation_id: int, token: InstallationToken) -> None:
         if self._shared is not None:
             ttl = (token.expires_at - self._margin - self._clock()).total_seconds()
             self._shared.set(
-                _shared_key(installation_id), {"token": token.value, "expires_at": token.expires_at.isoformat()}, ttl
+                _shared_key(installation_id),
+                {"token": token.value, "expires_at": token.expires_at.isoformat()}
+                | ({"permissions": dict(token.permissions)} if token.permissions is not None else {}),
+                ttl,
             )
+
+    async def permissions(
+        self, installation_id: int, fetch: Callable[[int], Awaitable[InstallationToken]]
+    ) -> Mapping[str, str] | None:
+        """The permissions the installation granted, from its current token (fetched if need be); None when the
+        token reply did not list them."""
+        await self.get(installation_id, fetch)
+        with self._guard:
+            token = self._tokens.get(installation_id)
+        return token.permissions if token is not None else None
 
     def invalidate(self, installation_id: int) -> None:
         """Forget a token GitHub refused (revoked, or expired early), here and in the shared cache."""

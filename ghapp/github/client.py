@@ -144,6 +144,10 @@ class GitHubApp:
         token = await self.tokens.get(installation_id, self._fetch_token)
         return GitHub(TokenAuthStrategy(token), config=self._resources().config)
 
+    async def installation_permissions(self, installation_id: int) -> Mapping[str, str] | None:
+        """What the installation granted (`{"security_events": "write", ...}`), as its token reply says."""
+        return await self.tokens.permissions(installation_id, self._fetch_token)
+
     def installation(self, installation_id: int) -> InstallationAPI:
         return InstallationAPI(self, installation_id)
 

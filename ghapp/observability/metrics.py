@@ -67,6 +67,14 @@ class Metrics:
             registry=r,
         )
 
+        self.reviewer_outputs = Counter(
+            "ghapp_reviewer_outputs_total",
+            "What the App put where reviewers look: `kind` sarif (one per tool gate) or suggestions (one review "
+            "per head), by outcome (uploaded/posted, skipped, refused, failed).",
+            ["kind", "outcome"],
+            registry=r,
+        )
+
     def track_queue_depth(self, depth: Callable[[], int]) -> None:
         """Read the queue depth from `depth()` at every scrape (e.g. the inbox's count of open rows)."""
         self.queue_depth.set_function(lambda: float(depth()))
@@ -79,6 +87,9 @@ class Metrics:
         self.github_api_calls.labels(route=route, status=f"{status // 100}xx").inc()
         if remaining is not None:
             self.github_ratelimit_remaining.set(remaining)
+
+    def reviewer_output(self, kind: str, outcome: str) -> None:
+        self.reviewer_outputs.labels(kind=kind, outcome=outcome).inc()
 
     def runner_failure(self, tool: str, reason: str = "error") -> None:
         self.runner_failures.labels(tool=tool, reason=reason).inc()

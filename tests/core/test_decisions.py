@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from ghapp.core.decisions import Finding, Gate, ToolReport
+from ghapp.core.decisions import Edit, Finding, Fix, Gate, ToolReport
 
 REPORT = ToolReport(Gate.SEMGREP, "semgrep", files=("a.py",), considered=("a.py", "README.md", "bin/run"))
 
@@ -54,3 +56,10 @@ def test_a_report_joined_with_a_run_on_more_files_speaks_for_both() -> None:
     assert joined.findings == more.findings and joined.unaudited == ("x: y",) and joined.duration_s == 1.5
     failed = first.joined(ToolReport(Gate.LINT, "ruff", "2.0", status="timeout", error="slow", rules=("F",)))
     assert (failed.status, failed.error, failed.version, failed.rules) == ("timeout", "slow", "2.0", ("F",))
+
+
+def test_fixes_travel_with_their_reports_and_back_from_json() -> None:
+    fix = Fix("a.py", 1, "F401", "Remove unused import", "safe", (Edit(1, 1, 2, 1, ""),))
+    joined = ToolReport(Gate.LINT, "ruff", fixes=(fix,)).joined(ToolReport(Gate.LINT, "ruff", fixes=(fix,)))
+    assert joined.fixes == (fix, fix)
+    assert Fix.from_json(dataclasses.asdict(fix)) == fix

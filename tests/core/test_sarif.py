@@ -7,9 +7,10 @@ from functools import cache
 from typing import Any
 
 import jsonschema
+import pytest
 
 from ghapp.core.decisions import Conclusion, Decision, Finding, Gate, GateResult, Verdict
-from ghapp.core.sarif import gate_sarif, render_sarif
+from ghapp.core.sarif import MAX_RESULTS, gate_sarif, relative_path, render_sarif, upload_sarif
 from tests.paths import FIXTURES
 
 
@@ -74,3 +75,66 @@ def test_a_whole_decision() -> None:
         "properties"
         not in valid(render_sarif(Decision(head_sha="", mode="enforce", verdict=Verdict("human"), gates=())))["runs"][0]
     )
+
+
+PR_FILES = {"web/api.ts", "scripts/clean.sh", "dir/my file#1.py", "é.py"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/passwd",
+        "../outside.py",
+        "web/../../x.py",
+        "web/./api.ts",
+        "web//api.ts",
+        "C:/x.py",
+        "file:x.py",
+        "web\\api.ts",
+        "web/\x1bapi.ts",
+        "",
+    ],
+)
+def test_an_upload_names_only_the_pull_requests_own_relative_paths(path: str) -> None:
+    crafted = GateResult(Gate.LINT, Conclusion.FAILURE, "x", "s", (Finding(path, 1, "R1", "m"), *LINT.annotations))
+    log = valid(upload_sarif(crafted, PR_FILES | {path}))
+    run = log["runs"][0]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
+    assert uris == ["web/api.ts", "scripts/clean.sh", "web/api.ts", "web/api.ts"]
+    assert run["properties"] == {
+        "truncated": False,
+        "resultsTotal": 5,
+        "resultsKept": 4,
+        "note": "1 findings outside the pull request's files were left out",
+    }
+    assert not relative_path(path)
+    elsewhere = GateResult(Gate.LINT, Conclusion.FAILURE, "x", "s", (Finding("not/in/the/pr.py", 1, "R1", "m"),))
+    assert valid(upload_sarif(elsewhere, PR_FILES))["runs"][0]["results"] == []
+
+
+def test_an_upload_percent_encodes_what_a_uri_cannot_hold() -> None:
+    result = GateResult(
+        Gate.TYPES,
+        Conclusion.FAILURE,
+        "x",
+        "s",
+        (Finding("dir/my file#1.py", 2, "R", "m"), Finding("é.py", 1, "R", "m")),
+    )
+    run = valid(upload_sarif(result, PR_FILES))["runs"][0]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
+    assert uris == ["dir/my%20file%231.py", "%C3%A9.py"] and "properties" not in run
+
+
+def test_an_upload_over_the_result_limit_keeps_the_most_severe_in_the_tools_order() -> None:
+    findings = tuple(
+        Finding("web/api.ts", i, f"R{i % 3}", "m", severity=("note", "warning", "error")[i % 3]) for i in range(1, 31)
+    )
+    result = GateResult(Gate.SEMGREP, Conclusion.FAILURE, "x", "s", findings)
+    run = valid(upload_sarif(result, PR_FILES, max_results=12))["runs"][0]
+    kept = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in run["results"]]
+    assert kept == [1, 2, 4, 5, 8, 11, 14, 17, 20, 23, 26, 29]
+    assert [r["level"] for r in run["results"]].count("error") == 10  # every error, then the first warnings
+    assert len(run["results"]) == 12 and len(run["tool"]["driver"]["rules"]) == 2
+    assert run["properties"]["truncated"] is True and run["properties"]["resultsKept"] == 12
+    assert "18 less severe findings over the limit of 12 results" in run["properties"]["note"]
+    assert len(upload_sarif(result, PR_FILES)["runs"][0]["results"]) == 30 <= MAX_RESULTS

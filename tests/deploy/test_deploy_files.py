@@ -188,6 +188,8 @@ ROUTE_PERMISSIONS: list[tuple[str, str, str, str]] = [  # (methods, route regex 
     ("GET", r"/repos/{}/{}/pulls/.*", "pull_requests", "read"),
     ("POST|DELETE", r"/repos/{}/{}/pulls/{}/requested_reviewers", "pull_requests", "write"),
     ("PUT", r"/repos/{}/{}/pulls/{}/reviews/{}/dismissals", "pull_requests", "write"),
+    ("POST", r"/repos/{}/{}/pulls/{}/reviews", "pull_requests", "write"),
+    ("POST", r"/repos/{}/{}/code-scanning/sarifs", "security_events", "write"),
     ("GET", r"/repos/{}/{}/commits/{}/pulls", "pull_requests", "read"),
     ("GET", r"/repos/{}/{}/(compare|contents|tarball)/.*", "contents", "read"),
     ("GET", r"/repos/{}/{}/git/blobs/{}", "contents", "read"),

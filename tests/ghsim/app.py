@@ -26,6 +26,7 @@ from tests.ghsim import routes_app as a
 from tests.ghsim import routes_checks as c
 from tests.ghsim import routes_graphql as g
 from tests.ghsim import routes_repo as r
+from tests.ghsim import routes_scanning as cs
 from tests.ghsim.context import Ctx, Handler, Reply, SimError
 from tests.ghsim.faults import Fault, Faults
 from tests.ghsim.state import LoggedRequest, RateBucket, SimState
@@ -73,6 +74,8 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("DELETE", R + "/issues/{number}/labels/{name}", c.remove_label, "token"),
     ("GET", R + "/issues/{number}/comments", c.list_comments, "token"),
     ("POST", R + "/issues/{number}/comments", c.create_comment, "token"),
+    ("POST", R + "/code-scanning/sarifs", cs.upload_sarif, "token"),
+    ("GET", R + "/code-scanning/sarifs/{sarif_id}", cs.get_sarif, "token"),
     ("GET", "/_codeload/{owner}/{repo}/legacy.tar.gz/{sha}", r.codeload, "none"),
     ("POST", "/graphql", g.graphql, "token"),
 ]

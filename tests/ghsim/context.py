@@ -21,7 +21,7 @@ class SimError(Exception):
         status: int,
         message: str,
         *,
-        errors: list[dict[str, Any]] | None = None,
+        errors: list[Any] | None = None,  # objects, or strings as the review endpoints send them
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)

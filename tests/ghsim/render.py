@@ -63,14 +63,7 @@ def installation(state: SimState, inst: Installation) -> dict[str, Any]:
         "target_type": inst.account_type,
         "account": user(inst.account) | {"type": inst.account_type},
         "repository_selection": "all" if inst.repositories is None else "selected",
-        "permissions": {
-            "checks": "write",
-            "contents": "read",
-            "pull_requests": "write",
-            "issues": "write",
-            "members": "read",
-            "metadata": "read",
-        },
+        "permissions": dict(inst.permissions),
         "events": ["check_run", "check_suite", "pull_request", "pull_request_review", "push"],
         "suspended_at": None,
     }

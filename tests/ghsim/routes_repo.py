@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from tests.ghsim import render
+from tests.ghsim import render, review_comments
 from tests.ghsim.context import Ctx, Reply, SimError, paginate
 from tests.ghsim.gitdata import blob_sha, diff_files, tarball
 from tests.ghsim.state import IssueEvent, Pull, Repo, SimState
@@ -50,7 +50,8 @@ def list_reviews(ctx: Ctx) -> Reply:
 
 
 def create_review(ctx: Ctx) -> Reply:
-    """The App reviewing: `event` APPROVE | REQUEST_CHANGES | COMMENT, blank for a pending review."""
+    """The App reviewing: `event` APPROVE | REQUEST_CHANGES | COMMENT, blank for a pending review; `comments`
+    placed on the diff as GitHub places them (review_comments.py), or the whole review refused."""
     repo, pull = _pull(ctx)
     body = ctx.json_body()
     states = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "COMMENT": "COMMENTED", None: "PENDING"}
@@ -59,14 +60,18 @@ def create_review(ctx: Ctx) -> Reply:
         raise SimError(422, f"Unprocessable Entity: event {event!r} is not one of APPROVE, REQUEST_CHANGES, COMMENT")
     if event in ("REQUEST_CHANGES", "COMMENT") and not body.get("body"):
         raise SimError(422, "Unprocessable Entity: body is required for this event")
+    commit_id = body.get("commit_id") or pull.head_sha
+    comments = review_comments.check(repo, pull, commit_id, body.get("comments", []))
     review = ctx.state.add_review(
         repo.full_name,
         pull.number,
         f"{ctx.state.app_slug}[bot]",
         states[event],
         body=body.get("body", ""),
-        commit_id=body.get("commit_id"),
+        commit_id=commit_id,
     )
+    with ctx.state.lock:
+        review.comments = comments
     return Reply(json=render.review(ctx.state, repo, pull, review))
 
 

@@ -37,6 +37,18 @@ class Installation:
     account_type: str = "Organization"
     repositories: set[str] | None = None  # full names; None = all of the account's repositories
     suspended: bool = False
+    # what the installation granted (the token reply and GET /app/installations/{id} list it); tests add
+    # `security_events: write` for code scanning uploads
+    permissions: dict[str, str] = field(
+        default_factory=lambda: {
+            "checks": "write",
+            "contents": "read",
+            "pull_requests": "write",
+            "issues": "write",
+            "members": "read",
+            "metadata": "read",
+        }
+    )
 
     def covers(self, full_name: str) -> bool:
         owner = full_name.split("/", 1)[0]
@@ -58,6 +70,7 @@ class Review:
     commit_id: str | None
     submitted_at: datetime
     dismissal_message: str = ""  # why it was dismissed (PUT .../dismissals)
+    comments: list[dict[str, Any]] = field(default_factory=list)  # review comments: path, line, side, body, ...
 
 
 @dataclass
@@ -156,6 +169,9 @@ class Repo:
     commits: dict[str, CommitData] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)  # pull requests included: they share the numbers
     labels: dict[str, str] = field(default_factory=dict)  # name -> colour
+    # code scanning: "on"; "off" (not set up: uploads answer 404); "no_advanced_security" (a private repository
+    # without Advanced Security: 403)
+    code_scanning: str = "on"
 
     @property
     def full_name(self) -> str:
@@ -205,6 +221,21 @@ class Delivery:
     response_body: str = ""
 
 
+@dataclass
+class SarifUpload:
+    """One accepted `POST /code-scanning/sarifs`: the decoded SARIF log and the fields it came with."""
+
+    id: str
+    repo: str
+    commit_sha: str
+    ref: str
+    sarif: dict[str, Any]
+    gzip_bytes: int
+    fields: dict[str, Any]
+    processing_status: str = "complete"  # or "failed" (over a limit), with `errors`
+    errors: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class LoggedRequest:
     method: str
@@ -242,6 +273,7 @@ class SimState:
         self.check_runs: dict[int, CheckRun] = {}
         self.downloads: dict[str, tuple[str, str, datetime]] = {}  # codeload token -> (repo, sha, expiry)
         self.deliveries: list[Delivery] = []
+        self.sarif_uploads: list[SarifUpload] = []
         self.log: list[LoggedRequest] = []
         self.rate_limit = 5000  # per installation per hour, GitHub's minimum
         self.graphql_points = 5000  # GraphQL points per installation per hour, a budget apart from REST's

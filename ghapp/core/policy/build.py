@@ -87,6 +87,7 @@ class TreeReader:
             rules=tuple(data.get("rules", base.rules)),
             ignore=tuple(data.get("ignore", base.ignore)),
             branches=tuple(data.get("branches", base.branches)),
+            suggestions=data.get("suggestions", base.suggestions),
         )
 
     def _overrides(self) -> OverrideSettings:

@@ -88,6 +88,7 @@ class GateSettings:
     rules: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     branches: tuple[str, ...] = ()  # base branches (names or fnmatch globs) the gate governs; () is every one
+    suggestions: bool = False  # lint: offer the tools' safe fixes as suggested changes (ghapp.core.suggestions)
 
     def governs(self, base: str | None) -> bool:
         """Whether the gate governs PRs into `base` (None: unknown, so it does)."""

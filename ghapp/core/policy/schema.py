@@ -157,6 +157,11 @@ SCHEMA: dict[str, Any] = {
                             "errorMessage": "must be a ruff rule code or prefix such as E, F401 or ALL",
                         },
                     },
+                    suggestions={
+                        "type": "boolean",
+                        "default": False,
+                        "description": "offer ruff's safe fixes on changed lines as suggested changes in one review",
+                    },
                 ),
                 "types": _gate(**_WHOLE),
                 "semgrep": _gate(

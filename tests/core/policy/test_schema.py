@@ -30,7 +30,7 @@ def _issues(text: str) -> list[str]:
         (
             "gates:\n  lint:\n    enable: true\n",
             "p.yml:3:5: unknown key 'enable' in gates.lint; expected one of: applies_to, block_on, branches, enabled, "
-            "ignore, mode, rules, whole_file",
+            "ignore, mode, rules, suggestions, whole_file",
         ),
         (
             "approvals:\n  auth:\n    paths: [auth/]\n    reviewers: ['@a']\n",
