@@ -275,6 +275,7 @@ async def run(
         error=error,
         unaudited=report.unaudited,
         rules=report.rules,
+        fixes=report.fixes,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ghapp.core.decisions import Finding, Gate, ToolReport
+from ghapp.core.decisions import Edit, Finding, Fix, Gate, ToolReport
 from ghapp.enforcement import records
 from ghapp.store.audit import Filters, export
 from ghapp.store.details import details_of
@@ -23,6 +23,7 @@ def test_tool_reports_round_trip_and_are_kept_per_fingerprint(driver: Driver) ->
         files=("a.py", "b.py"),
         rules=("secrets",),
         duration_s=1.5,
+        fixes=(Fix("a.py", 3, "r1", "m", "safe", (Edit(3, 1, 4, 1, ""), Edit(5, 2, 5, 3, "x"))),),
     )
     assert records.report_from_json(records.report_to_json(report)) == report
     zizmor = ToolReport(gate=Gate.SEMGREP, tool="zizmor", version="1.33.1")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ghapp.core.decisions import Finding
+from ghapp.core.decisions import Edit, Finding, Fix
 from ghapp.runners.base import RunContext, RunnerError, ToolRun, run
 from ghapp.runners.ruff import Ruff
 from tests.runners.conftest import DATA
@@ -34,6 +34,11 @@ def test_parse_captured_output() -> None:
         ("app.py", 11, 5, "F841"),
     ]
     assert report.findings[0].message == "`os` imported but unused (F401)"
+    # the fixes ruff offers travel with the report, each with its applicability and edits, as ruff said them
+    assert report.fixes == (
+        Fix("app.py", 1, "F401", "Remove unused import: `os`", "safe", (Edit(1, 1, 2, 1, ""),)),
+        Fix("app.py", 11, "F841", "Remove assignment to unused variable `unused`", "unsafe", (Edit(11, 1, 12, 1, ""),)),
+    )
 
 
 def test_parse_syntax_errors_without_a_code() -> None:
@@ -57,6 +62,7 @@ def test_real_ruff_on_good_and_bad_code(repo: Callable[..., RunContext]) -> None
     report = asyncio.run(run(Ruff(), bad, ["app.py"], timeout_s=60))
     assert report.status == "ok"
     assert {f.rule for f in report.findings} == {"F401", "S602", "F841"}
+    assert {(f.rule, f.applicability) for f in report.fixes} >= {("F401", "safe")}  # kept through the run
 
 
 @pytest.mark.tools
