@@ -1,5 +1,5 @@
 """Webhook acknowledgement, side by side in one run on one machine: prompt-to-pr on its embedded defaults
-(SQLite inbox and queue, in-process worker), prompt-to-pr scaled out (PostgreSQL inbox, Redis queue), and a
+(SQLite inbox and queue, its worker in a child process), prompt-to-pr scaled out (PostgreSQL inbox, Redis queue), and a
 minimal Probot app (bench/probot: Probot's own middleware, same path, same secret, same HMAC-SHA256 check,
 a no-op handler). Every server gets the same load from the same generators:
 
@@ -10,9 +10,11 @@ a no-op handler). Every server gets the same load from the same generators:
 
 Every request carries the same real, signed 28 KB `pull_request` payload from tests/fixtures/webhooks
 (signed once) and a new `X-GitHub-Delivery` id. GitHub's API is unreachable for prompt-to-pr (a closed
-port), so its worker defers each delivery after one failed token request, as in an outage; Probot does no
-work after the acknowledgement either. After each server, the deliveries prompt-to-pr acknowledged are
-counted in its inbox.
+port), as in an outage: its worker's first deliveries fail their token requests, the GitHub circuit breaker
+opens, and the worker claims nothing more until the cool-down's probe (the deliveries wait in the inbox);
+Probot does no work after the acknowledgement either. After each server, the deliveries prompt-to-pr
+acknowledged are counted in its inbox. Server CPU counts every process of a server (`ghapp serve`'s worker
+process included).
 
     .venv/bin/python bench/ack_compare.py                            # 100, 200, 400/s for 8 s + 10 s of wrk
     .venv/bin/python bench/ack_compare.py --rates 100,200 --seconds 5 --only probot,sqlite
@@ -220,10 +222,22 @@ class Server:
         return None
 
     def cpu_seconds(self) -> float:
+        """CPU (user + system) of the server's process and its children (`ghapp serve`'s worker process)."""
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[str, float]:
+        """CPU seconds of each process of the server, keyed `web` (the one started) and `worker` (children)."""
         if self.process is None:
-            return 0.0
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            return {}
+        found: dict[str, float] = {}
+        for pid in [self.process.pid, *children(self.process.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            role = "web" if pid == self.process.pid else "worker"
+            found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return found
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -241,6 +255,20 @@ class Server:
             if keys:
                 client.delete(*keys)
             client.close()
+
+
+def children(pid: int) -> list[int]:
+    """The live descendants of `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if parent == pid:
+                found += [int(entry.name), *children(int(entry.name))]
+    return found
 
 
 async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> str:
@@ -373,7 +401,7 @@ def run_server(
     try:
         server.start()
         asyncio.run(fixed_rate(server.url, body, signature, 50, 2, args.connections, f"warm-{uuid.uuid4().hex}"))
-        cpu_before = server.cpu_seconds()
+        cpu_before = server.cpu_by_process()
         for rate in args.rates:
             lat, statuses, achieved = asyncio.run(
                 fixed_rate(
@@ -410,10 +438,18 @@ def run_server(
                 {"non-2xx": int(sat["non2xx"]), "socket errors": int(sat["errors"])},
             )
         )
-        cpu = server.cpu_seconds() - cpu_before
+        cpu = {role: used - cpu_before.get(role, 0.0) for role, used in server.cpu_by_process().items()}
         time.sleep(1.0)
         recorded = server.recorded()
-        extra = {"acknowledged": acked, "recorded": recorded, "server_cpu_s": round(cpu, 1)}
+        total = sum(cpu.values())
+        extra: dict[str, object] = {
+            "acknowledged": acked,
+            "recorded": recorded,
+            "server_cpu_s": round(total, 1),
+            "cpu_ms_per_delivery": round(1000 * total / acked, 3) if acked else None,
+        }
+        if "worker" in cpu:
+            extra["worker_process_cpu_s"] = round(cpu["worker"], 1)
         return results, extra
     finally:
         server.stop()

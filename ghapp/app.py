@@ -166,14 +166,19 @@ def create_app(
     telemetry: Telemetry | None = None,
     run_worker: bool = True,
     routes: Sequence[BaseRoute] = (),
+    on_enqueued: Callable[[], None] | None = None,
 ) -> Starlette:
-    """The App. `run_worker` starts a worker thread in the process (the single-box default of `ghapp serve`)."""
+    """The App. `run_worker` starts a worker thread in the process (`ghapp serve --worker thread`); without it,
+    `on_enqueued` is called after each committed batch was enqueued (`ghapp serve` wakes its worker process)."""
     services = bootstrap(settings, inbox=inbox, queue=queue, github=github, handlers=handlers, telemetry=telemetry)
     inbox, transport, runtime = services.inbox, services.queue, services.runtime
     metrics, tracing = services.metrics, services.tracing
     worker = services.worker() if run_worker else None
     recorder = Recorder(
-        inbox, transport.enqueue, on_enqueued=worker.wake if worker else None, enqueue_many=transport.enqueue_many
+        inbox,
+        transport.enqueue,
+        on_enqueued=worker.wake if worker else on_enqueued,
+        enqueue_many=transport.enqueue_many,
     )
     replays = ReplayWindow.from_settings(settings)
     receiver = WebhookReceiver(settings, recorder, services.handled, metrics, tracing, replays=replays)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import logging
+import os
 import signal
 import sys
+from collections.abc import Callable
 
 from ghapp.app import bootstrap
 from ghapp.observability import Telemetry, configure_logging, secrets_of
@@ -15,6 +18,7 @@ from ghapp.runtime.jobs import HandlerTable
 from ghapp.settings import SettingsError, from_env
 from ghapp.store.migrations import SchemaNotCurrent
 
+log = logging.getLogger(__name__)
 HELP = "Run workers without the web server (for scale-out); stops cleanly on SIGTERM or Ctrl-C."
 
 
@@ -27,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="use another handler table (an extension's, or a test's; a table or a function "
         "returning one) instead of the App's own",
     )
+    parser.add_argument("--wake-fd", type=int, default=None, help=argparse.SUPPRESS)  # `ghapp serve`'s pipe
     parser.add_argument(
         "--metrics-port",
         type=int,
@@ -43,6 +48,30 @@ def load_handlers(spec: str | None) -> HandlerTable | None:
     found = getattr(importlib.import_module(module_name), attr or "HANDLERS")
     table: HandlerTable = found() if callable(found) else found
     return table
+
+
+def listen_for_wakes(
+    loop: asyncio.AbstractEventLoop, fd: int, wake: Callable[[], None], stop: Callable[[], None]
+) -> None:
+    """`ghapp serve` runs this worker as its child and writes a byte to the pipe `fd` whenever it enqueued
+    deliveries. End of file: the serving process is gone (even killed), so this worker stops as on SIGTERM."""
+    os.set_blocking(fd, False)
+
+    def readable() -> None:
+        try:
+            data = os.read(fd, 4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            wake()
+            return
+        loop.remove_reader(fd)
+        log.warning("the serving process is gone: stopping")
+        stop()
+
+    loop.add_reader(fd, readable)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        if args.wake_fd is not None:
+            listen_for_wakes(loop, args.wake_fd, worker.wake, stop.set)
         await worker.run(stop)
 
     try:

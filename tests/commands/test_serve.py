@@ -117,6 +117,78 @@ def test_serve_without_a_worker_hands_deliveries_to_ghapp_worker(tmp_path: Path)
             assert wait_for(lambda: state(tmp_path, headers["X-GitHub-Delivery"]) == DeliveryState.DONE)
 
 
+def worker_children(pid: int) -> list[int]:
+    """The `ghapp worker` processes whose parent is `pid` (zombies left out)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(stat[1]) == pid and stat[0] != "Z" and b"worker" in command and b"--wake-fd" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def accept(base: str, tmp_path: Path, event: str = "installation", name: str = "created") -> None:
+    body = load_webhook(event, name)  # each body once: the same body again is a replay, not recorded
+    headers = delivery_headers(event, body)
+    assert httpx.post(base + "/api/github/webhooks", content=body, headers=headers).status_code == 202
+    assert wait_for(lambda: state(tmp_path, headers["X-GitHub-Delivery"]) == DeliveryState.DONE)
+
+
+@pytest.mark.slow
+def test_serve_runs_its_worker_in_a_child_process_started_again_when_it_dies(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with running(["serve", "--port", str(port)], app_env(tmp_path), tmp_path, "serve") as proc:
+        assert wait_for(lambda: ready(base) and len(worker_children(proc.pid)) == 1)
+        [first] = worker_children(proc.pid)
+        accept(base, tmp_path)  # processed by the child
+        os.kill(first, signal.SIGKILL)
+        assert wait_for(lambda: worker_children(proc.pid) not in ([], [first]))
+        [second] = worker_children(proc.pid)
+        accept(base, tmp_path, "ping", "payload")  # and by the new one
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        assert wait_for(lambda: not alive(second))  # stopped with it
+    log = (tmp_path / "serve.log").read_text()
+    assert "the worker process exited with -9; starting another" in log
+
+
+@pytest.mark.slow
+def test_a_killed_serve_takes_its_worker_process_with_it(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with running(["serve", "--port", str(port)], app_env(tmp_path), tmp_path, "serve") as proc:
+        assert wait_for(lambda: ready(base) and len(worker_children(proc.pid)) == 1)
+        [child] = worker_children(proc.pid)
+        proc.kill()  # no chance to stop the child: the pipe's end of file tells it
+        proc.wait(30)
+        assert wait_for(lambda: not alive(child))
+    assert "the serving process is gone: stopping" in (tmp_path / "serve.log").read_text()
+
+
+@pytest.mark.slow
+def test_serve_can_keep_its_worker_in_a_thread(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with running(["serve", "--port", str(port), "--worker", "thread"], app_env(tmp_path), tmp_path, "serve") as proc:
+        assert wait_for(lambda: ready(base))
+        assert worker_children(proc.pid) == []
+        accept(base, tmp_path)
+
+
 def test_bad_settings_are_a_usage_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
