@@ -26,6 +26,8 @@ STOP_TIMEOUT_S = 40.0  # the worker lets running jobs finish for up to 30 s on S
 class WorkerProcess:
     """`ghapp worker` as a child; `wake()` is thread-safe and never blocks."""
 
+    program: tuple[str, ...] = ("-m", "ghapp", "worker")  # run by this interpreter, then --wake-fd N, args
+
     def __init__(self, args: Sequence[str] = (), env: Mapping[str, str] | None = None) -> None:
         self.args = list(args)
         self.env = dict(env) if env is not None else None  # None: this process's environment
@@ -48,7 +50,7 @@ class WorkerProcess:
         self._watcher.start()
 
     def _spawn(self) -> None:
-        command = [sys.executable, "-m", "ghapp", "worker", "--wake-fd", str(self._read), *self.args]
+        command = [sys.executable, *self.program, "--wake-fd", str(self._read), *self.args]
         with self._lock:
             # stdout and stderr are this process's: one log stream
             self._proc = subprocess.Popen(command, pass_fds=(self._read,), env=self.env)
