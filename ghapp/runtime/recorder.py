@@ -37,13 +37,19 @@ class _Item:
     loop: asyncio.AbstractEventLoop
 
 
-def _resolve(future: asyncio.Future[bool], result: bool | BaseException) -> None:
-    if future.done():  # the request was cancelled (client went away); the row is committed anyway
-        return
-    if isinstance(result, BaseException):
-        future.set_exception(result)
-    else:
-        future.set_result(result)
+def _expire(future: asyncio.Future[bool], delivery_id: str, timeout_s: float) -> None:
+    if not future.done():
+        future.set_exception(RecordError(f"delivery {delivery_id} not committed within {timeout_s:g} s"))
+
+
+def _resolve(outcomes: list[tuple[asyncio.Future[bool], bool | BaseException]]) -> None:
+    for future, result in outcomes:
+        if future.done():  # the request was cancelled (client went away); the row is committed anyway
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
 
 
 class Recorder:
@@ -89,10 +95,12 @@ class Recorder:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
         self._queue.put(_Item(delivery, future, loop))
+        # A timer on the future itself: asyncio.wait_for's wrapping costs more than the rest of this method.
+        timer = loop.call_later(self.timeout_s, _expire, future, delivery.delivery_id, self.timeout_s)
         try:
-            return await asyncio.wait_for(future, self.timeout_s)
-        except TimeoutError:
-            raise RecordError(f"delivery {delivery.delivery_id} not committed within {self.timeout_s:g} s") from None
+            return await future
+        finally:
+            timer.cancel()
 
     def _run(self) -> None:
         stopping = False
@@ -127,9 +135,12 @@ class Recorder:
         enqueued = self._enqueue(fresh)
         if enqueued and self.on_enqueued is not None:
             self.on_enqueued()
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[bool], bool | BaseException]]] = {}
         for item, result in zip(batch, results, strict=True):
+            by_loop.setdefault(item.loop, []).append((item.future, result))
+        for loop, outcomes in by_loop.items():  # one wake-up of each waiting event loop per batch
             with contextlib.suppress(RuntimeError):  # that event loop has closed: nobody is waiting any more
-                item.loop.call_soon_threadsafe(_resolve, item.future, result)
+                loop.call_soon_threadsafe(_resolve, outcomes)
 
     def _enqueue(self, delivery_ids: list[str]) -> int:
         """Hand the committed ids to the queue; returns how many went. A failure loses nothing: the rows are
