@@ -87,7 +87,13 @@ class Runtime:
 def page_routes(runtime: Runtime, inbox: Inbox, queue: Queue, metrics: Metrics | None = None) -> list[BaseRoute]:
     """The pages people open (setup, sign-in, dashboard, static files) and `/metrics` (see ghapp.web.site)."""
     deps = DashboardDeps(inbox.db, rerun_with(inbox.requeue, queue.enqueue))
-    site = Site(runtime.settings, deps, metrics=metrics, on_credentials=runtime.use_stored_credentials)
+    site = Site(
+        runtime.settings,
+        deps,
+        metrics=metrics,
+        on_credentials=runtime.use_stored_credentials,
+        github=lambda: runtime.github,
+    )
     runtime.listeners.append(site.use_settings)
     return site.routes()
 
@@ -206,6 +212,8 @@ def create_app(
             recorder.stop()
             if thread is not None:
                 thread.stop()
+            if runtime.github is not None:  # the pool the web pages used (the what-if), in this loop
+                await runtime.github.aclose()
             services.close()
             replays.close()
 

@@ -16,6 +16,8 @@ from typing import Any
 from ghapp.clock import utcnow
 from ghapp.core.decisions import Decision, Gate
 from ghapp.core.evaluate import evaluate, evaluate_policy_error
+from ghapp.core.policy.edit import edit_issues
+from ghapp.core.policy.load import POLICY_PATH, PolicyIssue
 from ghapp.enforcement import records
 from ghapp.enforcement.enforcer import Enforcer
 from ghapp.enforcement.pipeline import _pushers
@@ -62,6 +64,7 @@ class Simulation:
     decision: Decision
     current: dict[str, str]  # gate -> the conclusion recorded for this head now (empty: never judged)
     not_run: tuple[str, ...]  # tool gates with no stored report for this head
+    issues: tuple[PolicyIssue, ...] = ()  # why the policy cannot be read (of a given text: only its own)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +77,7 @@ class Simulation:
             "decision": self.decision.to_json(),
             "current": self.current,
             "not_run": list(self.not_run),
+            "issues": [str(issue) for issue in self.issues],
         }
 
 
@@ -97,12 +101,17 @@ async def simulate(
     policy_text: str | None = None,
     policy_file: str | None = None,
     enforcer: Enforcer | None = None,
+    installation_id: int | None = None,
 ) -> Simulation:
     """Evaluate the PR's head as the App would with `approvers`' approvals added and, when given, `policy_text`
-    standing in for the repository's policy file (over the bundled default and the org's)."""
+    standing in for the repository's policy file (over the bundled default and the org's). Of a `policy_text`
+    that does not make a valid policy, only its own problems are quoted: the files it extends are read with
+    the App's access (as for a pull request that edits the policy file). `installation_id`: the App's
+    installation on the repository, when the caller knows it (else it is asked of GitHub)."""
     enforcer = enforcer or Enforcer()
     full_name = f"{owner}/{repo}"
-    installation_id = await installation_of(app, owner, repo)
+    if installation_id is None:
+        installation_id = await installation_of(app, owner, repo)
     plain = app.installation(installation_id)
     pr_json = await plain.get_pull(owner, repo, number)
     head_sha = str((pr_json.get("head") or {}).get("sha") or "")
@@ -116,8 +125,11 @@ async def simulate(
     found = await asyncio.to_thread(details_of, db, full_name, number, head_sha)
     current = {gate: str(g.get("conclusion")) for gate, g in (found[2].get("gates", {}) if found else {}).items()}
     if loaded.policy is None:
-        decision = evaluate_policy_error(loaded.issues, head_sha)
-        return Simulation(full_name, number, head_sha, tuple(approvers), policy_file, decision, current, ())
+        issues = edit_issues(policy_text, POLICY_PATH, loaded.issues) if policy_text is not None else loaded.issues
+        decision = evaluate_policy_error(issues, head_sha)
+        return Simulation(
+            full_name, number, head_sha, tuple(approvers), policy_file, decision, current, (), tuple(issues)
+        )
     policy = loaded.policy
     runners = by_gate(enforcer.runners)
     prints = {gate: fingerprint(policy, group) for gate, group in runners.items()}

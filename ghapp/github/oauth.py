@@ -84,15 +84,23 @@ async def identify(api_url: str, token: str, *, transport: httpx.AsyncBaseTransp
 
 async def installation_repositories(
     api_url: str, token: str, installation_id: int, *, transport: httpx.AsyncBaseTransport | None = None
-) -> frozenset[str]:
+) -> dict[str, bool]:
     """`GET /user/installations/{id}/repositories`: the full names (lower-case) of the installation's
-    repositories the user has explicit permission to access. GitHub lists an installation for anyone with
-    access to any one of its repositories, so this, not the installation, is what the user may see."""
+    repositories the user has explicit permission to access, each with whether the user administers it.
+    GitHub lists an installation for anyone with access to any one of its repositories, so this, not the
+    installation, is what the user may see; "the access the user has to each repository is included in the
+    hash under the `permissions` key" (GitHub's docs), so the admin bit costs no call of its own."""
     headers = {**_HEADERS, "Authorization": f"Bearer {token}"}
     url = f"{api_url.rstrip('/')}/user/installations/{int(installation_id)}/repositories?per_page=100"
     async with httpx.AsyncClient(transport=transport, timeout=_TIMEOUT, headers=headers) as client:
         repos = await _pages(client, url, "repositories")
-    return frozenset(str(r["full_name"]).lower() for r in repos if isinstance(r.get("full_name"), str))
+    return {
+        str(r["full_name"]).lower(): _admin(r.get("permissions")) for r in repos if isinstance(r.get("full_name"), str)
+    }
+
+
+def _admin(permissions: Any) -> bool:
+    return isinstance(permissions, dict) and permissions.get("admin") is True
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> Any:

@@ -1,6 +1,6 @@
 """The `audit_events` table: an append-only trail of every decision, override, approval-state change, review
-request, stale approval dismissed and direct push, with the columns a compliance reviewer filters on, and the
-queries that read it.
+request (asked or withdrawn), stale approval dismissed, direct push and what-if run from the dashboard, with
+the columns a compliance reviewer filters on, and the queries that read it.
 
 Events are written in the same transaction as the record they describe (see `append`), so the trail never
 misses a published decision nor holds one that was rolled back. Lists (AI tools, categories, people) are
@@ -23,7 +23,7 @@ from sqlmodel import Field, SQLModel
 from ghapp.clock import utcnow
 from ghapp.store.database import AutoId, Database, table_of, when
 
-KINDS = ("decision", "override", "approval", "review_request", "review_dismissal", "direct_push")
+KINDS = ("decision", "override", "approval", "review_request", "review_dismissal", "direct_push", "what_if")
 EXPORT_BATCH = 500
 
 

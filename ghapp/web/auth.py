@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +20,6 @@ from urllib.parse import urlsplit
 import httpx
 from cryptography.fernet import Fernet, InvalidToken
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -103,7 +103,7 @@ class Auth:
             return None
 
     @staticmethod
-    def csrf_ok(user: UserSession, form: FormData) -> bool:
+    def csrf_ok(user: UserSession, form: Mapping[str, Any]) -> bool:
         sent = form.get("csrf_token")
         return isinstance(sent, str) and hmac.compare_digest(sent.encode(), user.csrf.encode())
 

@@ -70,7 +70,11 @@ class Dashboard:
 
     async def repositories_of(self, user: UserSession) -> tuple[str, ...]:
         """Every repository the user may see through the dashboard (audit trail, details pages)."""
-        return tuple(sorted({r for row in await self._rows(user) for r in row.repositories}))
+        return tuple(sorted(await self.installations_of(user)))
+
+    async def installations_of(self, user: UserSession, *, fresh: bool = False) -> dict[str, int]:
+        """Every repository the user may see through the dashboard, with the installation it belongs to."""
+        return {r: row.id for row in await self._rows(user, fresh=fresh) for r in row.repositories}
 
     async def home(self, request: Request) -> Response:
         if self._setup_open():

@@ -9,6 +9,7 @@ import httpx
 from starlette.routing import BaseRoute, Mount, Route
 
 from ghapp.credentials import AppCredentials
+from ghapp.github.client import GitHubApp
 from ghapp.observability.metrics import Metrics, metrics_endpoint
 from ghapp.settings import Settings
 from ghapp.web.access import RepositoryAccess
@@ -18,6 +19,7 @@ from ghapp.web.dashboard import Dashboard, DashboardDeps
 from ghapp.web.details import DetailsPages
 from ghapp.web.render import static_files
 from ghapp.web.setup import SetupFlow
+from ghapp.web.whatif import WhatIf
 
 
 def rerun_with(requeue: Callable[[str], bool], enqueue: Callable[[str], None]) -> Callable[[str], bool]:
@@ -43,13 +45,16 @@ class Site:
         metrics: Metrics | None = None,
         on_credentials: Callable[[AppCredentials], None] | None = None,
         github_transport: httpx.AsyncBaseTransport | None = None,
+        github: Callable[[], GitHubApp | None] = lambda: None,
     ) -> None:
+        """`github`: the App's GitHub client of this process, for the what-if (None until configured)."""
         self.setup = SetupFlow(settings, on_saved=on_credentials, github_transport=github_transport)
         self.auth = Auth(settings, github_transport)
         self.access = RepositoryAccess(lambda: self.auth.settings.github_api_url, github_transport)
         self.dashboard = Dashboard(deps, self.auth, setup_open=lambda: not self.setup.closed, access=self.access)
         self.audit = AuditPages(deps.db, self.auth, self.dashboard.repositories_of)
-        self.details = DetailsPages(deps.db, self.auth, self.dashboard.repositories_of)
+        self.whatif = WhatIf(deps.db, self.auth, self.access, github)
+        self.details = DetailsPages(deps.db, self.auth, self.dashboard.installations_of, self.whatif)
         self._metrics = metrics
         self._metrics_token = settings.metrics_token
 

@@ -3,6 +3,8 @@ user-token routes the dashboard reads (`/user`, `/user/installations`, `/user/te
 
 Who may see an installation: its own account, and members of the organisation (`OAuthState.org_members`, or
 membership of any of the organisation's teams) — GitHub's "explicit permission" rule reduced to what tests need.
+What each may do on a repository (`permissions` on each repository listed) is "read" unless `set_role` (or
+`add_collaborator(..., role=)`) says more; a personal repository's owner administers it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ class OAuthState:
     # member sees only repositories they were given (here: as a collaborator)
     base_permission: dict[str, str] = field(default_factory=dict)  # org (lower-case) -> "read" | "none"
     collaborators: dict[str, set[str]] = field(default_factory=dict)  # repository full name (lower) -> logins
+    # a user's role on a repository when it is more than "read": "triage", "write", "maintain" or "admin"
+    # (GitHub: a personal repository's owner administers it; an org member with no role reads)
+    roles: dict[tuple[str, str], str] = field(default_factory=dict)  # (full name, login), lower -> role
     codes: dict[str, tuple[str, str, Any]] = field(default_factory=dict)  # code -> (login, redirect_uri, issued)
     tokens: dict[str, str] = field(default_factory=dict)  # ghu_ token -> login
     authorized: list[str] = field(default_factory=list)  # logins that went through the authorize page
@@ -40,8 +45,27 @@ class OAuthState:
     def add_member(self, org: str, login: str) -> None:
         self.org_members.setdefault(org.lower(), set()).add(login.lower())
 
-    def add_collaborator(self, full_name: str, login: str) -> None:
+    def add_collaborator(self, full_name: str, login: str, role: str | None = None) -> None:
         self.collaborators.setdefault(full_name.lower(), set()).add(login.lower())
+        if role is not None:
+            self.set_role(full_name, login, role)
+
+    def set_role(self, full_name: str, login: str, role: str) -> None:
+        """`login`'s role on the repository (they must have access to it otherwise: owner, member, collaborator)."""
+        assert role in ROLES, role
+        self.roles[(full_name.lower(), login.lower())] = role
+
+    def permissions(self, full_name: str, login: str) -> dict[str, bool]:
+        """The `permissions` hash GitHub puts on a repository for the user asking: each role includes the ones
+        below it (read < triage < write < maintain < admin)."""
+        owner = full_name.split("/", 1)[0]
+        role = "admin" if owner.lower() == login.lower() else self.roles.get((full_name.lower(), login.lower()), "read")
+        rank = ROLES.index(role)
+        return {key: rank >= ROLES.index(needed) for key, needed in PERMISSION_KEYS.items()}
+
+
+ROLES = ("read", "triage", "write", "maintain", "admin")
+PERMISSION_KEYS = {"admin": "admin", "maintain": "maintain", "push": "write", "triage": "triage", "pull": "read"}
 
 
 def oauth_of(state: SimState) -> OAuthState:
@@ -193,9 +217,7 @@ def routes(state: SimState, prefix: str = "") -> list[BaseRoute]:
                 "total_count": len(repos),
                 "repository_selection": selection,
                 "repositories": [
-                    render.repo(state, r)
-                    | {"permissions": {"admin": False, "maintain": False, "push": False, "triage": False, "pull": True}}
-                    for r in chunk
+                    render.repo(state, r) | {"permissions": oauth.permissions(r.full_name, login)} for r in chunk
                 ],
             }
         headers = {}

@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from ghapp.github.errors import GitHubError
-from ghapp.github.oauth import authorize_url, exchange_code, identify
+from ghapp.github.oauth import authorize_url, exchange_code, identify, installation_repositories
+from tests.ghsim import GitHubSim
+from tests.ghsim.oauth import oauth_of
 
 
 def test_authorize_url() -> None:
@@ -155,3 +157,26 @@ def test_identify_unreachable() -> None:
 
     with pytest.raises(GitHubError, match="cannot reach GitHub: ConnectError"):
         asyncio.run(identify("https://gh.test/api", "t", transport=httpx.MockTransport(fail)))
+
+
+def test_installation_repositories_carry_the_users_admin_bit(ghsim_inprocess: GitHubSim) -> None:
+    """GitHub puts the user's `permissions` on each repository listed; only `admin: true` administers."""
+    sim = ghsim_inprocess
+    inst = sim.state.create_installation("acme")
+    for name in ("acme/payments", "acme/site", "acme/docs"):
+        sim.state.create_repo(name)
+    oauth = oauth_of(sim.state)
+    oauth.add_member("acme", "ada")
+    oauth.set_role("acme/payments", "ada", "admin")
+    oauth.set_role("acme/site", "ada", "maintain")  # maintain is not admin
+    oauth.tokens["ghu_ada"] = "ada"
+    found = asyncio.run(installation_repositories(sim.api_url, "ghu_ada", inst.id, transport=sim.transport()))
+    assert found == {"acme/payments": True, "acme/site": False, "acme/docs": False}
+    assert oauth.permissions("acme/site", "ada") == {
+        "admin": False,
+        "maintain": True,
+        "push": True,
+        "triage": True,
+        "pull": True,
+    }
+    assert oauth.permissions("ada/own", "ada")["admin"]  # a personal repository's owner administers it
