@@ -103,7 +103,7 @@ class DetailsPages:
             return message(request, "Sign in first", "Your session ended. Sign in again.", 401)
         params = request.path_params
         repository, number = f"{params['owner']}/{params['repo']}", int(params["number"])
-        installation_id = (await self._installations(user, fresh=True)).get(repository)  # access may have gone
+        installation_id = (await self._installations(user)).get(repository)  # the run asks GitHub afresh
         if installation_id is None or self._whatif is None:
             return self._not_found(request)
         found = await asyncio.to_thread(details_of, self.db, repository, number, params["head_sha"])
