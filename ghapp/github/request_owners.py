@@ -40,12 +40,21 @@ def _by_app(event: JSON, app_id: str) -> bool:
 
 
 def standing(
-    wanted: Iterable[tuple[str, str]], events: Sequence[JSON], reviews: Sequence[JSON], app_id: str
+    wanted: Iterable[tuple[str, str]],
+    events: Sequence[JSON],
+    reviews: Sequence[JSON],
+    app_id: str,
+    *,
+    complete: bool = True,
 ) -> dict[tuple[str, str], Standing]:
     """For each (kind, reviewer) in `wanted`, whose request stands now. A user who submitted any review of the
     pull request is never withdrawn from (their review history stays next to a standing request); a team's
     request cannot be matched to its members' reviews without more calls, and a DELETE of a request a
-    member's review already fulfilled changes nothing on GitHub."""
+    member's review already fulfilled changes nothing on GitHub. `complete`: False when the events listed
+    stop short of the newest (GitHub lists them oldest first and the App reads a bounded number): then the
+    last event seen may not be the last, and nothing is the App's."""
+    if not complete:
+        return dict.fromkeys(wanted, Standing.NOT_APPS)
     last: dict[tuple[str, str], JSON] = {}
     for event in events:
         key = _reviewer(event) if event.get("event") in _EVENTS else None

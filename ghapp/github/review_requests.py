@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ghapp.core.decisions import CategoryResult
-from ghapp.github.api import InstallationAPI
+from ghapp.github.api import ISSUE_EVENTS_CAP, InstallationAPI
 from ghapp.github.errors import ValidationFailed
 from ghapp.github.request_owners import Standing, standing
 from ghapp.store import review_requests
@@ -162,7 +162,8 @@ class ReviewRequester:
             self.api.list_issue_events(self.owner, self.repo, number),
             self.api.list_reviews(self.owner, self.repo, number),
         )
-        found = standing(sorted(unneeded), events, reviews, self.api.app.app_id)
+        complete = len(events) < ISSUE_EVENTS_CAP  # a cut list may miss a person's later request
+        found = standing(sorted(unneeded), events, reviews, self.api.app.app_id, complete=complete)
         ours = sorted(key for key, state in found.items() if state is Standing.APPS)
         if ours:
             try:

@@ -134,6 +134,11 @@ def test_whose_request_stands(events: list[Any], reviews: list[Any], expected: S
     assert standing([("user", "dave")], events, reviews, APP_ID) == {("user", "dave"): expected}
 
 
+def test_a_cut_list_of_events_makes_no_request_the_apps() -> None:
+    events = [requested("review_requested", user="dave")]
+    assert standing([("user", "dave")], events, [], APP_ID, complete=False) == {("user", "dave"): Standing.NOT_APPS}
+
+
 def test_a_team_request_stands_by_its_last_event() -> None:
     events = [requested("review_requested", team="billing"), requested("review_requested", user="billing", app=None)]
     assert standing([("team", "billing")], events, [{"user": {"login": "billing"}}], APP_ID) == {
