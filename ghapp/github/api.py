@@ -228,13 +228,17 @@ class InstallationAPI:
         except (binascii.Error, ValueError):
             raise GitHubError(f"{owner}/{repo}: blob {sha[:12]}: GitHub sent undecodable content") from None
 
+    def membership_key(self, org: str, team_slug: str, username: str) -> str:
+        """Where a team membership answer is kept in the App's shared cache (for MEMBERSHIP_TTL_S)."""
+        return f"team-member:{self.installation_id}:{org}/{team_slug}:{username}".lower()
+
     async def team_membership(self, org: str, team_slug: str, username: str) -> bool:
         """True when `username` is an active member of the team (child teams included, GitHub resolves that).
 
         With the App's shared cache the answer is kept for MEMBERSHIP_TTL_S, so workers judging reviews of the
         same pull request ask once: someone added to or removed from a team counts after at most that long.
         """
-        key = f"team-member:{self.installation_id}:{org}/{team_slug}:{username}".lower()
+        key = self.membership_key(org, team_slug, username)
         cache = self.app.cache
         known = cache.get(key) if cache is not None else None
         if isinstance(known, bool):

@@ -26,10 +26,11 @@ from ghapp.core.gates.approvals import files_since
 from ghapp.core.needs import approved_commits, needs, team_asks
 from ghapp.core.policy.load import Policy
 from ghapp.github import shapes
-from ghapp.github.api import PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
-from ghapp.github.errors import NotFound
+from ghapp.github.api import MEMBERSHIP_TTL_S, PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
+from ghapp.github.errors import GitHubError, NotFound, Reschedulable
 from ghapp.github.labels import hand_labels
 from ghapp.github.pull_reads import PullReads
+from ghapp.github.team_query import read_memberships
 
 JSON = shapes.JSON
 COMPARE_FILES_CAP = 300  # the compare API lists at most 300 files
@@ -203,9 +204,12 @@ class FactsGatherer:
             if team.split("/", 1)[0] == org.lower()
             for login in sorted(logins)
         ]
-        answers = await _bounded(api.team_membership(org, team.split("/", 1)[1], login) for team, login in pairs)
+        found = await _graphql_members(api, org, pairs)
+        rest = [pair for pair in pairs if pair not in found]
+        answers = await _bounded(api.team_membership(org, team.split("/", 1)[1], login) for team, login in rest)
+        found |= dict(zip(rest, answers, strict=True))
         members: dict[str, set[str]] = {team: set() for team in asks if team.split("/", 1)[0] == org.lower()}
-        for (team, login), yes in zip(pairs, answers, strict=True):
+        for (team, login), yes in found.items():
             if yes:
                 members[team].add(login.lower())
         return {team: frozenset(logins) for team, logins in members.items()}
@@ -232,6 +236,35 @@ class FactsGatherer:
 
         answers = await _bounded(one(sha) for sha in shas)
         return {sha: paths for sha, paths in zip(shas, answers, strict=True) if paths is not None}
+
+
+async def _graphql_members(
+    api: InstallationAPI, org: str, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], bool]:
+    """Memberships the shared cache does not know, two or more of them, asked in one GraphQL query (one is one
+    REST call either way, and REST's is conditional); what it does not answer exactly is left to REST."""
+    cache = api.app.cache
+    unknown = [
+        (team, login)
+        for team, login in pairs
+        if cache is None or not isinstance(cache.get(api.membership_key(org, team.split("/", 1)[1], login)), bool)
+    ]
+    if len(unknown) < 2:
+        return {}
+    try:
+        answered = await read_memberships(api, org, [(team.split("/", 1)[1], login) for team, login in unknown])
+    except Reschedulable:
+        raise
+    except GitHubError:
+        return {}
+    found: dict[tuple[str, str], bool] = {}
+    for team, login in unknown:
+        slug = team.split("/", 1)[1]
+        if (slug, login) in answered:
+            found[(team, login)] = answered[(slug, login)]
+            if cache is not None:
+                cache.set(api.membership_key(org, slug, login), answered[(slug, login)], MEMBERSHIP_TTL_S)
+    return found
 
 
 def _cut(listed: int, total: int, cap: int) -> bool:

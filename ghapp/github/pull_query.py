@@ -132,7 +132,7 @@ async def read_pull(
     variables |= {f"e{i}": _expression(ref, path) for i, (path, ref) in enumerate(own)}
     if org:
         variables |= {f"g{i}": _expression(None, path) for i, path in enumerate(org)} | {"orgRepo": ORG_REPO}
-    body = await _ask(api, build_query(own, org), variables, org_alias="org" if org else None)
+    body = await ask(api, build_query(own, org), variables, org_alias="org" if org else None)
     data = body["data"]
     cost = _cost(data)
     repository = _obj(data.get("repository"), "repository")
@@ -141,7 +141,7 @@ async def read_pull(
     for connection, cap in CAPS.items():
         items, cursor = _page(pull, connection)
         while cursor is not None and (cap is None or len(items) < cap):
-            more = await _ask(api, page_query(connection), {**_only(variables), "after": cursor})
+            more = await ask(api, page_query(connection), {**_only(variables), "after": cursor})
             cost += _cost(more["data"])
             page_pull = _obj(_obj(more["data"].get("repository"), "repository").get("pullRequest"), "pullRequest")
             extra, cursor = _page(page_pull, connection)
@@ -170,7 +170,9 @@ def _only(variables: JSON) -> JSON:
     return {k: v for k, v in variables.items() if k in ("owner", "repo", "number", "after")}
 
 
-async def _ask(api: InstallationAPI, query: str, variables: JSON, *, org_alias: str | None = None) -> JSON:
+async def ask(api: InstallationAPI, query: str, variables: JSON, *, org_alias: str | None = None) -> JSON:
+    """GraphQL's answer when it has data and no error but, at most, `org_alias` (the org's `.github`
+    repository) not found; `GraphQLUnusable` otherwise (`RateLimited` for a secondary limit)."""
     body = await api.graphql(query, variables)
     errors = body.get("errors")
     if errors is not None:

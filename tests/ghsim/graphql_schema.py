@@ -15,6 +15,7 @@ scalar GitTimestamp
 scalar URI
 
 type Query {
+  organization(login: String!): Organization
   rateLimit(dryRun: Boolean = false): RateLimit
   repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
 }
@@ -109,7 +110,38 @@ type Mannequin implements Actor {
 
 type Organization implements Actor {
   login: String!
+  team(slug: String!): Team
   url: URI!
+}
+
+enum TeamMembershipType {
+  ALL
+  CHILD_TEAM
+  IMMEDIATE
+}
+
+enum TeamMemberRole {
+  MAINTAINER
+  MEMBER
+}
+
+type Team {
+  members(
+    after: String
+    before: String
+    first: Int
+    last: Int
+    membership: TeamMembershipType = ALL
+    query: String
+    role: TeamMemberRole
+  ): TeamMemberConnection!
+  slug: String!
+}
+
+type TeamMemberConnection {
+  nodes: [User]
+  pageInfo: PageInfo!
+  totalCount: Int!
 }
 
 union Assignee = Bot | Mannequin | Organization | User

@@ -57,6 +57,7 @@ def graphql(ctx: Ctx) -> Reply:
     root = {
         "rateLimit": lambda _info, dryRun=False: _rate_limit(ctx, cost, nodes, spent),
         "repository": lambda _info, owner, name, followRenames=True: _repository(ctx, owner, name),
+        "organization": lambda _info, login: _organization(ctx, login),
     }
     result = execute(schema(), document, root, variable_values=variables, operation_name=body.get("operationName"))
     answer: JSON = {"data": result.data}
@@ -94,6 +95,45 @@ def _rate_limit(ctx: Ctx, cost: int, nodes: int, spent: tuple[int, int, int]) ->
 
 
 # ---- objects ------------------------------------------------------------------------------------------------
+
+
+def _organization(ctx: Ctx, login: str) -> JSON:
+    """An org the installation belongs to (another's is NOT_FOUND, as REST's team routes answer 404)."""
+    inst = ctx.installation
+    if inst is None or inst.account.lower() != login.lower() or inst.account_type != "Organization":
+        raise Failure("NOT_FOUND", f"Could not resolve to an Organization with the login of '{login}'.")
+    return {
+        "login": inst.account,
+        "url": f"{render.WEB}/{inst.account}",
+        "team": lambda _info, slug: _team(ctx, inst.account, slug),
+    }
+
+
+def _team(ctx: Ctx, org: str, slug: str) -> JSON | None:
+    found = ctx.state.teams.get((org.lower(), slug.lower()))
+    if found is None:
+        return None
+
+    def members(
+        _info: Any, membership: str = "ALL", query: str | None = None, role: str | None = None, **page: Any
+    ) -> JSON:
+        listed: dict[str, str] = {}  # login -> role, active members only (an invitation is not a member yet)
+        for team in ctx.state.teams.values():
+            immediate = team is found
+            child = team is not found and ctx.state.descends(team, found)
+            if (membership == "IMMEDIATE" and not immediate) or (membership == "CHILD_TEAM" and not child):
+                continue
+            if immediate or child:
+                listed |= {m: r for m, (r, state) in team.members.items() if state == "active"}
+        wanted = (query or "").lower()
+        users = [
+            actor(m)
+            for m, r in sorted(listed.items())
+            if (wanted in m.lower() or wanted in m.title().lower()) and (role is None or r.upper() == role)
+        ]
+        return _connection(users, page)
+
+    return {"slug": found.slug, "members": members}
 
 
 def _repository(ctx: Ctx, owner: str, name: str) -> JSON:

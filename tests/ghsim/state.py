@@ -603,13 +603,14 @@ class SimState:
             if found is None:
                 return None
             for candidate in self.teams.values():
-                if candidate is found or self._descends(candidate, found):
+                if candidate is found or self.descends(candidate, found):
                     for member, value in candidate.members.items():
                         if member.lower() == login.lower():
                             return value
             return None
 
-    def _descends(self, team: Team, ancestor: Team) -> bool:
+    def descends(self, team: Team, ancestor: Team) -> bool:
+        """Whether `team` is a child (at any depth) of `ancestor`."""
         seen = set()
         while team.parent is not None and team.slug not in seen:
             seen.add(team.slug)

@@ -173,3 +173,23 @@ def test_blob_text_past_the_limit_is_cut_and_binary_blobs_have_none(ghsim: GitHu
         repo = post(gh, query).json()["data"]["repository"]
     assert repo["big"] == {"byteSize": 50, "isTruncated": True, "text": "a" * 10}
     assert repo["bin"] == {"isBinary": True, "text": None}
+
+
+def test_team_members_include_child_teams_not_invitations_and_other_orgs_are_not_found(ghsim: GitHubSim) -> None:
+    world = small_world(ghsim)
+    ghsim.state.add_team_member("octo-org", "core", "bob")
+    ghsim.state.add_team_member("octo-org", "core", "invited", state="pending")
+    ghsim.state.add_team_member("octo-org", "core-eu", "kid", parent="core")
+    query = """query($org: String!) { organization(login: $org) {
+      all: team(slug: "core") { members(first: 10) { nodes { login } } }
+      own: team(slug: "core") { members(first: 10, membership: IMMEDIATE) { nodes { login } } }
+      kid: team(slug: "core") { members(first: 10, query: "ki") { nodes { login } } }
+      none: team(slug: "nosuch") { slug } } }"""
+    with installation_client(ghsim, world["installation"].id) as gh:
+        found = post(gh, query, org="octo-org").json()["data"]["organization"]
+        other = post(gh, query, org="someone-else").json()
+    assert [n["login"] for n in found["all"]["members"]["nodes"]] == ["bob", "kid"]
+    assert [n["login"] for n in found["own"]["members"]["nodes"]] == ["bob"]
+    assert [n["login"] for n in found["kid"]["members"]["nodes"]] == ["kid"]
+    assert found["none"] is None
+    assert other["data"] == {"organization": None} and other["errors"][0]["type"] == "NOT_FOUND"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -91,8 +92,21 @@ def test_an_ai_pull_request_on_billing_gathers_reviews_owners_teams_and_changes_
     # (app/util.py belongs to @acme/platform, but no sensitive category matches it)
     assert dict(facts.team_members) == {"acme/billing": frozenset({"bob"})}
     assert dict(facts.changed_since) == {first_head: frozenset({"app/util.py"})}
-    asked = {r.path.split("/memberships/")[1] for r in sim.state.requests("GET", "/memberships/")}
-    assert asked == {"bob", "pat"}
+    assert asked_members(sim) == {"bob", "pat"}
+    assert not sim.state.requests("GET", "/memberships/")  # two at once: one GraphQL query
+
+
+def asked_members(sim: GitHubSim) -> set[str]:
+    """The logins whose team membership the App asked about, through REST or GraphQL."""
+    rest = {r.path.split("/memberships/")[1] for r in sim.state.requests("GET", "/memberships/")}
+    graph = {
+        value
+        for r in sim.state.requests("POST", "^/graphql$")
+        if "TeamMembers" in r.body["query"]
+        for name, value in r.body["variables"].items()
+        if re.fullmatch(r"t\d+m\d+", name)
+    }
+    return rest | graph
 
 
 def test_the_override_team_is_asked_about_the_people_who_overrode(ghsim_inprocess: GitHubSim) -> None:

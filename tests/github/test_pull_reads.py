@@ -73,10 +73,10 @@ def test_the_same_pull_request_gives_the_same_facts_and_policy_through_graphql_a
     assert rest_facts.codeowners and rest_facts.pull_request is not None and rest_facts.pull_request.hand_labels
     assert {c.author.login for c in rest_facts.commits} == {"alice", "copilot-swe-agent[bot]"}
     graph_calls = graph_counter.snapshot()
-    assert graph_calls.calls.get("POST /graphql") == 1
+    assert graph_calls.calls.get("POST /graphql") == 2  # the facts, and bob's and carol's billing membership
     assert not {r for r in graph_calls.calls if "/contents/" in r or "/reviews" in r or "/events" in r}
     assert not {r for r in graph_calls.calls if r.endswith("/commits")}
-    assert graph_calls.graphql_points == 1
+    assert graph_calls.graphql_points == 2
     assert rest_counter.snapshot().total - graph_calls.total >= 5
 
 
@@ -207,12 +207,16 @@ def test_a_secondary_limit_inside_a_graphql_answer_reschedules(ghsim_inprocess: 
 def test_a_spent_graphql_budget_reads_through_rest(ghsim_inprocess: GitHubSim) -> None:
     number = world(ghsim_inprocess)
     rest_facts, rest_policy = facts_and_policy(ghsim_inprocess, number, graphql=False)
-    ghsim_inprocess.state.graphql_points = 0
+    with ghsim_inprocess.state.lock:  # the installation's GraphQL points spent for the hour
+        for bucket in ghsim_inprocess.state.buckets.values():
+            if bucket.resource == "graphql":
+                bucket.remaining = 0
     counter = CallCounter()
     graph_facts, graph_policy = facts_and_policy(ghsim_inprocess, number, graphql=True, counter=counter)
     assert (graph_facts, graph_policy) == (rest_facts, rest_policy)
-    assert counter.count("POST /graphql") == 1
+    assert counter.count("POST /graphql") == 2  # the facts, the memberships: both then read through REST
     assert counter.count("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews") == 1
+    assert counter.count("GET /orgs/{org}/teams/{team_slug}/memberships/{username}") == 2
 
 
 def test_a_file_over_graphqls_text_limit_is_read_through_rest(ghsim_inprocess: GitHubSim) -> None:
