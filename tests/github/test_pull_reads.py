@@ -267,3 +267,19 @@ def test_on_enterprise_server_the_query_goes_to_api_graphql_and_is_counted(ghsim
     assert [c["sha"] for c in snapshot.commits] == pull.commits
     assert counter.count("POST /graphql") == 1 and counter.snapshot().graphql_points == 1
     assert ghsim_ghes.state.requests("POST", "^/graphql$")[0].status == 200
+
+
+def test_graphql_points_are_not_taken_for_the_rest_calls_remaining(ghsim_inprocess: GitHubSim) -> None:
+    build_world(ghsim_inprocess)
+    pull = ghsim_inprocess.state.create_pull(REPO, user="alice")
+    ghsim_inprocess.state.graphql_points = 100
+
+    async def body(api: InstallationAPI) -> None:
+        await api.get_pull("acme", "payments", pull.number)
+        await read_pull(api, "acme", "payments", pull.number, own=[])
+
+    counter = CallCounter()
+    call(ghsim_inprocess, body, counter)
+    remaining = counter.snapshot().rate_remaining
+    assert remaining is not None and remaining > 100  # REST's 5,000 a hour, not GraphQL's 99 points left
+    assert counter.snapshot().graphql_points == 1
