@@ -53,9 +53,14 @@ def rows(db: Database) -> dict[str, int]:
 
 
 def writes(sim: GitHubSim) -> list[str]:
-    """Every request that could change something on GitHub (a new installation token changes nothing)."""
+    """Every request that could change something on GitHub (a new installation token changes nothing, nor does
+    a GraphQL query: only a mutation would)."""
     return [
-        f"{r.method} {r.path}" for r in sim.state.requests() if r.method != "GET" and "/access_tokens" not in r.path
+        f"{r.method} {r.path}"
+        for r in sim.state.requests()
+        if r.method != "GET"
+        and "/access_tokens" not in r.path
+        and not (r.path == "/graphql" and not str(r.body.get("query", "")).lstrip().startswith("mutation"))
     ]
 
 
