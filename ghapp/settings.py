@@ -51,6 +51,7 @@ class Settings:
     redeliver_interval_s: int = 900  # how often GitHub's failed deliveries are asked for again
     audit_retention_days: int = 400  # audit events older than this are pruned; 0 keeps them forever
     runner_timeout_s: int = 300
+    checks_grace_s: float = 3.0  # tools done within this: their runs are created once, completed
     runner_memory_mb: int = 2048
     runner_sandbox: str = "auto"  # auto (bwrap when installed), bwrap (required), none: see runners/sandbox.py
     tarball_max_bytes: int = 512 * 1024 * 1024
@@ -106,6 +107,7 @@ _INT_FIELDS = {
     "TARBALL_MAX_BYTES": "tarball_max_bytes",
     "TARBALL_MAX_FILES": "tarball_max_files",
 }
+_FLOAT_FIELDS = {"CHECKS_GRACE_S": "checks_grace_s"}
 _STR_FIELDS = {  # nosemgrep: secrets-hardcoded-credential - names of variables and fields, no values
     "APP_ID": "app_id",
     "PRIVATE_KEY": "private_key",
@@ -146,6 +148,13 @@ def from_env(environ: Mapping[str, str] | None = None, dotenv: Path | None = Pat
                 values[name] = int(raw)
             except ValueError:
                 raise SettingsError(f"GHAPP_{suffix} must be a whole number, not {raw!r}") from None
+    for suffix, name in _FLOAT_FIELDS.items():
+        raw = env.get(f"GHAPP_{suffix}")
+        if raw is not None:
+            try:
+                values[name] = float(raw)
+            except ValueError:
+                raise SettingsError(f"GHAPP_{suffix} must be a number of seconds, not {raw!r}") from None
     if "GHAPP_DATA_DIR" in env:
         values["data_dir"] = Path(env["GHAPP_DATA_DIR"])
     if env.get("GHAPP_ALLOW_UNSIGNED", "").lower() in ("1", "true", "yes"):

@@ -1,6 +1,7 @@
 """Keeping a head's check runs true when a pull request stops speaking for it: the PR was closed, or it moved
 to another head. Each run then shows the strictest word of the PRs still on that head; a head no open PR
-speaks for any more is left as it is, except that checks still waiting on a closed PR are cancelled."""
+speaks for any more is left as it is, except that checks still waiting on a closed PR, or left in progress by
+a job that saw its PR move on, are cancelled."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ghapp.core.decisions import Conclusion, Gate, GateResult
 from ghapp.github.api import InstallationAPI
 from ghapp.github.publish import CheckPublisher, Target
 from ghapp.store import head_words
+from ghapp.store.check_runs import COMPLETED, run_statuses
 from ghapp.store.database import Database
 
 CANCELLED = GateResult(
@@ -18,6 +20,12 @@ CANCELLED = GateResult(
     Conclusion.CANCELLED,
     "Cancelled: the pull request was closed",
     "The pull request was closed before this check finished. Reopen it to run the check again.",
+)
+SUPERSEDED = GateResult(
+    Gate.PROVENANCE,
+    Conclusion.CANCELLED,
+    "Cancelled: the pull request moved to a newer commit",
+    "A newer commit was pushed to the pull request before this check finished; the newer commit is checked.",
 )
 
 
@@ -43,13 +51,26 @@ async def leave(api: InstallationAPI, db: Database, target: Target, *, keep_head
 
 async def close(api: InstallationAPI, db: Database, target: Target, waiting: list[Gate]) -> None:
     """The PR was closed: its words go, and each of `waiting` (runs of the head not completed) shows what the
-    other PRs with this head say, or is cancelled when no other PR speaks for it."""
+    other PRs with this head say, or is cancelled when no other PR speaks for it. A gate whose run was never
+    created (its word was held within the grace) is left without one."""
     await leave(api, db, target, keep_head=None)
+    await _settle(api, db, target, waiting, CANCELLED)
+
+
+async def abandon(api: InstallationAPI, db: Database, target: Target, gates: list[Gate]) -> None:
+    """The PR moved to a newer head while `gates` were being worked out on this one: its words on them go, and
+    each run it left in progress shows what the other PRs with this head say, or is cancelled."""
+    assert target.pr_number is not None
+    await asyncio.to_thread(head_words.drop, db, target.full_name, target.head_sha, target.pr_number, gates)
+    await _settle(api, db, target, gates, SUPERSEDED)
+
+
+async def _settle(api: InstallationAPI, db: Database, target: Target, gates: list[Gate], why: GateResult) -> None:
     checks = CheckPublisher(api, db, target)
-    for gate in waiting:
-        if not await checks.show_strictest(gate):
-            stored = await asyncio.to_thread(head_words.words, db, target.full_name, target.head_sha, gate)
-            if not stored:
-                await checks.show(
-                    "completed", GateResult(gate, CANCELLED.conclusion, CANCELLED.title, CANCELLED.summary), []
-                )
+    statuses = await asyncio.to_thread(run_statuses, db, target.full_name, target.head_sha)
+    for gate in gates:
+        if await checks.show_strictest(gate):
+            continue
+        stored = await asyncio.to_thread(head_words.words, db, target.full_name, target.head_sha, gate)
+        if not stored and statuses.get(gate.value, COMPLETED) != COMPLETED:
+            await checks.show("completed", GateResult(gate, why.conclusion, why.title, why.summary), [])

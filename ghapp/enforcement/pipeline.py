@@ -2,9 +2,10 @@
 
 Policy from the base branch (invalid: the `policy` gate fails with file:line:col and nothing else is judged)
 -> facts -> a first decision published at once (provenance, approvals, skipped gates, tool gates whose
-stored report still holds) -> review requests and labels -> the tool gates that must run: queued, in
-progress, run on the changed files, completed -> the evaluations recorded. A PR closed meanwhile stops the
-work (its unfinished checks are cancelled); a newer head leaves this one alone.
+stored report still holds) -> review requests and labels -> the tool gates that must run, on the changed
+files: their runs created once, completed, when the tools finish within `GHAPP_CHECKS_GRACE_S`, else shown
+in progress meanwhile -> the evaluations recorded. A PR closed or moved to a newer head meanwhile stops the
+work, and no run it left in progress stays so (cancelled).
 """
 
 from __future__ import annotations
@@ -171,8 +172,10 @@ class PullRun:
         decision = await self._decide(policy, facts, edit)
         pending = {r.gate for r in work}
         await self._publish(decision, only, skip=pending)
+        hidden: list[Gate] = []
         if work and (only is None or pending & set(only)):
-            await self.checks.queue(sorted(pending), "Waiting to run", "The tools run on the changed files shortly.")
+            names = ", ".join(r.name for r in work)
+            hidden = await self.checks.hold(sorted(pending), f"Running {names}", "Analysing the changed files.")
         if policy.dismiss_stale and (only is None or Gate.APPROVALS in only):
             dismissed = await dismiss_stale(
                 self.api,
@@ -204,7 +207,7 @@ class PullRun:
                 keep=[label.name for label in hand],
             )
         if work and (only is None or pending & set(only)):
-            finished = await self._tools(policy, facts, work, prints, partial)
+            finished = await self._tools(policy, facts, work, prints, partial, hidden=hidden)
             if finished is None:
                 return await self._record(decision)
             decision = await self._decide(policy, replace(facts, tool_reports=(*facts.tool_reports, *finished)), edit)
@@ -220,14 +223,16 @@ class PullRun:
         work: list[Runner],
         prints: dict[Gate, str],
         partial: Mapping[str, tuple[ToolReport, list[str]]],
+        *,
+        hidden: list[Gate],
     ) -> tuple[ToolReport, ...] | None:
         """Run the tools (one in `partial` only on the files its stored report did not look at, joined to that
-        report); None when the PR was closed or got a newer head meanwhile."""
-        if await self._stopped([r.gate for r in work]):
+        report); None when the PR was closed or got a newer head meanwhile. The `hidden` gates' runs are created
+        `in_progress` only if the tools outlast `checks_grace_s`; otherwise they are created once, completed."""
+        gates = [r.gate for r in work]
+        if await self._stopped(gates):
             return None
-        names = ", ".join(r.name for r in work)
-        await self.checks.start([r.gate for r in work], f"Running {names}", "Analysing the changed files.")
-        reports = await run_tools(
+        tools = run_tools(
             self.api,
             self.ctx.settings,
             owner=self.owner,
@@ -239,20 +244,42 @@ class PullRun:
             files=facts.files,
             only={n: gap for n, (_, gap) in partial.items()},
         )
+        running: asyncio.Task[tuple[ToolReport, ...]] = asyncio.create_task(tools)
+        try:
+            done, _ = await asyncio.wait({running}, timeout=max(self.ctx.settings.checks_grace_s, 0.0))
+            if not done and hidden:
+                await self.checks.reveal(hidden)
+            reports = await running
+        finally:
+            if not running.done():  # a failure while showing the runs: the tools are not left running unseen
+                running.cancel()
         observe_reports(reports, self.ctx.metrics, self.ctx.tracing)
         reports = tuple(partial[r.tool][0].joined(r) if r.tool in partial else r for r in reports)
         await asyncio.to_thread(
             records.save_reports, self.ctx.inbox.db, self.full_name, self.pr.head_sha, reports, prints
         )
-        if await self._stopped([r.gate for r in work]):
+        if await self._stopped(gates):
             return None
         return reports
 
     async def _stopped(self, gates: list[Gate]) -> bool:
+        """Whether a later delivery made the work pointless. Closed: the PR's words go and its unfinished runs
+        are cancelled; moved to a newer head: the runs this job left in progress on this head are cancelled (a
+        run never created, its word held within the grace, stays uncreated)."""
         why = await self.moot()
         if why == "closed":
             await heads.close(self.api, self.ctx.inbox.db, self.target, gates)
+        elif why == "newer" and await self._moved():
+            await heads.abandon(self.api, self.ctx.inbox.db, self.target, gates)
         return why is not None
+
+    async def _moved(self) -> bool:
+        """Whether the PR's latest head, as the App heard it, is another commit than this one (a `reopened`
+        delivery may name this very head: its job judges these runs itself)."""
+        rows = await asyncio.to_thread(head_payloads, self.ctx.inbox.db, self.full_name, self.pr.number)
+        latest = json.loads(rows[-1][1]) if rows else {}
+        head = ((latest.get("pull_request") or {}).get("head") or {}).get("sha") if isinstance(latest, dict) else None
+        return bool(head) and head != self.pr.head_sha
 
     async def _decide(self, policy: Policy, facts: Facts, edit: tuple[PolicyIssue, ...] | None) -> Decision:
         # CPU-bound (detection, thousands of files and findings): in a thread, so the event loop, and every

@@ -4,6 +4,12 @@ The `check_runs` table (unique on repository, head, gate) remembers each run's i
 last sent and the annotations already sent: a replay or a duplicate delivery updates the run instead of
 creating another, an unchanged result is not sent again, and annotations, which GitHub appends on every
 update, are never sent twice. Annotations go 50 per request; summaries are cut to GitHub's 65,535 characters.
+
+A run is created once, with what it has to say: a gate whose conclusion is known is created completed, and a
+tool gate's word that it is being worked out is held in the store (`hold`) and shown only when the tools
+outlast the grace (`reveal`). Before each create the ledger gets a mark (`mark_create`): only a gate whose
+mark is there without a run id (a create whose answer was lost, or a job stopped before recording it) makes
+the publisher list the head's runs and adopt its own, so the normal path costs no list call.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from ghapp.core.gates.heads import Status, shown
 from ghapp.core.gates.summary import SUMMARY_LIMIT
 from ghapp.github.api import InstallationAPI
 from ghapp.store import head_words
-from ghapp.store.check_runs import CheckRun, find_run, save_run
+from ghapp.store.check_runs import CheckRun, find_run, mark_create, save_run
 from ghapp.store.database import Database
 
 JSON = dict[str, Any]
@@ -147,6 +153,14 @@ class CheckPublisher:
             annotations=annotations,
         )
 
+    def _say(self, status: Status, result: GateResult, buttons: list[JSON] | None = None) -> bool:
+        """Record this PR's word on `result.gate` of the head; False when it said exactly this before."""
+        t = self.target
+        number = t.pr_number if t.pr_number is not None else 0
+        return head_words.save(
+            self.db, t.full_name, t.head_sha, number, status=status, result=result, actions=buttons or []
+        )
+
     def _base(self, gate: Gate) -> JSON:
         body: JSON = {"name": check_name(gate), "external_id": self.target.external_id}
         if self.target.details_url:
@@ -156,7 +170,7 @@ class CheckPublisher:
     async def _on_github(self, gate: Gate) -> int | None:
         """Our run of `gate` that GitHub already shows on the head though none is recorded: a create whose
         answer was lost, or a job stopped between the create and the record, left it. One list call per
-        publisher, made only when a run is about to be created.
+        publisher, made only for a gate whose create was started (marked) and never recorded.
 
         Only runs this App created count (GitHub's `app_id` filter, checked again on each run): anyone who can
         run a workflow can put a run named `prompt-to-pr / approvals` on a commit, and adopting it would leave
@@ -175,9 +189,15 @@ class CheckPublisher:
         return self._remote.get(check_name(gate))
 
     async def _send(self, gate: Gate, row: CheckRun | None, body: JSON) -> int:
+        """Update the gate's run, or create it. The ledger is marked before every create, so a run GitHub may
+        hold without our knowing its id always has a mark: only then is the head's list read first."""
         t = self.target
-        run_id = int(row.check_run_id) if row is not None else await self._on_github(gate)
+        run_id = int(row.check_run_id) if row is not None and row.check_run_id else None
+        if run_id is None and row is not None:  # marked: an earlier create may have reached GitHub
+            run_id = await self._on_github(gate)
         if run_id is None:
+            if row is None:
+                await asyncio.to_thread(mark_create, self.db, t.full_name, t.head_sha, gate.value)
             created = await self.api.create_check_run(
                 t.owner, t.repo, {**self._base(gate), "head_sha": t.head_sha, **body}
             )
@@ -185,24 +205,31 @@ class CheckPublisher:
         await self.api.update_check_run(t.owner, t.repo, run_id, body)
         return run_id
 
-    async def queue(self, gates: Sequence[Gate], title: str, summary: str) -> None:
-        """Say the gates wait to run. For a push, only runs that do not exist yet are created as `queued`
-        (existing runs keep their state until `start`)."""
+    async def hold(self, gates: Sequence[Gate], title: str, summary: str) -> list[Gate]:
+        """Record this PR's word that `gates` are being worked out, without telling GitHub yet: a required
+        check that does not exist blocks a merge exactly like one in progress, and the run is then created
+        once, completed, if the work ends within the grace. A gate whose run exists already (a re-run, an
+        earlier attempt, another PR with this head) or that another PR spoke on shows the word at once: the
+        head must not keep showing a passing result while this PR has not judged it. Returns the gates not
+        shown (for `reveal`). For a pull request's target only."""
+        t = self.target
+        assert t.pr_number is not None
+        hidden = []
         for gate in gates:
             wait = GateResult(gate, Conclusion.NEUTRAL, title, fit_summary(summary))
-            if self.target.pr_number is not None:
-                await self._speak("queued", wait, [])
-            elif await asyncio.to_thread(self._row, gate) is None:
-                await self.show("queued", wait, [])
-
-    async def start(self, gates: Sequence[Gate], title: str, summary: str) -> None:
-        """Mark the runs `in_progress` (creating any that are missing)."""
-        for gate in gates:
-            wait = GateResult(gate, Conclusion.NEUTRAL, title, fit_summary(summary))
-            if self.target.pr_number is not None:
-                await self._speak("in_progress", wait, [])
+            await asyncio.to_thread(self._say, "in_progress", wait)
+            row = await asyncio.to_thread(self._row, gate)
+            others = await asyncio.to_thread(head_words.words, self.db, t.full_name, t.head_sha, gate)
+            if row is not None or any(w.word.pr_number != t.pr_number for w in others):
+                await self.show_strictest(gate)
             else:
-                await self.show("in_progress", wait, [])
+                hidden.append(gate)
+        return hidden
+
+    async def reveal(self, gates: Sequence[Gate]) -> None:
+        """The grace is over: show the held word of each gate (its run is created `in_progress`)."""
+        for gate in gates:
+            await self.show_strictest(gate)
 
     async def complete(self, result: GateResult, actions: Sequence[JSON] | None = None) -> bool:
         """Conclude the gate's run with `result`; False when nothing changed (for a PR: its word on the gate is the
@@ -225,13 +252,7 @@ class CheckPublisher:
         """Record this PR's word on the gate, then show the strictest word of every PR with this head. Another
         worker may record a word between our read and our send: read again after sending, and send again while
         what we showed is no longer the strictest (a few rounds; the last writer always reads after its write)."""
-        t = self.target
-        number = t.pr_number if t.pr_number is not None else 0
-        said = await asyncio.to_thread(
-            lambda: head_words.save(
-                self.db, t.full_name, t.head_sha, number, status=status, result=result, actions=buttons
-            )
-        )
+        said = await asyncio.to_thread(self._say, status, result, buttons)
         shown_any = await self.show_strictest(result.gate)
         return said or shown_any
 

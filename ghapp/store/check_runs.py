@@ -1,5 +1,7 @@
 """The check-run ledger: the check runs the App owns on GitHub, one per (repository, head commit, gate), with
-the digest of the output last sent and the annotations already sent (so nothing is sent twice)."""
+the digest of the output last sent and the annotations already sent (so nothing is sent twice). A row whose
+`check_run_id` is 0 marks a create that was started and whose run id is not known (yet): the run may exist on
+GitHub, so the publisher looks there before creating another."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from ghapp.clock import utcnow
 from ghapp.store.database import AutoId, Database, table_of, upsert_statement, when
 
 COMPLETED = "completed"
+CREATING = "creating"  # the status of a create's mark (check_run_id 0)
 
 
 class CheckRun(SQLModel, table=True):
@@ -72,6 +75,26 @@ def save_run(
             upsert_statement(conn, CHECK_RUNS)
             .values(repository=repository, head_sha=head_sha, gate=gate, **values)
             .on_conflict_do_update(index_elements=["repository", "head_sha", "gate"], set_=values)
+        )
+
+
+def mark_create(db: Database, repository: str, head_sha: str, gate: str) -> None:
+    """Mark that a run of `gate` is about to be created on the head, unless a row is there already: if the
+    create's answer is lost, the mark says the run may exist on GitHub."""
+    with db.write() as conn:
+        conn.execute(
+            upsert_statement(conn, CHECK_RUNS)
+            .values(
+                repository=repository,
+                head_sha=head_sha,
+                gate=gate,
+                check_run_id=0,
+                status=CREATING,
+                conclusion=None,
+                digest=None,
+                updated_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["repository", "head_sha", "gate"])
         )
 
 

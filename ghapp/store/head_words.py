@@ -146,3 +146,18 @@ def forget(db: Database, repository: str, pr_number: int, *, keep_head: str | No
         if gone:
             conn.execute(delete(HW).where(*where))
     return gone
+
+
+def drop(db: Database, repository: str, head_sha: str, pr_number: int, gates: list[Gate]) -> None:
+    """The PR no longer speaks on these gates of this head (it moved on while they were worked out)."""
+    if not gates:
+        return
+    with db.write() as conn:
+        conn.execute(
+            delete(HW).where(
+                HW.c.repository == repository,
+                HW.c.head_sha == head_sha,
+                HW.c.pr_number == pr_number,
+                HW.c.gate.in_([g.value for g in gates]),
+            )
+        )

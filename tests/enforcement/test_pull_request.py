@@ -1,10 +1,13 @@
-"""Pull request events through the handlers: drafts, label events, edits, a PR closed or superseded mid-run,
-report mode, PRs over GitHub's file and commit caps, deleted and binary files."""
+"""Pull request events through the handlers: drafts, label events, edits, a PR closed or superseded mid-run
+(within the check-run grace and past it), report mode, PRs over GitHub's file and commit caps, deleted and
+binary files."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+import pytest
 
 from ghapp.core.decisions import Finding, Gate
 from ghapp.enforcement.pipeline import DRAFT_NOTE
@@ -109,7 +112,11 @@ class MeanwhileRunner(FakeRunner):
         return super().command(ctx, files)
 
 
-def test_a_pull_request_closed_while_the_tools_run_gets_its_checks_cancelled(driver: Driver) -> None:
+@pytest.mark.parametrize("grace", [3600.0, 0.0], ids=["within the grace", "past the grace"])
+def test_a_pull_request_closed_while_the_tools_run_leaves_no_check_in_progress(driver: Driver, grace: float) -> None:
+    """Within the grace the tool gates' runs were never created, and none is: nothing to cancel. Past it they
+    were shown in progress, and are cancelled."""
+    driver.settings = driver.settings.with_overrides(checks_grace_s=grace)
     build_world(driver.sim)
     pull = ai_pull(driver)
     closed = opened(driver, pull, "closed")
@@ -117,12 +124,18 @@ def test_a_pull_request_closed_while_the_tools_run_gets_its_checks_cancelled(dri
     driver.use((lint, *fake_runners()[1:]))
     driver.handle("pull_request", opened(driver, pull))
     checks = runs(driver, pull.head_sha)
-    assert {checks[g].conclusion for g in ("lint", "types", "semgrep")} == {"cancelled"}
-    assert "closed" in checks["lint"].output["title"]
+    assert {r.status for r in checks.values()} == {"completed"}
     assert checks["provenance"].conclusion == "success"
+    if grace:
+        assert not {"lint", "types", "semgrep"} & set(checks)
+    else:
+        assert {checks[g].conclusion for g in ("lint", "types", "semgrep")} == {"cancelled"}
+        assert "closed" in checks["lint"].output["title"]
 
 
-def test_a_head_superseded_while_the_tools_run_is_left_alone(driver: Driver) -> None:
+@pytest.mark.parametrize("grace", [3600.0, 0.0], ids=["within the grace", "past the grace"])
+def test_a_head_superseded_while_the_tools_run_leaves_no_check_in_progress(driver: Driver, grace: float) -> None:
+    driver.settings = driver.settings.with_overrides(checks_grace_s=grace)
     build_world(driver.sim)
     pull = ai_pull(driver)
     old_head = pull.head_sha
@@ -134,8 +147,12 @@ def test_a_head_superseded_while_the_tools_run_is_left_alone(driver: Driver) -> 
     driver.use((MeanwhileRunner("ruff", Gate.LINT, meanwhile=[push]), *fake_runners()[1:]))
     driver.handle("pull_request", driver.sim.payloads.pull_request(REPO, pull.number, "opened"))
     checks = runs(driver, old_head)
-    assert checks["lint"].status == "in_progress" and checks["lint"].conclusion is None
+    assert {r.status for r in checks.values()} == {"completed"}
     assert checks["approvals"].conclusion == "action_required"  # published before the tools ran
+    if grace:
+        assert "lint" not in checks
+    else:
+        assert checks["lint"].conclusion == "cancelled" and "newer commit" in checks["lint"].output["title"]
 
 
 def test_report_mode_concludes_neutral_and_says_what_enforce_would_do(driver: Driver) -> None:
@@ -209,6 +226,7 @@ def test_closing_a_pull_request_cancels_checks_left_waiting(driver: Driver) -> N
     reopened = opened(driver, pull, "reopened")
     lint = MeanwhileRunner("ruff", Gate.LINT, meanwhile=[lambda: driver.record("pull_request", reopened)])
     driver.use((lint, *fake_runners()[1:]))  # a newer delivery arrives: this run stops with its checks in progress
+    driver.settings = driver.settings.with_overrides(checks_grace_s=0.0)  # shown in progress at once
     driver.handle("pull_request", opened(driver, pull))
     assert runs(driver, pull.head_sha)["lint"].status == "in_progress"
     driver.handle("pull_request", opened(driver, pull, "closed"))

@@ -1,5 +1,6 @@
 """Check runs on the simulated GitHub: one per (head, gate), outputs sent once, annotations 50 per request and
-never twice, summaries cut to GitHub's limit, the queued -> in_progress -> completed path, the buttons."""
+never twice, summaries cut to GitHub's limit, words held until the grace is over then shown in progress, a
+create's mark and the one list call it costs, the buttons."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
 from ghapp.core.gates.summary import SUMMARY_LIMIT
+from ghapp.github.errors import GitHubError
 from ghapp.github.publish import (
     REQUEST_REVIEWS,
     RERUN,
@@ -81,7 +83,7 @@ def test_annotations_go_50_a_request_and_never_twice(ghsim_inprocess: GitHubSim,
         len(r.body["output"]["annotations"])
         for r in ghsim_inprocess.state.requests(None, "/check-runs")
         if r.method != "GET"
-    ]  # the GET: runs already on the head, read once before the first create
+    ]
     assert sizes == [50, 50, 20]
     more = GateResult(Gate.LINT, Conclusion.FAILURE, "125 findings", "More.", findings(125))
     publish(ghsim_inprocess, database, lambda c: c.complete(more))
@@ -110,21 +112,63 @@ def test_a_summary_over_githubs_limit_is_cut_with_a_note(ghsim_inprocess: GitHub
     assert len(run.output["summary"]) == SUMMARY_LIMIT and run.output["summary"].endswith("65,535 characters._")
 
 
-def test_tool_runs_go_queued_then_in_progress_then_completed(ghsim_inprocess: GitHubSim, database: Database) -> None:
+def test_a_held_word_is_created_once_completed_or_shown_in_progress_once_revealed(
+    ghsim_inprocess: GitHubSim, database: Database
+) -> None:
     world(ghsim_inprocess)
 
-    async def flow(checks: CheckPublisher) -> None:
-        await checks.queue([Gate.LINT], "Waiting", "soon")
-        await checks.queue([Gate.LINT], "Waiting", "soon")  # exists: left as it is
-        await checks.start([Gate.LINT], "Running", "now")
+    async def fast(checks: CheckPublisher) -> list[Gate]:
+        hidden = await checks.hold([Gate.LINT], "Running", "now")
         await checks.complete(GateResult(Gate.LINT, Conclusion.SUCCESS, "done", "ok"))
-        await checks.start([Gate.LINT], "Running again", "now")  # a re-run reopens the same run
-        await checks.complete(GateResult(Gate.LINT, Conclusion.SUCCESS, "done", "ok"))
+        return hidden
 
-    publish(ghsim_inprocess, database, flow)
+    assert publish(ghsim_inprocess, database, fast) == [Gate.LINT]
+    writes = [r for r in ghsim_inprocess.state.requests(None, "/check-runs") if r.method != "GET"]
+    assert [(r.method, r.body["status"]) for r in writes] == [("POST", "completed")]  # one call, no list
+
+    async def slow(checks: CheckPublisher) -> None:
+        hidden = await checks.hold([Gate.TYPES], "Running", "now")
+        assert hidden == [Gate.TYPES] and not ghsim_inprocess.state.requests(None, "/check-runs$")[1:]
+        await checks.reveal(hidden)  # the grace is over
+        await checks.complete(GateResult(Gate.TYPES, Conclusion.SUCCESS, "done", "ok"))
+        again = await checks.hold([Gate.TYPES], "Running again", "now")  # a re-run: the run exists, shown at once
+        assert again == []
+        await checks.complete(GateResult(Gate.TYPES, Conclusion.SUCCESS, "done", "ok"))
+
+    publish(ghsim_inprocess, database, slow)
     statuses = [r.body["status"] for r in ghsim_inprocess.state.requests(None, "/check-runs") if r.method != "GET"]
-    assert statuses == ["queued", "in_progress", "completed", "in_progress", "completed"]
-    assert len(ghsim_inprocess.state.check_runs_for("acme/payments")) == 1
+    assert statuses == ["completed", "in_progress", "completed", "in_progress", "completed"]
+    assert len(ghsim_inprocess.state.check_runs_for("acme/payments")) == 2
+    assert not ghsim_inprocess.state.requests("GET", "/check-runs")
+
+
+def test_a_create_whose_answer_was_lost_is_adopted_after_one_list(
+    ghsim_inprocess: GitHubSim, database: Database
+) -> None:
+    """The ledger is marked before each create: the next publisher finds the mark without a run id, lists the
+    head's runs once (with the App's id), and updates the run GitHub made instead of creating a second."""
+    world(ghsim_inprocess)
+    ok = GateResult(Gate.LINT, Conclusion.SUCCESS, "No findings", "All good.")
+    ghsim_inprocess.faults.add(r"/check-runs$", "5xx", count=None, method="POST")  # stop before any run exists
+
+    async def marked(checks: CheckPublisher) -> None:
+        with pytest.raises(GitHubError):
+            await checks.complete(ok)
+
+    publish(ghsim_inprocess, database, marked)
+    ghsim_inprocess.faults.clear()
+    head = ghsim_inprocess.state.repo("acme/payments").branches["main"]
+    made = ghsim_inprocess.state.add_check_run(
+        "acme/payments", head, "prompt-to-pr / lint", app_id=ghsim_inprocess.state.app_id
+    )  # as if one of those creates had reached GitHub
+    assert publish(ghsim_inprocess, database, lambda c: c.complete(ok)) is True
+    (run,) = ghsim_inprocess.state.check_runs_for("acme/payments")
+    assert run.id == made.id and run.conclusion == "success"
+    listed = ghsim_inprocess.state.requests("GET", "/check-runs")
+    assert len(listed) == 1 and listed[0].query.get("app_id") == str(ghsim_inprocess.state.app_id)
+    bad = GateResult(Gate.LINT, Conclusion.FAILURE, "1 finding", "Bad.", findings(1))
+    publish(ghsim_inprocess, database, lambda c: c.complete(bad))  # recorded now: no further list
+    assert len(ghsim_inprocess.state.requests("GET", "/check-runs")) == 1
 
 
 @pytest.mark.parametrize(
