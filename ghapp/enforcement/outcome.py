@@ -14,6 +14,7 @@ from ghapp.enforcement.enforcer import Enforcer, details_url
 from ghapp.github.errors import Reschedulable
 from ghapp.github.publish import RERUN, CheckPublisher, Target
 from ghapp.runtime.jobs import Handler, JobContext, Retry
+from ghapp.store import head_words
 from ghapp.store.check_runs import COMPLETED, run_statuses
 
 STANDARD = (Gate.PROVENANCE, Gate.LINT, Gate.TYPES, Gate.SEMGREP, Gate.DEPENDENCY_AUDIT, Gate.APPROVALS)
@@ -69,9 +70,13 @@ def _target(ctx: JobContext) -> Target | None:
 
 
 def _unfinished(ctx: JobContext, target: Target) -> tuple[set[Gate], bool]:
-    """(gates whose runs on the head are not completed, whether the head has any run of ours at all)."""
+    """(gates whose runs on the head are not completed, or whose run this PR's word held back while its tools
+    ran within the grace; whether the head has any run of ours at all)."""
     statuses = run_statuses(ctx.inbox.db, target.full_name, target.head_sha)
-    return {Gate(gate) for gate, status in statuses.items() if status != COMPLETED}, bool(statuses)
+    unfinished = {Gate(gate) for gate, status in statuses.items() if status != COMPLETED}
+    if target.pr_number is not None:
+        unfinished |= head_words.pending(ctx.inbox.db, target.full_name, target.head_sha, target.pr_number)
+    return unfinished, bool(statuses)
 
 
 async def publish_error(ctx: JobContext, exc: Exception, focus: tuple[Gate, ...]) -> None:

@@ -270,6 +270,12 @@ class InstallationAPI:
 
         return _obj((await self._send("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", call)).json())
 
+    async def list_check_run_annotations(self, owner: str, repo: str, check_run_id: int) -> list[JSON]:
+        return await self._paged(
+            "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+            f"/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations",
+        )
+
     async def list_check_runs_for_ref(
         self, owner: str, repo: str, ref: str, *, check_name: str | None = None, app_id: int | None = None
     ) -> list[JSON]:

@@ -27,7 +27,7 @@ from ghapp.core.gates.heads import Status, shown
 from ghapp.core.gates.summary import SUMMARY_LIMIT
 from ghapp.github.api import InstallationAPI
 from ghapp.store import head_words
-from ghapp.store.check_runs import CheckRun, find_run, mark_create, save_run
+from ghapp.store.check_runs import CheckRun, find_run, mark_create, save_run, set_annotations
 from ghapp.store.database import Database
 
 JSON = dict[str, Any]
@@ -102,6 +102,14 @@ def annotation(finding: Finding) -> JSON:
     return note
 
 
+IN_FLIGHT = "~"  # a ledger key sent in a request whose answer has not come back (yet)
+_NOTE_FIELDS = ("path", "start_line", "end_line", "annotation_level", "message", "title", "start_column", "end_column")
+
+
+def _keys(row: CheckRun | None) -> list[str]:
+    return list(json.loads(row.annotations)) if row is not None and row.annotations else []
+
+
 def _key(note: JSON) -> str:
     return hashlib.sha256(json.dumps(note, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -161,6 +169,9 @@ class CheckPublisher:
             self.db, t.full_name, t.head_sha, number, status=status, result=result, actions=buttons or []
         )
 
+    def _note(self, gate: Gate, annotations: str) -> None:
+        set_annotations(self.db, self.target.full_name, self.target.head_sha, gate.value, annotations)
+
     def _base(self, gate: Gate) -> JSON:
         body: JSON = {"name": check_name(gate), "external_id": self.target.external_id}
         if self.target.details_url:
@@ -188,22 +199,34 @@ class CheckPublisher:
             }
         return self._remote.get(check_name(gate))
 
-    async def _send(self, gate: Gate, row: CheckRun | None, body: JSON) -> int:
-        """Update the gate's run, or create it. The ledger is marked before every create, so a run GitHub may
-        hold without our knowing its id always has a mark: only then is the head's list read first."""
+    async def _resolve(self, gate: Gate, row: CheckRun | None) -> tuple[int | None, bool]:
+        """(the gate's run id, None when it must be created; whether GitHub may hold annotations of it that the
+        ledger does not list). The ledger is marked before every create, so a run GitHub may hold without our
+        knowing its id always has a mark: only then is the head's list read."""
+        if row is not None and row.check_run_id:
+            return int(row.check_run_id), any(k.startswith(IN_FLIGHT) for k in _keys(row))
+        if row is not None:  # marked: an earlier create may have reached GitHub
+            found = await self._on_github(gate)
+            return found, found is not None
+        return None, False
+
+    async def _send(self, gate: Gate, run_id: int | None, body: JSON) -> int:
+        """Update the gate's run, or create it (marking the ledger first)."""
         t = self.target
-        run_id = int(row.check_run_id) if row is not None and row.check_run_id else None
-        if run_id is None and row is not None:  # marked: an earlier create may have reached GitHub
-            run_id = await self._on_github(gate)
         if run_id is None:
-            if row is None:
-                await asyncio.to_thread(mark_create, self.db, t.full_name, t.head_sha, gate.value)
+            await asyncio.to_thread(mark_create, self.db, t.full_name, t.head_sha, gate.value)
             created = await self.api.create_check_run(
                 t.owner, t.repo, {**self._base(gate), "head_sha": t.head_sha, **body}
             )
             return int(created["id"])
         await self.api.update_check_run(t.owner, t.repo, run_id, body)
         return run_id
+
+    async def _on_run(self, run_id: int) -> set[str]:
+        """The keys of the annotations GitHub holds on the run: read only after an answer was lost."""
+        t = self.target
+        notes = await self.api.list_check_run_annotations(t.owner, t.repo, run_id)
+        return {_key({k: v for k, v in note.items() if k in _NOTE_FIELDS and v is not None}) for note in notes}
 
     async def hold(self, gates: Sequence[Gate], title: str, summary: str) -> list[Gate]:
         """Record this PR's word that `gates` are being worked out, without telling GitHub yet: a required
@@ -284,16 +307,19 @@ class CheckPublisher:
         ).hexdigest()
         if row is not None and row.digest == digest and row.status == status:
             return False
-        sent_keys: set[str] = set(json.loads(row.annotations)) if row is not None and row.annotations else set()
+        run_id, unsure = await self._resolve(gate, row)
+        sent_keys = {k for k in _keys(row) if not k.startswith(IN_FLIGHT)}
         output: JSON = {"title": result.title, "summary": result.summary}
         body: JSON = {**self._base(gate), "status": status}
         if status != "completed":
             if status == "in_progress":
                 body["started_at"] = _now()
             body["output"] = output
-            run_id = await self._send(gate, row, body)
+            run_id = await self._send(gate, run_id, body)
             await asyncio.to_thread(self._save, gate, run_id, status=status, conclusion=None, digest=digest)
             return True
+        if unsure and run_id is not None:  # a request carrying annotations lost its answer: ask what GitHub has
+            sent_keys = await self._on_run(run_id)
         fresh = [n for n in notes if _key(n) not in sent_keys]
         body.update(
             {
@@ -303,14 +329,20 @@ class CheckPublisher:
                 "actions": buttons,
             }
         )
-        run_id = await self._send(gate, row, body)
-        sent_keys |= {_key(n) for n in fresh[:PER_REQUEST]}
-        for start in range(PER_REQUEST, len(fresh), PER_REQUEST):  # further updates append the rest
+        for start in range(0, max(len(fresh), 1), PER_REQUEST):  # further updates append the rest
             batch = fresh[start : start + PER_REQUEST]
-            await self.api.update_check_run(
-                self.target.owner, self.target.repo, run_id, {"output": {**output, "annotations": batch}}
-            )
+            if run_id is not None and batch:  # GitHub appends: if this answer is lost, the next try asks first
+                flying = json.dumps(sorted(sent_keys | {IN_FLIGHT + _key(n) for n in batch}))
+                await asyncio.to_thread(self._note, gate, flying)
+            if start == 0:
+                run_id = await self._send(gate, run_id, body)
+            else:
+                assert run_id is not None
+                await self.api.update_check_run(
+                    self.target.owner, self.target.repo, run_id, {"output": {**output, "annotations": batch}}
+                )
             sent_keys |= {_key(n) for n in batch}
+        assert run_id is not None
         await asyncio.to_thread(
             self._save,
             gate,

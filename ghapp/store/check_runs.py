@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Text, UniqueConstraint, select
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint, select, update
 from sqlmodel import Field, SQLModel
 
 from ghapp.clock import utcnow
@@ -95,6 +95,17 @@ def mark_create(db: Database, repository: str, head_sha: str, gate: str) -> None
                 updated_at=utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["repository", "head_sha", "gate"])
+        )
+
+
+def set_annotations(db: Database, repository: str, head_sha: str, gate: str, annotations: str) -> None:
+    """Replace the annotation keys recorded for the gate's run (with those about to be sent, before a request
+    whose answer may be lost)."""
+    with db.write() as conn:
+        conn.execute(
+            update(CHECK_RUNS)
+            .where(_run.repository == repository, _run.head_sha == head_sha, _run.gate == gate)
+            .values(annotations=annotations, updated_at=utcnow())
         )
 
 

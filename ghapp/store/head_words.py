@@ -161,3 +161,17 @@ def drop(db: Database, repository: str, head_sha: str, pr_number: int, gates: li
                 HW.c.gate.in_([g.value for g in gates]),
             )
         )
+
+
+def pending(db: Database, repository: str, head_sha: str, pr_number: int) -> set[Gate]:
+    """The gates of the head on which the PR's word is not completed (still being worked out)."""
+    with db.read() as conn:
+        rows = conn.execute(
+            select(HW.c.gate).where(
+                HW.c.repository == repository,
+                HW.c.head_sha == head_sha,
+                HW.c.pr_number == pr_number,
+                HW.c.status != "completed",
+            )
+        ).scalars()
+        return {Gate(gate) for gate in rows}

@@ -197,6 +197,7 @@ ROUTE_PERMISSIONS: list[tuple[str, str, str, str]] = [  # (methods, route regex 
     ("POST", r"/repos/{}/{}/check-runs", "checks", "write"),
     ("PATCH", r"/repos/{}/{}/check-runs/{}", "checks", "write"),
     ("GET", r"/repos/{}/{}/commits/{}/check-runs", "checks", "read"),
+    ("GET", r"/repos/{}/{}/check-runs/{}/annotations", "checks", "read"),
     ("GET", r"/repos/{}/{}/issues/{}/(labels|comments|events)", "issues", "read"),
     ("POST|DELETE", r"/repos/{}/{}/issues/{}/labels(/{})?", "issues", "write"),
     ("POST", r"/repos/{}/{}/(issues|labels)", "issues", "write"),

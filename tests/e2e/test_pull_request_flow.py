@@ -61,7 +61,8 @@ def test_an_ai_pull_request_on_billing_needs_the_billing_team_on_the_current_hea
 ) -> None:
     build_world(ghsim)
     pull = ai_pull(ghsim)
-    with running_app(ghsim, tmp_path) as app:  # the real ruff, mypy, semgrep and pip-audit
+    # the real ruff, mypy, semgrep and pip-audit, within a grace they always finish in on this machine
+    with running_app(ghsim, tmp_path, checks_grace_s=3600.0) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
         checks = runs(ghsim, pull.head_sha)
         assert set(checks) == SIX
@@ -73,7 +74,7 @@ def test_an_ai_pull_request_on_billing_needs_the_billing_team_on_the_current_hea
         assert checks["approvals"].conclusion == "action_required"
         assert "billing/charge.py" in checks["approvals"].output["summary"]
         assert "@acme/billing" in checks["approvals"].output["summary"]
-        # the tool gates went queued -> in_progress -> completed
+        # the tool gates finished within the grace: each run created once, completed (no queued, no update)
         lint_id = checks["lint"].id
         statuses = [
             r.body.get("status")
@@ -81,7 +82,7 @@ def test_an_ai_pull_request_on_billing_needs_the_billing_team_on_the_current_hea
             if isinstance(r.body, dict)
             and (r.body.get("name") == "prompt-to-pr / lint" or r.path.endswith(f"/{lint_id}"))
         ]
-        assert statuses == ["queued", "in_progress", "completed"]
+        assert statuses == ["completed"]
         live = ghsim.state.repo(REPO).pull(pull.number)
         assert live is not None
         assert live.requested_teams == ["billing"] and live.requested_users == []

@@ -9,7 +9,10 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pytest
+
 from ghapp.core.decisions import Gate, ToolReport
+from ghapp.github.errors import GitHubError
 from ghapp.runners import RunContext
 from ghapp.runners.base import ToolRun
 from tests.e2e.harness import REPO, FakeRunner, build_world, fake_runners
@@ -94,3 +97,17 @@ def test_slow_tools_show_their_runs_in_progress_then_complete_them_once(driver: 
         if r.method == "PATCH" or r.body.get("name") == lint_run.name
     ]
     assert statuses == ["in_progress", "completed"]
+
+
+def test_a_failure_on_the_final_attempt_within_the_grace_still_publishes_every_tool_gate(driver: Driver) -> None:
+    """The tool gates' runs were never created when the archive download failed for good: the guard creates
+    them, failing, so no required check waits for ever."""
+    driver.settings = driver.settings.with_overrides(checks_grace_s=3600.0)
+    build_world(driver.sim)
+    pull = ai_pull(driver)
+    driver.sim.faults.add("/tarball/", "5xx", count=None, status=410)
+    with pytest.raises(GitHubError):
+        driver.handle("pull_request", opened(driver, pull), final=True)
+    checks = runs(driver, pull.head_sha)
+    assert {checks[g].conclusion for g in TOOL_GATES} == {"failure"}
+    assert {r.status for r in checks.values()} == {"completed"}

@@ -164,11 +164,38 @@ def test_a_create_whose_answer_was_lost_is_adopted_after_one_list(
     assert publish(ghsim_inprocess, database, lambda c: c.complete(ok)) is True
     (run,) = ghsim_inprocess.state.check_runs_for("acme/payments")
     assert run.id == made.id and run.conclusion == "success"
-    listed = ghsim_inprocess.state.requests("GET", "/check-runs")
+    listed = ghsim_inprocess.state.requests("GET", "/commits/[0-9a-f]+/check-runs$")
     assert len(listed) == 1 and listed[0].query.get("app_id") == str(ghsim_inprocess.state.app_id)
+    assert len(ghsim_inprocess.state.requests("GET", "/annotations$")) == 1  # what the adopted run holds
     bad = GateResult(Gate.LINT, Conclusion.FAILURE, "1 finding", "Bad.", findings(1))
-    publish(ghsim_inprocess, database, lambda c: c.complete(bad))  # recorded now: no further list
-    assert len(ghsim_inprocess.state.requests("GET", "/check-runs")) == 1
+    publish(ghsim_inprocess, database, lambda c: c.complete(bad))  # recorded now: nothing more read
+    assert len(ghsim_inprocess.state.requests("GET", "/check-runs")) == 2
+
+
+def test_annotations_whose_answer_was_lost_are_not_sent_twice(ghsim_inprocess: GitHubSim, database: Database) -> None:
+    """GitHub appends the annotations of every update: after an update whose answer was lost (GitHub acted),
+    the next try reads the run's annotations and sends only those GitHub does not hold."""
+    world(ghsim_inprocess)
+    publish(
+        ghsim_inprocess,
+        database,
+        lambda c: c.show("in_progress", GateResult(Gate.LINT, Conclusion.NEUTRAL, "t", "s"), []),
+    )
+    many = GateResult(Gate.LINT, Conclusion.FAILURE, "120 findings", "Many.", findings(120))
+    ghsim_inprocess.faults.add(r"/check-runs/\d+$", "5xx", count=None, method="PATCH", status=502)
+
+    async def second_batch_lost(checks: CheckPublisher) -> None:
+        with pytest.raises(GitHubError):
+            await checks.complete(many)
+
+    (run,) = ghsim_inprocess.state.check_runs_for("acme/payments")
+    run.annotations.extend(annotation(f) for f in findings(50))  # as if the first update's answer was lost
+    publish(ghsim_inprocess, database, second_batch_lost)
+    ghsim_inprocess.faults.clear()
+    publish(ghsim_inprocess, database, lambda c: c.complete(many))
+    assert sorted(a["start_line"] for a in run.annotations) == list(range(1, 121))
+    assert run.conclusion == "failure"
+    assert len(ghsim_inprocess.state.requests("GET", "/annotations$")) == 1
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
-"""The check-run ledger: one row per (repository, head, gate), updated in place, annotations kept until replaced."""
+"""The check-run ledger: one row per (repository, head, gate), updated in place, annotations kept until replaced;
+a create's mark never overwrites a recorded run."""
 
 from __future__ import annotations
 
-from ghapp.store.check_runs import find_run, run_statuses, save_run
+from ghapp.store.check_runs import CREATING, find_run, mark_create, run_statuses, save_run
 from ghapp.store.database import Database
 
 REPO, HEAD = "acme/payments", "a" * 40
@@ -40,3 +41,14 @@ def test_runs_are_kept_apart_by_repository_head_and_gate(db: Database) -> None:
     assert run_statuses(db, REPO, "c" * 40) == {}
     other = find_run(db, "acme/other", HEAD, "lint")
     assert other is not None and other.check_run_id == 4
+
+
+def test_a_create_is_marked_without_a_run_id_and_the_mark_never_hides_a_recorded_run(db: Database) -> None:
+    mark_create(db, REPO, HEAD, "lint")
+    run = find_run(db, REPO, HEAD, "lint")
+    assert run is not None and (run.check_run_id, run.status) == (0, CREATING)
+    assert run_statuses(db, REPO, HEAD) == {"lint": CREATING}
+    save_run(db, REPO, HEAD, "lint", 12, status="completed", conclusion="success", digest="d1")
+    mark_create(db, REPO, HEAD, "lint")  # a late mark (another worker): the recorded run stays
+    run = find_run(db, REPO, HEAD, "lint")
+    assert run is not None and (run.check_run_id, run.status) == (12, "completed")

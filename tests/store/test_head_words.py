@@ -49,3 +49,18 @@ def test_a_pr_forgets_the_heads_it_left(db: Database) -> None:
     assert head_words.pulls_on_head(db, REPO, "old") == {2}
     assert head_words.forget(db, REPO, 1) == {("new", Gate.LINT)}
     assert head_words.forget(db, REPO, 1) == set()
+
+
+def test_a_pr_drops_its_words_on_some_gates_of_one_head_and_its_pending_gates_are_listed(db: Database) -> None:
+    types = GateResult(Gate.TYPES, Conclusion.NEUTRAL, "Running", "now")
+    head_words.save(db, REPO, "h", 1, status="in_progress", result=FAILED, actions=[])
+    head_words.save(db, REPO, "h", 1, status="completed", result=types, actions=[])
+    head_words.save(db, REPO, "h", 2, status="in_progress", result=FAILED, actions=[])
+    head_words.save(db, REPO, "other", 1, status="in_progress", result=FAILED, actions=[])
+    assert head_words.pending(db, REPO, "h", 1) == {Gate.LINT}
+    head_words.drop(db, REPO, "h", 1, [])  # nothing named: nothing dropped
+    head_words.drop(db, REPO, "h", 1, [Gate.LINT])
+    assert head_words.pending(db, REPO, "h", 1) == set()
+    assert [w.word.pr_number for w in head_words.words(db, REPO, "h", Gate.LINT)] == [2]
+    assert head_words.pending(db, REPO, "other", 1) == {Gate.LINT}  # another head: kept
+    assert head_words.words(db, REPO, "h", Gate.TYPES)[0].word.status == "completed"
