@@ -2,7 +2,8 @@
 labeled and unlabeled; on closed, the PR stops speaking for its head (ghapp.enforcement.heads).
 
 Tools run once per head: an edited description or a label change re-evaluates with the stored tool reports.
-The App's own label changes come back as labeled/unlabeled events and are ignored.
+The App's own label changes come back as labeled/unlabeled events and are not judged again; a label GitHub
+created when the App added it is given its colour and description there (ghapp.github.labels).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ghapp.core.decisions import Gate
 from ghapp.enforcement import heads
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.pipeline import PullRun
+from ghapp.github.labels import dress_added
 from ghapp.github.publish import Target
 from ghapp.github.shapes import is_owned_label
 from ghapp.runtime.jobs import JobContext
@@ -32,6 +34,9 @@ def own_label_change(payload: dict[str, Any]) -> bool:
 async def on_pull_request(enforcer: Enforcer, ctx: JobContext) -> None:
     payload = ctx.payload
     if ctx.action in ("labeled", "unlabeled") and own_label_change(payload):
+        if ctx.action == "labeled" and isinstance(payload.get("label"), dict):  # GitHub may have just created it
+            owner, repo = repository(payload)
+            await dress_added(ctx.installation(), owner, repo, payload["label"])
         return
     if ctx.action == "edited" and not set(payload.get("changes") or {}) & {"title", "body", "base"}:
         return  # nothing the policy reads changed

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from ghapp.github.counter import CallCounter, bound_counters
-from ghapp.github.errors import GitHubError, GitHubUnavailable, NotFound, TooLarge, ValidationFailed
+from ghapp.github.errors import GitHubError, GitHubUnavailable, NotFound, TooLarge
 
 if TYPE_CHECKING:
     from ghapp.github.client import AnyGitHub, Call, GitHubApp
@@ -397,12 +397,17 @@ class InstallationAPI:
             ).json()
         )
 
-    async def create_label(self, owner: str, repo: str, name: str, color: str, description: str = "") -> bool:
-        """Create a repository label; False when it exists already (GitHub answers 422 `already_exists`)."""
-        body = {"name": name, "color": color, "description": description}
+    async def update_label(self, owner: str, repo: str, name: str, color: str, description: str) -> bool:
+        """Give a repository label its colour and description; False when the repository has no such label."""
+        url = f"/repos/{owner}/{repo}/labels/{_q(name)}"
         try:
-            await self._request("POST", "/repos/{owner}/{repo}/labels", f"/repos/{owner}/{repo}/labels", json=body)
-        except ValidationFailed:
+            await self._request(
+                "PATCH",
+                "/repos/{owner}/{repo}/labels/{name}",
+                url,
+                json={"color": color, "description": description},
+            )
+        except NotFound:
             return False
         return True
 

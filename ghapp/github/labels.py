@@ -1,8 +1,12 @@
 """The App's verdict labels on a pull request (`labels:` in the policy: `ai-generated`, `ai-suspected` and
-`ai:<tool>` unless the org names them otherwise), kept in step with the AI verdict: missing ones added (created
-in the repository with their colour first), stale ones removed. A verdict label a person added by hand is
-never removed: it is their judgement, and detection reads it as evidence (`hand_labels`). Labels anyone
-else owns are never touched."""
+`ai:<tool>` unless the org names them otherwise), kept in step with the AI verdict: missing ones added, stale
+ones removed. A verdict label a person added by hand is never removed: it is their judgement, and detection
+reads it as evidence (`hand_labels`). Labels anyone else owns are never touched.
+
+Labels are added by name: GitHub creates a label the repository lacks, grey (`ededed`) and without a
+description. The App then gives it its colour and description (`dress`) once, on the `labeled` delivery
+GitHub sends for the App's own addition (which carries the label's look), so no evaluation pays for creating
+labels; a name the org chose, which that delivery cannot tell from anyone else's, is dressed at once."""
 
 from __future__ import annotations
 
@@ -13,7 +17,9 @@ from ghapp.core.decisions import Verdict
 from ghapp.core.facts import HandLabel
 from ghapp.core.policy.model import LabelSettings
 from ghapp.github.api import JSON, InstallationAPI
+from ghapp.github.shapes import is_owned_label
 
+GITHUB_COLOUR = "ededed"  # a label GitHub creates when an unknown name is added to an issue
 AI_COLOUR = "d93f0b"
 SUSPECTED_COLOUR = "fbca04"
 TOOL_COLOUR = "5319e7"
@@ -65,10 +71,7 @@ class LabelChange:
 
 
 class LabelSync:
-    """One per process: remembers which labels it already made sure exist in which repository."""
-
-    def __init__(self) -> None:
-        self._ensured: set[tuple[str, str]] = set()
+    """Keeps a PR's verdict labels in step with its verdict."""
 
     async def sync(
         self,
@@ -91,17 +94,33 @@ class LabelSync:
         wanted = names.wanted(verdict)
         add = sorted(wanted - have)
         remove = sorted(have - wanted - set(keep))
-        for name in add:
-            key = (f"{owner}/{repo}".lower(), name)
-            if key not in self._ensured:
-                colour, description = _look(names, name)
-                await api.create_label(owner, repo, name, colour, description)
-                self._ensured.add(key)
         if add:
-            await api.add_labels(owner, repo, number, add)
+            for label in await api.add_labels(owner, repo, number, add):
+                name = str(label.get("name") or "")
+                if name in add and auto_created(label) and not is_owned_label(name):
+                    await dress(api, owner, repo, name, names)  # no `labeled` delivery will recognise it
         for name in remove:
             await api.remove_label(owner, repo, number, name)
         return LabelChange(tuple(add), tuple(remove))
+
+
+def auto_created(label: JSON) -> bool:
+    """Whether a label has the look GitHub gives one it created when it was added by name."""
+    return str(label.get("color") or "").lower() == GITHUB_COLOUR and not label.get("description")
+
+
+async def dress(api: InstallationAPI, owner: str, repo: str, name: str, settings: LabelSettings) -> bool:
+    """Give one of the App's labels its colour and description."""
+    colour, description = _look(settings, name)
+    return await api.update_label(owner, repo, name, colour, description)
+
+
+async def dress_added(api: InstallationAPI, owner: str, repo: str, label: JSON) -> bool:
+    """The App added `label` (a `labeled` delivery of its own): dress it if GitHub just created it."""
+    name = str(label.get("name") or "")
+    if not is_owned_label(name) or not auto_created(label):
+        return False
+    return await dress(api, owner, repo, name, LabelSettings())
 
 
 def _look(settings: LabelSettings, name: str) -> tuple[str, str]:

@@ -201,6 +201,7 @@ ROUTE_PERMISSIONS: list[tuple[str, str, str, str]] = [  # (methods, route regex 
     ("GET", r"/repos/{}/{}/issues/{}/(labels|comments|events)", "issues", "read"),
     ("POST|DELETE", r"/repos/{}/{}/issues/{}/labels(/{})?", "issues", "write"),
     ("POST", r"/repos/{}/{}/(issues|labels)", "issues", "write"),
+    ("PATCH", r"/repos/{}/{}/labels/{}", "issues", "write"),
     ("POST", r"/repos/{}/{}/issues/{}/comments", "issues", "write"),
     # Authenticated as the App itself (JWT): no installation permission involved.
     ("GET|POST", r"/app(/.*)?", "", ""),

@@ -58,8 +58,13 @@ def test_the_apps_own_label_changes_are_ignored_and_a_removed_label_comes_back(d
     driver.handle("pull_request", opened(driver, pull))
     calls = len(driver.sim.state.log)
     own = opened(driver, pull, "labeled", label="ai-generated", sender="prompt-to-pr[bot]")
-    driver.handle("pull_request", own)
-    assert len(driver.sim.state.log) == calls
+    driver.handle("pull_request", own)  # GitHub created the label, grey: it is given its look, nothing judged
+    new = [(r.method, r.path) for r in driver.sim.state.log[calls:] if not r.path.startswith("/app/")]
+    assert new == [("PATCH", f"/repos/{REPO}/labels/ai-generated")]
+    assert driver.sim.state.repo(REPO).labels["ai-generated"] == "d93f0b"
+    calls = len(driver.sim.state.log)
+    driver.handle("pull_request", opened(driver, pull, "labeled", label="ai-generated", sender="prompt-to-pr[bot]"))
+    assert len(driver.sim.state.log) == calls  # dressed already: nothing to do
     driver.sim.state.repo(REPO).issues[pull.number].labels.remove("ai-generated")
     driver.handle("pull_request", opened(driver, pull, "unlabeled", label="ai-generated", sender="alice"))
     assert "ai-generated" in driver.sim.state.repo(REPO).issues[pull.number].labels

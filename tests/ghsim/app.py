@@ -66,6 +66,7 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", R + "/commits/{ref+}/check-runs", c.check_runs_for_ref, "token"),
     ("GET", R + "/commits/{sha}/pulls", r.commit_pulls, "token"),
     ("POST", R + "/labels", c.create_repo_label, "token"),
+    ("PATCH", R + "/labels/{name}", c.update_repo_label, "token"),
     ("POST", R + "/issues", c.create_issue, "token"),
     ("GET", R + "/issues/{number}", c.get_issue, "token"),
     ("GET", R + "/issues/{number}/labels", c.list_labels, "token"),

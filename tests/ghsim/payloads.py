@@ -86,7 +86,7 @@ class Payloads:
             data["before"] = before or (pull.commits[-2] if len(pull.commits) > 1 else pull.base_sha)
             data["after"] = pull.head_sha
         if label is not None:
-            data["label"] = render.label(label, repo.labels.get(label, "ededed"))
+            data["label"] = render.repo_label(repo, label)
         if requested_reviewer is not None:
             data["requested_reviewer"] = render.user(requested_reviewer)
         return self._common(data, repo, sender or pull.user)

@@ -89,9 +89,22 @@ def commit(state: SimState, r: Repo, c: CommitData) -> dict[str, Any]:
     }
 
 
-def label(name: str, colour: str) -> dict[str, Any]:
+def label(name: str, colour: str, description: str | None = None) -> dict[str, Any]:
     lid = zlib.crc32(name.encode())
-    return {"id": lid, "node_id": f"LA_{lid}", "name": name, "color": colour, "default": False, "description": None}
+    return {
+        "id": lid,
+        "node_id": f"LA_{lid}",
+        "name": name,
+        "color": colour,
+        "default": False,
+        "description": description or None,
+    }
+
+
+def repo_label(r: Repo, name: str) -> dict[str, Any]:
+    """A label of the repository as GitHub shows it; one GitHub created when it was added by name is grey
+    (`ededed`) with no description."""
+    return label(name, r.labels.get(name, "ededed"), r.label_descriptions.get(name))
 
 
 def issue(state: SimState, r: Repo, i: Issue) -> dict[str, Any]:
@@ -103,7 +116,7 @@ def issue(state: SimState, r: Repo, i: Issue) -> dict[str, Any]:
         "state": i.state,
         "user": user(i.user),
         "assignees": [user(a) for a in i.assignees],
-        "labels": [label(n, r.labels.get(n, "ededed")) for n in i.labels],
+        "labels": [repo_label(r, n) for n in i.labels],
         "url": f"{state.api_url}repos/{r.full_name}/issues/{i.number}",
         "html_url": f"{WEB}/{r.full_name}/issues/{i.number}",
         "comments": len(i.comments),

@@ -171,7 +171,7 @@ def _issue(ctx: Ctx, repo: Repo) -> Issue:
 
 
 def _labels(repo: Repo, issue: Issue) -> list[dict[str, Any]]:
-    return [render.label(name, repo.labels.get(name, "ededed")) for name in issue.labels]
+    return [render.repo_label(repo, name) for name in issue.labels]
 
 
 def list_issue_events(ctx: Ctx) -> Reply:
@@ -232,7 +232,28 @@ def create_repo_label(ctx: Ctx) -> Reply:
         )
     with ctx.state.lock:
         repo.labels[name] = str(body.get("color") or "ededed").lstrip("#")
-    return Reply(201, json=render.label(name, repo.labels[name]) | {"description": body.get("description")})
+        if body.get("description"):
+            repo.label_descriptions[name] = str(body["description"])
+    return Reply(201, json=render.repo_label(repo, name))
+
+
+def update_repo_label(ctx: Ctx) -> Reply:
+    """`PATCH /repos/{owner}/{repo}/labels/{name}`: `new_name`, `color` (hex without `#`), `description`
+    (at most 100 characters); 404 for a label the repository does not have."""
+    repo = ctx.repo()
+    name = ctx.params["name"]
+    body = ctx.json_body()
+    if name not in repo.labels:
+        raise SimError(404, "Not Found")
+    description = body.get("description")
+    if description is not None and len(str(description)) > 100:
+        raise invalid("description", "description is too long (maximum is 100 characters)", "Label")
+    with ctx.state.lock:
+        if body.get("color"):
+            repo.labels[name] = str(body["color"]).lstrip("#")
+        if description is not None:
+            repo.label_descriptions[name] = str(description)
+    return Reply(json=render.repo_label(repo, name))
 
 
 def create_issue(ctx: Ctx) -> Reply:

@@ -172,6 +172,7 @@ class Repo:
     # code scanning: "on"; "off" (not set up: uploads answer 404); "no_advanced_security" (a private repository
     # without Advanced Security: 403)
     code_scanning: str = "on"
+    label_descriptions: dict[str, str] = field(default_factory=dict)  # name -> description, when it has one
 
     @property
     def full_name(self) -> str:

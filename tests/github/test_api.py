@@ -60,7 +60,9 @@ def test_writes(ghsim_inprocess: GitHubSim) -> None:
         await api.add_labels("octo-org", "hello", 1, ["ai-generated", "sensitive"])
         removed = await api.remove_label("octo-org", "hello", 1, "sensitive")
         issue = await api.create_issue("octo-org", "hello", "Policy invalid", "line 3", ["policy"], assignees=["carol"])
-        created = [await api.create_label("octo-org", "hello", "ai-reviewed", "ffcc00") for _ in range(2)]
+        dressed = [
+            await api.update_label("octo-org", "hello", name, "ffcc00", "Reviewed") for name in ("ai-generated", "nope")
+        ]
         head = (await api.get_pull("octo-org", "hello", 1))["head"]["sha"]
         containing = [p["number"] for p in await api.list_commit_pulls("octo-org", "hello", head)]
         comment = await api.create_comment("octo-org", "hello", 1, "Checks started")
@@ -72,7 +74,7 @@ def test_writes(ghsim_inprocess: GitHubSim) -> None:
             "issue": (issue["number"], [x["name"] for x in issue["labels"]], issue["assignees"][0]["login"]),
             "comment": comment["body"],
             "runs": runs,
-            "created": created,
+            "dressed": dressed,
             "containing": containing,
         }
 
@@ -83,7 +85,7 @@ def test_writes(ghsim_inprocess: GitHubSim) -> None:
         "issue": (2, ["policy"], "carol"),
         "comment": "Checks started",
         "runs": [],
-        "created": [True, False],
+        "dressed": [True, False],
         "containing": [1],
     }
     assert ghsim_inprocess.state.requests("GET", r"/check-runs$")[0].query["app_id"] == "4242"

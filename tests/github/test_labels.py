@@ -1,5 +1,6 @@
-"""The App's verdict labels follow the AI verdict: created once with their colours, added, removed when stale;
-one a person added by hand stays and is read as their judgement; an org can name them."""
+"""The App's verdict labels follow the AI verdict: added by name (GitHub creates a missing one, grey), given
+their colours once GitHub created them, removed when stale; one a person added by hand stays and is read as
+their judgement; an org can name them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from ghapp.core.decisions import Verdict
 from ghapp.core.facts import HandLabel
 from ghapp.core.policy.model import LabelSettings
-from ghapp.github.labels import LabelSync, hand_labels, wanted_labels
+from ghapp.github.labels import LabelSync, dress_added, hand_labels, wanted_labels
 from tests.ghsim import GitHubSim
 
 
@@ -47,9 +48,10 @@ def test_labels_are_kept_in_sync_and_others_left_alone(ghsim_inprocess: GitHubSi
     issue.labels.append("bug")
     run(Verdict("ai", ("claude",)))
     assert sorted(issue.labels) == ["ai-generated", "ai:claude", "bug"]
-    assert sim.state.repo("acme/payments").labels["ai-generated"] == "d93f0b"
+    assert sim.state.repo("acme/payments").labels["ai-generated"] == "ededed"  # GitHub created it; dressed later
     run(Verdict("ai", ("claude",)))
-    assert len(sim.state.requests("POST", r"/labels$")) == 2 + 1  # two created, one add; nothing the 2nd time
+    assert len(sim.state.requests("POST", r"/labels$")) == 1  # one add, nothing created first; nothing the 2nd time
+    assert not sim.state.requests("PATCH", r"/labels/")
     run(Verdict("suspected", ("codex",)))  # a force-push removed the strong signals
     assert sorted(issue.labels) == ["ai-suspected", "ai:codex", "bug"]
     run(Verdict("unknown"))  # not judged: left alone
@@ -122,3 +124,56 @@ def test_a_label_a_person_added_is_never_removed_and_is_read_as_their_judgement(
     assert HandLabel("ai-generated", "ai", None, "") in hand and "ai-generated" in issue.labels
     assert run(Verdict("ai", ()), NAMED) == ()  # under other names the defaults are ordinary labels
     assert "written-by-ai" in issue.labels and sim.state.repo("acme/payments").labels["written-by-ai"] == "d93f0b"
+
+
+def test_a_label_github_created_is_dressed_once_from_the_apps_own_labeled_delivery(ghsim_inprocess: GitHubSim) -> None:
+    sim = ghsim_inprocess
+    sim.state.create_installation("acme")
+    sim.state.create_repo("acme/payments")
+    pull = sim.state.create_pull("acme/payments", user="alice")
+    repo = sim.state.repo("acme/payments")
+    repo.labels["ai-suspected"] = "123456"  # someone's own look: left as it is
+
+    async def main() -> list[bool]:
+        async with sim.github_app() as app:
+            api = app.installation(next(iter(sim.state.installations)))
+            await LabelSync().sync(api, "acme", "payments", pull.number, current=[], verdict=Verdict("ai", ("claude",)))
+            done = []
+            for name in ("ai-generated", "ai:claude", "ai-generated", "bug"):  # the deliveries' labels, read again
+                label = sim.payloads.pull_request("acme/payments", pull.number, "labeled", label=name)["label"]
+                done.append(await dress_added(api, "acme", "payments", label))
+            label = sim.payloads.pull_request("acme/payments", pull.number, "labeled", label="ai-suspected")["label"]
+            done.append(await dress_added(api, "acme", "payments", label))
+            return done
+
+    assert asyncio.run(main()) == [True, True, False, False, False]
+    assert (repo.labels["ai-generated"], repo.label_descriptions["ai-generated"]) == (
+        "d93f0b",
+        "Written with an AI tool (prompt-to-pr)",
+    )
+    claude = (repo.labels["ai:claude"], repo.label_descriptions["ai:claude"])
+    assert claude == ("5319e7", "Written with claude (prompt-to-pr)")
+    assert repo.labels["ai-suspected"] == "123456"
+    assert len(sim.state.requests("PATCH", r"/labels/")) == 2
+
+
+def test_a_label_the_org_named_is_dressed_at_once(ghsim_inprocess: GitHubSim) -> None:
+    """A `labeled` delivery cannot tell the org's own name for a verdict label from anyone's label."""
+    sim = ghsim_inprocess
+    sim.state.create_installation("acme")
+    sim.state.create_repo("acme/payments")
+    pull = sim.state.create_pull("acme/payments", user="alice")
+    repo = sim.state.repo("acme/payments")
+
+    async def main() -> None:
+        async with sim.github_app() as app:
+            api = app.installation(next(iter(sim.state.installations)))
+            for _ in range(2):
+                await LabelSync().sync(
+                    api, "acme", "payments", pull.number, current=[], verdict=Verdict("ai", ("claude",)), settings=NAMED
+                )
+
+    asyncio.run(main())
+    assert repo.issues[pull.number].labels == ["written-by-ai"]
+    assert repo.labels["written-by-ai"] == "d93f0b"
+    assert len(sim.state.requests("PATCH", r"/labels/")) == 1  # dressed once: not grey any more
