@@ -19,7 +19,9 @@ from ghapp.core.policy.model import LabelSettings
 from ghapp.github.api import JSON, InstallationAPI
 from ghapp.github.shapes import is_owned_label
 
-GITHUB_COLOUR = "ededed"  # a label GitHub creates when an unknown name is added to an issue
+# "Add labels to an issue" creates a label the repository lacks, colour `ededed`, description null: GitHub's
+# behaviour, not yet in its REST reference (github/docs#35718, reviewed by GitHub's docs team)
+GITHUB_COLOUR = "ededed"
 AI_COLOUR = "d93f0b"
 SUSPECTED_COLOUR = "fbca04"
 TOOL_COLOUR = "5319e7"

@@ -19,44 +19,48 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ghapp.clock import utcnow
-from ghapp.core.decisions import Conclusion, Finding, Gate, GateResult
+from ghapp.core.decisions import Conclusion, Gate, GateResult
 from ghapp.core.gates.heads import Status, shown
-from ghapp.core.gates.summary import SUMMARY_LIMIT
 from ghapp.github.api import InstallationAPI
+from ghapp.github.run_output import (
+    JSON,
+    MAX_ANNOTATIONS,
+    PER_REQUEST,
+    REQUEST_REVIEWS,
+    REQUEST_REVIEWS_ID,
+    RERUN,
+    RERUN_ID,
+    annotation,
+    check_name,
+    default_actions,
+    fit_summary,
+    gate_of,
+    listed_key,
+    note_key,
+)
 from ghapp.store import head_words
 from ghapp.store.check_runs import CheckRun, find_run, mark_create, save_run, set_annotations
 from ghapp.store.database import Database
 
-JSON = dict[str, Any]
-NAME_PREFIX = "prompt-to-pr / "
-PER_REQUEST = 50  # GitHub takes at most 50 annotations per create or update
-MAX_ANNOTATIONS = 500  # per run; the summary says when more were found
-_LEVEL = {"error": "failure", "warning": "warning", "note": "notice"}
-RERUN_ID, REQUEST_REVIEWS_ID = "rerun", "request-reviews"  # `requested_action` identifiers GitHub sends back
-RERUN = {"label": "Re-run", "description": "Evaluate this commit again", "identifier": RERUN_ID}
-REQUEST_REVIEWS = {
-    "label": "Request reviews",
-    "description": "Ask the missing approvers again",
-    "identifier": REQUEST_REVIEWS_ID,
-}
-_PASSING = (Conclusion.SUCCESS, Conclusion.NEUTRAL, Conclusion.SKIPPED)
+__all__ = [
+    "REQUEST_REVIEWS",
+    "REQUEST_REVIEWS_ID",
+    "RERUN",
+    "RERUN_ID",
+    "CheckPublisher",
+    "Target",
+    "annotation",
+    "check_name",
+    "default_actions",
+    "gate_of",
+]
+IN_FLIGHT = "~"  # a ledger key sent in a request whose answer has not come back (yet)
 
 
-def check_name(gate: Gate) -> str:
-    return NAME_PREFIX + gate.value
-
-
-def gate_of(name: str) -> Gate | None:
-    """The gate a check run of ours is named after, or None for anyone else's run."""
-    if not name.startswith(NAME_PREFIX):
-        return None
-    try:
-        return Gate(name.removeprefix(NAME_PREFIX))
-    except ValueError:
-        return None
+def _keys(row: CheckRun | None) -> list[str]:
+    return list(json.loads(row.annotations)) if row is not None and row.annotations else []
 
 
 @dataclass(frozen=True)
@@ -76,50 +80,6 @@ class Target:
     @property
     def external_id(self) -> str:
         return f"pr:{self.pr_number}" if self.pr_number is not None else f"push:{self.head_sha}"
-
-
-def fit_summary(text: str) -> str:
-    if len(text) <= SUMMARY_LIMIT:
-        return text
-    note = f"\n\n_…summary truncated: GitHub shows at most {SUMMARY_LIMIT:,} characters._"
-    return text[: SUMMARY_LIMIT - len(note)] + note
-
-
-def annotation(finding: Finding) -> JSON:
-    start = max(finding.line, 1)
-    end = max(finding.end_line or start, start)
-    note: JSON = {
-        "path": finding.path,
-        "start_line": start,
-        "end_line": end,
-        "annotation_level": _LEVEL[finding.severity],
-        "message": finding.message[:60_000] or finding.rule,
-        "title": finding.rule[:255],
-    }
-    if start == end and finding.column is not None:  # GitHub takes columns only on one-line annotations
-        note["start_column"] = finding.column
-        note["end_column"] = max(finding.end_column or finding.column, finding.column)
-    return note
-
-
-IN_FLIGHT = "~"  # a ledger key sent in a request whose answer has not come back (yet)
-_NOTE_FIELDS = ("path", "start_line", "end_line", "annotation_level", "message", "title", "start_column", "end_column")
-
-
-def _keys(row: CheckRun | None) -> list[str]:
-    return list(json.loads(row.annotations)) if row is not None and row.annotations else []
-
-
-def _key(note: JSON) -> str:
-    return hashlib.sha256(json.dumps(note, sort_keys=True).encode()).hexdigest()[:20]
-
-
-def default_actions(result: GateResult, *, can_request: bool) -> list[JSON]:
-    """Buttons: ask the missing approvers again on a waiting approvals check; re-run on any check that fails."""
-    if result.conclusion in _PASSING and result.would_conclude in (None, *_PASSING):
-        return []
-    actions = [REQUEST_REVIEWS] if result.gate is Gate.APPROVALS and can_request else []
-    return [*actions, RERUN]
 
 
 def _now() -> str:
@@ -226,7 +186,7 @@ class CheckPublisher:
         """The keys of the annotations GitHub holds on the run: read only after an answer was lost."""
         t = self.target
         notes = await self.api.list_check_run_annotations(t.owner, t.repo, run_id)
-        return {_key({k: v for k, v in note.items() if k in _NOTE_FIELDS and v is not None}) for note in notes}
+        return {listed_key(note) for note in notes}
 
     async def hold(self, gates: Sequence[Gate], title: str, summary: str) -> list[Gate]:
         """Record this PR's word that `gates` are being worked out, without telling GitHub yet: a required
@@ -302,7 +262,8 @@ class CheckPublisher:
         conclusion = result.conclusion.value if status == "completed" else None
         digest = hashlib.sha256(
             json.dumps(
-                [status, conclusion, result.title, result.summary, [_key(n) for n in notes], buttons], sort_keys=True
+                [status, conclusion, result.title, result.summary, [note_key(n) for n in notes], buttons],
+                sort_keys=True,
             ).encode()
         ).hexdigest()
         if row is not None and row.digest == digest and row.status == status:
@@ -320,7 +281,7 @@ class CheckPublisher:
             return True
         if unsure and run_id is not None:  # a request carrying annotations lost its answer: ask what GitHub has
             sent_keys = await self._on_run(run_id)
-        fresh = [n for n in notes if _key(n) not in sent_keys]
+        fresh = [n for n in notes if note_key(n) not in sent_keys]
         body.update(
             {
                 "conclusion": conclusion,
@@ -332,7 +293,7 @@ class CheckPublisher:
         for start in range(0, max(len(fresh), 1), PER_REQUEST):  # further updates append the rest
             batch = fresh[start : start + PER_REQUEST]
             if run_id is not None and batch:  # GitHub appends: if this answer is lost, the next try asks first
-                flying = json.dumps(sorted(sent_keys | {IN_FLIGHT + _key(n) for n in batch}))
+                flying = json.dumps(sorted(sent_keys | {IN_FLIGHT + note_key(n) for n in batch}))
                 await asyncio.to_thread(self._note, gate, flying)
             if start == 0:
                 run_id = await self._send(gate, run_id, body)
@@ -341,7 +302,7 @@ class CheckPublisher:
                 await self.api.update_check_run(
                     self.target.owner, self.target.repo, run_id, {"output": {**output, "annotations": batch}}
                 )
-            sent_keys |= {_key(n) for n in batch}
+            sent_keys |= {note_key(n) for n in batch}
         assert run_id is not None
         await asyncio.to_thread(
             self._save,

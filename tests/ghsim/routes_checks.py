@@ -194,7 +194,7 @@ def add_labels(ctx: Ctx) -> Reply:
         raise invalid("labels", "labels must be a non-empty array", "Label")
     with ctx.state.lock:
         for name in map(str, names):
-            repo.labels.setdefault(name, "ededed")  # GitHub creates unknown labels
+            repo.labels.setdefault(name, "ededed")  # GitHub creates unknown labels, no description (docs#35718)
             if name not in issue.labels:
                 issue.labels.append(name)
                 _event(ctx, issue, "labeled", name)
