@@ -11,8 +11,8 @@ only when `hasNextPage` (commits stop at REST's 250, events at its 3,000).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from ghapp.github.api import ISSUE_EVENTS_CAP, PULL_COMMITS_CAP, InstallationAPI
@@ -50,6 +50,11 @@ CONNECTIONS: dict[str, str] = {
     ),
 }
 CAPS = {"commits": PULL_COMMITS_CAP, "reviews": None, "timelineItems": ISSUE_EVENTS_CAP}
+MAPS: dict[str, Callable[[JSON], JSON | None]] = {
+    "commits": lambda node: commit(_obj(node.get("commit"), "commit")),
+    "reviews": review,
+    "timelineItems": event,
+}
 _BLOB = "__typename ... on Blob { oid byteSize isBinary isTruncated text }"
 
 
@@ -69,14 +74,16 @@ class Blob:
 
 @dataclass(frozen=True)
 class PullSnapshot:
-    """What one query (and its follow-up pages) read. `files` maps each file asked for to its blob, or None
-    when it does not exist; a file not in `files` was not asked for."""
+    """What one query read. `files` maps each file asked for to its blob, or None when it does not exist; a
+    file not in `files` was not asked for. `after`: the cursor of each connection with more pages, read only
+    when that list is needed (`more_pages`)."""
 
     commits: tuple[JSON, ...]
     reviews: tuple[JSON, ...]
     events: tuple[JSON, ...]
     files: Mapping[FileKey, Blob | None]
-    cost: int  # GraphQL points spent, follow-up pages included
+    cost: int  # GraphQL points the query cost
+    after: Mapping[str, str] = field(default_factory=dict)
 
 
 def file_key(owner: str, repo: str, path: str, ref: str | None) -> FileKey:
@@ -123,8 +130,10 @@ async def read_pull(
     *,
     own: Sequence[tuple[str, str | None]],
     org: Sequence[str] = (),
+    follow: Collection[str] = tuple(CAPS),
 ) -> PullSnapshot:
-    """Read the PR's facts and the named files in one query (more only for connections past 100 items).
+    """Read the PR's facts and the named files in one query; the connections in `follow` past 100 items in
+    follow-up queries at once, the others' cursors kept in `after`.
 
     Raises `GraphQLUnusable` when the answer is incomplete in any way, and GitHub's reschedulable errors (its
     secondary rate limit, outages) as REST calls do."""
@@ -138,15 +147,16 @@ async def read_pull(
     repository = _obj(data.get("repository"), "repository")
     pull = _obj(repository.get("pullRequest"), "pullRequest")
     lists: dict[str, list[JSON]] = {}
-    for connection, cap in CAPS.items():
-        items, cursor = _page(pull, connection)
-        while cursor is not None and (cap is None or len(items) < cap):
-            more = await ask(api, page_query(connection), {**_only(variables), "after": cursor})
-            cost += _cost(more["data"])
-            page_pull = _obj(_obj(more["data"].get("repository"), "repository").get("pullRequest"), "pullRequest")
-            extra, cursor = _page(page_pull, connection)
-            items += extra
-        lists[connection] = items[:cap] if cap is not None else items
+    after: dict[str, str] = {}
+    for connection in CAPS:
+        nodes, cursor = _page(pull, connection)
+        lists[connection] = [x for x in (MAPS[connection](n) for n in nodes) if x is not None]
+        if cursor is not None and connection in follow:
+            lists[connection] += await more_pages(
+                api, connection, cursor, owner=owner, repo=repo, number=number, have=len(nodes)
+            )
+        elif cursor is not None:
+            after[connection] = cursor
     files: dict[FileKey, Blob | None] = {}
     for i, (path, ref) in enumerate(own):
         files[file_key(owner, repo, path, ref)] = _blob(repository.get(f"f{i}"))
@@ -157,17 +167,34 @@ async def read_pull(
                 _blob(org_repo.get(f"g{i}")) if isinstance(org_repo, dict) else None
             )
     return PullSnapshot(
-        commits=tuple(commit(_obj(n.get("commit"), "commit")) for n in lists["commits"]),
-        reviews=tuple(review(n) for n in lists["reviews"]),
-        events=tuple(e for e in (event(n) for n in lists["timelineItems"]) if e is not None),
+        commits=tuple(lists["commits"]),
+        reviews=tuple(lists["reviews"]),
+        events=tuple(lists["timelineItems"]),
         files=files,
         cost=cost,
+        after=after,
     )
 
 
-def _only(variables: JSON) -> JSON:
-    """The follow-up query declares only the PR's variables."""
-    return {k: v for k, v in variables.items() if k in ("owner", "repo", "number", "after")}
+async def more_pages(
+    api: InstallationAPI, connection: str, cursor: str, *, owner: str, repo: str, number: int, have: int
+) -> list[JSON]:
+    """The items of `connection` after `cursor`, in follow-up queries, up to REST's cap beyond the `have` read."""
+    cap = CAPS[connection]
+    items: list[JSON] = []
+    read = have
+    next_cursor: str | None = cursor
+    while next_cursor is not None and (cap is None or read < cap):
+        more = await ask(
+            api, page_query(connection), {"owner": owner, "repo": repo, "number": number, "after": next_cursor}
+        )
+        page_pull = _obj(_obj(more["data"].get("repository"), "repository").get("pullRequest"), "pullRequest")
+        nodes, next_cursor = _page(page_pull, connection)
+        if cap is not None:
+            nodes = nodes[: cap - read]
+        read += len(nodes)
+        items += [x for x in (MAPS[connection](n) for n in nodes) if x is not None]
+    return items
 
 
 async def ask(api: InstallationAPI, query: str, variables: JSON, *, org_alias: str | None = None) -> JSON:

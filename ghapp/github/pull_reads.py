@@ -1,6 +1,8 @@
 """`PullReads`: the reads of one evaluation of a pull request, fetched once and shared by the policy loader and
 the facts gatherer. The first read starts one GraphQL query (`pull_query`) for the commits, reviews, label and
 assignment events, the base branch's policy file and CODEOWNERS and the org's policy; later reads await it.
+A list longer than a page (100) is read to its end only when a caller needs it: a review of a PR whose head
+the gatherer already knows asks for none of its commits.
 
 When GraphQL cannot answer completely (an error in its answer, its own rate limit, a 404 on GitHub Enterprise
 versions without it) each read falls back to its REST call, itself made once per evaluation; GitHub's
@@ -18,9 +20,10 @@ from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS
 from ghapp.core.policy.load import POLICY_PATH
 from ghapp.github.api import JSON, InstallationAPI
 from ghapp.github.errors import GitHubError, Reschedulable
-from ghapp.github.pull_query import ORG_REPO, Blob, FileKey, PullSnapshot, file_key, read_pull
+from ghapp.github.pull_query import ORG_REPO, Blob, FileKey, PullSnapshot, file_key, more_pages, read_pull
 
 log = logging.getLogger(__name__)
+CONNECTION_OF = {"commits": "commits", "reviews": "reviews", "events": "timelineItems"}
 
 
 class _Once:
@@ -57,7 +60,7 @@ class PullReads:
         own = [(POLICY_PATH, self.base_ref), *((path, self.base_ref) for path in CODEOWNERS_LOCATIONS)]
         org = [POLICY_PATH] if self.repo.lower() != ORG_REPO else []
         try:
-            return await read_pull(self.api, self.owner, self.repo, self.number, own=own, org=org)
+            return await read_pull(self.api, self.owner, self.repo, self.number, own=own, org=org, follow=())
         except Reschedulable:
             raise
         except GitHubError as exc:
@@ -65,10 +68,24 @@ class PullReads:
             return None
 
     async def _list(self, name: str, rest: Callable[[str, str, int], Awaitable[list[JSON]]]) -> list[JSON]:
+        """The snapshot's list, its further pages read now that it is needed (a review of a PR whose head is
+        known needs no more of its commits); REST when GraphQL cannot answer."""
         snapshot = await self.snapshot()
-        if snapshot is None:
-            return await rest(self.owner, self.repo, self.number)
-        return list(getattr(snapshot, name))
+        if snapshot is not None:
+            first: list[JSON] = list(getattr(snapshot, name))
+            connection = CONNECTION_OF[name]
+            cursor = snapshot.after.get(connection)
+            if cursor is None:
+                return first
+            try:
+                return first + await more_pages(
+                    self.api, connection, cursor, owner=self.owner, repo=self.repo, number=self.number, have=len(first)
+                )
+            except Reschedulable:
+                raise
+            except GitHubError as exc:
+                log.info("reading %s/%s#%d %s through REST: %s", self.owner, self.repo, self.number, name, exc)
+        return await rest(self.owner, self.repo, self.number)
 
     async def file(self, owner: str, repo: str, path: str, ref: str | None) -> tuple[bool, Blob | None]:
         """(True, the file) as the snapshot read it (None: it does not exist), or (False, None) when the snapshot

@@ -283,3 +283,39 @@ def test_graphql_points_are_not_taken_for_the_rest_calls_remaining(ghsim_inproce
     remaining = counter.snapshot().rate_remaining
     assert remaining is not None and remaining > 100  # REST's 5,000 a hour, not GraphQL's 99 points left
     assert counter.snapshot().graphql_points == 1
+
+
+def test_a_known_head_needs_no_more_pages_of_its_commits(ghsim_inprocess: GitHubSim) -> None:
+    build_world(ghsim_inprocess)
+    pull = ghsim_inprocess.state.create_pull(REPO, commits=[{"app/f.py": f"x = {i}\n"} for i in range(130)])
+    data = pr_json(ghsim_inprocess, pull.number)
+    gatherer = FactsGatherer()
+
+    async def evaluate(api: InstallationAPI) -> int:
+        reads = PullReads(api, "acme", "payments", pull.number, "main")
+        await reads.snapshot()
+        head = await gatherer.head(api, "acme", "payments", data, reads=reads)
+        assert await reads.reviews() == []
+        return len(head.commits)
+
+    first, second = CallCounter(), CallCounter()
+    assert call(ghsim_inprocess, evaluate, first) == 130
+    assert first.count("POST /graphql") == 2  # the query, and the commits' second page
+    assert call(ghsim_inprocess, evaluate, second) == 130  # the same head again (a review, say)
+    assert second.count("POST /graphql") == 1
+
+
+def test_a_later_page_graphql_cannot_give_is_read_through_rest(ghsim_inprocess: GitHubSim) -> None:
+    build_world(ghsim_inprocess)
+    pull = ghsim_inprocess.state.create_pull(REPO, commits=[{"app/f.py": f"x = {i}\n"} for i in range(130)])
+
+    async def body(api: InstallationAPI) -> list[JSON]:
+        reads = PullReads(api, "acme", "payments", pull.number, "main")
+        await reads.snapshot()
+        ghsim_inprocess.faults.add("^/graphql$", "5xx", status=410)  # the follow-up query fails for good
+        return await reads.commits()
+
+    counter = CallCounter()
+    commits = call(ghsim_inprocess, body, counter)
+    assert [c["sha"] for c in commits] == pull.commits  # all of them, never only the first page
+    assert counter.count("GET /repos/{owner}/{repo}/pulls/{pull_number}/commits") == 2  # REST, 100 a page
