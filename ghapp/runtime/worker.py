@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 BUSY_DELAY_S = 3.0  # another delivery holds the pull request: look again this much later
 POLL_MIN_S, POLL_MAX_S = 0.05, 1.0
 DEPTH_CACHE_S = 1.0
+DUTIES_INTERVAL_S = 1.0
 BOOK_RETRIES_S = (0.2, 0.5, 1.0, 2.0)  # pauses between tries of an outcome write when the database drops out
 MAX_PAUSE_S = 120.0
 Sheddable = Callable[[str, str | None, Mapping[str, Any]], bool]  # (event, action, payload) -> may be dropped
@@ -187,7 +188,9 @@ class Worker:
                 log.warning("the missed-delivery job could not reach GitHub: %s", exc)
             except Exception:
                 log.exception("a periodic duty failed")
-            await self._idle(1.0)
+            # Once a second, not at every wake: the web tier wakes the worker after each committed batch.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), DUTIES_INTERVAL_S)
 
     async def sweep_once(self) -> list[str]:
         """Run the sweeper if no other worker did within the interval; enqueue what it found."""

@@ -18,7 +18,7 @@ from ghapp.github.errors import GitHubUnavailable, RateLimited
 from ghapp.handlers import low_value
 from ghapp.runtime.jobs import HandlerTable, JobContext, Retry
 from ghapp.runtime.queue import Queue
-from ghapp.runtime.worker import Worker, WorkerThread
+from ghapp.runtime.worker import DUTIES_INTERVAL_S, Worker, WorkerThread
 from ghapp.settings import Settings
 from ghapp.store.database import Database
 from ghapp.store.deliveries import DeliveryState
@@ -382,3 +382,31 @@ async def test_while_the_github_circuit_is_open_the_worker_claims_nothing_and_ca
     for delivery_id in ids:
         row = inbox.get(delivery_id)
         assert row is not None and row.state == DeliveryState.DONE and row.attempts == 1
+
+
+async def test_wakes_after_committed_batches_do_not_run_the_periodic_duties_each_time(
+    setup: Callable[..., tuple[Worker, Inbox, Queue]],
+) -> None:
+    """The web tier wakes the worker after every committed batch (hundreds a second under a burst); the
+    periodic duties (promote scheduled ids, sweep, ...) still run once a second, not once per wake."""
+    worker, _, queue = setup({})
+    worker.periodic = True
+    promoted = 0
+    promote = queue.promote_due
+
+    def counted() -> int:
+        nonlocal promoted
+        promoted += 1
+        return promote()
+
+    queue.promote_due = counted  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    run = asyncio.create_task(worker.run(stop))
+    started = time.monotonic()
+    for _ in range(300):
+        worker.wake()
+        await asyncio.sleep(0.001)
+    elapsed = time.monotonic() - started
+    stop.set()
+    await run
+    assert promoted <= 2 + elapsed / DUTIES_INTERVAL_S  # 300 wakes, a duty round per second at most
