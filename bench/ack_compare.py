@@ -210,6 +210,17 @@ class Server:
                 raise RuntimeError(f"{self.name} did not start; see {log.name}")
             time.sleep(0.2)
 
+    def settle(self, quiet_s: float = 0.05, limit_s: float = 30.0) -> None:
+        """Wait until the server's processes are idle (under `quiet_s` of CPU in half a second): `ghapp serve`'s
+        worker process may still be importing when the web tier already answers, and that start-up is not
+        the acknowledgement's cost."""
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            before = self.cpu_seconds()
+            time.sleep(0.5)
+            if self.cpu_seconds() - before < quiet_s:
+                return
+
     def recorded(self) -> int | None:
         """Deliveries in prompt-to-pr's inbox (None for Probot, which keeps nothing)."""
         if self.name == "sqlite":
@@ -400,7 +411,9 @@ def run_server(
     acked = 0
     try:
         server.start()
+        server.settle()
         asyncio.run(fixed_rate(server.url, body, signature, 50, 2, args.connections, f"warm-{uuid.uuid4().hex}"))
+        server.settle()
         cpu_before = server.cpu_by_process()
         for rate in args.rates:
             lat, statuses, achieved = asyncio.run(
