@@ -61,11 +61,13 @@ def _run(
     gates: Sequence[GateResult], version: str, automation_id: str, kept: Sequence[Finding] | None = None
 ) -> dict[str, Any]:
     rules: dict[str, dict[str, Any]] = {}
+    index: dict[str, int] = {}  # rule id -> its place in `rules` (a lookup per result, not a scan)
     results: list[dict[str, Any]] = []
     for gate in gates:
         for finding in gate.annotations if kept is None else kept:
             rule_id = _rule_id(gate.gate, finding)
             if rule_id not in rules:
+                index[rule_id] = len(rules)
                 rules[rule_id] = {
                     "id": rule_id,
                     "name": finding.rule,
@@ -75,7 +77,7 @@ def _run(
             results.append(
                 {
                     "ruleId": rule_id,
-                    "ruleIndex": list(rules).index(rule_id),
+                    "ruleIndex": index[rule_id],
                     "level": _LEVEL[finding.severity],
                     "message": {"text": finding.message or finding.rule},
                     "locations": [
