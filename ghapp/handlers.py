@@ -62,6 +62,11 @@ def apply_installation_repositories(db: Database, payload: dict[str, Any]) -> No
 
 async def on_installation(ctx: JobContext) -> None:
     await asyncio.to_thread(apply_installation, ctx.inbox.db, ctx.action, ctx.payload)
+    installation_id = (ctx.payload.get("installation") or {}).get("id")
+    if ctx.action == "new_permissions_accepted" and ctx.github_app is not None and isinstance(installation_id, int):
+        # a token lists what the installation granted when it was made (the optional `security_events` among
+        # them): drop it, so the next call takes one with the permissions just accepted
+        ctx.github_app.tokens.invalidate(installation_id)
 
 
 async def on_installation_repositories(ctx: JobContext) -> None:

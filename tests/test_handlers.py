@@ -7,6 +7,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -75,6 +76,25 @@ def test_installation_lifecycle(db: Database, make_settings: Callable[..., Setti
     deleted_id = webhook_payload("installation", "deleted")["installation"]["id"]
     assert deleted_id not in [i for i, *_ in installations(db)]
     assert all(removed for inst, _, removed in repositories(db).values() if inst == deleted_id)
+
+
+def test_accepted_permissions_drop_the_installations_cached_token(
+    db: Database, make_settings: Callable[..., Settings], webhook_payload: Payload
+) -> None:
+    dropped: list[int] = []
+    app = SimpleNamespace(tokens=SimpleNamespace(invalidate=dropped.append))
+    inbox = Inbox(db)
+    for action in ("new_permissions_accepted", "suspend"):
+        payload = webhook_payload("installation", action)
+        delivery_id = str(uuid.uuid4())
+        inbox.record(NewDelivery(delivery_id, "installation", action, None, None, None, json.dumps(payload)))
+        claim = inbox.claim(delivery_id, "w", 60)
+        assert isinstance(claim, Claim)
+        handler = find_handler(build_handlers(), "installation", action)
+        assert handler is not None
+        context = JobContext(delivery=claim, settings=make_settings(), inbox=inbox, github_app=app)  # type: ignore[arg-type]
+        asyncio.run(handler(context))
+    assert dropped == [webhook_payload("installation", "new_permissions_accepted")["installation"]["id"]]
 
 
 def test_repositories_added_and_removed(
