@@ -52,8 +52,10 @@ class WorkerProcess:
     def _spawn(self) -> None:
         command = [sys.executable, *self.program, "--wake-fd", str(self._read), *self.args]
         with self._lock:
+            if self._stopping.is_set():  # stop() came first: no new child after it
+                return
             # stdout and stderr are this process's: one log stream
-            self._proc = subprocess.Popen(command, pass_fds=(self._read,), env=self.env)
+            self._proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=(self._read,), env=self.env)
         log.info("worker process %d started", self._proc.pid)
 
     def _watch(self) -> None:
@@ -90,8 +92,8 @@ class WorkerProcess:
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> int | None:
         """SIGTERM the worker (it finishes running jobs) and wait for it; SIGKILL past `timeout`."""
-        self._stopping.set()
         with self._lock:
+            self._stopping.set()
             proc = self._proc
         code = None
         if proc is not None:
