@@ -35,6 +35,9 @@ _TAIL = 2000
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 MAX_FINDINGS = 10_000
 _STDERR_KEPT = 64 * 1024
+# After a tool's process group is killed: how long its pipes may take to reach their end (a process that left
+# the group can hold them open for ever).
+REAP_S = 5.0
 
 
 class RunnerError(GhappError):
@@ -219,7 +222,7 @@ async def run(
         out, err, overflow = await asyncio.wait_for(_collect(proc), timeout_s)
     except TimeoutError:
         _kill_group(proc.pid)
-        await proc.wait()
+        await _reap(proc)
         return _report(runner, files, started, status="timeout", error=f"{runner.name} ran over {timeout_s:g} s")
     finally:
         if proc.returncode is None:  # cancelled from outside: leave nothing running
@@ -289,6 +292,7 @@ async def _collect(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes, bool
             kept += chunk
             if len(kept) > MAX_OUTPUT_BYTES:
                 _kill_group(proc.pid)
+                await _drain(proc.stdout)
                 return b"", True
         return bytes(kept), False
 
@@ -303,6 +307,24 @@ async def _collect(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes, bool
     (out, overflow), err = await asyncio.gather(stdout(), stderr())
     await proc.wait()
     return out, err, overflow
+
+
+async def _drain(stream: asyncio.StreamReader | None) -> None:
+    """Read a pipe to its end, keeping nothing. On Python 3.11 `Process.wait()` returns only once every pipe
+    is closed, and a pipe nobody reads stops being read when its buffer fills, so it never sees its end."""
+    while stream is not None and await stream.read(1 << 16):
+        pass
+
+
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    """Wait for a killed tool: its pipes drained, its exit seen. Past REAP_S (a process that left the group holds
+    a pipe open) our ends of the pipes are closed, so nothing of the run stays open in the worker."""
+    try:
+        await asyncio.wait_for(asyncio.gather(_drain(proc.stdout), _drain(proc.stderr), proc.wait()), REAP_S)
+    except TimeoutError:
+        transport = getattr(proc, "_transport", None)  # asyncio keeps the process's transport to itself
+        if transport is not None:
+            transport.close()
 
 
 def _kill_group(pid: int) -> None:

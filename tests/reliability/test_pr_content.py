@@ -6,6 +6,8 @@ other delivery of the worker), and a tool run with no bound on its output or fin
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -171,6 +173,28 @@ def test_output_over_the_cap_stops_the_tool_and_fails_the_gate(tmp_path: Path, m
     report = asyncio.run(run(Printer(endless), _ctx(tmp_path), ["a.py"], timeout_s=600))  # type: ignore[arg-type]
     assert report.status == "error" and report.findings == ()
     assert "wrote more than 1 MB of output" in report.error and "cannot pass" in report.error
+
+
+def test_a_tool_killed_at_its_timeout_is_reaped_even_when_a_process_it_left_behind_holds_its_output_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the tool starts a process in a session of its own (out of reach of the group kill) that keeps the tool's
+    # stdout open and never ends: the run must still come back, as a timeout, once the tool itself is killed
+    monkeypatch.setattr(runner_base, "REAP_S", 0.5)
+    pid_file = tmp_path / "left-behind.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(3600)'], start_new_session=True)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+        "sys.stdout.write('a.py:1:x\\n' * 10_000); sys.stdout.flush()\n"
+        "time.sleep(3600)\n"
+    )
+    try:
+        report = asyncio.run(run(Printer(script), _ctx(tmp_path), ["a.py"], timeout_s=2))  # type: ignore[arg-type]
+        assert report.status == "timeout" and "ran over 2 s" in report.error
+    finally:
+        if pid_file.exists():
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
 
 
 @pytest.mark.tools
