@@ -159,6 +159,19 @@ def running(
         server.app.state.queue.close()
 
 
+def job_span(exporter: InMemorySpanExporter, guid: str, timeout: float) -> tuple[Sequence[Any], Any]:
+    """The finished spans and the delivery's job span: the worker marks the delivery done just before its span
+    ends, so the span may come a moment after the inbox is idle."""
+    deadline = time.monotonic() + timeout
+    while True:
+        spans = exporter.get_finished_spans()
+        job = next((s for s in spans if s.name == "job" and (s.attributes or {}).get("github.delivery") == guid), None)
+        if job is not None or time.monotonic() > deadline:
+            assert job is not None, f"no job span for delivery {guid}"
+            return spans, job
+        time.sleep(0.01)
+
+
 def one_run(
     sim: GitHubSim,
     app: AppServer,
@@ -189,8 +202,7 @@ def one_run(
     completed, conclusions = wait_completed(sim, pull.head_sha, timeout)
     app.idle(timeout)
     calls = Counter(counter.snapshot().calls) - calls_before
-    spans = exporter.get_finished_spans()
-    job = next(s for s in spans if s.name == "job" and (s.attributes or {}).get("github.delivery") == delivery.guid)
+    spans, job = job_span(exporter, delivery.guid, timeout)
     trace = [s for s in spans if s.context.trace_id == job.context.trace_id and s.name.startswith("GitHub ")]
     tarball = min(s.start_time or 0 for s in trace if "/tarball/" in s.name) / 1e9
     job_start = (job.start_time or 0) / 1e9
