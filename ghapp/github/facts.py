@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -29,7 +29,7 @@ from ghapp.github import shapes
 from ghapp.github.api import MEMBERSHIP_TTL_S, PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
 from ghapp.github.errors import GitHubError, NotFound, Reschedulable
 from ghapp.github.labels import hand_labels
-from ghapp.github.pull_reads import PullReads
+from ghapp.github.pull_reads import PullReads, ReadOnce
 from ghapp.github.team_query import read_memberships
 
 JSON = shapes.JSON
@@ -45,20 +45,6 @@ class Head:
     files: tuple[ChangedFile, ...]
     commits_truncated: bool
     files_truncated: bool
-
-
-class ReadOnce:
-    """One GitHub read shared by the parts of one evaluation that need it: the first call starts it, later
-    calls await the same answer (a PR's issue events serve both the hand-label check and the assignments)."""
-
-    def __init__(self, read: Callable[[], Awaitable[list[JSON]]]) -> None:
-        self._read = read
-        self._task: asyncio.Future[list[JSON]] | None = None
-
-    def __call__(self) -> asyncio.Future[list[JSON]]:
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._read())
-        return self._task
 
 
 async def _bounded(calls: Iterable[Awaitable[T]], limit: int = 8) -> list[T]:

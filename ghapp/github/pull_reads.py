@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 CONNECTION_OF = {"commits": "commits", "reviews": "reviews", "events": "timelineItems"}
 
 
-class _Once:
-    """One read, started by the first caller and shared by the rest."""
+class ReadOnce:
+    """One GitHub read shared by the parts of one evaluation that need it: the first call starts it, later
+    calls await the same answer (a PR's issue events serve both the hand-label check and the assignments)."""
 
     def __init__(self, read: Callable[[], Awaitable[list[JSON]]]) -> None:
         self._read = read
@@ -46,9 +47,9 @@ class PullReads:
         self.api, self.owner, self.repo, self.number = api, owner, repo, number
         self.base_ref = base_ref or None
         self._snapshot: asyncio.Future[PullSnapshot | None] | None = None
-        self.commits = _Once(lambda: self._list("commits", api.list_pull_commits))
-        self.reviews = _Once(lambda: self._list("reviews", api.list_reviews))
-        self.events = _Once(lambda: self._list("events", api.list_issue_events))
+        self.commits = ReadOnce(lambda: self._list("commits", api.list_pull_commits))
+        self.reviews = ReadOnce(lambda: self._list("reviews", api.list_reviews))
+        self.events = ReadOnce(lambda: self._list("events", api.list_issue_events))
 
     def snapshot(self) -> asyncio.Future[PullSnapshot | None]:
         """The GraphQL snapshot, or None when REST has to answer instead."""
