@@ -19,15 +19,15 @@ from typing import Any
 from ghapp.core.decisions import CategoryResult, Conclusion, Decision, Gate, GateResult, ToolReport
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, Facts
-from ghapp.core.gates.summary import finish
 from ghapp.core.policy.edit import edit_issues
 from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
 from ghapp.enforcement import heads, records
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
+from ghapp.enforcement.notes import edit_note, run_notes
 from ghapp.enforcement.scanning import PullHead, share
 from ghapp.enforcement.tools import busy, by_gate, completions, failed, fingerprint, idle_report, reusable, run_tools
 from ghapp.github import shapes
-from ghapp.github.api import PULL_COMMITS_CAP, InstallationAPI
+from ghapp.github.api import InstallationAPI
 from ghapp.github.dismissals import dismiss_stale
 from ghapp.github.facts import Head
 from ghapp.github.publish import CheckPublisher, Target, default_actions
@@ -39,10 +39,6 @@ from ghapp.runtime.jobs import JobContext
 from ghapp.store.deliveries import head_payloads
 
 JSON = dict[str, Any]
-DRAFT_NOTE = (
-    "This pull request is a draft: the App asks for reviews once it is marked ready for review. "
-    "Every check runs on drafts too, so nothing waits for the ready state."
-)
 
 
 class PullRun:
@@ -92,7 +88,7 @@ class PullRun:
         head = await self.enforcer.gatherer.head(self.api, self.owner, self.repo, self.pr_json, reads=self.reads)
         edit = await self._edit_issues(head)
         if loaded.policy is None:
-            decision = _edit_note(evaluate_policy_error(loaded.issues, self.pr.head_sha), edit)
+            decision = edit_note(evaluate_policy_error(loaded.issues, self.pr.head_sha), edit)
             await self._publish(decision, only)
             return await self._record(decision)
         return await self._judge(
@@ -285,17 +281,8 @@ class PullRun:
         # CPU-bound (detection, thousands of files and findings): in a thread, so the event loop, and every
         # other delivery this worker is handling, goes on meanwhile
         decision = await asyncio.to_thread(evaluate, policy, facts, policy_edit=edit)
-        notes: dict[Gate, str] = {}
-        if facts.commits_truncated:
-            total = int(self.pr_json.get("commits") or 0)
-            notes[Gate.PROVENANCE] = (
-                f"GitHub lists only the first {PULL_COMMITS_CAP} commits of a pull request; "
-                f"this one has {total or 'more'}, so the later commits were not inspected "
-                "for AI signals. Split the PR to have every commit judged."
-            )
-        if self.pr.draft and any(not c.satisfied for c in decision.approvals):
-            notes[Gate.APPROVALS] = DRAFT_NOTE
-        return _with_notes(decision, notes)
+        commits = int(self.pr_json.get("commits") or 0) if facts.commits_truncated else None
+        return run_notes(decision, commits_cut_at=commits, draft=self.pr.draft)
 
     async def _edit_issues(self, head: Head) -> tuple[PolicyIssue, ...] | None:
         """The issues of the policy file as this PR edits it (empty: valid), or None when it does not."""
@@ -358,24 +345,3 @@ def _pushers(rows: list[tuple[Any, str]]) -> tuple[Actor, ...]:
 
 def _asks(category: CategoryResult) -> bool:
     return not category.satisfied and bool(category.request_users or category.request_teams)
-
-
-def _with_notes(decision: Decision, notes: dict[Gate, str]) -> Decision:
-    if not notes:
-        return decision
-    gates = tuple(
-        replace(g, summary=finish([g.summary, notes[g.gate]])) if g.gate in notes else g for g in decision.gates
-    )
-    return replace(decision, gates=gates)
-
-
-def _edit_note(decision: Decision, edit: tuple[PolicyIssue, ...] | None) -> Decision:
-    """On an unreadable base policy, say whether this PR's edit of the file would fix it."""
-    if edit is None:
-        return decision
-    if not edit:
-        note = "This pull request edits the policy file, and the edited version is valid: merging it fixes the policy."
-    else:
-        shown = "\n".join(str(issue) for issue in edit[:50]).replace("```", "'''")
-        note = f"This pull request edits the policy file, but the edited version is invalid too:\n```\n{shown}\n```"
-    return _with_notes(decision, {Gate.POLICY: note})

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ghapp.core.decisions import Finding, Gate
-from ghapp.enforcement.pipeline import DRAFT_NOTE
+from ghapp.enforcement.notes import DRAFT_NOTE
 from ghapp.runners import RunContext
 from tests.e2e.harness import AI_BODY, AI_MESSAGE, CHARGE_AI, REPO, FakeRunner, build_world, fake_runners
 from tests.enforcement.conftest import Driver
