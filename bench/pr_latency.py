@@ -81,7 +81,7 @@ class Timed:
 
     @property
     def needs_network(self) -> bool:  # the sandbox reads it: the dependency audits must reach the OSV server
-        return bool(getattr(self.inner, "needs_network", False))
+        return self.inner.needs_network
 
     def applies_to(self, path: str) -> bool:
         return self.inner.applies_to(path)

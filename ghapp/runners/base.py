@@ -109,6 +109,10 @@ class Runner(Protocol):
     def env(self) -> Mapping[str, str]:
         """Extra environment variables for the tool, all safe to show it."""
 
+    @property
+    def needs_network(self) -> bool:
+        """True only for a tool that must reach a service (the OSV audits); every other tool runs with no network."""
+
     def applies_to(self, path: str) -> bool: ...
 
     def prepare(self, ctx: RunContext, files: Sequence[str]) -> dict[str, str]: ...
@@ -203,7 +207,7 @@ async def run(
             scratch=ctx.scratch,
             env=env,
             read_only=[policies_dir(), *ctx.semgrep_rules, ctx.tool_dir],
-            network=bool(getattr(runner, "needs_network", False)),
+            network=runner.needs_network,
         )
     try:
         proc = await asyncio.create_subprocess_exec(

@@ -22,6 +22,7 @@ class Mypy:
     name: str = "mypy"
     gate: Gate = Gate.TYPES
     dist: str = "mypy"
+    needs_network: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
 
     def applies_to(self, path: str) -> bool:

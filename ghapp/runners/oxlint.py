@@ -34,6 +34,7 @@ class Oxlint:
     name: str = "oxlint"
     gate: Gate = Gate.LINT
     dist: str = "oxlint"
+    needs_network: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
 
     def applies_to(self, path: str) -> bool:

@@ -21,6 +21,7 @@ class Ruff:
     name: str = "ruff"
     gate: Gate = Gate.LINT
     dist: str = "ruff"
+    needs_network: bool = False
     env: Mapping[str, str] = field(default_factory=lambda: {"RUFF_NO_CACHE": "true"})
 
     def applies_to(self, path: str) -> bool:

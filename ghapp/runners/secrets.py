@@ -56,6 +56,7 @@ class Secrets:
     name: str = "detect-secrets"
     gate: Gate = Gate.SEMGREP
     dist: str = "detect-secrets"
+    needs_network: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
 
     def applies_to(self, path: str) -> bool:

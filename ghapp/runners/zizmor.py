@@ -35,6 +35,7 @@ class Zizmor:
     name: str = "zizmor"
     gate: Gate = Gate.SEMGREP
     dist: str = "zizmor"
+    needs_network: bool = False
     env: Mapping[str, str] = field(default_factory=lambda: {"NO_COLOR": "1"})
 
     def applies_to(self, path: str) -> bool:

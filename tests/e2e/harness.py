@@ -74,6 +74,7 @@ class FakeRunner:
     suffixes: tuple[str, ...] = (".py",)
     findings: tuple[Finding, ...] = ()
     dist: str = "prompt-to-pr"
+    needs_network: bool = False
     env: dict[str, str] = field(default_factory=dict)
     calls: list[tuple[str, ...]] = field(default_factory=list)
 

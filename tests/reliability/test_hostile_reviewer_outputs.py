@@ -43,6 +43,7 @@ class Claiming:
     fixes: tuple[Fix, ...] = ()
     gate: Gate = Gate.LINT
     dist: str = "prompt-to-pr"
+    needs_network: bool = False
     env: dict[str, str] = field(default_factory=dict)
 
     def applies_to(self, path: str) -> bool:

@@ -129,6 +129,7 @@ class Printer:
     name: str = "printer"
     gate: Gate = Gate.LINT
     dist: str = "pytest"
+    needs_network: bool = False
     env: dict[str, str] = field(default_factory=dict)
 
     def applies_to(self, path: str) -> bool:

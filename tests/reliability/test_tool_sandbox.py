@@ -53,6 +53,7 @@ class Probe:
     name: str = "probe"
     gate: Gate = Gate.LINT
     dist: str = "pytest"
+    needs_network: bool = False
     env: dict[str, str] = field(default_factory=dict)
 
     def applies_to(self, path: str) -> bool:

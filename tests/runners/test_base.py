@@ -15,6 +15,7 @@ import pytest
 
 from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.core.facts import ChangedFile
+from ghapp.runners import RUNNERS
 from ghapp.runners.base import DATA_HEADROOM, RunContext, RunnerError, ToolRun, applicable, relative, run, run_all
 from tests.polling import wait_for
 
@@ -27,6 +28,7 @@ class Script:
     name: str = "script"
     gate: Gate = Gate.LINT
     dist: str = "pytest"
+    needs_network: bool = False
     env: Mapping[str, str] = field(default_factory=lambda: {"TOOL_SETTING": "1"})
     inputs: Mapping[str, str] = field(default_factory=dict)
     fail_prepare: bool = False
@@ -225,3 +227,8 @@ def test_applicable_and_relative(ctx: RunContext) -> None:
     assert relative(ctx, "./pkg/m.py") == "pkg/m.py"
     assert relative(ctx, "/elsewhere/m.py") == "/elsewhere/m.py"
     assert ctx.tool("ruff") == str(Path(sys.executable).parent / "ruff")
+
+
+def test_only_the_two_dependency_audits_of_the_bundled_tools_get_a_network() -> None:
+    # the sandbox shares the network with exactly these; every tool that reads the PR's files runs without one
+    assert {r.name for r in RUNNERS if r.needs_network} == {"pip-audit", "osv"}
