@@ -141,20 +141,18 @@ def from_env(environ: Mapping[str, str] | None = None, dotenv: Path | None = Pat
     for suffix, name in _STR_FIELDS.items():
         if f"GHAPP_{suffix}" in env:
             values[name] = env[f"GHAPP_{suffix}"]
-    for suffix, name in _INT_FIELDS.items():
-        raw = env.get(f"GHAPP_{suffix}")
-        if raw is not None:
-            try:
-                values[name] = int(raw)
-            except ValueError:
-                raise SettingsError(f"GHAPP_{suffix} must be a whole number, not {raw!r}") from None
-    for suffix, name in _FLOAT_FIELDS.items():
-        raw = env.get(f"GHAPP_{suffix}")
-        if raw is not None:
-            try:
-                values[name] = float(raw)
-            except ValueError:
-                raise SettingsError(f"GHAPP_{suffix} must be a number of seconds, not {raw!r}") from None
+    numbers: tuple[tuple[dict[str, str], type[int] | type[float], str], ...] = (
+        (_INT_FIELDS, int, "a whole number"),
+        (_FLOAT_FIELDS, float, "a number of seconds"),
+    )
+    for fields, number, kind in numbers:
+        for suffix, name in fields.items():
+            raw = env.get(f"GHAPP_{suffix}")
+            if raw is not None:
+                try:
+                    values[name] = number(raw)
+                except ValueError:
+                    raise SettingsError(f"GHAPP_{suffix} must be {kind}, not {raw!r}") from None
     if "GHAPP_DATA_DIR" in env:
         values["data_dir"] = Path(env["GHAPP_DATA_DIR"])
     if env.get("GHAPP_ALLOW_UNSIGNED", "").lower() in ("1", "true", "yes"):
