@@ -128,7 +128,7 @@ def record_asked(
                             "approvals",
                             kind,
                             people=(reviewer,),
-                            summary=f"review requested from {'@' + reviewer}",
+                            summary=f"review requested from @{reviewer}",
                             detail={"kind": kind, "reviewer": reviewer},
                         )
                     ],
