@@ -218,7 +218,7 @@ def create_app(
             replays.close()
 
     all_routes: list[BaseRoute] = [
-        Route(WEBHOOK_PATH, receiver.receive, methods=["POST"]),
+        Route(WEBHOOK_PATH, receiver, methods=["POST"]),
         *health.routes({"database": inbox.db.ping, "queue": transport.ping}),
         *routes,
         *page_routes(runtime, inbox, transport, metrics),

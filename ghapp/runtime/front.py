@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from starlette._utils import get_route_path
-from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ghapp.runtime.webhooks import WEBHOOK_PATH
@@ -29,7 +28,6 @@ class WebhookFront:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and get_route_path(scope) == WEBHOOK_PATH:
-            response = await self.receiver.receive(Request(scope, receive))
-            await response(scope, receive, send)
+            await self.receiver(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -1,5 +1,9 @@
 """`POST /api/github/webhooks`: verify the signature, record the delivery, enqueue it, answer 202. No policy here.
 
+Deliveries are nearly all of the App's HTTP traffic, so the receiver is a plain ASGI app: it reads the five
+headers it needs from the scope and the body from `receive`, and sends a prebuilt JSON answer, with none of
+Starlette's request and response objects on the way (`runtime.front` hands it the path ahead of the router).
+
 Order of checks: configured (503); before the body is read, the GitHub headers (400), a `sha256=` signature
 header (401) and the declared size (413); then the body, read within bounds (`runtime.body`: 408, 413, 503
 with `Retry-After`); the signature (401), JSON (400). Nothing of the body or the secret is ever logged.
@@ -14,14 +18,14 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from ghapp.runtime.body import RETRY_AFTER_S, BodyLimits, BodyReader, BodyRefused
 from ghapp.runtime.recorder import Recorder, RecordError
-from ghapp.runtime.replay import ReplayWindow
+from ghapp.runtime.replay import ReplayWindow, signed_body_digest
 from ghapp.runtime.routing import routing_fields
 from ghapp.settings import Settings
 from ghapp.store.deliveries import DeliveryState
@@ -108,8 +112,38 @@ def pull_request_number(event: str, payload: dict[str, Any]) -> int | None:
     return next((n for n in (_number(c, 32) for c in candidates) if n is not None), None)
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+_HEADERS = (b"x-github-event", b"x-github-delivery", b"x-hub-signature-256", b"content-length")
+_JSON = (b"content-type", b"application/json")
+
+
+def _headers(scope: Scope) -> dict[bytes, str]:
+    """The headers the receiver reads, each at its first occurrence (as Starlette's `Headers.get`)."""
+    found: dict[bytes, str] = {}
+    for name, value in scope["headers"]:
+        if name in _HEADERS and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the receiver says: a status and a JSON body, with `Retry-After` on a 503."""
+
+    status: int
+    document: dict[str, str]
+    retry_after: bool = False
+
+    async def send(self, send: Send) -> None:
+        body = json.dumps(self.document, separators=(",", ":")).encode()
+        headers = [_JSON, (b"content-length", str(len(body)).encode())]
+        if self.retry_after:
+            headers.append((b"retry-after", str(RETRY_AFTER_S).encode()))
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _error(status: int, message: str, *, retry_after: bool = False) -> Answer:
+    return Answer(status, {"error": message}, retry_after)
 
 
 class WebhookReceiver:
@@ -139,61 +173,66 @@ class WebhookReceiver:
         self.metrics = metrics
         self.tracing = tracing
 
-    def _bad_signature(self, request: Request, event: str, delivery_id: str, reason: str) -> tuple[JSONResponse, str]:
+    def _bad_signature(self, scope: Scope, event: str, delivery_id: str, reason: str) -> tuple[Answer, str]:
+        client = scope.get("client")
         log.warning(
             "webhook signature %s",
             reason,
-            extra={
-                "delivery_id": delivery_id[:64],
-                "event": event[:64],
-                "client": request.client.host if request.client else None,
-            },
+            extra={"delivery_id": delivery_id[:64], "event": event[:64], "client": client[0] if client else None},
         )
         return _error(401, f"signature {reason}"), "bad_signature"
 
-    async def receive(self, request: Request) -> JSONResponse:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI app of `POST /api/github/webhooks`."""
         started = time.perf_counter()
-        event = request.headers.get("x-github-event", "")
-        if self.tracing is None:
-            response, outcome = await self._receive(request, event)
+        headers = _headers(scope)
+        event = headers.get(b"x-github-event", "")
+        if self.tracing is None or not self.tracing.enabled:
+            answer, outcome = await self._receive(scope, receive, headers, event)
         else:
-            delivery_id = request.headers.get("x-github-delivery", "")
+            delivery_id = headers.get(b"x-github-delivery", "")
             with self.tracing.webhook(
                 event if _NAME.match(event) else "unknown", delivery_id if _NAME.match(delivery_id) else ""
             ) as span:
-                response, outcome = await self._receive(request, event)
+                answer, outcome = await self._receive(scope, receive, headers, event)
                 span.set_attribute("ghapp.outcome", outcome)
+        await answer.send(send)
         if self.metrics is not None:
             self.metrics.delivery(event if _NAME.match(event) else "unknown", outcome)
             self.metrics.webhook_ack_seconds.observe(time.perf_counter() - started)
-        return response
 
-    async def _receive(self, request: Request, event: str) -> tuple[JSONResponse, str]:
+    async def _receive(
+        self, scope: Scope, receive: Receive, headers: dict[bytes, str], event: str
+    ) -> tuple[Answer, str]:
         settings = self.settings
         problem = refusal(settings)
         if problem is not None:
             return _error(503, problem), "rejected"
         # Everything GitHub always sends is checked before a byte of the body is read.
-        delivery_id = request.headers.get("x-github-delivery", "")
+        delivery_id = headers.get(b"x-github-delivery", "")
         if not _NAME.match(event) or not _NAME.match(delivery_id):
             return _error(400, "X-GitHub-Event and X-GitHub-Delivery headers are required"), "rejected"
-        signature = request.headers.get("x-hub-signature-256")
-        if settings.webhook_secret and not (signature or "").startswith("sha256="):
-            return self._bad_signature(request, event, delivery_id, "missing" if signature is None else "invalid")
+        signature = headers.get(b"x-hub-signature-256")
+        secret = settings.webhook_secret or None
+        if secret and not (signature or "").startswith("sha256="):
+            return self._bad_signature(scope, event, delivery_id, "missing" if signature is None else "invalid")
         limit = settings.max_body_bytes
-        declared = request.headers.get("content-length")
+        declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             return (
                 _error(413, f"body over {limit} bytes") if declared.isdigit() else _error(400, "bad Content-Length")
             ), "rejected"
+        # The replay window keys a signed body by its HMAC (one hash of the body, not two); an unsigned one
+        # (development only) by a SHA-256 of the event name and the body.
+        replays = self.replays if self.replays is not None and self.replays.window_s > 0 else None
+        unsigned_digest = event.encode() + b"\0" if replays is not None and not secret else None
         try:
-            read = await self.bodies.read(request, settings.webhook_secret or None, limit, event.encode() + b"\0")
+            read = await self.bodies.read(receive, secret, limit, unsigned_digest)
         except BodyRefused as exc:
-            retry = {"Retry-After": str(RETRY_AFTER_S)} if exc.status == 503 else None
-            return _error(exc.status, str(exc), retry), "rejected"
+            return _error(exc.status, str(exc), retry_after=exc.status == 503), "rejected"
         try:
-            if settings.webhook_secret and not signature_matches(read.hmac_hex or "", signature):
-                return self._bad_signature(request, event, delivery_id, "invalid")
+            if secret and not signature_matches(read.hmac_hex or "", signature):
+                return self._bad_signature(scope, event, delivery_id, "invalid")
             body = read.read()
         finally:
             read.close()
@@ -207,18 +246,18 @@ class WebhookReceiver:
         if not isinstance(payload, dict):
             return _error(400, "body is not a JSON object"), "rejected"
         delivery = describe(event, delivery_id, payload, text, self.handled)
-        digest = read.sha256_hex  # of the event name and the body: see replay.body_digest
-        if self.replays is not None and not self.replays.admit(digest, delivery_id):
+        digest = signed_body_digest(event, read.hmac_hex) if read.hmac_hex else (read.sha256_hex or "")
+        if replays is not None and not replays.admit(digest, delivery_id):
             log.warning(
                 "a body already delivered under another delivery id: a replay, not recorded",
                 extra={"delivery_id": delivery_id, "event": event},
             )
-            return JSONResponse({"delivery_id": delivery_id, "status": "duplicate"}, status_code=202), "duplicate"
+            return Answer(202, {"delivery_id": delivery_id, "status": "duplicate"}), "duplicate"
         try:
             new = await self.recorder.record(delivery)
         except RecordError as exc:
-            if self.replays is not None:
-                self.replays.forget(digest, delivery_id)
+            if replays is not None:
+                replays.forget(digest, delivery_id)
             return _error(503, str(exc)), "rejected"
         status = ("ignored" if delivery.state == DeliveryState.IGNORED else "accepted") if new else "duplicate"
-        return JSONResponse({"delivery_id": delivery_id, "status": status}, status_code=202), status
+        return Answer(202, {"delivery_id": delivery_id, "status": status}), status

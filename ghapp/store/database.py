@@ -9,10 +9,11 @@ family, gathered in `ghapp/store/schema.py`) must stay in step with them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel
 
@@ -101,6 +102,46 @@ def upsert_statement(conn: Connection, table: Table) -> Any:
     """`INSERT` with `.on_conflict_do_nothing()` / `.on_conflict_do_update()` for this connection's database."""
     module = postgresql if conn.dialect.name == "postgresql" else sqlite
     return module.insert(table)
+
+
+def insert_new(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> set[Any]:
+    """Insert those of `rows` (mappings with the same columns, distinct keys) whose `key` column is not taken
+    yet; returns the keys it inserted. The statements go to the driver as written (nothing compiled per
+    call; one executemany) and each value through its column type's own bind processor, so the rows are
+    stored exactly as an ORM insert stores them: the web tier's writer spends its time in the database, not
+    in building SQL (bench/ack_compare.py). On SQLite the write transaction holds the lock from the look-up
+    on; on PostgreSQL a writer racing us to a key makes the INSERT skip it (both then call it inserted)."""
+    if not rows:
+        return set()
+    columns = tuple(rows[0])
+    lookup, insert, processors = _statements(table, columns, key, conn.dialect, len(rows))
+    taken = {found for (found,) in conn.exec_driver_sql(lookup, tuple(row[key] for row in rows))}
+    fresh = [row for row in rows if row[key] not in taken]
+    if fresh:
+        values = [
+            tuple(
+                convert(row[column]) if convert is not None else row[column]
+                for column, convert in zip(columns, processors, strict=True)
+            )
+            for row in fresh
+        ]
+        conn.exec_driver_sql(insert, values)
+    return {row[key] for row in fresh}
+
+
+@lru_cache(maxsize=64)
+def _statements(
+    table: Table, columns: tuple[str, ...], key: str, dialect: Dialect, count: int
+) -> tuple[str, str, list[Callable[[Any], Any] | None]]:
+    quote = dialect.identifier_preparer.quote  # every name is the table's own (table.c raises on any other)
+    name, target = quote(table.name), quote(table.c[key].name)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    lookup = f"SELECT {target} FROM {name} WHERE {target} IN ({', '.join([mark] * count)})"  # noqa: S608 - names
+    insert = (
+        f"INSERT INTO {name} ({', '.join(quote(table.c[column].name) for column in columns)}) "  # noqa: S608 - names
+        f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT ({target}) DO NOTHING"
+    )
+    return lookup, insert, [table.c[column].type.bind_processor(dialect) for column in columns]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

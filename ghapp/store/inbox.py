@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlmodel import Field, SQLModel
 
 from ghapp.clock import utcnow
-from ghapp.store.database import Database, table_of, upsert_statement, when
+from ghapp.store.database import Database, insert_new, table_of, upsert_statement, when
 from ghapp.store.deliveries import DELIVERIES, RERUNNABLE, Delivery
 from ghapp.store.deliveries import DeliveryState as State
 
@@ -116,40 +116,33 @@ class Inbox:
 
     def record_many(self, deliveries: Sequence[NewDelivery]) -> list[bool]:
         """Insert in one transaction; True for each delivery that is new, False for a duplicate id (already
-        recorded, or earlier in the same batch). One multi-row INSERT: the web tier's writer calls this."""
+        recorded, by another writer too, or earlier in the same batch). One INSERT statement: the web tier's
+        writer calls this."""
         now = self.clock()
-        inserted: list[bool] = []
-        fresh: list[dict[str, Any]] = []
+        first: dict[str, NewDelivery] = {}
+        for d in deliveries:
+            first.setdefault(d.delivery_id, d)
+        rows = [
+            {
+                "delivery_id": d.delivery_id,
+                "event": d.event,
+                "action": d.action,
+                "installation_id": d.installation_id,
+                "repository": d.repository,
+                "pr_number": d.pr_number,
+                "received_at": now,
+                "state": d.state,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "payload": d.payload,
+                "finished_at": now if d.state != State.PENDING else None,
+            }
+            for d in first.values()
+        ]
         with self.db.write() as conn:
-            ids = list({d.delivery_id for d in deliveries})
-            seen = set(conn.execute(select(_delivery.delivery_id).where(_delivery.delivery_id.in_(ids))).scalars())
-            for d in deliveries:
-                new = d.delivery_id not in seen
-                inserted.append(new)
-                seen.add(d.delivery_id)
-                if new:
-                    fresh.append(
-                        {
-                            "delivery_id": d.delivery_id,
-                            "event": d.event,
-                            "action": d.action,
-                            "installation_id": d.installation_id,
-                            "repository": d.repository,
-                            "pr_number": d.pr_number,
-                            "received_at": now,
-                            "state": d.state,
-                            "attempts": 0,
-                            "next_attempt_at": now,
-                            "payload": d.payload,
-                            "finished_at": now if d.state != State.PENDING else None,
-                        }
-                    )
-            if fresh:
-                # DO NOTHING covers another writer (a second web replica on PostgreSQL) racing us to an id;
-                # both then answer "new" and the claim makes sure it still runs once.
-                insert = upsert_statement(conn, DELIVERIES).on_conflict_do_nothing(index_elements=["delivery_id"])
-                conn.execute(insert, fresh)
-        return inserted
+            # DO NOTHING also covers another writer (a second web replica on PostgreSQL) racing us to an id.
+            inserted = insert_new(conn, DELIVERIES, "delivery_id", rows)
+        return [d is first[d.delivery_id] and d.delivery_id in inserted for d in deliveries]
 
     def record(self, delivery: NewDelivery) -> bool:
         return self.record_many([delivery])[0]

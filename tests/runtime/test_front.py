@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from ghapp.app import create_app
 from ghapp.runtime.front import WebhookFront
@@ -25,11 +26,12 @@ class CountingReceiver:
         self.calls = 0
         self.fail = fail
 
-    async def receive(self, request: Request) -> JSONResponse:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.calls += 1
         if self.fail:
             raise RuntimeError("receiver broke")
-        return JSONResponse({"front": True, "size": len(await request.body())}, status_code=202)
+        request = Request(scope, receive)
+        await JSONResponse({"front": True, "size": len(await request.body())}, status_code=202)(scope, receive, send)
 
 
 def app_with(receiver: Any) -> Starlette:
