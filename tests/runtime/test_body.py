@@ -47,7 +47,10 @@ def test_the_sha256_covers_the_prefix_and_the_body_when_asked_for() -> None:
 
 def test_a_sender_that_goes_away_half_way_is_refused_and_frees_its_place() -> None:
     reader = BodyReader(BodyLimits())
-    messages: list[dict[str, Any]] = [{"type": "http.request", "body": b'{"a":', "more_body": True}, {"type": "http.disconnect"}]
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b'{"a":', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
     with pytest.raises(BodyRefused) as refused:
         asyncio.run(reader.read(channel(messages), "s3cret", 1000))
     assert refused.value.status == 400
