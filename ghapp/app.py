@@ -28,7 +28,6 @@ from ghapp.runtime.front import WebhookFront
 from ghapp.runtime.jobs import HandlerTable, find_handler
 from ghapp.runtime.queue import Queue
 from ghapp.runtime.recorder import Recorder
-from ghapp.runtime.replay import ReplayWindow
 from ghapp.runtime.webhooks import WEBHOOK_PATH, WebhookReceiver, refusal
 from ghapp.runtime.worker import Worker, WorkerThread
 from ghapp.settings import Settings, with_stored_credentials
@@ -185,10 +184,15 @@ def create_app(
         transport.enqueue,
         on_enqueued=worker.wake if worker else on_enqueued,
         enqueue_many=transport.enqueue_many,
+        replay_window_s=settings.replay_window_s,
     )
-    replays = ReplayWindow.from_settings(settings)
-    receiver = WebhookReceiver(settings, recorder, services.handled, metrics, tracing, replays=replays)
-    runtime.listeners.append(lambda new: setattr(receiver, "settings", new))
+    receiver = WebhookReceiver(settings, recorder, services.handled, metrics, tracing)
+
+    def use_settings(new: Settings) -> None:
+        receiver.settings = new
+        recorder.replay_window_s = new.replay_window_s
+
+    runtime.listeners.append(use_settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -215,7 +219,6 @@ def create_app(
             if runtime.github is not None:  # the pool the web pages used (the what-if), in this loop
                 await runtime.github.aclose()
             services.close()
-            replays.close()
 
     all_routes: list[BaseRoute] = [
         Route(WEBHOOK_PATH, receiver, methods=["POST"]),

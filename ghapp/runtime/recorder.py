@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ghapp.store.database import StoreError
 from ghapp.store.deliveries import DeliveryState
-from ghapp.store.inbox import Inbox, NewDelivery
+from ghapp.store.inbox import Inbox, NewDelivery, Recorded
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
@@ -33,16 +33,16 @@ class RecordError(StoreError):
 @dataclass(frozen=True)
 class _Item:
     delivery: NewDelivery
-    future: asyncio.Future[bool]
+    future: asyncio.Future[Recorded]
     loop: asyncio.AbstractEventLoop
 
 
-def _expire(future: asyncio.Future[bool], delivery_id: str, timeout_s: float) -> None:
+def _expire(future: asyncio.Future[Recorded], delivery_id: str, timeout_s: float) -> None:
     if not future.done():
         future.set_exception(RecordError(f"delivery {delivery_id} not committed within {timeout_s:g} s"))
 
 
-def _resolve(outcomes: list[tuple[asyncio.Future[bool], bool | BaseException]]) -> None:
+def _resolve(outcomes: list[tuple[asyncio.Future[Recorded], Recorded | BaseException]]) -> None:
     for future, result in outcomes:
         if future.done():  # the request was cancelled (client went away); the row is committed anyway
             continue
@@ -62,8 +62,10 @@ class Recorder:
         timeout_s: float = TIMEOUT_S,
         *,
         enqueue_many: Callable[[Sequence[str]], None] | None = None,
+        replay_window_s: float = 0.0,
     ) -> None:
         self.inbox = inbox
+        self.replay_window_s = replay_window_s  # `Inbox.record_many`'s window; the settings may change it
         self.enqueue = enqueue
         self.enqueue_many = enqueue_many  # one queue write per batch when the transport offers it
         self.on_enqueued = on_enqueued
@@ -87,13 +89,13 @@ class Recorder:
             self._queue.put(None)
             thread.join(timeout)
 
-    async def record(self, delivery: NewDelivery) -> bool:
-        """Commit `delivery`; True if it is new, False if its id was recorded before. Raises RecordError, also
-        when the database does not answer within `timeout_s` (the row may still be committed: GitHub's
-        redelivery of it is then a duplicate)."""
+    async def record(self, delivery: NewDelivery) -> Recorded:
+        """Commit `delivery`: NEW, or not inserted as a DUPLICATE id or a REPLAY (`Inbox.record_many`); only
+        NEW pending deliveries are enqueued. Raises RecordError, also when the database does not answer within
+        `timeout_s` (the row may still be committed: GitHub's redelivery of it is then a duplicate)."""
         self.start()
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[bool] = loop.create_future()
+        future: asyncio.Future[Recorded] = loop.create_future()
         self._queue.put(_Item(delivery, future, loop))
         # A timer on the future itself: asyncio.wait_for's wrapping costs more than the rest of this method.
         timer = loop.call_later(self.timeout_s, _expire, future, delivery.delivery_id, self.timeout_s)
@@ -121,21 +123,21 @@ class Recorder:
             self._write(batch)
 
     def _write(self, batch: list[_Item]) -> None:
-        results: list[bool | BaseException]
+        results: list[Recorded | BaseException]
         try:
-            results = list(self.inbox.record_many([item.delivery for item in batch]))
+            results = list(self.inbox.record_many([item.delivery for item in batch], self.replay_window_s))
         except Exception:
             log.exception("recording a batch of %d deliveries failed; recording them one by one", len(batch))
             results = [self._write_one(item.delivery) for item in batch]
         fresh = [
             item.delivery.delivery_id
             for item, result in zip(batch, results, strict=True)
-            if result is True and item.delivery.state == DeliveryState.PENDING
+            if result is Recorded.NEW and item.delivery.state == DeliveryState.PENDING
         ]
         enqueued = self._enqueue(fresh)
         if enqueued and self.on_enqueued is not None:
             self.on_enqueued()
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[bool], bool | BaseException]]] = {}
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Recorded], Recorded | BaseException]]] = {}
         for item, result in zip(batch, results, strict=True):
             by_loop.setdefault(item.loop, []).append((item.future, result))
         for loop, outcomes in by_loop.items():  # one wake-up of each waiting event loop per batch
@@ -161,9 +163,9 @@ class Recorder:
                 log.exception("enqueue failed", extra={"delivery_id": delivery_id})
         return enqueued
 
-    def _write_one(self, delivery: NewDelivery) -> bool | BaseException:
+    def _write_one(self, delivery: NewDelivery) -> Recorded | BaseException:
         try:
-            return self.inbox.record(delivery)
+            return self.inbox.record(delivery, self.replay_window_s)
         except Exception as exc:
             log.exception("recording a delivery failed", extra={"delivery_id": delivery.delivery_id})
             return RecordError(f"could not record delivery {delivery.delivery_id}: {type(exc).__name__}")

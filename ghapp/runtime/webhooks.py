@@ -25,11 +25,11 @@ from starlette.types import Receive, Scope, Send
 
 from ghapp.runtime.body import RETRY_AFTER_S, BodyLimits, BodyReader, BodyRefused
 from ghapp.runtime.recorder import Recorder, RecordError
-from ghapp.runtime.replay import ReplayWindow, signed_body_digest
+from ghapp.runtime.replay import signed_body_digest
 from ghapp.runtime.routing import routing_fields
 from ghapp.settings import Settings
 from ghapp.store.deliveries import DeliveryState
-from ghapp.store.inbox import NewDelivery
+from ghapp.store.inbox import NewDelivery, Recorded
 
 if TYPE_CHECKING:
     from ghapp.observability import Metrics, Tracing
@@ -78,11 +78,18 @@ def _number(value: Any, bits: int) -> int | None:
 
 
 def describe(
-    event: str, delivery_id: str, payload: dict[str, Any], raw: str, handled: Callable[[str, str | None], bool]
+    event: str,
+    delivery_id: str,
+    payload: dict[str, Any],
+    raw: str,
+    handled: Callable[[str, str | None], bool],
+    *,
+    body_digest: str | None = None,
 ) -> NewDelivery:
     """The inbox row for a delivery: where it comes from, which pull request it concerns, and whether a
     handler wants it (if not it is recorded as ignored and never queued). Routing fields of the wrong type
-    or size are left empty: the delivery is still recorded byte for byte, and its handler judges it."""
+    or size are left empty: the delivery is still recorded byte for byte, and its handler judges it.
+    `body_digest` is the replay window's key of the body (None: the window is off)."""
     action = _text(payload.get("action"), 64)
     return NewDelivery(
         delivery_id=delivery_id,
@@ -93,6 +100,7 @@ def describe(
         pr_number=pull_request_number(event, payload),
         payload=raw,
         state=DeliveryState.PENDING if handled(event, action) else DeliveryState.IGNORED,
+        body_digest=body_digest,
     )
 
 
@@ -156,12 +164,9 @@ class WebhookReceiver:
         handled: Callable[[str, str | None], bool],
         metrics: Metrics | None = None,
         tracing: Tracing | None = None,
-        *,
-        replays: ReplayWindow | None = None,
     ) -> None:
         self.settings = settings
         self.recorder = recorder
-        self.replays = replays
         self.bodies = BodyReader(
             BodyLimits(
                 max_readers=settings.max_body_readers,
@@ -222,10 +227,10 @@ class WebhookReceiver:
             return (
                 _error(413, f"body over {limit} bytes") if declared.isdigit() else _error(400, "bad Content-Length")
             ), "rejected"
-        # The replay window keys a signed body by its HMAC (one hash of the body, not two); an unsigned one
-        # (development only) by a SHA-256 of the event name and the body.
-        replays = self.replays if self.replays is not None and self.replays.window_s > 0 else None
-        unsigned_digest = event.encode() + b"\0" if replays is not None and not secret else None
+        # The replay window (kept in the inbox: `ghapp/store/replay_window.py`) keys a signed body by its HMAC (one
+        # hash of the body, not two); an unsigned one (development only) by a SHA-256 of the event and body.
+        window = settings.replay_window_s > 0
+        unsigned_digest = event.encode() + b"\0" if window and not secret else None
         try:
             read = await self.bodies.read(receive, secret, limit, unsigned_digest)
         except BodyRefused as exc:
@@ -245,19 +250,18 @@ class WebhookReceiver:
             return _error(400, "body is not valid JSON: nested too deeply"), "rejected"
         if not isinstance(payload, dict):
             return _error(400, "body is not a JSON object"), "rejected"
-        delivery = describe(event, delivery_id, payload, text, self.handled)
-        digest = signed_body_digest(event, read.hmac_hex) if read.hmac_hex else (read.sha256_hex or "")
-        if replays is not None and not replays.admit(digest, delivery_id):
+        digest = signed_body_digest(event, read.hmac_hex) if read.hmac_hex else read.sha256_hex
+        delivery = describe(event, delivery_id, payload, text, self.handled, body_digest=digest if window else None)
+        try:
+            recorded = await self.recorder.record(delivery)
+        except RecordError as exc:
+            return _error(503, str(exc)), "rejected"
+        if recorded is Recorded.REPLAY:
             log.warning(
                 "a body already delivered under another delivery id: a replay, not recorded",
                 extra={"delivery_id": delivery_id, "event": event},
             )
             return Answer(202, {"delivery_id": delivery_id, "status": "duplicate"}), "duplicate"
-        try:
-            new = await self.recorder.record(delivery)
-        except RecordError as exc:
-            if replays is not None:
-                replays.forget(digest, delivery_id)
-            return _error(503, str(exc)), "rejected"
+        new = recorded is Recorded.NEW
         status = ("ignored" if delivery.state == DeliveryState.IGNORED else "accepted") if new else "duplicate"
         return Answer(202, {"delivery_id": delivery_id, "status": status}), status

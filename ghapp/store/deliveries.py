@@ -53,6 +53,8 @@ class Delivery(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text(), nullable=False))
     duration_ms: float | None = None
     finished_at: datetime | None = when(nullable=True)
+    # The replay window's key (`ghapp/store/replay_window.py`): the event and the body's HMAC, or its SHA-256 unsigned.
+    body_digest: str | None = Field(default=None, max_length=160, index=True)
 
 
 DELIVERIES = table_of(Delivery)

@@ -42,7 +42,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         github_api_url="http://127.0.0.1:9",
         max_body_bytes=LIMIT,
         replay_window_s=0,
-    )  # generated bodies repeat under fresh ids; replays are tested in test_small_leaks.py
+    )  # generated bodies repeat under fresh ids; the replay window is tested in test_replay_across_processes.py
     with TestClient(create_app(app_settings, run_worker=False), raise_server_exceptions=False) as test_client:
         yield test_client
 

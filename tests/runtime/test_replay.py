@@ -1,45 +1,85 @@
-"""The replay window: a body seen under another delivery id within the window is refused; the same id, an
-expired window, a forgotten body (its recording failed) and a zero window let it through."""
+"""The replay window at the endpoint: a body recorded under another delivery id within the window is answered
+`duplicate`, logged and not recorded, signed or unsigned; each delivery keeps its body's key in the inbox; the
+window survives a restart; switched off, nothing is a replay."""
 
 from __future__ import annotations
 
-from ghapp.runtime.replay import ReplayWindow, body_digest
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ghapp.app import create_app
+from ghapp.runtime.replay import body_digest, signed_body_digest
+from ghapp.runtime.webhooks import WEBHOOK_PATH
+from ghapp.settings import Settings
+from ghapp.store.inbox import Inbox
+from tests.conftest import WEBHOOK_SECRET, TestClient, delivery_headers, load_webhook
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_a_body_is_held_by_its_first_delivery_id_for_the_window() -> None:
-    clock = Clock()
-    window = ReplayWindow(60, clock=clock)
-    digest = body_digest("push", b"{}")
-    assert digest != body_digest("pull_request", b"{}")
-    assert window.admit(digest, "a")
-    assert window.admit(digest, "a")  # GitHub's redelivery keeps its id
-    assert not window.admit(digest, "b")
-    clock.now = 61
-    assert window.admit(digest, "b")
-    assert not window.admit(digest, "a")
+def post(client: TestClient, body: bytes, delivery_id: str, *, signed: bool = True) -> Any:
+    headers = {**delivery_headers("pull_request", body), "X-GitHub-Delivery": delivery_id}
+    if not signed:
+        del headers["X-Hub-Signature-256"]
+    return client.post(WEBHOOK_PATH, content=body, headers=headers)
 
 
-def test_a_body_whose_recording_failed_is_forgotten_by_its_own_id_only() -> None:
-    window = ReplayWindow(60, clock=Clock())
-    window.admit("d", "a")
-    window.forget("d", "b")
-    assert not window.admit("d", "b")
-    window.forget("d", "a")
-    assert window.admit("d", "b")
+def inbox_of(client: TestClient) -> Inbox:
+    inbox: Inbox = client.app.state.inbox  # type: ignore[attr-defined]
+    return inbox
 
 
-def test_the_window_is_bounded_and_can_be_switched_off() -> None:
-    window = ReplayWindow(60, clock=Clock(), max_entries=3)
-    for i in range(5):
-        assert window.admit(f"d{i}", f"id{i}")
-    assert window.admit("d0", "other")  # the oldest fell out of the bounded window
-    off = ReplayWindow(0)
-    assert off.admit("d", "a") and off.admit("d", "b")
+def test_the_keys_name_the_event_and_the_body() -> None:
+    assert body_digest("push", b"{}") != body_digest("pull_request", b"{}") != body_digest("push", b"{ }")
+    mac = hmac.new(WEBHOOK_SECRET.encode(), b"{}", hashlib.sha256).hexdigest()
+    assert signed_body_digest("push", mac) == f"push:{mac}" != signed_body_digest("pull_request", mac)
+    assert len(signed_body_digest("pull_request_review_thread", mac)) <= 160  # fits the inbox's column
+
+
+def test_a_signed_body_under_another_id_is_a_duplicate_and_its_key_is_kept(
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    body = load_webhook("pull_request", "opened")
+    with TestClient(create_app(make_settings(), run_worker=False)) as client:
+        assert post(client, body, "first").json()["status"] == "accepted"
+        with caplog.at_level(logging.WARNING, logger="ghapp.runtime.webhooks"):
+            replayed = post(client, body, "replayed")
+        assert (replayed.status_code, replayed.json()) == (202, {"delivery_id": "replayed", "status": "duplicate"})
+        assert "a replay, not recorded" in caplog.text
+        row = inbox_of(client).get("first")
+        mac = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert row is not None and row.body_digest == signed_body_digest("pull_request", mac)
+        assert inbox_of(client).get("replayed") is None
+        assert client.app.state.queue.size() == 1  # type: ignore[attr-defined]
+
+
+def test_an_unsigned_body_is_keyed_by_its_sha256(make_settings: Callable[..., Settings]) -> None:
+    body = load_webhook("pull_request", "synchronize")
+    settings = make_settings(webhook_secret="", allow_unsigned=True)
+    with TestClient(create_app(settings, run_worker=False)) as client:
+        assert post(client, body, "first", signed=False).json()["status"] == "accepted"
+        assert post(client, body, "replayed", signed=False).json()["status"] == "duplicate"
+        row = inbox_of(client).get("first")
+        assert row is not None and row.body_digest == body_digest("pull_request", body)
+
+
+def test_the_window_survives_a_restart(make_settings: Callable[..., Settings]) -> None:
+    body = load_webhook("pull_request", "opened")
+    with TestClient(create_app(make_settings(), run_worker=False)) as before:
+        assert post(before, body, "first").json()["status"] == "accepted"
+    with TestClient(create_app(make_settings(), run_worker=False)) as after:
+        assert post(after, body, "replayed").json()["status"] == "duplicate"
+        assert post(after, body, "first").json()["status"] == "duplicate"  # GitHub's redelivery: same id
+        assert inbox_of(after).get("replayed") is None
+
+
+def test_with_the_window_off_no_key_is_kept_and_nothing_is_a_replay(make_settings: Callable[..., Settings]) -> None:
+    body = load_webhook("pull_request", "opened")
+    with TestClient(create_app(make_settings(replay_window_s=0), run_worker=False)) as client:
+        assert post(client, body, "first").json()["status"] == "accepted"
+        assert post(client, body, "second").json()["status"] == "accepted"
+        row = inbox_of(client).get("first")
+        assert row is not None and row.body_digest is None

@@ -9,7 +9,7 @@ import pytest
 
 from ghapp.store.database import Database
 from ghapp.store.deliveries import DeliveryState
-from ghapp.store.inbox import BUSY, Claim, Inbox, NewDelivery, backoff_delay
+from ghapp.store.inbox import BUSY, Claim, Inbox, NewDelivery, Recorded, backoff_delay
 
 
 class Clock:
@@ -45,9 +45,13 @@ def inbox(db: Database, clock: Clock) -> Inbox:
 
 
 def test_record_is_idempotent_on_the_delivery_id(inbox: Inbox) -> None:
-    assert inbox.record(new("d1", payload='{"first": true}')) is True
-    assert inbox.record(new("d1", payload='{"second": true}')) is False
-    assert inbox.record_many([new("d2"), new("d2"), new("d1")]) == [True, False, False]
+    assert inbox.record(new("d1", payload='{"first": true}')) is Recorded.NEW
+    assert inbox.record(new("d1", payload='{"second": true}')) is Recorded.DUPLICATE
+    assert inbox.record_many([new("d2"), new("d2"), new("d1")]) == [
+        Recorded.NEW,
+        Recorded.DUPLICATE,
+        Recorded.DUPLICATE,
+    ]
     row = inbox.get("d1")
     assert row is not None and row.payload == '{"first": true}' and row.state == DeliveryState.PENDING
     assert inbox.depth() == 2

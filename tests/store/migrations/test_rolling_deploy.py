@@ -27,7 +27,7 @@ from ghapp.store.check_runs import CheckRun
 from ghapp.store.database import Database, open_database
 from ghapp.store.deliveries import Delivery, DeliveryState
 from ghapp.store.evaluations import Evaluation, StoredToolReport
-from ghapp.store.inbox import Inbox, NewDelivery
+from ghapp.store.inbox import Inbox, NewDelivery, Recorded
 from ghapp.store.migrations import alembic_config, head, is_current, ready_database, upgrade
 from tests.conftest import scratch_pg_database
 from tests.paths import ROOT
@@ -95,7 +95,10 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def new_release_writes(db: Database) -> None:
     """What this release writes before the old one touches the database: a delivery, a check run with the
     columns it added, a tool report in a table it added."""
-    Inbox(db).record(NewDelivery("new-1", "pull_request_review", "submitted", 7, "acme/payments", 3, "{}"))
+    digest = "pull_request_review:" + "e" * 64  # the column this release added
+    Inbox(db).record(
+        NewDelivery("new-1", "pull_request_review", "submitted", 7, "acme/payments", 3, "{}", body_digest=digest), 3600
+    )
     with db.session() as session:
         session.add(
             CheckRun(
@@ -170,7 +173,7 @@ def test_a_version_runs_on_a_schema_a_later_release_migrated(tmp_path: Path, cap
     with caplog.at_level(logging.WARNING, logger="ghapp.store.migrations"):
         again = ready_database(url)  # neither migrated (this version cannot go down) nor refused
     assert "newer than this version's" in caplog.text
-    assert Inbox(again).record(NewDelivery("d", "ping", None, None, None, None, "{}"))
+    assert Inbox(again).record(NewDelivery("d", "ping", None, None, None, None, "{}")) is Recorded.NEW
     again.engine.dispose()
 
 
