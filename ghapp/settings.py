@@ -42,6 +42,7 @@ class Settings:
     max_body_readers: int = 64  # webhook bodies read at once; more: 503 with Retry-After
     max_spooled_bytes: int = 256 * 1024 * 1024  # webhook bodies' bytes beyond 256 KB each, spooled to disk
     replay_window_s: int = 3600  # a body seen again under another delivery id within this is a duplicate
+    web_processes: int = 0  # `ghapp serve`'s web processes on one port; 0: one per CPU, at most 4
     workers: int = 2
     lease_seconds: int = 90  # renewed every third of it while the job runs, so a dead worker costs ~90 s
     max_attempts: int = 8
@@ -94,6 +95,7 @@ _INT_FIELDS = {
     "BODY_TIMEOUT_S": "body_timeout_s",
     "MAX_BODY_READERS": "max_body_readers",
     "MAX_SPOOLED_BYTES": "max_spooled_bytes",
+    "WEB_PROCESSES": "web_processes",
     "WORKERS": "workers",
     "LEASE_SECONDS": "lease_seconds",
     "MAX_ATTEMPTS": "max_attempts",

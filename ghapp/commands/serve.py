@@ -1,19 +1,29 @@
-"""`ghapp serve`: the App on uvicorn (webhooks, health, setup and pages), and its worker in a child process."""
+"""`ghapp serve`: the App on uvicorn (webhooks, health, setup and pages) in one or more web processes sharing
+its port, and its worker in a child process.
+
+The first process binds the port, readies the database and serves; once the App is configured it starts the
+other web processes (`runtime.child.WebProcess`), which accept on the same socket. Before that only the first
+serves: the setup flow stores the credentials in the process that ran it, which then starts the others.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import signal
+import socket
 import sys
+from collections.abc import Callable
 
 import uvicorn
+from starlette.applications import Starlette
 
 from ghapp.app import create_app
 from ghapp.observability import Telemetry, configure_logging, secrets_of
 from ghapp.observability.metrics import serve_metrics
-from ghapp.runtime.child import WorkerProcess
-from ghapp.settings import SettingsError, from_env
+from ghapp.runtime.child import WebProcess, WorkerProcess, listening_socket, stop_when_parent_is_gone, wake_by
+from ghapp.runtime.webhooks import refusal
+from ghapp.settings import Settings, SettingsError, from_env
 from ghapp.store.migrations import SchemaNotCurrent
 
 HELP = "Run the App (webhooks, setup, health) and its worker; SQLite is migrated at start."
@@ -44,7 +54,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="with the worker in a child process: serve ITS /metrics on this port",
     )
+    parser.add_argument(
+        "--web-processes",
+        type=int,
+        default=None,
+        help="web processes accepting on the port (default: GHAPP_WEB_PROCESSES, else one per CPU, at most 4); "
+        "each serves every page, and /metrics on the web port shows the one that answered",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request (off: it costs latency)")
+    # A web process started by another `ghapp serve`: its listening socket, the pipe that closes when that
+    # process is gone, and the worker's wake pipe.
+    parser.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--parent-fd", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--wake-write-fd", type=int, default=None, help=argparse.SUPPRESS)
+
+
+def web_processes(settings: Settings, asked: int | None) -> int:
+    """How many web processes to run: asked for, configured, else one per CPU up to 4."""
+    wanted = asked if asked is not None else settings.web_processes
+    return max(1, wanted) if wanted else max(1, min(os.cpu_count() or 1, 4))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.port is not None:
         settings = settings.serving_on(args.port)
+    if args.listen_fd is not None:
+        return _serve_started_by_another(args, settings)
     mode = "none" if args.no_worker else args.worker
     configure_logging(settings.log_level, secrets_of(settings))
     telemetry = Telemetry.create(settings)
@@ -72,24 +102,84 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.metrics_port is not None:
         serve_metrics(telemetry.metrics, args.metrics_port)  # a daemon thread: ends with the process
+    host, count = args.host or settings.host, web_processes(settings, args.web_processes)
+    try:
+        listener = listening_socket(host, settings.port, shared=count > 1)
+    except OSError as exc:
+        print(f"ghapp serve: cannot listen on {host}:{settings.port}: {exc}", file=sys.stderr)
+        return 1
+    port = listener.getsockname()[1]  # the one given when asked for port 0
+    env = {**os.environ, "GHAPP_PORT": str(settings.port)}
+    others = [WebProcess(host, port, child.wake_fd if child else None, env=env) for _ in range(count - 1)]
+    _quiet_signals()
+    if child is not None:
+        child.start()  # after create_app: SQLite is migrated once, by this process
+        app.state.runtime.listeners.append(lambda _settings: child.renew())  # new credentials from /setup
+    start_others = _once(others)
+    if refusal(settings) is None:
+        start_others()
+    else:  # configured by /setup in this process: the others read the stored credentials when they start
+        app.state.runtime.listeners.append(lambda new: start_others() if refusal(new) is None else None)
+    try:
+        uvicorn.Server(_config(app, args, host, settings.port)).run(sockets=[listener])
+    finally:
+        for web in others:  # first: they may still be committing what they acknowledged
+            web.stop()
+        if child is not None:  # last: the web tier has committed and enqueued everything it acknowledged
+            child.stop()
+    return 0
+
+
+def _serve_started_by_another(args: argparse.Namespace, settings: Settings) -> int:
+    """One more web process on the first one's socket: no worker of its own, woken worker through the pipe."""
+    configure_logging(settings.log_level, secrets_of(settings))
+    telemetry = Telemetry.create(settings)
+    wake_fd = args.wake_write_fd
+    try:
+        app = create_app(
+            settings,
+            telemetry=telemetry,
+            run_worker=False,
+            on_enqueued=(lambda: wake_by(wake_fd)) if wake_fd is not None else None,
+        )
+    except SchemaNotCurrent as exc:
+        print(f"ghapp serve: {exc}", file=sys.stderr)
+        return 2
+    if args.parent_fd is not None:
+        stop_when_parent_is_gone(args.parent_fd)
+    _quiet_signals()
+    listener = socket.socket(fileno=args.listen_fd)
+    uvicorn.Server(_config(app, args, settings.host, settings.port)).run(sockets=[listener])
+    return 0
+
+
+def _config(app: Starlette, args: argparse.Namespace, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=args.access_log,
+        timeout_graceful_shutdown=15,
+        server_header=False,
+    )
+
+
+def _quiet_signals() -> None:
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the handler that was
     # there before it started; with these no-op handlers in place that ends here, as a clean exit 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: None)
-    if child is not None:
-        child.start()  # after create_app: SQLite is migrated once, by this process
-        app.state.runtime.listeners.append(lambda _settings: child.renew())  # new credentials from /setup
-    try:
-        uvicorn.run(
-            app,
-            host=args.host or settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=args.access_log,
-            timeout_graceful_shutdown=15,
-            server_header=False,
-        )
-    finally:
-        if child is not None:  # last: the web tier has committed and enqueued everything it acknowledged
-            child.stop()
-    return 0
+
+
+def _once(others: list[WebProcess]) -> Callable[[], None]:
+    """Start `others` at the first call (at start, or when /setup configured the App), never again."""
+    started: list[bool] = []
+
+    def start() -> None:
+        if not started:
+            started.append(True)
+            for web in others:
+                web.start()
+
+    return start

@@ -4,6 +4,7 @@ processes signed deliveries, starts without credentials showing setup, hands wor
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,8 @@ import httpx
 import pytest
 
 from ghapp.cli import main
+from ghapp.commands.serve import web_processes
+from ghapp.settings import Settings
 from ghapp.store.database import open_database
 from ghapp.store.deliveries import DeliveryState
 from ghapp.store.inbox import Inbox
@@ -90,8 +93,10 @@ def test_serve_accepts_and_processes_a_signed_delivery_then_stops_cleanly(tmp_pa
 def test_serve_without_credentials_shows_setup_and_refuses_deliveries(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with running(["serve", "--port", str(port)], app_env(tmp_path, credentials=False), tmp_path, "serve"):
+    arguments = ["serve", "--port", str(port), "--web-processes", "2"]
+    with running(arguments, app_env(tmp_path, credentials=False), tmp_path, "serve") as proc:
         assert wait_for(lambda: ready(base)), (tmp_path / "serve.log").read_text()
+        assert web_children(proc.pid) == []  # one web process until /setup has stored the credentials
         setup = httpx.get(base + "/setup")
         assert setup.status_code == 200
         assert f"http://localhost:{port}/api/github/webhooks" in setup.text  # the port served, not the default
@@ -119,6 +124,15 @@ def test_serve_without_a_worker_hands_deliveries_to_ghapp_worker(tmp_path: Path)
 
 def worker_children(pid: int) -> list[int]:
     """The `ghapp worker` processes whose parent is `pid` (zombies left out)."""
+    return children(pid, b"worker", b"--wake-fd")
+
+
+def web_children(pid: int) -> list[int]:
+    """The web processes `pid` started (zombies left out)."""
+    return children(pid, b"serve", b"--listen-fd")
+
+
+def children(pid: int, *words: bytes) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -128,7 +142,7 @@ def worker_children(pid: int) -> list[int]:
             command = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if int(stat[1]) == pid and stat[0] != "Z" and b"worker" in command and b"--wake-fd" in command:
+        if int(stat[1]) == pid and stat[0] != "Z" and all(word in command for word in words):
             found.append(int(entry.name))
     return found
 
@@ -180,6 +194,77 @@ def test_a_killed_serve_takes_its_worker_process_with_it(tmp_path: Path) -> None
 
 
 @pytest.mark.slow
+def test_serve_shares_its_port_with_more_web_processes_and_restarts_one_that_dies(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with running(["serve", "--port", str(port), "--web-processes", "2"], app_env(tmp_path), tmp_path, "serve") as proc:
+        assert wait_for(lambda: ready(base) and len(web_children(proc.pid)) == 1), (tmp_path / "serve.log").read_text()
+        [web] = web_children(proc.pid)
+        # With the first process stopped, only the second can answer: of 24 new connections (the kernel hashes
+        # each to one of the two sockets) it answers its share, and the rest wait for the first to go on.
+        os.kill(proc.pid, signal.SIGSTOP)
+        try:
+            answered = sum(accepted_within(base, 3.0, str(n)) for n in range(24))
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        assert 0 < answered < 24
+        os.kill(web, signal.SIGKILL)
+        assert wait_for(lambda: web_children(proc.pid) not in ([], [web]))
+        accept(base, tmp_path)  # every socket answers again
+        [second] = web_children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        assert wait_for(lambda: not alive(second))
+    assert "the web process exited with -9; starting another" in (tmp_path / "serve.log").read_text()
+
+
+def accepted_within(base: str, timeout_s: float, salt: str) -> bool:
+    """A new delivery on a new connection was acknowledged within `timeout_s`."""
+    body = json.dumps({"zen": f"Keep it logically awesome {salt}", "hook_id": 1}).encode()
+    try:
+        answer = httpx.post(
+            base + "/api/github/webhooks", content=body, headers=delivery_headers("ping", body), timeout=timeout_s
+        )
+    except httpx.TimeoutException:
+        return False
+    return answer.status_code == 202
+
+
+@pytest.mark.slow
+def test_a_killed_serve_takes_its_web_processes_with_it(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with running(["serve", "--port", str(port), "--web-processes", "3"], app_env(tmp_path), tmp_path, "serve") as proc:
+        assert wait_for(lambda: ready(base) and len(web_children(proc.pid)) == 2 and worker_children(proc.pid))
+        [worker] = worker_children(proc.pid)
+        webs = web_children(proc.pid)
+        proc.kill()  # no chance to stop them: their pipes' end of file tells them
+        proc.wait(30)
+        assert wait_for(lambda: not any(alive(pid) for pid in [*webs, worker]), 60)
+
+
+@pytest.mark.slow
+def test_a_second_serve_on_a_taken_port_fails_rather_than_sharing_it(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    with running(["serve", "--port", str(port), "--web-processes", "2"], app_env(first), first, "serve"):
+        assert wait_for(lambda: ready(base))
+        # Another App's data dir on the same port: were it let in, the kernel would split deliveries between
+        # two inboxes. It must stop with an error instead.
+        other = subprocess.run(
+            [str(GHAPP), "serve", "--port", str(port), "--web-processes", "2"],
+            cwd=second,
+            env=app_env(second),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert other.returncode == 1 and b"cannot listen" in other.stderr
+
+
+@pytest.mark.slow
 def test_serve_can_keep_its_worker_in_a_thread(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -197,3 +282,14 @@ def test_bad_settings_are_a_usage_error(
     assert main(["serve"]) == 2
     assert "GHAPP_PORT" in capsys.readouterr().err
     assert main(["worker"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("asked", "configured", "cpus", "expected"),
+    [(None, 0, 2, 2), (None, 0, 16, 4), (None, 0, None, 1), (None, 3, 16, 3), (1, 3, 16, 1), (0, 0, 8, 4)],
+)
+def test_the_number_of_web_processes(
+    monkeypatch: pytest.MonkeyPatch, asked: int | None, configured: int, cpus: int | None, expected: int
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: cpus)
+    assert web_processes(Settings(web_processes=configured), asked) == expected

@@ -81,3 +81,17 @@ def test_the_child_reads_end_of_file_when_the_parent_side_closes(tmp_path: Path)
     os.close(worker._write)
     assert wait_for((tmp_path / "woken.eof").exists)
     assert worker.stop() == 0
+
+
+def test_web_processes_share_a_port_only_they_have_joined() -> None:
+    first = child_module.listening_socket("127.0.0.1", 0, shared=True)
+    port = first.getsockname()[1]
+    try:
+        with child_module.listening_socket("127.0.0.1", port, shared=True, joining=True) as second:
+            assert second.getsockname()[1] == port
+        with pytest.raises(OSError):  # a new group on a port in use: refused, not shared
+            child_module.listening_socket("127.0.0.1", port, shared=True)
+        with pytest.raises(OSError):
+            child_module.listening_socket("127.0.0.1", port, shared=False)
+    finally:
+        first.close()
