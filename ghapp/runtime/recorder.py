@@ -71,9 +71,12 @@ class Recorder:
         self.on_enqueued = on_enqueued
         self.max_batch = max_batch
         self.timeout_s = timeout_s
-        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Item] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        # Deliveries of one event loop's turn, handed over together at its end: one wake-up of this thread
+        # for all the requests a turn finished reading, not one each.
+        self._outbox: dict[asyncio.AbstractEventLoop, list[_Item]] = {}
 
     def start(self) -> None:
         with self._lock:
@@ -93,10 +96,13 @@ class Recorder:
         """Commit `delivery`: NEW, or not inserted as a DUPLICATE id or a REPLAY (`Inbox.record_many`); only
         NEW pending deliveries are enqueued. Raises RecordError, also when the database does not answer within
         `timeout_s` (the row may still be committed: GitHub's redelivery of it is then a duplicate)."""
-        self.start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Recorded] = loop.create_future()
-        self._queue.put(_Item(delivery, future, loop))
+        waiting = self._outbox.get(loop)
+        if waiting is None:
+            waiting = self._outbox[loop] = []
+            loop.call_soon(self._hand_over, loop)
+        waiting.append(_Item(delivery, future, loop))
         # A timer on the future itself: asyncio.wait_for's wrapping costs more than the rest of this method.
         timer = loop.call_later(self.timeout_s, _expire, future, delivery.delivery_id, self.timeout_s)
         try:
@@ -104,23 +110,28 @@ class Recorder:
         finally:
             timer.cancel()
 
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.start()
+        self._queue.put(self._outbox.pop(loop))
+
     def _run(self) -> None:
         stopping = False
         while not stopping:
             first = self._queue.get()
             if first is None:
                 return
-            batch = [first]
+            batch = first
             while len(batch) < self.max_batch:
                 try:
-                    item = self._queue.get_nowait()
+                    items = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if item is None:
+                if items is None:
                     stopping = True
                     break
-                batch.append(item)
-            self._write(batch)
+                batch.extend(items)
+            for start in range(0, len(batch), self.max_batch):
+                self._write(batch[start : start + self.max_batch])
 
     def _write(self, batch: list[_Item]) -> None:
         results: list[Recorded | BaseException]
