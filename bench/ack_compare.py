@@ -1,7 +1,7 @@
 """Webhook acknowledgement, side by side in one run on one machine: prompt-to-pr on its embedded defaults
-(SQLite inbox and queue, its worker in a child process), prompt-to-pr scaled out (PostgreSQL inbox, Redis queue), and a
-minimal Probot app (bench/probot: Probot's own middleware, same path, same secret, same HMAC-SHA256 check,
-a no-op handler). Every server gets the same load from the same generators:
+(SQLite inbox and queue, one web process per CPU, its worker in a child process), prompt-to-pr scaled out
+(PostgreSQL inbox, Redis queue), and a minimal Probot app (bench/probot: Probot's own middleware, same path,
+same secret, same HMAC-SHA256 check, a no-op handler). Every server gets the same load from the same generators:
 
 - fixed arrival rates (open loop, asyncio on raw kept-alive connections with pre-built requests): each
   delivery is due at its time whatever the server does, and its latency runs from that due time to the
@@ -13,8 +13,8 @@ Every request carries the same real, signed 28 KB `pull_request` payload from te
 port), as in an outage: its worker's first deliveries fail their token requests, the GitHub circuit breaker
 opens, and the worker claims nothing more until the cool-down's probe (the deliveries wait in the inbox);
 Probot does no work after the acknowledgement either. After each server, the deliveries prompt-to-pr
-acknowledged are counted in its inbox. Server CPU counts every process of a server (`ghapp serve`'s worker
-process included).
+acknowledged are counted in its inbox. Server CPU counts every process of a server (`ghapp serve`'s other web
+processes and its worker process included).
 
     .venv/bin/python bench/ack_compare.py                            # 100, 200, 400/s for 8 s + 10 s of wrk
     .venv/bin/python bench/ack_compare.py --rates 100,200 --seconds 5 --only probot,sqlite
@@ -237,7 +237,8 @@ class Server:
         return sum(self.cpu_by_process().values())
 
     def cpu_by_process(self) -> dict[str, float]:
-        """CPU seconds of each process of the server, keyed `web` (the one started) and `worker` (children)."""
+        """CPU seconds of the server's processes by role: `web` (the one started and the web processes it
+        started) and `worker` (its worker process and what that runs)."""
         if self.process is None:
             return {}
         found: dict[str, float] = {}
@@ -246,7 +247,11 @@ class Server:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            role = "web" if pid == self.process.pid else "worker"
+            try:
+                web = pid == self.process.pid or b"--listen-fd" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            role = "web" if web else "worker"  # `ghapp serve`'s other web processes are web too
             found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return found
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import lz4.frame
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     Table,
+    Text,
     TypeDecorator,
     create_engine,
     event,
@@ -76,6 +78,28 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Payload(TypeDecorator[str]):
+    """A webhook body as text that SQLite keeps lz4-compressed (a frame, self-describing); PostgreSQL keeps it
+    as plain text and compresses it itself (TOAST, lz4 where the server has it: see `_postgres_session`).
+
+    A 28 KB `pull_request` body becomes ~4.5 KB in ~11 µs; SQLite then writes one or two pages for it instead
+    of seven, and the web tier's writer records a batch 2.4 times as fast (bench/ack_compare.py). Rows written
+    before this type (text) read back as they are."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return lz4.frame.compress(value.encode("utf-8"))
+
+    def process_result_value(self, value: Any, dialect: Any) -> str | None:
+        if isinstance(value, bytes):
+            return lz4.frame.decompress(value).decode("utf-8")  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return]
 
 
 def when(*, nullable: bool = False, index: bool = False) -> Any:

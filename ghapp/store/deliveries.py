@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, Index, Text, select
 from sqlmodel import Field, SQLModel
 
-from ghapp.store.database import Database, table_of, when
+from ghapp.store.database import Database, Payload, table_of, when
 
 
 class DeliveryState(StrEnum):
@@ -50,7 +50,7 @@ class Delivery(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=128)
     next_attempt_at: datetime | None = when(nullable=True)
     last_error: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
-    payload: str = Field(sa_column=Column(Text(), nullable=False))
+    payload: str = Field(sa_column=Column(Payload(), nullable=False))  # compressed on SQLite
     duration_ms: float | None = None
     finished_at: datetime | None = when(nullable=True)
     # The replay window's key (`ghapp/store/replay_window.py`): the event and the body's HMAC, or its SHA-256 unsigned.
