@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help="serve Prometheus /metrics on this port, apart from the web port (which serves it "
-        "only with GHAPP_METRICS_TOKEN)",
+        "only with GHAPP_METRICS_TOKEN); each other web process serves its own on the ports after it",
     )
     parser.add_argument(
         "--worker-metrics-port",
@@ -110,7 +110,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
     port = listener.getsockname()[1]  # the one given when asked for port 0
     env = {**os.environ, "GHAPP_PORT": str(settings.port)}
-    others = [WebProcess(host, port, child.wake_fd if child else None, env=env) for _ in range(count - 1)]
+    wake = child.wake_fd if child else None
+    others = [
+        # the k-th other web process serves its own metrics on --metrics-port + k
+        WebProcess(host, port, wake, env=env, args=_metrics_port(args.metrics_port, k))
+        for k in range(1, count)
+    ]
     _quiet_signals()
     if child is not None:
         child.start()  # after create_app: SQLite is migrated once, by this process
@@ -145,12 +150,18 @@ def _serve_started_by_another(args: argparse.Namespace, settings: Settings) -> i
     except SchemaNotCurrent as exc:
         print(f"ghapp serve: {exc}", file=sys.stderr)
         return 2
+    if args.metrics_port is not None:
+        serve_metrics(telemetry.metrics, args.metrics_port)
     if args.parent_fd is not None:
         stop_when_parent_is_gone(args.parent_fd)
     _quiet_signals()
     listener = socket.socket(fileno=args.listen_fd)
     uvicorn.Server(_config(app, args, settings.host, settings.port)).run(sockets=[listener])
     return 0
+
+
+def _metrics_port(first: int | None, k: int) -> list[str]:
+    return ["--metrics-port", str(first + k)] if first is not None else []
 
 
 def _config(app: Starlette, args: argparse.Namespace, host: str, port: int) -> uvicorn.Config:

@@ -176,15 +176,22 @@ class WebProcess(ChildProcess):
     program = ("-m", "ghapp", "serve")
     role = "web"
 
-    def __init__(self, host: str, port: int, wake_fd: int | None, env: Mapping[str, str] | None = None) -> None:
-        super().__init__((), env)
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        wake_fd: int | None,
+        env: Mapping[str, str] | None = None,
+        args: Sequence[str] = (),
+    ) -> None:
+        super().__init__(args, env)
         self.host, self.port, self.wake_fd = host, port, wake_fd
         self._listen_fd = -1
         self._life_read, self._life_write = os.pipe()  # only this process holds the write end
 
     def arguments(self) -> list[str]:
         wake = ["--wake-write-fd", str(self.wake_fd)] if self.wake_fd is not None else []
-        return ["--listen-fd", str(self._listen_fd), "--parent-fd", str(self._life_read), *wake]
+        return ["--listen-fd", str(self._listen_fd), "--parent-fd", str(self._life_read), *wake, *self.args]
 
     def fds(self) -> tuple[int, ...]:
         return (self._listen_fd, self._life_read, *((self.wake_fd,) if self.wake_fd is not None else ()))

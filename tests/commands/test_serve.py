@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -293,3 +294,32 @@ def test_the_number_of_web_processes(
 ) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: cpus)
     assert web_processes(Settings(web_processes=configured), asked) == expected
+
+
+def two_free_ports() -> int:
+    """A port that is free, and the one after it too."""
+    while True:
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+
+
+@pytest.mark.slow
+def test_each_web_process_serves_its_own_metrics(tmp_path: Path) -> None:
+    port, metrics = free_port(), two_free_ports()
+    base = f"http://127.0.0.1:{port}"
+    arguments = ["serve", "--port", str(port), "--web-processes", "2", "--metrics-port", str(metrics)]
+    with running(arguments, app_env(tmp_path), tmp_path, "serve") as proc:
+        assert wait_for(lambda: ready(base) and len(web_children(proc.pid)) == 1)
+
+        def scraped(at: int) -> bool:
+            try:
+                return "ghapp_deliveries_total" in httpx.get(f"http://127.0.0.1:{at}/metrics", timeout=2).text
+            except httpx.TransportError:
+                return False
+
+        assert wait_for(lambda: scraped(metrics) and scraped(metrics + 1)), (tmp_path / "serve.log").read_text()
