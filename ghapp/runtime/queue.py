@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,9 @@ class Queue:
     def __init__(self, huey: Huey) -> None:
         self.huey = huey
         self._task = huey.task(name=TASK_NAME)(_never_run)
+        self._task_name = huey._registry.task_to_string(self._task.task_class)
         if isinstance(huey.serializer, _DeliveryIdSerializer):  # the one task name it lets through
-            huey.serializer.task_name = huey._registry.task_to_string(self._task.task_class)
+            huey.serializer.task_name = self._task_name
 
     @classmethod
     def from_settings(cls, settings: Settings, name: str | None = None) -> Queue:
@@ -106,7 +108,13 @@ class Queue:
         calls this once per committed batch instead of once per delivery)."""
         if not delivery_ids:
             return
-        messages = [self.huey.serialize_task(self._task.s(d)) for d in delivery_ids]
+        # Messages built straight from the ids: a huey Task each would draw a fresh uuid4 (a system call) per
+        # id. Each message's task id is the batch's and its place in it.
+        batch, serialize = uuid.uuid4().hex, self.huey.serializer.serialize
+        messages = [
+            serialize(Message(f"{batch}-{i:x}", self._task_name, None, args=(d,), kwargs={}))
+            for i, d in enumerate(delivery_ids)
+        ]
         storage = self.huey.storage
         if isinstance(storage, SqliteStorage):
             with storage.db(commit=True) as cursor:
