@@ -70,9 +70,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def web_processes(settings: Settings, asked: int | None) -> int:
-    """How many web processes to run: asked for, configured, else one per CPU up to 4."""
+    """How many web processes to run: asked for, configured, else one per CPU this process may use, up to 4."""
     wanted = asked if asked is not None else settings.web_processes
-    return max(1, wanted) if wanted else max(1, min(os.cpu_count() or 1, 4))
+    return max(1, wanted) if wanted else max(1, min(usable_cpus(), 4))
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's cpuset, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from ghapp.cli import main
+from ghapp.commands import serve
 from ghapp.commands.serve import web_processes
 from ghapp.settings import Settings
 from ghapp.store.database import open_database
@@ -292,7 +293,7 @@ def test_bad_settings_are_a_usage_error(
 def test_the_number_of_web_processes(
     monkeypatch: pytest.MonkeyPatch, asked: int | None, configured: int, cpus: int | None, expected: int
 ) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: cpus)
+    monkeypatch.setattr(serve, "usable_cpus", lambda: cpus or 1)
     assert web_processes(Settings(web_processes=configured), asked) == expected
 
 

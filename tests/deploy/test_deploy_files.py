@@ -102,7 +102,7 @@ def test_compose_runs_app_worker_postgres_redis_and_migrates_first() -> None:
     assert set(services) == {"postgres", "redis", "migrate", "app", "worker"}
     assert services["migrate"]["command"] == ["db", "upgrade"]
     # the worker service does the work; metrics on their own port, not published like the web port
-    assert services["app"]["command"] == ["serve", "--no-worker", "--metrics-port", "9100"]
+    assert services["app"]["command"] == ["serve", "--no-worker", "--metrics-port", "9100", "--web-processes", "1"]
     assert all("9100" not in str(p) for p in services["app"]["ports"])
     for role in ("app", "worker"):
         depends = services[role]["depends_on"]
