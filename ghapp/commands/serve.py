@@ -2,8 +2,9 @@
 its port, and its worker in a child process.
 
 The first process binds the port, readies the database and serves; once the App is configured it starts the
-other web processes (`runtime.child.WebProcess`), which accept on the same socket. Before that only the first
-serves: the setup flow stores the credentials in the process that ran it, which then starts the others.
+other web processes (`runtime.child.WebProcess`), each accepting on a socket of its own joined to the port.
+Before that only the first serves: the setup flow stores the credentials in the process that ran it, which
+then starts the others.
 """
 
 from __future__ import annotations
@@ -110,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.metrics_port is not None:
         serve_metrics(telemetry.metrics, args.metrics_port)  # a daemon thread: ends with the process
-    host, count = args.host or settings.host, web_processes(settings, args.web_processes)
+    # `--worker thread` is the one-process mode: one web process unless asked for more
+    asked = args.web_processes if args.web_processes is not None or mode != "thread" else 1
+    host, count = args.host or settings.host, web_processes(settings, asked)
     try:
         listener = listening_socket(host, settings.port, shared=count > 1)
     except OSError as exc:
@@ -144,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve_started_by_another(args: argparse.Namespace, settings: Settings) -> int:
-    """One more web process on the first one's socket: no worker of its own, woken worker through the pipe."""
+    """One more web process, on the socket the first one bound for it: no worker of its own; it wakes the
+    first one's worker through the worker's pipe."""
     configure_logging(settings.log_level, secrets_of(settings))
     telemetry = Telemetry.create(settings)
     wake_fd = args.wake_write_fd

@@ -5,8 +5,8 @@ started again if it dies and stopped on shutdown (the worker last):
   web process would share its interpreter lock: every claim, handler and outcome then slows the
   acknowledgements. As a child process (`ghapp worker --wake-fd N`) it runs on its own, on the same database
   and queue;
-- more web processes (`WebProcess`) on the same listening socket: one Python process acknowledges with one
-  core, and the kernel spreads connections over every process that accepts on the socket.
+- more web processes (`WebProcess`), each on a socket of its own joined to the same port: one Python process
+  acknowledges with one core, and the kernel spreads new connections over the sockets.
 
 A pipe tells each child its parent is gone: when the parent dies, even by SIGKILL, the pipe's write end
 closes, the child reads end-of-file and stops as on SIGTERM. The worker's pipe is its wake pipe, whose write

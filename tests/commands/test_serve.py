@@ -272,7 +272,7 @@ def test_serve_can_keep_its_worker_in_a_thread(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     with running(["serve", "--port", str(port), "--worker", "thread"], app_env(tmp_path), tmp_path, "serve") as proc:
         assert wait_for(lambda: ready(base))
-        assert worker_children(proc.pid) == []
+        assert worker_children(proc.pid) == [] and web_children(proc.pid) == []  # one process
         accept(base, tmp_path)
 
 
