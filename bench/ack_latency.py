@@ -94,7 +94,9 @@ def start(workdir: Path, name: str, args: list[str], env: dict[str, str]) -> sub
 def start_app(workdir: Path, port: int, worker: str) -> list[subprocess.Popen[bytes]]:
     """The App's processes, web first (it migrates the database), once it answers /readyz."""
     env = app_env(port, private_key())
-    procs = [start(workdir, "serve", ["serve"] if worker == "thread" else ["serve", "--no-worker"], env)]
+    # One web process (the figures are one process's CPU); bench/ack_compare.py measures the default set-up.
+    web = ["--web-processes", "1"]
+    procs = [start(workdir, "serve", ["serve", *web] if worker == "thread" else ["serve", "--no-worker", *web], env)]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -5,7 +5,8 @@ Run from the repository root:  .venv/bin/python bench/worker_memory.py [--delive
 Two set-ups, each started fresh against a GitHub simulator in its own process (bench/worker_scaling.py's: an
 org, CODEOWNERS, N AI-written pull requests touching billing/, a policy that turns the four tool gates off so
 the App's own memory is measured, not ruff's or semgrep's):
-  embedded  `ghapp serve` on SQLite defaults, its worker in a child process (measured as `worker`);
+  embedded  `ghapp serve` on SQLite defaults, its worker in a child process (measured as `worker`) and its
+            other web processes (`web-2`, ...);
   scaled    `ghapp serve --no-worker` and one `ghapp worker`, on a fresh PostgreSQL database and Redis.
 After /readyz and a few seconds of rest, each process's RSS is read from /proc/<pid>/status (idle). Then each
 burst POSTs N signed `pull_request` `opened` deliveries (new delivery ids, one after the other as fast as
@@ -112,13 +113,19 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("ghapp serve did not become ready")
 
 
-def child_of(pid: int) -> int:
-    """The one child process of `pid` (Linux: /proc/<pid>/task/<tid>/children)."""
-    children = [
-        int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()
-    ]
-    assert len(children) == 1, f"expected one child of {pid}, found {children}"
-    return children[0]
+def children_of(pid: int) -> dict[str, int]:
+    """`ghapp serve`'s children by role: `worker`, and `web-2`, `web-3`... for its other web processes (Linux:
+    /proc/<pid>/task/<tid>/children)."""
+    found: dict[str, int] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            role = (
+                f"web-{len([k for k in found if k.startswith('web')]) + 2}" if b"--listen-fd" in command else "worker"
+            )
+            found[role] = int(child)
+    assert "worker" in found, f"no worker process among the children of {pid}: {found}"
+    return found
 
 
 class Sampler:
@@ -202,8 +209,8 @@ def measure(setup: str, world: dict[str, Any], tmp: Path, bursts: int, rest: flo
             procs["worker"] = start(tmp, "worker", ["worker"], env)
         time.sleep(rest)
         pids = {name: p.pid for name, p in procs.items()}
-        if setup == "embedded":  # `ghapp serve` started its worker as a child process
-            pids["worker"] = child_of(pids["serve"])
+        if setup == "embedded":  # `ghapp serve` started its worker (and its other web processes) as children
+            pids |= children_of(pids["serve"])
         result: dict[str, Any] = {
             "setup": setup,
             "load": round(os.getloadavg()[0], 1),
