@@ -212,7 +212,22 @@ class WriteTurn:
     SQLite serialises writers itself, but a writer that finds the lock taken sleeps and polls (1, 2, 5, 10 ms
     and longer), so with several web processes committing batches the waits pile up into a tail of 100 ms and
     more. Waiting on flock instead wakes the next writer as soon as the lock is let go. SQLite's own locking
-    stays the truth; this only orders the waiting."""
+    stays the truth; this only orders the waiting. One turn per file in a process (`of`): a write nested in
+    another on the same thread, through a second `Database` of the same file, keeps the turn (and then meets
+    SQLite's busy timeout, as it always did) instead of waiting on itself for ever."""
+
+    _turns: dict[Path, WriteTurn] = {}
+    _turns_lock = threading.Lock()
+
+    @classmethod
+    def of(cls, path: Path) -> WriteTurn:
+        """The process's one turn for the lock file `path`."""
+        key = path.resolve()
+        with cls._turns_lock:
+            turn = cls._turns.get(key)
+            if turn is None:
+                turn = cls._turns[key] = cls(key)
+            return turn
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -290,7 +305,7 @@ def open_database(database_url: str) -> Database:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-            return Database(engine, WriteTurn(Path(url.database + "-writer")))
+            return Database(engine, WriteTurn.of(Path(url.database + "-writer")))
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
         event.listen(engine, "connect", _postgres_session)

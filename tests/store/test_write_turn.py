@@ -71,3 +71,15 @@ def test_a_sqlite_file_database_takes_turns_and_memory_does_not_need_to(tmp_path
         on_disk.engine.dispose()
     in_memory = open_database("sqlite://")
     assert not isinstance(in_memory.write_turn, WriteTurn)
+
+
+def test_two_databases_of_one_file_share_a_turn_so_a_nested_write_cannot_wait_on_itself(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ghapp.db'}"
+    first, second = open_database(url), open_database(url)
+    try:
+        assert first.write_turn is second.write_turn
+        with first.write_turn(), second.write_turn():  # the same thread, nested: no wait
+            pass
+    finally:
+        first.engine.dispose()
+        second.engine.dispose()
