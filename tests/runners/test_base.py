@@ -10,13 +10,24 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.core.facts import ChangedFile
 from ghapp.runners import RUNNERS
-from ghapp.runners.base import DATA_HEADROOM, RunContext, RunnerError, ToolRun, applicable, relative, run, run_all
+from ghapp.runners.base import (
+    DATA_HEADROOM,
+    RecentTimes,
+    RunContext,
+    RunnerError,
+    ToolRun,
+    applicable,
+    relative,
+    run,
+    run_all,
+)
 from tests.polling import wait_for
 
 
@@ -232,3 +243,37 @@ def test_applicable_and_relative(ctx: RunContext) -> None:
 def test_only_the_two_dependency_audits_of_the_bundled_tools_get_a_network() -> None:
     # the sandbox shares the network with exactly these; every tool that reads the PR's files runs without one
     assert {r.name for r in RUNNERS if r.needs_network} == {"pip-audit", "osv"}
+
+
+def test_the_longest_tool_of_the_last_runs_starts_first() -> None:
+    @dataclass(frozen=True)
+    class Named:
+        name: str
+
+    recent = RecentTimes()
+    runners: list[Any] = [Named("ruff"), Named("mypy"), Named("new"), Named("semgrep")]
+    for tool, seconds in (("ruff", 0.05), ("mypy", 0.9), ("semgrep", 0.26)):
+        recent.note(ToolReport(gate=Gate.LINT, tool=tool, version="1", duration_s=seconds))
+    assert [runners[i].name for i in recent.order(runners)] == ["new", "mypy", "semgrep", "ruff"]
+
+
+def test_run_all_starts_tools_longest_first_and_reports_in_the_order_given(ctx: RunContext) -> None:
+    code = "import sys\\nprint('[]')\\n"
+    runners = [Script(code, name="quick"), Script(code, name="slow")]
+    recent = RecentTimes()
+    recent.note(ToolReport(gate=Gate.LINT, tool="quick", version="1", duration_s=0.1))
+    recent.note(ToolReport(gate=Gate.LINT, tool="slow", version="1", duration_s=5.0))
+    started: list[str] = []
+    reports = asyncio.run(
+        run_all(
+            runners,
+            ctx,
+            ["a.py"],
+            timeout_s=30,
+            concurrency=1,
+            recent=recent,
+            on_start=lambda runner, files: started.append(runner.name),
+        )
+    )
+    assert started == ["slow", "quick"]
+    assert [r.tool for r in reports] == ["quick", "slow"]
