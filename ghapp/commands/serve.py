@@ -95,22 +95,14 @@ def run(args: argparse.Namespace) -> int:
     if args.listen_fd is not None:
         return _serve_started_by_another(args, settings)
     mode = "none" if args.no_worker else args.worker
-    configure_logging(settings.log_level, secrets_of(settings))
-    telemetry = Telemetry.create(settings)
     child = None
     if mode == "process":
         extra = ["--metrics-port", str(args.worker_metrics_port)] if args.worker_metrics_port is not None else []
         # The same settings as this process: the environment, and the port, which a derived public URL follows.
         child = WorkerProcess(extra, env={**os.environ, "GHAPP_PORT": str(settings.port)})
-    try:
-        app = create_app(
-            settings, telemetry=telemetry, run_worker=mode == "thread", on_enqueued=child.wake if child else None
-        )
-    except SchemaNotCurrent as exc:
-        print(f"ghapp serve: {exc}", file=sys.stderr)
+    app = _web_app(args, settings, run_worker=mode == "thread", on_enqueued=child.wake if child else None)
+    if app is None:
         return 2
-    if args.metrics_port is not None:
-        serve_metrics(telemetry.metrics, args.metrics_port)  # a daemon thread: ends with the process
     # `--worker thread` is the one-process mode: one web process unless asked for more
     asked = args.web_processes if args.web_processes is not None or mode != "thread" else 1
     host, count = args.host or settings.host, web_processes(settings, asked)
@@ -137,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     else:  # configured by /setup in this process: the others read the stored credentials when they start
         app.state.runtime.listeners.append(lambda new: start_others() if refusal(new) is None else None)
     try:
-        uvicorn.Server(_config(app, args, host, settings.port)).run(sockets=[listener])
+        _serve(app, args, listener)
     finally:
         for web in others:  # first: they may still be committing what they acknowledged
             web.stop()
@@ -149,35 +141,43 @@ def run(args: argparse.Namespace) -> int:
 def _serve_started_by_another(args: argparse.Namespace, settings: Settings) -> int:
     """One more web process, on the socket the first one bound for it: no worker of its own; it wakes the
     first one's worker through the worker's pipe."""
-    configure_logging(settings.log_level, secrets_of(settings))
-    telemetry = Telemetry.create(settings)
     wake_fd = args.wake_write_fd
-    try:
-        app = create_app(
-            settings,
-            telemetry=telemetry,
-            run_worker=False,
-            on_enqueued=(lambda: wake_by(wake_fd)) if wake_fd is not None else None,
-        )
-    except SchemaNotCurrent as exc:
-        print(f"ghapp serve: {exc}", file=sys.stderr)
+    wake = (lambda: wake_by(wake_fd)) if wake_fd is not None else None
+    app = _web_app(args, settings, run_worker=False, on_enqueued=wake)
+    if app is None:
         return 2
-    if args.metrics_port is not None:
-        serve_metrics(telemetry.metrics, args.metrics_port)
     if args.parent_fd is not None:
         stop_when_parent_is_gone(args.parent_fd)
     _quiet_signals()
-    listener = socket.socket(fileno=args.listen_fd)
-    uvicorn.Server(_config(app, args, settings.host, settings.port)).run(sockets=[listener])
+    _serve(app, args, socket.socket(fileno=args.listen_fd))
     return 0
+
+
+def _web_app(
+    args: argparse.Namespace, settings: Settings, *, run_worker: bool, on_enqueued: Callable[[], None] | None
+) -> Starlette | None:
+    """A web process's logging, telemetry, App and metrics port; None (said on stderr) when the database
+    schema is not current."""
+    configure_logging(settings.log_level, secrets_of(settings))
+    telemetry = Telemetry.create(settings)
+    try:
+        app = create_app(settings, telemetry=telemetry, run_worker=run_worker, on_enqueued=on_enqueued)
+    except SchemaNotCurrent as exc:
+        print(f"ghapp serve: {exc}", file=sys.stderr)
+        return None
+    if args.metrics_port is not None:
+        serve_metrics(telemetry.metrics, args.metrics_port)  # a daemon thread: ends with the process
+    return app
 
 
 def _metrics_port(first: int | None, k: int) -> list[str]:
     return ["--metrics-port", str(first + k)] if first is not None else []
 
 
-def _config(app: Starlette, args: argparse.Namespace, host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(
+def _serve(app: Starlette, args: argparse.Namespace, listener: socket.socket) -> None:
+    """uvicorn on `listener` until SIGTERM or SIGINT, then a graceful stop."""
+    host, port = listener.getsockname()[:2]
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -186,6 +186,7 @@ def _config(app: Starlette, args: argparse.Namespace, host: str, port: int) -> u
         timeout_graceful_shutdown=15,
         server_header=False,
     )
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 def _quiet_signals() -> None:

@@ -13,10 +13,14 @@ from __future__ import annotations
 import hashlib
 
 
+def unsigned_prefix(event: str) -> bytes:
+    """What comes before an unsigned body in its key's SHA-256 (the body reader hashes it as it reads)."""
+    return event.encode() + b"\0"
+
+
 def body_digest(event: str, body: bytes) -> str:
-    """The key of an unsigned body (development only): SHA-256 of the event name, a NUL and the body (what the
-    body reader computes as it reads, `runtime.body`)."""
-    return hashlib.sha256(event.encode() + b"\0" + body).hexdigest()
+    """The key of an unsigned body (development only): SHA-256 of `unsigned_prefix(event)` and the body."""
+    return hashlib.sha256(unsigned_prefix(event) + body).hexdigest()
 
 
 def signed_body_digest(event: str, hmac_hex: str) -> str:

@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from ghapp.runtime.body import RETRY_AFTER_S, BodyLimits, BodyReader, BodyRefused
 from ghapp.runtime.recorder import Recorder, RecordError
-from ghapp.runtime.replay import signed_body_digest
+from ghapp.runtime.replay import signed_body_digest, unsigned_prefix
 from ghapp.runtime.routing import routing_fields
 from ghapp.settings import Settings
 from ghapp.store.deliveries import DeliveryState
@@ -230,7 +230,7 @@ class WebhookReceiver:
         # The replay window (kept in the inbox: `ghapp/store/replay_window.py`) keys a signed body by its HMAC (one
         # hash of the body, not two); an unsigned one (development only) by a SHA-256 of the event and body.
         window = settings.replay_window_s > 0
-        unsigned_digest = event.encode() + b"\0" if window and not secret else None
+        unsigned_digest = unsigned_prefix(event) if window and not secret else None
         try:
             read = await self.bodies.read(receive, secret, limit, unsigned_digest)
         except BodyRefused as exc:

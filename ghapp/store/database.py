@@ -156,13 +156,18 @@ def insert_new(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[
     return {row[key] for row in fresh}
 
 
+def placeholder(dialect: Dialect) -> str:
+    """The driver's parameter mark: `?` for sqlite3, `%s` for psycopg."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
 @lru_cache(maxsize=64)
 def _statements(
     table: Table, columns: tuple[str, ...], key: str, dialect: Dialect, count: int
 ) -> tuple[str, str, list[Callable[[Any], Any] | None]]:
     quote = dialect.identifier_preparer.quote  # every name is the table's own (table.c raises on any other)
     name, target = quote(table.name), quote(table.c[key].name)
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(dialect)
     lookup = f"SELECT {target} FROM {name} WHERE {target} IN ({', '.join([mark] * count)})"  # noqa: S608 - names
     insert = (
         f"INSERT INTO {name} ({', '.join(quote(table.c[column].name) for column in columns)}) "  # noqa: S608 - names
@@ -300,12 +305,13 @@ class Database:
 def open_database(database_url: str) -> Database:
     url = make_url(engine_url(database_url))
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-            create_private(Path(url.database))
+        on_disk = bool(url.database) and url.database != ":memory:" and not str(url.database).startswith("file:")
+        if on_disk:
+            create_private(Path(str(url.database)))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-            return Database(engine, WriteTurn.of(Path(url.database + "-writer")))
+        if on_disk:
+            return Database(engine, WriteTurn.of(Path(f"{url.database}-writer")))
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
         event.listen(engine, "connect", _postgres_session)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
 
+from ghapp.store.database import placeholder
 from ghapp.store.deliveries import DELIVERIES
 
 # The first key of the two-key advisory locks the window takes on PostgreSQL ("ghrp"), the digest's hash the
@@ -54,7 +55,7 @@ def _lookup(dialect: Dialect, count: int) -> tuple[str, Callable[[Any], Any]]:
     digest, delivery_id, received_at = (
         quote(c.name) for c in (column.body_digest, column.delivery_id, column.received_at)
     )
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(dialect)
     lookup = (
         f"SELECT {digest}, {delivery_id} FROM {quote(DELIVERIES.name)} "  # noqa: S608 - the table's own names
         f"WHERE {digest} IN ({', '.join([mark] * count)}) AND {received_at} >= {mark}"
