@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlmodel import Field, Session, SQLModel
 
 from ghapp.clock import utcnow
@@ -133,27 +134,29 @@ def upsert_statement(conn: Connection, table: Table) -> Any:
 
 def insert_new(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> set[Any]:
     """Insert those of `rows` (mappings with the same columns, distinct keys) whose `key` column is not taken
-    yet; returns the keys it inserted. The statements go to the driver as written (nothing compiled per
-    call; one executemany) and each value through its column type's own bind processor, so the rows are
-    stored exactly as an ORM insert stores them: the web tier's writer spends its time in the database, not
-    in building SQL (bench/ack_compare.py). On SQLite the write transaction holds the lock from the look-up
-    on; on PostgreSQL a writer racing us to a key makes the INSERT skip it (both then call it inserted)."""
-    if not rows:
-        return set()
-    columns = tuple(rows[0])
-    lookup, insert, processors = _statements(table, columns, key, conn.dialect, len(rows))
-    taken = {found for (found,) in conn.exec_driver_sql(lookup, tuple(row[key] for row in rows))}
-    fresh = [row for row in rows if row[key] not in taken]
-    if fresh:
+    yet; returns the keys it inserted. One statement, one round trip to the database (`INSERT ... ON
+    CONFLICT DO NOTHING RETURNING`): the statement goes to the driver as written (nothing compiled per call)
+    and each value through its column type's own bind processor, so the rows are stored exactly as an ORM
+    insert stores them, and the web tier's writer spends its time in the database, not in building SQL or
+    waiting for replies (bench/ack_compare.py). A key another writer took first, even one racing us on
+    PostgreSQL, is not returned."""
+    inserted: set[Any] = set()
+    for start in range(0, len(rows), INSERT_ROWS):
+        chunk = rows[start : start + INSERT_ROWS]
+        columns = tuple(chunk[0])
+        insert, processors = _statement(table, columns, key, conn.dialect, len(chunk))
         values = [
-            tuple(
-                convert(row[column]) if convert is not None else row[column]
-                for column, convert in zip(columns, processors, strict=True)
-            )
-            for row in fresh
+            convert(row[column]) if convert is not None else row[column]
+            for row in chunk
+            for column, convert in zip(columns, processors, strict=True)
         ]
-        conn.exec_driver_sql(insert, values)
-    return {row[key] for row in fresh}
+        inserted.update(found for (found,) in conn.exec_driver_sql(insert, tuple(values)))
+    return inserted
+
+
+# Rows per INSERT statement: the web tier's batches (at most 64) go in one, and the parameters of a wide table's
+# rows stay far below SQLite's and PostgreSQL's limits (32,766 and 65,535).
+INSERT_ROWS = 64
 
 
 def placeholder(dialect: Dialect) -> str:
@@ -161,19 +164,18 @@ def placeholder(dialect: Dialect) -> str:
     return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
-@lru_cache(maxsize=64)
-def _statements(
+@lru_cache(maxsize=2 * INSERT_ROWS)
+def _statement(
     table: Table, columns: tuple[str, ...], key: str, dialect: Dialect, count: int
-) -> tuple[str, str, list[Callable[[Any], Any] | None]]:
+) -> tuple[str, list[Callable[[Any], Any] | None]]:
     quote = dialect.identifier_preparer.quote  # every name is the table's own (table.c raises on any other)
     name, target = quote(table.name), quote(table.c[key].name)
-    mark = placeholder(dialect)
-    lookup = f"SELECT {target} FROM {name} WHERE {target} IN ({', '.join([mark] * count)})"  # noqa: S608 - names
+    row = f"({', '.join([placeholder(dialect)] * len(columns))})"
     insert = (
         f"INSERT INTO {name} ({', '.join(quote(table.c[column].name) for column in columns)}) "  # noqa: S608 - names
-        f"VALUES ({', '.join([mark] * len(columns))}) ON CONFLICT ({target}) DO NOTHING"
+        f"VALUES {', '.join([row] * count)} ON CONFLICT ({target}) DO NOTHING RETURNING {target}"
     )
-    return lookup, insert, [table.c[column].type.bind_processor(dialect) for column in columns]
+    return insert, [table.c[column].type.bind_processor(dialect) for column in columns]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -194,10 +196,37 @@ _LZ4 = (
 )
 
 
-def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+def _postgres_session(dbapi_connection: Any, record: Any) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute(_LZ4)
     dbapi_connection.commit()
+    record.info[_RETURNED] = time.monotonic()
+
+
+# A pooled PostgreSQL connection is tried (`SELECT 1`) before use only when it has been idle this long: one
+# that went back to the pool moments ago is alive as far as anyone can know, and pinging it anyway was a round
+# trip in each of the web tier's batches (bench/ack_compare.py). One that was cut meanwhile (a restart, a
+# failover) fails its first statement as `StoreUnavailable`, and SQLAlchemy then replaces every connection
+# of the pool taken before the failure, so the caller's retry gets a new one.
+PING_AFTER_IDLE_S = 1.0
+_RETURNED = "ghapp.returned_at"
+
+
+def _returned(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_RETURNED] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
+    def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED)
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool drops this connection and checks out another
+            raise DisconnectionError(f"a pooled connection did not answer: {exc}") from exc
+
+    return ping
 
 
 @contextmanager
@@ -313,6 +342,8 @@ def open_database(database_url: str) -> Database:
         if on_disk:
             return Database(engine, WriteTurn.of(Path(f"{url.database}-writer")))
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        engine = create_engine(url, pool_size=10, max_overflow=10)
         event.listen(engine, "connect", _postgres_session)
+        event.listen(engine, "checkin", _returned)
+        event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
     return Database(engine)
