@@ -29,6 +29,7 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         self.http_port: int | None = None  # set by `serve_metrics`
+        self._delivery_counters: dict[tuple[str, str], Counter] = {}
         r = self.registry
         self.deliveries = Counter(
             "ghapp_deliveries_total",
@@ -80,7 +81,11 @@ class Metrics:
         self.queue_depth.set_function(lambda: float(depth()))
 
     def delivery(self, event: str, outcome: str) -> None:
-        self.deliveries.labels(event=event or "unknown", outcome=outcome).inc()
+        key = (event or "unknown", outcome)
+        counter = self._delivery_counters.get(key)
+        if counter is None:  # one labels() look-up per event and outcome, not one per delivery
+            counter = self._delivery_counters[key] = self.deliveries.labels(event=key[0], outcome=outcome)
+        counter.inc()
 
     def github_call(self, route: str, status: int, remaining: int | None = None) -> None:
         """Count one GitHub call; `route` is the template (`GET /repos/{owner}/{repo}`), never the URL."""
