@@ -9,10 +9,6 @@ family, gathered in `ghapp/store/schema.py`) must stay in step with them.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -32,18 +28,19 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     create_engine,
-    event,
     inspect,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel
 
 from ghapp.clock import utcnow
 from ghapp.core.errors import GhappError
 from ghapp.credentials import create_private
+from ghapp.store.connections import prepare_postgres, prepare_sqlite
+from ghapp.store.write_turn import WriteTurn
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -178,57 +175,6 @@ def _statement(
     return insert, [table.c[column].type.bind_processor(dialect) for column in columns]
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-# PostgreSQL compresses a value over ~2 KB before storing it (TOAST), with pglz unless told otherwise: for the
-# inbox's 28 KB payloads that compression was most of a batch insert's time (23 ms for 32 rows, 7 ms with lz4,
-# bench/ack_compare.py's set-up). lz4 is used where the server has it (PostgreSQL 14+ built with lz4); rows
-# written before keep their compression and read as ever.
-_LZ4 = (
-    "SELECT set_config('default_toast_compression', 'lz4', false) FROM pg_settings "
-    "WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
-)
-
-
-def _postgres_session(dbapi_connection: Any, record: Any) -> None:
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute(_LZ4)
-    dbapi_connection.commit()
-    record.info[_RETURNED] = time.monotonic()
-
-
-# A pooled PostgreSQL connection is tried (`SELECT 1`) before use only when it has been idle this long: one
-# that went back to the pool moments ago is alive as far as anyone can know, and pinging it anyway was a round
-# trip in each of the web tier's batches (bench/ack_compare.py). One that was cut meanwhile (a restart, a
-# failover) fails its first statement as `StoreUnavailable`, and SQLAlchemy then replaces every connection
-# of the pool taken before the failure, so the caller's retry gets a new one.
-PING_AFTER_IDLE_S = 1.0
-_RETURNED = "ghapp.returned_at"
-
-
-def _returned(_dbapi_connection: Any, record: Any) -> None:
-    record.info[_RETURNED] = time.monotonic()
-
-
-def _ping_if_idle(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
-    def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        returned = record.info.get(_RETURNED)
-        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_S:
-            return
-        try:
-            dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # the pool drops this connection and checks out another
-            raise DisconnectionError(f"a pooled connection did not answer: {exc}") from exc
-
-    return ping
-
-
 @contextmanager
 def unavailable_as_store_error() -> Iterator[None]:
     """A dropped or unreachable database raises `StoreUnavailable` (the SQLAlchemy error is its cause)."""
@@ -237,53 +183,6 @@ def unavailable_as_store_error() -> Iterator[None]:
     except OperationalError as exc:
         cause = exc.orig if exc.orig is not None else exc  # the driver's error, without the SQL and parameters
         raise StoreUnavailable(f"the database is unavailable: {type(cause).__name__}: {cause}") from exc
-
-
-class WriteTurn:
-    """Whose turn it is to write a SQLite file, across the threads and processes that share it: a lock file
-    beside the database, held with flock for each write transaction.
-
-    SQLite serialises writers itself, but a writer that finds the lock taken sleeps and polls (1, 2, 5, 10 ms
-    and longer), so with several web processes committing batches the waits pile up into a tail of 100 ms and
-    more. Waiting on flock instead wakes the next writer as soon as the lock is let go. SQLite's own locking
-    stays the truth; this only orders the waiting. One turn per file in a process (`of`): a write nested in
-    another on the same thread, through a second `Database` of the same file, keeps the turn (and then meets
-    SQLite's busy timeout, as it always did) instead of waiting on itself for ever."""
-
-    _turns: dict[Path, WriteTurn] = {}
-    _turns_lock = threading.Lock()
-
-    @classmethod
-    def of(cls, path: Path) -> WriteTurn:
-        """The process's one turn for the lock file `path`."""
-        key = path.resolve()
-        with cls._turns_lock:
-            turn = cls._turns.get(key)
-            if turn is None:
-                turn = cls._turns[key] = cls(key)
-            return turn
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.RLock()
-        self._depth = 0
-        self._fd: int | None = None
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._fd is None:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            fd = self._fd
-            if self._depth == 0:  # a nested write in this thread already holds it (and waits on SQLite, as ever)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-                if self._depth == 0:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @contextmanager
@@ -338,12 +237,10 @@ def open_database(database_url: str) -> Database:
         if on_disk:
             create_private(Path(str(url.database)))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        prepare_sqlite(engine)
         if on_disk:
             return Database(engine, WriteTurn.of(Path(f"{url.database}-writer")))
     else:
         engine = create_engine(url, pool_size=10, max_overflow=10)
-        event.listen(engine, "connect", _postgres_session)
-        event.listen(engine, "checkin", _returned)
-        event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
+        prepare_postgres(engine)
     return Database(engine)

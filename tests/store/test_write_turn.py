@@ -9,13 +9,14 @@ import threading
 import time
 from pathlib import Path
 
-from ghapp.store.database import WriteTurn, open_database
+from ghapp.store.database import open_database
+from ghapp.store.write_turn import WriteTurn
 from tests.polling import wait_for
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from ghapp.store.database import WriteTurn
+from ghapp.store.write_turn import WriteTurn
 turn = WriteTurn(Path(sys.argv[1]))
 with turn():
     Path(sys.argv[2]).write_text("holding")
