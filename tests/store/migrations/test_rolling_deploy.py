@@ -12,7 +12,6 @@ import ast
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -188,36 +187,24 @@ FORBIDDEN_IN_EXPAND = {
     "execute",
 }
 
-# A storage phase changes only how PostgreSQL lays out rows written from then on: no reader sees a difference.
-STORAGE_ONLY = re.compile(r"ALTER TABLE \w+ ALTER COLUMN \w+ SET STORAGE (PLAIN|MAIN|EXTERNAL|EXTENDED)")
-
 
 def migration_files() -> list[Path]:
     return sorted(p for p in newest_migration().parent.glob("*.py") if not p.name.startswith("_"))
 
 
-def storage_only(call: ast.Call) -> bool:
-    """The call's one argument is a literal statement that changes a column's storage and nothing else."""
-    (statement,) = call.args or [None]
-    return isinstance(statement, ast.Constant) and bool(STORAGE_ONLY.fullmatch(str(statement.value)))
-
-
-def rolling_deploy_problems(source: str) -> list[str]:
-    """What in a migration's source would break the previous release during a rolling deploy."""
-    tree = ast.parse(source)
+@pytest.mark.parametrize("path", migration_files()[1:], ids=lambda p: p.stem)
+def test_migrations_after_the_first_only_expand_unless_they_say_so(path: Path) -> None:
+    """A release adds tables and nullable columns (expand); a backfill (`execute`, data only) or a contract
+    (drops, type or NOT NULL changes) is a revision of its own whose docstring starts its phase line with
+    `Phase: backfill` or `Phase: contract`, shipped a release after the code stopped needing the old shape."""
+    tree = ast.parse(path.read_text())
     doc = ast.get_docstring(tree) or ""
     phase = next((line.split(":", 1)[1].strip() for line in doc.splitlines() if line.startswith("Phase:")), "expand")
-    if phase not in ("expand", "backfill", "contract", "storage"):
-        return [f"unknown phase {phase!r}"]
     upgrade_fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade")
     calls = [n for n in ast.walk(upgrade_fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
     problems = []
     for call in calls:
         name = call.func.attr  # type: ignore[attr-defined]
-        if phase == "storage" and name in FORBIDDEN_IN_EXPAND | {"add_column", "create_table", "create_index"}:
-            if not (name == "execute" and storage_only(call)):
-                problems.append(f"line {call.lineno}: {name} in a migration of phase storage")
-            continue
         if name in FORBIDDEN_IN_EXPAND and not (phase == "contract" or (phase == "backfill" and name == "execute")):
             problems.append(f"line {call.lineno}: {name} in a migration of phase {phase}")
         if name == "add_column" and phase == "expand":
@@ -226,49 +213,5 @@ def rolling_deploy_problems(source: str) -> list[str]:
             nullable = keywords.get("nullable")
             if not (isinstance(nullable, ast.Constant) and nullable.value is True) and "server_default" not in keywords:
                 problems.append(f"line {call.lineno}: column added without explicit nullable=True or server_default")
-    return problems
-
-
-@pytest.mark.parametrize("path", migration_files()[1:], ids=lambda p: p.stem)
-def test_migrations_after_the_first_only_expand_unless_they_say_so(path: Path) -> None:
-    """A release adds tables and nullable columns (expand); a backfill (`execute`, data only) or a contract
-    (drops, type or NOT NULL changes) is a revision of its own whose docstring starts its phase line with
-    `Phase: backfill` or `Phase: contract`, shipped a release after the code stopped needing the old shape. A
-    `Phase: storage` revision may only change a column's storage, and ships with any release."""
-    problems = rolling_deploy_problems(path.read_text())
+    assert phase in ("expand", "backfill", "contract"), f"{path.name}: unknown phase {phase!r}"
     assert not problems, f"{path.name} is not safe for a rolling deploy: {problems}"
-
-
-STORAGE_REVISION = '''"""A storage change.
-
-Phase: storage
-"""
-from alembic import op
-
-
-def upgrade() -> None:
-    op.execute({statement!r})
-'''
-
-
-@pytest.mark.parametrize(
-    "statement",
-    [
-        "ALTER TABLE deliveries DROP COLUMN payload",
-        "ALTER TABLE deliveries ALTER COLUMN payload SET STORAGE MAIN; DROP TABLE deliveries",
-        "ALTER TABLE deliveries ALTER COLUMN payload TYPE bytea",
-        "UPDATE deliveries SET payload = ''",
-    ],
-)
-def test_a_storage_revision_cannot_carry_anything_else(statement: str) -> None:
-    """`Phase: storage` is no way around the rule: any other statement under it is refused."""
-    assert rolling_deploy_problems(STORAGE_REVISION.format(statement=statement))
-    assert not rolling_deploy_problems(
-        STORAGE_REVISION.format(statement="ALTER TABLE deliveries ALTER COLUMN payload SET STORAGE MAIN")
-    )
-
-
-def test_a_storage_revision_cannot_add_or_drop() -> None:
-    source = STORAGE_REVISION.format(statement="ALTER TABLE deliveries ALTER COLUMN payload SET STORAGE MAIN")
-    assert rolling_deploy_problems(source + "    op.drop_column('deliveries', 'payload')\n")
-    assert rolling_deploy_problems(source + "    op.create_index('ix', 'deliveries', ['state'])\n")

@@ -1,0 +1,107 @@
+"""Where an acknowledgement's CPU goes: one server of `bench/ack_compare.py` saturated with its wrk script, and
+the CPU of each of its processes and threads, and of the local PostgreSQL and Redis, per acknowledged delivery.
+
+Run from the repository root:  .venv/bin/python bench/ack_profile.py sqlite|postgres+redis|probot [--seconds 10]
+
+The server starts fresh (a new SQLite directory or PostgreSQL database, as in `ack_compare`), waits until its
+processes are idle, then takes `wrk -c32` for `--seconds`. CPU is read from /proc before and after; each
+thread's figure is its CPU divided by every delivery acknowledged in the run, so the threads of two web
+processes add up to the server's cost of one delivery. PostgreSQL's and Redis's processes are counted for every
+server (only the PostgreSQL + Redis server uses them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import ack_compare  # the servers, the wrk script and the signed body of the side-by-side benchmark
+
+SERVICES = ("(postgres)", "(redis-server)")
+
+
+def cpu_s(stat: str) -> float:
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def threads(pids: list[int]) -> dict[tuple[int, int, str], float]:
+    """CPU seconds of every thread of `pids`, keyed by (pid, thread id, name)."""
+    found: dict[tuple[int, int, str], float] = {}
+    for pid in pids:
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                stat = (task / "stat").read_text()
+            except OSError:
+                continue
+            found[(pid, int(task.name), stat.split("(", 1)[1].split(")", 1)[0])] = cpu_s(stat)
+    return found
+
+
+def services_cpu_s() -> float:
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if any(name in stat for name in SERVICES):
+                total += cpu_s(stat)
+    return total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("server", choices=ack_compare.SERVERS)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    body = ack_compare.PAYLOAD.read_bytes()
+    signature = "sha256=" + hmac.new(ack_compare.SECRET.encode(), body, hashlib.sha256).hexdigest()
+    workdir = Path(tempfile.mkdtemp(prefix="ack-profile-"))
+    body_path = workdir / "body.json"
+    body_path.write_bytes(body)
+    server = ack_compare.Server(args.server, workdir, ack_compare.private_key())
+    try:
+        server.start()
+        server.settle()
+        assert server.process is not None
+        pids = [server.process.pid, *ack_compare.children(server.process.pid)]
+        before, services_before = threads(pids), services_cpu_s()
+        result = ack_compare.saturate(server.url, body_path, signature, args.seconds, 32, 1, workdir)
+        after, services = threads(pids), services_cpu_s() - services_before
+        acknowledged = int(result["requests"] - result["non2xx"] - result["errors"])
+        print(
+            f"{args.server}: {acknowledged:,} acknowledged in {args.seconds} s ({acknowledged / args.seconds:,.0f}/s)"
+        )
+        total = 0.0
+        for key in sorted(after):
+            spent = after[key] - before.get(key, 0.0)
+            total += spent
+            if spent >= 0.05:
+                pid, tid, name = key
+                print(
+                    f"  pid {pid} thread {tid} ({name}): {spent:.2f} s, {1e6 * spent / acknowledged:.0f} µs a delivery"
+                )
+        print(f"  the server in all: {1e6 * total / acknowledged:.0f} µs a delivery")
+        print(f"  PostgreSQL and Redis: {services:.2f} s, {1e6 * services / acknowledged:.0f} µs a delivery")
+        print(f"  in the inbox afterwards: {server.recorded()}")
+        print(f"machine: {ack_compare.machine()}")
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
