@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ghapp.runners.base import RunContext, Runner, RunnerError, ToolRun, run, run_all
 from ghapp.runners.mypy import Mypy
+from ghapp.runners.mypy_stdlib import StdlibCaches
 from ghapp.runners.osv_audit import OsvAudit
 from ghapp.runners.oxlint import Oxlint
 from ghapp.runners.pip_audit import PipAudit
@@ -18,7 +19,7 @@ RUNNERS: tuple[Runner, ...] = (
     Ruff(),
     Oxlint(),
     Shellcheck(),  # lint
-    Mypy(),  # types
+    Mypy(stdlib=StdlibCaches()),  # types: each config's standard library analysed once a process
     Semgrep(),
     Zizmor(),
     Secrets(),  # semgrep: security rules, workflows, secrets

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import os
 import resource
@@ -26,6 +27,8 @@ from ghapp.core.errors import GhappError
 from ghapp.core.facts import ChangedFile
 from ghapp.resources import policies_dir
 from ghapp.runners import sandbox
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RUFF_SELECT = ("E", "F", "W", "B", "S", "UP")
 _SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -94,7 +97,9 @@ class ToolRun:
 
 
 class Runner(Protocol):
-    """One gate's tool. `command` and `parse` are pure; `prepare` may only read files under `ctx.root`."""
+    """One gate's tool. `command` and `parse` are pure; `prepare` may only read files under `ctx.root`. A
+    runner may also have `seed(ctx, inputs)`, called with the written inputs before the tool starts, which may
+    only fill the runner's own scratch directory (a warm cache: `Mypy`)."""
 
     @property
     def name(self) -> str: ...
@@ -200,6 +205,12 @@ async def run(
         directory.mkdir(parents=True, exist_ok=True)
     for name, text in inputs.items():
         (ctx.scratch_for(runner.name) / name).write_text(text, encoding="utf-8")
+    seed = getattr(runner, "seed", None)  # optional: a warm start in the runner's own scratch directory
+    if seed is not None:
+        try:
+            seed(ctx, inputs)
+        except OSError as exc:  # a cold start, as without it
+            log.warning("%s starts cold: %s", runner.name, exc)
     if ctx.sandbox is not None:
         argv = sandbox.wrap(
             ctx.sandbox,

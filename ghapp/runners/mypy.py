@@ -10,6 +10,7 @@ from typing import Any
 from ghapp.core.decisions import Finding, Gate, Severity, ToolReport
 from ghapp.runners.base import RunContext, RunnerError, ToolRun, relative
 from ghapp.runners.mypy_config import CONFIG_FILES, build_config
+from ghapp.runners.mypy_stdlib import StdlibCaches
 
 _CONFIG = "mypy.ini"
 _MAX_CONFIG_BYTES = 1024 * 1024
@@ -24,9 +25,16 @@ class Mypy:
     dist: str = "mypy"
     needs_network: bool = False
     env: Mapping[str, str] = field(default_factory=dict)
+    stdlib: StdlibCaches | None = None  # ready caches of the standard library, one per config (None: cold runs)
 
     def applies_to(self, path: str) -> bool:
         return path.endswith((".py", ".pyi"))
+
+    def seed(self, ctx: RunContext, inputs: Mapping[str, str]) -> None:
+        """Start from a ready cache of the standard library for this config, when there is one."""
+        if self.stdlib is not None:
+            cache = ctx.scratch_for(self.name) / "cache"
+            self.stdlib.seed(ctx, (_CONFIG, inputs[_CONFIG]), cache, self.command)
 
     def prepare(self, ctx: RunContext, files: Sequence[str]) -> dict[str, str]:
         repo_files: dict[str, str] = {}
