@@ -11,12 +11,14 @@ size, hash) and the options, so an entry that does not fit a run (a module the P
 analysed again, as without the cache.
 
 The first run with a config starts its cache in the background and runs cold; later runs start warm. The
-caches live in a private temporary directory of the process, at most `MAX_CONFIGS` of them (a few MB each).
+caches live in a private temporary directory of the process, removed when it exits, at most `MAX_CONFIGS`
+of them (a few MB each).
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import dataclasses
 import hashlib
 import logging
@@ -75,6 +77,7 @@ class StdlibCaches:
     def _home(self) -> Path:
         if self._dir is None:
             self._dir = Path(tempfile.mkdtemp(prefix="ghapp-mypy-stdlib-"))  # 0700, this process's own
+            atexit.register(shutil.rmtree, self._dir, ignore_errors=True)
         return self._dir
 
     def _build(self, ctx: RunContext, config: tuple[str, str], command: Command, key: str, home: Path) -> None:
