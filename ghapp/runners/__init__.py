@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from ghapp.runners.base import RunContext, Runner, RunnerError, ToolRun, run, run_all
+from ghapp.runners.base import RunContext, Runner, RunnerError, ToolRun, run
 from ghapp.runners.mypy import Mypy
 from ghapp.runners.mypy_stdlib import StdlibCaches
 from ghapp.runners.osv_audit import OsvAudit
 from ghapp.runners.oxlint import Oxlint
 from ghapp.runners.pip_audit import PipAudit
 from ghapp.runners.ruff import Ruff
+from ghapp.runners.schedule import run_all
 from ghapp.runners.secrets import Secrets
 from ghapp.runners.semgrep import Semgrep
 from ghapp.runners.shellcheck import Shellcheck

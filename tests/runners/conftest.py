@@ -17,6 +17,17 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
+def ctx(tmp_path: Path) -> RunContext:
+    """A head with a.py, b.py and notes.md."""
+    root = tmp_path / "head"
+    root.mkdir()
+    (root / "a.py").write_text("x = 1\n")
+    (root / "b.py").write_text("y = 2\n")
+    (root / "notes.md").write_text("hi\n")
+    return RunContext(root=root, scratch=tmp_path / "scratch")
+
+
+@pytest.fixture
 def repo(tmp_path: Path) -> Callable[..., RunContext]:
     """`repo("bad")`: a RunContext on a fresh copy of tests/fixtures/repos/bad."""
 

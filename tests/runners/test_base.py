@@ -8,70 +8,16 @@ import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ghapp.core.decisions import Finding, Gate, ToolReport
-from ghapp.core.facts import ChangedFile
 from ghapp.runners import RUNNERS
-from ghapp.runners.base import (
-    DATA_HEADROOM,
-    RecentTimes,
-    RunContext,
-    RunnerError,
-    ToolRun,
-    applicable,
-    relative,
-    run,
-    run_all,
-)
+from ghapp.runners.base import DATA_HEADROOM, RunContext, ToolRun, relative, run
 from tests.polling import wait_for
-
-
-@dataclass(frozen=True)
-class Script:
-    """A runner whose tool is `python -c <code>`; its output must be JSON {"findings": [[path, line], ...]}."""
-
-    code: str
-    name: str = "script"
-    gate: Gate = Gate.LINT
-    dist: str = "pytest"
-    needs_network: bool = False
-    env: Mapping[str, str] = field(default_factory=lambda: {"TOOL_SETTING": "1"})
-    inputs: Mapping[str, str] = field(default_factory=dict)
-    fail_prepare: bool = False
-
-    def applies_to(self, path: str) -> bool:
-        return path.endswith(".py")
-
-    def prepare(self, ctx: RunContext, files: Sequence[str]) -> dict[str, str]:
-        if self.fail_prepare:
-            raise RunnerError("cannot read the repository's config")
-        return dict(self.inputs)
-
-    def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
-        return [ctx.tool("python"), "-c", self.code, *files]
-
-    def parse(self, run: ToolRun, ctx: RunContext) -> ToolReport:
-        try:
-            data = json.loads(run.stdout)
-        except ValueError as exc:
-            raise RunnerError("not JSON") from exc
-        findings = tuple(Finding(path, line, "r", "m") for path, line in data["findings"])
-        return ToolReport(gate=self.gate, tool=self.name, findings=findings)
-
-
-@pytest.fixture
-def ctx(tmp_path: Path) -> RunContext:
-    root = tmp_path / "head"
-    root.mkdir()
-    (root / "a.py").write_text("x = 1\n")
-    (root / "b.py").write_text("y = 2\n")
-    (root / "notes.md").write_text("hi\n")
-    return RunContext(root=root, scratch=tmp_path / "scratch")
+from tests.runners.script_runner import Script
 
 
 def test_runs_in_the_checkout_and_parses(ctx: RunContext) -> None:
@@ -197,43 +143,7 @@ def test_a_missing_tool_is_an_error_report(ctx: RunContext, tmp_path: Path) -> N
     assert report.status == "error" and "cannot start" in report.error
 
 
-def test_run_all_gives_one_report_per_runner_and_skips_what_does_not_apply(ctx: RunContext) -> None:
-    code = "import sys, json; print(json.dumps({'findings': [[f, 2] for f in sys.argv[1:]]}))"
-    changed: list[ChangedFile | str] = [
-        ChangedFile("a.py"),
-        ChangedFile("gone.py", status="removed"),
-        ChangedFile("notes.md"),
-        "b.py",
-        ChangedFile("missing.py"),
-    ]
-
-    @dataclass(frozen=True)
-    class OnlyMarkdown(Script):
-        def applies_to(self, path: str) -> bool:
-            return path.endswith(".rst")
-
-    started: list[tuple[str, list[str]]] = []
-    done: list[str] = []
-    reports = asyncio.run(
-        run_all(
-            [Script(code), OnlyMarkdown(code, name="docs")],
-            ctx,
-            changed,
-            timeout_s=30,
-            on_start=lambda runner, files: started.append((runner.name, list(files))),
-            on_done=lambda report: done.append(report.tool),
-        )
-    )
-    assert started == [("script", ["a.py", "b.py"])]  # nothing starts for a runner without files
-    assert sorted(done) == ["docs", "script"]
-    assert [r.tool for r in reports] == ["script", "docs"]
-    assert reports[0].files == ("a.py", "b.py")
-    assert {f.path for f in reports[0].findings} == {"a.py", "b.py"}
-    assert reports[1] == ToolReport(gate=Gate.LINT, tool="docs", version=reports[1].version)
-
-
-def test_applicable_and_relative(ctx: RunContext) -> None:
-    assert applicable(Script(""), ctx, [ChangedFile("a.py"), ChangedFile("a.py")]) == ["a.py"]
+def test_relative_paths_and_our_own_tools(ctx: RunContext) -> None:
     assert relative(ctx, str(ctx.root / "pkg" / "m.py")) == "pkg/m.py"
     assert relative(ctx, "./pkg/m.py") == "pkg/m.py"
     assert relative(ctx, "/elsewhere/m.py") == "/elsewhere/m.py"
@@ -245,35 +155,33 @@ def test_only_the_two_dependency_audits_of_the_bundled_tools_get_a_network() -> 
     assert {r.name for r in RUNNERS if r.needs_network} == {"pip-audit", "osv"}
 
 
-def test_the_longest_tool_of_the_last_runs_starts_first() -> None:
+def test_a_runner_may_seed_its_own_scratch_before_the_tool_starts(ctx: RunContext) -> None:
+    """`seed` sees the written inputs; what it puts in the runner's scratch directory is there when the tool
+    starts; a seed that fails with an OSError leaves a cold start, not a failed run."""
+    seen: list[dict[str, str]] = []
+
     @dataclass(frozen=True)
-    class Named:
-        name: str
+    class Seeded(Script):
+        broken: bool = False
 
-    recent = RecentTimes()
-    runners: list[Any] = [Named("ruff"), Named("mypy"), Named("new"), Named("semgrep")]
-    for tool, seconds in (("ruff", 0.05), ("mypy", 0.9), ("semgrep", 0.26)):
-        recent.note(ToolReport(gate=Gate.LINT, tool=tool, version="1", duration_s=seconds))
-    assert [runners[i].name for i in recent.order(runners)] == ["new", "mypy", "semgrep", "ruff"]
+        def seed(self, ctx: RunContext, inputs: Mapping[str, str]) -> None:
+            seen.append(dict(inputs))
+            if self.broken:
+                raise OSError("no space left on device")
+            (ctx.scratch_for(self.name) / "warm").write_text("ready")
 
-
-def test_run_all_starts_tools_longest_first_and_reports_in_the_order_given(ctx: RunContext) -> None:
-    code = "import sys\\nprint('[]')\\n"
-    runners = [Script(code, name="quick"), Script(code, name="slow")]
-    recent = RecentTimes()
-    recent.note(ToolReport(gate=Gate.LINT, tool="quick", version="1", duration_s=0.1))
-    recent.note(ToolReport(gate=Gate.LINT, tool="slow", version="1", duration_s=5.0))
-    started: list[str] = []
-    reports = asyncio.run(
-        run_all(
-            runners,
-            ctx,
-            ["a.py"],
-            timeout_s=30,
-            concurrency=1,
-            recent=recent,
-            on_start=lambda runner, files: started.append(runner.name),
-        )
+    code = (
+        "import json, pathlib, sys; warm = pathlib.Path(sys.argv[1]) / 'warm'; "
+        "print(json.dumps({'findings': [['a.py', 1]] if warm.exists() else []}))"
     )
-    assert started == ["slow", "quick"]
-    assert [r.tool for r in reports] == ["quick", "slow"]
+
+    @dataclass(frozen=True)
+    class WithScratch(Seeded):
+        def command(self, ctx: RunContext, files: Sequence[str]) -> list[str]:
+            return [ctx.tool("python"), "-c", self.code, str(ctx.scratch_for(self.name))]
+
+    warm = asyncio.run(run(WithScratch(code, inputs={"config.ini": "[x]\n"}), ctx, ["a.py"], timeout_s=30))
+    assert seen == [{"config.ini": "[x]\n"}]
+    assert warm.status == "ok" and [f.path for f in warm.findings] == ["a.py"]
+    cold = asyncio.run(run(WithScratch(code, name="cold", broken=True), ctx, ["a.py"], timeout_s=30))
+    assert cold.status == "ok" and cold.findings == ()
