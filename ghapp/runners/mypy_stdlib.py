@@ -26,11 +26,10 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 
 from ghapp.core.decisions import Gate, ToolReport
-from ghapp.runners.base import RunContext, RunnerError, ToolRun, run
+from ghapp.runners.base import RunContext, RunnerError, ToolRun, run, tool_version
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ class StdlibCaches:
         return False
 
     def _key(self, ctx: RunContext, config_text: str) -> str:
-        stamp = f"{metadata.version('mypy')}\0{ctx.tool_dir}\0{ctx.sandbox}\0{config_text}"
+        stamp = f"{tool_version('mypy')}\0{ctx.tool_dir}\0{ctx.sandbox}\0{config_text}"
         return hashlib.sha256(stamp.encode()).hexdigest()[:32]
 
     def _home(self) -> Path:
