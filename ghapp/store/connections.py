@@ -49,7 +49,7 @@ def _postgres_session(dbapi_connection: Any, record: Any) -> None:
 
 # A pooled PostgreSQL connection is tried (`SELECT 1`) before use only when it has been idle this long: one
 # that went back to the pool moments ago is alive as far as anyone can know, and pinging it anyway was a round
-# trip in each of the web tier's batches (bench/ack_compare.py). One that was cut meanwhile (a restart, a
+# trip in each of the web tier's batches (bench/ack_profile.py). One that was cut meanwhile (a restart, a
 # failover) fails its first statement as `StoreUnavailable`, and SQLAlchemy then replaces every connection
 # of the pool taken before the failure, so the caller's retry gets a new one.
 PING_AFTER_IDLE_S = 1.0

@@ -80,7 +80,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Payload(TypeDecorator[str]):
     """A webhook body as text that SQLite keeps lz4-compressed (a frame, self-describing); PostgreSQL keeps it
-    as plain text and compresses it itself (TOAST, lz4 where the server has it: see `_postgres_session`).
+    as plain text and compresses it itself (TOAST, lz4 where the server has it: `store/connections.py`).
 
     A 28 KB `pull_request` body becomes ~4.5 KB in ~11 µs; SQLite then writes one or two pages for it instead
     of seven, and the web tier's writer records a batch 2.4 times as fast (bench/ack_compare.py). Rows written
