@@ -49,16 +49,18 @@ def threads(pids: list[int]) -> dict[tuple[int, int, str], float]:
     return found
 
 
-def services_cpu_s() -> float:
-    total = 0.0
+def services_cpu_s() -> dict[str, float]:
+    """CPU seconds of PostgreSQL's and Redis's processes, by service."""
+    total = dict.fromkeys(SERVICES, 0.0)
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if any(name in stat for name in SERVICES):
-                total += cpu_s(stat)
+            for name in SERVICES:
+                if name in stat:
+                    total[name] += cpu_s(stat)
     return total
 
 
@@ -80,7 +82,7 @@ def main() -> int:
         pids = [server.process.pid, *ack_compare.children(server.process.pid)]
         before, services_before = threads(pids), services_cpu_s()
         result = ack_compare.saturate(server.url, body_path, signature, args.seconds, 32, 1, workdir)
-        after, services = threads(pids), services_cpu_s() - services_before
+        after, services_after = threads(pids), services_cpu_s()
         acknowledged = int(result["requests"] - result["non2xx"] - result["errors"])
         print(
             f"{args.server}: {acknowledged:,} acknowledged in {args.seconds} s ({acknowledged / args.seconds:,.0f}/s)"
@@ -95,7 +97,9 @@ def main() -> int:
                     f"  pid {pid} thread {tid} ({name}): {spent:.2f} s, {1e6 * spent / acknowledged:.0f} µs a delivery"
                 )
         print(f"  the server in all: {1e6 * total / acknowledged:.0f} µs a delivery")
-        print(f"  PostgreSQL and Redis: {services:.2f} s, {1e6 * services / acknowledged:.0f} µs a delivery")
+        for name in SERVICES:
+            spent = services_after[name] - services_before[name]
+            print(f"  {name[1:-1]}: {spent:.2f} s, {1e6 * spent / acknowledged:.0f} µs a delivery")
         print(f"  in the inbox afterwards: {server.recorded()}")
         print(f"machine: {ack_compare.machine()}")
     finally:
