@@ -4,16 +4,19 @@ its port, and its worker in a child process.
 The first process binds the port, readies the database and serves; once the App is configured it starts the
 other web processes (`runtime.child.WebProcess`), each accepting on a socket of its own joined to the port.
 Before that only the first serves: the setup flow stores the credentials in the process that ran it, which
-then starts the others.
+then starts the others. All of them, the worker child too, count their metrics in one directory, so any
+`/metrics` of theirs shows the sums (`observability/metrics.py`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Callable
 
 import uvicorn
@@ -21,7 +24,7 @@ from starlette.applications import Starlette
 
 from ghapp.app import create_app
 from ghapp.observability import Telemetry, configure_logging, secrets_of
-from ghapp.observability.metrics import serve_metrics
+from ghapp.observability.metrics import SHARED_DIR, serve_metrics
 from ghapp.runtime.child import WebProcess, WorkerProcess, listening_socket, stop_when_parent_is_gone, wake_by
 from ghapp.runtime.webhooks import refusal
 from ghapp.settings import Settings, SettingsError, from_env
@@ -47,20 +50,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help="serve Prometheus /metrics on this port, apart from the web port (which serves it "
-        "only with GHAPP_METRICS_TOKEN); each other web process serves its own on the ports after it",
+        "only with GHAPP_METRICS_TOKEN); each other web process serves the same sums on the ports after it",
     )
     parser.add_argument(
         "--worker-metrics-port",
         type=int,
         default=None,
-        help="with the worker in a child process: serve ITS /metrics on this port",
+        help="with the worker in a child process: it also serves /metrics (the same sums) on this port",
     )
     parser.add_argument(
         "--web-processes",
         type=int,
         default=None,
         help="web processes accepting on the port (default: GHAPP_WEB_PROCESSES, else one per CPU, at most 4); "
-        "each serves every page, and /metrics on the web port shows the one that answered",
+        "each serves every page, and /metrics on any of them shows the sums of all",
     )
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request (off: it costs latency)")
     # A web process started by another `ghapp serve`: its listening socket, the pipe that closes when that
@@ -95,6 +98,19 @@ def run(args: argparse.Namespace) -> int:
     if args.listen_fd is not None:
         return _serve_started_by_another(args, settings)
     mode = "none" if args.no_worker else args.worker
+    # `--worker thread` is the one-process mode: one web process unless asked for more
+    asked = args.web_processes if args.web_processes is not None or mode != "thread" else 1
+    host, count = args.host or settings.host, web_processes(settings, asked)
+    remove_metrics_dir = _count_metrics_together(count + (mode == "process"))
+    try:
+        return _serve_with_others(args, settings, mode, host, count)
+    finally:
+        remove_metrics_dir()
+
+
+def _serve_with_others(args: argparse.Namespace, settings: Settings, mode: str, host: str, count: int) -> int:
+    """This process serves; `count` - 1 other web processes and, in mode "process", the worker child run
+    beside it until it stops."""
     child = None
     if mode == "process":
         extra = ["--metrics-port", str(args.worker_metrics_port)] if args.worker_metrics_port is not None else []
@@ -103,9 +119,6 @@ def run(args: argparse.Namespace) -> int:
     app = _web_app(args, settings, run_worker=mode == "thread", on_enqueued=child.wake if child else None)
     if app is None:
         return 2
-    # `--worker thread` is the one-process mode: one web process unless asked for more
-    asked = args.web_processes if args.web_processes is not None or mode != "thread" else 1
-    host, count = args.host or settings.host, web_processes(settings, asked)
     try:
         listener = listening_socket(host, settings.port, shared=count > 1)
     except OSError as exc:
@@ -115,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     env = {**os.environ, "GHAPP_PORT": str(settings.port)}
     wake = child.wake_fd if child else None
     others = [
-        # the k-th other web process serves its own metrics on --metrics-port + k
+        # the k-th other web process also serves /metrics, on --metrics-port + k
         WebProcess(host, port, wake, env=env, args=_metrics_port(args.metrics_port, k))
         for k in range(1, count)
     ]
@@ -136,6 +149,17 @@ def run(args: argparse.Namespace) -> int:
         if child is not None:  # last: the web tier has committed and enqueued everything it acknowledged
             child.stop()
     return 0
+
+
+def _count_metrics_together(processes: int) -> Callable[[], None]:
+    """With more than one process, a new private directory where all of them count their metrics, named in
+    this process's environment (which the others inherit) before any metric exists; returns what removes it.
+    A directory the operator named is used as it is and kept."""
+    if processes < 2 or os.environ.get(SHARED_DIR):
+        return lambda: None
+    directory = tempfile.mkdtemp(prefix="ghapp-metrics-")  # mode 0700
+    os.environ[SHARED_DIR] = directory
+    return lambda: shutil.rmtree(directory, ignore_errors=True)
 
 
 def _serve_started_by_another(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,9 +1,16 @@
-"""The App's Prometheus metrics, on a registry of its own, and the `/metrics` endpoint that exposes them."""
+"""The App's Prometheus metrics, on a registry of its own, and the `/metrics` endpoint that exposes them.
+
+The processes of one `ghapp serve` (its web processes and its worker child) count together: each keeps its
+values in a file of one shared directory (prometheus_client's multiprocess mode, `SHARED_DIR`), and any of
+their `/metrics` shows the sums, so one scrape sees them all and a counter never goes back because another
+process answered it.
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -13,7 +20,11 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     start_http_server,
+    values,
 )
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,10 +34,38 @@ _ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 10.0)
 _JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 
 
+# prometheus_client's own variable: the directory where the processes that count together keep their values.
+SHARED_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _shared_dir() -> str | None:
+    """The directory this process counts in, if any. prometheus_client picks its value class when it is first
+    imported; `ghapp serve` names the directory after that, so the class is switched here, before any metric."""
+    directory = os.environ.get(SHARED_DIR)
+    if directory and values.ValueClass is values.MutexValue:
+        values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
+    return directory or None
+
+
+class _QueueDepth(Collector):
+    """`ghapp_queue_depth`, read from the inbox at every scrape: one figure for every process that shares it,
+    so it is never summed."""
+
+    def __init__(self) -> None:
+        self.depth: Callable[[], int] | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        value = float(self.depth()) if self.depth is not None else 0.0
+        yield GaugeMetricFamily("ghapp_queue_depth", "Inbox rows waiting or leased, not yet done.", value=value)
+
+
 class Metrics:
-    """Every metric the App exports. Create one per process (tests: one per test) with its own registry."""
+    """Every metric the App exports. Create one per process (tests: one per test) with its own registry;
+    `registry` holds this process's own values, `exposed` what its `/metrics` serves (the sums of every
+    process counting in `SHARED_DIR` when it is set)."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        shared = _shared_dir()
         self.registry = registry if registry is not None else CollectorRegistry()
         self.http_port: int | None = None  # set by `serve_metrics`
         self._delivery_counters: dict[tuple[str, str], Counter] = {}
@@ -44,7 +83,8 @@ class Metrics:
             buckets=_ACK_BUCKETS,
             registry=r,
         )
-        self.queue_depth = Gauge("ghapp_queue_depth", "Inbox rows waiting or leased, not yet done.", registry=r)
+        self._queue_depth = _QueueDepth()
+        r.register(self._queue_depth)
         self.job_duration_seconds = Histogram(
             "ghapp_job_duration_seconds",
             "Time spent per gate of one evaluation.",
@@ -59,7 +99,10 @@ class Metrics:
             registry=r,
         )
         self.github_ratelimit_remaining = Gauge(
-            "ghapp_github_ratelimit_remaining", "x-ratelimit-remaining of the last GitHub answer.", registry=r
+            "ghapp_github_ratelimit_remaining",
+            "x-ratelimit-remaining of the last GitHub answer.",
+            registry=r,
+            multiprocess_mode="mostrecent",  # shared: the last answer any process had
         )
         self.runner_failures = Counter(
             "ghapp_runner_failures_total",
@@ -75,10 +118,15 @@ class Metrics:
             ["kind", "outcome"],
             registry=r,
         )
+        self.exposed = r
+        if shared is not None:
+            self.exposed = CollectorRegistry()
+            MultiProcessCollector(self.exposed, path=shared)  # type: ignore[no-untyped-call]
+            self.exposed.register(self._queue_depth)
 
     def track_queue_depth(self, depth: Callable[[], int]) -> None:
         """Read the queue depth from `depth()` at every scrape (e.g. the inbox's count of open rows)."""
-        self.queue_depth.set_function(lambda: float(depth()))
+        self._queue_depth.depth = depth
 
     def delivery(self, event: str, outcome: str) -> None:
         key = (event or "unknown", outcome)
@@ -100,7 +148,7 @@ class Metrics:
         self.runner_failures.labels(tool=tool, reason=reason).inc()
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        return generate_latest(self.exposed)
 
 
 def metrics_endpoint(metrics: Metrics, token: str | None = None) -> Callable[[Request], Response]:
@@ -126,7 +174,7 @@ def metrics_endpoint(metrics: Metrics, token: str | None = None) -> Callable[[Re
 def serve_metrics(metrics: Metrics, port: int, addr: str = "0.0.0.0") -> Callable[[], None]:  # noqa: S104
     """Serve `/metrics` on its own port in a daemon thread (for `ghapp worker`, which has no web server);
     returns the function that stops it. Port 0 picks a free port (tests read it from the returned server)."""
-    server, thread = start_http_server(port, addr=addr, registry=metrics.registry)
+    server, thread = start_http_server(port, addr=addr, registry=metrics.exposed)
     metrics.http_port = server.server_port
 
     def stop() -> None:

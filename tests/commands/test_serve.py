@@ -16,10 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from ghapp.cli import main
 from ghapp.commands import serve
 from ghapp.commands.serve import web_processes
+from ghapp.observability.metrics import SHARED_DIR
 from ghapp.settings import Settings
 from ghapp.store.database import open_database
 from ghapp.store.deliveries import DeliveryState
@@ -29,6 +31,9 @@ from tests.paths import ROOT
 from tests.polling import free_port, wait_for
 
 GHAPP = ROOT / ".venv" / "bin" / "ghapp"
+# A connection the kernel hands to a web process still starting waits in that socket's queue until it accepts,
+# which on a loaded machine can take longer than httpx's 5 s default.
+ANSWER_S = 30.0
 
 
 def app_env(tmp_path: Path, *, credentials: bool = True) -> dict[str, str]:
@@ -83,7 +88,7 @@ def test_serve_accepts_and_processes_a_signed_delivery_then_stops_cleanly(tmp_pa
         assert wait_for(lambda: ready(base)), (tmp_path / "serve.log").read_text()
         body = load_webhook("installation", "created")
         headers = delivery_headers("installation", body)
-        response = httpx.post(base + "/api/github/webhooks", content=body, headers=headers)
+        response = httpx.post(base + "/api/github/webhooks", content=body, headers=headers, timeout=ANSWER_S)
         assert response.status_code == 202 and response.json()["status"] == "accepted"
         assert wait_for(lambda: state(tmp_path, headers["X-GitHub-Delivery"]) == DeliveryState.DONE)
         proc.send_signal(signal.SIGTERM)
@@ -103,7 +108,9 @@ def test_serve_without_credentials_shows_setup_and_refuses_deliveries(tmp_path: 
         assert setup.status_code == 200
         assert f"http://localhost:{port}/api/github/webhooks" in setup.text  # the port served, not the default
         body = load_webhook("ping", "payload")
-        refused = httpx.post(base + "/api/github/webhooks", content=body, headers=delivery_headers("ping", body))
+        refused = httpx.post(
+            base + "/api/github/webhooks", content=body, headers=delivery_headers("ping", body), timeout=ANSWER_S
+        )
         assert refused.status_code == 503 and "/setup" in refused.json()["error"]
     assert "refused until the App is configured" in (tmp_path / "serve.log").read_text()
 
@@ -117,7 +124,8 @@ def test_serve_without_a_worker_hands_deliveries_to_ghapp_worker(tmp_path: Path)
         assert wait_for(lambda: ready(base)), (tmp_path / "serve.log").read_text()
         body = load_webhook("ping", "payload")
         headers = delivery_headers("ping", body)
-        assert httpx.post(base + "/api/github/webhooks", content=body, headers=headers).status_code == 202
+        answer = httpx.post(base + "/api/github/webhooks", content=body, headers=headers, timeout=ANSWER_S)
+        assert answer.status_code == 202
         time.sleep(1.0)
         assert state(tmp_path, headers["X-GitHub-Delivery"]) == DeliveryState.PENDING
         with running(["worker"], env, tmp_path, "worker"):
@@ -159,7 +167,8 @@ def alive(pid: int) -> bool:
 def accept(base: str, tmp_path: Path, event: str = "installation", name: str = "created") -> None:
     body = load_webhook(event, name)  # each body once: the same body again is a replay, not recorded
     headers = delivery_headers(event, body)
-    assert httpx.post(base + "/api/github/webhooks", content=body, headers=headers).status_code == 202
+    answer = httpx.post(base + "/api/github/webhooks", content=body, headers=headers, timeout=ANSWER_S)
+    assert answer.status_code == 202
     assert wait_for(lambda: state(tmp_path, headers["X-GitHub-Delivery"]) == DeliveryState.DONE)
 
 
@@ -309,18 +318,49 @@ def two_free_ports() -> int:
         return port
 
 
+def accepted_pings(url: str, token: str | None = None) -> float | None:
+    """`ghapp_deliveries_total` of accepted pings as `url` serves it; None while it does not answer."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        text = httpx.get(url, headers=headers, timeout=2).text
+    except httpx.TransportError:
+        return None
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "ghapp_deliveries_total" and sample.labels == {"event": "ping", "outcome": "accepted"}:
+                return sample.value
+    return 0.0
+
+
+def shared_dir(pid: int) -> Path:
+    """The directory process `pid` was started to count its metrics in."""
+    environ = dict(
+        entry.split(b"=", 1) for entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in entry
+    )
+    return Path(environ[SHARED_DIR.encode()].decode())
+
+
 @pytest.mark.slow
-def test_each_web_process_serves_its_own_metrics(tmp_path: Path) -> None:
-    port, metrics = free_port(), two_free_ports()
+def test_every_process_of_serve_serves_the_sums_of_all(tmp_path: Path) -> None:
+    """Whichever process answers a scrape, it shows what all of them counted: a counter never goes back
+    because another web process answered, and one scrape target sees the worker child too."""
+    port, metrics, worker_metrics = free_port(), two_free_ports(), free_port()
     base = f"http://127.0.0.1:{port}"
-    arguments = ["serve", "--port", str(port), "--web-processes", "2", "--metrics-port", str(metrics)]
-    with running(arguments, app_env(tmp_path), tmp_path, "serve") as proc:
-        assert wait_for(lambda: ready(base) and len(web_children(proc.pid)) == 1)
-
-        def scraped(at: int) -> bool:
-            try:
-                return "ghapp_deliveries_total" in httpx.get(f"http://127.0.0.1:{at}/metrics", timeout=2).text
-            except httpx.TransportError:
-                return False
-
-        assert wait_for(lambda: scraped(metrics) and scraped(metrics + 1)), (tmp_path / "serve.log").read_text()
+    arguments = ["serve", "--port", str(port), "--web-processes", "2"]
+    arguments += ["--metrics-port", str(metrics), "--worker-metrics-port", str(worker_metrics)]
+    env = app_env(tmp_path) | {"GHAPP_METRICS_TOKEN": "scrape-token"}
+    with running(arguments, env, tmp_path, "serve") as proc:
+        assert wait_for(lambda: ready(base) and len(web_children(proc.pid)) == 1), (tmp_path / "serve.log").read_text()
+        [web] = web_children(proc.pid)
+        assert all(accepted_within(base, 10.0, str(n)) for n in range(16))  # new connections: both sockets
+        scrapes = [f"http://127.0.0.1:{at}/metrics" for at in (metrics, metrics + 1, worker_metrics)]
+        assert wait_for(lambda: all(accepted_pings(url) == 16 for url in scrapes))
+        assert accepted_pings(base + "/metrics", "scrape-token") == 16
+        directory = shared_dir(web)  # named by the first process after it started: its children inherit it
+        counted_by = {path.name for path in directory.glob("counter_*.db")}
+        assert {f"counter_{proc.pid}.db", f"counter_{web}.db"} <= counted_by  # both web processes answered
+        assert len(counted_by) == 3  # and the worker child counts there too
+        assert directory.stat().st_mode & 0o077 == 0
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    assert not directory.exists()

@@ -1,8 +1,13 @@
-"""The metrics live on their own registry, count what the App does, and `/metrics` serves them to Prometheus."""
+"""The metrics live on their own registry, count what the App does, and `/metrics` serves them to Prometheus;
+processes sharing a directory serve the sums."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,7 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from ghapp.observability.metrics import Metrics, metrics_endpoint, serve_metrics
+from ghapp.observability.metrics import SHARED_DIR, Metrics, metrics_endpoint, serve_metrics
+from tests.paths import ROOT
 
 
 def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -92,3 +98,47 @@ def test_serve_metrics_on_a_port_of_its_own() -> None:
     assert 'ghapp_runner_failures_total{reason="timeout",tool="semgrep"} 1.0' in body
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{m.http_port}/metrics", timeout=2)
+
+
+# A process of its own, counting in the directory named by SHARED_DIR: argv is how many deliveries it accepts,
+# one acknowledgement time, the rate limit it saw last and, with a fourth, the queue depth it reads; it prints
+# what its /metrics would serve. prometheus_client is imported before the directory is named, as in `ghapp
+# serve`'s first process.
+PROCESS = """
+import os, sys
+import prometheus_client
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = sys.argv[5]
+from ghapp.observability.metrics import Metrics
+m = Metrics()
+for _ in range(int(sys.argv[1])):
+    m.delivery("push", "accepted")
+m.webhook_ack_seconds.observe(float(sys.argv[2]))
+m.github_call("/rate_limit", 200, remaining=int(sys.argv[3]))
+if sys.argv[4]:
+    m.track_queue_depth(lambda: int(sys.argv[4]))
+    sys.stdout.write(m.render().decode())
+"""
+
+
+def in_a_process(directory: Path, accepted: int, ack_s: float, remaining: int, depth: str = "") -> str:
+    env = {k: v for k, v in os.environ.items() if k != SHARED_DIR}
+    run = [sys.executable, "-c", PROCESS, str(accepted), str(ack_s), str(remaining), depth, str(directory)]
+    return subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+
+def test_processes_sharing_a_directory_serve_the_sums(tmp_path: Path) -> None:
+    in_a_process(tmp_path, 2, 0.02, 4000)
+    in_a_process(tmp_path, 3, 0.3, 3000)
+    served = in_a_process(tmp_path, 1, 0.02, 2000, depth="7")
+    got: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for family in text_string_to_metric_families(served):
+        for s in family.samples:
+            assert (s.name, tuple(sorted(s.labels.items()))) not in got  # one figure each: no pid label
+            got[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    assert got[("ghapp_deliveries_total", (("event", "push"), ("outcome", "accepted")))] == 6
+    assert got[("ghapp_webhook_ack_seconds_count", ())] == 3
+    assert got[("ghapp_webhook_ack_seconds_bucket", (("le", "0.025"),))] == 2
+    assert got[("ghapp_github_ratelimit_remaining", ())] == 2000  # the last one seen, not a sum
+    assert got[("ghapp_queue_depth", ())] == 7  # read live, once
+    # a process that does not share the directory counts alone
+    assert ("ghapp_deliveries_total", (("event", "push"), ("outcome", "accepted"))) not in samples(Metrics())
