@@ -157,7 +157,11 @@ def _count_metrics_together(processes: int) -> Callable[[], None]:
     A directory the operator named is used as it is and kept."""
     if processes < 2 or os.environ.get(SHARED_DIR):
         return lambda: None
-    directory = tempfile.mkdtemp(prefix="ghapp-metrics-")  # mode 0700
+    try:
+        directory = tempfile.mkdtemp(prefix="ghapp-metrics-")  # mode 0700
+    except OSError as exc:  # no writable temporary directory: each process counts alone, as with one
+        print(f"ghapp serve: each process keeps its own metrics: {exc}", file=sys.stderr)
+        return lambda: None
     os.environ[SHARED_DIR] = directory
     return lambda: shutil.rmtree(directory, ignore_errors=True)
 

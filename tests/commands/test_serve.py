@@ -364,3 +364,17 @@ def test_every_process_of_serve_serves_the_sums_of_all(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0
     assert not directory.exists()
+
+
+def test_without_a_temporary_directory_each_process_counts_alone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(SHARED_DIR, "")  # unset for the test, and removed again after it
+
+    def no_room(prefix: str) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(serve.tempfile, "mkdtemp", no_room)
+    serve._count_metrics_together(3)()
+    assert not os.environ[SHARED_DIR]
+    assert "each process keeps its own metrics: [Errno 28] No space left on device" in capsys.readouterr().err
