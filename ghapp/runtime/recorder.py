@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from ghapp.store.database import StoreError
 from ghapp.store.deliveries import DeliveryState
-from ghapp.store.inbox import Inbox, NewDelivery, Recorded
+from ghapp.store.inbox import Inbox
+from ghapp.store.recording import NewDelivery, Recorded
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256

@@ -29,7 +29,7 @@ from ghapp.runtime.replay import signed_body_digest, unsigned_prefix
 from ghapp.runtime.routing import routing_fields
 from ghapp.settings import Settings
 from ghapp.store.deliveries import DeliveryState
-from ghapp.store.inbox import NewDelivery, Recorded
+from ghapp.store.recording import NewDelivery, Recorded
 
 if TYPE_CHECKING:
     from ghapp.observability import Metrics, Tracing

@@ -1,4 +1,5 @@
-"""The inbox on SQLite and on the real PostgreSQL: idempotent record, atomic claims, leases, retries, sweeps."""
+"""The inbox on SQLite and on the real PostgreSQL: atomic claims, leases, retries, sweeps (recording a delivery
+is tests/store/test_recording.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 
 from ghapp.store.database import Database
 from ghapp.store.deliveries import DeliveryState
-from ghapp.store.inbox import BUSY, Claim, Inbox, NewDelivery, Recorded, backoff_delay
+from ghapp.store.inbox import BUSY, Claim, Inbox, backoff_delay
+from ghapp.store.recording import NewDelivery
 
 
 class Clock:
@@ -42,19 +44,6 @@ def clock() -> Clock:
 @pytest.fixture
 def inbox(db: Database, clock: Clock) -> Inbox:
     return Inbox(db, max_attempts=3, clock=clock, rand=lambda: 0.5)
-
-
-def test_record_is_idempotent_on_the_delivery_id(inbox: Inbox) -> None:
-    assert inbox.record(new("d1", payload='{"first": true}')) is Recorded.NEW
-    assert inbox.record(new("d1", payload='{"second": true}')) is Recorded.DUPLICATE
-    assert inbox.record_many([new("d2"), new("d2"), new("d1")]) == [
-        Recorded.NEW,
-        Recorded.DUPLICATE,
-        Recorded.DUPLICATE,
-    ]
-    row = inbox.get("d1")
-    assert row is not None and row.payload == '{"first": true}' and row.state == DeliveryState.PENDING
-    assert inbox.depth() == 2
 
 
 def test_a_delivery_recorded_as_ignored_is_finished_and_not_claimable(inbox: Inbox) -> None:
