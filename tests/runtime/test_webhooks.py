@@ -220,8 +220,23 @@ def test_acknowledgements_are_measured(make_settings: Callable[..., Settings]) -
     registry = telemetry.metrics.registry
     assert registry.get_sample_value("ghapp_webhook_ack_seconds_count") == 2
     assert registry.get_sample_value("ghapp_deliveries_total", {"event": "ping", "outcome": "accepted"}) == 1
-    assert registry.get_sample_value("ghapp_deliveries_total", {"event": "ping", "outcome": "bad_signature"}) == 1
+    assert registry.get_sample_value("ghapp_deliveries_total", {"event": "unknown", "outcome": "bad_signature"}) == 1
     assert registry.get_sample_value("ghapp_queue_depth") == 1
+
+
+def test_unsigned_requests_cannot_grow_the_metrics(make_settings: Callable[..., Settings]) -> None:
+    """Each event name a request makes up would be a counter of its own, kept for good: only deliveries past
+    the signature are counted under their event."""
+    telemetry = Telemetry.create(make_settings(), registry=CollectorRegistry())
+    with TestClient(create_app(make_settings(), run_worker=False, telemetry=telemetry)) as client:
+        for n in range(50):
+            answer = post(client, f"made-up-{n}", b"{}", **{"X-Hub-Signature-256": "sha256=00"})
+            assert answer.status_code == 401
+        for n in range(50):  # over the size limit, refused before the body is read
+            assert post(client, f"too-big-{n}", b"{}", **{"Content-Length": "999999999"}).status_code == 413
+    [family] = [f for f in telemetry.metrics.registry.collect() if f.name == "ghapp_deliveries"]
+    counted = {(s.labels["event"], s.labels["outcome"]): s.value for s in family.samples if s.name.endswith("_total")}
+    assert counted == {("unknown", "bad_signature"): 50, ("unknown", "rejected"): 50}
 
 
 @pytest.mark.parametrize(
