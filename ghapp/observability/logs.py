@@ -1,4 +1,5 @@
-"""Structured JSON log lines carrying the job's context (delivery, installation, repo, PR), with secrets redacted."""
+"""Structured JSON log lines carrying the job's context (delivery, installation, repo, PR), with secrets redacted,
+and a budget for lines anyone outside can cause."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -32,6 +34,31 @@ _QUERY_SECRET = re.compile(r"([?&](?:[A-Za-z_]*token|code|state|[A-Za-z_]*secret
 _URL_LOGGERS = ("httpx", "httpcore", "hishel")
 # uvicorn adds `color_message` (the message with terminal colour codes) to its records: not for JSON.
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
+
+
+class LogBudget:
+    """At most `lines` log lines of one kind in each `window_s`: a request anyone can send (a bad signature) is
+    logged, but a flood of them does not fill the disk. `take()` says whether this one is logged and, if so,
+    how many were left out since the last logged one (their counts are in the metrics regardless)."""
+
+    def __init__(self, lines: int = 20, window_s: float = 60.0, clock: Callable[[], float] | None = None) -> None:
+        self.lines, self.window_s = lines, window_s
+        self.clock = clock if clock is not None else time.monotonic
+        self._window_start = float("-inf")
+        self._used = 0
+        self._left_out = 0
+
+    def take(self) -> int | None:
+        """None: do not log this one. Otherwise log it, saying the number returned were left out before it."""
+        now = self.clock()
+        if now - self._window_start >= self.window_s:
+            self._window_start, self._used = now, 0
+        if self._used >= self.lines:
+            self._left_out += 1
+            return None
+        self._used += 1
+        left_out, self._left_out = self._left_out, 0
+        return left_out
 
 
 @contextmanager

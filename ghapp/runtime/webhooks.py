@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.types import Receive, Scope, Send
 
+from ghapp.observability.logs import LogBudget
 from ghapp.runtime.body import RETRY_AFTER_S, BodyLimits, BodyReader, BodyRefused
 from ghapp.runtime.recorder import Recorder, RecordError
 from ghapp.runtime.replay import signed_body_digest, unsigned_prefix
@@ -40,7 +41,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")  # event names and delivery GUIDs
 # Outcomes only a delivery whose signature matched reaches (or any, in development without a secret): only
 # these are counted under their X-GitHub-Event, one of GitHub's own few names. Anyone can send a header, and
 # a label value a request chooses would be a new counter kept for good in every process.
-_PAST_THE_SIGNATURE = frozenset({"accepted", "duplicate", "ignored"})
+_SIGNED_OUTCOMES = frozenset({"accepted", "duplicate", "ignored"})
 
 
 def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
@@ -181,14 +182,16 @@ class WebhookReceiver:
         self.handled = handled
         self.metrics = metrics
         self.tracing = tracing
+        self.refusals = LogBudget()  # bad signatures: anyone can send them, so a flood is not logged line by line
 
     def _bad_signature(self, scope: Scope, event: str, delivery_id: str, reason: str) -> tuple[Answer, str]:
-        client = scope.get("client")
-        log.warning(
-            "webhook signature %s",
-            reason,
-            extra={"delivery_id": delivery_id[:64], "event": event[:64], "client": client[0] if client else None},
-        )
+        left_out = self.refusals.take()
+        if left_out is not None:
+            client = scope.get("client")
+            extra = {"delivery_id": delivery_id[:64], "event": event[:64], "client": client[0] if client else None}
+            if left_out:
+                extra["not_logged_before"] = left_out  # over the budget; counted in ghapp_deliveries_total
+            log.warning("webhook signature %s", reason, extra=extra)
         return _error(401, f"signature {reason}"), "bad_signature"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -207,7 +210,7 @@ class WebhookReceiver:
                 span.set_attribute("ghapp.outcome", outcome)
         await answer.send(send)
         if self.metrics is not None:
-            self.metrics.delivery(event if outcome in _PAST_THE_SIGNATURE else "unknown", outcome)
+            self.metrics.delivery(event if outcome in _SIGNED_OUTCOMES else "unknown", outcome)
             self.metrics.webhook_ack_seconds.observe(time.perf_counter() - started)
 
     async def _receive(

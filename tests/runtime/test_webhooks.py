@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from ghapp.app import create_app
 from ghapp.handlers import build_handlers
 from ghapp.observability import Telemetry
+from ghapp.observability.logs import LogBudget
 from ghapp.runtime.jobs import find_handler
 from ghapp.runtime.webhooks import WEBHOOK_PATH, pull_request_number, verify_signature
 from ghapp.settings import Settings
@@ -260,3 +261,26 @@ def test_pull_request_number(event: str, payload: dict[str, Any], number: int | 
 def test_fixture_folder_is_the_shared_one() -> None:
     assert (WEBHOOKS / "SOURCE.md").is_file() and Path(WEBHOOKS).resolve().parent.name == "fixtures"
     assert len(ALL_FIXTURES) == 77
+
+
+def test_a_flood_of_bad_signatures_is_logged_within_a_budget(
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone can send a bad signature: each is refused and counted, but only so many a minute are logged,
+    and the first line after says how many were not."""
+    telemetry = Telemetry.create(make_settings(), registry=CollectorRegistry())
+    app = create_app(make_settings(), run_worker=False, telemetry=telemetry)
+    [front] = [m for m in app.user_middleware if "receiver" in m.kwargs]
+    receiver = front.kwargs["receiver"]
+    ticks = [0.0]
+    receiver.refusals = LogBudget(lines=20, window_s=60.0, clock=lambda: ticks[0])
+    with caplog.at_level(logging.WARNING), TestClient(app) as client:
+        for n in range(30):
+            assert post(client, "ping", b"{}", **{"X-Hub-Signature-256": f"sha256={n:064x}"}).status_code == 401
+        ticks[0] = 60.0
+        assert post(client, "ping", b"{}", **{"X-Hub-Signature-256": "sha256=" + "f" * 64}).status_code == 401
+    logged = [r for r in caplog.records if r.getMessage() == "webhook signature invalid"]
+    assert len(logged) == 21
+    assert [getattr(r, "not_logged_before", 0) for r in logged] == [0] * 20 + [10]
+    counted = telemetry.metrics.registry.get_sample_value
+    assert counted("ghapp_deliveries_total", {"event": "unknown", "outcome": "bad_signature"}) == 31
