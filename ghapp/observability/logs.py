@@ -60,6 +60,14 @@ class LogBudget:
         left_out, self._left_out = self._left_out, 0
         return left_out
 
+    def warning(self, logger: logging.Logger, msg: str, *args: object, extra: dict[str, Any]) -> None:
+        """`logger.warning` within the budget; a line after some were left out says how many, in
+        `not_logged_before`."""
+        left_out = self.take()
+        if left_out is None:
+            return
+        logger.warning(msg, *args, extra={**extra, "not_logged_before": left_out} if left_out else extra)
+
 
 @contextmanager
 def log_context(**fields: Any) -> Iterator[None]:

@@ -185,13 +185,13 @@ class WebhookReceiver:
         self.refusals = LogBudget()  # bad signatures: anyone can send them, so a flood is not logged line by line
 
     def _bad_signature(self, scope: Scope, event: str, delivery_id: str, reason: str) -> tuple[Answer, str]:
-        left_out = self.refusals.take()
-        if left_out is not None:
-            client = scope.get("client")
-            extra = {"delivery_id": delivery_id[:64], "event": event[:64], "client": client[0] if client else None}
-            if left_out:
-                extra["not_logged_before"] = left_out  # over the budget; counted in ghapp_deliveries_total
-            log.warning("webhook signature %s", reason, extra=extra)
+        client = scope.get("client")
+        self.refusals.warning(  # every one is counted in ghapp_deliveries_total
+            log,
+            "webhook signature %s",
+            reason,
+            extra={"delivery_id": delivery_id[:64], "event": event[:64], "client": client[0] if client else None},
+        )
         return _error(401, f"signature {reason}"), "bad_signature"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -40,6 +40,7 @@ from ghapp.credentials import (
 )
 from ghapp.github.errors import GitHubError
 from ghapp.github.manifest import convert_manifest_code
+from ghapp.observability.logs import LogBudget
 from ghapp.resources import app_manifest_path
 from ghapp.settings import Settings
 from ghapp.web.render import message, page
@@ -106,6 +107,7 @@ class SetupFlow:
         self._transport = github_transport
         self._signer = URLSafeTimedSerializer(session_secret(settings.data_dir, settings.session_secret), "ghapp-setup")
         self._token = ""
+        self.refusals = LogBudget()  # wrong setup tokens: anyone who reaches the page can send them
         if not self.closed:
             self._token = setup_token(settings.data_dir)
             log.warning(
@@ -171,7 +173,8 @@ class SetupFlow:
         form = await request.form()
         values = {k: str(form.get(k, "")).strip() for k in ("account", "org", "host", "name", "token", "confirm")}
         if not self._token_ok(values["token"]):
-            log.warning(
+            self.refusals.warning(
+                log,
                 "setup refused: wrong or missing setup token",
                 extra={"client": request.client.host if request.client else None},
             )

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ghapp.credentials import AppCredentials, load_credentials
+from ghapp.observability.logs import LogBudget
 from ghapp.settings import Settings
 from ghapp.web.setup import SetupFlow, build_manifest, github_urls
 from tests.paths import ROOT
@@ -197,3 +198,20 @@ def test_an_expired_code_explains_and_stores_nothing(tmp_path: Path) -> None:
 def test_setup_is_closed_when_the_environment_has_credentials(tmp_path: Path) -> None:
     client, *_ = make(tmp_path, app_id="1", private_key="k", webhook_secret="s")
     assert client.get("/setup").status_code == 404
+
+
+def test_wrong_setup_tokens_are_refused_and_a_flood_of_them_is_logged_within_a_budget(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, flow, calls, saved = make(tmp_path)
+    ticks = [0.0]
+    flow.refusals = LogBudget(lines=20, window_s=60.0, clock=lambda: ticks[0])
+    with caplog.at_level(logging.WARNING):
+        for n in range(25):
+            assert client.post("/setup", data=answers(flow, token=f"guess-{n}")).status_code == 403
+        ticks[0] = 60.0
+        assert client.post("/setup", data=answers(flow, token="one-more")).status_code == 403
+    logged = [r for r in caplog.records if r.getMessage() == "setup refused: wrong or missing setup token"]
+    assert [getattr(r, "not_logged_before", 0) for r in logged] == [0] * 20 + [5]
+    assert calls == [] and saved == []
+    assert (tmp_path / "setup-token").exists()  # still set up by the one who has it
