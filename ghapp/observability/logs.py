@@ -39,7 +39,8 @@ _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asct
 class LogBudget:
     """At most `lines` log lines of one kind in each `window_s`: a request anyone can send (a bad signature) is
     logged, but a flood of them does not fill the disk. `take()` says whether this one is logged and, if so,
-    how many were left out since the last logged one (their counts are in the metrics regardless)."""
+    how many were left out since the last logged one; what must be counted exactly is counted apart (the
+    webhook's bad signatures in `ghapp_deliveries_total`)."""
 
     def __init__(self, lines: int = 20, window_s: float = 60.0, clock: Callable[[], float] | None = None) -> None:
         self.lines, self.window_s = lines, window_s
