@@ -64,6 +64,12 @@ def services_cpu_s() -> dict[str, float]:
     return total
 
 
+def box_idle() -> tuple[float, float]:
+    """The whole machine's idle and total CPU time so far, in clock ticks (`/proc/stat`)."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("server", choices=ack_compare.SERVERS)
@@ -80,9 +86,9 @@ def main() -> int:
         server.settle()
         assert server.process is not None
         pids = [server.process.pid, *ack_compare.children(server.process.pid)]
-        before, services_before = threads(pids), services_cpu_s()
+        before, services_before, idle_before = threads(pids), services_cpu_s(), box_idle()
         result = ack_compare.saturate(server.url, body_path, signature, args.seconds, 32, 1, workdir)
-        after, services_after = threads(pids), services_cpu_s()
+        after, services_after, idle_after = threads(pids), services_cpu_s(), box_idle()
         acknowledged = int(result["requests"] - result["non2xx"] - result["errors"])
         print(
             f"{args.server}: {acknowledged:,} acknowledged in {args.seconds} s ({acknowledged / args.seconds:,.0f}/s)"
@@ -100,6 +106,8 @@ def main() -> int:
         for name in SERVICES:
             spent = services_after[name] - services_before[name]
             print(f"  {name[1:-1]}: {spent:.2f} s, {1e6 * spent / acknowledged:.0f} µs a delivery")
+        idle = (idle_after[0] - idle_before[0]) / (idle_after[1] - idle_before[1])
+        print(f"  the box idle: {100 * idle:.0f} %")
         print(f"  in the inbox afterwards: {server.recorded()}")
         print(f"machine: {ack_compare.machine()}")
     finally:

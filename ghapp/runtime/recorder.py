@@ -3,8 +3,9 @@
 Many request threads writing SQLite at once fight over its single write lock and wreck the tail latency
 (research/toolchain-facts.md: p99 725 ms through the default thread pool). Here each request hands its
 delivery to this thread and awaits a future; the thread takes everything waiting, inserts it in ONE
-transaction, enqueues the new ids and resolves the futures, so a 202 always means "committed". The same
-path serves PostgreSQL, where batching simply saves round trips.
+transaction, resolves the futures, then enqueues the new ids: a 202 always means "committed", and an id
+the queue never got is enqueued again by the sweeper. The same path serves PostgreSQL, where batching saves
+round trips.
 """
 
 from __future__ import annotations
@@ -141,6 +142,14 @@ class Recorder:
         except Exception:
             log.exception("recording a batch of %d deliveries failed; recording them one by one", len(batch))
             results = [self._write_one(item.delivery) for item in batch]
+        # Answered first, enqueued after: the answer needs only the commit, and each client waiting for the
+        # queue's round trip too would come back that much later with its next delivery (bench/ack_profile.py).
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Recorded], Recorded | BaseException]]] = {}
+        for item, result in zip(batch, results, strict=True):
+            by_loop.setdefault(item.loop, []).append((item.future, result))
+        for loop, outcomes in by_loop.items():  # one wake-up of each waiting event loop per batch
+            with contextlib.suppress(RuntimeError):  # that event loop has closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_resolve, outcomes)
         fresh = [
             item.delivery.delivery_id
             for item, result in zip(batch, results, strict=True)
@@ -149,12 +158,6 @@ class Recorder:
         enqueued = self._enqueue(fresh)
         if enqueued and self.on_enqueued is not None:
             self.on_enqueued()
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Recorded], Recorded | BaseException]]] = {}
-        for item, result in zip(batch, results, strict=True):
-            by_loop.setdefault(item.loop, []).append((item.future, result))
-        for loop, outcomes in by_loop.items():  # one wake-up of each waiting event loop per batch
-            with contextlib.suppress(RuntimeError):  # that event loop has closed: nobody is waiting any more
-                loop.call_soon_threadsafe(_resolve, outcomes)
 
     def _enqueue(self, delivery_ids: list[str]) -> int:
         """Hand the committed ids to the queue; returns how many went. A failure loses nothing: the rows are

@@ -9,11 +9,10 @@ family, gathered in `ghapp/store/schema.py`) must stay in step with them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -129,50 +128,9 @@ def upsert_statement(conn: Connection, table: Table) -> Any:
     return module.insert(table)
 
 
-def insert_new(conn: Connection, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> set[Any]:
-    """Insert those of `rows` (mappings with the same columns, distinct keys) whose `key` column is not taken
-    yet; returns the keys it inserted. One statement, one round trip to the database (`INSERT ... ON
-    CONFLICT DO NOTHING RETURNING`): the statement goes to the driver as written (nothing compiled per call)
-    and each value through its column type's own bind processor, so the rows are stored exactly as an ORM
-    insert stores them, and the web tier's writer spends its time in the database, not in building SQL or
-    waiting for replies (bench/ack_compare.py). A key another writer took first, even one racing us on
-    PostgreSQL, is not returned."""
-    inserted: set[Any] = set()
-    for start in range(0, len(rows), INSERT_ROWS):
-        chunk = rows[start : start + INSERT_ROWS]
-        columns = tuple(chunk[0])
-        insert, processors = _statement(table, columns, key, conn.dialect, len(chunk))
-        values = [
-            convert(row[column]) if convert is not None else row[column]
-            for row in chunk
-            for column, convert in zip(columns, processors, strict=True)
-        ]
-        inserted.update(found for (found,) in conn.exec_driver_sql(insert, tuple(values)))
-    return inserted
-
-
-# Rows per INSERT statement: the web tier's batches (at most 64) go in one, and the parameters of a wide table's
-# rows stay far below SQLite's and PostgreSQL's limits (32,766 and 65,535).
-INSERT_ROWS = 64
-
-
 def placeholder(dialect: Dialect) -> str:
     """The driver's parameter mark: `?` for sqlite3, `%s` for psycopg."""
     return "?" if dialect.paramstyle == "qmark" else "%s"
-
-
-@lru_cache(maxsize=2 * INSERT_ROWS)
-def _statement(
-    table: Table, columns: tuple[str, ...], key: str, dialect: Dialect, count: int
-) -> tuple[str, list[Callable[[Any], Any] | None]]:
-    quote = dialect.identifier_preparer.quote  # every name is the table's own (table.c raises on any other)
-    name, target = quote(table.name), quote(table.c[key].name)
-    row = f"({', '.join([placeholder(dialect)] * len(columns))})"
-    insert = (
-        f"INSERT INTO {name} ({', '.join(quote(table.c[column].name) for column in columns)}) "  # noqa: S608 - names
-        f"VALUES {', '.join([row] * count)} ON CONFLICT ({target}) DO NOTHING RETURNING {target}"
-    )
-    return insert, [table.c[column].type.bind_processor(dialect) for column in columns]
 
 
 @contextmanager

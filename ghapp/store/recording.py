@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from ghapp.store.database import Database, insert_new
+from ghapp.store.database import Database
 from ghapp.store.deliveries import DELIVERIES
 from ghapp.store.deliveries import DeliveryState as State
 from ghapp.store.replay_window import holders
+from ghapp.store.statements import insert_new, pipelined
 
 
 @dataclass(frozen=True)
@@ -60,16 +61,18 @@ def record_many(
     """Insert in one transaction. Each delivery is NEW, a DUPLICATE of an id already recorded (by another
     writer too, or earlier in the same batch), or, with `replay_window_s` > 0, a REPLAY: its
     `body_digest` was recorded under another delivery id within the window, or came earlier in the
-    batch under another id; a replay is not inserted. One look-up and one INSERT, plus the replay
-    look-up when some delivery has a digest: the web tier's writer calls this through `Inbox`, at `now`."""
+    batch under another id; a replay is not inserted. One INSERT, plus the replay look-up when some delivery
+    has a digest; on PostgreSQL that is one round trip, or two with the look-up (`store/statements.py`).
+    The web tier's writer calls this through `Inbox`, at `now`."""
     digests = {d.body_digest for d in deliveries if d.body_digest is not None} if replay_window_s > 0 else set()
     first: dict[str, NewDelivery] = {}
     for d in deliveries:
         first.setdefault(d.delivery_id, d)
-    with db.write() as conn:
+    with pipelined(db) as statements:
         replayed: set[str] = set()
         if digests:
-            replayed = _replayed(first.values(), holders(conn, digests, now - timedelta(seconds=replay_window_s)))
+            held = holders(statements, digests, now - timedelta(seconds=replay_window_s))
+            replayed = _replayed(first.values(), held)
         rows = [
             {
                 "delivery_id": d.delivery_id,
@@ -90,7 +93,8 @@ def record_many(
             if d.delivery_id not in replayed
         ]
         # DO NOTHING also covers another writer (a second web replica on PostgreSQL) racing us to an id.
-        inserted = insert_new(conn, DELIVERIES, "delivery_id", rows)
+        inserted_keys = insert_new(statements, DELIVERIES, "delivery_id", rows)
+    inserted = inserted_keys()  # read after the commit: on PostgreSQL the INSERT and COMMIT are one round trip
     return [
         Recorded.REPLAY
         if d.delivery_id in replayed

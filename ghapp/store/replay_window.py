@@ -16,10 +16,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Dialect
 
 from ghapp.store.database import placeholder
 from ghapp.store.deliveries import DELIVERIES
+from ghapp.store.statements import Statements
 
 # The first key of the two-key advisory locks the window takes on PostgreSQL ("ghrp"), the digest's hash the
 # second: no other lock of the App shares the space. Two digests with one hash only wait for each other.
@@ -30,18 +31,18 @@ _LOCK = (
 )
 
 
-def holders(conn: Connection, digests: Collection[str], since: datetime) -> dict[str, set[str]]:
+def holders(statements: Statements, digests: Collection[str], since: datetime) -> dict[str, set[str]]:
     """Of `digests`, those recorded at or after `since`, each with the delivery ids that recorded it. One
-    statement (two on PostgreSQL, the first taking the digests' locks until the transaction ends); `conn`
-    must be inside the write transaction that records the batch."""
+    statement (two on PostgreSQL, the first taking the digests' locks until the transaction ends, sent with
+    the look-up in one round trip); `statements` must be the write transaction that records the batch."""
     if not digests:
         return {}
     ordered = sorted(set(digests))
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(_LOCK, (LOCK_SPACE, ordered))
-    lookup, convert = _lookup(conn.dialect, len(ordered))
+    if statements.dialect.name == "postgresql":
+        statements.send(_LOCK, (LOCK_SPACE, ordered))  # only its locks matter; the look-up reads after it
+    lookup, convert = _lookup(statements.dialect, len(ordered))
     found: dict[str, set[str]] = {}
-    for digest, delivery_id in conn.exec_driver_sql(lookup, (*ordered, convert(since))):
+    for digest, delivery_id in statements.send(lookup, (*ordered, convert(since)))():
         found.setdefault(digest, set()).add(delivery_id)
     return found
 

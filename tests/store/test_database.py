@@ -17,15 +17,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ghapp.store.check_runs import CheckRun
 from ghapp.store.database import (
-    INSERT_ROWS,
     Database,
     StoreUnavailable,
     UTCDateTime,
     engine_url,
-    insert_new,
     open_database,
 )
-from ghapp.store.deliveries import DELIVERIES, Delivery
+from ghapp.store.deliveries import Delivery
 from ghapp.store.evaluations import Evaluation
 from ghapp.store.inbox import Inbox, NewDelivery
 from ghapp.store.migrations import SchemaNotCurrent, current, downgrade, head, is_current, ready_database, upgrade
@@ -177,31 +175,3 @@ def test_large_values_are_compressed_with_lz4_on_postgres(pg_database: str) -> N
             conn.commit()
     finally:
         db.engine.dispose()
-
-
-def test_insert_new_returns_only_the_keys_it_took_across_statements(db: Database) -> None:
-    """More rows than one statement carries, some taken before: each free key is inserted once and reported,
-    no taken key is reported or overwritten, on both databases."""
-    inbox = Inbox(db)
-    taken = [NewDelivery(f"d{i}", "ping", None, None, None, None, '{"before": true}') for i in range(0, 150, 7)]
-    inbox.record_many(taken)
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "delivery_id": f"d{i}",
-            "event": "ping",
-            "received_at": now,
-            "state": "pending",
-            "attempts": 0,
-            "payload": "{}",
-        }
-        for i in range(150)
-    ]
-    assert len(rows) > INSERT_ROWS * 2
-    with db.write() as conn:
-        assert insert_new(conn, DELIVERIES, "delivery_id", []) == set()
-        inserted = insert_new(conn, DELIVERIES, "delivery_id", rows)
-    assert inserted == {f"d{i}" for i in range(150) if i % 7}
-    kept, fresh = inbox.get("d7"), inbox.get("d8")
-    assert kept is not None and kept.payload == '{"before": true}'
-    assert fresh is not None and fresh.payload == "{}" and fresh.received_at == now

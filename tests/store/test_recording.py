@@ -4,11 +4,16 @@ delivery new or a duplicate of its id, the first body of an id kept, the state i
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
-from ghapp.store.database import Database
+import pytest
+
+from ghapp.store.database import Database, open_database
 from ghapp.store.deliveries import DeliveryState
 from ghapp.store.inbox import Inbox
 from ghapp.store.recording import NewDelivery, Recorded, record_many
+from ghapp.store.statements import INSERT_ROWS
+from tests.store.sent import sent
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -42,3 +47,27 @@ def test_a_delivery_recorded_as_finished_carries_its_finishing_time(db: Database
 def test_an_empty_batch_records_nothing(db: Database) -> None:
     assert record_many(db, NOW, []) == []
     assert Inbox(db).depth() == 0
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_batch_is_one_round_trip_and_two_with_the_replay_window(
+    pg_database: str, tmp_path: Path
+) -> None:
+    """The web tier's writer waits on every round trip with the batch's requests unanswered: BEGIN rides with
+    the first statement and COMMIT with the INSERT, and the replay window's locks with its look-up."""
+    db = open_database(pg_database)
+    try:
+        with sent(db, tmp_path / "trace") as out:
+            assert record_many(db, NOW, [new("rt1"), new("rt2")]) == [Recorded.NEW, Recorded.NEW]
+        assert out.round_trips == [["BEGIN", "INSERT", "COMMIT"]]
+        digested = [NewDelivery(f"rt{n}", "ping", None, None, None, None, "{}", body_digest=f"b{n}") for n in (3, 4)]
+        with sent(db, tmp_path / "trace") as out:
+            assert record_many(db, NOW, digested, replay_window_s=60) == [Recorded.NEW, Recorded.NEW]
+        assert out.round_trips == [["BEGIN", "SELECT", "SELECT"], ["INSERT", "COMMIT"]]
+        many = [new(f"many{n}") for n in range(INSERT_ROWS + 1)]  # more rows than one statement takes
+        with sent(db, tmp_path / "trace") as out:
+            assert set(record_many(db, NOW, many)) == {Recorded.NEW}
+        assert out.round_trips == [["BEGIN", "INSERT", "INSERT", "COMMIT"]]
+        assert Inbox(db).depth() == 4 + INSERT_ROWS + 1
+    finally:
+        db.engine.dispose()

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import event
+from pathlib import Path
 
 from ghapp.store.database import Database, open_database
 from ghapp.store.inbox import Inbox, NewDelivery, Recorded
+from tests.store.sent import sent
 
 WINDOW_S = 3600.0
 T0 = datetime(2026, 12, 9, 12, 0, tzinfo=UTC)
@@ -77,25 +76,17 @@ def test_without_a_digest_or_with_the_window_off_nothing_is_a_replay(db: Databas
     assert inbox.depth() == 6
 
 
-def test_the_replay_check_costs_one_look_up_per_batch_and_none_without_digests(db: Database) -> None:
+def test_the_replay_check_costs_one_look_up_per_batch_and_none_without_digests(db: Database, tmp_path: Path) -> None:
     inbox = Inbox(db, clock=Clock())
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with sent(db, tmp_path / "plain") as plain:
         inbox.record_many([new(f"plain-{i}", None) for i in range(20)], WINDOW_S)
-        plain = list(statements)
-        statements.clear()
+    with sent(db, tmp_path / "signed") as signed:
         inbox.record_many([new(f"signed-{i}", f"pull_request:{i}") for i in range(20)], WINDOW_S)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
-    assert not any("body_digest" in s and s.lstrip().startswith("SELECT") for s in plain)
-    lookups = [s for s in statements if "body_digest" in s and s.lstrip().startswith("SELECT")]
+    assert plain.statements and not any("body_digest" in s and s.startswith("SELECT") for s in plain.statements)
+    lookups = [s for s in signed.statements if "body_digest" in s and s.startswith("SELECT")]
     assert len(lookups) == 1
-    assert len(statements) == len(plain) + 1 + (db.engine.dialect.name == "postgresql")  # + the lock there
+    pg = db.engine.dialect.name == "postgresql"
+    assert len(signed.statements) == len(plain.statements) + 1 + pg  # + the lock there
 
 
 def test_writers_of_their_own_recording_one_body_at_once_record_it_once(database_url: str) -> None:
