@@ -31,7 +31,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel
 
@@ -126,11 +126,6 @@ def upsert_statement(conn: Connection, table: Table) -> Any:
     """`INSERT` with `.on_conflict_do_nothing()` / `.on_conflict_do_update()` for this connection's database."""
     module = postgresql if conn.dialect.name == "postgresql" else sqlite
     return module.insert(table)
-
-
-def placeholder(dialect: Dialect) -> str:
-    """The driver's parameter mark: `?` for sqlite3, `%s` for psycopg."""
-    return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
 @contextmanager

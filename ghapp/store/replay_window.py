@@ -18,16 +18,15 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from ghapp.store.database import placeholder
 from ghapp.store.deliveries import DELIVERIES
-from ghapp.store.statements import Statements
+from ghapp.store.statements import Statements, marks
 
 # The first key of the two-key advisory locks the window takes on PostgreSQL ("ghrp"), the digest's hash the
 # second: no other lock of the App shares the space. Two digests with one hash only wait for each other.
 LOCK_SPACE = 0x67687270
 _LOCK = (
-    "SELECT count(pg_advisory_xact_lock(%s, k)) FROM "
-    "(SELECT DISTINCT hashtext(d) AS k FROM unnest(%s::text[]) AS d ORDER BY k) AS keys"
+    "SELECT count(pg_advisory_xact_lock($1, k)) FROM "
+    "(SELECT DISTINCT hashtext(d) AS k FROM unnest($2::text[]) AS d ORDER BY k) AS keys"
 )
 
 
@@ -56,10 +55,10 @@ def _lookup(dialect: Dialect, count: int) -> tuple[str, Callable[[Any], Any]]:
     digest, delivery_id, received_at = (
         quote(c.name) for c in (column.body_digest, column.delivery_id, column.received_at)
     )
-    mark = placeholder(dialect)
+    *digest_marks, since_mark = marks(dialect, count + 1)
     lookup = (
         f"SELECT {digest}, {delivery_id} FROM {quote(DELIVERIES.name)} "  # noqa: S608 - the table's own names
-        f"WHERE {digest} IN ({', '.join([mark] * count)}) AND {received_at} >= {mark}"
+        f"WHERE {digest} IN ({', '.join(digest_marks)}) AND {received_at} >= {since_mark}"
     )
     convert = column.received_at.type.bind_processor(dialect)
     return lookup, convert if convert is not None else (lambda value: value)
