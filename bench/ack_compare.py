@@ -131,6 +131,7 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.database = ""
         self.queue_name = f"bench-{uuid.uuid4().hex[:8]}"
+        self.replay_window_s = 0  # see env()
 
     def env(self) -> dict[str, str]:
         base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
@@ -156,7 +157,7 @@ class Server:
             # The set-up sends ONE signed body under many delivery ids, which is exactly a replay: with the
             # replay window on, every delivery after the first is answered "duplicate" and not committed.
             # The window is off here so that each delivery is committed, the work this benchmark measures.
-            "GHAPP_REPLAY_WINDOW_S": "0",
+            "GHAPP_REPLAY_WINDOW_S": str(self.replay_window_s),
         }
         if self.name == "postgres+redis":
             env |= {

@@ -41,7 +41,11 @@ def holders(statements: Statements, digests: Collection[str], since: datetime) -
         statements.send(_LOCK, (LOCK_SPACE, ordered))  # only its locks matter; the look-up reads after it
     lookup, convert = _lookup(statements.dialect, len(ordered))
     found: dict[str, set[str]] = {}
-    for digest, delivery_id in statements.send(lookup, (*ordered, convert(since)))():
+    # Planned for each batch: a plan kept from when the table was small scans all of it (a generic plan made
+    # on a new install: 1.4-1.9 ms a batch until autovacuum's first ANALYZE); planned for the values given,
+    # the digest's index finds them (bench/ack_profile.py --bodies 8192 --window 1: PostgreSQL's CPU 236-238
+    # -> 147-154 µs a delivery).
+    for digest, delivery_id in statements.send(lookup, (*ordered, convert(since)), planned_each_time=True)():
         found.setdefault(digest, set()).add(delivery_id)
     return found
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import psycopg
 from sqlalchemy import Table
@@ -25,13 +25,18 @@ from ghapp.store.database import Database, StoreUnavailable, unavailable_as_stor
 Rows = Callable[[], list[tuple[Any, ...]]]  # reads a statement's rows, waiting for them if need be
 
 
+class Send(Protocol):
+    def __call__(self, sql: str, parameters: Sequence[Any], *, planned_each_time: bool = False) -> Rows: ...
+
+
 @dataclass(frozen=True)
 class Statements:
     """`send(sql, parameters)` sends one statement, its parameters marked as `marks` gives them, and returns
-    how to read its rows."""
+    how to read its rows. PostgreSQL prepares a statement sent a few times and may then keep one plan for any
+    parameters; `planned_each_time=True` has it planned for the values given, on the table as it is then."""
 
     dialect: Dialect
-    send: Callable[[str, Sequence[Any]], Rows]
+    send: Send
 
 
 def marks(dialect: Dialect, count: int, first: int = 1) -> list[str]:
@@ -71,15 +76,17 @@ def pipelined(db: Database) -> Iterator[Statements]:
             raise
 
 
-def _at_once(conn: Connection, sql: str, parameters: Sequence[Any]) -> Rows:
+def _at_once(conn: Connection, sql: str, parameters: Sequence[Any], *, planned_each_time: bool = False) -> Rows:
     result = conn.exec_driver_sql(sql, tuple(parameters))
     rows = [tuple(row) for row in result] if result.returns_rows else []
     return lambda: rows
 
 
-def _queued(driver: psycopg.Connection[tuple[Any, ...]], sql: str, parameters: Sequence[Any]) -> Rows:
+def _queued(
+    driver: psycopg.Connection[tuple[Any, ...]], sql: str, parameters: Sequence[Any], *, planned_each_time: bool = False
+) -> Rows:
     cursor = psycopg.RawCursor(driver)
-    cursor.execute(sql, parameters)
+    cursor.execute(sql, parameters, prepare=False if planned_each_time else None)  # None: psycopg's own choice
     return cursor.fetchall
 
 

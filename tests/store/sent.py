@@ -20,6 +20,7 @@ from ghapp.store.database import Database
 class Sent:
     statements: list[str] = field(default_factory=list)  # their text, in order
     round_trips: list[list[str]] = field(default_factory=list)  # PostgreSQL: first words, a list a round trip
+    prepared: list[str] = field(default_factory=list)  # PostgreSQL: the text of those prepared under a name
 
 
 @contextmanager
@@ -57,8 +58,11 @@ def sent(db: Database, trace: Path) -> Iterator[Sent]:
     for line in trace.read_text().splitlines():
         direction, _, kind, *rest = line.split("\t")
         if direction == "F" and kind in ("Query", "Parse"):  # Query "text", or Parse "name" "text" n types...
-            text = rest[0].strip()[1:-1] if kind == "Query" else rest[0].strip().split('" "', 1)[1].rsplit('"', 1)[0]
+            name, text = ("", rest[0].strip()[1:-1]) if kind == "Query" else rest[0].strip()[1:].split('" "', 1)
+            text = text if kind == "Query" else text.rsplit('"', 1)[0]
             found.statements.append(text.strip())
+            if name:  # psycopg prepares a statement at its fifth use; later uses send only its name
+                found.prepared.append(text.strip())
             going.append(text.split(" ", 1)[0].upper())
         elif direction == "B" and going:  # the App waited for an answer: the round trip ends
             found.round_trips.append(going)

@@ -9,6 +9,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from ghapp.store.database import Database, open_database
 from ghapp.store.inbox import Inbox, NewDelivery, Recorded
 from tests.store.sent import sent
@@ -117,3 +119,22 @@ def test_writers_of_their_own_recording_one_body_at_once_record_it_once(database
     db = open_database(database_url)
     assert Inbox(db).depth() == 2  # the warm-up and the one recorded body
     db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_look_up_is_planned_for_each_batch_never_kept(pg_database: str, tmp_path: Path) -> None:
+    """A plan PostgreSQL keeps for a prepared statement is made once, maybe while the table was nearly empty:
+    for the look-up that was a scan of the whole table on every batch of a new install. Every batch's look-up
+    is parsed and planned anew; the INSERT, whose plan cannot go wrong that way, is prepared as psycopg likes."""
+    db = open_database(pg_database)
+    inbox = Inbox(db, clock=Clock())
+    try:
+        with sent(db, tmp_path / "trace") as out:
+            for batch in range(8):  # psycopg prepares what it was sent five times
+                inbox.record_many([new(f"kept-{batch}-{i}", f"pull_request:{batch}-{i}") for i in range(2)], WINDOW_S)
+    finally:
+        db.engine.dispose()
+    lookups = [s for s in out.statements if "body_digest" in s and s.startswith("SELECT")]
+    assert len(lookups) == 8
+    assert not [s for s in out.prepared if "body_digest" in s and s.startswith("SELECT")]
+    assert [s for s in out.prepared if s.startswith("INSERT")]  # the trace does see a prepared statement
