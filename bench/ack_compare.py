@@ -361,6 +361,11 @@ def saturate(
 ) -> dict[str, float]:
     script = workdir / f"wrk-{uuid.uuid4().hex[:6]}.lua"
     script.write_text(WRK_SCRIPT % {"body": str(body_path), "signature": signature, "prefix": uuid.uuid4().hex[:12]})
+    return wrk(script, url, seconds, connections, threads)
+
+
+def wrk(script: Path, url: str, seconds: int, connections: int, threads: int) -> dict[str, float]:
+    """Run wrk with `script`, whose done() prints one line `JSON {...}`; that line's figures."""
     done = subprocess.run(
         [
             "wrk",

@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -83,15 +81,7 @@ def signed_bodies(body: bytes, count: int, path: Path) -> None:
 def saturate_bodies(url: str, bodies: Path, seconds: int, workdir: Path) -> dict[str, float]:
     script = workdir / "wrk-bodies.lua"
     script.write_text(WRK_BODIES_SCRIPT % {"bodies": str(bodies), "prefix": uuid.uuid4().hex[:12]})
-    done = subprocess.run(
-        ["wrk", "-t", "1", "-c", "32", "-d", f"{seconds}s", "--timeout", "10s", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    line = next(x for x in done.stdout.splitlines() if x.startswith("JSON "))
-    data: dict[str, float] = json.loads(line[5:])
-    return data
+    return ack_compare.wrk(script, url, seconds, 32, 1)
 
 
 def cpu_s(stat: str) -> float:
