@@ -71,3 +71,20 @@ def test_a_connection_cut_under_the_statements_is_an_outage_and_is_not_reused(pg
             assert int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()) != pid
     finally:
         db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_connection_goes_back_to_the_pool_as_it_came(pg_database: str) -> None:
+    """The pipeline sends its own BEGIN and COMMIT with psycopg's autocommit on; the next user of the pooled
+    connection gets psycopg's own transactions again."""
+    db = open_database(pg_database)
+    try:
+        with pipelined(db) as statements:
+            statements.send("SELECT 1", ())
+        with db.read() as conn:
+            driver = conn.connection.dbapi_connection
+            assert driver is not None and driver.autocommit is False  # type: ignore[attr-defined]
+            assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
+            assert driver.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS  # type: ignore[attr-defined]
+    finally:
+        db.engine.dispose()
