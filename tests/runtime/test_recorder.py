@@ -4,6 +4,7 @@ deliveries are enqueued), failures isolated."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
@@ -84,6 +85,31 @@ def test_replays_are_told_apart_in_the_recorders_window_and_never_enqueued(db: D
     recorder.stop()
     assert sorted(enqueued) == ["a", "c", "d"]
     assert inbox.get("b") is None
+
+
+def test_a_delivery_is_answered_once_committed_without_waiting_for_the_queue(db: Database) -> None:
+    """The answer needs the commit only: the queue's round trip comes after it, so a slow queue (or one that
+    hangs until the sweeper's turn) does not hold the acknowledgement."""
+    released = threading.Event()
+    pushed: list[list[str]] = []
+
+    def slow(ids: Any) -> None:
+        released.wait(30)  # the queue answers only once the test has seen the acknowledgement
+        pushed.append(list(ids))
+
+    inbox = Inbox(db)
+    recorder = Recorder(inbox, lambda _id: None, enqueue_many=slow)
+
+    async def acknowledged() -> Recorded:
+        return await asyncio.wait_for(recorder.record(new("answered")), 20)  # a hang fails, never a slow box
+
+    try:
+        assert asyncio.run(acknowledged()) is Recorded.NEW
+        assert pushed == []  # answered while its push was still waiting
+    finally:
+        released.set()
+        recorder.stop()
+    assert pushed == [["answered"]] and inbox.counts()["pending"] == 1
 
 
 def test_a_failed_batch_enqueue_keeps_the_rows_for_the_sweeper(db: Database) -> None:
