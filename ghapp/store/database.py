@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import lz4.frame
+import psycopg
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -130,11 +131,12 @@ def upsert_statement(conn: Connection, table: Table) -> Any:
 
 @contextmanager
 def unavailable_as_store_error() -> Iterator[None]:
-    """A dropped or unreachable database raises `StoreUnavailable` (the SQLAlchemy error is its cause)."""
+    """A dropped or unreachable database raises `StoreUnavailable` (the SQLAlchemy error, or psycopg's own where
+    the store talks to it directly (`store/statements.py`), is its cause)."""
     try:
         yield
-    except OperationalError as exc:
-        cause = exc.orig if exc.orig is not None else exc  # the driver's error, without the SQL and parameters
+    except (OperationalError, psycopg.OperationalError) as exc:
+        cause = exc.orig if isinstance(exc, OperationalError) and exc.orig is not None else exc  # no SQL, no values
         raise StoreUnavailable(f"the database is unavailable: {type(cause).__name__}: {cause}") from exc
 
 

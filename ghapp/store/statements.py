@@ -20,7 +20,7 @@ import psycopg
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Dialect
 
-from ghapp.store.database import Database, StoreUnavailable, unavailable_as_store_error
+from ghapp.store.database import Database, unavailable_as_store_error
 
 Rows = Callable[[], list[tuple[Any, ...]]]  # reads a statement's rows, waiting for them if need be
 
@@ -69,7 +69,7 @@ def pipelined(db: Database) -> Iterator[Statements]:
                 driver.execute("COMMIT")
         except psycopg.OperationalError as exc:
             conn.invalidate(exc)  # as SQLAlchemy does with a connection that failed under it: never reused
-            raise StoreUnavailable(f"the database is unavailable: {type(exc).__name__}: {exc}") from exc
+            raise  # StoreUnavailable, from unavailable_as_store_error
         except BaseException:
             with contextlib.suppress(psycopg.Error):
                 driver.execute("ROLLBACK")
