@@ -20,7 +20,8 @@ from ghapp.core.policy.model import (
     OverrideSettings,
     Policy,
 )
-from ghapp.core.policy.schema import DISMISS_STALE, key_path
+from ghapp.core.policy.schema import DISMISS_STALE
+from ghapp.core.policy.schema_check import key_path
 
 
 @dataclass

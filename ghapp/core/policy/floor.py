@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ghapp.core.policy.located_yaml import Mark, Node, PolicyIssue
-from ghapp.core.policy.schema import DISMISS_STALE, FLOOR_SECTIONS, GATE_FIELDS, key_path
+from ghapp.core.policy.schema import DISMISS_STALE, FLOOR_SECTIONS, GATE_FIELDS
+from ghapp.core.policy.schema_check import key_path
 
 Path = tuple[str, ...]
 # each scalar key's values, least strict first

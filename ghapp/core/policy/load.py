@@ -24,7 +24,7 @@ from ghapp.core.policy.model import (
     OverrideSettings,
     Policy,
 )
-from ghapp.core.policy.schema import key_path, schema_issues
+from ghapp.core.policy.schema_check import key_path, schema_issues
 
 POLICY_PATH = ".github/prompt-to-pr.yml"  # in each repository, and in the org's `.github` repository
 

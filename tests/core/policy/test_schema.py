@@ -9,7 +9,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from ghapp.core.policy.located_yaml import read_yaml
-from ghapp.core.policy.schema import SCHEMA, _message, key_path, published_schema, schema_issues
+from ghapp.core.policy.schema import SCHEMA, published_schema
+from ghapp.core.policy.schema_check import schema_issues
 from tests.paths import ROOT
 
 
@@ -204,11 +205,6 @@ def test_valid_layers_have_no_issues(text: str) -> None:
     assert _issues(text) == []
 
 
-def test_several_mistakes_are_all_reported_in_file_order() -> None:
-    found = _issues("zeta: 1\nmode: 3\ngates:\n  lint:\n    enabled: 2\nalpha: 2\n")
-    assert [issue.split(": ", 1)[0] for issue in found] == ["p.yml:1:1", "p.yml:2:7", "p.yml:5:14", "p.yml:6:1"]
-
-
 def test_the_published_schema_file_is_current() -> None:
     on_disk = json.loads((ROOT / "policies" / "schema.json").read_text(encoding="utf-8"))
     assert on_disk == published_schema()
@@ -226,19 +222,6 @@ def test_the_published_schema_allows_null_only_for_mapping_values() -> None:
 def test_the_bundled_default_policy_is_valid_for_editors_too() -> None:
     data = yaml.safe_load((ROOT / "policies" / "default.yml").read_text(encoding="utf-8"))
     assert list(Draft202012Validator(published_schema()).iter_errors(data)) == []
-
-
-@pytest.mark.parametrize(
-    ("path", "text"),
-    [((), ""), (("mode",), "mode"), (("approvals", "auth", "paths", 2), "approvals.auth.paths[2]"), ((0,), "[0]")],
-)
-def test_key_path(path: tuple[str | int, ...], text: str) -> None:
-    assert key_path(path) == text
-
-
-def test_an_unexpected_keyword_still_gets_a_message() -> None:
-    assert _message("x", "const", 1, 2, {}) == "x: 2 is invalid (const)"
-    assert _message("x", "minItems", 2, [], {}) == "x must list at least 2 items"
 
 
 @pytest.mark.parametrize(
