@@ -1,22 +1,20 @@
-"""Decides whether a pull request or a commit was written with an AI tool, from the signal table's evidence.
+"""Decides whether a pull request or a commit was written with an AI tool: gathers the signal table's evidence
+from each field (`detection/verdict.py` weighs it).
 
-Decision: any strong signal, or medium signals from two different families, is "ai"; medium signals
-from one family only are "suspected"; weak signals never decide. A ticked "no AI" checkbox makes it
-"attested_human", or "contradictory" when strong signals fire anyway. Automation that is not AI
-(dependabot, renovate, ...) is never AI. Markers are searched after fenced code, inline code and `>`
-quotes are removed, so a PR that quotes an agent's footer to discuss it is not flagged.
+Automation that is not AI (dependabot, renovate, ...) is never AI. Markers are searched after fenced code,
+inline code and `>` quotes are removed, so a PR that quotes an agent's footer to discuss it is not flagged.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import yaml
 
-from ghapp.core.decisions import Confidence, Signal, Verdict, VerdictKind
+from ghapp.core.decisions import Verdict
 from ghapp.core.detection.bounds import bounded_commit, bounded_pull_request, clip
+from ghapp.core.detection.identity import identity, is_automation, is_automation_author, login_keys
 from ghapp.core.detection.pr_text import (
     checked_boxes,
     heading_answers,
@@ -24,17 +22,15 @@ from ghapp.core.detection.pr_text import (
     prompt_section,
     without_comments,
 )
-from ghapp.core.detection.signals import FAMILIES, IdentityRule, Rule, SignalTable, SignalTableError
+from ghapp.core.detection.signals import Rule, SignalTable, SignalTableError
 from ghapp.core.detection.statements import sentences
 from ghapp.core.detection.trailers import Trailer, parse_person, parse_trailers
+from ghapp.core.detection.verdict import Hit, clip_evidence, decide, hit_of
 from ghapp.core.facts import Commit, Person, PullRequest
 
 __all__ = ["detect", "detect_commit", "is_automation_author", "parse_signal_table", "prompt_provenance"]
 
-_EVIDENCE_MAX = 120
 _EMAIL_MAX = 254  # RFC 5321: anything longer is not an address, and patterns need not look at it
-# GitHub's private-email address; the number is the account id, stable when the account is renamed
-_NOREPLY = re.compile(r"(\d+)\+([a-z0-9-]+(?:\[bot\])?)@users\.noreply\.github\.com")
 # GitHub's merge commit names the PR's head branch: what a push of the merge shows of an agent's branch
 _MERGE = re.compile(r"Merge pull request #\d+ from [^/\s]+/(\S+)")
 _COAUTHOR_KEYS = ("co-authored-by", "co-developed-by")
@@ -46,19 +42,13 @@ _SESSION_URL = re.compile(
     re.IGNORECASE,
 )
 _SESSION_TRAILERS = ("agent-logs-url", "claude-session")
-# where a clause starts: a negation before it ("This is not an anti-AI move - I used Copilot") is another's
 # a verdict label a person added by hand (`labels:` in the policy): their judgement, as strong as the label says
 _HAND_LABELS: dict[str, Rule] = {
     "ai": Rule("maintainer-label", "label", "strong"),
     "suspected": Rule("maintainer-label", "label", "medium"),
 }
+# where a clause starts: a negation before it ("This is not an anti-AI move - I used Copilot") is another's
 _CLAUSE_ENDS = (",", ";", ":", " - ", " \u2013 ", " \u2014 ")  # en and em dashes too
-
-
-@dataclass(frozen=True)
-class _Hit:
-    rank: tuple[int, int]  # (family strength, 0 for a login / 1 for an address) orders the tools
-    signal: Signal
 
 
 def parse_signal_table(text: str) -> SignalTable:
@@ -75,12 +65,12 @@ def detect(table: SignalTable, pull_request: PullRequest | None, commits: Sequen
     hits = _pull_request_hits(table, bounded_pull_request(pull_request)) if pull_request is not None else []
     for commit in commits:
         hits += _commit_hits(table, bounded_commit(commit))
-    return _decide(hits)
+    return decide(hits)
 
 
 def detect_commit(table: SignalTable, commit: Commit) -> Verdict:
     """The verdict on one commit (a direct push): its author, committer, trailers and message."""
-    return _decide(_commit_hits(table, bounded_commit(commit)))
+    return decide(_commit_hits(table, bounded_commit(commit)))
 
 
 def prompt_provenance(pull_request: PullRequest | None, commits: Sequence[Commit]) -> str | None:
@@ -97,39 +87,35 @@ def prompt_provenance(pull_request: PullRequest | None, commits: Sequence[Commit
     for commit in commits:
         for trailer in parse_trailers(clip(commit.message)):
             if trailer.lower_key in _SESSION_TRAILERS and trailer.value.startswith("https://"):
-                return f"{_commit_where(commit, 'trailer')}: {_clip(str(trailer))}"
+                return f"{_commit_where(commit, 'trailer')}: {clip_evidence(str(trailer))}"
     return None
-
-
-def is_automation_author(table: SignalTable, pr: PullRequest) -> bool:
-    """Whether automation that is not AI (dependabot, renovate, ...) opened the pull request."""
-    bot = pr.author.type == "Bot" or pr.author.login.lower().endswith("[bot]")
-    return bool(_login_keys(pr.author.login, bot) & table.non_ai.logins or pr.author.id in table.non_ai.github_ids)
 
 
 # ---- gathering evidence ------------------------------------------------------------------------------
 
 
-def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
+def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[Hit]:
     if is_automation_author(table, pr):
         return []
     bot = pr.author.type == "Bot" or pr.author.login.lower().endswith("[bot]")
-    logins = _login_keys(pr.author.login, bot)
-    hits: list[_Hit] = []
-    found = _identity(table, logins, bot, pr.author.id)
+    logins = login_keys(pr.author.login, bot)
+    hits: list[Hit] = []
+    found = identity(table, logins, bot, pr.author.id)
     if found is not None:
-        hits.append(_hit(found[0], "pull request author", f"{pr.author.login} ({pr.author.type})"))
+        hits.append(hit_of(found[0], "pull request author", f"{pr.author.login} ({pr.author.type})"))
     hits += [
-        _hit(rule, "branch", pr.head_ref) for rule in table.branches if pr.head_ref and rule.pattern.search(pr.head_ref)
+        hit_of(rule, "branch", pr.head_ref)
+        for rule in table.branches
+        if pr.head_ref and rule.pattern.search(pr.head_ref)
     ]
     hits += [
-        _hit(rule, "labels", label)
+        hit_of(rule, "labels", label)
         for rule in table.labels
         for label in pr.labels
         if label.strip().lower() in rule.names
     ]
     hits += [
-        _hit(_HAND_LABELS[label.verdict], "labels", f"{label.name} (added by {label.by or 'hand'})", tool=label.tool)
+        hit_of(_HAND_LABELS[label.verdict], "labels", f"{label.name} (added by {label.by or 'hand'})", tool=label.tool)
         for label in pr.hand_labels
     ]
     title = plain_text(pr.title)
@@ -158,28 +144,28 @@ def _pull_request_hits(table: SignalTable, pr: PullRequest) -> list[_Hit]:
         )
         if rule is not None:
             tool = table.name_tool(label)[0] if rule.family == "disclosure" else None
-            hits.append(_hit(rule, "pull request body", evidence, tool=tool))
+            hits.append(hit_of(rule, "pull request body", evidence, tool=tool))
     return hits
 
 
-def _commit_hits(table: SignalTable, commit: Commit) -> list[_Hit]:
+def _commit_hits(table: SignalTable, commit: Commit) -> list[Hit]:
     trailers = _trailing_trailers(commit.message)
     prose = plain_text(commit.message)
     statements = _statement_hits(table, "commit_message", prose, _commit_where(commit, "message"))
-    if _is_automation(table, commit.author) or any(
+    if is_automation(table, commit.author) or any(
         (t.lower_key, t.value.lower()) in table.non_ai.trailers for t in trailers
     ):
         # automation's own marks say nothing, but an agent run by a workflow may say what it is
         return [hit for hit in statements if hit.signal.family == "disclosure"]
-    hits: list[_Hit] = []
+    hits: list[Hit] = []
     people = [("author", commit.author)] + (
         [("committer", commit.committer)] if commit.committer != commit.author else []
     )
     for role, person in people:
         login = (person.login or "").lower()
-        found = _identity(
+        found = identity(
             table,
-            _login_keys(login, login.endswith("[bot]")) if login else frozenset(),
+            login_keys(login, login.endswith("[bot]")) if login else frozenset(),
             login.endswith("[bot]"),
             None,
             email=person.email,
@@ -187,14 +173,14 @@ def _commit_hits(table: SignalTable, commit: Commit) -> list[_Hit]:
         )
         if found is not None:
             rule, by_login = found
-            hits.append(_hit(rule, _commit_where(commit, role), _person(person), sub=0 if by_login else 1))
+            hits.append(hit_of(rule, _commit_where(commit, role), _person(person), sub=0 if by_login else 1))
     for trailer in trailers:
         hits += _trailer_hits(table, trailer, _commit_where(commit, "trailer"))
     hits += _marker_hits(table, "commit_message", prose, _commit_where(commit, "message"))
     merged = _MERGE.match(commit.message)
     if merged is not None:
         hits += [
-            _hit(rule, _commit_where(commit, "merge message"), merged[1])
+            hit_of(rule, _commit_where(commit, "merge message"), merged[1])
             for rule in table.branches
             if rule.pattern.search(merged[1])
         ]
@@ -213,9 +199,9 @@ def _trailing_trailers(message: str) -> list[Trailer]:
     return [trailer for block in reversed(blocks) for trailer in block]
 
 
-def _trailer_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hit]:
+def _trailer_hits(table: SignalTable, trailer: Trailer, where: str) -> list[Hit]:
     hits = [
-        _hit(rule, where, str(trailer))
+        hit_of(rule, where, str(trailer))
         for rule in table.trailers
         if rule.key.fullmatch(trailer.key) and rule.value.search(trailer.value)
     ]
@@ -224,24 +210,24 @@ def _trailer_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hit
     return hits + _disclosure_hits(table, trailer.key, trailer.value, where)
 
 
-def _coauthor_hits(table: SignalTable, trailer: Trailer, where: str) -> list[_Hit]:
+def _coauthor_hits(table: SignalTable, trailer: Trailer, where: str) -> list[Hit]:
     name, email = parse_person(trailer.value)
-    if _is_automation(table, Person(name=name, email=email)):
+    if is_automation(table, Person(name=name, email=email)):
         return []
-    found = _identity(table, frozenset(), False, None, email=email)
+    found = identity(table, frozenset(), False, None, email=email)
     if found is not None:
-        return [_hit(found[0], where, str(trailer), family="coauthor")]
+        return [hit_of(found[0], where, str(trailer), family="coauthor")]
     if trailer.lower_key != "co-authored-by":  # Co-developed-by names a human unless its address is an AI's
         return []
     machine = not email or (len(email) <= _EMAIL_MAX and table.is_machine_email(email))
     return [
-        _hit(rule, where, str(trailer))
+        hit_of(rule, where, str(trailer))
         for rule in table.coauthor_names
         if rule.pattern.search(name) and (rule.any_email or machine)
     ][:1]
 
 
-def _disclosure_hits(table: SignalTable, key: str, value: str, where: str) -> list[_Hit]:
+def _disclosure_hits(table: SignalTable, key: str, value: str, where: str) -> list[Hit]:
     hits = []
     for rule in table.disclosures:
         if not value.strip() or not rule.key.fullmatch(key):
@@ -250,17 +236,17 @@ def _disclosure_hits(table: SignalTable, key: str, value: str, where: str) -> li
             continue
         tool, named = table.name_tool(value)
         confidence = rule.confidence if named else rule.unnamed_confidence
-        hits.append(_hit(rule, where, f"{key}: {value}", confidence=confidence, tool=tool))
+        hits.append(hit_of(rule, where, f"{key}: {value}", confidence=confidence, tool=tool))
     return hits
 
 
-def _statement_hits(table: SignalTable, scope: str, text: str, where: str) -> list[_Hit]:
+def _statement_hits(table: SignalTable, scope: str, text: str, where: str) -> list[Hit]:
     """Sentences that say how the change was made, except those a marker reads. A disclosure negated in its
     own clause ("No code was generated by …") is none: the attestation rules read those.
     A `tool` group must name a tool or say AI, and not a review bot or an API."""
     rules = [rule for rule in table.statements if scope in rule.scopes]
     markers = [rule.pattern for rule in table.markers if scope in rule.scopes]
-    hits: list[_Hit] = []
+    hits: list[Hit] = []
     for sentence in sentences(text) if rules else ():
         if any(marker.search(sentence) for marker in markers):
             continue  # a marker reads this sentence, with the confidence chosen for it
@@ -274,7 +260,7 @@ def _statement_hits(table: SignalTable, scope: str, text: str, where: str) -> li
                 tool, says_ai = table.name_tool(named)
                 if not says_ai or not table.is_authorship(named):
                     continue
-            hits.append(_hit(rule, where, match[0], tool=tool if rule.family == "disclosure" else None))
+            hits.append(hit_of(rule, where, match[0], tool=tool if rule.family == "disclosure" else None))
     return hits
 
 
@@ -285,99 +271,9 @@ def _negated(table: SignalTable, sentence: str, match: re.Match[str]) -> bool:
     return any(p.search(sentence, start, match.end()) for p in table.negations)
 
 
-def _marker_hits(table: SignalTable, scope: str, text: str, where: str) -> list[_Hit]:
+def _marker_hits(table: SignalTable, scope: str, text: str, where: str) -> list[Hit]:
     matches = ((rule, rule.pattern.search(text)) for rule in table.markers if scope in rule.scopes)
-    return [_hit(rule, where, match[0]) for rule, match in matches if match is not None]
-
-
-def _identity(
-    table: SignalTable, logins: frozenset[str], bot: bool, account_id: int | None, *, email: str = "", name: str = ""
-) -> tuple[IdentityRule, bool] | None:
-    """The first identity matching, and whether it matched on a login (stronger than an address).
-
-    A Bot account no entry names is matched last against the entries' `bot_patterns` (by its login, or the
-    `<id>+<login>[bot]@users.noreply.github.com` address it commits with), unless it is known automation.
-    """
-    noreply = _NOREPLY.fullmatch(email.lower())
-    ids = {i for i in (account_id, int(noreply[1]) if noreply else None) if i is not None}
-    for rule in table.identities:
-        if rule.logins & logins and (bot or not rule.bot_only):
-            return rule, True
-        if rule.github_ids & ids:  # a PR author's own id counts like its login
-            return rule, account_id is not None
-        if email.lower() in rule.emails or (name and any(p.search(name) for p in rule.names)):
-            return rule, False
-    bots = {login for login in logins if bot and login.endswith("[bot]")}
-    if noreply and noreply[2].endswith("[bot]"):
-        bots.add(noreply[2])
-    if bots & table.non_ai.logins or ids & table.non_ai.github_ids:
-        return None
-    for rule in table.identities:
-        if any(p.search(login) for p in rule.bot_patterns for login in bots):
-            return rule, bool(logins & bots)
-    return None
-
-
-def _is_automation(table: SignalTable, person: Person) -> bool:
-    keys = {(person.login or "").lower(), person.name.strip().lower()} - {""}
-    noreply = _NOREPLY.fullmatch(person.email.lower())
-    return bool(
-        keys & table.non_ai.logins
-        or person.email.lower() in table.non_ai.emails
-        or (noreply and int(noreply[1]) in table.non_ai.github_ids)
-    )
-
-
-def _login_keys(login: str, bot: bool) -> frozenset[str]:
-    key = login.strip().lower()
-    if key.startswith("app/"):  # GraphQL names GitHub App accounts `app/<slug>`
-        key = key[4:] + "[bot]"
-    # GraphQL also drops the `[bot]` suffix that REST logins of App accounts carry
-    return frozenset({key, key + "[bot]"} if bot and not key.endswith("[bot]") else {key})
-
-
-# ---- deciding ----------------------------------------------------------------------------------------
-
-
-def _decide(hits: Iterable[_Hit]) -> Verdict:
-    ordered = sorted(dict.fromkeys(hits), key=lambda hit: hit.rank)
-    evidence = [hit for hit in ordered if hit.signal.family != "attestation"]
-    strong = [hit for hit in evidence if hit.signal.confidence == "strong"]
-    medium = [hit for hit in evidence if hit.signal.confidence == "medium"]
-    families = {hit.signal.family for hit in medium}
-    attested = len(evidence) < len(ordered)
-    kind: VerdictKind
-    if strong:
-        kind = "contradictory" if attested else "ai"
-    elif attested:
-        kind = "attested_human"
-    else:
-        kind = "ai" if len(families) >= 2 else "suspected" if families else "human"
-    counted = sorted(strong + medium, key=lambda hit: hit.rank) if kind != "attested_human" else []
-    tools = tuple(dict.fromkeys(hit.signal.tool for hit in counted if hit.signal.tool))
-    return Verdict(verdict=kind, tools=tools, signals=tuple(hit.signal for hit in ordered))
-
-
-def _hit(
-    rule: Rule,
-    where: str,
-    evidence: str,
-    *,
-    confidence: Confidence | None = None,
-    tool: str | None = None,
-    family: str | None = None,
-    sub: int = 0,
-) -> _Hit:
-    family = family or rule.family
-    signal = Signal(
-        id=rule.id,
-        family=family,
-        confidence=confidence or rule.confidence,
-        where=where,
-        evidence=_clip(evidence),
-        tool=tool or rule.tool,
-    )
-    return _Hit((FAMILIES.index(family), sub), signal)
+    return [hit_of(rule, where, match[0]) for rule, match in matches if match is not None]
 
 
 def _commit_where(commit: Commit, part: str) -> str:
@@ -386,8 +282,3 @@ def _commit_where(commit: Commit, part: str) -> str:
 
 def _person(person: Person) -> str:
     return f"{person.name} <{person.email}>".strip() if person.email else person.name or person.login or ""
-
-
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _EVIDENCE_MAX else text[: _EVIDENCE_MAX - 1] + "…"
