@@ -1,24 +1,18 @@
-"""`InstallationAPI`: the typed calls the handlers make as one installation. Answers are GitHub's JSON (`.json()`,
-never githubkit's strict models, which reject real payloads)."""
+"""`InstallationAPI`: the typed calls the handlers make as one installation, on pull requests, teams, check
+runs, reviews, labels, issues and code scanning (`github/contents.py` reads files, `github/installation.py`
+sends)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from ghapp.github.counter import CallCounter, bound_counters
-from ghapp.github.errors import GitHubError, GitHubUnavailable, NotFound, TooLarge
+from ghapp.github.contents import ContentCalls
+from ghapp.github.errors import NotFound
+from ghapp.github.installation import JSON, objects, one_object, segment
 
 if TYPE_CHECKING:
-    from ghapp.github.client import AnyGitHub, Call, GitHubApp
-
-JSON = dict[str, Any]
+    from ghapp.github.client import AnyGitHub
 PULL_FILES_CAP = 3000  # GitHub lists at most 3,000 files of a pull request
 COMPARE_FILES_CAP = 300  # and at most 300 files of a comparison of two commits
 PULL_COMMITS_CAP = 250  # and at most 250 commits
@@ -26,131 +20,16 @@ ISSUE_EVENTS_CAP = 3000  # events read to find who added a label (30 pages); a P
 MEMBERSHIP_TTL_S = 300.0  # how long a team membership answer is shared between the App's processes
 
 
-def _obj(body: Any) -> JSON:
-    if not isinstance(body, dict):
-        raise GitHubError(f"GitHub answered {type(body).__name__} where an object was expected")
-    return body
-
-
-def _objs(body: Any) -> list[JSON]:
-    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
-        raise GitHubError("GitHub answered something else where a list of objects was expected")
-    return body
-
-
-def _q(value: str) -> str:
-    return quote(value, safe="")
-
-
-def graphql_url(api_base: httpx.URL) -> httpx.URL:
-    """GitHub's GraphQL endpoint: `/graphql` beside the REST root, `/api/graphql` on GitHub Enterprise Server
-    (whose REST root is `/api/v3`)."""
-    path, replaced = re.subn(r"/api/v3/?$", "/api/graphql", api_base.path, count=1)
-    return api_base.copy_with(path=path if replaced else api_base.path.rstrip("/") + "/graphql")
-
-
-def _count_points(counter: CallCounter | None, answer: Any) -> None:
-    """GraphQL points the query cost, from `rateLimit { cost }` when it asked for it."""
-    data = answer.get("data") if isinstance(answer, dict) else None
-    limit = data.get("rateLimit") if isinstance(data, dict) else None
-    cost = limit.get("cost") if isinstance(limit, dict) else None
-    if isinstance(cost, int):
-        for each in (counter, *bound_counters()):
-            if each is not None:
-                each.add_points(cost)
-
-
-class InstallationAPI:
-    def __init__(self, app: GitHubApp, installation_id: int) -> None:
-        self.app = app
-        self.installation_id = installation_id
-
-    async def _client(self) -> AnyGitHub:
-        return await self.app.installation_client(self.installation_id)
-
-    async def _send(self, method: str, route: str, call: Call, *, etag_key: str | None = None) -> httpx.Response:
-        return await self.app.send(
-            method,
-            f"{method} {route}",
-            self._client,
-            call,
-            reauth=lambda: self.app.tokens.invalidate(self.installation_id),
-            etag_key=etag_key,
-        )
-
-    async def _request(
-        self,
-        method: str,
-        route: str,
-        url: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-        accept: str | None = None,
-        conditional: bool = False,
-    ) -> httpx.Response:
-        def call(gh: AnyGitHub, headers: dict[str, str]) -> Any:
-            if accept:
-                headers = {**headers, "Accept": accept}
-            return gh.arequest(method, url, params=params, json=json, headers=headers)
-
-        key = f"{self.installation_id} {accept} {url} {sorted((params or {}).items())}" if conditional else None
-        return await self._send(method, route, call, etag_key=key)
-
-    async def _paged(
-        self,
-        route: str,
-        url: str,
-        *,
-        params: dict[str, Any] | None = None,
-        cap: int | None = None,
-        key: str | None = None,
-    ) -> list[JSON]:
-        """Follow `Link: rel="next"` (absolute URLs, as GitHub sends them) with 100 items a page."""
-        items: list[JSON] = []
-        next_url: str | None = url
-        page_params: dict[str, Any] | None = {**(params or {}), "per_page": 100}
-        while next_url is not None and (cap is None or len(items) < cap):
-            response = await self._request("GET", route, next_url, params=page_params)
-            body = response.json()
-            items.extend(_objs(body.get(key) if key and isinstance(body, dict) else body))
-            next_url = response.links.get("next", {}).get("url")
-            page_params = None  # the next link carries the query
-        return items[:cap] if cap is not None else items
-
-    async def graphql(self, query: str, variables: JSON) -> JSON:
-        """POST a GraphQL query; the whole answer (`data`, `errors`) is returned as GitHub sent it with a 200:
-        GraphQL reports its own errors, rate limits included, inside a 200 (see `pull_query`)."""
-        url = str(graphql_url(self.app.api_base))
-
-        def call(gh: AnyGitHub, headers: dict[str, str]) -> Any:
-            # githubkit's `graphql.arequest` raises on any error in the answer and drops the partial data that
-            # tells "the org has no `.github` repository" from a failure: its request body, our reading
-            body = gh.graphql.build_graphql_request(query, variables)
-            return gh.arequest("POST", url, json=body, headers=headers)
-
-        response = await self.app.send(
-            "POST",
-            "POST /graphql",
-            self._client,
-            call,
-            reauth=lambda: self.app.tokens.invalidate(self.installation_id),
-            safe=True,  # a query changes nothing: repeating it after a dropped connection is harmless
-        )
-        try:
-            answer = response.json()
-        except ValueError:
-            raise GitHubError("GraphQL answered something other than JSON") from None
-        _count_points(self.app.counter, answer)
-        return _obj(answer)
+class InstallationAPI(ContentCalls):
+    """Every REST call the handlers make as one installation."""
 
     # pull requests
     async def get_repo(self, owner: str, repo: str) -> JSON:
-        return _obj((await self._request("GET", "/repos/{owner}/{repo}", f"/repos/{owner}/{repo}")).json())
+        return one_object((await self._request("GET", "/repos/{owner}/{repo}", f"/repos/{owner}/{repo}")).json())
 
     async def get_pull(self, owner: str, repo: str, number: int) -> JSON:
         url = f"/repos/{owner}/{repo}/pulls/{number}"
-        return _obj((await self._request("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", url)).json())
+        return one_object((await self._request("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", url)).json())
 
     async def list_pull_files(self, owner: str, repo: str, number: int) -> list[JSON]:
         return await self._paged(
@@ -173,61 +52,10 @@ class InstallationAPI:
         )
 
     async def compare(self, owner: str, repo: str, base: str, head: str) -> JSON:
-        url = f"/repos/{owner}/{repo}/compare/{_q(base)}...{_q(head)}"
-        return _obj((await self._request("GET", "/repos/{owner}/{repo}/compare/{basehead}", url)).json())
+        url = f"/repos/{owner}/{repo}/compare/{segment(base)}...{segment(head)}"
+        return one_object((await self._request("GET", "/repos/{owner}/{repo}/compare/{basehead}", url)).json())
 
-    # contents and teams (re-read on every event: conditional requests)
-    async def get_content(self, owner: str, repo: str, path: str, ref: str | None = None) -> tuple[str, str] | None:
-        """The UTF-8 text and blob sha of a file at `ref`, or None when there is no such file."""
-        url = f"/repos/{owner}/{repo}/contents/{quote(path.lstrip('/'))}"
-        params = {"ref": ref} if ref else None
-        try:
-            response = await self._request(
-                "GET", "/repos/{owner}/{repo}/contents/{path}", url, params=params, conditional=True
-            )
-        except NotFound:
-            return None
-        body = response.json()
-        if not isinstance(body, dict) or body.get("type") != "file":
-            raise GitHubError(f"{owner}/{repo}:{path} is not a file")
-        if body.get("encoding") == "base64":
-            try:
-                # GitHub wraps the base64 at 60 characters a line
-                data = base64.b64decode("".join(str(body.get("content", "")).split()), validate=True)
-            except (binascii.Error, ValueError):
-                raise GitHubError(f"{owner}/{repo}:{path}: GitHub sent undecodable content") from None
-        else:  # files over 1 MB come without content: ask for the raw media type
-            data = (
-                await self._request(
-                    "GET",
-                    "/repos/{owner}/{repo}/contents/{path}",
-                    url,
-                    params=params,
-                    accept="application/vnd.github.raw",
-                    conditional=True,
-                )
-            ).content
-        try:
-            return data.decode("utf-8"), str(body["sha"])
-        except UnicodeDecodeError:
-            raise GitHubError(f"{owner}/{repo}:{path} is not UTF-8 text") from None
-
-    async def get_blob(self, owner: str, repo: str, sha: str) -> bytes | None:
-        """A blob's bytes by its sha (Git Data API), or None when the repository has no such blob."""
-        try:
-            response = await self._request(
-                "GET", "/repos/{owner}/{repo}/git/blobs/{sha}", f"/repos/{owner}/{repo}/git/blobs/{quote(sha)}"
-            )
-        except NotFound:
-            return None
-        body = response.json()
-        if not isinstance(body, dict) or body.get("encoding") != "base64":
-            raise GitHubError(f"{owner}/{repo}: blob {sha[:12]} came in an encoding other than base64")
-        try:
-            return base64.b64decode("".join(str(body.get("content", "")).split()), validate=True)
-        except (binascii.Error, ValueError):
-            raise GitHubError(f"{owner}/{repo}: blob {sha[:12]}: GitHub sent undecodable content") from None
-
+    # teams (re-read on every event: conditional requests)
     def membership_key(self, org: str, team_slug: str, username: str) -> str:
         """Where a team membership answer is kept in the App's shared cache (for MEMBERSHIP_TTL_S)."""
         return f"team-member:{self.installation_id}:{org}/{team_slug}:{username}".lower()
@@ -243,7 +71,7 @@ class InstallationAPI:
         known = cache.get(key) if cache is not None else None
         if isinstance(known, bool):
             return known
-        url = f"/orgs/{org}/teams/{_q(team_slug)}/memberships/{_q(username)}"
+        url = f"/orgs/{org}/teams/{segment(team_slug)}/memberships/{segment(username)}"
         try:
             response = await self._request(
                 "GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", url, conditional=True
@@ -260,7 +88,7 @@ class InstallationAPI:
         def call(gh: AnyGitHub, headers: dict[str, str]) -> Any:
             return gh.rest.checks.async_create(owner, repo, data=body, headers=headers)  # type: ignore[call-overload]
 
-        return _obj((await self._send("POST", "/repos/{owner}/{repo}/check-runs", call)).json())
+        return one_object((await self._send("POST", "/repos/{owner}/{repo}/check-runs", call)).json())
 
     async def update_check_run(self, owner: str, repo: str, check_run_id: int, body: JSON) -> JSON:
         """Annotations sent in an update are appended to the run's existing ones."""
@@ -268,7 +96,7 @@ class InstallationAPI:
         def call(gh: AnyGitHub, headers: dict[str, str]) -> Any:
             return gh.rest.checks.async_update(owner, repo, check_run_id, data=body, headers=headers)  # type: ignore[call-overload]
 
-        return _obj((await self._send("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", call)).json())
+        return one_object((await self._send("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}", call)).json())
 
     async def list_check_run_annotations(self, owner: str, repo: str, check_run_id: int) -> list[JSON]:
         return await self._paged(
@@ -286,7 +114,7 @@ class InstallationAPI:
             params["app_id"] = app_id
         return await self._paged(
             "/repos/{owner}/{repo}/commits/{ref}/check-runs",
-            f"/repos/{owner}/{repo}/commits/{_q(ref)}/check-runs",
+            f"/repos/{owner}/{repo}/commits/{segment(ref)}/check-runs",
             params=params,
             key="check_runs",
         )
@@ -297,7 +125,7 @@ class InstallationAPI:
     ) -> JSON:
         url = f"/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"
         body = {"reviewers": list(reviewers), "team_reviewers": list(team_reviewers)}
-        return _obj(
+        return one_object(
             (
                 await self._request(
                     "POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", url, json=body
@@ -309,14 +137,14 @@ class InstallationAPI:
         """A review in one call (`event`, `body`, `commit_id`, `comments`); GitHub refuses all of it (422) when
         one comment is outside the diff."""
         url = f"/repos/{owner}/{repo}/pulls/{number}/reviews"
-        return _obj(
+        return one_object(
             (await self._request("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", url, json=body)).json()
         )
 
     async def dismiss_review(self, owner: str, repo: str, number: int, review_id: int, message: str) -> JSON:
         """Dismiss a submitted approval or change request; GitHub shows `message` in the conversation."""
         url = f"/repos/{owner}/{repo}/pulls/{number}/reviews/{review_id}/dismissals"
-        return _obj(
+        return one_object(
             (
                 await self._request(
                     "PUT",
@@ -330,7 +158,7 @@ class InstallationAPI:
     async def list_requested_reviewers(self, owner: str, repo: str, number: int) -> JSON:
         """`{"users": [...], "teams": [...]}`; who already reviewed is no longer listed here."""
         url = f"/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"
-        return _obj(
+        return one_object(
             (
                 await self._request(
                     "GET", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", url, conditional=True
@@ -343,7 +171,7 @@ class InstallationAPI:
     ) -> JSON:
         url = f"/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"
         body = {"reviewers": list(reviewers), "team_reviewers": list(team_reviewers)}
-        return _obj(
+        return one_object(
             (
                 await self._request(
                     "DELETE", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", url, json=body
@@ -354,7 +182,7 @@ class InstallationAPI:
     # labels, issues, comments
     async def add_labels(self, owner: str, repo: str, number: int, labels: Sequence[str]) -> list[JSON]:
         url = f"/repos/{owner}/{repo}/issues/{number}/labels"
-        return _objs(
+        return objects(
             (
                 await self._request(
                     "POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", url, json={"labels": list(labels)}
@@ -364,7 +192,7 @@ class InstallationAPI:
 
     async def remove_label(self, owner: str, repo: str, number: int, name: str) -> bool:
         """False when the label was not on the issue (GitHub answers 404)."""
-        url = f"/repos/{owner}/{repo}/issues/{number}/labels/{_q(name)}"
+        url = f"/repos/{owner}/{repo}/issues/{number}/labels/{segment(name)}"
         try:
             await self._request("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", url)
         except NotFound:
@@ -391,7 +219,7 @@ class InstallationAPI:
         data: JSON = {"title": title, "body": body, "labels": list(labels)}
         if assignees:
             data["assignees"] = list(assignees)
-        return _obj(
+        return one_object(
             (
                 await self._request("POST", "/repos/{owner}/{repo}/issues", f"/repos/{owner}/{repo}/issues", json=data)
             ).json()
@@ -399,7 +227,7 @@ class InstallationAPI:
 
     async def update_label(self, owner: str, repo: str, name: str, color: str, description: str) -> bool:
         """Give a repository label its colour and description; False when the repository has no such label."""
-        url = f"/repos/{owner}/{repo}/labels/{_q(name)}"
+        url = f"/repos/{owner}/{repo}/labels/{segment(name)}"
         try:
             await self._request(
                 "PATCH",
@@ -413,8 +241,8 @@ class InstallationAPI:
 
     async def list_commit_pulls(self, owner: str, repo: str, sha: str) -> list[JSON]:
         """Pull requests that contain the commit: open ones, and merged ones whose merge brought it in."""
-        url = f"/repos/{owner}/{repo}/commits/{_q(sha)}/pulls"
-        return _objs(
+        url = f"/repos/{owner}/{repo}/commits/{segment(sha)}/pulls"
+        return objects(
             (
                 await self._request(
                     "GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls", url, params={"per_page": 100}
@@ -424,7 +252,7 @@ class InstallationAPI:
 
     async def create_comment(self, owner: str, repo: str, number: int, body: str) -> JSON:
         url = f"/repos/{owner}/{repo}/issues/{number}/comments"
-        return _obj(
+        return one_object(
             (
                 await self._request(
                     "POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", url, json={"body": body}
@@ -436,35 +264,6 @@ class InstallationAPI:
     async def upload_sarif(self, owner: str, repo: str, body: JSON) -> JSON:
         """`commit_sha`, `ref`, `sarif` (gzip, then base64), ...; GitHub answers 202 with the upload's `id`, `url`."""
         url = f"/repos/{owner}/{repo}/code-scanning/sarifs"
-        return _obj((await self._request("POST", "/repos/{owner}/{repo}/code-scanning/sarifs", url, json=body)).json())
-
-    async def permissions(self) -> dict[str, str] | None:
-        """What this installation granted the App, from its token reply; None when GitHub did not say."""
-        granted = await self.app.installation_permissions(self.installation_id)
-        return dict(granted) if granted is not None else None
-
-    # source archive
-    async def download_tarball(self, owner: str, repo: str, ref: str, dest: IO[bytes], max_bytes: int) -> int:
-        """Stream the tar.gz of `ref` into `dest`; return the bytes written. GitHub answers 302 to codeload:
-        httpx follows it. Raises `TooLarge` past `max_bytes` (what was written stays: the caller discards it)."""
-        url = f"/repos/{owner}/{repo}/tarball/{quote(ref)}"
-
-        def call(gh: AnyGitHub, headers: dict[str, str]) -> Any:
-            return gh.arequest("GET", url, headers=headers, stream=True)
-
-        response = await self._send("GET", "/repos/{owner}/{repo}/tarball/{ref}", call)
-        written = 0
-        try:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise TooLarge(f"{owner}/{repo}@{ref}: tarball is {declared} bytes, over the {max_bytes} cap")
-            async for chunk in response.aiter_bytes():
-                written += len(chunk)
-                if written > max_bytes:
-                    raise TooLarge(f"{owner}/{repo}@{ref}: tarball over the {max_bytes} byte cap")
-                dest.write(chunk)
-        except httpx.HTTPError as exc:
-            raise GitHubUnavailable(f"tarball download interrupted: {exc}", retry_after_s=30.0) from None
-        finally:
-            await response.aclose()
-        return written
+        return one_object(
+            (await self._request("POST", "/repos/{owner}/{repo}/code-scanning/sarifs", url, json=body)).json()
+        )

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from ghapp.core.decisions import Verdict
 from ghapp.core.facts import HandLabel
 from ghapp.core.policy.model import LabelSettings
-from ghapp.github.api import JSON, InstallationAPI
+from ghapp.github.api import InstallationAPI
+from ghapp.github.installation import JSON
 from ghapp.github.shapes import is_owned_label
 
 # "Add labels to an issue" creates a label the repository lacks, colour `ededed`, description null: GitHub's

@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Callable
 
 from ghapp.core.codeowners.patterns import CODEOWNERS_LOCATIONS
 from ghapp.core.policy.load import POLICY_PATH
-from ghapp.github.api import JSON, InstallationAPI
+from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import GitHubError, Reschedulable
+from ghapp.github.installation import JSON
 from ghapp.github.pull_query import ORG_REPO, Blob, FileKey, PullSnapshot, file_key, more_pages, read_pull
 
 log = logging.getLogger(__name__)

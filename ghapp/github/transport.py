@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from ghapp.github.api import graphql_url
 from ghapp.github.counter import CallCounter, bound_counters
+from ghapp.github.installation import graphql_url
 
 if TYPE_CHECKING:
     from ghapp.observability.tracing import Tracing

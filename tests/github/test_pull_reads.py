@@ -9,10 +9,11 @@ import pytest
 
 from ghapp.core.facts import Facts
 from ghapp.github import CallCounter
-from ghapp.github.api import JSON, InstallationAPI
+from ghapp.github.api import InstallationAPI
 from ghapp.github.errors import RateLimited
 from ghapp.github.facts import FactsGatherer
 from ghapp.github.graphql_shapes import actor
+from ghapp.github.installation import JSON
 from ghapp.github.policy_source import LoadedPolicy, PolicySource
 from ghapp.github.pull_query import read_pull
 from ghapp.github.pull_reads import PullReads
