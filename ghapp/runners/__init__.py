@@ -1,14 +1,15 @@
 """The gates' external tools: an explicit registry, each runner serving one gate, a gate served by one or more
-(see base.py for the protocol)."""
+(see base.py for the protocol, process.py for how a tool runs)."""
 
 from __future__ import annotations
 
-from ghapp.runners.base import RunContext, Runner, RunnerError, ToolRun, run
+from ghapp.runners.base import RunContext, Runner, RunnerError, ToolRun
 from ghapp.runners.mypy import Mypy
 from ghapp.runners.mypy_stdlib import StdlibCaches
 from ghapp.runners.osv_audit import OsvAudit
 from ghapp.runners.oxlint import Oxlint
 from ghapp.runners.pip_audit import PipAudit
+from ghapp.runners.process import run
 from ghapp.runners.ruff import Ruff
 from ghapp.runners.schedule import run_all
 from ghapp.runners.secrets import Secrets

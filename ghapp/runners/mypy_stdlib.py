@@ -29,7 +29,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ghapp.core.decisions import Gate, ToolReport
-from ghapp.runners.base import RunContext, RunnerError, ToolRun, run, tool_version
+from ghapp.runners.base import RunContext, RunnerError, ToolRun, tool_version
+from ghapp.runners.process import run
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ A tool reads a pull request's files, so it is treated as if the PR controlled it
 an unprivileged user (uid 65534 in a user namespace of its own, every capability dropped) with:
 - no network (its own empty network namespace; only the two dependency audits keep the network, to reach
   the OSV service, and they never read a PR file: they get our own file of pins);
-- an empty environment but the variables `runners.base.environment` chose (no token, no GHAPP_* secret);
+- an empty environment but the variables `runners.process.environment` chose (no token, no GHAPP_* secret);
 - a private /tmp, and nothing of the host's filesystem but the system directories, the App's Python and
   tools, its bundled rules (all read-only), the head being judged (read-only) and the run's scratch
   directory (read-write: the tool's HOME, configs and caches). The App's data directory (credentials, session

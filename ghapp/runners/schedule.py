@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ghapp.core.decisions import ToolReport
 from ghapp.core.facts import ChangedFile
-from ghapp.runners.base import RunContext, Runner, run, tool_version
+from ghapp.runners.base import RunContext, Runner, tool_version
+from ghapp.runners.process import run
 
 
 def applicable(runner: Runner, ctx: RunContext, changed: Iterable[ChangedFile | str]) -> list[str]:

@@ -25,7 +25,7 @@ from ghapp.enforcement import pipeline
 from ghapp.github import facts as github_facts
 from ghapp.resources import ai_signals_text
 from ghapp.runners import Ruff, RunContext, ToolRun, run
-from ghapp.runners import base as runner_base
+from ghapp.runners import process as runner_process
 from ghapp.store.database import open_database
 from ghapp.store.migrations import upgrade
 from tests.e2e.harness import REPO, build_world
@@ -164,12 +164,12 @@ def test_findings_over_the_cap_are_cut_and_fail_the_gate_saying_so(tmp_path: Pat
             timeout_s=120,
         )
     )
-    assert report.status == "error" and len(report.findings) == runner_base.MAX_FINDINGS
+    assert report.status == "error" and len(report.findings) == runner_process.MAX_FINDINGS
     assert "50,000 findings, more than the 10,000 kept" in report.error
 
 
 def test_output_over_the_cap_stops_the_tool_and_fails_the_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner_base, "MAX_OUTPUT_BYTES", 1024 * 1024)
+    monkeypatch.setattr(runner_process, "MAX_OUTPUT_BYTES", 1024 * 1024)
     endless = "import sys\nwhile True: sys.stdout.write('a.py:1:' + 'x' * 1000 + '\\n')"
     report = asyncio.run(run(Printer(endless), _ctx(tmp_path), ["a.py"], timeout_s=600))  # type: ignore[arg-type]
     assert report.status == "error" and report.findings == ()
@@ -181,7 +181,7 @@ def test_a_tool_killed_at_its_timeout_is_reaped_even_when_a_process_it_left_behi
 ) -> None:
     # the tool starts a process in a session of its own (out of reach of the group kill) that keeps the tool's
     # stdout open and never ends: the run must still come back, as a timeout, once the tool itself is killed
-    monkeypatch.setattr(runner_base, "REAP_S", 0.5)
+    monkeypatch.setattr(runner_process, "REAP_S", 0.5)
     pid_file = tmp_path / "left-behind.pid"
     script = (
         "import subprocess, sys, time\n"
@@ -204,5 +204,5 @@ def test_a_2mb_file_of_violations_cannot_flood_the_worker_with_ruff_findings(tmp
     (ctx.root / "a.py").write_text("import os;import sys;x=1;y=2\n" * (TWO_MB // 30))  # 4+ findings a line
     report = asyncio.run(run(Ruff(), ctx, ["a.py"], timeout_s=300))
     assert report.status == "error"
-    assert len(report.findings) <= runner_base.MAX_FINDINGS
+    assert len(report.findings) <= runner_process.MAX_FINDINGS
     assert "more than" in report.error

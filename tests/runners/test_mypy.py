@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ghapp.runners.base import RunContext, RunnerError, ToolRun, run
+from ghapp.runners.base import RunContext, RunnerError, ToolRun
 from ghapp.runners.mypy import Mypy
 from ghapp.runners.mypy_config import build_config
+from ghapp.runners.process import run
 from tests.runners.conftest import DATA
 
 CTX = RunContext(root=Path("/ROOT"), scratch=Path("/SCRATCH"))

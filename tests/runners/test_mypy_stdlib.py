@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from ghapp.runners import mypy_stdlib
-from ghapp.runners.base import RunContext, run
+from ghapp.runners.base import RunContext
 from ghapp.runners.mypy import Mypy
 from ghapp.runners.mypy_config import build_config
 from ghapp.runners.mypy_stdlib import EMPTY, StdlibCaches
+from ghapp.runners.process import run
 from ghapp.runners.sandbox import resolve
 
 BAD = "import json\nimport os\n\n\ndef f(x: int) -> str:\n    return x + len(os.sep) + len(json.dumps({}))\n"

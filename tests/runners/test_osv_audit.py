@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 from ghapp.core.decisions import ToolReport
-from ghapp.runners.base import RunContext, run
+from ghapp.runners.base import RunContext
 from ghapp.runners.osv_audit import OsvAudit
+from ghapp.runners.process import run
 from tests.osv_server import OsvIndex, serve
 from tests.polling import free_port
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ghapp.runners.base import RunContext, RunnerError, ToolRun, run
+from ghapp.runners.base import RunContext, RunnerError, ToolRun
 from ghapp.runners.pip_audit import PipAudit
+from ghapp.runners.process import run
 from tests.osv_server import OsvIndex
 from tests.runners.conftest import DATA
 

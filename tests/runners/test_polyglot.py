@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from ghapp.core.decisions import ToolReport
-from ghapp.runners.base import RunContext, Runner, run
+from ghapp.runners.base import RunContext, Runner
 from ghapp.runners.oxlint import Oxlint
+from ghapp.runners.process import run
 from ghapp.runners.secrets import Secrets
 from ghapp.runners.shellcheck import Shellcheck
 from ghapp.runners.staged import MAX_BYTES, defuse

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ghapp.core.decisions import Edit, Finding, Fix
-from ghapp.runners.base import RunContext, RunnerError, ToolRun, run
+from ghapp.runners.base import RunContext, RunnerError, ToolRun
+from ghapp.runners.process import run
 from ghapp.runners.ruff import Ruff
 from tests.runners.conftest import DATA
 

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from ghapp.resources import semgrep_rules_dir
-from ghapp.runners.base import RunContext, RunnerError, ToolRun, run
+from ghapp.runners.base import RunContext, RunnerError, ToolRun
+from ghapp.runners.process import run
 from ghapp.runners.semgrep import Semgrep, bundled_rules
 from tests.paths import FIXTURES
 from tests.runners.conftest import DATA
