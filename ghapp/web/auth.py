@@ -28,13 +28,13 @@ from ghapp.credentials import session_secret
 from ghapp.github import oauth
 from ghapp.github.errors import GitHubError
 from ghapp.settings import Settings
+from ghapp.web.flow_state import FlowState
 from ghapp.web.render import message
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "ghapp_session"
-_STATE_COOKIE = "ghapp_oauth"
 SESSION_MAX_AGE_S = 8 * 3600
-_STATE_MAX_AGE_S = 600
+_STATE_MAX_AGE_S = 600  # the sign-in round trip through GitHub
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,9 @@ class Auth:
         self._transport = github_transport
         secret = session_secret(settings.data_dir, settings.session_secret)
         self._sessions = URLSafeTimedSerializer(secret, salt="ghapp-session")
-        self._states = URLSafeTimedSerializer(secret, salt="ghapp-oauth-state")
+        self._states = FlowState(
+            URLSafeTimedSerializer(secret, salt="ghapp-oauth-state"), "ghapp_oauth", "/auth", _STATE_MAX_AGE_S
+        )
         # the user's token in the cookie is encrypted, not only signed: the cookie must not hand it out
         self._seal = Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"ghapp-user-token\0" + secret.encode()).digest()))
         self._secure = settings.public_url.startswith("https://")
@@ -116,35 +118,17 @@ class Auth:
                 "GHAPP_OAUTH_CLIENT_SECRET (the App's client id and secret), or finish /setup.",
                 503,
             )
-        state = secrets.token_urlsafe(24)
+        state = FlowState.new()
         target = oauth.authorize_url(
             self.settings.github_web_url, self.settings.oauth_client_id, self.redirect_uri, state
         )
         response = RedirectResponse(target, status_code=303)
-        cookie = self._states.dumps({"state": state, "next": safe_next(request.query_params.get("next"))})
-        response.set_cookie(
-            _STATE_COOKIE,
-            cookie,
-            max_age=_STATE_MAX_AGE_S,
-            path="/auth",
-            httponly=True,
-            secure=self._secure,
-            samesite="lax",
-        )
+        self._states.keep(response, state, secure=self._secure, next=safe_next(request.query_params.get("next")))
         return response
 
     async def callback(self, request: Request) -> Response:
-        code, state = request.query_params.get("code", ""), request.query_params.get("state", "")
-        try:
-            pending = self._states.loads(request.cookies.get(_STATE_COOKIE, ""), max_age=_STATE_MAX_AGE_S)
-        except BadSignature:
-            pending = None
-        # bytes: compare_digest refuses str holding non-ASCII (a TypeError, so a 500, for an odd `state`)
-        if (
-            not code
-            or not isinstance(pending, dict)
-            or not hmac.compare_digest(str(pending["state"]).encode(), state.encode())
-        ):
+        code, pending = request.query_params.get("code", ""), self._states.returned(request)
+        if not code or pending is None:
             return message(
                 request,
                 "Sign-in link not valid",
@@ -176,7 +160,7 @@ class Auth:
             secure=self._secure,
             samesite="lax",
         )
-        response.delete_cookie(_STATE_COOKIE, path="/auth")
+        self._states.forget(response)
         return response
 
     async def logout(self, request: Request) -> Response:

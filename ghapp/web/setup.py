@@ -17,7 +17,6 @@ import hmac
 import json
 import logging
 import re
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import yaml
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -43,10 +42,10 @@ from ghapp.github.manifest import convert_manifest_code
 from ghapp.observability.logs import LogBudget
 from ghapp.resources import app_manifest_path
 from ghapp.settings import Settings
+from ghapp.web.flow_state import FlowState
 from ghapp.web.render import message, page
 
 log = logging.getLogger(__name__)
-_COOKIE = "ghapp_setup"
 _STATE_MAX_AGE_S = 3600  # GitHub's own limit: the whole flow must finish within an hour
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")  # GitHub user and organisation names
 _MAX_APP_NAME = 34  # GitHub rejects longer App names
@@ -105,7 +104,8 @@ class SetupFlow:
         self.settings = settings
         self._on_saved = on_saved
         self._transport = github_transport
-        self._signer = URLSafeTimedSerializer(session_secret(settings.data_dir, settings.session_secret), "ghapp-setup")
+        signer = URLSafeTimedSerializer(session_secret(settings.data_dir, settings.session_secret), "ghapp-setup")
+        self._states = FlowState(signer, "ghapp_setup", "/setup", _STATE_MAX_AGE_S)
         self._token = ""
         self.refusals = LogBudget()  # wrong setup tokens: anyone who reaches the page can send them
         if not self.closed:
@@ -200,7 +200,7 @@ class SetupFlow:
             return await self.form(request, "Enter the organisation's name as it appears in its GitHub URL.", values)
         if not values["name"] or len(values["name"]) > _MAX_APP_NAME:
             return await self.form(request, f"The App name must be 1 to {_MAX_APP_NAME} characters.", values)
-        state = secrets.token_urlsafe(24)
+        state = FlowState.new()
         owner = f"/organizations/{values['org']}" if values["account"] == "org" else ""
         manifest = build_manifest(self.settings.public_url, values["name"])
         response = page(
@@ -212,32 +212,14 @@ class SetupFlow:
             manifest_json=json.dumps(manifest),
             owner=values["org"] if owner else "your account",
         )
-        cookie = self._signer.dumps({"state": state, "web": web, "api": api})
-        response.set_cookie(
-            _COOKIE,
-            cookie,
-            max_age=_STATE_MAX_AGE_S,
-            path="/setup",
-            httponly=True,
-            secure=request.url.scheme == "https",
-            samesite="lax",
-        )
+        self._states.keep(response, state, secure=request.url.scheme == "https", web=web, api=api)
         return response
 
     async def callback(self, request: Request) -> Response:
         if self.closed:
             return self._closed(request)
-        code, state = request.query_params.get("code", ""), request.query_params.get("state", "")
-        try:
-            pending = self._signer.loads(request.cookies.get(_COOKIE, ""), max_age=_STATE_MAX_AGE_S)
-        except BadSignature:
-            pending = None
-        # bytes: compare_digest refuses str holding non-ASCII (a TypeError, so a 500, for an odd `state`)
-        if (
-            not code
-            or not isinstance(pending, dict)
-            or not hmac.compare_digest(str(pending["state"]).encode(), state.encode())
-        ):
+        code, pending = request.query_params.get("code", ""), self._states.returned(request)
+        if not code or pending is None:
             return message(
                 request,
                 "Setup link not valid",
@@ -256,5 +238,5 @@ class SetupFlow:
         if self._on_saved is not None:
             self._on_saved(creds)
         response = RedirectResponse(creds.install_url(), status_code=303)
-        response.delete_cookie(_COOKIE, path="/setup")
+        self._states.forget(response)
         return response

@@ -107,7 +107,7 @@ def test_no_secret_is_compared_with_eq_anywhere_in_the_app() -> None:
 
 
 def _setup_cookie(settings: Settings) -> str:
-    signer = SetupFlow(settings)._signer
+    signer = SetupFlow(settings)._states.signer
     return str(
         signer.dumps({"state": "expected-state-value", "web": "https://github.com", "api": "https://api.github.com"})
     )
@@ -133,7 +133,7 @@ def test_the_sign_in_callback_state_is_compared_in_constant_time(
 ) -> None:
     settings = make_settings(oauth_client_id="Iv1.abc", oauth_client_secret="oauth-secret-value")
     auth = Auth(settings)
-    cookie = auth._states.dumps({"state": "expected-state-value", "next": "/"})
+    cookie = auth._states.signer.dumps({"state": "expected-state-value", "next": "/"})
     with TestClient(create_app(settings, run_worker=False), raise_server_exceptions=False) as client:
         client.cookies.set("ghapp_oauth", str(cookie), path="/auth")
         response = client.get("/auth/callback", params={"code": "abc", "state": state})
