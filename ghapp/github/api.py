@@ -123,15 +123,7 @@ class InstallationAPI(ContentCalls):
     async def request_reviewers(
         self, owner: str, repo: str, number: int, reviewers: Sequence[str] = (), team_reviewers: Sequence[str] = ()
     ) -> JSON:
-        url = f"/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"
-        body = {"reviewers": list(reviewers), "team_reviewers": list(team_reviewers)}
-        return one_object(
-            (
-                await self._request(
-                    "POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", url, json=body
-                )
-            ).json()
-        )
+        return await self._reviewers("POST", owner, repo, number, users=reviewers, teams=team_reviewers)
 
     async def create_review(self, owner: str, repo: str, number: int, body: JSON) -> JSON:
         """A review in one call (`event`, `body`, `commit_id`, `comments`); GitHub refuses all of it (422) when
@@ -169,15 +161,15 @@ class InstallationAPI(ContentCalls):
     async def remove_requested_reviewers(
         self, owner: str, repo: str, number: int, reviewers: Sequence[str] = (), team_reviewers: Sequence[str] = ()
     ) -> JSON:
+        return await self._reviewers("DELETE", owner, repo, number, users=reviewers, teams=team_reviewers)
+
+    async def _reviewers(
+        self, method: str, owner: str, repo: str, number: int, *, users: Sequence[str], teams: Sequence[str]
+    ) -> JSON:
         url = f"/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"
-        body = {"reviewers": list(reviewers), "team_reviewers": list(team_reviewers)}
-        return one_object(
-            (
-                await self._request(
-                    "DELETE", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", url, json=body
-                )
-            ).json()
-        )
+        body = {"reviewers": list(users), "team_reviewers": list(teams)}
+        route = "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"
+        return one_object((await self._request(method, route, url, json=body)).json())
 
     # labels, issues, comments
     async def add_labels(self, owner: str, repo: str, number: int, labels: Sequence[str]) -> list[JSON]:
