@@ -6,7 +6,9 @@ same secret, same HMAC-SHA256 check, a no-op handler). Every server gets the sam
 - fixed arrival rates (open loop, asyncio on raw kept-alive connections with pre-built requests): each
   delivery is due at its time whatever the server does, and its latency runs from that due time to the
   answer, so queueing shows;
-- saturation (closed loop, `wrk` with a Lua script): as fast as `--connections` connections go.
+- saturation (closed loop, `wrk` with a Lua script): as fast as `--connections` connections go;
+- with `--rounds N`, saturation again in N rounds with every server up at once, measured in turns whose
+  order reverses each round, so that a box whose speed drifts during the run weighs on every server alike.
 
 Every request carries the same real, signed 28 KB `pull_request` payload from tests/fixtures/webhooks
 (signed once) and a new `X-GitHub-Delivery` id. GitHub's API is unreachable for prompt-to-pr (a closed
@@ -18,6 +20,7 @@ processes and its worker process included).
 
     .venv/bin/python bench/ack_compare.py                            # 100, 200, 400/s for 8 s + 10 s of wrk
     .venv/bin/python bench/ack_compare.py --rates 100,200 --seconds 5 --only probot,sqlite
+    .venv/bin/python bench/ack_compare.py --rates 400 --seconds 4 --rounds 6   # then 6 rounds in turns
 
 Needs: node + `npm ci` in bench/probot, wrk (apt-get install -y wrk), PostgreSQL and Redis on loopback.
 """
@@ -34,6 +37,7 @@ import platform
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -480,6 +484,75 @@ def run_server(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def alternating(
+    names: list[str], args: argparse.Namespace, key: str, body: bytes, signature: str, body_path: Path
+) -> dict[str, list[float]]:
+    """Saturation again, every server started at once and measured in turns, the order reversed each round
+    (A B C, C B A, ...): a box whose speed drifts during the run weighs on every server alike, where one
+    server after another would give the drift to whichever came last. The others stay idle meanwhile."""
+    workdirs = {name: Path(tempfile.mkdtemp(prefix=f"ack-rounds-{name.replace('+', '-')}-")) for name in names}
+    servers = {name: Server(name, workdirs[name], key) for name in names}
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    acked = dict.fromkeys(names, 0)
+    try:
+        for name, server in servers.items():
+            server.start()
+            server.settle()
+            _, statuses, _ = asyncio.run(
+                fixed_rate(server.url, body, signature, 50, 2, args.connections, f"warm-{uuid.uuid4().hex}")
+            )
+            acked[name] += sum(n for code, n in statuses.items() if code.startswith("2"))
+        for turn in range(args.rounds):
+            for name in names if turn % 2 == 0 else list(reversed(names)):
+                servers[name].settle()
+                time.sleep(args.pause)
+                sat = saturate(
+                    servers[name].url,
+                    body_path,
+                    signature,
+                    args.wrk_seconds,
+                    args.wrk_connections,
+                    args.wrk_threads,
+                    workdirs[name],
+                )
+                ok = sat["requests"] - sat["non2xx"] - sat["errors"]
+                acked[name] += int(ok)
+                rates[name].append(ok / (sat["duration_us"] / 1e6))
+                print(f"   round {turn + 1} {name}: {rates[name][-1]:,.0f}/s", flush=True)
+        time.sleep(1.0)
+        for name, server in servers.items():
+            recorded = server.recorded()
+            if recorded is not None and recorded < acked[name]:
+                raise RuntimeError(f"{name}: {acked[name]} acknowledged in the rounds, {recorded} in the inbox")
+        return rates
+    finally:
+        for server in servers.values():
+            server.stop()
+        for workdir in workdirs.values():
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def rounds_table(rates: dict[str, list[float]]) -> str:
+    """Each server's acknowledgements a second in every round, their median, and against Probot: the ratio of
+    the medians and the ratio within each round."""
+    base = rates.get("probot")
+    lines = [
+        "| server | rounds (/s) | median /s | vs Probot: medians | vs Probot: each round |",
+        "|---|---|---|---|---|",
+    ]
+    for name, found in rates.items():
+        median = statistics.median(found)
+        against = base is not None and name != "probot"
+        ratio = f"x{median / statistics.median(base):.2f}" if against and base else ""
+        each = (
+            ", ".join(f"x{mine / theirs:.2f}" for mine, theirs in zip(found, base, strict=True))
+            if base and against
+            else ""
+        )
+        lines.append(f"| {name} | {', '.join(f'{x:,.0f}' for x in found)} | {median:,.0f} | {ratio} | {each} |")
+    return "\n".join(lines)
+
+
 def table(results: list[Result], extras: dict[str, dict[str, object]]) -> str:
     probot = {r.phase: r for r in results if r.server == "probot"}
     lines = [
@@ -514,6 +587,9 @@ def main() -> int:
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between phases")
     parser.add_argument("--only", default=",".join(SERVERS), help=f"servers to run, of {', '.join(SERVERS)}")
+    parser.add_argument(
+        "--rounds", type=int, default=0, help="then this many saturation rounds with every server up, in turns"
+    )
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
     args.rates = [float(x) for x in args.rates.split(",")]
@@ -527,7 +603,8 @@ def main() -> int:
     print(f"machine: {info}", flush=True)
     results: list[Result] = []
     extras: dict[str, dict[str, object]] = {}
-    for name in [n.strip() for n in args.only.split(",") if n.strip()]:
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    for name in names:
         print(f"== {name}", flush=True)
         found, extra = run_server(name, args, key, body, signature, PAYLOAD.resolve())
         results += found
@@ -538,9 +615,16 @@ def main() -> int:
                 flush=True,
             )
         print(f"   {extra}", flush=True)
+    rounds: dict[str, list[float]] = {}
+    if args.rounds > 0:
+        print(f"== {args.rounds} rounds in turns", flush=True)
+        rounds = alternating(names, args, key, body, signature, PAYLOAD.resolve())
     info["load after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print()
     print(table(results, extras))
+    if rounds:
+        print()
+        print(rounds_table(rounds))
     if args.out is not None:
         args.out.write_text(
             json.dumps(
@@ -549,6 +633,7 @@ def main() -> int:
                     "command": " ".join(sys.argv),
                     "results": [r.__dict__ for r in results],
                     "extras": extras,
+                    "rounds": rounds,
                 },
                 indent=2,
             )
@@ -556,8 +641,8 @@ def main() -> int:
     bad = [
         name
         for name, extra in extras.items()
-        if extra["recorded"] is not None and extra["recorded"] < extra["acknowledged"]
-    ]  # type: ignore[operator]
+        if isinstance(extra["recorded"], int) and extra["recorded"] < int(str(extra["acknowledged"]))
+    ]
     if bad:
         print(f"acknowledged deliveries missing from the inbox: {bad}", file=sys.stderr)
         return 1
