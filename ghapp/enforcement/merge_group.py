@@ -25,7 +25,8 @@ from ghapp.core.gates.tools import tool_gate
 from ghapp.core.policy.load import Policy
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.pipeline import PullRun
-from ghapp.enforcement.tools import busy, idle_report, run_tools
+from ghapp.enforcement.tool_plan import busy, idle_report
+from ghapp.enforcement.tools import run_tools
 from ghapp.github import shapes
 from ghapp.github.api import COMPARE_FILES_CAP, InstallationAPI
 from ghapp.github.publish import RERUN, CheckPublisher, Target

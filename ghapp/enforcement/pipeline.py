@@ -25,7 +25,8 @@ from ghapp.enforcement import heads, records
 from ghapp.enforcement.enforcer import Enforcer, details_url, repository
 from ghapp.enforcement.notes import edit_note, run_notes
 from ghapp.enforcement.scanning import PullHead, share
-from ghapp.enforcement.tools import busy, by_gate, completions, failed, fingerprint, idle_report, reusable, run_tools
+from ghapp.enforcement.tool_plan import busy, by_gate, completions, failed, fingerprint, idle_report, reusable
+from ghapp.enforcement.tools import run_tools
 from ghapp.github import shapes
 from ghapp.github.api import InstallationAPI
 from ghapp.github.dismissals import dismiss_stale

@@ -21,7 +21,7 @@ from ghapp.core.policy.load import POLICY_PATH, PolicyIssue
 from ghapp.enforcement import records
 from ghapp.enforcement.enforcer import Enforcer
 from ghapp.enforcement.pipeline import _pushers
-from ghapp.enforcement.tools import by_gate, fingerprint, reusable
+from ghapp.enforcement.tool_plan import by_gate, fingerprint, reusable
 from ghapp.github.api import InstallationAPI
 from ghapp.github.client import GitHubApp
 from ghapp.github.errors import GitHubError

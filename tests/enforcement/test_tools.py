@@ -9,7 +9,8 @@ from dataclasses import replace
 from ghapp.core.decisions import Finding, Gate, ToolReport
 from ghapp.core.facts import ChangedFile
 from ghapp.core.policy.load import load_policy
-from ghapp.enforcement.tools import busy, checkable, completions, run_tools
+from ghapp.enforcement.tool_plan import busy
+from ghapp.enforcement.tools import run_tools
 from ghapp.github.policy_source import bundled_signals
 from ghapp.resources import default_policy_text
 from tests.e2e.harness import REPO, FakeRunner, build_world
@@ -59,12 +60,6 @@ def _run(
             )  # type: ignore[arg-type]
 
     return asyncio.run(main())
-
-
-def test_only_files_the_head_keeps_are_checked() -> None:
-    assert [f.path for f in checkable(FILES)] == ["billing/charge.py", "logo.py", "requirements.txt"]
-    ruff, audit = FakeRunner("ruff", Gate.LINT), FakeRunner("pip-audit", Gate.DEPENDENCY_AUDIT, suffixes=(".lock",))
-    assert busy([ruff, audit], FILES) == [ruff]
 
 
 def test_the_tools_see_the_head_and_the_changed_files(driver: Driver) -> None:
@@ -124,18 +119,3 @@ def test_what_a_file_is_comes_from_its_first_line_too(driver: Driver) -> None:
     assert shell.calls == [("billing/charge.py", "bin/deploy.py", "bin/setup-env.sh", "gui_pyw.py")]
     assert "bin/report: a script for an interpreter semgrep has no rules for" in scan.unaudited
     assert set(lint.considered) == {p.path for p in changed}
-
-
-def test_completions_name_the_files_a_clean_stored_report_did_not_look_at() -> None:
-    ruff, mypy, semgrep = (
-        FakeRunner("ruff", Gate.LINT),
-        FakeRunner("mypy", Gate.LINT),
-        FakeRunner("semgrep", Gate.LINT),
-    )
-    stored = (
-        ToolReport(Gate.LINT, "ruff", considered=("billing/charge.py",)),
-        ToolReport(Gate.LINT, "mypy", status="error", considered=("billing/charge.py", "new.py")),
-    )
-    files = (*FILES, ChangedFile("new.py"))
-    found = completions([ruff, mypy, semgrep], stored, files)
-    assert found == {"ruff": (stored[0], ["logo.py", "new.py"])}  # mypy failed and semgrep has no report: all again
