@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 from ghapp.observability.logs import LogBudget
 from ghapp.runtime.body import RETRY_AFTER_S, BodyLimits, BodyReader, BodyRefused
 from ghapp.runtime.recorder import Recorder, RecordError
-from ghapp.runtime.replay import signed_body_digest, unsigned_prefix
+from ghapp.runtime.replay import UNSIGNED_PREFIX, signed_body_digest
 from ghapp.runtime.routing import routing_fields
 from ghapp.settings import Settings
 from ghapp.store.deliveries import DeliveryState
@@ -235,9 +235,10 @@ class WebhookReceiver:
                 _error(413, f"body over {limit} bytes") if declared.isdigit() else _error(400, "bad Content-Length")
             ), "rejected"
         # The replay window (kept in the inbox: `ghapp/store/replay_window.py`) keys a signed body by its HMAC (one
-        # hash of the body, not two); an unsigned one (development only) by a SHA-256 of the event and body.
+        # hash of the body, not two); an unsigned one (development only) by a SHA-256 of the body. Not by the event
+        # header: it is not signed, so a body sent again under another event name is the same replay.
         window = settings.replay_window_s > 0
-        unsigned_digest = unsigned_prefix(event) if window and not secret else None
+        unsigned_digest = UNSIGNED_PREFIX if window and not secret else None
         try:
             read = await self.bodies.read(receive, secret, limit, unsigned_digest)
         except BodyRefused as exc:
@@ -257,7 +258,7 @@ class WebhookReceiver:
             return _error(400, "body is not valid JSON: nested too deeply"), "rejected"
         if not isinstance(payload, dict):
             return _error(400, "body is not a JSON object"), "rejected"
-        digest = signed_body_digest(event, read.hmac_hex) if read.hmac_hex else read.sha256_hex
+        digest = signed_body_digest(read.hmac_hex) if read.hmac_hex else read.sha256_hex
         delivery = describe(event, delivery_id, payload, text, self.handled, body_digest=digest if window else None)
         try:
             recorded = await self.recorder.record(delivery)
