@@ -99,6 +99,11 @@ class _Floor:
         if "mode" in sections or "gates" in sections:
             for gate in GATE_FIELDS:
                 self._gate_mode(gate)
+        # the approvals and provenance checks conclude in the policy's own mode (they have no `gates:` entry): an
+        # org that floors what they enforce keeps them enforcing, or `mode: report` would leave them neutral
+        floored = [name for name, section in (("approvals", "approvals"), ("provenance", "ai")) if section in sections]
+        if floored and "mode" not in sections:
+            self._mode_of(" and ".join(floored))
         if "approvals" in sections:
             categories = self.org.get("approvals")
             for name in sorted(categories.value) if categories is not None else []:
@@ -114,9 +119,10 @@ class _Floor:
             return node.plain()
         return _BUILT_IN_LISTS.get(path, _BUILT_IN.get(path[-1]))
 
-    def _refuse(self, path: Path, kept: Any, message: str) -> None:
-        """Put `kept` (the org's value) at `path` and place the refusal where a repository layer set it."""
-        mark = self._mark(path)
+    def _refuse(self, path: Path, kept: Any, message: str, *, set_at: Path | None = None) -> None:
+        """Put `kept` (the org's value) at `path` and place the refusal where a repository layer set it (or, when
+        the relaxation came from another key, such as the policy's own `mode` for a gate's, at `set_at`)."""
+        mark = self._mark(set_at or path)
         self.tree = _put(self.tree, path, _node(kept, self._org_mark(path)))
         self.refused.append(mark.issue(f"{key_path(path)}: {message}; the org's floor keeps {_shown(kept)}"))
 
@@ -182,7 +188,15 @@ class _Floor:
         path = ("gates", gate, "mode")
         org, now = (_plain(_at(root, path)) or self._value(root, ("mode",)) for root in (self.org, self.tree))
         if org == "enforce" and now == "report":
-            self._refuse(path, "enforce", "report mode is less strict than the org's enforce")
+            own = _plain(_at(self.tree, path)) is not None
+            self._refuse(
+                path, "enforce", "report mode is less strict than the org's enforce", set_at=None if own else ("mode",)
+            )
+
+    def _mode_of(self, checks: str) -> None:
+        org, now = self._value(self.org, ("mode",)), self._value(self.tree, ("mode",))
+        if org == "enforce" and now == "report":
+            self._refuse(("mode",), "enforce", f"report would leave the {checks} check neutral")
 
     def _category(self, name: str) -> None:
         path = ("approvals", name)

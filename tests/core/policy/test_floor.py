@@ -141,6 +141,46 @@ CASES: list[tuple[str, str, str, Callable[[Policy], object], object, list[str]]]
         ],
     ),
     (
+        "report mode under a floor of approvals keeps the approvals check enforcing",
+        "floor: [approvals]\n",
+        "mode: report\n",
+        lambda p: p.gate_mode(Gate.APPROVALS),
+        "enforce",
+        ["repo.yml:1:7: mode: report would leave the approvals check neutral; the org's floor keeps enforce"],
+    ),
+    (
+        "report mode under a floor of ai keeps the provenance check enforcing",
+        "floor: [ai]\n",
+        "mode: report\n",
+        lambda p: p.gate_mode(Gate.PROVENANCE),
+        "enforce",
+        ["repo.yml:1:7: mode: report would leave the provenance check neutral; the org's floor keeps enforce"],
+    ),
+    (
+        "report mode under every floor but mode: the gates keep theirs, approvals and provenance too",
+        "floor: [ai, gates, approvals, overrides]\n",
+        "mode: report\n",
+        lambda p: (p.gate_mode(Gate.LINT), p.gate_mode(Gate.APPROVALS), p.gate_mode(Gate.PROVENANCE)),
+        ("enforce", "enforce", "enforce"),
+        [  # each refusal at the line that relaxed it: the repository's `mode`
+            *(
+                f"repo.yml:1:7: gates.{gate}.mode: report mode is less strict than the org's enforce; "
+                "the org's floor keeps enforce"
+                for gate in ("lint", "types", "semgrep", "dependency_audit")
+            ),
+            "repo.yml:1:7: mode: report would leave the approvals and provenance check neutral; "
+            "the org's floor keeps enforce",
+        ],
+    ),
+    (
+        "an org in report mode leaves a repository in report mode under a floor of approvals",
+        "mode: report\nfloor: [approvals]\n",
+        "mode: report\n",
+        lambda p: p.gate_mode(Gate.APPROVALS),
+        "report",
+        [],
+    ),
+    (
         "a category removed",
         "floor: [approvals]\n",
         "approvals:\n  billing: null\n",
