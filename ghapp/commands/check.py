@@ -29,7 +29,8 @@ from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
 from ghapp.core.facts import Actor, ChangedFile, Commit, Facts, Person, PullRequest
 from ghapp.core.policy.load import POLICY_PATH, GateSettings, Policy, PolicyIssue, load_policy
 from ghapp.core.sarif import render_sarif
-from ghapp.enforcement.tools import busy, idle_report, run_on_head
+from ghapp.enforcement.tool_plan import busy, idle_report
+from ghapp.enforcement.tools import run_on_head
 from ghapp.resources import ai_signals_text, default_policy_text
 from ghapp.runners import RUNNERS, Runner
 from ghapp.runners.workspace import WorkspaceError
