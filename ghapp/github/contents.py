@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -17,13 +18,27 @@ if TYPE_CHECKING:
     from ghapp.github.client import AnyGitHub
 
 
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def revision(ref: str | None) -> str | None:
+    """`ref` as GitHub must be told it: a commit sha or a full ref as it is, a branch name as `refs/heads/<name>`.
+    A bare name is resolved as git resolves a revision, a TAG of that name before the branch (gitrevisions:
+    refs/tags/<name> comes before refs/heads/<name>), so anyone who may push a tag named like the base branch
+    would choose the policy and CODEOWNERS read "from the base branch"."""
+    if ref is None or ref.startswith("refs/") or _SHA.fullmatch(ref):
+        return ref
+    return f"refs/heads/{ref}"
+
+
 class ContentCalls(InstallationCalls):
     """Files, blobs and archives (re-read on every event: conditional requests where GitHub allows them)."""
 
     async def get_content(self, owner: str, repo: str, path: str, ref: str | None = None) -> tuple[str, str] | None:
-        """The UTF-8 text and blob sha of a file at `ref`, or None when there is no such file."""
+        """The UTF-8 text and blob sha of a file at `ref` (a branch name, a full ref or a commit sha; the default
+        branch when None), or None when there is no such file."""
         url = f"/repos/{owner}/{repo}/contents/{quote(path.lstrip('/'))}"
-        params = {"ref": ref} if ref else None
+        params = {"ref": revision(ref)} if ref else None
         try:
             response = await self._request(
                 "GET", "/repos/{owner}/{repo}/contents/{path}", url, params=params, conditional=True

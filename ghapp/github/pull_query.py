@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ghapp.github.api import ISSUE_EVENTS_CAP, PULL_COMMITS_CAP, InstallationAPI
+from ghapp.github.contents import revision
 from ghapp.github.errors import GitHubError, RateLimited
 from ghapp.github.graphql_shapes import commit, event, review
 
@@ -119,7 +120,8 @@ def page_query(connection: str) -> str:
 
 
 def _expression(ref: str | None, path: str) -> str:
-    return f"{ref or 'HEAD'}:{path.lstrip('/')}"
+    """`<revision>:<path>` for `object(expression:)`, a rev-parse expression: a branch by its full ref."""
+    return f"{revision(ref) or 'HEAD'}:{path.lstrip('/')}"
 
 
 async def read_pull(

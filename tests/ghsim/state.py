@@ -166,6 +166,7 @@ class Repo:
     private: bool
     default_branch: str
     branches: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)  # lightweight tags: name -> commit sha
     commits: dict[str, CommitData] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)  # pull requests included: they share the numbers
     labels: dict[str, str] = field(default_factory=dict)  # name -> colour
@@ -179,8 +180,16 @@ class Repo:
         return f"{self.owner}/{self.name}"
 
     def resolve(self, ref: str | None) -> str | None:
-        """A branch name, `refs/heads/x`, or a (prefix of a) commit sha -> the commit sha."""
-        ref = (ref or self.default_branch).removeprefix("refs/").removeprefix("heads/")
+        """A revision -> the commit sha: `refs/heads/x` (`heads/x`) a branch, `refs/tags/x` (`tags/x`) a tag, a bare
+        name a tag first and then a branch, as git resolves it (gitrevisions: refs/tags/<name> before
+        refs/heads/<name>), or a (prefix of a) commit sha."""
+        ref = (ref or f"heads/{self.default_branch}").removeprefix("refs/")
+        if ref.startswith("heads/"):
+            return self.branches.get(ref.removeprefix("heads/"))
+        if ref.startswith("tags/"):
+            return self.tags.get(ref.removeprefix("tags/"))
+        if ref in self.tags:
+            return self.tags[ref]
         if ref in self.branches:
             return self.branches[ref]
         if re.fullmatch(r"[0-9a-f]{7,40}", ref):
