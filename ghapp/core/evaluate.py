@@ -41,7 +41,10 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
     is_ai = policy.ai.is_ai(verdict)
     prompt = prompt_provenance(pr, facts.commits) if is_ai else None
     automation = pr is None or is_automation_author(table, pr)  # a push has no description to disclose in
-    results: list[GateResult] = [provenance_gate(verdict, policy.ai, prompt, automation=automation)]
+    truncated = facts.commits_truncated
+    results: list[GateResult] = [
+        provenance_gate(verdict, policy.ai, prompt, automation=automation, commits_truncated=truncated)
+    ]
     for settings in policy.gates:
         reports = [report for report in facts.tool_reports if report.gate is settings.gate]
         results.append(
@@ -56,7 +59,11 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
         base=base,
     )
     any_apply = any((rule.applies_to == "all" or is_ai) and governs(rule.branches, base) for rule in policy.approvals)
-    results.append(approvals_gate(approvals, files_truncated=facts.files_truncated, any_apply=any_apply))
+    results.append(
+        approvals_gate(
+            approvals, files_truncated=facts.files_truncated, any_apply=any_apply, commits_truncated=truncated
+        )
+    )
     if policy_edit is not None:
         results.append(policy_edit_gate(policy_edit, policy.refused))
     elif policy.refused:

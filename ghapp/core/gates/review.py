@@ -49,11 +49,28 @@ def disclosure_stated(verdict: Verdict) -> bool:
     )
 
 
-def provenance_gate(verdict: Verdict, ai: AISettings, prompt: str | None, *, automation: bool = False) -> GateResult:
+def provenance_gate(
+    verdict: Verdict, ai: AISettings, prompt: str | None, *, automation: bool = False, commits_truncated: bool = False
+) -> GateResult:
     """AI verdict with its evidence; fails when an AI PR lacks the prompt the policy requires, or when the policy
     requires every PR to disclose AI use and this one does not (automation that is not AI, `automation`, need
-    not)."""
+    not). A PR not judged AI-written whose commits GitHub listed only in part (`commits_truncated`) fails
+    closed: the unread commits could be an agent's."""
     is_ai = ai.is_ai(verdict)
+    if commits_truncated and not is_ai and not automation:
+        return GateResult(
+            Gate.PROVENANCE,
+            Conclusion.FAILURE,
+            "The commit list is incomplete: AI use unknown",
+            finish(
+                [
+                    f"**Verdict:** {line(_VERDICT_WORDS[verdict.verdict])} in the commits GitHub listed.",
+                    TRUNCATED_COMMITS + " so it cannot tell whether an AI tool wrote them. Split the PR into "
+                    "smaller ones, or ask the override team.",
+                    _evidence(verdict),
+                ]
+            ),
+        )
     undisclosed = ai.require_disclosure and not automation and not disclosure_stated(verdict)
     tools = f" ({', '.join(verdict.tools)})" if verdict.tools else ""
     words = _VERDICT_WORDS[verdict.verdict] + tools
@@ -88,6 +105,11 @@ def provenance_gate(verdict: Verdict, ai: AISettings, prompt: str | None, *, aut
     )
 
 
+TRUNCATED_COMMITS = (
+    "GitHub lists at most 250 commits of a pull request and this one has more: the App could not read the rest,"
+)
+
+
 def _evidence(verdict: Verdict) -> str:
     if not verdict.signals:
         return "No AI signals were found in the PR, its branch or its commits."
@@ -97,13 +119,30 @@ def _evidence(verdict: Verdict) -> str:
     return "### Evidence\n" + table(["Where", "Signal", "Confidence", "Tool", "Evidence"], rows)
 
 
-def approvals_gate(results: Sequence[CategoryResult], *, files_truncated: bool, any_apply: bool) -> GateResult:
+def approvals_gate(
+    results: Sequence[CategoryResult], *, files_truncated: bool, any_apply: bool, commits_truncated: bool = False
+) -> GateResult:
     """Action required until every matched category is approved on the current head.
 
     `any_apply` says whether any category applies to this PR: with a cut-short file list, the unseen files
-    could be sensitive, so the gate fails closed.
+    could be sensitive, so the gate fails closed. With a cut-short commit list (`commits_truncated`) and a
+    category matched, who took part is unknown (an owner who wrote an unread commit may not approve it): it
+    fails closed too.
     """
     sections = [_category(result) for result in results]
+    if commits_truncated and results:
+        return GateResult(
+            Gate.APPROVALS,
+            Conclusion.FAILURE,
+            "The commit list is incomplete: who took part is unknown",
+            finish(
+                [
+                    TRUNCATED_COMMITS + " so it cannot tell whether an approving owner wrote one of them. "
+                    "Split the PR into smaller ones.",
+                    *sections,
+                ]
+            ),
+        )
     if files_truncated and any_apply:
         return GateResult(
             Gate.APPROVALS,
