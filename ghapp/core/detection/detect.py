@@ -152,15 +152,10 @@ def _commit_hits(table: SignalTable, commit: Commit) -> list[Hit]:
     trailers = _trailing_trailers(commit.message)
     prose = plain_text(commit.message)
     statements = _statement_hits(table, "commit_message", prose, _commit_where(commit, "message"))
-    if is_automation(table, commit.author) or any(
-        (t.lower_key, t.value.lower()) in table.non_ai.trailers for t in trailers
-    ):
-        # automation's own marks say nothing, but an agent run by a workflow may say what it is
-        return [hit for hit in statements if hit.signal.family == "disclosure"]
-    hits: list[Hit] = []
     people = [("author", commit.author)] + (
         [("committer", commit.committer)] if commit.committer != commit.author else []
     )
+    hits: list[Hit] = []
     for role, person in people:
         login = (person.login or "").lower()
         found = identity(
@@ -174,6 +169,13 @@ def _commit_hits(table: SignalTable, commit: Commit) -> list[Hit]:
         if found is not None:
             rule, by_login = found
             hits.append(hit_of(rule, _commit_where(commit, role), _person(person), sub=0 if by_login else 1))
+    # automation's own marks say nothing, but an agent run by a workflow may say what it is, and one whose
+    # commits name it (its login in the address, however the workflow's token is known) is an agent
+    if not hits and (
+        is_automation(table, commit.author)
+        or any((t.lower_key, t.value.lower()) in table.non_ai.trailers for t in trailers)
+    ):
+        return [hit for hit in statements if hit.signal.family == "disclosure"]
     for trailer in trailers:
         hits += _trailer_hits(table, trailer, _commit_where(commit, "trailer"))
     hits += _marker_hits(table, "commit_message", prose, _commit_where(commit, "message"))

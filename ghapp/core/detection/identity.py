@@ -28,11 +28,16 @@ def identity(
     """
     noreply = _NOREPLY.fullmatch(email.lower())
     ids = {i for i in (account_id, int(noreply[1]) if noreply else None) if i is not None}
+    # the login an address names: an agent run as a workflow commits as `<the workflow token's id>+<its own
+    # login>@users.noreply.github.com` (`41898282+claude[bot]@…`: github-actions' id, Claude's name)
+    named = {noreply[2]} if noreply else set()
     for rule in table.identities:
         if rule.logins & logins and (bot or not rule.bot_only):
             return rule, True
         if rule.github_ids & ids:  # a PR author's own id counts like its login
             return rule, account_id is not None
+        if rule.logins & named and (any(n.endswith("[bot]") for n in named) or not rule.bot_only):
+            return rule, False
         if email.lower() in rule.emails or (name and any(p.search(name) for p in rule.names)):
             return rule, False
     bots = {login for login in logins if bot and login.endswith("[bot]")}
