@@ -61,7 +61,11 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
     any_apply = any((rule.applies_to == "all" or is_ai) and governs(rule.branches, base) for rule in policy.approvals)
     results.append(
         approvals_gate(
-            approvals, files_truncated=facts.files_truncated, any_apply=any_apply, commits_truncated=truncated
+            approvals,
+            files_truncated=facts.files_truncated,
+            any_apply=any_apply,
+            commits_truncated=truncated,
+            events_truncated=facts.events_truncated,
         )
     )
     if policy_edit is not None:

@@ -149,5 +149,6 @@ class Facts:
     overrides: tuple[Override, ...] = ()
     files_truncated: bool = False
     commits_truncated: bool = False
+    events_truncated: bool = False  # the PR's events were read up to the App's cap: later ones unseen
     assignments: tuple[Assignment, ...] = ()
     pushers: tuple[Actor, ...] = ()

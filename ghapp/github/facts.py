@@ -26,7 +26,7 @@ from ghapp.core.gates.approvals import files_since
 from ghapp.core.needs import approved_commits, needs, team_asks
 from ghapp.core.policy.load import Policy
 from ghapp.github import shapes
-from ghapp.github.api import MEMBERSHIP_TTL_S, PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
+from ghapp.github.api import ISSUE_EVENTS_CAP, MEMBERSHIP_TTL_S, PULL_COMMITS_CAP, PULL_FILES_CAP, InstallationAPI
 from ghapp.github.errors import GitHubError, NotFound, Reschedulable
 from ghapp.github.labels import hand_labels
 from ghapp.github.pull_reads import PullReads, ReadOnce
@@ -102,6 +102,7 @@ class FactsGatherer:
         if not found.anything:
             return facts
         reviews: tuple[Review, ...] = ()
+        issue_events: list[JSON] = []
         assignments: tuple[Assignment, ...] = ()
         codeowners: str | None = None
         if found.reviews:
@@ -128,6 +129,7 @@ class FactsGatherer:
             overrides=tuple(overrides),
             files_truncated=head.files_truncated,
             commits_truncated=head.commits_truncated,
+            events_truncated=len(issue_events) >= ISSUE_EVENTS_CAP,
             assignments=assignments,
             pushers=tuple(pushers),
         )

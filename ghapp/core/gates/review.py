@@ -120,16 +120,35 @@ def _evidence(verdict: Verdict) -> str:
 
 
 def approvals_gate(
-    results: Sequence[CategoryResult], *, files_truncated: bool, any_apply: bool, commits_truncated: bool = False
+    results: Sequence[CategoryResult],
+    *,
+    files_truncated: bool,
+    any_apply: bool,
+    commits_truncated: bool = False,
+    events_truncated: bool = False,
 ) -> GateResult:
     """Action required until every matched category is approved on the current head.
 
     `any_apply` says whether any category applies to this PR: with a cut-short file list, the unseen files
     could be sensitive, so the gate fails closed. With a cut-short commit list (`commits_truncated`) and a
     category matched, who took part is unknown (an owner who wrote an unread commit may not approve it): it
-    fails closed too.
+    fails closed too; and so with the PR's events read only up to the App's cap (`events_truncated`: an owner
+    who assigned the PR to an agent in an unread event may not approve it).
     """
     sections = [_category(result) for result in results]
+    if events_truncated and results and not commits_truncated:
+        return GateResult(
+            Gate.APPROVALS,
+            Conclusion.FAILURE,
+            "The event list is incomplete: who took part is unknown",
+            finish(
+                [
+                    "The App reads a pull request's events up to 3,000 and this one has more, so it cannot tell "
+                    "whether an approving owner assigned it to an agent. Open a new PR for the change.",
+                    *sections,
+                ]
+            ),
+        )
     if commits_truncated and results:
         return GateResult(
             Gate.APPROVALS,

@@ -1,6 +1,6 @@
-"""A pull request with more commits than GitHub lists (250): the unread ones could be an agent's, or an
-approving owner's. The provenance check of a PR not judged AI-written and an approvals check with a category
-matched fail closed; an AI-written PR is judged AI-written as before."""
+"""A pull request with more commits than GitHub lists (250), or more events than the App reads (3,000): the
+unread ones could be an agent's, or an approving owner's. The provenance check of a PR not judged AI-written
+and an approvals check with a category matched fail closed; an AI-written PR is judged AI-written as before."""
 
 from __future__ import annotations
 
@@ -63,3 +63,13 @@ def test_an_owners_approval_does_not_count_when_who_took_part_is_unknown() -> No
 
 def test_no_category_matched_needs_no_list_of_who_took_part() -> None:
     assert _conclusion(_facts(DOCS, ai=True, truncated=True), Gate.APPROVALS)[0] == Conclusion.SUCCESS
+
+
+def test_an_owners_approval_does_not_count_when_the_events_were_read_to_the_cap() -> None:
+    """an `assigned` event past the App's read could name the approving owner as the agent's launcher"""
+    facts = _facts(BILLING, ai=True, truncated=False, reviews=APPROVED, events_truncated=True)
+    conclusion, title = _conclusion(facts, Gate.APPROVALS)
+    assert (conclusion, title) == (Conclusion.FAILURE, "The event list is incomplete: who took part is unknown")
+    assert _conclusion(_facts(DOCS, ai=True, truncated=False, events_truncated=True), Gate.APPROVALS)[0] == (
+        Conclusion.SUCCESS
+    )
