@@ -50,7 +50,9 @@ class ChangedFile:
 
     `added_lines` are the new-side line numbers the diff added or changed (from the patch);
     GitHub omits the patch for binary and very large files, so `patch_missing` says so. `sha` is the git blob
-    id of the file in the head (what the tools' copy must hash to); empty when unknown.
+    id of the file in the head (what the tools' copy must hash to); empty when unknown. `submodule`: the entry
+    is a submodule (its patch is `Subproject commit` lines), a directory whose whole content the change
+    replaces.
     """
 
     path: str
@@ -62,6 +64,7 @@ class ChangedFile:
     patch_missing: bool = False
     binary: bool = False
     sha: str = ""
+    submodule: bool = False
 
     @property
     def paths(self) -> tuple[str, ...]:

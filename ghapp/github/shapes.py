@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -121,7 +122,14 @@ def changed_file(data: JSON) -> ChangedFile:
         patch_missing=missing,
         binary=missing and changes == 0 and status != "removed",
         sha=str(data.get("sha") or ""),
+        submodule=isinstance(patch, str) and _SUBMODULE.fullmatch(patch) is not None,
     )
+
+
+# a submodule's patch: its hunk header, then the commit it pointed at and the one it points at now (or one alone)
+_SUBMODULE = re.compile(
+    r"@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@\n(?:[-+]Subproject commit [0-9a-f]{40}(?:-dirty)?\n?){1,2}"
+)
 
 
 def assignment(data: JSON) -> Assignment | None:

@@ -10,6 +10,8 @@ from ghapp.core.facts import Actor, Assignment, ChangedFile
 from ghapp.github import shapes
 
 PATCH = "@@ -1,2 +1,3 @@\n a\n-b\n+c\n+d"
+POINTER = "Subproject commit " + "1" * 39
+SUBMODULE = f"@@ -1 +1 @@\n-{POINTER}1\n+{POINTER}2"
 
 
 @pytest.mark.parametrize(
@@ -36,6 +38,18 @@ PATCH = "@@ -1,2 +1,3 @@\n a\n-b\n+c\n+d"
             ChangedFile("gone.bin", "removed", patch_missing=True),
         ),
         ({"filename": "x", "status": "weird", "patch": ""}, ChangedFile("x", "modified")),
+        (  # a submodule's pointer moved, as GitHub lists it
+            {"filename": "auth", "status": "modified", "additions": 1, "deletions": 1, "patch": SUBMODULE},
+            ChangedFile("auth", "modified", None, 1, 1, frozenset({1}), submodule=True),
+        ),
+        (  # a submodule added
+            {"filename": "vendor/lib", "status": "added", "additions": 1, "patch": f"@@ -0,0 +1 @@\n+{POINTER}2"},
+            ChangedFile("vendor/lib", "added", None, 1, 0, frozenset({1}), submodule=True),
+        ),
+        (  # a file that says the same words among others is a file
+            {"filename": "notes.md", "status": "modified", "additions": 2, "patch": f"@@ -1 +1,2 @@\n+{POINTER}2\n+x"},
+            ChangedFile("notes.md", "modified", None, 2, 0, frozenset({1, 2})),
+        ),
     ],
 )
 def test_changed_file(entry: dict[str, Any], expected: ChangedFile) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ghapp.core.codeowners.patterns import CodeOwners, compile_pattern, owner_kind, parse_codeowners
+from ghapp.core.codeowners.patterns import CodeOwners, PathPattern, compile_pattern, owner_kind, parse_codeowners
 from ghapp.core.decisions import CategoryResult
 from ghapp.core.facts import Actor, Facts, Review
 from ghapp.core.gates.branches import governs
@@ -100,12 +100,18 @@ def evaluate_approvals(
                 p
                 for f in facts.files
                 for p in f.paths
-                if any(pat.matches(p) for pat in patterns) and not any(pat.matches(p) for pat in excluded)
+                if any(_covers(pat, p, f.submodule) for pat in patterns) and not any(pat.matches(p) for pat in excluded)
             }
         )
         if files:
             results.append(_evaluate(rule, tuple(files), latest, context))
     return tuple(results)
+
+
+def _covers(pattern: PathPattern, path: str, submodule: bool) -> bool:
+    """Whether a category's pattern covers a changed path. A submodule's entry names a directory whose content
+    the change replaces, so `auth/` (the files under auth) covers the submodule `auth` too."""
+    return pattern.matches(path) or (submodule and pattern.matches(path + "/"))
 
 
 def _latest_reviews(reviews: Iterable[Review]) -> list[Review]:

@@ -704,3 +704,15 @@ def test_exclusions_and_branches(
         [approval_rule], make_facts(files=files), is_ai=True, is_ai_actor=lambda _: False, base=base
     )
     assert (results[0].files if results else None) == expected
+
+
+@pytest.mark.parametrize("path", ["auth", "src/auth"])
+def test_a_submodule_at_a_protected_directory_is_a_change_to_that_directory(path: str) -> None:
+    """`auth/` covers the files under auth; a submodule at `auth` replaces all of them at once."""
+    (result,) = evaluate(AUTH, make_facts(files=(ChangedFile(path, submodule=True),)))
+    assert result.files == (path,) and not result.satisfied
+
+
+def test_a_file_named_like_a_protected_directory_is_not_one() -> None:
+    """CODEOWNERS' `auth/` matches a directory only: a plain file called `auth` stays outside it."""
+    assert evaluate(AUTH, make_facts(files=(ChangedFile("auth"),))) == ()
