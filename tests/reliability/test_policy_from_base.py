@@ -71,5 +71,6 @@ def test_a_pr_relaxing_its_policy_is_still_judged_by_the_base_policy(ghsim: GitH
                 for name, value in variables.items()
                 if name.startswith("e") and value.endswith(":" + POLICY_PATH)
             ]
-    # read at the base (to judge) and at the head (only to validate the edit, shown in the `policy` check)
-    assert set(own) == {pull.base_sha, pull.head_sha} or set(own) == {pull.base_ref, pull.head_sha}, own
+    # read at the base (to judge; the branch by its full ref, which no tag can shadow) and at the head (only to
+    # validate the edit, shown in the `policy` check)
+    assert set(own) == {f"refs/heads/{pull.base_ref}", pull.head_sha}, own
