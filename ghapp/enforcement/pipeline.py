@@ -83,6 +83,8 @@ class PullRun:
         `rerun`: run these even if they have; `only`: publish only these gates (reviews: approvals)."""
         if self.pr_json.get("state") == "closed" or await self.moot():
             return None
+        if await self._retargeted():
+            return None
         await heads.leave(self.api, self.ctx.inbox.db, self.target, keep_head=self.pr.head_sha)
         loaded = await self.enforcer.policies.load(self.api, self.owner, self.repo, self.pr.base_ref, reads=self.reads)
         self.sources = loaded.sources
@@ -269,6 +271,20 @@ class PullRun:
         elif why == "newer" and await self._moved():
             await heads.abandon(self.api, self.ctx.inbox.db, self.target, gates)
         return why is not None
+
+    async def _retargeted(self) -> bool:
+        """Whether the PR is into another branch now than this delivery's copy says. GitHub does not promise the
+        order of deliveries, and a retried one comes late: judged from its copy, the head would be judged by
+        the old base's policy after the `edited` delivery of the retarget judged it by the new one. That
+        delivery (done or to come) judges the PR as it is; this one does nothing."""
+        now = await self.reads.current_base()
+        if now and now != self.pr.base_ref:
+            self.ctx.log.info(
+                "pull request moved to another base since this delivery: not judged from its copy",
+                extra={"base_in_delivery": self.pr.base_ref, "base_now": now},
+            )
+            return True
+        return False
 
     async def _moved(self) -> bool:
         """Whether the PR's latest head, as the App heard it, is another commit than this one (a `reopened`

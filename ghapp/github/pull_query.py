@@ -85,6 +85,7 @@ class PullSnapshot:
     files: Mapping[FileKey, Blob | None]
     cost: int  # GraphQL points the query cost
     after: Mapping[str, str] = field(default_factory=dict)
+    base_ref: str = ""  # the branch the PR is into now, as GitHub answered (a delivery's copy may be older)
 
 
 def file_key(owner: str, repo: str, path: str, ref: str | None) -> FileKey:
@@ -106,7 +107,7 @@ def build_query(own: Sequence[tuple[str, str | None]], org: Sequence[str]) -> st
         f"query PullFacts($owner: String!, $repo: String!, $number: Int!, $after: String{variables}{org_var}) {{ "
         "rateLimit { cost remaining } "
         f"repository(owner: $owner, name: $repo) {{ {own_fields} "
-        f"pullRequest(number: $number) {{ {pull} }} }}{org_part} }}"
+        f"pullRequest(number: $number) {{ baseRefName {pull} }} }}{org_part} }}"
     )
 
 
@@ -175,6 +176,7 @@ async def read_pull(
         files=files,
         cost=cost,
         after=after,
+        base_ref=str(pull.get("baseRefName") or ""),
     )
 
 

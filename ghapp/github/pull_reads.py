@@ -69,6 +69,14 @@ class PullReads:
             log.info("reading %s/%s#%d through REST: %s", self.owner, self.repo, self.number, exc)
             return None
 
+    async def current_base(self) -> str:
+        """The branch the PR is into now: from the snapshot, else from GitHub's pull request (one REST call)."""
+        snapshot = await self.snapshot()
+        if snapshot is not None and snapshot.base_ref:
+            return snapshot.base_ref
+        pull = await self.api.get_pull(self.owner, self.repo, self.number)
+        return str((pull.get("base") or {}).get("ref") or "")
+
     async def _list(self, name: str, rest: Callable[[str, str, int], Awaitable[list[JSON]]]) -> list[JSON]:
         """The snapshot's list, its further pages read now that it is needed (a review of a PR whose head is
         known needs no more of its commits); REST when GraphQL cannot answer."""
