@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ghapp.github.api import ISSUE_EVENTS_CAP
 from tests.e2e.harness import (
     AI_BODY,
     AI_MESSAGE,
@@ -18,7 +19,7 @@ from tests.e2e.harness import (
     running_app,
 )
 from tests.ghsim import GitHubSim
-from tests.ghsim.state import CheckRun
+from tests.ghsim.state import CheckRun, Pull
 
 
 def deliver(sim: GitHubSim, app: AppServer, event: str, payload: dict[str, Any]) -> None:
@@ -67,14 +68,7 @@ def test_an_agents_launcher_and_a_pusher_cannot_approve(ghsim: GitHubSim, tmp_pa
     build_world(ghsim)
     ghsim.state.add_team_member(ORG, "billing", "pat")
     ghsim.state.add_team_member(ORG, "billing", "bea")
-    pull = ghsim.state.create_pull(
-        REPO,
-        changes={"billing/charge.py": CHARGE_AI},
-        messages=["Add a refund fee"],
-        body="Adds the refund fee.",
-        user="copilot-swe-agent[bot]",
-        title="Refund fee",
-    )
+    pull = _copilots_pull(ghsim)
     ghsim.state.assign(REPO, pull.number, "Copilot", by="bob")
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
@@ -132,3 +126,40 @@ def test_an_owners_change_request_blocks_until_they_approve(ghsim: GitHubSim, tm
         assert "@bea requested changes" in check.output["summary"] and "Approved by: @bob" in check.output["summary"]
         assert review(ghsim, app, pull.number, "carol", "CHANGES_REQUESTED").conclusion == "action_required"
         assert review(ghsim, app, pull.number, "bea").conclusion == "success"  # carol owns nothing here
+
+
+def _copilots_pull(ghsim: GitHubSim) -> Pull:
+    return ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        messages=["Add a refund fee"],
+        body="Adds the refund fee.",
+        user="copilot-swe-agent[bot]",
+        title="Refund fee",
+    )
+
+
+def _launchers_review(ghsim: GitHubSim, tmp_path: Path, labels: int) -> CheckRun:
+    """bob (a billing owner) labels Copilot's PR `labels` times, assigns it to Copilot, then approves it."""
+    build_world(ghsim)
+    pull = _copilots_pull(ghsim)
+    for _ in range(labels):  # `labeled` events the App reads before the assignment
+        ghsim.state.label_by_hand(REPO, pull.number, "wip", "bob")
+    ghsim.state.assign(REPO, pull.number, "Copilot", by="bob")
+    with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
+        deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
+        return review(ghsim, app, pull.number, "bob")
+
+
+def test_a_launcher_hidden_past_the_events_the_app_reads_still_cannot_approve(ghsim: GitHubSim, tmp_path: Path) -> None:
+    """The App reads a PR's events oldest first up to ISSUE_EVENTS_CAP: 3,000 labels added first would push the
+    assignment past that read. With the events read to the cap, who took part is unknown."""
+    check = _launchers_review(ghsim, tmp_path, ISSUE_EVENTS_CAP)
+    assert (check.conclusion, check.output["title"]) == (
+        "failure",
+        "The event list is incomplete: who took part is unknown",
+    ), check.output["summary"]
+
+
+def test_a_launcher_behind_a_few_labels_is_seen(ghsim: GitHubSim, tmp_path: Path) -> None:
+    assert _launchers_review(ghsim, tmp_path, 10).conclusion == "action_required"
