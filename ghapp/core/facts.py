@@ -153,5 +153,6 @@ class Facts:
     files_truncated: bool = False
     commits_truncated: bool = False
     events_truncated: bool = False  # the PR's events were read up to the App's cap: later ones unseen
+    retargeted_at: str = ""  # when the PR last moved to another base, as GitHub timed it (ISO 8601); "" never
     assignments: tuple[Assignment, ...] = ()
     pushers: tuple[Actor, ...] = ()

@@ -127,6 +127,7 @@ class PullRun:
         )
         overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
         pushers = _pushers(await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number))
+        edits = await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number, ("edited",))
         facts = await self.enforcer.gatherer.gather(
             self.api,
             self.owner,
@@ -135,6 +136,7 @@ class PullRun:
             policy,
             overrides=overrides,
             pushers=pushers,
+            retargeted_at=retargeted_at(edits),
             reads=self.reads,
         )
         # reports stored for this head may have been made for another diff (a retargeted PR, another PR with
@@ -347,6 +349,17 @@ class PullRun:
             sources=self.sources,
         )
         return decision
+
+
+def retargeted_at(rows: list[tuple[Any, str]]) -> str:
+    """When the PR last moved to another base, as GitHub timed it (`updated_at` of an `edited` delivery whose
+    `changes` name the base), from the App's `edited` deliveries; "" when it never did."""
+    found = ""
+    for _, payload in rows:
+        data = json.loads(payload)
+        if isinstance(data, dict) and isinstance(data.get("changes"), dict) and "base" in data["changes"]:
+            found = max(found, str((data.get("pull_request") or {}).get("updated_at") or ""))
+    return found
 
 
 def _pushers(rows: list[tuple[Any, str]]) -> tuple[Actor, ...]:

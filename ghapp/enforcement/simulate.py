@@ -20,7 +20,7 @@ from ghapp.core.policy.edit import edit_issues
 from ghapp.core.policy.load import POLICY_PATH, PolicyIssue
 from ghapp.enforcement import records
 from ghapp.enforcement.enforcer import Enforcer
-from ghapp.enforcement.pipeline import _pushers
+from ghapp.enforcement.pipeline import _pushers, retargeted_at
 from ghapp.enforcement.tool_plan import by_gate, fingerprint, reusable
 from ghapp.github.api import InstallationAPI
 from ghapp.github.client import GitHubApp
@@ -136,7 +136,10 @@ async def simulate(
     stored = await asyncio.to_thread(records.load_reports, db, full_name, head_sha, prints)
     said = await asyncio.to_thread(records.load_overrides, db, full_name, number)
     pushers = _pushers(await asyncio.to_thread(head_payloads, db, full_name, number))
-    facts = await enforcer.gatherer.gather(api, owner, repo, pr_json, policy, overrides=said, pushers=pushers)
+    edits = await asyncio.to_thread(head_payloads, db, full_name, number, ("edited",))
+    facts = await enforcer.gatherer.gather(
+        api, owner, repo, pr_json, policy, overrides=said, pushers=pushers, retargeted_at=retargeted_at(edits)
+    )
     kept = {g: k for g, reports in stored.items() if (k := reusable(runners[g], reports, facts.files)) is not None}
     facts = replace(facts, tool_reports=tuple(r for reports in kept.values() for r in reports))
     decision = await asyncio.to_thread(evaluate, policy, facts)

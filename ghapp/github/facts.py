@@ -75,10 +75,12 @@ class FactsGatherer:
         overrides: Sequence[Override] = (),
         tool_reports: Sequence[ToolReport] = (),
         pushers: Sequence[Actor] = (),
+        retargeted_at: str = "",
         reads: PullReads | None = None,
     ) -> Facts:
-        """`pushers`: the accounts the App saw push to the PR's branch (its `synchronize` senders). `reads`: the
-        evaluation's shared reads (one GraphQL query); without them every fact is read through REST."""
+        """`pushers`: the accounts the App saw push to the PR's branch (its `synchronize` senders);
+        `retargeted_at`: when it saw the PR last move to another base. `reads`: the evaluation's shared reads
+        (one GraphQL query); without them every fact is read through REST."""
         pr = shapes.pull_request(pr_json, policy.labels.owns)
         labels = [str(label.get("name", "")) for label in pr_json.get("labels") or [] if isinstance(label, dict)]
         # hand labels and assignments share one read of the PR's events
@@ -132,6 +134,7 @@ class FactsGatherer:
             events_truncated=len(issue_events) >= ISSUE_EVENTS_CAP,
             assignments=assignments,
             pushers=tuple(pushers),
+            retargeted_at=retargeted_at,
         )
 
     async def head(

@@ -143,9 +143,11 @@ def later_pull_request_actions(
 HEAD_ACTIONS = ("opened", "reopened", "synchronize")  # the actions that give a pull request its head
 
 
-def head_payloads(db: Database, repository: str, pr_number: int) -> list[tuple[datetime, str]]:
+def head_payloads(
+    db: Database, repository: str, pr_number: int, actions: Sequence[str] = HEAD_ACTIONS
+) -> list[tuple[datetime, str]]:
     """(received at, raw payload) of every delivery that set this PR's head, oldest first: the heads a pull
-    request had, as the App heard of them."""
+    request had, as the App heard of them; or of its deliveries of other `actions` (`edited`: its retargets)."""
     delivery = DELIVERIES.c
     with db.read() as conn:
         rows = conn.execute(
@@ -154,7 +156,7 @@ def head_payloads(db: Database, repository: str, pr_number: int) -> list[tuple[d
                 delivery.repository == repository,
                 delivery.pr_number == pr_number,
                 delivery.event == "pull_request",
-                delivery.action.in_(HEAD_ACTIONS),
+                delivery.action.in_(list(actions)),
             )
             .order_by(delivery.received_at)
         ).all()

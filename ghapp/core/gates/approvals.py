@@ -58,6 +58,7 @@ class _Context:
     changed_since: Mapping[str, frozenset[str]]
     codeowners: CodeOwners | None
     is_ai_actor: Callable[[Actor], bool]
+    retargeted_at: str
 
 
 def evaluate_approvals(
@@ -87,6 +88,7 @@ def evaluate_approvals(
         changed_since=facts.changed_since,
         codeowners=parse_codeowners(facts.codeowners) if facts.codeowners is not None else None,
         is_ai_actor=is_ai_actor,
+        retargeted_at=facts.retargeted_at,
     )
     latest = _latest_reviews(facts.reviews)
     results = []
@@ -256,8 +258,14 @@ def _is_bot(actor: Actor) -> bool:
 
 
 def _is_stale(rule: ApprovalRule, review: Review, files: tuple[str, ...], ctx: _Context) -> bool:
-    """An approval of an older head is stale when the category's files changed since (or we cannot tell)."""
-    if review.commit_id == ctx.head_sha or not rule.stale_on_change:
+    """An approval of an older head is stale when the category's files changed since (or we cannot tell); any
+    approval given before the PR moved to another base is stale too: the same head against another base is
+    another diff, which can hold more of the category's files than the reviewer saw."""
+    if not rule.stale_on_change:
+        return False
+    if ctx.retargeted_at and (not review.submitted_at or review.submitted_at <= ctx.retargeted_at):
+        return True  # GitHub's timestamps, one format (2011-01-26T19:01:12Z): their order is their text's
+    if review.commit_id == ctx.head_sha:
         return False
     changed = ctx.changed_since.get(review.commit_id) if review.commit_id else None
     return changed is None or not changed.isdisjoint(files)

@@ -208,7 +208,7 @@ def _category(result: CategoryResult) -> str:
     lines += [f"Still needed: {line(item)}" for item in result.missing]
     if result.stale:
         lines.append(
-            "Stale (the files changed after they approved; approve again): "
+            "Stale (the files or the base changed after they approved; approve again): "
             + ", ".join(f"@{login}" for login in result.stale)
         )
     lines += [f"Not counted: {line(item)}" for item in result.ignored]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -716,3 +717,17 @@ def test_a_submodule_at_a_protected_directory_is_a_change_to_that_directory(path
 def test_a_file_named_like_a_protected_directory_is_not_one() -> None:
     """CODEOWNERS' `auth/` matches a directory only: a plain file called `auth` stays outside it."""
     assert evaluate(AUTH, make_facts(files=(ChangedFile("auth"),))) == ()
+
+
+@pytest.mark.parametrize(
+    ("submitted", "stale"),
+    [("2026-12-07T10:00:00Z", True), ("2026-12-07T11:00:00Z", True), ("2026-12-07T11:00:01Z", False), ("", True)],
+)
+def test_an_approval_given_before_the_pr_moved_to_another_base_is_stale(submitted: str, stale: bool) -> None:
+    """the same head against another base is another diff (a second that ties counts as before: fail closed)"""
+    approval = Review(reviewer=Actor("alice"), state="APPROVED", commit_id=HEAD, submitted_at=submitted)
+    facts = replace(make_facts(reviews=(approval,)), retargeted_at="2026-12-07T11:00:00Z")
+    (result,) = evaluate(AUTH, facts)
+    assert (result.stale, result.satisfied) == ((("alice",), False) if stale else ((), True))
+    relaxed = replace(AUTH, stale_on_change=False)  # a category that keeps approvals keeps these too
+    assert evaluate(relaxed, facts)[0].satisfied

@@ -148,7 +148,7 @@ def test_approvals_summary_says_who_must_still_approve() -> None:
         "- Files: `config/.env`, `deploy/key.pem`",
         "- Approved by: @carol",
         "- Still needed: 1 more approval from @alice, @acme/security",
-        "- Stale (the files changed after they approved; approve again): @bob",
+        "- Stale (the files or the base changed after they approved; approve again): @bob",
         "- Not counted: @dave: is the author",
         "- Approved by: @erin",
         "- Changes requested by: @sec",
