@@ -17,6 +17,7 @@ from ghapp.core.facts import Actor, Commit, Facts, PullRequest
 from ghapp.core.gates.approvals import evaluate_approvals
 from ghapp.core.gates.branches import governs
 from ghapp.core.gates.outcome import apply_mode, apply_overrides, not_judged
+from ghapp.core.gates.participants import is_bot, participation
 from ghapp.core.gates.review import approvals_gate, floor_gate, policy_edit_gate, policy_gate, provenance_gate
 from ghapp.core.gates.tools import tool_gate
 from ghapp.core.policy.located_yaml import PolicyIssue
@@ -73,10 +74,22 @@ def evaluate(policy: Policy, facts: Facts, *, policy_edit: Sequence[PolicyIssue]
     elif policy.refused:
         results.append(floor_gate(policy.refused))
     author = pr.author.login if pr is not None else ""
+    is_ai_actor = _ai_actor(table)
+    took_part = (
+        participation(facts, lambda actor: is_bot(actor) or is_ai_actor(actor), _ai_co_author(table))
+        if facts.overrides
+        else None
+    )
     final = tuple(
         apply_mode(
             apply_overrides(
-                result, facts.overrides, policy.overrides, head_sha=head_sha, author=author, members=facts.team_members
+                result,
+                facts.overrides,
+                policy.overrides,
+                head_sha=head_sha,
+                author=author,
+                members=facts.team_members,
+                took_part=took_part,
             ),
             policy.gate_mode(result.gate),
         )

@@ -241,6 +241,14 @@ def test_an_override_by_the_override_team_passes_the_gate_on_this_head_only() ->
     assert _conclusions(policy, _facts(findings=(UNUSED,), overrides=(by_author,)))["lint"] == "failure"
 
 
+def test_a_lead_who_pushed_to_the_pr_cannot_override_its_checks() -> None:
+    policy = _policy("overrides:\n  team: '@acme/leads'\n")
+    lead = Override("lint", "vendored file", Actor("lead"), HEAD)
+    facts = _facts(findings=(UNUSED,), overrides=(lead,), pushers=(Actor("lead"),))
+    assert _conclusions(policy, facts)["lint"] == "failure"
+    assert _conclusions(policy, replace(facts, pushers=()))["lint"] == "success"
+
+
 def test_an_ai_identity_cannot_approve() -> None:
     policy = _policy("approvals:\n  auth:\n    owners: ['@openhands-agent', '@bob']\n    codeowners: false\n")
     agent = Review(Actor("openhands-agent"), "APPROVED", HEAD)  # a user account the signal table knows as AI

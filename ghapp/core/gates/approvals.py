@@ -10,7 +10,7 @@ from ghapp.core.codeowners.patterns import CodeOwners, PathPattern, compile_patt
 from ghapp.core.decisions import CategoryResult
 from ghapp.core.facts import Actor, Facts, Review
 from ghapp.core.gates.branches import governs
-from ghapp.core.gates.participants import ROLE_KEYS, ROLE_WORDS, Participation, participation
+from ghapp.core.gates.participants import ROLE_KEYS, ROLE_WORDS, Participation, is_bot, participation
 from ghapp.core.gates.summary import cell
 
 _DECISIVE = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")  # a later COMMENTED leaves an approval standing
@@ -83,7 +83,7 @@ def evaluate_approvals(
     context = _Context(
         author=pr.author.login.lower() if pr else "",
         head_sha=pr.head_sha if pr else "",
-        participation=participation(facts, lambda actor: _is_bot(actor) or is_ai_actor(actor), is_ai_co_author),
+        participation=participation(facts, lambda actor: is_bot(actor) or is_ai_actor(actor), is_ai_co_author),
         members={team.lower(): frozenset(m.lower() for m in logins) for team, logins in facts.team_members.items()},
         changed_since=facts.changed_since,
         codeowners=parse_codeowners(facts.codeowners) if facts.codeowners is not None else None,
@@ -222,7 +222,7 @@ def _veto(rule: ApprovalRule, actor: Actor, ctx: _Context) -> str | None:
 
 
 def _bot_reason(rule: ApprovalRule, actor: Actor, ctx: _Context) -> str | None:
-    if not rule.allow_bots and _is_bot(actor):
+    if not rule.allow_bots and is_bot(actor):
         return "is a bot"
     if not rule.allow_bots and ctx.is_ai_actor(actor):
         return "is an AI identity"
@@ -241,7 +241,7 @@ def _excluded(rule: ApprovalRule, ctx: _Context) -> tuple[str, ...]:
     shown = []
     for person in ctx.participation.people:
         actor = Actor(person.login)
-        if person.login == ctx.author or _is_bot(actor) or ctx.is_ai_actor(actor):
+        if person.login == ctx.author or is_bot(actor) or ctx.is_ai_actor(actor):
             continue
         reason = _veto(rule, actor, ctx)
         if reason:
@@ -251,10 +251,6 @@ def _excluded(rule: ApprovalRule, ctx: _Context) -> tuple[str, ...]:
         for who in ctx.participation.unresolved
     ]  # written in a commit: escaped
     return tuple(shown)
-
-
-def _is_bot(actor: Actor) -> bool:
-    return actor.type == "Bot" or actor.login.lower().endswith("[bot]")
 
 
 def _is_stale(rule: ApprovalRule, review: Review, files: tuple[str, ...], ctx: _Context) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from ghapp.core.decisions import Conclusion, Gate, GateResult, OverrideOutcome
 from ghapp.core.facts import Override
+from ghapp.core.gates.participants import ROLE_WORDS, Participation
 from ghapp.core.gates.summary import bullets, cell, finish, flat, line
 from ghapp.core.policy.model import Mode, OverrideSettings
 
@@ -26,8 +27,11 @@ def apply_overrides(
     head_sha: str,
     author: str,
     members: Mapping[str, frozenset[str]],
+    took_part: Participation | None = None,
 ) -> GateResult:
-    """`result`, passed by the latest valid override for its gate, or annotated with the rejected ones."""
+    """`result`, passed by the latest valid override for its gate, or annotated with the rejected ones. Nobody
+    who took part in the change (`took_part`: its author, commit authors, co-authors, pushers, an agent's
+    launcher) overrides its checks, as nobody who took part approves it."""
     # `dependency_audit` (the policy key) and `dependency-audit` (the check name) both name the gate
     mine = [o for o in overrides if o.gate.strip().lower().replace("_", "-") == result.gate.value]
     if not mine:
@@ -36,7 +40,9 @@ def apply_overrides(
     rejected: list[str] = []
     outcomes: list[OverrideOutcome] = []
     for override in mine:
-        why = _rejection(override, result.gate, settings, head_sha=head_sha, author=author, members=members)
+        why = _rejection(
+            override, result.gate, settings, head_sha=head_sha, author=author, members=members, took_part=took_part
+        )
         if why:
             rejected.append(f"@{override.by.login}: {why}")
             outcomes.append(OverrideOutcome(override.by.login, False, why))
@@ -75,6 +81,7 @@ def _rejection(
     head_sha: str,
     author: str,
     members: Mapping[str, frozenset[str]],
+    took_part: Participation | None,
 ) -> str | None:
     login = override.by.login.lower()
     if gate not in settings.gates:
@@ -87,6 +94,9 @@ def _rejection(
         return "no reason given"
     if login == author.lower():
         return "the PR's author cannot override its checks"
+    roles = took_part.roles(login) if took_part is not None else ()
+    if roles:
+        return f"took part in the change ({ROLE_WORDS[roles[0]]}): cannot override its checks"
     team_members = {name.lower() for team, names in members.items() if team.lower() == settings.team for name in names}
     if login not in team_members:
         return f"not a member of @{settings.team}"

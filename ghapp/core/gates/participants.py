@@ -58,6 +58,11 @@ class Participation:
         return next((p.roles for p in self.people if p.login == login.lower()), ())
 
 
+def is_bot(actor: Actor) -> bool:
+    """A bot account: by its type, or by the `[bot]` its REST login carries."""
+    return actor.type == "Bot" or actor.login.lower().endswith("[bot]")
+
+
 def noreply_login(email: str) -> str | None:
     """The login a GitHub no-reply commit address names, or None for any other address."""
     match = _NOREPLY.fullmatch(email.strip().lower())

@@ -10,6 +10,7 @@ import pytest
 from ghapp.core.decisions import Conclusion, Gate, GateResult, OverrideOutcome
 from ghapp.core.facts import Actor, Override
 from ghapp.core.gates.outcome import apply_mode, apply_overrides, not_judged
+from ghapp.core.gates.participants import Participant, Participation, Role
 from ghapp.core.policy.model import OverrideSettings
 
 HEAD = "c0ffee" * 6 + "1234"
@@ -110,3 +111,29 @@ def test_not_judged_fails_and_says_why() -> None:
     result = not_judged(Gate.TYPES, "the policy file is invalid")
     assert (result.conclusion, result.title) == (Conclusion.FAILURE, "Not judged: the policy file is invalid")
     assert "runs again once the cause is fixed" in result.summary
+
+
+@pytest.mark.parametrize(
+    ("role", "why"),
+    [
+        ("pusher", "took part in the change (pushed to the pull request's branch): cannot override its checks"),
+        (
+            "commit_author",
+            "took part in the change (authored or committed a commit of the pull request): cannot override its checks",
+        ),
+        ("launcher", "took part in the change (assigned the pull request to an agent): cannot override its checks"),
+    ],
+)
+def test_a_lead_who_took_part_in_the_change_cannot_override_its_checks(role: Role, why: str) -> None:
+    """as nobody who took part approves a change, nobody who took part overrides its checks"""
+    took_part = Participation(people=(Participant("lead", (role,)),))
+    result = apply_overrides(
+        FAILED, (_override(),), SETTINGS, head_sha=HEAD, author="Author", members=MEMBERS, took_part=took_part
+    )
+    assert result.conclusion is Conclusion.FAILURE
+    assert f"- @lead: {why}" in result.summary
+    others = Participation(people=(Participant("someone-else", (role,)),))
+    passed = apply_overrides(
+        FAILED, (_override(),), SETTINGS, head_sha=HEAD, author="Author", members=MEMBERS, took_part=others
+    )
+    assert passed.conclusion is Conclusion.SUCCESS
