@@ -88,6 +88,7 @@ class _Floor:
             self._scalar(("ai", "require_prompt"))
             self._scalar(("ai", "require_disclosure"))
             self._keep_all(("ai", "treat_as_ai"))
+            self._signals()
         if "gates" in sections:
             for gate, fields in GATE_FIELDS.items():
                 for name in (n for n in _GATE_SCALARS if n in fields):
@@ -192,6 +193,22 @@ class _Floor:
             self._refuse(
                 path, "enforce", "report mode is less strict than the org's enforce", set_at=None if own else ("mode",)
             )
+
+    def _signals(self) -> None:
+        """The AI signals stay the org's: a repository's `ai.signals` could redefine a signal as weak, or call an
+        agent's address automation, and every verdict the org's `ai` settings rest on would follow."""
+        path = ("ai", "signals")
+        found = [node for root in self.repo if (node := _at(root, path)) is not None]
+        if not found:
+            return
+        place = found[-1].key_mark or found[-1].mark
+        if _at(self.org, path) is not None:
+            self.tree = _put(self.tree, path, self.org.find(path))
+        elif _at(self.tree, path) is not None:
+            self.tree = _drop(self.tree, path)
+        self.refused.append(
+            place.issue("ai.signals: a repository cannot change the AI signals; the org's floor keeps the org's")
+        )
 
     def _mode_of(self, checks: str) -> None:
         org, now = self._value(self.org, ("mode",)), self._value(self.tree, ("mode",))

@@ -8,7 +8,10 @@ from collections.abc import Callable
 import pytest
 
 from ghapp.core.decisions import Gate
+from ghapp.core.detection.detect import detect_commit, parse_signal_table
+from ghapp.core.facts import Commit, Person
 from ghapp.core.policy.load import Policy, load_policy
+from ghapp.resources import ai_signals_text
 from tests.paths import ROOT
 
 DEFAULT = (ROOT / "policies" / "default.yml").read_text(encoding="utf-8")
@@ -434,3 +437,39 @@ def test_the_floor_keeps_the_scope(
     policy = _load("floor: [gates, approvals]\n" + org, repo)
     assert read(policy) == value
     assert [str(issue) for issue in policy.refused] == refused
+
+
+CLAUDE_COMMIT = Commit(
+    "abc1234def",
+    "Fix the retry loop\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n",
+    Person("Jane Dev", "jane@example.com", "janedev"),
+)
+
+
+@pytest.mark.parametrize(
+    "repo",
+    [
+        # Anthropic's address declared automation that is not AI
+        "ai:\n  signals:\n    non_ai:\n      emails: [noreply@anthropic.com]\n",
+        # the bundled signal redefined, by its id, as weak
+        "ai:\n  signals:\n    identities:\n      - {id: claude-code-email, family: identity, confidence: weak, "
+        "tool: claude, emails: [noreply@anthropic.com]}\n",
+    ],
+)
+def test_under_a_floor_of_ai_a_repository_cannot_change_the_ai_signals(repo: str) -> None:
+    def load(org: str) -> Policy:
+        layers = [("default.yml", DEFAULT), ("org.yml", org), ("repo.yml", repo)]
+        result = load_policy(layers, org_layers=2, signals=parse_signal_table(ai_signals_text()))
+        assert result.policy is not None, [str(i) for i in result.issues]
+        return result.policy
+
+    def verdict(policy: Policy) -> str:
+        assert policy.signals is not None
+        return detect_commit(policy.signals, CLAUDE_COMMIT).verdict
+
+    assert verdict(load("mode: enforce\n")) == "human"  # without the floor the repository's table holds
+    floored = load("floor: [ai]\n")
+    assert verdict(floored) == "ai"
+    assert [str(issue) for issue in floored.refused] == [
+        "repo.yml:2:3: ai.signals: a repository cannot change the AI signals; the org's floor keeps the org's"
+    ]
