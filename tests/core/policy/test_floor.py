@@ -473,3 +473,31 @@ def test_under_a_floor_of_ai_a_repository_cannot_change_the_ai_signals(repo: str
     assert [str(issue) for issue in floored.refused] == [
         "repo.yml:2:3: ai.signals: a repository cannot change the AI signals; the org's floor keeps the org's"
     ]
+
+
+ORG_SIGNALS = (
+    "floor: [ai]\nai:\n  signals:\n    markers:\n      - {id: acme-agent-footer, family: marker, "
+    "confidence: strong, tool: claude, in: [commit_message], pattern: 'Made by the Acme agent'}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("org", "commit_message"),
+    [
+        (ORG_SIGNALS, "Fix\n\nMade by the Acme agent\n"),  # the org's own signal is put back
+        ("floor: [ai]\n", "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n"),  # the bundled table stands
+    ],
+)
+def test_under_a_floor_of_ai_a_repository_cannot_remove_the_ai_signals(org: str, commit_message: str) -> None:
+    result = load_policy(
+        [("default.yml", DEFAULT), ("org.yml", org), ("repo.yml", "ai:\n  signals: null\n")],
+        org_layers=2,
+        signals=parse_signal_table(ai_signals_text()),
+    )
+    policy = result.policy
+    assert policy is not None and policy.signals is not None
+    commit = Commit("abc1234def", commit_message, Person("Jane Dev", "jane@example.com", "janedev"))
+    assert detect_commit(policy.signals, commit).verdict == "ai"
+    assert [str(issue) for issue in policy.refused] == [
+        "repo.yml:2:3: ai.signals: a repository cannot change the AI signals; the org's floor keeps the org's"
+    ]
