@@ -91,6 +91,17 @@ class Payloads:
             data["requested_reviewer"] = render.user(requested_reviewer)
         return self._common(data, repo, sender or pull.user)
 
+    def retargeted(self, full_name: str, number: int, base: str) -> JSON:
+        """Move the pull request to `base` (`state.retarget`) and give the `edited` delivery GitHub sends for it,
+        whose `changes.base` names the base it left."""
+        pull = self.state.repo(full_name).pull(number)
+        assert pull is not None, f"no pull request #{number} in {full_name}"
+        left = {"ref": {"from": pull.base_ref}, "sha": {"from": pull.base_sha}}
+        self.state.retarget(full_name, number, base)
+        data = self.pull_request(full_name, number, "edited")
+        data["changes"] = {"base": left}
+        return data
+
     def pull_request_review(self, full_name: str, number: int, review_id: int, action: str = "submitted") -> JSON:
         """The webhook spells review states in lower case (`approved`), the REST API in upper case."""
         repo = self.state.repo(full_name)

@@ -449,17 +449,15 @@ class SimState:
             pull.commits.append(sha)
             return sha
 
-    def retarget(self, full_name: str, number: int, base: str) -> str:
+    def retarget(self, full_name: str, number: int, base: str) -> None:
         """Change the pull request's base branch, as its author would in GitHub's UI (an `edited` event with
-        `changes.base`); GitHub moves `updated_at`. Returns the old base's name."""
+        `changes.base`: `payloads.retargeted`); GitHub moves `updated_at`."""
         repo = self.repo(full_name)
         pull = repo.pull(number)
         assert pull is not None, f"no pull request #{number} in {full_name}"
         with self.lock:
-            old = pull.base_ref
             pull.base_ref, pull.base_sha = base, repo.branches[base]
             pull.updated_at = self.clock.now()
-            return old
 
     def open_pull(
         self,

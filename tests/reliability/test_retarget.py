@@ -1,13 +1,16 @@
-"""Retarget: tool reports are stored per head commit. A PR into `release` is checked (its diff: one harmless
-file); then it is retargeted to `main`, and its diff gains a risky file that `release` already had. The stored
-report of the head must not speak for the new diff: the tool runs again and finds the risky file. The App on
-the simulator, end to end."""
+"""Retargets, the App on the simulator end to end. Tool reports are stored per head commit: after a PR into
+`release` is retargeted to `main`, whose diff to the same head holds a risky file `release` already had, the
+stored report must not speak for the new diff. An approval given before the retarget does not approve what the
+new base adds. And a delivery GitHub sent before the retarget (its copy of the PR still names the old base) that
+arrives, or is retried, after it does not judge the head again under the old base's policy: GitHub does not
+promise the order of deliveries."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ghapp.core.decisions import Finding
+from ghapp.github.policy_source import POLICY_PATH
 from tests.e2e.harness import (
     AI_BODY,
     AI_MESSAGE,
@@ -20,6 +23,8 @@ from tests.e2e.harness import (
 )
 from tests.e2e.test_pull_request_flow import deliver, runs
 from tests.ghsim import GitHubSim
+from tests.ghsim.state import Pull
+from tests.reliability.test_two_prs_one_head import head_runs
 
 RISK = Finding("app/risky.py", 1, "S307", "eval of input")
 
@@ -52,11 +57,7 @@ def test_a_retargeted_pull_request_has_the_files_its_diff_gained_checked(ghsim: 
         assert runs(ghsim, pull.head_sha)["lint"].conclusion == "success"
 
         # the attack: retarget to main, whose diff to the same head also holds app/risky.py
-        with state.lock:
-            pull.base_ref, pull.base_sha = "main", repo.branches["main"]
-        payload = ghsim.payloads.pull_request(REPO, pull.number, "edited")
-        payload["changes"] = {"base": {"ref": {"from": "release"}, "sha": {"from": repo.branches["release"]}}}
-        deliver(ghsim, app, "pull_request", payload)
+        deliver(ghsim, app, "pull_request", ghsim.payloads.retargeted(REPO, pull.number, "main"))
         assert lint.calls == [("app/small.py",), ("app/risky.py",)]  # the tool ran on the file it had not seen
         checked = runs(ghsim, pull.head_sha)["lint"]
         assert checked.conclusion == "failure", checked.output
@@ -64,11 +65,7 @@ def test_a_retargeted_pull_request_has_the_files_its_diff_gained_checked(ghsim: 
         assert "on 2 files" in checked.output["summary"]  # the stored run and the new one, joined
 
         # retargeted back to release: the joined report covers that diff, so nothing runs again
-        with state.lock:
-            pull.base_ref, pull.base_sha = "release", repo.branches["release"]
-        payload = ghsim.payloads.pull_request(REPO, pull.number, "edited")
-        payload["changes"] = {"base": {"ref": {"from": "main"}, "sha": {"from": repo.branches["main"]}}}
-        deliver(ghsim, app, "pull_request", payload)
+        deliver(ghsim, app, "pull_request", ghsim.payloads.retargeted(REPO, pull.number, "release"))
         assert len(lint.calls) == 2
         assert runs(ghsim, pull.head_sha)["lint"].conclusion == "success"  # risky.py is not in this diff
 
@@ -86,15 +83,7 @@ def test_an_approval_given_before_a_retarget_does_not_approve_what_the_new_base_
     state = ghsim.state
     repo = state.repo(REPO)
     state.commit(repo, {"billing/backdoor.py": BACKDOOR}, branch="release", parent=repo.branches["main"])
-    pull = state.create_pull(
-        REPO,
-        changes={"billing/charge.py": CHARGE_AI},
-        base="release",
-        messages=[AI_MESSAGE],
-        body=AI_BODY,
-        user="alice",
-        title="Refund fee",
-    )
+    pull = _refund_into_release(ghsim)
     with running_app(ghsim, tmp_path, runners=fake_runners()) as app:
         deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
         bob = state.add_review(REPO, pull.number, "bob", commit_id=pull.head_sha)
@@ -102,10 +91,7 @@ def test_an_approval_given_before_a_retarget_does_not_approve_what_the_new_base_
         assert runs(ghsim, pull.head_sha)["approvals"].conclusion == "success"
 
         state.clock.advance(60)
-        old = state.retarget(REPO, pull.number, "main")
-        edited = ghsim.payloads.pull_request(REPO, pull.number, "edited")
-        edited["changes"] = {"base": {"ref": {"from": old}, "sha": {"from": repo.branches[old]}}}
-        deliver(ghsim, app, "pull_request", edited)
+        deliver(ghsim, app, "pull_request", ghsim.payloads.retargeted(REPO, pull.number, "main"))
         approvals = runs(ghsim, pull.head_sha)["approvals"]
         assert "billing/backdoor.py" in approvals.output["summary"]
         assert approvals.conclusion == "action_required", approvals.output["summary"]
@@ -118,3 +104,48 @@ def test_an_approval_given_before_a_retarget_does_not_approve_what_the_new_base_
         again = state.add_review(REPO, pull.number, "bob", commit_id=pull.head_sha)
         deliver(ghsim, app, "pull_request_review", ghsim.payloads.pull_request_review(REPO, pull.number, again.id))
         assert runs(ghsim, pull.head_sha)["approvals"].conclusion == "success"
+
+
+def _refund_into_release(ghsim: GitHubSim) -> Pull:
+    """Alice's AI-written change to billing/charge.py, into `release`."""
+    return ghsim.state.create_pull(
+        REPO,
+        changes={"billing/charge.py": CHARGE_AI},
+        base="release",
+        messages=[AI_MESSAGE],
+        body=AI_BODY,
+        user="alice",
+        title="Refund fee",
+    )
+
+
+STRICT = "mode: enforce\ngates:\n  lint:\n    applies_to: all\n"
+LAX = "mode: report\n"
+FINDING = Finding("billing/charge.py", 3, "S105", "possible hardcoded password")
+
+
+def test_a_late_delivery_naming_the_old_base_does_not_rejudge_a_retargeted_pr(ghsim: GitHubSim, tmp_path: Path) -> None:
+    build_world(ghsim, policy=STRICT)
+    state = ghsim.state
+    repo = state.repo(REPO)
+    state.commit(repo, {POLICY_PATH: LAX}, branch="release", parent=repo.branches["main"], message="report only")
+    pull = _refund_into_release(ghsim)
+    head = pull.head_sha
+    with running_app(ghsim, tmp_path, runners=fake_runners(lint=[FINDING])) as app:
+        deliver(ghsim, app, "pull_request", ghsim.payloads.pull_request(REPO, pull.number, "opened"))
+        assert head_runs(ghsim, head)["lint"].conclusion == "neutral"  # release: report only
+
+        # a label added while the PR was still into release: GitHub's payload names base=release
+        stale = ghsim.payloads.pull_request(REPO, pull.number, "labeled", label="refund", sender="alice")
+
+        # the retarget to main: judged under main's policy, the lint finding fails the head
+        state.clock.advance(1)
+        deliver(ghsim, app, "pull_request", ghsim.payloads.retargeted(REPO, pull.number, "main"))
+        assert head_runs(ghsim, head)["lint"].conclusion == "failure"
+
+        # the label delivery arrives (or is retried) after the retarget was processed
+        deliver(ghsim, app, "pull_request", stale)
+        runs = head_runs(ghsim, head)
+        # the PR is into main now: its head still fails main's lint gate
+        assert runs["lint"].conclusion == "failure", (runs["lint"].conclusion, runs["lint"].output.get("title"))
+        assert runs["approvals"].conclusion == "action_required", runs["approvals"].conclusion
