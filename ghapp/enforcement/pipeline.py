@@ -18,7 +18,7 @@ from typing import Any
 
 from ghapp.core.decisions import CategoryResult, Conclusion, Decision, Gate, GateResult, ToolReport
 from ghapp.core.evaluate import evaluate, evaluate_policy_error, gates_to_run
-from ghapp.core.facts import Actor, Facts
+from ghapp.core.facts import Facts
 from ghapp.core.policy.edit import edit_issues
 from ghapp.core.policy.load import POLICY_PATH, Policy, PolicyIssue
 from ghapp.enforcement import heads, records
@@ -126,8 +126,7 @@ class PullRun:
             {g: p for g, p in prints.items() if g not in rerun},
         )
         overrides = await asyncio.to_thread(records.load_overrides, db, self.full_name, self.pr.number)
-        pushers = _pushers(await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number))
-        edits = await asyncio.to_thread(head_payloads, db, self.full_name, self.pr.number, ("edited",))
+        history = await asyncio.to_thread(records.pull_history, db, self.full_name, self.pr.number)
         facts = await self.enforcer.gatherer.gather(
             self.api,
             self.owner,
@@ -135,8 +134,8 @@ class PullRun:
             self.pr_json,
             policy,
             overrides=overrides,
-            pushers=pushers,
-            retargeted_at=retargeted_at(edits),
+            pushers=history.pushers,
+            retargeted_at=history.retargeted_at,
             reads=self.reads,
         )
         # reports stored for this head may have been made for another diff (a retargeted PR, another PR with
@@ -349,28 +348,6 @@ class PullRun:
             sources=self.sources,
         )
         return decision
-
-
-def retargeted_at(rows: list[tuple[Any, str]]) -> str:
-    """When the PR last moved to another base, as GitHub timed it (`updated_at` of an `edited` delivery whose
-    `changes` name the base), from the App's `edited` deliveries; "" when it never did."""
-    found = ""
-    for _, payload in rows:
-        data = json.loads(payload)
-        if isinstance(data, dict) and isinstance(data.get("changes"), dict) and "base" in data["changes"]:
-            found = max(found, str((data.get("pull_request") or {}).get("updated_at") or ""))
-    return found
-
-
-def _pushers(rows: list[tuple[Any, str]]) -> tuple[Actor, ...]:
-    """Whoever pushed to the PR's branch, as the App heard it: the senders of its `synchronize` deliveries."""
-    found: dict[str, Actor] = {}
-    for _, payload in rows:
-        data = json.loads(payload)
-        if isinstance(data, dict) and data.get("action") == "synchronize":
-            pusher = shapes.actor(data.get("sender"))
-            found.setdefault(pusher.login.lower(), pusher)
-    return tuple(found.values())
 
 
 def _asks(category: CategoryResult) -> bool:

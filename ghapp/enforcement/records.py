@@ -12,10 +12,11 @@ from typing import Any
 
 from ghapp.core.decisions import Decision, Finding, Fix, Gate, GateResult, ToolReport
 from ghapp.core.facts import Actor, Override
+from ghapp.github import shapes
 from ghapp.github.dismissals import Dismissed
 from ghapp.store import audit, evaluations, overrides
 from ghapp.store.database import Database
-from ghapp.store.deliveries import later_pull_request_actions
+from ghapp.store.deliveries import HEAD_ACTIONS, head_payloads, later_pull_request_actions
 
 MAX_REASONS = 200
 
@@ -261,3 +262,28 @@ def superseded(db: Database, repository: str, pr_number: int, delivery_id: str, 
     if actions & {"synchronize", "reopened"}:
         return "newer"  # the later delivery evaluates the PR again
     return "closed" if "closed" in actions else None
+
+
+@dataclasses.dataclass(frozen=True)
+class PullHistory:
+    """What the App heard of a pull request's history from its own deliveries: who pushed to its branch (the
+    senders of its `synchronize` deliveries), and when it last moved to another base, as GitHub timed it (the
+    `updated_at` of an `edited` delivery whose `changes` name the base; "" when it never did)."""
+
+    pushers: tuple[Actor, ...]
+    retargeted_at: str
+
+
+def pull_history(db: Database, repository: str, pr_number: int) -> PullHistory:
+    pushers: dict[str, Actor] = {}
+    retargeted = ""
+    for _, payload in head_payloads(db, repository, pr_number, (*HEAD_ACTIONS, "edited")):
+        data = json.loads(payload)
+        if not isinstance(data, dict):
+            continue
+        if data.get("action") == "synchronize":
+            pusher = shapes.actor(data.get("sender"))
+            pushers.setdefault(pusher.login.lower(), pusher)
+        if isinstance(data.get("changes"), dict) and "base" in data["changes"]:
+            retargeted = max(retargeted, str((data.get("pull_request") or {}).get("updated_at") or ""))
+    return PullHistory(tuple(pushers.values()), retargeted)

@@ -20,13 +20,11 @@ from ghapp.core.policy.edit import edit_issues
 from ghapp.core.policy.load import POLICY_PATH, PolicyIssue
 from ghapp.enforcement import records
 from ghapp.enforcement.enforcer import Enforcer
-from ghapp.enforcement.pipeline import _pushers, retargeted_at
 from ghapp.enforcement.tool_plan import by_gate, fingerprint, reusable
 from ghapp.github.api import InstallationAPI
 from ghapp.github.client import GitHubApp
 from ghapp.github.errors import GitHubError
 from ghapp.store.database import Database
-from ghapp.store.deliveries import head_payloads
 from ghapp.store.details import details_of
 
 JSON = dict[str, Any]
@@ -135,10 +133,16 @@ async def simulate(
     prints = {gate: fingerprint(policy, group) for gate, group in runners.items()}
     stored = await asyncio.to_thread(records.load_reports, db, full_name, head_sha, prints)
     said = await asyncio.to_thread(records.load_overrides, db, full_name, number)
-    pushers = _pushers(await asyncio.to_thread(head_payloads, db, full_name, number))
-    edits = await asyncio.to_thread(head_payloads, db, full_name, number, ("edited",))
+    history = await asyncio.to_thread(records.pull_history, db, full_name, number)
     facts = await enforcer.gatherer.gather(
-        api, owner, repo, pr_json, policy, overrides=said, pushers=pushers, retargeted_at=retargeted_at(edits)
+        api,
+        owner,
+        repo,
+        pr_json,
+        policy,
+        overrides=said,
+        pushers=history.pushers,
+        retargeted_at=history.retargeted_at,
     )
     kept = {g: k for g, reports in stored.items() if (k := reusable(runners[g], reports, facts.files)) is not None}
     facts = replace(facts, tool_reports=tuple(r for reports in kept.values() for r in reports))
